@@ -1,0 +1,234 @@
+"""Field rules, compiled into one fast check that runs after ``__init__``.
+
+Each entity field carries a :class:`Rule` in its attrs metadata: a Python
+expression that is true for a valid value, what it expects (for the message), and
+optionally how to normalise an input that is close (``"won"`` → ``Status.WON``, a
+dict → :class:`Attributes`). Rules that span fields (``closed_at`` versus
+``status``) are plain functions, :class:`CrossRule`.
+
+:func:`checked` compiles all of a class's rules into a single
+``__init__``: one boolean expression for the common, valid case. Only
+when it fails does the slow path run, which normalises what it can and otherwise
+collects *every* issue, so one error names every bad field. The slow path uses the
+same expressions, so the two paths cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any, Final, TypeVar
+
+import attrs
+
+from .errors import Issue, ValidationError
+
+RULE: Final = "salesmodel.rule"
+PERSONAL: Final = "salesmodel.personal"
+
+T = TypeVar("T")
+Explain = Callable[[Any], list[Issue]]
+
+
+@attrs.frozen
+class Rule:
+    """How one field is checked.
+
+    Attributes:
+        test: A boolean expression over ``{v}``, the field's value.
+        expected: What a valid value is, phrased to follow "must be".
+        names: The globals *test* refers to.
+        normalize: Turns a near-valid value into a valid one (it may return its
+            input unchanged when it cannot); only tried when *test* fails.
+        explain: Sub-issues for an invalid value of a container field, with paths
+            relative to the field (``"[2]"``, ``"['key']"``).
+    """
+
+    test: str
+    expected: str
+    names: Mapping[str, Any] = attrs.field(factory=dict)
+    normalize: Callable[[Any], Any] | None = None
+    explain: Explain | None = None
+
+    def optional(self) -> Rule:
+        """The same rule, also accepting None."""
+        return attrs.evolve(
+            self,
+            test=f"{{v}} is None or ({self.test})",
+            expected=f"None or {self.expected}",
+            normalize=None if self.normalize is None else _skip_none(self.normalize),
+        )
+
+
+def _skip_none(normalize: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    return lambda v: v if v is None else normalize(v)
+
+
+@attrs.frozen
+class CrossRule:
+    """A check over several fields: returns None when fine, else its issues.
+
+    *fast*, when given, is a boolean expression over the field names that is true
+    exactly when *check* would return None; it spares a call on the common path.
+    """
+
+    fields: tuple[str, ...]
+    check: Callable[..., list[Issue] | None]
+    fast: str | None = None
+    names: Mapping[str, Any] = attrs.field(factory=dict)
+
+
+def cross(
+    *fields: str, fast: str | None = None, names: Mapping[str, Any] | None = None
+) -> Callable[[Callable[..., list[Issue] | None]], CrossRule]:
+    """Declare a cross-field rule over *fields* (passed positionally)."""
+
+    def declare(check: Callable[..., list[Issue] | None]) -> CrossRule:
+        return CrossRule(fields, check, fast, dict(names or {}))
+
+    return declare
+
+
+def meta(rule: Rule, *, personal: bool = False) -> dict[str, Any]:
+    """Field metadata carrying *rule* (and whether the field holds personal data)."""
+    return {RULE: rule, PERSONAL: personal}
+
+
+class Record:
+    """Base of every entity whose ``__init__`` :func:`checked` compiled."""
+
+    __slots__ = ()
+
+
+@attrs.frozen
+class _Plan:
+    """What :func:`collect` needs to know about one class."""
+
+    subject: str
+    rules: tuple[tuple[str, Rule, Callable[[Any], bool]], ...]
+    cross: tuple[CrossRule, ...]
+
+
+def checked(*cross_rules: CrossRule) -> Callable[[type[T]], type[T]]:
+    """Compile the field rules and *cross_rules* of an attrs class into its
+    ``__init__``. Apply it above ``@attrs.frozen(kw_only=True)``.
+
+    attrs' own ``__init__`` followed by a post-init check would walk the fields
+    twice; the compiled one tests the arguments in one boolean expression, then
+    stores them, with the signature attrs (and type checkers) give the class.
+    """
+
+    def compile_class(cls: type[T]) -> type[T]:
+        fields = attrs.fields(cls)  # type: ignore[arg-type]
+        unruled = [f.name for f in fields if RULE not in f.metadata]
+        if unruled:
+            raise TypeError(f"{cls.__name__} fields without a rule: {unruled}")
+        if any(isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
+            raise TypeError(f"{cls.__name__}: use immutable defaults, not factories")
+        plan = _Plan(
+            cls.__name__,
+            tuple((f.name, f.metadata[RULE], _compile_test(f.metadata[RULE])) for f in fields),
+            cross_rules,
+        )
+        cls.__salesmodel_plan__ = plan  # type: ignore[attr-defined]
+        cls.__init__ = _compile_init(cls, plan, fields)  # type: ignore[method-assign]
+        return cls
+
+    return compile_class
+
+
+def _compile_test(rule: Rule) -> Callable[[Any], bool]:
+    source = f"lambda v: bool({rule.test.format(v='v')})"
+    return eval(source, dict(rule.names))  # type: ignore[no-any-return]
+
+
+def _compile_init(cls: type, plan: _Plan, fields: Any) -> Callable[..., None]:
+    """Generate ``__init__`` (keyword-only, as attrs declares it) and, as
+    ``cls.__salesmodel_make__``, the same construction taking positional values in
+    field order, for callers that build many (deserialisation)."""
+    names = [f.name for f in fields]
+    namespace: dict[str, Any] = {"_repair": _repairer(plan, names), "_new": object.__new__}
+    for mapping in [rule.names for _, rule, _ in plan.rules] + [x.names for x in plan.cross]:
+        for key, value in mapping.items():
+            if namespace.setdefault(key, value) is not value:
+                raise TypeError(f"rule name {key!r} means two things in {cls.__name__}")
+    params = []
+    for f in fields:
+        if f.default is attrs.NOTHING:
+            params.append(f.name)
+        else:
+            namespace[f"_d_{f.name}"] = f.default
+            params.append(f"{f.name}=_d_{f.name}")
+        namespace[f"_s_{f.name}"] = cls.__dict__[f.name].__set__
+    tests = " and ".join(f"({rule.test.format(v=name)})" for name, rule, _ in plan.rules)
+    fast = f"not ({tests})"
+    for j, rule_x in enumerate(plan.cross):
+        if rule_x.fast is not None:
+            fast += f" or not ({rule_x.fast})"
+        else:
+            namespace[f"_x{j}"] = rule_x.check
+            fast += f" or _x{j}({', '.join(rule_x.fields)}) is not None"
+    values = ", ".join(names) + ","
+    body = [
+        f"    if {fast}:",
+        f"        {values} = _repair({values})",
+        *(f"    _s_{name}(self, {name})" for name in names),
+    ]
+    source = "\n".join(
+        [
+            f"def __init__(self, *, {', '.join(params)}):",
+            *body,
+            f"def make({', '.join(names)}):",
+            "    self = _new(_cls)",
+            *body,
+            "    return self",
+        ]
+    )
+    namespace["_cls"] = cls
+    exec(source, namespace)
+    init: Callable[..., None] = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__doc__ = getattr(cls.__init__, "__doc__", None)  # type: ignore[misc]
+    cls.__salesmodel_make__ = namespace["make"]  # type: ignore[attr-defined]
+    return init
+
+
+def _repairer(plan: _Plan, names: list[str]) -> Callable[..., tuple[Any, ...]]:
+    def repair(*given: Any) -> tuple[Any, ...]:
+        values = dict(zip(names, given, strict=True))
+        issues, fixed = collect(plan, values)
+        if issues:
+            raise ValidationError(issues, plan.subject)
+        return tuple(fixed[name] for name in names)
+
+    return repair
+
+
+def plan_of(cls: type) -> _Plan:
+    """The compiled rules of a :func:`checked` class."""
+    return cls.__salesmodel_plan__  # type: ignore[attr-defined,no-any-return]
+
+
+def collect(plan: _Plan, values: Mapping[str, Any]) -> tuple[list[Issue], dict[str, Any]]:
+    """Every issue with *values* (fields absent from it are skipped), and the
+    values after normalisation."""
+    issues: list[Issue] = []
+    good: dict[str, Any] = {}
+    for name, rule, test in plan.rules:
+        if name not in values:
+            continue
+        value = values[name]
+        if not test(value) and rule.normalize is not None:
+            value = rule.normalize(value)
+        if test(value):
+            good[name] = value
+        elif rule.explain is not None:
+            issues.extend(issue.under(name) for issue in rule.explain(value))
+        else:
+            issues.append(Issue(name, value, rule.expected))
+    for rule_x in plan.cross:
+        # A cross rule only judges fields that passed their own rules.
+        if all(f in good for f in rule_x.fields):
+            found = rule_x.check(*(good[f] for f in rule_x.fields))
+            if found:
+                issues.extend(found)
+    return issues, good

@@ -1,0 +1,454 @@
+"""The records of sales management: who buys, who sells, what is sold, what was done.
+
+Every entity is a frozen, slotted, keyword-only attrs class, validated when built:
+a violation raises :class:`~salesmodel.ValidationError` naming every bad field, its
+value and what is allowed. Change one by making a new one (:func:`attrs.evolve`, or
+the pipeline operations).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import attrs
+
+from . import _rules as r
+from ._checks import Record, Rule, checked, cross, meta
+from .attributes import EMPTY_ATTRIBUTES, Attributes
+from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
+from .errors import Issue
+from .money import Money
+
+__all__ = [
+    "Activity",
+    "Bant",
+    "Customer",
+    "Deal",
+    "Lead",
+    "Prospect",
+    "Rep",
+    "StageChange",
+    "Target",
+]
+
+_SOURCE = r.open_enum(LeadSource)
+_LOSS_REASON = r.open_enum(LossReason).optional()
+_STATUS = r.closed_enum(Status)
+
+
+@cross("from_stage", "to_stage", fast="from_stage != to_stage")
+def _moves_somewhere(from_stage: str, to_stage: str) -> list[Issue] | None:
+    if from_stage == to_stage:
+        return [Issue("to_stage", to_stage, f"a stage other than from_stage ({from_stage!r})")]
+    return None
+
+
+@checked(_moves_somewhere)
+@attrs.frozen(kw_only=True)
+class StageChange(Record):
+    """One move in a deal's or lead's history.
+
+    Attributes:
+        from_stage: The stage left.
+        to_stage: The stage entered (never the same as ``from_stage``).
+        at: When, timezone-aware.
+        by: Who moved it (a rep id), if known.
+        reason: Why, e.g. a :class:`LossReason` for a move to a lost stage.
+
+    .. versionadded:: 0.1.0
+    """
+
+    from_stage: str = attrs.field(metadata=meta(r.TEXT))
+    to_stage: str = attrs.field(metadata=meta(r.TEXT))
+    at: datetime = attrs.field(metadata=meta(r.AWARE))
+    by: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
+
+
+@checked()
+@attrs.frozen(kw_only=True)
+class Bant(Record):
+    """The BANT qualification answers: Budget, Authority, Need, Timescale.
+
+    None means "not asked yet".
+
+    Attributes:
+        budget: Whether the buyer has budget (``True``/``False``), or the amount
+            they have.
+        authority: Whether the contact can decide the purchase.
+        need: Whether the buyer has a real need for the product.
+        timescale_days: In how many days the buyer means to buy.
+
+    .. versionadded:: 0.1.0
+    """
+
+    budget: bool | Money | None = attrs.field(
+        default=None,
+        metadata=meta(
+            Rule(
+                "type({v}) is bool or (type({v}) is Money and {v}.amount >= 0)",
+                "True, False or a non-negative Money",
+                {"Money": Money},
+            ).optional()
+        ),
+    )
+    authority: bool | None = attrs.field(default=None, metadata=meta(r.OPT_BOOL))
+    need: bool | None = attrs.field(default=None, metadata=meta(r.OPT_BOOL))
+    timescale_days: int | None = attrs.field(default=None, metadata=meta(r.OPT_NONNEG_INT))
+
+
+_NO_BANT = Bant()
+
+
+@cross("id", "manager_id", fast="manager_id != id")
+def _not_own_manager(id: str, manager_id: str | None) -> list[Issue] | None:  # noqa: A002
+    if manager_id == id:
+        return [Issue("manager_id", manager_id, "another rep's id (a rep cannot manage itself)")]
+    return None
+
+
+@checked(_not_own_manager)
+@attrs.frozen(kw_only=True)
+class Rep(Record):
+    """A sales representative.
+
+    Attributes:
+        id: Unique id.
+        name: Display name (personal data).
+        team: Team name.
+        manager_id: The id of the rep's manager (never the rep itself).
+        region: Territory, used for routing and targets.
+        active: Whether the rep can take new leads.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
+    team: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    manager_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    region: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    active: bool = attrs.field(default=True, metadata=meta(r.BOOL))
+
+
+@cross(
+    "status",
+    "closed_at",
+    fast="(closed_at is None) is (status is _OPEN)",
+    names={"_OPEN": Status.OPEN},
+)
+def _closed_exactly_when_not_open(status: Status, closed_at: datetime | None) -> list[Issue] | None:
+    if status is Status.OPEN:
+        if closed_at is None:
+            return None
+        return [Issue("closed_at", closed_at, "None while status is 'open'")]
+    if closed_at is None:
+        return [Issue("closed_at", None, f"a datetime, since status is {status.value!r}")]
+    return None
+
+
+@cross("created_at", "closed_at", fast="closed_at is None or closed_at >= created_at")
+def _closed_after_created(created_at: datetime, closed_at: datetime | None) -> list[Issue] | None:
+    if closed_at is not None and closed_at < created_at:
+        expected = f"no earlier than created_at ({created_at.isoformat()})"
+        return [Issue("closed_at", closed_at, expected)]
+    return None
+
+
+@cross("history", "created_at", "stage")  # its loop is the fast path too
+def _history_in_order(
+    history: tuple[StageChange, ...], created_at: datetime, stage: str
+) -> list[Issue] | None:
+    if not history:
+        return None
+    issues = []
+    before, before_name, previous = created_at, "created_at", None
+    for i, change in enumerate(history):
+        if change.at < before:
+            issues.append(
+                Issue(f"history[{i}].at", change.at, f"no earlier than {before_name} ({before})")
+            )
+        if previous is not None and change.from_stage != previous.to_stage:
+            issues.append(
+                Issue(
+                    f"history[{i}].from_stage",
+                    change.from_stage,
+                    f"{previous.to_stage!r}, where history[{i - 1}] ended",
+                )
+            )
+        before, before_name, previous = change.at, f"history[{i}].at", change
+    if history[-1].to_stage != stage:
+        issues.append(Issue("stage", stage, f"{history[-1].to_stage!r}, where history ends"))
+    return issues or None
+
+
+_HISTORY = r.tuple_of(StageChange, "StageChange")
+
+
+@checked(_closed_exactly_when_not_open, _closed_after_created, _history_in_order)
+@attrs.frozen(kw_only=True)
+class Lead(Record):
+    """A potential buyer who showed interest, directly or indirectly.
+
+    Its ``stage`` follows a lead lifecycle (by default :data:`LEAD_LIFECYCLE`:
+    suspect → contacted → mql → sql → converted, or disqualified / nurture).
+
+    Attributes:
+        id: Unique id.
+        name: The person's or organisation's name (personal data).
+        created_at: When the lead was captured.
+        source: Where it came from: a :class:`LeadSource` or any non-empty str.
+        company: The organisation, if any.
+        email: Contact e-mail (personal data).
+        owner_id: The rep who owns it.
+        stage: Its lifecycle stage.
+        status: ``OPEN`` while worked, ``WON`` once converted, ``LOST`` once
+            disqualified.
+        closed_at: Set exactly when status is not ``OPEN``; never before
+            ``created_at``.
+        purchase_timeframe_days: In how many days the lead said it would buy.
+        bant: BANT qualification answers.
+        attributes: Custom fields.
+        history: Stage changes, in time order, ending at ``stage``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
+    created_at: datetime = attrs.field(metadata=meta(r.AWARE))
+    source: LeadSource | str = attrs.field(metadata=meta(_SOURCE))
+    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    email: str | None = attrs.field(default=None, metadata=meta(r.OPT_EMAIL, personal=True))
+    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    stage: str = attrs.field(default="suspect", metadata=meta(r.TEXT))
+    status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
+    closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
+    purchase_timeframe_days: int | None = attrs.field(default=None, metadata=meta(r.OPT_NONNEG_INT))
+    bant: Bant = attrs.field(default=_NO_BANT, metadata=meta(r.instance(Bant, "a Bant")))
+    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+    history: tuple[StageChange, ...] = attrs.field(default=(), metadata=meta(_HISTORY))
+
+
+@checked()
+@attrs.frozen(kw_only=True)
+class Prospect(Record):
+    """A qualified lead: a buyer a rep is actively working.
+
+    Attributes:
+        id: Unique id.
+        name: The person's or organisation's name (personal data).
+        owner_id: The rep who works it.
+        qualified_at: When it was qualified.
+        lead_id: The lead it came from.
+        company: The organisation, if any.
+        bant: BANT qualification answers.
+        temperature: How soon it wants to buy.
+        needs: What it needs, in its own words.
+        attributes: Custom fields.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
+    owner_id: str = attrs.field(metadata=meta(r.TEXT))
+    qualified_at: datetime = attrs.field(metadata=meta(r.AWARE))
+    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    bant: Bant = attrs.field(default=_NO_BANT, metadata=meta(r.instance(Bant, "a Bant")))
+    temperature: Temperature = attrs.field(
+        default=Temperature.COLD, metadata=meta(r.closed_enum(Temperature))
+    )
+    needs: tuple[str, ...] = attrs.field(default=(), metadata=meta(r.TEXTS))
+    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+
+
+@cross(
+    "status",
+    "loss_reason",
+    fast="loss_reason is None or status is _LOST",
+    names={"_LOST": Status.LOST},
+)
+def _loss_reason_only_when_lost(
+    status: Status, loss_reason: LossReason | str | None
+) -> list[Issue] | None:
+    if loss_reason is not None and status is not Status.LOST:
+        return [Issue("loss_reason", loss_reason, f"None while status is {status.value!r}")]
+    return None
+
+
+@checked(
+    _closed_exactly_when_not_open,
+    _closed_after_created,
+    _loss_reason_only_when_lost,
+    _history_in_order,
+)
+@attrs.frozen(kw_only=True)
+class Deal(Record):
+    """A sales opportunity moving through a pipeline.
+
+    Attributes:
+        id: Unique id.
+        name: What is being sold to whom, e.g. ``"Acme - 40 seats"``.
+        amount: Its value, a non-negative :class:`Money`.
+        created_at: When it was opened.
+        owner_id: The rep who owns it.
+        prospect_id: The prospect it is sold to.
+        customer_id: The customer, for a sale to an existing customer.
+        pipeline_id: The pipeline whose stages it moves through.
+        stage: Its current stage (``"prospecting"``, the first stage of
+            :data:`DEFAULT_PIPELINE`, by default).
+        status: ``OPEN``, ``WON`` or ``LOST``.
+        closed_at: Set exactly when status is not ``OPEN``; never before
+            ``created_at``.
+        loss_reason: Why it was lost; only while status is ``LOST``.
+        source: Where its lead came from.
+        product: What is sold.
+        expected_close: When the rep expects to close it.
+        attributes: Custom fields.
+        history: Stage changes, in time order, ending at ``stage``.
+
+    >>> from datetime import datetime, timezone
+    >>> deal = Deal(id="D-1", name="Acme", amount=Money("1200", "EUR"),
+    ...             created_at=datetime(2026, 1, 5, tzinfo=timezone.utc))
+    >>> deal.stage, deal.status
+    ('prospecting', <Status.OPEN: 'open'>)
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    name: str = attrs.field(metadata=meta(r.TEXT))
+    amount: Money = attrs.field(metadata=meta(r.MONEY))
+    created_at: datetime = attrs.field(metadata=meta(r.AWARE))
+    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    pipeline_id: str = attrs.field(default="default", metadata=meta(r.TEXT))
+    stage: str = attrs.field(default="prospecting", metadata=meta(r.TEXT))
+    status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
+    closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
+    loss_reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
+    source: LeadSource | str | None = attrs.field(default=None, metadata=meta(_SOURCE.optional()))
+    product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    expected_close: date | None = attrs.field(default=None, metadata=meta(r.OPT_DATE))
+    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+    history: tuple[StageChange, ...] = attrs.field(default=(), metadata=meta(_HISTORY))
+
+
+@cross("acquired_at", "churned_at", fast="churned_at is None or churned_at >= acquired_at")
+def _churned_after_acquired(
+    acquired_at: datetime, churned_at: datetime | None
+) -> list[Issue] | None:
+    if churned_at is not None and churned_at < acquired_at:
+        expected = f"no earlier than acquired_at ({acquired_at.isoformat()})"
+        return [Issue("churned_at", churned_at, expected)]
+    return None
+
+
+@checked(_churned_after_acquired)
+@attrs.frozen(kw_only=True)
+class Customer(Record):
+    """A buyer who bought.
+
+    Attributes:
+        id: Unique id.
+        name: The person's or organisation's name (personal data).
+        acquired_at: When it first bought.
+        churned_at: When it stopped being a customer, if it did; never before
+            ``acquired_at``.
+        prospect_id: The prospect it was.
+        attributes: Custom fields.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
+    acquired_at: datetime = attrs.field(metadata=meta(r.AWARE))
+    churned_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
+    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+
+
+@checked()
+@attrs.frozen(kw_only=True)
+class Activity(Record):
+    """Something a rep did with a buyer (a call, a meeting), or a buyer did (a page
+    view, a form submission).
+
+    Attributes:
+        id: Unique id.
+        kind: What happened.
+        at: When.
+        rep_id, lead_id, deal_id, customer_id: Who and what it concerns.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    kind: ActivityKind = attrs.field(metadata=meta(r.closed_enum(ActivityKind)))
+    at: datetime = attrs.field(metadata=meta(r.AWARE))
+    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    deal_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+
+
+@cross("metric", "goal")
+def _goal_fits_metric(metric: TargetMetric, goal: Money | int | Decimal) -> list[Issue] | None:
+    if metric is TargetMetric.REVENUE:
+        if type(goal) is not Money:
+            return [Issue("goal", goal, "a Money, since metric is 'revenue'")]
+    elif type(goal) is Money:
+        return [Issue("goal", goal, f"a count (int or Decimal), since metric is {metric.value!r}")]
+    return None
+
+
+@cross("start", "end", fast="end > start")
+def _ends_after_start(start: datetime, end: datetime) -> list[Issue] | None:
+    if end <= start:
+        return [Issue("end", end, f"later than start ({start.isoformat()})")]
+    return None
+
+
+@checked(_goal_fits_metric, _ends_after_start)
+@attrs.frozen(kw_only=True)
+class Target(Record):
+    """A SMART sales goal for a rep, a team or the company over one period.
+
+    The period is half-open: from ``start`` (included) to ``end`` (excluded).
+    Narrow it to a product, a region or a segment with the optional fields.
+
+    Attributes:
+        id: Unique id.
+        metric: What is counted.
+        goal: A :class:`Money` for ``REVENUE``, a non-negative count otherwise.
+        start, end: The period, timezone-aware, ``start < end``.
+        rep_id, team, region, product, segment: Whose target it is, and what it
+            covers; all None means the whole company.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str = attrs.field(metadata=meta(r.TEXT))
+    metric: TargetMetric = attrs.field(metadata=meta(r.closed_enum(TargetMetric)))
+    goal: Money | int | Decimal = attrs.field(
+        metadata=meta(
+            Rule(
+                f"(type({{v}}) is Money and {{v}}.amount >= 0) or ({r.NONNEG_NUMBER.test})",
+                "a non-negative Money or count",
+                {"Money": Money, **r.NONNEG_NUMBER.names},
+                normalize=r.NONNEG_NUMBER.normalize,
+            )
+        )
+    )
+    start: datetime = attrs.field(metadata=meta(r.AWARE))
+    end: datetime = attrs.field(metadata=meta(r.AWARE))
+    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    team: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    region: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    segment: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))

@@ -1,0 +1,34 @@
+"""Shared test set-up: deterministic Hypothesis profiles and the real data sets."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+# CI is deterministic (derandomize) with no deadlines: shared machines are noisy.
+settings.register_profile(
+    "ci",
+    derandomize=True,
+    deadline=None,
+    max_examples=100,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile("dev", deadline=None, max_examples=100)
+settings.register_profile("long", deadline=None, max_examples=100_000)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+ROOT = Path(__file__).resolve().parent.parent
+# The real data sets live beside the project (../shared/data), never inside it.
+DATA = Path(os.environ.get("SALESMODEL_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The real public data sets; skips the test when they are absent."""
+    if not DATA.is_dir():
+        pytest.skip(f"real data sets not found at {DATA} (set SALESMODEL_DATA to their folder)")
+    return DATA

@@ -1,0 +1,289 @@
+"""Serialisation: lossless round trips, and strict, complete errors on bad payloads."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta, timezone
+from typing import Any
+
+import attrs
+import cattrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salesmodel import (
+    Activity,
+    Attributes,
+    Bant,
+    Customer,
+    Deal,
+    Lead,
+    Money,
+    Prospect,
+    RateTable,
+    Rep,
+    StageChange,
+    Status,
+    Target,
+    ValidationError,
+    configure_converter,
+    converter,
+    from_dict,
+    make_converter,
+    to_dict,
+)
+from salesmodel import strategies as sst
+from salesmodel.serialization import format_duration, structure_duration
+
+ROUND_TRIPS: dict[type, st.SearchStrategy[Any]] = {
+    Money: sst.moneys(),
+    RateTable: sst.rate_tables(),
+    Attributes: sst.attributes(),
+    StageChange: sst.stage_changes(),
+    Bant: sst.bants(),
+    Rep: sst.reps(),
+    Lead: sst.leads(),
+    Prospect: sst.prospects(),
+    Deal: sst.deals(),
+    Customer: sst.customers(),
+    Activity: sst.activities(),
+    Target: sst.targets(),
+}
+RECORDS = [cls for cls in ROUND_TRIPS if attrs.has(cls)]
+
+T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+def through_json(value: Any) -> Any:
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("cls", list(ROUND_TRIPS))
+def test_round_trip_through_json_is_lossless(cls):
+    @given(ROUND_TRIPS[cls])
+    def check(value):
+        data = through_json(to_dict(value))
+        back = from_dict(data, cls)
+        assert back == value
+        assert to_dict(back) == data
+
+    check()
+
+
+def test_primitives_are_json_compatible_and_documented():
+    deal = Deal(
+        id="D-1",
+        name="Acme",
+        amount=Money("1200.50", "EUR"),
+        created_at=datetime(2026, 1, 5, 9, 30, tzinfo=timezone(timedelta(hours=-3))),
+        status=Status.LOST,
+        closed_at=datetime(2026, 2, 1, tzinfo=UTC),
+        loss_reason="price",
+    )
+    data = to_dict(deal)
+    assert data["amount"] == {"amount": "1200.50", "currency": "EUR"}
+    assert data["created_at"] == "2026-01-05T09:30:00-03:00"
+    assert data["status"] == "lost"
+    assert data["loss_reason"] == "price"
+    assert type(data["loss_reason"]) is str
+    assert data["attributes"] == {}
+    assert data["history"] == []
+    assert json.loads(json.dumps(data)) == data
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (timedelta(days=14), "P14D"),
+        (timedelta(hours=36), "P1DT12H"),
+        (timedelta(minutes=90), "PT1H30M"),
+        (timedelta(seconds=1, microseconds=500), "PT1.0005S"),
+        (timedelta(0), "PT0S"),
+    ],
+)
+def test_durations_are_iso_8601(duration, text):
+    assert format_duration(duration) == text
+    assert structure_duration(text) == duration
+
+
+@given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=10**6)))
+def test_duration_round_trip(duration):
+    assert structure_duration(format_duration(duration)) == duration
+
+
+@pytest.mark.parametrize("bad", ["P", "PT", "P1Y", "P1M", "1D", "P1DT", "-P1D", 14, None])
+def test_bad_durations_are_refused(bad):
+    with pytest.raises(ValidationError):
+        structure_duration(bad)
+
+
+def valid_deal_data() -> dict[str, Any]:
+    return {
+        "id": "D-1",
+        "name": "Acme",
+        "amount": {"amount": "10.00", "currency": "EUR"},
+        "created_at": "2026-01-05T09:30:00+00:00",
+    }
+
+
+def test_missing_optional_fields_take_their_defaults():
+    deal = from_dict(valid_deal_data(), Deal)
+    assert deal.stage == "prospecting"
+    assert deal.status is Status.OPEN
+
+
+def test_three_bad_fields_are_all_named():
+    data = valid_deal_data() | {
+        "id": "",
+        "created_at": "2026-01-05T09:30:00",
+        "amount": {"amount": "NaN", "currency": "EUR"},
+    }
+    with pytest.raises(ValidationError) as info:
+        from_dict(data, Deal)
+    assert set(info.value.errors) == {"id", "created_at", "amount.amount"}
+
+
+def test_structure_errors_and_invariant_errors_are_reported_together():
+    data = valid_deal_data() | {
+        "status": "won",
+        "stage": 7,
+        "colour": "red",
+        "amount": {"amount": "1", "currency": "EUR", "fx": 1},
+    }
+    with pytest.raises(ValidationError) as info:
+        from_dict(data, Deal)
+    errors = info.value.errors
+    assert set(errors) == {"amount.fx", "stage", "closed_at", "colour"}
+    assert "one of the Deal fields" in errors["colour"]
+
+
+def test_missing_required_fields_are_named():
+    with pytest.raises(ValidationError) as info:
+        from_dict({"id": "D-1"}, Deal)
+    assert set(info.value.errors) == {"name", "amount", "created_at"}
+    assert info.value.errors["name"] == "must be given (it is required) (got nothing)"
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("id", 123),
+        ("id", 1.5),
+        ("status", "WON"),
+        ("status", None),
+        ("created_at", 1767605400),
+        ("created_at", "yesterday"),
+        ("expected_close", "2026-01-05T00:00:00"),
+        ("attributes", [1, 2]),
+        ("attributes", {"k": {"nested": 1}}),
+        ("history", {"0": {}}),
+        ("history", [{"from_stage": "a"}]),
+        ("amount", "10 EUR"),
+        ("amount", {"amount": True, "currency": "EUR"}),
+        ("source", ["web"]),
+        ("pipeline_id", None),
+    ],
+)
+def test_wrong_types_are_validation_errors_at_their_path(field, value):
+    with pytest.raises(ValidationError) as info:
+        from_dict(valid_deal_data() | {field: value}, Deal)
+    assert all(path.startswith(field) for path in info.value.errors)
+
+
+def test_str_fields_are_not_coerced():
+    with pytest.raises(ValidationError):
+        from_dict({"id": 1, "name": True, "active": "false"}, Rep)
+
+
+def test_a_bool_field_is_not_coerced_from_a_string():
+    with pytest.raises(ValidationError) as info:
+        from_dict({"id": "r", "name": "Ana", "active": "false"}, Rep)
+    assert list(info.value.errors) == ["active"]
+
+
+def test_a_non_mapping_is_refused_at_the_root():
+    for data in (None, [], "deal", 3):
+        with pytest.raises(ValidationError) as info:
+            from_dict(data, Deal)
+        assert info.value.field == "$"
+
+
+def test_nested_errors_carry_their_full_path():
+    data = valid_deal_data() | {
+        "stage": "b",
+        "history": [
+            {"from_stage": "a", "to_stage": "b", "at": "2026-01-06T00:00:00+00:00"},
+            {"from_stage": "a", "to_stage": "b", "at": "not a date"},
+        ],
+    }
+    with pytest.raises(ValidationError) as info:
+        from_dict(data, Deal)
+    assert list(info.value.errors) == ["history[1].at"]
+
+
+def test_containers_of_entities_report_the_index():
+    good = valid_deal_data()
+    with pytest.raises(ValidationError) as info:
+        from_dict([good, good | {"id": ""}], list[Deal])
+    assert list(info.value.errors) == ["[1].id"]
+
+
+def test_make_converter_gives_independent_converters_and_leaves_cattrs_global_alone():
+    first, second = make_converter(), make_converter()
+    assert first is not second
+    assert first is not converter
+    assert cattrs.global_converter.unstructure(Money(1, "EUR")) is not None
+    with pytest.raises(Exception):  # noqa: PT011 - cattrs' own global knows nothing of Money
+        cattrs.global_converter.structure({"amount": "1", "currency": "EUR"}, Money)
+
+
+def test_configure_converter_teaches_an_application_converter():
+    @attrs.frozen
+    class Invoice:
+        number: str
+        total: Money
+        deal: Deal
+
+    app = cattrs.Converter()
+    configure_converter(app)
+    invoice = Invoice("F-1", Money("10.00", "EUR"), from_dict(valid_deal_data(), Deal))
+    data = app.unstructure(invoice)
+    assert data["total"] == {"amount": "10.00", "currency": "EUR"}
+    assert app.structure(data, Invoice) == invoice
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(max_size=10),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=12,
+)
+
+
+@pytest.mark.parametrize("cls", [*RECORDS, Money, RateTable, Attributes])
+def test_arbitrary_json_raises_only_validation_error(cls):
+    @given(JSON)
+    def check(data):
+        try:
+            from_dict(data, cls)
+        except ValidationError:
+            pass
+
+    check()
+
+
+@pytest.mark.parametrize("cls", RECORDS)
+def test_valid_payloads_with_one_field_replaced_raise_only_validation_error(cls):
+    @given(ROUND_TRIPS[cls], st.data())
+    def check(value, data):
+        payload = to_dict(value)
+        key = data.draw(st.sampled_from([*payload, "unknown"]))
+        payload[key] = data.draw(JSON)
+        try:
+            from_dict(payload, cls)
+        except ValidationError as error:
+            assert error.issues
+
+    check()
