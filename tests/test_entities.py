@@ -319,3 +319,13 @@ def test_closed_at_is_set_exactly_when_not_open(status, closed_at):
     else:
         assert consistent
         assert made.status is status
+
+
+def test_hypothesis_from_type_draws_valid_entities_through_the_entry_point():
+    @given(st.from_type(Deal), st.from_type(Money), st.from_type(Lead))
+    def check(drawn_deal, money, lead):
+        assert type(drawn_deal) is Deal
+        assert type(money) is Money
+        assert type(lead) is Lead
+
+    check()
