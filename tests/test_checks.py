@@ -100,7 +100,13 @@ def test_other_errors_pickle_with_their_details():
     )
     mismatch = pickle.loads(pickle.dumps(CurrencyMismatchError("x", ("EUR", "USD"))))
     assert mismatch.currencies == ("EUR", "USD")
-    definition = pickle.loads(pickle.dumps(PipelineDefinitionError("p", ["one", "two"])))
-    assert definition.problems == ("one", "two")
+    issues = [Issue("stages", (), "non-empty"), Issue("id", "", "a non-empty str")]
+    definition = pickle.loads(pickle.dumps(PipelineDefinitionError(issues, "Pipeline", "p")))
+    assert definition.pipeline_id == "p"
+    assert definition.problems == (
+        "stages must be non-empty (got ())",
+        "id must be a non-empty str (got '')",
+    )
     assert "2 problems" in str(definition)
+    assert isinstance(definition, ValidationError)
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING

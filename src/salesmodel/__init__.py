@@ -18,7 +18,9 @@ from .errors import (
     TransitionError,
     ValidationError,
 )
+from .history import StageVisit, stage_visits, time_in_stages
 from .money import Money, RateTable
+from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Guard, Pipeline, Stage, StageEntity
 from .serialization import configure_converter, converter, from_dict, make_converter, to_dict
 
 try:
@@ -27,6 +29,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 __all__ = [
+    "DEFAULT_PIPELINE",
+    "LEAD_LIFECYCLE",
     "Activity",
     "ActivityKind",
     "AttributeValue",
@@ -35,17 +39,22 @@ __all__ = [
     "CurrencyMismatchError",
     "Customer",
     "Deal",
+    "Guard",
     "Issue",
     "Lead",
     "LeadSource",
     "LossReason",
     "Money",
+    "Pipeline",
     "PipelineDefinitionError",
     "Prospect",
     "RateTable",
     "Rep",
     "SalesModelError",
+    "Stage",
     "StageChange",
+    "StageEntity",
+    "StageVisit",
     "Status",
     "Target",
     "TargetMetric",
@@ -57,5 +66,7 @@ __all__ = [
     "converter",
     "from_dict",
     "make_converter",
+    "stage_visits",
+    "time_in_stages",
     "to_dict",
 ]

@@ -15,6 +15,7 @@ same expressions, so the two paths cannot disagree.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -106,9 +107,12 @@ class _Plan:
     subject: str
     rules: tuple[tuple[str, Rule, Callable[[Any], bool]], ...]
     cross: tuple[CrossRule, ...]
+    error: type[ValidationError] = ValidationError
 
 
-def checked(*cross_rules: CrossRule) -> Callable[[type[T]], type[T]]:
+def checked(
+    *cross_rules: CrossRule, error: type[ValidationError] = ValidationError
+) -> Callable[[type[T]], type[T]]:
     """Compile the field rules and *cross_rules* of an attrs class into its
     ``__init__``. Apply it above ``@attrs.frozen(kw_only=True)``.
 
@@ -128,6 +132,7 @@ def checked(*cross_rules: CrossRule) -> Callable[[type[T]], type[T]]:
             cls.__name__,
             tuple((f.name, f.metadata[RULE], _compile_test(f.metadata[RULE])) for f in fields),
             cross_rules,
+            error,
         )
         cls.__salesmodel_plan__ = plan  # type: ignore[attr-defined]
         cls.__init__ = _compile_init(cls, plan, fields)  # type: ignore[method-assign]
@@ -151,14 +156,16 @@ def _compile_init(cls: type, plan: _Plan, fields: Any) -> Callable[..., None]:
         for key, value in mapping.items():
             if namespace.setdefault(key, value) is not value:
                 raise TypeError(f"rule name {key!r} means two things in {cls.__name__}")
-    params = []
+    positional: list[str] = []
+    keyword: list[str] = []
     for f in fields:
-        if f.default is attrs.NOTHING:
-            params.append(f.name)
-        else:
+        param = f.name
+        if f.default is not attrs.NOTHING:
             namespace[f"_d_{f.name}"] = f.default
-            params.append(f"{f.name}=_d_{f.name}")
+            param = f"{f.name}=_d_{f.name}"
+        (keyword if f.kw_only else positional).append(param)
         namespace[f"_s_{f.name}"] = cls.__dict__[f.name].__set__
+    params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     tests = " and ".join(f"({rule.test.format(v=name)})" for name, rule, _ in plan.rules)
     fast = f"not ({tests})"
     for j, rule_x in enumerate(plan.cross):
@@ -168,14 +175,20 @@ def _compile_init(cls: type, plan: _Plan, fields: Any) -> Callable[..., None]:
             namespace[f"_x{j}"] = rule_x.check
             fast += f" or _x{j}({', '.join(rule_x.fields)}) is not None"
     values = ", ".join(names) + ","
+    converted = []  # attrs converters run first, as attrs' own __init__ would run them
+    for f in fields:
+        if f.converter is not None:
+            namespace[f"_c_{f.name}"] = f.converter
+            converted.append(f"    {f.name} = _c_{f.name}({f.name})")
     body = [
+        *converted,
         f"    if {fast}:",
         f"        {values} = _repair({values})",
         *(f"    _s_{name}(self, {name})" for name in names),
     ]
     source = "\n".join(
         [
-            f"def __init__(self, *, {', '.join(params)}):",
+            f"def __init__({params}):",
             *body,
             f"def make({', '.join(names)}):",
             "    self = _new(_cls)",
@@ -197,10 +210,37 @@ def _repairer(plan: _Plan, names: list[str]) -> Callable[..., tuple[Any, ...]]:
         values = dict(zip(names, given, strict=True))
         issues, fixed = collect(plan, values)
         if issues:
-            raise ValidationError(issues, plan.subject)
+            raise plan.error(issues, plan.subject)
         return tuple(fixed[name] for name in names)
 
     return repair
+
+
+@functools.cache
+def replacer(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
+    """``replace(old, *values)``: a copy of *old* with the fields *names* set to
+    *values*, with no checks at all.
+
+    Only for callers that have proved the new values valid and consistent (a
+    pipeline move checks exactly what it changes): re-checking the unchanged
+    fields of an already valid record would be wasted work.
+    """
+    fields = [f.name for f in attrs.fields(cls)]
+    unknown = set(names) - set(fields)
+    if unknown:
+        raise TypeError(f"{cls.__name__} has no fields {sorted(unknown)}")
+    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    # Replacing every field needs no old record: then the function is a plain,
+    # unchecked positional constructor.
+    head = "def replace(" + ", ".join(["old", *names] if set(names) != set(fields) else names)
+    lines = [head + "):", "    new = _new(_cls)"]
+    for name in fields:
+        namespace[f"_s_{name}"] = cls.__dict__[name].__set__
+        value = name if name in names else f"old.{name}"
+        lines.append(f"    _s_{name}(new, {value})")
+    lines.append("    return new")
+    exec("\n".join(lines), namespace)
+    return namespace["replace"]  # type: ignore[no-any-return]
 
 
 def plan_of(cls: type) -> _Plan:

@@ -230,30 +230,32 @@ def _rebuild_transition_error(message: str, details: Mapping[str, Any]) -> Trans
     return TransitionError(message, **details)
 
 
-class PipelineDefinitionError(SalesModelError, ValueError):
-    """A pipeline definition is inconsistent (found when the pipeline is built).
+class PipelineDefinitionError(ValidationError):
+    """A pipeline (or one of its stages) is inconsistent; found when it is built.
+
+    A :class:`ValidationError` (so also a :class:`SalesModelError` and a
+    :class:`ValueError`) whose issues name the offending part, e.g.
+    ``"stages[3].probability"`` or ``"transitions['won']"``.
 
     Attributes:
-        pipeline_id: The pipeline's id.
-        problems: Every problem found.
+        pipeline_id: The pipeline's id, when known.
+        problems: Every problem, as text.
 
     .. versionadded:: 0.1.0
     """
 
     pipeline_id: str | None
-    problems: tuple[str, ...]
 
-    def __init__(self, pipeline_id: str | None, problems: Sequence[str]) -> None:
+    def __init__(
+        self, issues: Iterable[Issue], subject: str | None = None, pipeline_id: str | None = None
+    ) -> None:
         self.pipeline_id = pipeline_id
-        self.problems = tuple(problems)
-        head = f"invalid pipeline {pipeline_id!r}"
-        if len(self.problems) == 1:
-            text = f"{head}: {self.problems[0]}"
-        else:
-            text = f"{head}: {len(self.problems)} problems:\n" + "\n".join(
-                f"  - {p}" for p in self.problems
-            )
-        super().__init__(text)
+        super().__init__(issues, subject or "pipeline definition")
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.pipeline_id, self.problems))
+        return (type(self), (self.issues, self.subject, self.pipeline_id))
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """Each issue as ``"<path> <message>"``."""
+        return tuple(f"{i.path} {i.message}" for i in self.issues)

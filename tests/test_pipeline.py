@@ -1,0 +1,465 @@
+"""Pipelines: definitions checked when built, moves that return new records or
+refuse with the exact rule broken."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import attrs
+import pytest
+
+from salesmodel import (
+    DEFAULT_PIPELINE,
+    LEAD_LIFECYCLE,
+    Deal,
+    Guard,
+    Lead,
+    LeadSource,
+    LossReason,
+    Money,
+    Pipeline,
+    PipelineDefinitionError,
+    Stage,
+    Status,
+    TransitionError,
+    ValidationError,
+    stage_visits,
+    time_in_stages,
+)
+
+P = DEFAULT_PIPELINE
+
+
+def day(n: float) -> datetime:
+    return datetime(2026, 1, 1, tzinfo=UTC) + timedelta(days=n)
+
+
+def new_deal(**changes: object) -> Deal:
+    fields: dict[str, object] = {
+        "id": "D-1",
+        "name": "Acme",
+        "amount": Money("1000", "EUR"),
+        "created_at": day(0),
+    }
+    return Deal(**(fields | changes))  # type: ignore[arg-type]
+
+
+def walk(deal: Deal, *stages: str, start: float = 1) -> Deal:
+    for i, stage in enumerate(stages):
+        deal = P.move(deal, stage, at=day(start + i))
+    return deal
+
+
+OPEN = [
+    "prospecting",
+    "qualification",
+    "research",
+    "demonstration",
+    "objection_handling",
+    "closing",
+]
+
+
+def refusal(move: object, *args: object, **kwargs: object) -> TransitionError:
+    with pytest.raises(TransitionError) as info:
+        move(*args, **kwargs)  # type: ignore[operator]
+    return info.value
+
+
+# --- the default pipeline ------------------------------------------------------------
+
+
+def test_the_default_pipeline_is_the_seven_step_process_up_to_the_sale():
+    assert [s.id for s in P.stages] == [*OPEN, "won", "lost"]
+    assert P.first.id == "prospecting"
+    probabilities = [P.stage(s).probability for s in OPEN]
+    assert probabilities == sorted(probabilities)
+    assert P.stage("won").probability == 1
+    assert P.stage("lost").probability == 0
+
+
+def test_the_default_pipeline_is_strict():
+    assert P.targets("prospecting") == ("qualification", "lost")
+    assert P.targets("research") == ("qualification", "demonstration", "lost")
+    assert P.targets("closing") == ("objection_handling", "won", "lost")
+    assert P.targets("won") == ()
+    assert P.targets("lost") == ("qualification",)
+
+
+def test_a_move_returns_a_new_deal_and_leaves_the_old_one_untouched():
+    deal = new_deal()
+    moved = P.move(deal, "qualification", at=day(1), by="ana")
+    assert deal.stage == "prospecting"
+    assert deal.history == ()
+    assert moved.stage == "qualification"
+    assert moved.status is Status.OPEN
+    (change,) = moved.history
+    assert (change.from_stage, change.to_stage, change.at, change.by) == (
+        "prospecting",
+        "qualification",
+        day(1),
+        "ana",
+    )
+    # The moved deal is as valid as one built by hand.
+    assert attrs.evolve(moved) == moved
+
+
+def test_winning_closes_the_deal_and_won_is_final():
+    won = P.win(walk(new_deal(), *OPEN[1:]), at=day(10))
+    assert (won.stage, won.status, won.closed_at) == ("won", Status.WON, day(10))
+    error = refusal(P.move, won, "closing", at=day(11))
+    assert (error.rule, error.allowed) == ("not-allowed", ())
+
+
+def test_losing_needs_a_reason_and_records_it():
+    deal = walk(new_deal(), "qualification")
+    error = refusal(P.move, deal, "lost", at=day(5))
+    assert error.rule == "reason-required"
+    assert error.entity_id == "D-1"
+    lost = P.lose(deal, "price", at=day(5), by="ana")
+    assert lost.status is Status.LOST
+    assert lost.closed_at == day(5)
+    assert lost.loss_reason is LossReason.PRICE
+    assert lost.history[-1].reason is LossReason.PRICE
+    assert P.lose(deal, "went quiet after the demo", at=day(5)).loss_reason == (
+        "went quiet after the demo"
+    )
+
+
+def test_reopening_clears_the_closing_but_keeps_the_history():
+    lost = P.lose(walk(new_deal(), "qualification", "research"), "timing", at=day(5))
+    reopened = P.reopen(lost, at=day(30), by="bruno")
+    assert reopened.stage == "qualification"
+    assert reopened.status is Status.OPEN
+    assert reopened.closed_at is None
+    assert reopened.loss_reason is None
+    assert reopened.history[: len(lost.history)] == lost.history
+    assert len(reopened.history) == len(lost.history) + 1
+
+
+def test_a_won_deal_cannot_be_reopened():
+    won = P.win(walk(new_deal(), *OPEN[1:]), at=day(10))
+    assert refusal(P.reopen, won, at=day(11)).rule == "not-allowed"
+
+
+@pytest.mark.parametrize(
+    ("to", "rule"),
+    [
+        ("research", "not-allowed"),
+        ("won", "not-allowed"),
+        ("prospecting", "same-stage"),
+        ("negotiation", "unknown-stage"),
+        (7, "unknown-stage"),
+    ],
+)
+def test_refused_moves_name_the_rule_and_what_is_allowed(to, rule):
+    deal = new_deal()
+    error = refusal(P.move, deal, to, at=day(1))
+    assert error.rule == rule
+    assert error.entity_id == "D-1"
+    assert error.from_stage == "prospecting"
+    assert error.to_stage == (to if isinstance(to, str) else repr(to))
+    assert error.allowed == ("qualification", "lost")
+    assert "allowed from 'prospecting': qualification, lost" in str(error)
+
+
+def test_a_move_back_in_time_is_refused():
+    deal = walk(new_deal(), "qualification", start=5)
+    error = refusal(P.move, deal, "research", at=day(4))
+    assert error.rule == "time-order"
+    assert refusal(P.move, new_deal(), "qualification", at=day(-1)).rule == "time-order"
+
+
+def test_a_naive_time_is_refused():
+    naive = datetime(2026, 1, 2)
+    assert refusal(P.move, new_deal(), "qualification", at=naive).rule == "naive-time"
+    assert refusal(P.move, new_deal(), "qualification", at="2026-01-02").rule == "naive-time"
+
+
+def test_a_move_at_the_same_instant_as_the_last_change_is_allowed():
+    deal = P.move(new_deal(), "qualification", at=day(0))
+    assert P.move(deal, "research", at=day(0)).stage == "research"
+
+
+def test_bad_by_or_reason_arguments_are_refused():
+    assert refusal(P.move, new_deal(), "qualification", at=day(1), by="").rule == "bad-argument"
+    assert refusal(P.lose, new_deal(), " ", at=day(1)).rule == "bad-argument"
+    assert refusal(P.lose, new_deal(), 3, at=day(1)).rule == "bad-argument"
+
+
+def test_a_deal_of_another_pipeline_is_refused():
+    error = refusal(P.move, new_deal(pipeline_id="renewals"), "qualification", at=day(1))
+    assert error.rule == "wrong-pipeline"
+    assert "transfer" in str(error)
+
+
+def test_a_deal_in_a_stage_the_pipeline_does_not_know_is_refused():
+    error = refusal(P.move, new_deal(stage="negotiation"), "qualification", at=day(1))
+    assert error.rule == "unknown-stage"
+
+
+def test_something_without_a_stage_is_refused():
+    assert refusal(P.move, object(), "qualification", at=day(1)).rule == "bad-argument"
+
+
+def test_can_move_answers_the_stage_rules():
+    deal = new_deal()
+    assert P.can_move(deal, "qualification")
+    assert P.can_move(deal, "lost")
+    assert not P.can_move(deal, "won")
+    assert not P.can_move(deal, "nowhere")
+
+
+def test_moving_in_any_timezone_keeps_the_instant():
+    at = datetime(2026, 1, 2, 2, tzinfo=timezone(timedelta(hours=3)))
+    deal = P.move(new_deal(), "qualification", at=at)
+    assert deal.history[-1].at == datetime(2026, 1, 1, 23, tzinfo=UTC)
+
+
+# --- the lead lifecycle --------------------------------------------------------------
+
+
+def lead() -> Lead:
+    return Lead(id="L-1", name="Bruno", created_at=day(0), source=LeadSource.WEBINAR)
+
+
+def test_the_lead_lifecycle_converts_through_mql_and_sql():
+    moved = lead()
+    for i, stage in enumerate(["contacted", "mql", "sql", "converted"]):
+        moved = LEAD_LIFECYCLE.move(moved, stage, at=day(i + 1))
+    assert (moved.status, moved.closed_at) == (Status.WON, day(4))
+
+
+def test_a_lead_is_disqualified_from_any_open_stage_with_a_reason():
+    for stage in ("suspect", "contacted", "mql", "sql", "nurture"):
+        assert "disqualified" in LEAD_LIFECYCLE.targets(stage)
+    moved = LEAD_LIFECYCLE.lose(lead(), "only enquiring", at=day(1))
+    assert moved.status is Status.LOST
+    assert moved.history[-1].reason == "only enquiring"
+
+
+def test_nurture_parks_a_lead_and_returns_it_to_mql():
+    moved = LEAD_LIFECYCLE.move(lead(), "contacted", at=day(1))
+    moved = LEAD_LIFECYCLE.move(moved, "nurture", at=day(2), reason="bought_from_competitor")
+    assert moved.status is Status.OPEN
+    assert LEAD_LIFECYCLE.targets("nurture") == ("mql", "disqualified")
+    assert LEAD_LIFECYCLE.move(moved, "mql", at=day(90)).stage == "mql"
+
+
+def test_a_deal_pipeline_does_not_move_a_lead():
+    assert refusal(P.move, lead(), "qualification", at=day(1)).rule == "unknown-stage"
+
+
+# --- policies, guards and transfer ----------------------------------------------------
+
+
+def stages(*ids: str) -> list[Stage]:
+    out = [Stage(s, s.title(), Decimal(i + 1) / 10) for i, s in enumerate(ids)]
+    return [*out, Stage("won", "Won", 1, Status.WON), Stage("lost", "Lost", 0, Status.LOST)]
+
+
+def test_allow_skip_jumps_forward_and_wins_from_any_open_stage():
+    loose = Pipeline("loose", stages("a", "b", "c"), allow_skip=True)
+    assert loose.targets("a") == ("b", "c", "won", "lost")
+    assert loose.targets("c") == ("a", "b", "won", "lost")
+
+
+def test_no_way_back_without_allow_back():
+    forward = Pipeline("forward", stages("a", "b", "c"), allow_back=False)
+    assert forward.targets("b") == ("c", "lost")
+
+
+def test_explicit_transitions_replace_the_policy():
+    custom = Pipeline(
+        "custom",
+        stages("a", "b"),
+        {"a": ["b", "lost"], "b": ["won", "lost", "a"]},
+        lost_requires_reason=False,
+    )
+    assert custom.targets("a") == ("b", "lost")
+    deal = new_deal(pipeline_id="custom", stage="a")
+    assert custom.move(deal, "lost", at=day(1)).loss_reason is None
+
+
+def test_a_guard_refuses_by_name_until_its_fields_are_set():
+    guarded = Pipeline(
+        "guarded",
+        stages("a", "b"),
+        guards=[Guard(name="b-needs-owner", into=["b"], fields=["owner_id"])],
+    )
+    deal = new_deal(pipeline_id="guarded", stage="a")
+    error = refusal(guarded.move, deal, "b", at=day(1))
+    assert error.rule == "b-needs-owner"
+    assert "owner_id" in str(error)
+    assert not guarded.can_move(deal, "b")
+    assert guarded.move(attrs.evolve(deal, owner_id="ana"), "b", at=day(1)).stage == "b"
+
+
+def test_a_predicate_guard_applies_to_every_move_without_into():
+    big_only = Guard(
+        name="big-deals-only",
+        predicate=lambda d: d.amount >= Money(500, "EUR"),
+        message="deals under 500 EUR go to the small-deal desk",
+    )
+    guarded = Pipeline("guarded", stages("a", "b"), guards=[big_only])
+    small = new_deal(pipeline_id="guarded", stage="a", amount=Money(10, "EUR"))
+    error = refusal(guarded.move, small, "b", at=day(1))
+    assert "small-deal desk" in str(error)
+    assert guarded.move(new_deal(pipeline_id="guarded", stage="a"), "b", at=day(1)).stage == "b"
+
+
+def test_transfer_to_another_pipeline_keeps_the_history():
+    renewals = Pipeline("renewals", stages("renewal_review", "renewal_quote"))
+    deal = walk(new_deal(), "qualification", "research")
+    moved = renewals.transfer(deal, at=day(9), by="ana")
+    assert moved.pipeline_id == "renewals"
+    assert moved.stage == "renewal_review"
+    assert moved.history[:2] == deal.history
+    assert moved.history[-1].from_stage == "research"
+    assert renewals.move(moved, "renewal_quote", at=day(10)).stage == "renewal_quote"
+
+
+def test_transfer_refuses_a_closed_deal_and_a_closed_stage():
+    renewals = Pipeline("renewals", stages("renewal_review"))
+    lost = P.lose(new_deal(), "price", at=day(1))
+    assert refusal(renewals.transfer, lost, at=day(2)).rule == "not-allowed"
+    assert refusal(renewals.transfer, new_deal(), at=day(2), to="won").rule == "unknown-stage"
+
+
+# --- definition checks ---------------------------------------------------------------
+
+
+def definition_errors(*args: object, **kwargs: object) -> list[str]:
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline(*args, **kwargs)  # type: ignore[arg-type]
+    assert isinstance(info.value, ValueError)
+    return [issue.path for issue in info.value.issues]
+
+
+def test_duplicate_stage_ids_are_refused():
+    assert definition_errors("p", [*stages("a"), Stage("a", "Again", "0.5")]) == ["stages[3].id"]
+
+
+def test_unknown_stages_in_transitions_are_refused():
+    paths = definition_errors("p", stages("a"), {"a": ["won", "nowhere"], "ghost": ["a"]})
+    assert paths == ["transitions['a']", "transitions['ghost']"]
+
+
+def test_a_stage_unreachable_from_the_first_is_refused():
+    errors = definition_errors("p", stages("a", "b"), {"a": ["won", "lost"], "b": ["won"]})
+    assert errors == ["stages"]
+
+
+def test_an_open_stage_that_can_never_close_is_refused():
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline("p", stages("a", "b", "c"), {"a": ["b", "won", "lost"], "b": ["c"], "c": ["b"]})
+    assert [i.value for i in info.value.issues] == ["b", "c"]
+    assert "able to reach a closed stage" in str(info.value)
+
+
+def test_a_closed_stage_left_other_than_by_reopen_is_refused():
+    errors = definition_errors("p", stages("a"), {"a": ["won", "lost"], "won": ["a"]})
+    assert errors == ["transitions['won']"]
+
+
+def test_reopen_must_lead_from_a_closed_to_an_open_stage():
+    assert definition_errors("p", stages("a"), reopen_to={"a": ["won"]}) == [
+        "reopen_to['a']",
+        "reopen_to['a']",
+    ]
+
+
+def test_no_open_stage_or_no_closed_stage_is_refused():
+    assert definition_errors("p", [Stage("won", "Won", 1, Status.WON)]) == ["stages"]
+    assert definition_errors("p", [Stage("a", "A", "0.5")]) == ["stages"]
+    assert definition_errors("p", []) == ["stages"]
+
+
+def test_the_first_stage_must_be_open():
+    closed_first = [Stage("lost", "Lost", 0, Status.LOST), *stages("a")[:-1]]
+    assert "stages[0]" in definition_errors("p", closed_first)
+
+
+@pytest.mark.parametrize("probability", [-0.1, 1.5, float("nan"), "x", None])
+def test_a_probability_outside_zero_to_one_is_a_definition_error(probability):
+    with pytest.raises(PipelineDefinitionError) as info:
+        Stage("a", "A", probability)
+    assert info.value.field == "probability"
+
+
+def test_bad_arguments_are_definition_errors():
+    assert set(definition_errors("", "abc", allow_skip="yes")) == {"stages", "id", "allow_skip"}
+    assert definition_errors("p", [*stages("a"), "b"]) == ["stages[3]"]
+
+
+def test_a_stage_takes_floats_by_shortest_repr():
+    assert Stage("a", "A", 0.1).probability == Decimal("0.1")
+
+
+# --- derived from history -------------------------------------------------------------
+
+
+def test_time_in_each_stage_sums_repeat_visits_and_needs_as_of_for_the_current_one():
+    deal = walk(new_deal(), "qualification", "research", "qualification", start=2)
+    # prospecting 0-2, qualification 2-3, research 3-4, qualification 4-now
+    assert time_in_stages(deal) == {
+        "prospecting": timedelta(days=2),
+        "qualification": timedelta(days=1),
+        "research": timedelta(days=1),
+    }
+    assert time_in_stages(deal, as_of=day(10))["qualification"] == timedelta(days=7)
+    assert [v.stage for v in stage_visits(deal)] == [
+        "prospecting",
+        "qualification",
+        "research",
+        "qualification",
+    ]
+
+
+def test_a_closed_deal_final_stage_does_not_count():
+    won = P.win(walk(new_deal(), *OPEN[1:]), at=day(10))
+    assert "won" not in time_in_stages(won, as_of=day(20))
+
+
+def test_the_furthest_stage_reached():
+    deal = walk(new_deal(), "qualification", "research", "qualification")
+    assert P.furthest_stage(deal).id == "research"
+    assert P.furthest_stage(new_deal()).id == "prospecting"
+    lost = P.lose(
+        walk(new_deal(), "qualification", "research", "demonstration"), "price", at=day(9)
+    )
+    assert P.furthest_stage(lost).id == "demonstration"
+
+
+def test_stale_deals_sat_in_their_stage_longer_than_rot_after():
+    deal = walk(new_deal(), "qualification")  # entered qualification at day 1; rots after 14 days
+    assert not P.is_stale(deal, as_of=day(15))
+    assert P.is_stale(deal, as_of=day(15.5))
+    lost = P.lose(deal, "price", at=day(2))
+    assert not P.is_stale(lost, as_of=day(100))
+    assert list(P.stale([deal, lost, new_deal(pipeline_id="other")], as_of=day(30))) == [deal]
+
+
+# --- value semantics and pictures ------------------------------------------------------
+
+
+def test_pipelines_are_immutable_comparable_and_pickle():
+    assert pickle.loads(pickle.dumps(P)) == P
+    assert hash(pickle.loads(pickle.dumps(P))) == hash(P)
+    with pytest.raises(AttributeError):
+        P.id = "other"  # type: ignore[misc]
+    assert P != LEAD_LIFECYCLE
+    assert "prospecting" in P
+    with pytest.raises(ValidationError):
+        P.stage("negotiation")
+
+
+def test_mermaid_diagram_lists_every_stage_and_move():
+    text = P.to_mermaid()
+    assert text.startswith("stateDiagram-v2")
+    assert '"Handling objections (60%)" as objection_handling' in text
+    assert "closing --> won" in text
+    assert "lost --> qualification: reopen" in text
+    assert "won --> [*]" in text
