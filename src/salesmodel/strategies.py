@@ -362,25 +362,3 @@ def targets(draw: st.DrawFn) -> Target:
         product=draw(_optional(texts(max_size=10))),
         segment=draw(_optional(texts(max_size=10))),
     )
-
-
-_BY_TYPE: dict[type, Any] = {
-    Money: moneys,
-    RateTable: rate_tables,
-    Attributes: attributes,
-    StageChange: stage_changes,
-    Bant: bants,
-    Rep: reps,
-    Lead: leads,
-    Prospect: prospects,
-    Deal: deals,
-    Customer: customers,
-    Activity: activities,
-    Target: targets,
-}
-
-
-def _hypothesis_setup_hook() -> None:
-    """Register every strategy with Hypothesis (run through its entry point)."""
-    for cls, strategy in _BY_TYPE.items():
-        st.register_type_strategy(cls, strategy())
