@@ -1,0 +1,76 @@
+"""Privacy: personal fields are marked, and redaction leaves none of them behind."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import attrs
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from salesmodel import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
+from salesmodel import strategies as sst
+from salesmodel.errors import ValidationError
+from salesmodel.privacy import personal_fields, pseudonym, redact
+
+KEY = b"0123456789abcdef-test-key"
+ENTITIES = {
+    Rep: sst.reps(),
+    Lead: sst.leads(),
+    Prospect: sst.prospects(),
+    Deal: sst.deals(),
+    Customer: sst.customers(),
+    Activity: sst.activities(),
+    Target: sst.targets(),
+    StageChange: sst.stage_changes(),
+    Bant: sst.bants(),
+}
+
+
+def test_the_personal_fields_of_each_entity_are_marked():
+    assert personal_fields(Lead) == ("name", "email")
+    assert personal_fields(Prospect) == ("name",)
+    assert personal_fields(Customer) == ("name",)
+    assert personal_fields(Rep) == ("name",)
+    assert personal_fields(Deal) == ()
+    assert personal_fields(Activity) == ()
+
+
+@pytest.mark.parametrize("cls", list(ENTITIES))
+def test_no_personal_value_survives_redaction_and_everything_else_does(cls):
+    @given(ENTITIES[cls])
+    def check(entity):
+        safe = redact(entity, key=KEY)
+        assert type(safe) is cls
+        personal = personal_fields(cls)
+        for field in attrs.fields(cls):
+            before, after = getattr(entity, field.name), getattr(safe, field.name)
+            if field.name in personal and before is not None:
+                assert after != before
+                assert after.startswith("p-")
+            else:
+                assert after == before
+
+    check()
+
+
+@given(st.text(min_size=1))
+def test_pseudonyms_are_stable_under_a_key_and_differ_between_keys(value):
+    assert pseudonym(value, key=KEY) == pseudonym(value, key=KEY)
+    assert pseudonym(value, key=KEY) != pseudonym(value, key=b"another key of 16 bytes")
+
+
+def test_the_same_name_gets_the_same_pseudonym_in_every_entity_so_joins_survive():
+    lead = Lead(id="L", name="Ana", created_at=datetime(2026, 1, 1, tzinfo=UTC), source="x")
+    rep = Rep(id="r", name="Ana")
+    assert redact(lead, key=KEY).name == redact(rep, key=KEY).name
+
+
+def test_a_short_key_or_a_non_entity_is_refused():
+    with pytest.raises(ValidationError):
+        redact(Rep(id="r", name="Ana"), key=b"short")
+    with pytest.raises(ValidationError):
+        redact("Ana", key=KEY)  # type: ignore[type-var]
+    with pytest.raises(ValidationError):
+        personal_fields(str)  # type: ignore[arg-type]
