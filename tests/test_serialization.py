@@ -158,6 +158,13 @@ def test_structure_errors_and_invariant_errors_are_reported_together():
     assert "one of the Deal fields" in errors["colour"]
 
 
+def test_an_unknown_key_inside_a_nested_value_is_refused_even_when_all_else_is_valid():
+    data = valid_deal_data() | {"amount": {"amount": "1", "currency": "EUR", "fx": 1}}
+    with pytest.raises(ValidationError) as info:
+        from_dict(data, Deal)
+    assert list(info.value.errors) == ["amount.fx"]
+
+
 def test_missing_required_fields_are_named():
     with pytest.raises(ValidationError) as info:
         from_dict({"id": "D-1"}, Deal)

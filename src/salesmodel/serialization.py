@@ -394,6 +394,8 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
         "_make": cls.__salesmodel_make__,  # type: ignore[attr-defined]
         "_known": frozenset(f.name for f in fields),
         "_MISSING": MISSING,
+        "_Money": Money,
+        "_iso": datetime.fromisoformat,
     }
     body = []
     for f in fields:
@@ -403,7 +405,14 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
         else:
             namespace[f"_d_{name}"] = f.default
             body.append(f"    {name} = get({name!r}, _d_{name})")
-        if lookup is not None:  # a dict lookup, not a call (unhashable input raises)
+        # The commonest types are converted inline; a lax conversion is fine here,
+        # since the record's checks judge the result and failures go to _detailed.
+        if f.type is Money:
+            body.append(f"    if len({name}) != 2: raise KeyError  # an unknown key")
+            body.append(f"    {name} = _Money({name}['amount'], {name}['currency'])")
+        elif f.type is datetime or (f.default is None and _optional_inner(f.type) is datetime):
+            body.append(f"    if {name} is not None: {name} = _iso({name})")
+        elif lookup is not None:  # a dict lookup, not a call (unhashable input raises)
             namespace[f"_m_{name}"] = lookup
             body.append(f"    {name} = _m_{name}.get({name}, {name})")
         elif hook is not None:
