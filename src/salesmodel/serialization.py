@@ -39,6 +39,7 @@ from ._checks import Record, collect, plan_of
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
 from .errors import MISSING, Issue, ValidationError
 from .money import Money, RateTable, is_currency, parse_amount
+from .pipeline import Guard, Pipeline, Stage
 
 __all__ = ["configure_converter", "converter", "from_dict", "make_converter", "to_dict"]
 
@@ -518,6 +519,240 @@ def _is_record(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, Record) and attrs.has(tp)
 
 
+# --- pipelines ---------------------------------------------------------------------
+
+_GUARD_FIELDS: Final = ("name", "into", "fields", "message")
+_PIPELINE_FIELDS: Final = (
+    "id",
+    "name",
+    "stages",
+    "transitions",
+    "allow_skip",
+    "allow_back",
+    "reopen_to",
+    "lost_requires_reason",
+    "guards",
+)
+#: The policy flags of a pipeline and their defaults.
+_PIPELINE_FLAGS: Final = (
+    ("allow_skip", False),
+    ("allow_back", True),
+    ("lost_requires_reason", True),
+)
+
+
+def _predicate_issue(guard: Guard, path: str = "predicate") -> Issue:
+    return Issue(
+        path,
+        guard.predicate,
+        f"None to serialise guard {guard.name!r}: a Python predicate has no JSON form "
+        "(express the condition with fields=, or add the guard in code after loading)",
+    )
+
+
+def unstructure_guard(guard: Guard) -> dict[str, Any]:
+    """A :class:`Guard` as ``{"name", "into", "fields", "message"}``.
+
+    Raises:
+        ValidationError: for a guard with a Python ``predicate``, which has no
+            data form (express the condition with ``fields``, or add the guard
+            in code after loading).
+
+    .. versionadded:: 0.1.0
+    """
+    if guard.predicate is not None:
+        raise ValidationError([_predicate_issue(guard)], "Guard")
+    return {
+        "name": guard.name,
+        "into": list(guard.into),
+        "fields": list(guard.fields),
+        "message": guard.message,
+    }
+
+
+def _names(value: Any, path: str, what: str, issues: list[Issue]) -> tuple[str, ...]:
+    """A list of non-empty str (stage ids, field names) as a tuple; every bad
+    item is an issue."""
+    if type(value) is not list and type(value) is not tuple:
+        issues.append(Issue(path, value, f"a list of {what}s"))
+        return ()
+    for i, item in enumerate(value):
+        if type(item) is not str or not item.strip():
+            issues.append(Issue(f"{path}[{i}]", item, f"a non-empty str ({what})"))
+    return tuple(value)
+
+
+def _key_path(key: object) -> str:
+    return key if type(key) is str else repr(key)
+
+
+def _guard_issues(value: Any) -> tuple[Guard | None, list[Issue]]:
+    """A Guard from its data, or None and every issue."""
+    if type(value) is Guard:
+        return value, []
+    if not isinstance(value, Mapping):
+        known = ", ".join(_GUARD_FIELDS)
+        return None, [Issue("$", value, f"a mapping of Guard fields ({known})")]
+    issues: list[Issue] = []
+    name = value.get("name", MISSING)
+    if name is MISSING:
+        issues.append(Issue("name", MISSING, "given (it is required)"))
+    elif type(name) is not str or not name.strip():
+        issues.append(Issue("name", name, "a non-empty str"))
+    into = _names(value.get("into", []), "into", "stage id", issues)
+    fields = _names(value.get("fields", []), "fields", "field name", issues)
+    message = value.get("message")
+    if message is not None and (type(message) is not str or not message.strip()):
+        issues.append(Issue("message", message, "None or a non-empty str"))
+    for key in value:
+        if key == "predicate":
+            expected = (
+                "absent: a Python predicate cannot be loaded from data (add the guard in code)"
+            )
+            issues.append(Issue("predicate", value[key], expected))
+        elif key not in _GUARD_FIELDS:
+            known = ", ".join(_GUARD_FIELDS)
+            issues.append(Issue(_key_path(key), value[key], f"one of the Guard fields ({known})"))
+    if issues:
+        return None, issues
+    # Passed as a mapping: Guard's untyped tuple converter reads as generic to mypy.
+    given: dict[str, Any] = {"name": name, "into": into, "fields": fields, "message": message}
+    return Guard(**given), []
+
+
+def structure_guard(value: Any, _: Any = None) -> Guard:
+    """A :class:`Guard` from ``{"name": ..., "into": [...], "fields": [...],
+    "message": ...}`` (``into``, ``fields`` and ``message`` optional).
+
+    Raises:
+        ValidationError: listing every bad field; a ``predicate`` key is one.
+
+    .. versionadded:: 0.1.0
+    """
+    guard, issues = _guard_issues(value)
+    if guard is None:
+        raise ValidationError(issues, "Guard")
+    return guard
+
+
+def _stage_map(value: Any, path: str, issues: list[Issue]) -> dict[str, tuple[str, ...]]:
+    """``{stage_id: [stage_id, ...]}`` from its data; every bad part is an issue."""
+    if not isinstance(value, Mapping):
+        issues.append(Issue(path, value, "a mapping of stage id to a list of stage ids"))
+        return {}
+    out: dict[str, tuple[str, ...]] = {}
+    for key, targets in value.items():
+        where = f"{path}[{key!r}]"
+        if type(key) is not str or not key.strip():
+            issues.append(Issue(where, key, "a non-empty str (a stage id)"))
+            continue
+        out[key] = _names(targets, where, "stage id", issues)
+    return out
+
+
+def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureHook]:
+    """Hooks for :class:`Pipeline`: a JSON object of its definition, stages by
+    the Stage hooks of *conv*; loading runs the pipeline's definition checks."""
+    known = ", ".join(_PIPELINE_FIELDS)
+
+    def unstructure(pipeline: Pipeline) -> dict[str, Any]:
+        issues = [
+            _predicate_issue(guard, f"guards[{i}].predicate")
+            for i, guard in enumerate(pipeline.guards)
+            if guard.predicate is not None
+        ]
+        if issues:
+            raise ValidationError(issues, "Pipeline")
+        transitions = pipeline.transitions
+        return {
+            "id": pipeline.id,
+            "name": pipeline.name,
+            "stages": [conv.unstructure(stage, Stage) for stage in pipeline.stages],
+            "transitions": (
+                None if transitions is None else {k: list(v) for k, v in transitions.items()}
+            ),
+            "allow_skip": pipeline.allow_skip,
+            "allow_back": pipeline.allow_back,
+            "reopen_to": {k: list(v) for k, v in pipeline.reopen_to.items()},
+            "lost_requires_reason": pipeline.lost_requires_reason,
+            "guards": [unstructure_guard(guard) for guard in pipeline.guards],
+        }
+
+    def structure(data: Any, _: Any = None) -> Pipeline:
+        if type(data) is Pipeline:
+            return data
+        if not isinstance(data, Mapping):
+            raise ValidationError.single(
+                "$", data, f"a mapping of Pipeline fields ({known})", "Pipeline"
+            )
+        issues: list[Issue] = []
+        pipeline_id = data.get("id", MISSING)
+        if pipeline_id is MISSING:
+            issues.append(Issue("id", MISSING, "given (it is required)"))
+        elif type(pipeline_id) is not str or not pipeline_id.strip():
+            issues.append(Issue("id", pipeline_id, "a non-empty str"))
+        name = data.get("name")
+        if name is not None and (type(name) is not str or not name.strip()):
+            issues.append(Issue("name", name, "None or a non-empty str"))
+        raw_stages = data.get("stages", MISSING)
+        stages: list[Stage] = []
+        if raw_stages is MISSING:
+            issues.append(Issue("stages", MISSING, "given (it is required)"))
+        elif type(raw_stages) is not list and type(raw_stages) is not tuple:
+            issues.append(Issue("stages", raw_stages, "a list of stages"))
+        else:
+            for i, raw in enumerate(raw_stages):
+                try:
+                    stages.append(conv.structure(raw, Stage))
+                except ValidationError as exc:
+                    issues.extend(issue.under(f"stages[{i}]") for issue in exc.issues)
+        raw_transitions = data.get("transitions")
+        transitions = (
+            None if raw_transitions is None else _stage_map(raw_transitions, "transitions", issues)
+        )
+        flags: dict[str, Any] = {}
+        for flag, default in _PIPELINE_FLAGS:
+            flags[flag] = data.get(flag, default)
+            if type(flags[flag]) is not bool:
+                issues.append(Issue(flag, flags[flag], "True or False"))
+        raw_reopen = data.get("reopen_to")
+        reopen_to = {} if raw_reopen is None else _stage_map(raw_reopen, "reopen_to", issues)
+        raw_guards = data.get("guards", [])
+        guards: list[Guard] = []
+        if type(raw_guards) is not list and type(raw_guards) is not tuple:
+            issues.append(Issue("guards", raw_guards, "a list of guards"))
+        else:
+            for i, raw in enumerate(raw_guards):
+                guard, found = _guard_issues(raw)
+                issues.extend(issue.under(f"guards[{i}]") for issue in found)
+                if guard is not None:
+                    guards.append(guard)
+        for key in data:
+            if key not in _PIPELINE_FIELDS:
+                expected = f"one of the Pipeline fields ({known})"
+                issues.append(Issue(_key_path(key), data[key], expected))
+        if issues:
+            raise ValidationError(issues, "Pipeline")
+        try:
+            return Pipeline(
+                pipeline_id,
+                stages,
+                transitions,
+                name=name,
+                reopen_to=reopen_to,
+                guards=guards,
+                **flags,
+            )
+        except ValidationError:
+            raise  # a PipelineDefinitionError: the definition checks, run on load
+        except Exception as exc:  # pragma: no cover - a defect, reported not leaked
+            raise ValidationError.single(
+                "$", data, f"a valid pipeline ({exc!r})", "Pipeline"
+            ) from exc
+
+    return structure, unstructure
+
+
 # --- the converter -----------------------------------------------------------------
 
 
@@ -559,6 +794,11 @@ def configure_converter(conv: cattrs.Converter) -> None:
     )
     conv.register_structure_hook_factory(_is_record, _record_structure_hook)
     conv.register_unstructure_hook_factory(_is_record, _record_unstructure_hook)
+    conv.register_structure_hook(Guard, structure_guard)
+    conv.register_unstructure_hook(Guard, unstructure_guard)
+    structure_pipeline, unstructure_pipeline = _pipeline_hooks(conv)
+    conv.register_structure_hook(Pipeline, structure_pipeline)
+    conv.register_unstructure_hook(Pipeline, unstructure_pipeline)
 
 
 def _optional_open_enum(tp: Any) -> StructureHook:

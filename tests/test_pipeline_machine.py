@@ -1,0 +1,276 @@
+"""The property-based tools users point at their own pipelines: random valid
+pipelines, valid histories, labelled invalid moves, and the stateful checker."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import attrs
+import pytest
+from hypothesis import Phase, given, settings
+from hypothesis import strategies as st
+from hypothesis.errors import InvalidArgument
+from hypothesis.stateful import run_state_machine_as_test
+
+from salesmodel import (
+    DEFAULT_PIPELINE,
+    LEAD_LIFECYCLE,
+    Deal,
+    Guard,
+    Lead,
+    LossReason,
+    Pipeline,
+    Rep,
+    Status,
+    TransitionError,
+)
+from salesmodel.presets import PRESETS
+from salesmodel.strategies import (
+    InvalidMove,
+    Journey,
+    histories,
+    invalid_moves,
+    pipeline_machine,
+    pipelines,
+)
+
+BUILT_IN = {"default": DEFAULT_PIPELINE, "lead_lifecycle": LEAD_LIFECYCLE, **PRESETS}
+RULES = [
+    "not-allowed",
+    "same-stage",
+    "unknown-stage",
+    "naive-time",
+    "time-order",
+    "reason-required",
+    "bad-argument",
+    "wrong-pipeline",
+]
+# Fewer, shorter runs than the profile's default: each step already checks every
+# invariant of every entity, and the built-in pipelines are small.
+MACHINE = settings(max_examples=15, stateful_step_count=20)
+
+# The documented way to use the checker: no subclassing.
+TestTheDefaultPipeline = pipeline_machine(DEFAULT_PIPELINE).TestCase
+TestTheDefaultPipeline.settings = MACHINE
+
+
+@pytest.mark.parametrize("name", sorted(BUILT_IN))
+def test_the_stateful_checker_passes_on_every_built_in_pipeline(name):
+    run_state_machine_as_test(pipeline_machine(BUILT_IN[name]), settings=MACHINE)
+
+
+def test_the_stateful_checker_moves_leads_through_the_lead_lifecycle():
+    run_state_machine_as_test(pipeline_machine(LEAD_LIFECYCLE, kinds=[Lead]), settings=MACHINE)
+
+
+def test_the_stateful_checker_passes_on_random_pipelines():
+    machine = pipeline_machine(pipelines(), max_entities=3)
+    run_state_machine_as_test(machine, settings=settings(max_examples=30, stateful_step_count=15))
+
+
+class CarelessPipeline(Pipeline):
+    """A pipeline whose moves forget who made them: valid entities, wrong history."""
+
+    __slots__ = ()
+
+    def move(
+        self, entity: Any, to: str, *, at: datetime, by: Any = None, reason: Any = None
+    ) -> Any:
+        return super().move(entity, to, at=at, reason=reason)
+
+
+def test_the_stateful_checker_catches_a_pipeline_that_gets_history_wrong():
+    careless = CarelessPipeline(
+        "default", DEFAULT_PIPELINE.stages, reopen_to={"lost": ["qualification"]}
+    )
+    with pytest.raises(AssertionError):
+        run_state_machine_as_test(
+            pipeline_machine(careless, kinds=[Deal]),
+            settings=settings(
+                max_examples=50,
+                stateful_step_count=10,
+                phases=[Phase.generate],  # no shrinking: finding the bug is the point
+                report_multiple_bugs=False,
+                print_blob=False,
+            ),
+        )
+
+
+def assert_refused(invalid: InvalidMove[Any]) -> None:
+    before = attrs.asdict(invalid.entity, recurse=False)
+    with pytest.raises(TransitionError) as refusal:
+        invalid.apply()
+    error = refusal.value
+    assert error.rule == invalid.rule
+    assert error.entity_id == invalid.entity.id
+    assert error.from_stage == invalid.entity.stage
+    assert error.to_stage == invalid.move.to
+    assert error.allowed == invalid.allowed
+    assert attrs.asdict(invalid.entity, recurse=False) == before
+    if invalid.rule not in RULES:  # a guard's refusal names the guard
+        assert f"guard {invalid.rule!r}" in str(error)
+
+
+@given(invalid_moves(st.sampled_from(list(BUILT_IN.values()))))
+def test_every_refusal_of_a_built_in_pipeline_names_its_rule_and_details(invalid):
+    assert_refused(invalid)
+
+
+@given(invalid_moves(st.sampled_from([DEFAULT_PIPELINE, LEAD_LIFECYCLE]), kind=Lead))
+def test_every_refusal_of_a_lead_names_its_rule_and_details(invalid):
+    assert isinstance(invalid.entity, Lead)
+    assert_refused(invalid)
+
+
+@settings(max_examples=50)
+@given(invalid_moves(pipelines()))
+def test_every_refusal_of_a_random_pipeline_names_its_rule_and_details(invalid):
+    assert_refused(invalid)
+
+
+@pytest.mark.parametrize("rule", RULES)
+def test_each_rule_can_be_drawn_on_its_own(rule):
+    @settings(max_examples=10)
+    @given(invalid_moves(DEFAULT_PIPELINE, rules=[rule]))
+    def check(invalid):
+        assert invalid.rule == rule
+        assert_refused(invalid)
+
+    check()
+
+
+GUARDED = Pipeline(
+    "guarded",
+    DEFAULT_PIPELINE.stages,
+    reopen_to={"lost": ["qualification"]},
+    guards=[Guard(name="owner-first", into=["research"], fields=["owner_id"])],
+)
+
+
+@settings(max_examples=20)
+@given(invalid_moves(GUARDED, rules=["owner-first"]))
+def test_a_guard_refusal_is_drawn_and_named_by_the_guard(invalid):
+    assert (invalid.rule, invalid.move.to, invalid.entity.owner_id) == (
+        "owner-first",
+        "research",
+        None,
+    )
+    assert_refused(invalid)
+
+
+@settings(max_examples=30)
+@given(invalid_moves(pipelines(max_open=3), rules=["time-order", "naive-time"]))
+def test_time_rules_are_drawn_from_random_pipelines(invalid):
+    assert invalid.rule in {"time-order", "naive-time"}
+    assert_refused(invalid)
+
+
+@settings(max_examples=50)
+@given(histories(st.sampled_from(list(BUILT_IN.values()))))
+def test_a_history_replays_to_the_entity_it_ends_with(journey):
+    assert isinstance(journey, Journey)
+    assert journey.replay() == journey.end
+    assert journey.start.stage == journey.pipeline.first.id
+    assert journey.end.history[: len(journey.moves)] == journey.end.history
+    times = [move.at for move in journey.moves]
+    assert times == sorted(times)
+
+
+@settings(max_examples=50)
+@given(histories(DEFAULT_PIPELINE, max_moves=30))
+def test_histories_reach_every_kind_of_ending(journey):
+    # Every lost move of the default pipeline carries the reason it requires.
+    for move in journey.moves:
+        if move.to == "lost":
+            assert move.reason is not None
+    if journey.end.status is Status.LOST:
+        assert journey.end.loss_reason is not None
+
+
+def test_histories_explore_the_whole_default_pipeline():
+    reached: set[str] = set()
+
+    @settings(max_examples=60)
+    @given(histories(DEFAULT_PIPELINE, max_moves=20))
+    def collect(journey):
+        reached.update(change.to_stage for change in journey.end.history)
+
+    collect()
+    assert reached == {s.id for s in DEFAULT_PIPELINE.stages}
+
+
+@settings(max_examples=50)
+@given(pipelines())
+def test_random_pipelines_are_valid_and_varied_in_shape(pipeline):
+    assert pipeline.first.is_open
+    assert pipeline.won_stages or pipeline.lost_stages
+    assert pipeline == Pipeline(
+        pipeline.id,
+        pipeline.stages,
+        pipeline.transitions,
+        name=pipeline.name,
+        allow_skip=pipeline.allow_skip,
+        allow_back=pipeline.allow_back,
+        reopen_to=pipeline.reopen_to,
+        lost_requires_reason=pipeline.lost_requires_reason,
+        guards=pipeline.guards,
+    )
+
+
+def test_random_pipelines_cover_several_won_and_lost_stages_and_both_move_styles():
+    seen: dict[str, set[Any]] = {"won": set(), "lost": set(), "explicit": set(), "reopen": set()}
+
+    @settings(max_examples=100)
+    @given(pipelines())
+    def collect(pipeline):
+        seen["won"].add(len(pipeline.won_stages))
+        seen["lost"].add(len(pipeline.lost_stages))
+        seen["explicit"].add(pipeline.transitions is not None)
+        seen["reopen"].add(bool(pipeline.reopen_to))
+
+    collect()
+    assert seen == {
+        "won": {0, 1, 2},
+        "lost": {0, 1, 2},
+        "explicit": {False, True},
+        "reopen": {False, True},
+    }
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: pipelines(min_open=0),
+        lambda: pipelines(min_open=3, max_open=2),
+        lambda: pipelines(max_won=0, max_lost=0),
+        lambda: pipelines(max_won=-1),
+        lambda: pipelines(guards="yes"),
+        lambda: histories("default"),
+        lambda: histories(DEFAULT_PIPELINE, kind=Rep),
+        lambda: histories(DEFAULT_PIPELINE, max_moves=-1),
+        lambda: invalid_moves(DEFAULT_PIPELINE, rules=["nope"]),
+        lambda: invalid_moves(DEFAULT_PIPELINE, rules="same-stage"),
+        lambda: invalid_moves(DEFAULT_PIPELINE, rules=[]),
+        lambda: invalid_moves(LEAD_LIFECYCLE, kind=Lead, rules=["wrong-pipeline"]),
+        lambda: pipeline_machine(DEFAULT_PIPELINE, kinds=[]),
+        lambda: pipeline_machine(DEFAULT_PIPELINE, kinds=[Rep]),
+        lambda: pipeline_machine(DEFAULT_PIPELINE, max_entities=0),
+        lambda: pipeline_machine(None),
+    ],
+)
+def test_bad_arguments_raise_invalid_argument_at_once(make):
+    with pytest.raises(InvalidArgument):
+        make()
+
+
+def test_a_lost_move_drawn_for_a_deal_keeps_its_reason_on_the_deal():
+    @settings(max_examples=30)
+    @given(histories(DEFAULT_PIPELINE, max_moves=12))
+    def check(journey):
+        end = journey.end
+        if end.status is Status.LOST:
+            assert end.loss_reason == journey.moves[-1].reason
+            assert isinstance(end.loss_reason, (LossReason, str))
+
+    check()
