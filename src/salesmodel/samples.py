@@ -168,15 +168,11 @@ def _exp(x: float) -> float:
     return _ldexp(p, n)
 
 
-def _normal(u: _Draw) -> float:
-    """A standard-normal-like draw: the sum of four uniforms, centred and scaled
-    (mean 0, sd 1, bounded by ±3.46, so no absurd outliers)."""
-    return (u() + u() + u() + u() - 2.0) * _SQRT3
-
-
 def _lognormal(u: _Draw, median: float, sigma: float) -> float:
-    """A log-normal-like draw with the given median: ``median * _exp(sigma *
-    _normal(u))``, inlined (it is the generator's hottest function)."""
+    """A log-normal-like draw with the given median: ``median * e**(sigma * z)``
+    where *z*, the sum of four uniforms centred and scaled, is normal-like (mean
+    0, sd 1, bounded by ±3.46, so no absurd outliers). :func:`_exp` is inlined:
+    this is the generator's hottest function."""
     x = sigma * ((u() + u() + u() + u() - 2.0) * _SQRT3)
     n = round(x * _INV_LN2)
     r = x - n * _LN2
