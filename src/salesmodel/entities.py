@@ -97,6 +97,51 @@ class Bant(Record):
     need: bool | None = attrs.field(default=None, metadata=meta(r.OPT_BOOL))
     timescale_days: int | None = attrs.field(default=None, metadata=meta(r.OPT_NONNEG_INT))
 
+    def answered(self) -> tuple[str, ...]:
+        """The letters asked so far (not None), in BANT order: some of
+        ``"budget"``, ``"authority"``, ``"need"``, ``"timescale"``.
+
+        .. versionadded:: 0.1.0
+        """
+        answers = (self.budget, self.authority, self.need, self.timescale_days)
+        letters = ("budget", "authority", "need", "timescale")
+        return tuple(name for name, x in zip(letters, answers, strict=True) if x is not None)
+
+    def met(self, *, max_timescale_days: int | None = 90) -> tuple[str, ...]:
+        """The letters answered in the buyer's favour, in BANT order: budget True
+        or a positive amount; authority True; need True; a timescale of at most
+        *max_timescale_days* (any stated timescale when None).
+
+        .. versionadded:: 0.1.0
+        """
+        budget = self.budget
+        has_budget = budget is True or (type(budget) is Money and budget.amount > 0)
+        days = self.timescale_days
+        soon = days is not None and (max_timescale_days is None or days <= max_timescale_days)
+        flags = (has_budget, self.authority is True, self.need is True, soon)
+        letters = ("budget", "authority", "need", "timescale")
+        return tuple(name for name, ok in zip(letters, flags, strict=True) if ok)
+
+    def score(self, *, max_timescale_days: int | None = 90) -> int:
+        """How many letters are met (0 to 4), as :meth:`met` judges them.
+
+        .. versionadded:: 0.1.0
+        """
+        return len(self.met(max_timescale_days=max_timescale_days))
+
+    def is_qualified(self, *, min_letters: int = 3, max_timescale_days: int | None = 90) -> bool:
+        """Whether at least *min_letters* letters are met (IBM counted a lead
+        qualified with 3 of the 4).
+
+        >>> Bant(budget=True, authority=True, need=True).is_qualified()
+        True
+        >>> Bant(budget=True, need=True, timescale_days=200).is_qualified()
+        False
+
+        .. versionadded:: 0.1.0
+        """
+        return self.score(max_timescale_days=max_timescale_days) >= min_letters
+
 
 _NO_BANT = Bant()
 

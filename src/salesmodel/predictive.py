@@ -1,0 +1,1167 @@
+"""Predictive lead scoring: models fitted on past leads and their outcomes.
+
+Two models, pure Python, with one interface:
+
+- :class:`NaiveBayesScorer`: won/lost frequency tables per feature value, done
+  properly (Lidstone smoothing in numerators *and* denominators, missing values as a
+  known state, values never seen in training handled explicitly, no prior carried
+  from one fit to the next), optionally recalibrated (Platt scaling).
+- :class:`LogisticScorer`: L2-regularised logistic regression over the same
+  encoding, fitted by L-BFGS.
+
+Both encode a lead the same way (:class:`Feature`): each feature is a lead
+attribute (or one of a few lead fields, see :data:`LEAD_FIELDS`), categorical or
+numeric; numeric features are cut into bins at quantile edges found when fitting
+and kept in the model. Both are additive in log-odds, so a prediction is a base
+plus one effect per feature, and :meth:`~NaiveBayesScorer.explain` lists those
+effects, strongest first.
+
+Both are checked attrs records: :func:`salesmodel.to_dict` and
+:func:`salesmodel.from_dict` store and load them exactly (counts are ints, weights
+are floats written by their shortest repr), so ``fit → to_dict → from_dict →
+predict`` gives the identical probability.
+
+The metrics :func:`roc_auc`, :func:`brier_score`, :func:`calibration_table` and
+:func:`lift` judge any scores against outcomes.
+
+.. versionadded:: 0.1.0
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import math
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
+
+import attrs
+
+from . import _rules as r
+from ._checks import Record, Rule, checked, cross, meta, replacer
+from .attributes import AttributeValue
+from .entities import Lead
+from .errors import Issue, ValidationError
+
+__all__ = [
+    "LEAD_FIELDS",
+    "CalibrationBin",
+    "Explanation",
+    "Feature",
+    "FeatureEffect",
+    "LogisticScorer",
+    "NaiveBayesScorer",
+    "brier_score",
+    "calibration_table",
+    "lift",
+    "roc_auc",
+]
+
+#: The lead fields a feature may name (with the ``lead.`` prefix); any other
+#: feature name is an attribute key. ``lead.bant.budget`` is True when the budget
+#: is True or a positive amount, False when it is False or zero.
+LEAD_FIELDS: Final = (
+    "lead.source",
+    "lead.purchase_timeframe_days",
+    "lead.bant.budget",
+    "lead.bant.authority",
+    "lead.bant.need",
+    "lead.bant.timescale_days",
+)
+
+#: How the explanation names the level of a missing value.
+MISSING_LABEL: Final = "(missing)"
+#: How the explanation names a value the model never saw in training.
+UNSEEN_LABEL: Final = "(unseen)"
+
+# --- rules -------------------------------------------------------------------------
+
+_FLOAT: Final = Rule(
+    "type({v}) is float and _isfinite({v})",
+    "a finite float",
+    {"_isfinite": math.isfinite},
+    normalize=lambda v: float(v) if type(v) is int else v,
+)
+_POSITIVE_FLOAT: Final = Rule(
+    "type({v}) is float and _isfinite({v}) and {v} > 0",
+    "a positive finite float",
+    {"_isfinite": math.isfinite},
+    normalize=lambda v: float(v) if type(v) is int else v,
+)
+_PROBABILITY_FLOAT: Final = Rule(
+    "type({v}) is float and 0.0 <= {v} <= 1.0",
+    "a probability between 0.0 and 1.0",
+    normalize=lambda v: float(v) if type(v) is int else v,
+)
+
+
+def _finite_floats(items: tuple[Any, ...]) -> bool:
+    return all(type(x) is float and math.isfinite(x) for x in items)
+
+
+def _as_floats(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(float(x) if type(x) is int else x for x in value)
+    return value
+
+
+_FLOATS: Final = Rule(
+    "type({v}) is tuple and _finite_floats({v})",
+    "a tuple of finite floats",
+    {"_finite_floats": _finite_floats},
+    normalize=_as_floats,
+)
+
+
+def _float_rows_ok(rows: tuple[Any, ...]) -> bool:
+    return all(type(row) is tuple and _finite_floats(row) for row in rows)
+
+
+_FLOAT_ROWS: Final = Rule(
+    "type({v}) is tuple and _float_rows_ok({v})",
+    "a tuple of tuples of finite floats",
+    {"_float_rows_ok": _float_rows_ok},
+    normalize=lambda v: tuple(_as_floats(x) for x in v) if isinstance(v, (list, tuple)) else v,
+)
+
+
+def _count_rows_ok(rows: tuple[Any, ...]) -> bool:
+    return all(type(row) is tuple and all(type(x) is int and x >= 0 for x in row) for row in rows)
+
+
+_COUNT_ROWS: Final = Rule(
+    "type({v}) is tuple and _count_rows_ok({v})",
+    "a tuple of tuples of non-negative ints",
+    {"_count_rows_ok": _count_rows_ok},
+    normalize=lambda v: tuple(tuple(x) for x in v) if isinstance(v, (list, tuple)) else v,
+)
+_UNSEEN_POLICIES: Final = ("neutral", "smoothed")
+_UNSEEN: Final = Rule(
+    "{v} in _UNSEEN_POLICIES",
+    "'neutral' or 'smoothed'",
+    {"_UNSEEN_POLICIES": frozenset(_UNSEEN_POLICIES)},
+)
+
+
+def _unique_texts(items: tuple[Any, ...]) -> bool:
+    return len(set(items)) == len(items)
+
+
+_LEVELS: Final = Rule(
+    f"({r.TEXTS.test}) and _unique_texts({{v}})",
+    "a tuple of distinct non-empty str",
+    {**r.TEXTS.names, "_unique_texts": _unique_texts},
+    normalize=r.TEXTS.normalize,
+)
+
+
+# --- features ----------------------------------------------------------------------
+
+
+@cross("numeric", "edges", "values")
+def _kind_fits(
+    numeric: bool, edges: tuple[float, ...], values: tuple[str, ...]
+) -> list[Issue] | None:
+    if numeric:
+        if values:
+            return [Issue("values", values, "() for a numeric feature")]
+        if any(b <= a for a, b in itertools.pairwise(edges)):
+            return [Issue("edges", edges, "strictly increasing bin edges")]
+    elif edges:
+        return [Issue("edges", edges, "() for a categorical feature")]
+    return None
+
+
+@cross("name")
+def _known_field(name: str) -> list[Issue] | None:
+    if name.startswith("lead.") and name not in LEAD_FIELDS:
+        return [Issue("name", name, f"an attribute key or one of {', '.join(LEAD_FIELDS)}")]
+    return None
+
+
+@checked(_kind_fits, _known_field)
+@attrs.frozen(kw_only=True)
+class Feature(Record):
+    """How one input of a lead is encoded: its name and its levels.
+
+    A value falls in exactly one level: a known value (categorical) or a bin
+    (numeric), the missing level (None, an absent key, a blank str), or the unseen
+    level (any other value: a category not met in training, a str in a numeric
+    feature). Categorical values are compared by text: a str as itself, a bool as
+    ``"true"``/``"false"``, a number by its repr.
+
+    Attributes:
+        name: An attribute key, or a lead field from :data:`LEAD_FIELDS`.
+        numeric: Whether the feature is binned (``edges``) or categorical
+            (``values``).
+        edges: For a numeric feature, the inner bin edges, strictly increasing;
+            bin ``i`` holds ``edges[i-1] <= x < edges[i]``.
+        values: For a categorical feature, the known values (their text).
+
+    .. versionadded:: 0.1.0
+    """
+
+    name: str = attrs.field(metadata=meta(r.TEXT))
+    numeric: bool = attrs.field(default=False, metadata=meta(r.BOOL))
+    edges: tuple[float, ...] = attrs.field(default=(), metadata=meta(_FLOATS))
+    values: tuple[str, ...] = attrs.field(default=(), metadata=meta(_LEVELS))
+
+    @property
+    def size(self) -> int:
+        """The number of known levels (bins or values), not counting missing and
+        unseen."""
+        return len(self.edges) + 1 if self.numeric else len(self.values)
+
+    def level(self, value: AttributeValue) -> int:
+        """The level of *value*: ``0 .. size-1`` for a known level, ``size`` for
+        missing, ``size + 1`` for unseen."""
+        return _encoder(self)(value)
+
+    def label(self, level: int) -> str:
+        """A readable name for *level*, e.g. ``"'Unemployed'"`` or ``"[120, 300)"``."""
+        size = self.size
+        if level == size:
+            return MISSING_LABEL
+        if level > size or level < 0:
+            return UNSEEN_LABEL
+        if not self.numeric:
+            return repr(self.values[level])
+        low = f"{self.edges[level - 1]:g}" if level > 0 else None
+        high = f"{self.edges[level]:g}" if level < len(self.edges) else None
+        if low is None and high is None:
+            return "any number"
+        if low is None:
+            return f"< {high}"
+        if high is None:
+            return f">= {low}"
+        return f"[{low}, {high})"
+
+
+def _text(value: Any) -> str | None:
+    """The text a categorical feature compares, or None for a missing value."""
+    kind = type(value)
+    if kind is str:
+        return None if value == "" or value.isspace() else value
+    if value is None:
+        return None
+    if kind is bool:
+        return "true" if value else "false"
+    return repr(value)
+
+
+def _encoder(feature: Feature) -> Callable[[Any], int]:
+    size = feature.size
+    missing, unseen = size, size + 1
+    if feature.numeric:
+        edges = list(feature.edges)
+
+        def numeric(value: Any) -> int:
+            kind = type(value)
+            if kind is float or kind is int:
+                return bisect_right(edges, value)
+            if value is None or (kind is str and (value == "" or value.isspace())):
+                return missing
+            return unseen
+
+        return numeric
+    index = {v: i for i, v in enumerate(feature.values)}
+
+    def categorical(value: Any) -> int:
+        text = value if type(value) is str and value in index else _text(value)
+        if text is None:
+            return missing
+        return index.get(text, unseen)
+
+    return categorical
+
+
+def _budget(lead: Lead) -> bool | None:
+    budget = lead.bant.budget
+    if budget is None or type(budget) is bool:
+        return budget
+    return budget.amount > 0
+
+
+_FIELD_GETTERS: Final[dict[str, Callable[[Lead], Any]]] = {
+    "lead.source": lambda lead: str(lead.source),
+    "lead.purchase_timeframe_days": lambda lead: lead.purchase_timeframe_days,
+    "lead.bant.budget": _budget,
+    "lead.bant.authority": lambda lead: lead.bant.authority,
+    "lead.bant.need": lambda lead: lead.bant.need,
+    "lead.bant.timescale_days": lambda lead: lead.bant.timescale_days,
+}
+
+
+def feature_value(lead: Lead, name: str) -> AttributeValue:
+    """The raw value of feature *name* for *lead* (None when missing).
+
+    .. versionadded:: 0.1.0
+    """
+    getter = _FIELD_GETTERS.get(name)
+    value: AttributeValue = lead.attributes.get(name) if getter is None else getter(lead)
+    return value
+
+
+def _design(
+    leads: Sequence[Lead],
+    features: Iterable[str] | None,
+    bins: int,
+    categorical: Iterable[str],
+) -> tuple[tuple[Feature, ...], list[list[int]]]:
+    """The features (their levels found from *leads*) and each lead's levels."""
+    if features is None:
+        keys = sorted({key for lead in leads for key in lead.attributes})
+        names = ("lead.source", *keys)
+    else:
+        names = tuple(features)
+        if type(features) is str:
+            raise ValidationError.single("features", features, "an iterable of feature names")
+    issues = [
+        Issue(f"features[{i}]", name, f"an attribute key or one of {', '.join(LEAD_FIELDS)}")
+        for i, name in enumerate(names)
+        if type(name) is not str
+        or not name.strip()
+        or (name.startswith("lead.") and name not in LEAD_FIELDS)
+    ]
+    if len(set(names)) != len(names):
+        issues.append(Issue("features", names, "distinct feature names"))
+    if issues:
+        raise ValidationError(issues, "features")
+    forced = frozenset(categorical)
+    built: list[Feature] = []
+    columns: list[list[int]] = []
+    for name in names:
+        raw = [feature_value(lead, name) for lead in leads]
+        present = [v for v in raw if _text(v) is not None]
+        numeric = (
+            name not in forced
+            and bool(present)
+            and all(type(v) is int or type(v) is float for v in present)
+        )
+        if numeric:
+            feature = Feature(name=name, numeric=True, edges=_quantile_edges(present, bins))
+        else:
+            texts = sorted({t for t in map(_text, present) if t is not None})
+            feature = Feature(name=name, values=tuple(texts))
+        encode = _encoder(feature)
+        built.append(feature)
+        columns.append([encode(v) for v in raw])
+    return tuple(built), columns
+
+
+def _quantile_edges(values: list[Any], bins: int) -> tuple[float, ...]:
+    """Inner edges at the quantiles ``i / bins``: each the first value of its bin,
+    so a bin ``[edges[i-1], edges[i])`` holds about ``n / bins`` values. Repeated
+    edges merge and none is the minimum, so no bin is empty."""
+    ordered = sorted(float(v) for v in values)
+    n = len(ordered)
+    low = ordered[0]
+    cuts = {ordered[(i * n) // bins] for i in range(1, bins)}
+    return tuple(sorted(c for c in cuts if c > low))
+
+
+def _labels(labels: Iterable[Any], count: int) -> list[int]:
+    out: list[int] = []
+    issues: list[Issue] = []
+    for i, label in enumerate(labels):
+        if label is True or label is False or (type(label) is int and label in (0, 1)):
+            out.append(int(label))
+        else:
+            issues.append(Issue(f"labels[{i}]", label, "True, False, 1 or 0"))
+    if len(out) + len(issues) != count:
+        issues.append(Issue("labels", len(out) + len(issues), f"one label per lead ({count})"))
+    elif count and (sum(out) == 0 or sum(out) == len(out)) and not issues:
+        issues.append(Issue("labels", f"{sum(out)} of {count} positive", "both outcomes present"))
+    if issues:
+        raise ValidationError(issues, "labels")
+    return out
+
+
+def _check_fit_args(bins: int, smoothing: float | None = None) -> None:
+    issues = []
+    if type(bins) is not int or bins < 2:
+        issues.append(Issue("bins", bins, "an int of at least 2"))
+    if smoothing is not None and (
+        type(smoothing) not in (int, float) or not math.isfinite(smoothing) or smoothing <= 0
+    ):
+        issues.append(Issue("alpha", smoothing, "a positive finite number"))
+    if issues:
+        raise ValidationError(issues, "fit arguments")
+
+
+def _sigmoid(z: float) -> float:
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+def _softplus(z: float) -> float:
+    """``log(1 + exp(z))`` without overflow."""
+    if z > 0:
+        return z + math.log1p(math.exp(-z))
+    return math.log1p(math.exp(z))
+
+
+# --- explanations -------------------------------------------------------------------
+
+
+@checked()
+@attrs.frozen(kw_only=True)
+class FeatureEffect(Record):
+    """What one feature adds to a lead's log-odds of converting.
+
+    Attributes:
+        feature: The feature's name.
+        value: The lead's raw value (None when missing).
+        level: The level it fell in, e.g. ``"'Unemployed'"``, ``"[120, 300)"``,
+            ``"(missing)"`` or ``"(unseen)"``.
+        log_odds: The effect: positive raises the odds, 0 is no evidence.
+
+    .. versionadded:: 0.1.0
+    """
+
+    feature: str = attrs.field(metadata=meta(r.TEXT))
+    value: AttributeValue = attrs.field(metadata=meta(Rule("True", "any attribute value")))
+    level: str = attrs.field(metadata=meta(r.TEXT))
+    log_odds: float = attrs.field(metadata=meta(_FLOAT))
+
+
+@checked()
+@attrs.frozen(kw_only=True)
+class Explanation(Record):
+    """Why a model gives a lead its probability: ``sigmoid(base + sum of effects)``.
+
+    Attributes:
+        probability: The predicted probability of converting.
+        base_log_odds: The log-odds before any feature (the prior, or the
+            intercept for an average lead).
+        effects: One per feature, strongest (largest absolute log-odds) first.
+
+    .. versionadded:: 0.1.0
+    """
+
+    probability: float = attrs.field(metadata=meta(_PROBABILITY_FLOAT))
+    base_log_odds: float = attrs.field(metadata=meta(_FLOAT))
+    effects: tuple[FeatureEffect, ...] = attrs.field(
+        metadata=meta(r.tuple_of(FeatureEffect, "FeatureEffect"))
+    )
+
+
+_new_effect: Final = replacer(FeatureEffect, ("feature", "value", "level", "log_odds"))
+_new_explanation: Final = replacer(Explanation, ("probability", "base_log_odds", "effects"))
+
+
+@attrs.frozen
+class _Tables:
+    """A fitted additive model, compiled for fast scoring: ``base`` plus, per
+    feature, the effect of each level (known levels, then missing, then unseen)."""
+
+    features: tuple[Feature, ...]
+    base: float
+    effects: tuple[tuple[float, ...], ...]
+    plan: tuple[tuple[Callable[[Lead], Any], Callable[[Any], int], tuple[float, ...]], ...]
+
+    @classmethod
+    def build(
+        cls, features: tuple[Feature, ...], base: float, effects: tuple[tuple[float, ...], ...]
+    ) -> _Tables:
+        plan = []
+        for feature, row in zip(features, effects, strict=True):
+            name = feature.name
+            getter = _FIELD_GETTERS.get(name) or _attribute_getter(name)
+            plan.append((getter, _encoder(feature), row))
+        return cls(features, base, effects, tuple(plan))
+
+    def log_odds(self, lead: Lead) -> float:
+        z = self.base
+        for get, encode, row in self.plan:
+            z += row[encode(get(lead))]
+        return z
+
+    def explain(self, lead: Lead) -> Explanation:
+        found = []
+        z = self.base
+        for feature, (get, encode, row) in zip(self.features, self.plan, strict=True):
+            value = get(lead)
+            level = encode(value)
+            z += row[level]
+            found.append(_new_effect(feature.name, value, feature.label(level), row[level]))
+        found.sort(key=lambda e: (-abs(e.log_odds), e.feature))
+        explanation: Explanation = _new_explanation(_sigmoid(z), self.base, tuple(found))
+        return explanation
+
+
+def _attribute_getter(name: str) -> Callable[[Lead], Any]:
+    def get(lead: Lead) -> Any:
+        return lead.attributes.get(name)
+
+    return get
+
+
+class _Additive:
+    """The scoring methods both models share (they are additive in log-odds)."""
+
+    __slots__ = ()
+
+    @property
+    def _tables(self) -> _Tables:  # pragma: no cover - each model defines it
+        raise NotImplementedError
+
+    def log_odds(self, lead: Lead) -> float:
+        """The model's log-odds that *lead* converts.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._tables.log_odds(lead)
+
+    def predict_proba(self, lead: Lead) -> float:
+        """The probability that *lead* converts, in [0, 1].
+
+        .. versionadded:: 0.1.0
+        """
+        return _sigmoid(self._tables.log_odds(lead))
+
+    def explain(self, lead: Lead) -> Explanation:
+        """The probability of *lead*, and each feature's effect on its log-odds,
+        strongest first.
+
+        .. versionadded:: 0.1.0
+        """
+        return self._tables.explain(lead)
+
+
+# --- naive Bayes ---------------------------------------------------------------------
+
+
+@cross("features", "positive_counts", "negative_counts")
+def _counts_fit_features(
+    features: tuple[Feature, ...],
+    positive_counts: tuple[tuple[int, ...], ...],
+    negative_counts: tuple[tuple[int, ...], ...],
+) -> list[Issue] | None:
+    issues = []
+    for name, table in (("positive_counts", positive_counts), ("negative_counts", negative_counts)):
+        if len(table) != len(features):
+            issues.append(Issue(name, len(table), f"one row per feature ({len(features)})"))
+            continue
+        for i, (feature, row) in enumerate(zip(features, table, strict=True)):
+            if len(row) != feature.size + 1:
+                expected = f"{feature.size + 1} counts (each level, then missing)"
+                issues.append(Issue(f"{name}[{i}]", row, expected))
+    return issues or None
+
+
+@cross("positive_counts", "negative_counts", "positives", "negatives")
+def _counts_add_up(
+    positive_counts: tuple[tuple[int, ...], ...],
+    negative_counts: tuple[tuple[int, ...], ...],
+    positives: int,
+    negatives: int,
+) -> list[Issue] | None:
+    issues = []
+    for name, table, total in (
+        ("positive_counts", positive_counts, positives),
+        ("negative_counts", negative_counts, negatives),
+    ):
+        for i, row in enumerate(table):
+            if sum(row) != total:
+                issues.append(Issue(f"{name}[{i}]", row, f"counts adding up to {total}"))
+    return issues or None
+
+
+@checked(_counts_fit_features, _counts_add_up)
+@attrs.frozen(kw_only=True)
+class NaiveBayesScorer(_Additive, Record):
+    """Naive Bayes over won/lost frequency tables, with the known defects of the
+    field's implementations fixed.
+
+    For a feature with ``K`` levels seen in training, the likelihood of a level
+    in a class is ``(count + alpha) / (class total + alpha * K)``: smoothed in the
+    numerator *and* the denominator, so the probabilities of a feature's levels
+    add up to one. Missing values are a level of their own, counted like any
+    other. A level with no training lead at all (a category never met, or missing
+    when no training lead missed it) is *unseen*: by default (``unseen="neutral"``)
+    it adds nothing and the explanation says so; ``unseen="smoothed"`` gives it the
+    smoothed likelihood of a zero count instead (which leans towards the smaller
+    class). The prior comes from this fit's labels only.
+
+    Naive Bayes counts correlated features twice, so its raw probabilities are too
+    sure of themselves; with ``calibrate=True`` (the default) ``fit`` also fits
+    ``sigmoid(scale * log_odds + shift)`` to the training outcomes (Platt
+    scaling), which keeps the ranking and makes the probabilities honest. The
+    explanation's effects are in the calibrated scale.
+
+    Build one with :meth:`fit`. The fields are the fitted model, stored exactly.
+
+    Attributes:
+        features: The encoding, one :class:`Feature` each.
+        positive_counts: Per feature, the converted training leads in each level
+            (known levels, then missing).
+        negative_counts: The same for the leads that did not convert.
+        positives: The converted training leads.
+        negatives: The training leads that did not convert.
+        alpha: The Lidstone smoothing (1.0 is Laplace).
+        unseen: ``"neutral"`` or ``"smoothed"``, see above.
+        scale: The calibration slope (1.0 when not calibrated).
+        shift: The calibration intercept (0.0 when not calibrated).
+
+    .. versionadded:: 0.1.0
+    """
+
+    features: tuple[Feature, ...] = attrs.field(metadata=meta(r.tuple_of(Feature, "Feature")))
+    positive_counts: tuple[tuple[int, ...], ...] = attrs.field(metadata=meta(_COUNT_ROWS))
+    negative_counts: tuple[tuple[int, ...], ...] = attrs.field(metadata=meta(_COUNT_ROWS))
+    positives: int = attrs.field(metadata=meta(r.NONNEG_INT))
+    negatives: int = attrs.field(metadata=meta(r.NONNEG_INT))
+    alpha: float = attrs.field(default=1.0, metadata=meta(_POSITIVE_FLOAT))
+    unseen: str = attrs.field(default="neutral", metadata=meta(_UNSEEN))
+    scale: float = attrs.field(default=1.0, metadata=meta(_FLOAT))
+    shift: float = attrs.field(default=0.0, metadata=meta(_FLOAT))
+
+    @classmethod
+    def fit(
+        cls,
+        leads: Iterable[Lead],
+        labels: Iterable[bool | int],
+        features: Iterable[str] | None = None,
+        *,
+        bins: int = 10,
+        alpha: float = 1.0,
+        unseen: str = "neutral",
+        calibrate: bool = True,
+        categorical: Iterable[str] = (),
+    ) -> NaiveBayesScorer:
+        """A model fitted on *leads* and whether each converted.
+
+        Args:
+            leads: The training leads.
+            labels: One outcome per lead: True/1 converted, False/0 not.
+            features: The feature names (attribute keys, or lead fields from
+                :data:`LEAD_FIELDS`). None: ``lead.source`` and every attribute key
+                the training leads have.
+            bins: How many quantile bins a numeric feature is cut into (at most;
+                repeated quantiles merge).
+            alpha: The Lidstone smoothing, added to every count (1.0: Laplace).
+            unseen: How a level without training leads counts: ``"neutral"``
+                (no evidence) or ``"smoothed"``.
+            calibrate: Fit Platt scaling on the training outcomes.
+            categorical: Features to treat as categorical even when every value
+                is a number.
+
+        Returns:
+            The fitted model, independent of any earlier fit.
+
+        Raises:
+            ValidationError: for labels that are not 0/1, a count that does not
+                match the leads, a single outcome only, an unknown ``lead.``
+                field, or bad arguments.
+
+        .. versionadded:: 0.1.0
+        """
+        _check_fit_args(bins, alpha)
+        if unseen not in _UNSEEN_POLICIES:
+            raise ValidationError.single("unseen", unseen, "'neutral' or 'smoothed'", "fit")
+        rows = list(leads)
+        ys = _labels(labels, len(rows))
+        built, columns = _design(rows, features, bins, categorical)
+        positive_counts, negative_counts = [], []
+        for feature, column in zip(built, columns, strict=True):
+            pos = [0] * (feature.size + 1)
+            neg = [0] * (feature.size + 1)
+            for level, y in zip(column, ys, strict=True):
+                (pos if y else neg)[level] += 1
+            positive_counts.append(tuple(pos))
+            negative_counts.append(tuple(neg))
+        positives = sum(ys)
+        model = cls(
+            features=built,
+            positive_counts=tuple(positive_counts),
+            negative_counts=tuple(negative_counts),
+            positives=positives,
+            negatives=len(ys) - positives,
+            alpha=float(alpha),
+            unseen=unseen,
+        )
+        if not calibrate:
+            return model
+        tables = model._tables
+        raw = [
+            tables.base + sum(row[col[i]] for row, col in zip(tables.effects, columns, strict=True))
+            for i in range(len(ys))
+        ]
+        scale, shift = _platt(raw, ys)
+        return attrs.evolve(model, scale=scale, shift=shift)
+
+    @functools.cached_property
+    def _tables(self) -> _Tables:
+        a = self.alpha
+        p_total, n_total = self.positives, self.negatives
+        effects = []
+        for pos, neg in zip(self.positive_counts, self.negative_counts, strict=True):
+            k = sum(1 for p, n in zip(pos, neg, strict=True) if p or n)
+            p_denominator = p_total + a * k
+            n_denominator = n_total + a * k
+            smoothed = math.log((a / p_denominator) / (a / n_denominator))
+            row = []
+            for p, n in zip(pos, neg, strict=True):
+                if p or n:
+                    row.append(math.log(((p + a) / p_denominator) / ((n + a) / n_denominator)))
+                else:
+                    row.append(smoothed if self.unseen == "smoothed" else 0.0)
+            row.append(smoothed if self.unseen == "smoothed" else 0.0)  # unseen
+            effects.append(tuple(self.scale * e for e in row))
+        prior = math.log((p_total + a) / (n_total + a))
+        base = self.scale * prior + self.shift
+        return _Tables.build(self.features, base, tuple(effects))
+
+
+def _platt(z: list[float], ys: list[int]) -> tuple[float, float]:
+    """``(scale, shift)`` minimising the log loss of ``sigmoid(scale * z + shift)``
+    (Newton's method, a tiny ridge for stability)."""
+    a, b = 1.0, 0.0
+    for _ in range(50):
+        ga = gb = haa = hab = hbb = 0.0
+        for zi, y in zip(z, ys, strict=True):
+            p = _sigmoid(a * zi + b)
+            d = p - y
+            w = p * (1.0 - p)
+            ga += d * zi
+            gb += d
+            haa += w * zi * zi
+            hab += w * zi
+            hbb += w
+        haa += 1e-9
+        hbb += 1e-9
+        det = haa * hbb - hab * hab
+        if det <= 0:
+            break
+        da = (hbb * ga - hab * gb) / det
+        db = (haa * gb - hab * ga) / det
+        a, b = a - da, b - db
+        if abs(da) < 1e-12 and abs(db) < 1e-12:
+            break
+    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0:
+        return 1.0, 0.0
+    return a, b
+
+
+# --- logistic regression --------------------------------------------------------------
+
+
+@cross("features", "weights")
+def _weights_fit_features(
+    features: tuple[Feature, ...], weights: tuple[tuple[float, ...], ...]
+) -> list[Issue] | None:
+    if len(weights) != len(features):
+        return [Issue("weights", len(weights), f"one row per feature ({len(features)})")]
+    issues = [
+        Issue(f"weights[{i}]", row, f"{feature.size + 1} weights (each level, then missing)")
+        for i, (feature, row) in enumerate(zip(features, weights, strict=True))
+        if len(row) != feature.size + 1
+    ]
+    return issues or None
+
+
+@checked(_weights_fit_features)
+@attrs.frozen(kw_only=True)
+class LogisticScorer(_Additive, Record):
+    """L2-regularised logistic regression over the same encoding as
+    :class:`NaiveBayesScorer`, in pure Python.
+
+    Each feature is one-hot encoded (its levels, then missing); ``fit`` minimises
+    the summed log loss plus ``l2 / 2`` times the squared weights (the intercept is
+    not penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights are
+    then centred per feature on the training leads, so the intercept is the
+    log-odds of an average lead and each effect reads "compared with an average
+    lead". A level no training lead had (unseen, or missing when none missed it)
+    has weight 0: no evidence.
+
+    Build one with :meth:`fit`. The fields are the fitted model, stored exactly.
+
+    Attributes:
+        features: The encoding, one :class:`Feature` each.
+        intercept: The log-odds of an average training lead.
+        weights: Per feature, the centred weight of each level (known levels, then
+            missing).
+        l2: The regularisation strength it was fitted with.
+
+    .. versionadded:: 0.1.0
+    """
+
+    features: tuple[Feature, ...] = attrs.field(metadata=meta(r.tuple_of(Feature, "Feature")))
+    intercept: float = attrs.field(metadata=meta(_FLOAT))
+    weights: tuple[tuple[float, ...], ...] = attrs.field(metadata=meta(_FLOAT_ROWS))
+    l2: float = attrs.field(default=1.0, metadata=meta(_POSITIVE_FLOAT))
+
+    @classmethod
+    def fit(
+        cls,
+        leads: Iterable[Lead],
+        labels: Iterable[bool | int],
+        features: Iterable[str] | None = None,
+        *,
+        bins: int = 10,
+        l2: float = 1.0,
+        max_iter: int = 500,
+        tol: float = 1e-4,
+        categorical: Iterable[str] = (),
+    ) -> LogisticScorer:
+        """A model fitted on *leads* and whether each converted.
+
+        Args:
+            leads: The training leads.
+            labels: One outcome per lead: True/1 converted, False/0 not.
+            features: The feature names, as for :meth:`NaiveBayesScorer.fit`.
+            bins: How many quantile bins a numeric feature is cut into (at most).
+            l2: The L2 penalty on the weights (larger: simpler model).
+            max_iter: The most L-BFGS iterations.
+            tol: Stop when no weight's gradient exceeds ``tol`` times the number
+                of leads.
+            categorical: Features to treat as categorical even when numeric.
+
+        Returns:
+            The fitted model (deterministic: the same data gives the same model).
+
+        Raises:
+            ValidationError: as :meth:`NaiveBayesScorer.fit` does.
+
+        .. versionadded:: 0.1.0
+        """
+        _check_fit_args(bins, l2)
+        if type(max_iter) is not int or max_iter < 1:
+            raise ValidationError.single("max_iter", max_iter, "a positive int", "fit")
+        rows_in = list(leads)
+        ys = _labels(labels, len(rows_in))
+        built, columns = _design(rows_in, features, bins, categorical)
+        offsets = []
+        width = 1  # column 0 is the intercept
+        for feature in built:
+            offsets.append(width)
+            width += feature.size + 1
+        rows = [
+            tuple(offset + column[i] for offset, column in zip(offsets, columns, strict=True))
+            for i in range(len(ys))
+        ]
+        weights = _fit_logistic(rows, ys, width, float(l2), max_iter, float(tol))
+        # Centre each feature's weights on the training leads; unseen levels get 0.
+        n = len(ys)
+        intercept = weights[0]
+        centred = []
+        for feature, offset, column in zip(built, offsets, columns, strict=True):
+            size = feature.size + 1
+            counts = [0] * size
+            for level in column:
+                counts[level] += 1
+            own = weights[offset : offset + size]
+            mean = sum(c * w for c, w in zip(counts, own, strict=True)) / n
+            intercept += mean
+            centred.append(tuple(w - mean if c else 0.0 for c, w in zip(counts, own, strict=True)))
+        return cls(features=built, intercept=intercept, weights=tuple(centred), l2=float(l2))
+
+    @functools.cached_property
+    def _tables(self) -> _Tables:
+        effects = tuple((*row, 0.0) for row in self.weights)  # unseen: no evidence
+        return _Tables.build(self.features, self.intercept, effects)
+
+
+def _fit_logistic(
+    rows: list[tuple[int, ...]], ys: list[int], width: int, l2: float, max_iter: int, tol: float
+) -> list[float]:
+    """Weights minimising the penalised log loss (column 0 unpenalised), by
+    L-BFGS with a backtracking line search."""
+    by_column: list[list[int]] = [[] for _ in range(width)]
+    for i, row in enumerate(rows):
+        for j in row:
+            by_column[j].append(i)
+    signs = [1.0 if y else -1.0 for y in ys]
+
+    def loss_and_gradient(w: list[float]) -> tuple[float, list[float]]:
+        get = w.__getitem__
+        b = w[0]
+        residuals = []
+        loss = 0.0
+        exp, log1p = math.exp, math.log1p
+        for row, s in zip(rows, signs, strict=True):
+            m = -s * (b + sum(map(get, row)))  # the margin's opposite: loss = log(1 + e^m)
+            if m > 0:
+                e = exp(-m)
+                loss += m + log1p(e)
+                q = 1.0 / (1.0 + e)  # sigmoid(m)
+            else:
+                e = exp(m)
+                loss += log1p(e)
+                q = e / (1.0 + e)
+            # d loss / dz = sigmoid(z) - y = -s * sigmoid(m)
+            residuals.append(-s * q)
+        rget = residuals.__getitem__
+        grad = [sum(residuals)]
+        for j in range(1, width):
+            grad.append(sum(map(rget, by_column[j])) + l2 * w[j])
+        loss += 0.5 * l2 * sum(x * x for x in w[1:])
+        return loss, grad
+
+    # The Hessian's diagonal at the start (each weight's own curvature) scales the
+    # first step of every iteration: one-hot columns differ in frequency by orders of
+    # magnitude, and without it L-BFGS needs several times more iterations.
+    scaling = [1.0 / (0.25 * len(rows))]
+    scaling += [1.0 / (0.25 * len(by_column[j]) + l2) for j in range(1, width)]
+    return _lbfgs(loss_and_gradient, [0.0] * width, max_iter, tol * len(rows), scaling)
+
+
+def _dot(a: list[float], b: list[float]) -> float:
+    return math.fsum(x * y for x, y in zip(a, b, strict=True))
+
+
+def _lbfgs(
+    fun: Callable[[list[float]], tuple[float, list[float]]],
+    x: list[float],
+    max_iter: int,
+    gtol: float,
+    scaling: list[float],
+    memory: int = 10,
+) -> list[float]:
+    f, g = fun(x)
+    history: list[tuple[list[float], list[float], float]] = []
+    for _ in range(max_iter):
+        if max(map(abs, g)) <= gtol:
+            break
+        q = list(g)
+        alphas = []
+        for s, y, rho in reversed(history):
+            a = rho * _dot(s, q)
+            alphas.append(a)
+            q = [qi - a * yi for qi, yi in zip(q, y, strict=True)]
+        if history:
+            s, y, _rho = history[-1]
+            gamma = _dot(s, y) / math.fsum(h * yi * yi for h, yi in zip(scaling, y, strict=True))
+        else:
+            gamma = 1.0
+        d = [gamma * h * qi for h, qi in zip(scaling, q, strict=True)]
+        for (s, y, rho), a in zip(history, reversed(alphas), strict=True):
+            beta = rho * _dot(y, d)
+            d = [di + (a - beta) * si for di, si in zip(d, s, strict=True)]
+        d = [-di for di in d]
+        slope = _dot(g, d)
+        if slope >= 0:  # not a descent direction: restart along the gradient
+            history.clear()
+            d = [-gi for gi in g]
+            slope = -_dot(g, g)
+        step = 1.0
+        for _attempt in range(40):
+            x_new = [xi + step * di for xi, di in zip(x, d, strict=True)]
+            f_new, g_new = fun(x_new)
+            if f_new <= f + 1e-4 * step * slope:
+                break
+            step *= 0.5
+        else:
+            break  # no progress possible at this precision
+        s = [a - b for a, b in zip(x_new, x, strict=True)]
+        y = [a - b for a, b in zip(g_new, g, strict=True)]
+        sy = _dot(s, y)
+        if sy > 1e-12:
+            history.append((s, y, 1.0 / sy))
+            if len(history) > memory:
+                history.pop(0)
+        x, f, g = x_new, f_new, g_new
+    return x
+
+
+# --- metrics ---------------------------------------------------------------------------
+
+
+def _pairs(labels: Iterable[Any], scores: Iterable[Any]) -> list[tuple[float, int]]:
+    ys = list(labels)
+    ps = list(scores)
+    issues = []
+    if len(ys) != len(ps):
+        issues.append(Issue("scores", len(ps), f"one score per label ({len(ys)})"))
+    for i, y in enumerate(ys):
+        if not (y is True or y is False or (type(y) is int and y in (0, 1))):
+            issues.append(Issue(f"labels[{i}]", y, "True, False, 1 or 0"))
+    for i, p in enumerate(ps):
+        if type(p) is bool or not isinstance(p, (int, float)) or not math.isfinite(p):
+            issues.append(Issue(f"scores[{i}]", p, "a finite number"))
+    if not ys and not issues:
+        issues.append(Issue("labels", ys, "at least one label"))
+    if issues:
+        raise ValidationError(issues, "metric input")
+    return [(float(p), int(y)) for p, y in zip(ps, ys, strict=True)]
+
+
+def roc_auc(labels: Iterable[bool | int], scores: Iterable[float]) -> float:
+    """The area under the ROC curve: the chance that a random converted lead scores
+    above a random other one, ties counting one half.
+
+    One pass over the scores sorted once (the Mann-Whitney statistic with tied
+    scores grouped), so it is exact with ties, as scikit-learn's is.
+
+    >>> roc_auc([0, 0, 1, 1], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    >>> roc_auc([0, 1, 0, 1], [0.5, 0.5, 0.5, 0.5])
+    0.5
+
+    Args:
+        labels: The outcomes, 1/True converted.
+        scores: Any scores, higher meaning more likely to convert.
+
+    Raises:
+        ValidationError: for mismatched lengths, bad labels or scores, or only one
+            outcome present (the area is then undefined).
+
+    .. versionadded:: 0.1.0
+    """
+    pairs = sorted(_pairs(labels, scores))
+    positives = sum(y for _, y in pairs)
+    negatives = len(pairs) - positives
+    if positives == 0 or negatives == 0:
+        raise ValidationError.single(
+            "labels", f"{positives} of {len(pairs)} positive", "both outcomes present", "roc_auc"
+        )
+    wins = 0.0
+    below = 0  # negatives with a lower score
+    i = 0
+    while i < len(pairs):
+        j = i
+        pos = neg = 0
+        while j < len(pairs) and pairs[j][0] == pairs[i][0]:
+            if pairs[j][1]:
+                pos += 1
+            else:
+                neg += 1
+            j += 1
+        wins += pos * below + 0.5 * pos * neg
+        below += neg
+        i = j
+    return wins / (positives * negatives)
+
+
+def brier_score(labels: Iterable[bool | int], scores: Iterable[float]) -> float:
+    """The mean squared difference between predicted probabilities and outcomes
+    (0 is perfect; always predicting the base rate ``p`` scores ``p * (1 - p)``).
+
+    >>> brier_score([1, 0], [0.8, 0.4])
+    0.1
+
+    Raises:
+        ValidationError: for mismatched lengths, bad labels, or a score outside
+            [0, 1].
+
+    .. versionadded:: 0.1.0
+    """
+    pairs = _pairs(labels, scores)
+    bad = [Issue(f"scores[{i}]", p, "a probability in [0, 1]") for i, (p, _) in enumerate(pairs)]
+    bad = [issue for issue, (p, _) in zip(bad, pairs, strict=True) if not 0.0 <= p <= 1.0]
+    if bad:
+        raise ValidationError(bad, "brier_score")
+    return round(math.fsum((p - y) ** 2 for p, y in pairs) / len(pairs), 15)
+
+
+@checked()
+@attrs.frozen(kw_only=True)
+class CalibrationBin(Record):
+    """One row of a calibration table: the leads whose scores fell in
+    ``[lower, upper]``, how likely the model said they were to convert, and how
+    many did.
+
+    Attributes:
+        lower: The lowest score in the bin.
+        upper: The highest score in the bin.
+        count: How many leads.
+        positives: How many of them converted.
+        mean_predicted: Their mean score.
+        observed: ``positives / count``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    lower: float = attrs.field(metadata=meta(_FLOAT))
+    upper: float = attrs.field(metadata=meta(_FLOAT))
+    count: int = attrs.field(metadata=meta(r.NONNEG_INT))
+    positives: int = attrs.field(metadata=meta(r.NONNEG_INT))
+    mean_predicted: float = attrs.field(metadata=meta(_FLOAT))
+    observed: float = attrs.field(metadata=meta(_PROBABILITY_FLOAT))
+
+
+def calibration_table(
+    labels: Iterable[bool | int], scores: Iterable[float], *, bins: int = 10
+) -> tuple[CalibrationBin, ...]:
+    """Predicted against observed conversion, in bins of equal size by score.
+
+    Leads are sorted by score and cut into *bins* groups of (nearly) equal size;
+    tied scores always share a bin, so a bin may be larger and there may be fewer
+    bins. A useful model's ``observed`` rises with ``mean_predicted``; a calibrated
+    one has the two close.
+
+    >>> table = calibration_table([0, 0, 1, 0, 1, 1], [0.1, 0.2, 0.3, 0.6, 0.7, 0.9], bins=3)
+    >>> [(b.count, b.observed) for b in table]
+    [(2, 0.0), (2, 0.5), (2, 1.0)]
+
+    Raises:
+        ValidationError: for mismatched lengths, bad labels or scores, or
+            ``bins`` below 1.
+
+    .. versionadded:: 0.1.0
+    """
+    if type(bins) is not int or bins < 1:
+        raise ValidationError.single("bins", bins, "a positive int", "calibration_table")
+    pairs = sorted(_pairs(labels, scores))
+    n = len(pairs)
+    out = []
+    start = 0
+    for k in range(1, bins + 1):
+        end = (k * n) // bins
+        if end <= start:
+            continue
+        while end < n and pairs[end][0] == pairs[end - 1][0]:
+            end += 1  # keep ties together
+        chunk = pairs[start:end]
+        positives = sum(y for _, y in chunk)
+        out.append(
+            CalibrationBin(
+                lower=chunk[0][0],
+                upper=chunk[-1][0],
+                count=len(chunk),
+                positives=positives,
+                mean_predicted=math.fsum(p for p, _ in chunk) / len(chunk),
+                observed=positives / len(chunk),
+            )
+        )
+        start = end
+        if start >= n:
+            break
+    return tuple(out)
+
+
+def lift(labels: Iterable[bool | int], scores: Iterable[float], *, top: float = 0.1) -> float:
+    """How many times the base conversion rate the top-scored *top* fraction of
+    leads converts at (1.0: no better than picking at random).
+
+    The top ``ceil(top * n)`` leads are taken; scores tied at the cut count in
+    proportion (as if the tie were broken at random), so the result does not
+    depend on input order.
+
+    >>> lift([1, 0, 1, 0, 0, 0, 0, 0, 0, 0], [9, 8, 7, 6, 5, 4, 3, 2, 1, 0], top=0.2)
+    2.5
+
+    Raises:
+        ValidationError: for mismatched lengths, bad labels or scores, ``top``
+            outside (0, 1], or no converted lead at all.
+
+    .. versionadded:: 0.1.0
+    """
+    if type(top) not in (int, float) or not 0 < top <= 1:
+        raise ValidationError.single("top", top, "a fraction in (0, 1]", "lift")
+    pairs = sorted(_pairs(labels, scores), key=lambda pair: -pair[0])
+    n = len(pairs)
+    positives = sum(y for _, y in pairs)
+    if positives == 0:
+        raise ValidationError.single("labels", "no positive", "at least one converted lead", "lift")
+    k = max(1, math.ceil(top * n - 1e-9))
+    cut = pairs[k - 1][0]
+    above = [y for p, y in pairs if p > cut]
+    tied = [y for p, y in pairs if p == cut]
+    taken = k - len(above)
+    expected = sum(above) + taken * sum(tied) / len(tied)
+    return (expected / k) / (positives / n)

@@ -1,0 +1,183 @@
+"""The predictive models on real leads: X Education's 9,240 leads (Leads.csv) and
+Olist's 8,000 marketing-qualified leads, loaded here as a user would (the library
+does no I/O), fitted on a fixed 70/30 split.
+
+Reference points on Leads.csv without the columns that leak the label (see the
+data's SOURCE.md): scikit-learn's logistic regression 0.892, its CategoricalNB
+0.857, Odoo-style naive Bayes 0.872, a hand-written points scorer 0.850.
+"""
+
+from __future__ import annotations
+
+import csv
+import itertools
+import random
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from salesmodel import Lead
+from salesmodel.predictive import (
+    LogisticScorer,
+    NaiveBayesScorer,
+    brier_score,
+    calibration_table,
+    lift,
+    roc_auc,
+)
+
+# Assigned by the sales team or a vendor after contact: they leak the outcome.
+LEAKY = {"Tags", "Lead Quality", "Lead Profile"}
+NOT_FEATURES = {"Prospect ID", "Lead Number", "Converted", "Lead Source", ""}
+NUMERIC = {"TotalVisits", "Total Time Spent on Website", "Page Views Per Visit"}
+CAPTURED = datetime(2020, 1, 1, tzinfo=UTC)  # the file has no dates
+
+
+def _value(column: str, raw: str) -> Any:
+    raw = raw.strip()
+    if raw in ("", "Select"):  # "Select": the form field was left at its default
+        return None
+    if column in NUMERIC:
+        number = float(raw)
+        return int(number) if number.is_integer() else number
+    return raw
+
+
+@pytest.fixture(scope="session")
+def x_education(data_dir: Path) -> tuple[list[Lead], list[bool]]:
+    """Every row as a Lead (source from "Lead Source", the other non-leaky columns
+    as attributes) and whether it converted."""
+    leads, labels = [], []
+    with (data_dir / "leads" / "Leads.csv").open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            attributes = {
+                column: _value(column, raw)
+                for column, raw in row.items()
+                if column not in NOT_FEATURES
+                and column not in LEAKY
+                and not column.startswith("Asymmetrique")
+            }
+            leads.append(
+                Lead(
+                    id=row["Prospect ID"],
+                    name=f"Lead {row['Lead Number']}",
+                    created_at=CAPTURED,
+                    source=row["Lead Source"] or "unknown",
+                    attributes=attributes,
+                )
+            )
+            labels.append(row["Converted"] == "1")
+    return leads, labels
+
+
+def split(n: int, seed: int) -> tuple[list[int], list[int]]:
+    """A fixed 70/30 split of ``range(n)``."""
+    order = list(range(n))
+    random.Random(seed).shuffle(order)
+    cut = (n * 7) // 10
+    return order[:cut], order[cut:]
+
+
+@pytest.fixture(scope="session")
+def fitted(x_education):
+    leads, labels = x_education
+    train, test = split(len(leads), seed=0)
+    x_train = [leads[i] for i in train]
+    y_train = [labels[i] for i in train]
+    x_test = [leads[i] for i in test]
+    y_test = [labels[i] for i in test]
+    models = {
+        "logistic": LogisticScorer.fit(x_train, y_train),
+        "naive_bayes": NaiveBayesScorer.fit(x_train, y_train),
+    }
+    return models, x_test, y_test
+
+
+def test_the_data_loads_as_documented(x_education):
+    leads, labels = x_education
+    assert len(leads) == 9240
+    assert sum(labels) == 3561
+    assert len(leads[0].attributes) == 26  # 27 non-leaky columns, one of them the source
+    assert not any(key in LEAKY or key.startswith("Asymmetrique") for key in leads[0].attributes)
+
+
+def test_logistic_regression_ranks_held_out_leads_with_an_auc_above_0_88(fitted):
+    models, x_test, y_test = fitted
+    scores = [models["logistic"].predict_proba(x) for x in x_test]
+    assert roc_auc(y_test, scores) > 0.88  # measured 0.899 on this split
+    assert brier_score(y_test, scores) < 0.14
+    assert lift(y_test, scores, top=0.1) > 2.2
+
+
+def test_naive_bayes_ranks_held_out_leads_with_an_auc_above_0_86(fitted):
+    models, x_test, y_test = fitted
+    scores = [models["naive_bayes"].predict_proba(x) for x in x_test]
+    assert roc_auc(y_test, scores) > 0.86  # measured 0.876 on this split
+
+
+@pytest.mark.parametrize("name", ["logistic", "naive_bayes"])
+def test_the_calibration_table_is_monotone_enough_to_be_useful(fitted, name):
+    models, x_test, y_test = fitted
+    table = calibration_table(y_test, [models[name].predict_proba(x) for x in x_test])
+    observed = [b.observed for b in table]
+    assert len(table) == 10
+    # Conversion rises from bin to bin, dips of at most 3 points allowed...
+    assert all(later >= earlier - 0.03 for earlier, later in itertools.pairwise(observed))
+    # ...from nearly nobody to nearly everybody...
+    assert observed[0] < 0.06
+    assert observed[-1] > 0.9
+    # ...and the predicted rate is close to the observed one in every bin.
+    assert all(abs(b.mean_predicted - b.observed) < 0.1 for b in table)
+
+
+def test_explanations_name_the_strongest_reasons(fitted):
+    models, x_test, _ = fitted
+    explanation = models["logistic"].explain(x_test[0])
+    assert len(explanation.effects) == 27
+    assert abs(explanation.effects[0].log_odds) >= abs(explanation.effects[-1].log_odds)
+
+
+# --- Olist ----------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def olist(data_dir: Path) -> tuple[list[Lead], list[bool]]:
+    """Olist's MQLs, labelled by whether a closed deal came from them."""
+    folder = data_dir / "pipeline" / "olist_marketing_funnel"
+    with (folder / "olist_closed_deals_dataset.csv").open(newline="", encoding="utf-8") as fh:
+        won = {row["mql_id"] for row in csv.DictReader(fh)}
+    leads, labels = [], []
+    path = folder / "olist_marketing_qualified_leads_dataset.csv"
+    with path.open(newline="", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            first = date.fromisoformat(row["first_contact_date"])
+            leads.append(
+                Lead(
+                    id=row["mql_id"],
+                    name=row["mql_id"],
+                    created_at=datetime(first.year, first.month, first.day, tzinfo=UTC),
+                    source=row["origin"] or "unknown",
+                    attributes={"landing_page": row["landing_page_id"]},
+                )
+            )
+            labels.append(row["mql_id"] in won)
+    return leads, labels
+
+
+def test_olist_origin_and_landing_page_are_weak_signals(olist):
+    """Origin and landing page are all there is: the goal is ~0.67, not 0.89. (MQLs
+    from May 2018 had less time to close, which blurs the labels further.)"""
+    leads, labels = olist
+    assert (len(leads), sum(labels)) == (8000, 842)
+    train, test = split(len(leads), seed=0)
+    features = ["lead.source", "landing_page"]
+    x_train = [leads[i] for i in train]
+    y_train = [labels[i] for i in train]
+    y_test = [labels[i] for i in test]
+    for model, goal in (
+        (NaiveBayesScorer.fit(x_train, y_train, features), 0.64),  # measured 0.655
+        (LogisticScorer.fit(x_train, y_train, features), 0.66),  # measured 0.681
+    ):
+        assert roc_auc(y_test, [model.predict_proba(leads[i]) for i in test]) > goal
