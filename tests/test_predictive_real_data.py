@@ -129,7 +129,7 @@ def test_the_calibration_table_is_monotone_enough_to_be_useful(fitted, name):
     assert observed[0] < 0.06
     assert observed[-1] > 0.9
     # ...and the predicted rate is close to the observed one in every bin.
-    assert all(abs(b.mean_predicted - b.observed) < 0.1 for b in table)
+    assert all(abs(b.mean_predicted - b.observed) < 0.08 for b in table)  # measured: 0.06, 0.04
 
 
 def test_explanations_name_the_strongest_reasons(fitted):

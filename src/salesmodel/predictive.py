@@ -216,7 +216,11 @@ class Feature(Record):
     def level(self, value: AttributeValue) -> int:
         """The level of *value*: ``0 .. size-1`` for a known level, ``size`` for
         missing, ``size + 1`` for unseen."""
-        return _encoder(self)(value)
+        return self._encode(value)
+
+    @functools.cached_property
+    def _encode(self) -> Callable[[Any], int]:
+        return _encoder(self)
 
     def label(self, level: int) -> str:
         """A readable name for *level*, e.g. ``"'Unemployed'"`` or ``"[120, 300)"``."""

@@ -722,9 +722,9 @@ class LeadScorer(Record):
             for index, count in enumerate(counts):
                 if not count:
                     continue
-                name, points, fades, limit = plan.engagement[index]
+                name, points, fractional, limit = plan.engagement[index]
                 # Faded points are rounded once per rule, to the cent; others are exact.
-                if fades:
+                if fractional:
                     share = math.fsum(shares[index])
                     earned = Decimal(float(points) * share).quantize(_CENT)
                 else:
@@ -849,8 +849,16 @@ class _Plan:
             ),
             fit_max=scorer.fit_max,
             by_kind={kind: tuple(rules) for kind, rules in by_kind.items()},
+            # Only a half-life or a loss per period makes points fractional; a
+            # window alone keeps or drops whole activities, so its points stay exact.
             engagement=tuple(
-                (x.name, x.points, x.decay.fades, x.max_points) for x in scorer.engagement_rules
+                (
+                    x.name,
+                    x.points,
+                    x.decay.half_life is not None or x.decay.period is not None,
+                    x.max_points,
+                )
+                for x in scorer.engagement_rules
             ),
             engagement_max=scorer.engagement_max,
         )
