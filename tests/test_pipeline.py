@@ -463,3 +463,25 @@ def test_mermaid_diagram_lists_every_stage_and_move():
     assert "closing --> won" in text
     assert "lost --> qualification: reopen" in text
     assert "won --> [*]" in text
+
+
+def test_mermaid_node_names_stay_unique_and_quotes_are_escaped():
+    odd = Pipeline(
+        "odd",
+        [
+            Stage("a b", 'Say "hi"', "0.1"),
+            Stage("a_b", "Other", "0.2"),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+    )
+    text = odd.to_mermaid()
+    assert "a_b --> a_b_1" in text
+    assert "#quot;hi#quot;" in text
+    assert '"hi"' not in text
+
+
+def test_guard_takes_any_iterable_of_names():
+    guard = Guard(name="g", into=iter(["closing"]), fields=["owner_id"])
+    assert guard.into == ("closing",)
+    assert guard.fields == ("owner_id",)

@@ -26,6 +26,7 @@ _STRATEGIES = {
     ("salesmodel.entities", "Customer"): "customers",
     ("salesmodel.entities", "Activity"): "activities",
     ("salesmodel.entities", "Target"): "targets",
+    ("salesmodel.pipeline", "Pipeline"): "pipelines",
 }
 
 

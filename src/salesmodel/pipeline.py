@@ -114,6 +114,11 @@ class Stage(Record):
         return self.status is not Status.OPEN
 
 
+def _ids(value: Iterable[str]) -> tuple[str, ...]:
+    """Stage or field names given as any iterable, kept as a tuple."""
+    return tuple(value)
+
+
 @attrs.frozen(kw_only=True)
 class Guard:
     """A named condition a move must meet, e.g. "closing needs an expected close
@@ -132,8 +137,8 @@ class Guard:
     """
 
     name: str = attrs.field()
-    into: tuple[str, ...] = attrs.field(default=(), converter=tuple)
-    fields: tuple[str, ...] = attrs.field(default=(), converter=tuple)
+    into: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    fields: tuple[str, ...] = attrs.field(default=(), converter=_ids)
     predicate: Callable[[Any], bool] | None = attrs.field(default=None)
     message: str | None = attrs.field(default=None)
 
@@ -769,19 +774,20 @@ class Pipeline:
     def to_mermaid(self) -> str:
         """The pipeline as a Mermaid state diagram (text; render it anywhere
         Mermaid runs, e.g. GitHub Markdown)."""
+        node = _mermaid_ids([s.id for s in self.stages])
         lines = ["stateDiagram-v2", "    direction LR"]
         for stage in self.stages:
-            label = f"{stage.name} ({float(stage.probability) * 100:g}%)"
-            lines.append(f'    state "{label}" as {_mermaid_id(stage.id)}')
-        lines.append(f"    [*] --> {_mermaid_id(self.first.id)}")
+            label = f"{stage.name} ({float(stage.probability) * 100:g}%)".replace('"', "#quot;")
+            lines.append(f'    state "{label}" as {node[stage.id]}')
+        lines.append(f"    [*] --> {node[self.first.id]}")
         for stage in self.stages:
             for target in self._targets[stage.id]:
-                edge = f"    {_mermaid_id(stage.id)} --> {_mermaid_id(target)}"
+                edge = f"    {node[stage.id]} --> {node[target]}"
                 if stage.is_closed:
                     edge += ": reopen"
                 lines.append(edge)
             if stage.is_closed and not self._targets[stage.id]:
-                lines.append(f"    {_mermaid_id(stage.id)} --> [*]")
+                lines.append(f"    {node[stage.id]} --> [*]")
         return "\n".join(lines)
 
     def _key(self) -> tuple[Any, ...]:
@@ -854,8 +860,18 @@ def _as_map(value: Any, field: str, issues: list[Issue]) -> dict[str, tuple[str,
     return out
 
 
-def _mermaid_id(stage_id: str) -> str:
-    return "".join(c if c.isalnum() or c == "_" else "_" for c in stage_id)
+def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
+    """A Mermaid node name for each stage id: letters, digits and ``_`` only, made
+    unique by the stage's position when two ids would clash ("a b", "a_b")."""
+    names: dict[str, str] = {}
+    taken: set[str] = set()
+    for i, stage_id in enumerate(stage_ids):
+        name = "".join(c if c.isascii() and (c.isalnum() or c == "_") else "_" for c in stage_id)
+        if name in taken or not name:
+            name = f"{name}_{i}"
+        taken.add(name)
+        names[stage_id] = name
+    return names
 
 
 _LOSS_BY_VALUE: Final[dict[object, LossReason]] = {m.value: m for m in LossReason}
