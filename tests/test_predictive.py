@@ -349,6 +349,18 @@ def test_bad_model_arguments_are_refused():
         LogisticScorer.fit(LEADS, LABELS, l2=-1)
     with pytest.raises(ValidationError):
         LogisticScorer.fit(LEADS, LABELS, max_iter=0)
+    with pytest.raises(ValidationError):
+        LogisticScorer.fit(LEADS, LABELS, tol=0)
+    with pytest.raises(ValidationError):
+        NaiveBayesScorer.fit([*LEADS[:3], "lead"], [1, 0, 1, 0])
+
+
+@pytest.mark.parametrize("cls", [NaiveBayesScorer, LogisticScorer])
+def test_predicting_something_that_is_not_a_lead_is_refused(cls):
+    model = cls.fit(LEADS, LABELS, max_iter=5) if cls is LogisticScorer else cls.fit(LEADS, LABELS)
+    for method in (model.predict_proba, model.log_odds, model.explain):
+        with pytest.raises(ValidationError):
+            method({"industry": "saas"})  # type: ignore[arg-type]
 
 
 # --- metrics -------------------------------------------------------------------------------

@@ -126,6 +126,7 @@ def test_a_range_is_half_open_and_takes_numbers_only():
         {"equals": ("a",), "at_least": 1},
         {"at_least": 5, "below": 5},
         {"equals": ("a",), "points": "lots"},
+        {"equals": ("a",), "points": 10_001},
         {"equals": ("a",), "name": FIT_CAP},
         {"equals": ([1],)},
     ],
@@ -346,7 +347,24 @@ def test_scoring_needs_an_aware_at():
     with pytest.raises(ValidationError):
         DEFAULT_SCORER.score(lead(), at=datetime(2026, 3, 2))
     with pytest.raises(ValidationError):
-        list(DEFAULT_SCORER.score_many([lead()], at="now"))  # type: ignore[arg-type]
+        DEFAULT_SCORER.score_many([lead()], at="now")  # type: ignore[arg-type]
+
+
+def test_scoring_something_that_is_not_a_lead_or_an_activity_is_refused():
+    with pytest.raises(ValidationError) as info:
+        DEFAULT_SCORER.score({"id": "L-1"}, at=AT)  # type: ignore[arg-type]
+    assert info.value.field == "lead"
+    with pytest.raises(ValidationError) as info:
+        DEFAULT_SCORER.score(lead(), [act(K.CHAT, 1), "chat"], at=AT)  # type: ignore[list-item]
+    assert info.value.field == "activities[1]"
+    with pytest.raises(ValidationError):
+        DEFAULT_SCORER.score(lead(), 5, at=AT)  # type: ignore[arg-type]
+    with pytest.raises(ValidationError) as info:
+        list(DEFAULT_SCORER.score_many([lead()], [act(K.CHAT, 1), None], at=AT))  # type: ignore[list-item]
+    assert info.value.field == "activities[1]"
+    with pytest.raises(ValidationError) as info:
+        list(DEFAULT_SCORER.score_many([lead(), "L-2"], at=AT))  # type: ignore[list-item]
+    assert info.value.field == "leads[1]"
 
 
 def test_score_many_groups_activities_by_lead_once():

@@ -314,6 +314,9 @@ def _design(
     categorical: Iterable[str],
 ) -> tuple[tuple[Feature, ...], list[list[int]]]:
     """The features (their levels found from *leads*) and each lead's levels."""
+    bad = [Issue(f"leads[{i}]", x, "a Lead") for i, x in enumerate(leads) if type(x) is not Lead]
+    if bad:
+        raise ValidationError(bad, "fit")
     if features is None:
         keys = sorted({key for lead in leads for key in lead.attributes})
         names = ("lead.source", *keys)
@@ -382,14 +385,12 @@ def _labels(labels: Iterable[Any], count: int) -> list[int]:
     return out
 
 
-def _check_fit_args(bins: int, smoothing: float | None = None) -> None:
+def _check_fit_args(bins: int, name: str, strength: float) -> None:
     issues = []
     if type(bins) is not int or bins < 2:
         issues.append(Issue("bins", bins, "an int of at least 2"))
-    if smoothing is not None and (
-        type(smoothing) not in (int, float) or not math.isfinite(smoothing) or smoothing <= 0
-    ):
-        issues.append(Issue("alpha", smoothing, "a positive finite number"))
+    if type(strength) not in (int, float) or not math.isfinite(strength) or strength <= 0:
+        issues.append(Issue(name, strength, "a positive finite number"))
     if issues:
         raise ValidationError(issues, "fit arguments")
 
@@ -399,13 +400,6 @@ def _sigmoid(z: float) -> float:
         return 1.0 / (1.0 + math.exp(-z))
     e = math.exp(z)
     return e / (1.0 + e)
-
-
-def _softplus(z: float) -> float:
-    """``log(1 + exp(z))`` without overflow."""
-    if z > 0:
-        return z + math.log1p(math.exp(-z))
-    return math.log1p(math.exp(z))
 
 
 # --- explanations -------------------------------------------------------------------
@@ -516,24 +510,45 @@ class _Additive:
     def log_odds(self, lead: Lead) -> float:
         """The model's log-odds that *lead* converts.
 
+        Raises:
+            ValidationError: for a *lead* that is not a :class:`~salesmodel.Lead`.
+
         .. versionadded:: 0.1.0
         """
-        return self._tables.log_odds(lead)
+        try:
+            return self._tables.log_odds(lead)
+        except AttributeError:
+            raise _not_a_lead(lead) from None
 
     def predict_proba(self, lead: Lead) -> float:
         """The probability that *lead* converts, in [0, 1].
 
+        Raises:
+            ValidationError: for a *lead* that is not a :class:`~salesmodel.Lead`.
+
         .. versionadded:: 0.1.0
         """
-        return _sigmoid(self._tables.log_odds(lead))
+        try:
+            return _sigmoid(self._tables.log_odds(lead))
+        except AttributeError:
+            raise _not_a_lead(lead) from None
 
     def explain(self, lead: Lead) -> Explanation:
         """The probability of *lead*, and each feature's effect on its log-odds,
         strongest first.
 
+        Raises:
+            ValidationError: for a *lead* that is not a :class:`~salesmodel.Lead`.
+
         .. versionadded:: 0.1.0
         """
+        if type(lead) is not Lead:
+            raise _not_a_lead(lead)
         return self._tables.explain(lead)
+
+
+def _not_a_lead(lead: object) -> ValidationError:
+    return ValidationError.single("lead", lead, "a Lead", "prediction")
 
 
 # --- naive Bayes ---------------------------------------------------------------------
@@ -664,7 +679,7 @@ class NaiveBayesScorer(_Additive, Record):
 
         .. versionadded:: 0.1.0
         """
-        _check_fit_args(bins, alpha)
+        _check_fit_args(bins, "alpha", alpha)
         if unseen not in _UNSEEN_POLICIES:
             raise ValidationError.single("unseen", unseen, "'neutral' or 'smoothed'", "fit")
         rows = list(leads)
@@ -833,9 +848,11 @@ class LogisticScorer(_Additive, Record):
 
         .. versionadded:: 0.1.0
         """
-        _check_fit_args(bins, l2)
+        _check_fit_args(bins, "l2", l2)
         if type(max_iter) is not int or max_iter < 1:
             raise ValidationError.single("max_iter", max_iter, "a positive int", "fit")
+        if type(tol) not in (int, float) or not 0 < tol < math.inf:
+            raise ValidationError.single("tol", tol, "a positive finite number", "fit")
         rows_in = list(leads)
         ys = _labels(labels, len(rows_in))
         built, columns = _design(rows_in, features, bins, categorical)

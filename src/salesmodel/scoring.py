@@ -35,7 +35,7 @@ import math
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any, Final
 
 import attrs
@@ -77,10 +77,25 @@ _ZERO: Final = Decimal(0)
 _HUNDRED: Final = Decimal(100)
 _CENT: Final = Decimal("0.01")
 _OPT_DECIMAL: Final = DECIMAL.optional()
+# Rule points are bounded: a score lives in [0, 100], and bounded points keep every
+# sum exact at Decimal's default precision.
+_MAX_POINTS: Final = Decimal(10_000)
+_POINTS: Final = Rule(
+    "type({v}) is Decimal and {v}.is_finite() and -_MAX_POINTS <= {v} <= _MAX_POINTS",
+    "a number of points from -10000 to 10000, such as 10 or '2.5'",
+    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
+    normalize=DECIMAL.normalize,
+)
+_OPT_LIMIT: Final = Rule(
+    "type({v}) is Decimal and {v}.is_finite() and -_MAX_POINTS <= {v} <= _MAX_POINTS",
+    "a number of points from -10000 to 10000",
+    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
+    normalize=DECIMAL.normalize,
+).optional()
 _NONNEG_DECIMAL: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and {v} >= 0",
-    "a non-negative number such as 10 or '2.5'",
-    {"Decimal": Decimal},
+    "type({v}) is Decimal and {v}.is_finite() and 0 <= {v} <= _MAX_POINTS",
+    "a number of points from 0 to 10000",
+    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
     normalize=DECIMAL.normalize,
 ).optional()
 _POSITIVE_DURATION: Final = r.POSITIVE_DURATION.optional()
@@ -234,7 +249,7 @@ class FitRule(Record):
 
     name: str = attrs.field(metadata=meta(r.TEXT))
     attribute: str = attrs.field(metadata=meta(r.TEXT))
-    points: Decimal = attrs.field(metadata=meta(DECIMAL))
+    points: Decimal = attrs.field(metadata=meta(_POINTS))
     equals: tuple[AttributeValue, ...] = attrs.field(default=(), metadata=meta(_MATCH_VALUES))
     at_least: Decimal | None = attrs.field(default=None, metadata=meta(_OPT_DECIMAL))
     below: Decimal | None = attrs.field(default=None, metadata=meta(_OPT_DECIMAL))
@@ -307,7 +322,7 @@ class SourceRule(Record):
 
     name: str = attrs.field(metadata=meta(r.TEXT))
     sources: tuple[str, ...] = attrs.field(metadata=meta(_SOURCES))
-    points: Decimal = attrs.field(metadata=meta(DECIMAL))
+    points: Decimal = attrs.field(metadata=meta(_POINTS))
 
 
 _LETTERS: Final = ("budget", "authority", "need", "timescale")
@@ -340,7 +355,7 @@ class BantRule(Record):
 
     name: str = attrs.field(metadata=meta(r.TEXT))
     letter: str = attrs.field(metadata=meta(_LETTER))
-    points: Decimal = attrs.field(metadata=meta(DECIMAL))
+    points: Decimal = attrs.field(metadata=meta(_POINTS))
     met: bool = attrs.field(default=True, metadata=meta(r.BOOL))
     within_days: int | None = attrs.field(default=90, metadata=meta(r.OPT_NONNEG_INT))
 
@@ -392,7 +407,7 @@ class EngagementRule(Record):
 
     name: str = attrs.field(metadata=meta(r.TEXT))
     kind: ActivityKind = attrs.field(metadata=meta(r.closed_enum(ActivityKind)))
-    points: Decimal = attrs.field(metadata=meta(DECIMAL))
+    points: Decimal = attrs.field(metadata=meta(_POINTS))
     decay: Decay = attrs.field(default=NO_DECAY, metadata=meta(r.instance(Decay, "a Decay")))
     max_points: Decimal | None = attrs.field(default=None, metadata=meta(_NONNEG_DECIMAL))
 
@@ -599,8 +614,8 @@ class LeadScorer(Record):
     engagement_rules: tuple[EngagementRule, ...] = attrs.field(
         default=(), metadata=meta(r.tuple_of(EngagementRule, "EngagementRule"))
     )
-    fit_max: Decimal | None = attrs.field(default=None, metadata=meta(_OPT_DECIMAL))
-    engagement_max: Decimal | None = attrs.field(default=None, metadata=meta(_OPT_DECIMAL))
+    fit_max: Decimal | None = attrs.field(default=None, metadata=meta(_OPT_LIMIT))
+    engagement_max: Decimal | None = attrs.field(default=None, metadata=meta(_OPT_LIMIT))
     grades: GradeBands = attrs.field(
         default=_DEFAULT_GRADES, metadata=meta(r.instance(GradeBands, "a GradeBands"))
     )
@@ -624,29 +639,57 @@ class LeadScorer(Record):
             The score, its axes, every contribution, temperature and grade.
 
         Raises:
-            ValidationError: for a naive *at*.
+            ValidationError: for a naive *at*, a *lead* that is not a
+                :class:`~salesmodel.Lead`, or an activity that is not an
+                :class:`~salesmodel.Activity`.
 
         .. versionadded:: 0.1.0
         """
-        if type(at) is not datetime or at.utcoffset() is None:
-            raise ValidationError.single("at", at, "a timezone-aware datetime", "score")
-        return self._score(lead, activities, at)
+        _check_at(at)
+        if type(lead) is not Lead:
+            raise ValidationError.single("lead", lead, "a Lead", "score")
+        try:
+            return self._score(lead, activities, at)
+        except (AttributeError, TypeError):
+            error = _bad_activities(activities)
+            if error is None:
+                raise
+            raise error from None
 
     def score_many(
         self, leads: Iterable[Lead], activities: Iterable[Activity] = (), *, at: datetime
     ) -> Iterator[LeadScore]:
         """Score each of *leads* as of *at*, with the activities grouped by lead
-        once (one pass over *activities*).
+        once (one pass over *activities*, at the first score).
+
+        Raises:
+            ValidationError: as :meth:`score` does (a bad *at* at once).
 
         .. versionadded:: 0.1.0
         """
-        if type(at) is not datetime or at.utcoffset() is None:
-            raise ValidationError.single("at", at, "a timezone-aware datetime", "score")
+        _check_at(at)
+        return self._many(leads, activities, at)
+
+    def _many(
+        self, leads: Iterable[Lead], activities: Iterable[Activity], at: datetime
+    ) -> Iterator[LeadScore]:
         by_lead: defaultdict[str, list[Activity]] = defaultdict(list)
+        activities = list(activities)
         for activity in activities:
+            if type(activity) is not Activity:
+                raise ValidationError(
+                    [
+                        Issue(f"activities[{i}]", x, "an Activity")
+                        for i, x in enumerate(activities)
+                        if type(x) is not Activity
+                    ],
+                    "score_many",
+                )
             if activity.lead_id is not None:
                 by_lead[activity.lead_id].append(activity)
-        for lead in leads:
+        for i, lead in enumerate(leads):
+            if type(lead) is not Lead:
+                raise ValidationError.single(f"leads[{i}]", lead, "a Lead", "score_many")
             yield self._score(lead, by_lead.get(lead.id, ()), at)
 
     # --- the compiled plan --------------------------------------------------------
@@ -726,7 +769,9 @@ class LeadScorer(Record):
                 # Faded points are rounded once per rule, to the cent; others are exact.
                 if fractional:
                     share = math.fsum(shares[index])
-                    earned = Decimal(float(points) * share).quantize(_CENT)
+                    earned = Decimal(float(points) * share).quantize(
+                        _CENT, rounding=ROUND_HALF_EVEN
+                    )
                 else:
                     earned = points * count
                 if limit is not None:
@@ -787,6 +832,25 @@ def _answers(bant: Bant) -> tuple[bool | None, bool | None, bool | None]:
     if budget is not None and type(budget) is not bool:
         budget = budget.amount > 0
     return budget, bant.authority, bant.need
+
+
+def _check_at(at: object) -> None:
+    if type(at) is not datetime or at.utcoffset() is None:
+        raise ValidationError.single("at", at, "a timezone-aware datetime", "score")
+
+
+def _bad_activities(activities: Iterable[Any]) -> ValidationError | None:
+    """The error for *activities* if it is not an iterable of Activity records
+    (None when it is: the trouble was elsewhere)."""
+    try:
+        issues = [
+            Issue(f"activities[{i}]", x, "an Activity")
+            for i, x in enumerate(activities)
+            if type(x) is not Activity
+        ]
+    except TypeError:
+        issues = [Issue("activities", activities, "an iterable of Activity records")]
+    return ValidationError(issues, "score") if issues else None
 
 
 _RANK: Final = {Temperature.COLD: 0, Temperature.WARM: 1, Temperature.HOT: 2}
