@@ -21,7 +21,22 @@ from .errors import (
 from .history import StageVisit, stage_visits, time_in_stages
 from .money import Money, RateTable
 from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Guard, Pipeline, Stage, StageEntity
+from .qualification import open_deal, qualify
+from .routing import Routing, RoutingDecision, RoutingPolicy, Territory, assign
+from .scoring import (
+    DEFAULT_SCORER,
+    BantRule,
+    Contribution,
+    Decay,
+    EngagementRule,
+    FitRule,
+    GradeBands,
+    LeadScore,
+    LeadScorer,
+    SourceRule,
+)
 from .serialization import configure_converter, converter, from_dict, make_converter, to_dict
+from .temperature import TemperaturePolicy, classify_temperature
 
 try:
     __version__ = version("salesmodel")
@@ -30,18 +45,27 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 __all__ = [
     "DEFAULT_PIPELINE",
+    "DEFAULT_SCORER",
     "LEAD_LIFECYCLE",
     "Activity",
     "ActivityKind",
     "AttributeValue",
     "Attributes",
     "Bant",
+    "BantRule",
+    "Contribution",
     "CurrencyMismatchError",
     "Customer",
     "Deal",
+    "Decay",
+    "EngagementRule",
+    "FitRule",
+    "GradeBands",
     "Guard",
     "Issue",
     "Lead",
+    "LeadScore",
+    "LeadScorer",
     "LeadSource",
     "LossReason",
     "Money",
@@ -50,7 +74,11 @@ __all__ = [
     "Prospect",
     "RateTable",
     "Rep",
+    "Routing",
+    "RoutingDecision",
+    "RoutingPolicy",
     "SalesModelError",
+    "SourceRule",
     "Stage",
     "StageChange",
     "StageEntity",
@@ -59,13 +87,19 @@ __all__ = [
     "Target",
     "TargetMetric",
     "Temperature",
+    "TemperaturePolicy",
+    "Territory",
     "TransitionError",
     "ValidationError",
     "__version__",
+    "assign",
+    "classify_temperature",
     "configure_converter",
     "converter",
     "from_dict",
     "make_converter",
+    "open_deal",
+    "qualify",
     "stage_visits",
     "time_in_stages",
     "to_dict",
