@@ -1,0 +1,766 @@
+"""Building entities in bulk from records: ``df.to_dict("records")``, CSV rows,
+query results.
+
+:func:`from_records` maps columns to fields, turns the values tabular data comes
+with into what the entities take (ISO strings and naive datetimes into aware
+datetimes in the zone you name, numbers and strings into exact
+:class:`~salesmodel.Money`, ``"Won"`` into :class:`~salesmodel.Status`, empty
+cells and NaN into None), and builds every entity with all its invariants
+checked. A bad row raises a :class:`~salesmodel.ValidationError` whose paths name
+the row and the field (``rows[12].closed_at``); with ``strict=False`` the bad
+rows are collected instead, and the good ones built.
+
+The per-row work is one generated function: a dictionary lookup per column, a
+cached conversion for repeated values (dates, stages, sources), and the entity's
+compiled constructor.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import math
+import types
+import typing
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, Final, Generic, Literal, TypeVar, overload
+
+import attrs
+
+from .attributes import Attributes
+from .errors import MISSING, Issue, ValidationError
+from .money import Money, is_currency, parse_amount
+
+__all__ = ["Built", "RowError", "from_records"]
+
+T = TypeVar("T")
+
+#: What a column mapping gives for a field: a column name, or a function of the
+#: whole row.
+Source = str | Callable[[Mapping[str, Any]], Any]
+
+
+class _Bad(Exception):
+    """A value that could not be converted (its issue, for the report)."""
+
+    def __init__(self, issue: Issue) -> None:
+        super().__init__(issue.message)
+        self.issue = issue
+
+
+@attrs.frozen
+class RowError:
+    """One row that could not be built.
+
+    Attributes:
+        row: The row's number (0 for the first, or counted from ``first_row``).
+        error: The :class:`~salesmodel.ValidationError`; its paths read
+            ``rows[<row>].<field>``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    row: int
+    error: ValidationError
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The entity fields at fault."""
+        return tuple(
+            i.path.split(".", 1)[1] if "." in i.path else i.path for i in self.error.issues
+        )
+
+
+@attrs.frozen
+class Built(Generic[T]):
+    """What ``from_records(..., strict=False)`` built, and the rows it could not.
+
+    Attributes:
+        records: The entities, in row order (bad rows left out).
+        errors: One :class:`RowError` per bad row, in row order.
+
+    .. versionadded:: 0.1.0
+    """
+
+    records: list[T]
+    errors: tuple[RowError, ...]
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+
+# --- missing values ------------------------------------------------------------------------------
+
+
+def _missing(value: Any) -> bool:
+    """Whether *value* is an empty cell: None, NaN, pandas' NaT or NA, ""."""
+    if value is None:
+        return True
+    kind = type(value)
+    if kind is float:
+        return math.isnan(value)
+    if kind is str:
+        return bool(value == "" or value.isspace())
+    name = kind.__name__
+    if name in ("NaTType", "NAType"):
+        return True
+    if isinstance(value, float):
+        return math.isnan(value)
+    return False
+
+
+# --- converters, one per kind of field ---------------------------------------------------------
+
+
+_CACHE_KEYS: Final = frozenset({str, dt.date, bool})
+
+
+class _Cache(dict[Any, Any]):
+    """Conversion results by input, so repeated values convert once."""
+
+    __slots__ = ("convert",)
+
+    def __init__(self, convert: Callable[[Any], Any]) -> None:
+        super().__init__()
+        self.convert = convert
+
+    def __missing__(self, key: Any) -> Any:
+        value = self.convert(key)
+        if type(key) in _CACHE_KEYS and len(self) < 100_000:
+            self[key] = value
+        return value
+
+
+def _text(field: str, optional: bool) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, "a non-empty str"))
+        if type(value) is int or (isinstance(value, int) and not isinstance(value, bool)):
+            return str(value)
+        return value  # the entity judges it
+
+    return convert
+
+
+def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any], Any]:
+    expected = "an ISO date or datetime, a date, or a datetime"
+
+    def aware(value: dt.datetime) -> dt.datetime:
+        if value.tzinfo is not None and value.utcoffset() is not None:
+            return value
+        if tz is None:
+            raise _Bad(
+                Issue(field, value, "a timezone-aware datetime (or pass tz= for naive ones)")
+            )
+        return value.replace(tzinfo=tz)
+
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, expected))
+        if isinstance(value, dt.datetime):
+            if type(value) is not dt.datetime:  # pandas' Timestamp
+                value = dt.datetime(
+                    value.year,
+                    value.month,
+                    value.day,
+                    value.hour,
+                    value.minute,
+                    value.second,
+                    value.microsecond,
+                    value.tzinfo,
+                    fold=value.fold,
+                )
+            return aware(value)
+        if isinstance(value, dt.date):
+            return aware(dt.datetime(value.year, value.month, value.day))
+        if isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise _Bad(Issue(field, value, expected)) from None
+            return aware(parsed)
+        raise _Bad(Issue(field, value, expected))
+
+    return convert
+
+
+def _date(field: str, optional: bool) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, "a date"))
+        if isinstance(value, dt.datetime):
+            return value.date()
+        if isinstance(value, dt.date):
+            return value
+        if isinstance(value, str):
+            try:
+                return dt.date.fromisoformat(value.strip()[:10])
+            except ValueError:
+                raise _Bad(Issue(field, value, "an ISO date such as '2026-03-31'")) from None
+        raise _Bad(Issue(field, value, "a date"))
+
+    return convert
+
+
+def _closed_enum(field: str, optional: bool, kind: type[enum.Enum]) -> Callable[[Any], Any]:
+    by_text = {str(m.value).lower(): m for m in kind}
+    by_text.update({m.name.lower(): m for m in kind})
+
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, f"one of {', '.join(repr(m.value) for m in kind)}"))
+        if isinstance(value, kind):
+            return value
+        if isinstance(value, str):
+            found = by_text.get(value.strip().lower())
+            if found is not None:
+                return found
+        return value  # the entity names it
+
+    return convert
+
+
+def _open_enum(field: str, optional: bool, kind: type[enum.Enum]) -> Callable[[Any], Any]:
+    values = {str(m.value): m for m in kind}
+
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, "a non-empty str"))
+        if isinstance(value, str):
+            text = value.strip()
+            return values.get(text, text)
+        return value
+
+    return convert
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    return parse_amount(value)
+
+
+def _money(field: str, optional: bool, currency: str | None) -> Callable[[Any], Any]:
+    expected = "an amount (a number, or a str such as '12.50') with a currency"
+
+    def convert(value: Any) -> Any:
+        kind = type(value)
+        if kind is Money:
+            return value
+        if currency is not None and (kind is Decimal or kind is int):
+            return Money(value, currency)
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, expected))
+        if isinstance(value, Mapping):
+            try:
+                return Money(value["amount"], value["currency"])
+            except (KeyError, ValidationError):
+                raise _Bad(Issue(field, value, expected)) from None
+        amount = _number(value)
+        if amount is None:
+            raise _Bad(Issue(field, value, expected))
+        if currency is None:
+            raise _Bad(Issue(f"{field}.currency", MISSING, "a currency: pass currency= or map it"))
+        return Money(amount, currency)
+
+    return convert
+
+
+def _goal(field: str, currency: str | None) -> Callable[[Any], Any]:
+    money = _money(field, False, currency)
+
+    def convert(value: Any) -> Any:
+        if type(value) is Money or isinstance(value, Mapping) or currency is not None:
+            return money(value)
+        if isinstance(value, (int, Decimal)) and not isinstance(value, bool):
+            return value
+        number = _number(value)
+        if number is None:
+            raise _Bad(Issue(field, value, "a count or an amount"))
+        return int(number) if number == number.to_integral_value() else number
+
+    return convert
+
+
+def _integer(field: str, optional: bool) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, "an int"))
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, int):
+            return int(value)
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+            return int(value)
+        return value
+
+    return convert
+
+
+def _boolean(field: str, optional: bool) -> Callable[[Any], Any]:
+    words = {"true": True, "yes": True, "1": True, "false": False, "no": False, "0": False}
+
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            if optional:
+                return None
+            raise _Bad(Issue(field, value, "True or False"))
+        if isinstance(value, str):
+            return words.get(value.strip().lower(), value)
+        if type(value) is not bool and isinstance(value, (int, float)) and value in (0, 1):
+            return bool(value)
+        return bool(value) if type(value).__name__ == "bool_" else value
+
+    return convert
+
+
+def _attributes(field: str) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            return Attributes()
+        if isinstance(value, Mapping):
+            return {
+                k: (None if _missing(v) and not isinstance(v, str) else _scalar(v))
+                for k, v in value.items()
+            }
+        return value
+
+    return convert
+
+
+def _scalar(value: Any) -> Any:
+    """A cell as an attribute value: numpy scalars as Python ones."""
+    if value is None or type(value) in (str, int, float, bool):
+        return value
+    item = getattr(value, "item", None)
+    if callable(item):
+        return item()
+    return value
+
+
+def _passthrough(_: str, __: bool) -> Callable[[Any], Any]:
+    def convert(value: Any) -> Any:
+        return None if _missing(value) else value
+
+    return convert
+
+
+def _converter(
+    cls: type,
+    field: attrs.Attribute,  # type: ignore[type-arg]
+    hint: Any,
+    tz: dt.tzinfo | None,
+    currency: str | None,
+) -> Callable[[Any], Any]:
+    """The conversion for one field, from its type."""
+    name = field.name
+    args = (
+        typing.get_args(hint)
+        if isinstance(hint, types.UnionType) or typing.get_origin(hint) is typing.Union
+        else (hint,)
+    )
+    optional = type(None) in args
+    kinds = [a for a in args if a is not type(None)]
+    if cls.__name__ == "Target" and name == "goal":
+        return _goal(name, currency)
+    if dt.datetime in kinds:
+        return _datetime(name, optional, tz)
+    if dt.date in kinds:
+        return _date(name, optional)
+    if Money in kinds and len(kinds) == 1:
+        return _money(name, optional, currency)
+    enums = [k for k in kinds if isinstance(k, type) and issubclass(k, enum.Enum)]
+    if enums and str in kinds:
+        return _open_enum(name, optional, enums[0])
+    if enums:
+        return _closed_enum(name, optional, enums[0])
+    if kinds == [str]:
+        return _text(name, optional)
+    if kinds == [bool]:
+        return _boolean(name, optional)
+    if kinds == [int]:
+        return _integer(name, optional)
+    if Attributes in kinds:
+        return _attributes(name)
+    return _passthrough(name, optional)
+
+
+# --- the compiled row builder -----------------------------------------------------------------
+
+
+@attrs.frozen
+class _Field:
+    """How one field gets its value from a row."""
+
+    name: str
+    column: str | None  # read this column ...
+    function: Callable[[Mapping[str, Any]], Any] | None  # ... or call this on the row
+    currency: Source | None  # a column (or function) giving a Money field's currency
+    convert: Callable[[Any], Any]
+    cached: bool
+    kind: str  # the converter's kind, e.g. "_text"
+    default: Any  # the value of an absent or empty cell (attrs.NOTHING: required)
+
+    def value(self, row: Mapping[str, Any]) -> Any:
+        """The converted value (slowly, for error reports)."""
+        if self.function is not None:
+            raw = self.function(row)
+        else:
+            assert self.column is not None
+            raw = row.get(self.column, MISSING)
+        if self.currency is not None:
+            code = self.currency(row) if callable(self.currency) else row.get(self.currency)
+            return self.convert((raw, code))
+        return self.convert(raw)
+
+
+def _with_default(convert: Callable[[Any], Any], default: Any) -> Callable[[Any], Any]:
+    """*convert*, giving *default* for an absent column or an empty cell."""
+
+    def with_default(value: Any) -> Any:
+        if value is MISSING or _missing(value):
+            return default
+        return convert(value)
+
+    with_default.__qualname__ = convert.__qualname__
+    return with_default
+
+
+def _constant(value: Any) -> Callable[[Mapping[str, Any]], Any]:
+    def constant(_: Mapping[str, Any]) -> Any:
+        return value
+
+    return constant
+
+
+@attrs.frozen
+class _Plan:
+    fields: tuple[_Field, ...]
+    make: Callable[..., Any]
+    subject: str
+
+
+_CACHED: Final = frozenset({"_datetime", "_date", "_closed_enum", "_open_enum"})
+
+
+def _plan(
+    cls: type,
+    columns: Mapping[str, Source],
+    defaults: Mapping[str, Any],
+    attribute_columns: Sequence[str],
+    tz: dt.tzinfo | None,
+    currency: str | None,
+) -> _Plan:
+    make = getattr(cls, "__salesmodel_make__", None)
+    if make is None or not attrs.has(cls):
+        raise ValidationError.single("cls", cls, "a salesmodel entity class such as Deal")
+    fields = attrs.fields(cls)
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in fields}
+    allowed = ", ".join(sorted(known))
+    for name, given in columns.items():
+        if name.split(".", 1)[0] not in known or name.count(".") > 1:
+            raise ValidationError.single(
+                f"columns[{name!r}]", given, f"a field of {cls.__name__} ({allowed})"
+            )
+        mapped: Any = given
+        if not (isinstance(mapped, str) or callable(mapped)):
+            raise ValidationError.single(
+                f"columns[{name!r}]", mapped, "a column name or a function of the row"
+            )
+    for name, value in defaults.items():
+        if name not in known:
+            raise ValidationError.single(
+                f"defaults[{name!r}]", value, f"a field of {cls.__name__} ({allowed})"
+            )
+    planned = []
+    for field in fields:
+        name = field.name
+        source: Source | None = columns.get(name)
+        pair = columns.get(f"{name}.currency")
+        if pair is not None:
+            convert = _money_with_currency(name)
+        else:
+            convert = _converter(cls, field, hints[name], tz, currency)
+        kind = convert.__qualname__.split(".")[0]
+        cached = kind in _CACHED
+        default = defaults.get(name, field.default)
+        if name == "attributes" and attribute_columns:
+            source = _attribute_getter(source, attribute_columns)
+        if source is None and name in defaults:
+            source = _constant(defaults[name])
+        if default is not attrs.NOTHING and pair is None:
+            convert = _with_default(convert, default)
+        column = None if source is not None else name
+        if isinstance(source, str):
+            column, function = source, None
+        else:
+            function = source
+        if pair is not None:
+            default = attrs.NOTHING
+        planned.append(_Field(name, column, function, pair, convert, cached, kind, default))
+    return _Plan(tuple(planned), make, cls.__name__)
+
+
+def _attribute_getter(
+    source: Source | None, names: Sequence[str]
+) -> Callable[[Mapping[str, Any]], Any]:
+    def get(row: Mapping[str, Any]) -> Any:
+        base: dict[str, Any] = {}
+        if isinstance(source, str):
+            given = row.get(source)
+            if isinstance(given, Mapping):
+                base.update(given)
+        elif callable(source):
+            base.update(source(row) or {})
+        for name in names:
+            value = row.get(name)
+            base[name] = None if _missing(value) else _scalar(value)
+        return base
+
+    return get
+
+
+def _money_with_currency(field: str) -> Callable[[Any], Any]:
+    """Money from an ``(amount, currency)`` pair read from two columns."""
+
+    def convert(value: Any) -> Any:
+        amount, code = value
+        number = None if _missing(amount) else _number(amount)
+        if number is None:
+            raise _Bad(Issue(field, amount, "an amount (a number, or a str such as '12.50')"))
+        if not is_currency(code):
+            raise _Bad(Issue(f"{field}.currency", code, "a three-letter upper-case currency code"))
+        return Money(number, code)
+
+    return convert
+
+
+def _compile(plan: _Plan) -> Callable[..., None]:
+    """One function that builds every row: ``run(rows, first_row, append, fail)``.
+
+    Each field is one expression: read the cell, take it as is when it already
+    is what the entity wants (a non-empty str, an aware datetime), else convert
+    it (through a cache for repeated dates, stages and sources)."""
+    namespace: dict[str, Any] = {
+        "_make": plan.make,
+        "_M": MISSING,
+        "_dt": dt.datetime,
+        "_errors": (_Bad, ValidationError, TypeError, ValueError, KeyError, ArithmeticError),
+    }
+    parts = []
+    for i, field in enumerate(plan.fields):
+        namespace[f"_c{i}"] = _Cache(field.convert) if field.cached else field.convert
+        kind = field.kind
+        if field.function is not None:
+            namespace[f"_g{i}"] = field.function
+            raw = f"_g{i}(row)"
+        else:
+            raw = f"row.get({field.column!r}, _M)"
+        if field.currency is not None:
+            namespace[f"_p{i}"] = field.currency if callable(field.currency) else None
+            code = f"_p{i}(row)" if callable(field.currency) else f"row.get({field.currency!r})"
+            parts.append(f"_c{i}(({raw}, {code}))")
+            continue
+        if kind == "_text":
+            fast = f"(_v if _v.__class__ is str and _v else _c{i}(_v))"
+        elif kind == "_datetime":
+            fast = f"(_v if _v.__class__ is _dt and _v.tzinfo is not None else _c{i}[_v])"
+        elif field.cached:
+            fast = f"_c{i}[_v]"
+        else:
+            fast = f"_c{i}(_v)"
+        if field.default is not attrs.NOTHING:
+            namespace[f"_d{i}"] = field.default
+            parts.append(f"(_d{i} if (_v := {raw}) is _M or _v is None else {fast})")
+        else:
+            parts.append(f"((_v := {raw}), {fast})[1]")
+    source = "\n".join(
+        [
+            "def run(rows, first_row, append, fail):",
+            "    n = first_row - 1",
+            "    for row in rows:",
+            "        n += 1",
+            "        try:",
+            f"            append(_make({', '.join(parts)}))",
+            "        except _errors:",
+            "            fail(n, row)",
+            "        except AttributeError:",
+            "            fail(n, row)",
+        ]
+    )
+    exec(source, namespace)
+    return namespace["run"]  # type: ignore[no-any-return]
+
+
+def _row_error(
+    plan: _Plan, row: Mapping[str, Any], n: int, error: BaseException | None
+) -> ValidationError:
+    """Every issue of one bad row, with paths ``rows[n].field``."""
+    issues: list[Issue] = []
+    values: list[Any] = []
+    for field in plan.fields:
+        try:
+            values.append(field.value(row))
+        except _Bad as bad:
+            issues.append(bad.issue)
+            values.append(MISSING)
+        except Exception as exc:  # noqa: BLE001 - a user's column function failed
+            issues.append(Issue(field.name, row, f"readable ({type(exc).__name__}: {exc})"))
+            values.append(MISSING)
+    if not issues:
+        try:
+            plan.make(*values)
+        except ValidationError as exc:
+            issues.extend(exc.issues)
+        except TypeError as exc:
+            issues.append(Issue("$", row, f"a row the entity accepts ({exc})"))
+    if not issues and error is not None:
+        issues.append(Issue("$", row, f"a valid row ({type(error).__name__}: {error})"))
+    return ValidationError([i.under(f"rows[{n}]") for i in issues], plan.subject)
+
+
+@overload
+def from_records(
+    cls: type[T],
+    records: Iterable[Mapping[str, Any]],
+    *,
+    columns: Mapping[str, Source] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    attributes: Sequence[str] = (),
+    tz: dt.tzinfo | None = None,
+    currency: str | None = None,
+    strict: Literal[True] = True,
+    first_row: int = 0,
+) -> list[T]: ...
+@overload
+def from_records(
+    cls: type[T],
+    records: Iterable[Mapping[str, Any]],
+    *,
+    columns: Mapping[str, Source] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    attributes: Sequence[str] = (),
+    tz: dt.tzinfo | None = None,
+    currency: str | None = None,
+    strict: Literal[False],
+    first_row: int = 0,
+) -> Built[T]: ...
+def from_records(
+    cls: type[T],
+    records: Iterable[Mapping[str, Any]],
+    *,
+    columns: Mapping[str, Source] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    attributes: Sequence[str] = (),
+    tz: dt.tzinfo | None = None,
+    currency: str | None = None,
+    strict: bool = True,
+    first_row: int = 0,
+) -> list[T] | Built[T]:
+    """Build entities of *cls* from records (mappings of column to value).
+
+    Each field takes its value from the column *columns* maps it to (or a
+    function of the row), else from the column of the same name, else from
+    *defaults*, else the field's own default. Values are converted to what the
+    entity takes:
+
+    - empty cells (None, NaN, pandas' NaT and NA, blank strings) are None;
+    - datetimes from ISO strings, dates (midnight), pandas Timestamps; naive
+      ones are wall-clock time in *tz* (required for them: never assumed UTC);
+    - Money from a number or a numeric string in *currency* (or from a
+      ``"<field>.currency"`` column mapping, or a ``{"amount", "currency"}``
+      mapping);
+    - closed enums from their value or name, any case (``"Won"`` →
+      ``Status.WON``); open enums from their value, other strings kept;
+    - ids and other text from ints too; *attributes* lists columns to keep in
+      ``attributes``.
+
+    Every entity is then built with all its checks. Conversions of repeated
+    values (dates, stages, sources) are cached.
+
+    Args:
+        cls: The entity class, e.g. :class:`~salesmodel.Deal`.
+        records: The rows, e.g. ``df.to_dict("records")`` or a
+            :class:`csv.DictReader`; read once.
+        columns: Field → column name, or field → function of the row;
+            ``"amount.currency"`` → the column holding the amount's currency.
+        defaults: Field → value for fields no column gives.
+        attributes: Columns to keep in the entity's ``attributes``.
+        tz: The zone of naive datetimes and of dates.
+        currency: The currency of amounts given as plain numbers.
+        strict: Raise on the first bad row (True), or collect bad rows.
+        first_row: The number of the first row, for messages (e.g. the offset of
+            a chunk).
+
+    Returns:
+        The entities in row order; with ``strict=False`` a :class:`Built` with
+        ``records`` and ``errors``.
+
+    Raises:
+        ValidationError: for a bad argument, or (when *strict*) the first bad row,
+            its paths naming the row and field: ``rows[12].closed_at``.
+
+    >>> from salesmodel import Deal
+    >>> rows = [{"opportunity_id": "1C1I7A6R", "deal_stage": "Won", "engage_date": "2016-10-20",
+    ...          "close_date": "2017-03-01", "close_value": 1054}]
+    >>> deals = from_records(Deal, rows, tz=dt.UTC, currency="USD", columns={
+    ...     "id": "opportunity_id", "name": "opportunity_id", "status": "deal_stage",
+    ...     "stage": lambda row: row["deal_stage"].lower(), "created_at": "engage_date",
+    ...     "closed_at": "close_date", "amount": "close_value"})
+    >>> deals[0].status, deals[0].amount, deals[0].closed_at.isoformat()
+    (<Status.WON: 'won'>, Money('1054', 'USD'), '2017-03-01T00:00:00+00:00')
+
+    .. versionadded:: 0.1.0
+    """
+    columns = dict(columns or {})
+    defaults = dict(defaults or {})
+    if tz is not None and not isinstance(tz, dt.tzinfo):
+        raise ValidationError.single("tz", tz, "None or a datetime.tzinfo")
+    if currency is not None and not is_currency(currency):
+        raise ValidationError.single("currency", currency, "None or a currency code such as 'EUR'")
+    if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
+        raise ValidationError.single("records", records, "an iterable of mappings (rows)")
+    if type(first_row) is not int:
+        raise ValidationError.single("first_row", first_row, "an int")
+    plan = _plan(cls, columns, defaults, tuple(attributes), tz, currency)
+    run = _compile(plan)
+    out: list[T] = []
+    errors: list[RowError] = []
+
+    def fail(n: int, row: Any) -> None:
+        if not isinstance(row, Mapping):
+            error = ValidationError(
+                [Issue(f"rows[{n}]", row, "a mapping of column to value")], plan.subject
+            )
+        else:
+            error = _row_error(plan, row, n, None)
+        if strict:
+            raise error
+        errors.append(RowError(n, error))
+
+    run(records, first_row, out.append, fail)
+    if strict:
+        return out
+    return Built(out, tuple(errors))

@@ -1,0 +1,377 @@
+"""How KPIs group records: ``by=`` (an attribute or a callable), ``period=``
+(week, month, quarter, year) in the caller's time zone ``tz=``, and the datetime a
+period is read from (the *anchor*: created or closed).
+
+Periods are bucketed in the zone the caller names, never silently in UTC: asking
+for ``period=`` without ``tz=`` is an error. ``tz="recorded"`` is the explicit
+opt-out that buckets every datetime by the UTC offset it carries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from operator import attrgetter, methodcaller
+from typing import Any, Final, Literal, TypeAlias
+
+import attrs
+
+from salesmodel.errors import ValidationError
+
+__all__ = ["ALL", "Anchor", "By", "Grouping", "Period", "PeriodKind", "Zone"]
+
+#: The period kinds every KPI understands.
+PeriodKind: TypeAlias = Literal["week", "month", "quarter", "year"]
+#: ``"created"`` or ``"closed"``: which datetime of a record a period reads.
+Anchor: TypeAlias = Literal["created", "closed"]
+#: What ``by=`` takes: an attribute name (dotted names reach inside, e.g.
+#: ``"amount.currency"``), a tuple of names, or a callable of the record.
+By: TypeAlias = str | tuple[str, ...] | Callable[[Any], Hashable]
+#: What ``tz=`` takes: a :class:`datetime.tzinfo` (e.g.
+#: ``zoneinfo.ZoneInfo("America/Sao_Paulo")`` or ``datetime.UTC``), or
+#: ``"recorded"`` for the offset each datetime carries.
+Zone: TypeAlias = dt.tzinfo | Literal["recorded"]
+
+#: The key of the one group an ungrouped KPI has.
+ALL: Final[tuple[()]] = ()
+
+_KINDS: Final = ("week", "month", "quarter", "year")
+_STEPS: Final = {"month": 12, "quarter": 4, "year": 1}
+
+
+@attrs.frozen(order=False)
+class Period:
+    """One calendar period: an ISO week, a month, a quarter or a year.
+
+    Periods of one kind order in time; ``str()`` gives ``"2017-W05"``,
+    ``"2017-03"``, ``"2017Q1"`` (pandas' spelling) or ``"2017"``. Weeks are ISO
+    weeks (Monday first; ``year`` is the ISO year).
+
+    >>> Period.of(dt.date(2017, 3, 31), "quarter")
+    Period('2017Q1')
+    >>> str(Period.of(dt.date(2017, 3, 31), "month").next())
+    '2017-04'
+
+    .. versionadded:: 0.1.0
+    """
+
+    kind: PeriodKind
+    year: int
+    number: int
+
+    @classmethod
+    def of(cls, day: dt.date, kind: PeriodKind) -> Period:
+        """The period of *kind* that holds the calendar day *day* (a datetime is
+        read by its own wall-clock date)."""
+        if isinstance(day, dt.datetime):
+            day = day.date()
+        if kind == "month":
+            return cls("month", day.year, day.month)
+        if kind == "quarter":
+            return cls("quarter", day.year, (day.month - 1) // 3 + 1)
+        if kind == "year":
+            return cls("year", day.year, 1)
+        if kind == "week":
+            iso = day.isocalendar()
+            return cls("week", iso.year, iso.week)
+        raise ValidationError.single("period", kind, f"one of {', '.join(map(repr, _KINDS))}")
+
+    @property
+    def first_day(self) -> dt.date:
+        """The first calendar day of the period."""
+        if self.kind == "week":
+            return dt.date.fromisocalendar(self.year, self.number, 1)
+        if self.kind == "month":
+            return dt.date(self.year, self.number, 1)
+        if self.kind == "quarter":
+            return dt.date(self.year, 3 * self.number - 2, 1)
+        return dt.date(self.year, 1, 1)
+
+    def next(self) -> Period:
+        """The period after this one."""
+        if self.kind == "week":
+            return Period.of(self.first_day + dt.timedelta(days=7), "week")
+        per_year = _STEPS[self.kind]
+        if self.number == per_year:
+            return Period(self.kind, self.year + 1, 1)
+        return Period(self.kind, self.year, self.number + 1)
+
+    def previous(self) -> Period:
+        """The period before this one."""
+        if self.kind == "week":
+            return Period.of(self.first_day - dt.timedelta(days=7), "week")
+        if self.number == 1:
+            return Period(self.kind, self.year - 1, _STEPS[self.kind])
+        return Period(self.kind, self.year, self.number - 1)
+
+    def start(self, tz: dt.tzinfo) -> dt.datetime:
+        """When the period starts, in *tz*."""
+        day = self.first_day
+        return dt.datetime(day.year, day.month, day.day, tzinfo=tz)
+
+    def end(self, tz: dt.tzinfo) -> dt.datetime:
+        """When the next period starts, in *tz* (the period is half-open)."""
+        return self.next().start(tz)
+
+    def _ordinal(self) -> tuple[int, int]:
+        return (self.year, self.number)
+
+    def __lt__(self, other: Period) -> bool:
+        if type(other) is not Period:
+            return NotImplemented
+        return (self.kind, *self._ordinal()) < (other.kind, *other._ordinal())
+
+    def __le__(self, other: Period) -> bool:
+        if type(other) is not Period:
+            return NotImplemented
+        return self == other or self < other
+
+    def __gt__(self, other: Period) -> bool:
+        if type(other) is not Period:
+            return NotImplemented
+        return other < self
+
+    def __ge__(self, other: Period) -> bool:
+        if type(other) is not Period:
+            return NotImplemented
+        return self == other or other < self
+
+    def __str__(self) -> str:
+        if self.kind == "week":
+            return f"{self.year}-W{self.number:02d}"
+        if self.kind == "month":
+            return f"{self.year}-{self.number:02d}"
+        if self.kind == "quarter":
+            return f"{self.year}Q{self.number}"
+        return str(self.year)
+
+    def __repr__(self) -> str:
+        return f"Period({str(self)!r})"
+
+    def offset(self, other: Period) -> int:
+        """How many periods *other* is after this one (negative when before)."""
+        if other.kind != self.kind:
+            raise ValidationError.single("other", other, f"a {self.kind} period")
+        if self.kind == "week":
+            return (other.first_day - self.first_day).days // 7
+        per_year = _STEPS[self.kind]
+        return (other.year - self.year) * per_year + other.number - self.number
+
+    def shift(self, steps: int) -> Period:
+        """The period *steps* periods later (earlier when negative)."""
+        if self.kind == "week":
+            return Period.of(self.first_day + dt.timedelta(days=7 * steps), "week")
+        per_year = _STEPS[self.kind]
+        index = self.year * per_year + self.number - 1 + steps
+        return Period(self.kind, index // per_year, index % per_year + 1)
+
+
+class _PeriodCache(dict[Any, Period]):
+    """``{(year, month) | year | date: Period}``, filled on first sight, so that
+    bucketing a chunk is C-level lookups."""
+
+    __slots__ = ("kind",)
+
+    def __init__(self, kind: PeriodKind) -> None:
+        super().__init__()
+        self.kind = kind
+
+    def __missing__(self, key: Any) -> Period:
+        kind = self.kind
+        if kind == "year":
+            period = Period("year", key, 1)
+        elif kind == "week":
+            period = Period.of(key, "week")
+        else:
+            year, month = key
+            period = Period.of(dt.date(year, month, 1), kind)
+        self[key] = period
+        return period
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_PeriodCache, (self.kind,))
+
+
+_YEAR_MONTH: Final = attrgetter("year", "month")
+_YEAR: Final = attrgetter("year")
+_DATE: Final = methodcaller("date")
+
+
+def check_tz(tz: object, period: object, *, required: bool = True) -> Zone | None:
+    """*tz* checked: a tzinfo, ``"recorded"``, or None when no period needs it."""
+    if tz is None:
+        if period is not None and required:
+            raise ValidationError.single(
+                "tz",
+                None,
+                "a time zone for period= (e.g. zoneinfo.ZoneInfo('Europe/Lisbon') or "
+                "datetime.UTC): periods are bucketed in your zone, never silently in UTC; "
+                "or tz='recorded' to bucket each datetime by the UTC offset it carries",
+            )
+        return None
+    if tz == "recorded" or isinstance(tz, dt.tzinfo):
+        return tz
+    raise ValidationError.single("tz", tz, "a datetime.tzinfo or 'recorded'")
+
+
+def local(value: dt.datetime, tz: Zone) -> dt.datetime:
+    """*value* as wall-clock time in *tz*."""
+    return value if isinstance(tz, str) else value.astimezone(tz)
+
+
+class Grouping:
+    """The key of each record: ``by`` and/or the ``period`` of its anchor datetime.
+
+    Args:
+        by: An attribute name, a tuple of names, or a callable; None for no group.
+        period: ``"week"``, ``"month"``, ``"quarter"``, ``"year"`` or None.
+        tz: Required with *period* (see the module docs).
+        anchor: The attribute holding the datetime periods read, e.g.
+            ``"closed_at"``.
+        aliases: Names *by* may use for a longer path, e.g.
+            ``{"currency": "amount.currency"}``.
+
+    Keys: :data:`ALL` without *by* and *period*; the group; the period; or
+    ``(group, period)``.
+    """
+
+    __slots__ = ("_aliases", "_by_get", "_cache", "anchor", "by", "columns", "period", "tz")
+
+    by: By | None
+    period: PeriodKind | None
+    tz: Zone | None
+    anchor: str
+    columns: tuple[str, ...]
+    _aliases: dict[str, str]
+    _by_get: Callable[[Any], Any] | None
+    _cache: _PeriodCache | None
+
+    def __init__(
+        self,
+        by: By | None,
+        period: str | None,
+        tz: object,
+        anchor: str,
+        *,
+        aliases: dict[str, str] | None = None,
+    ) -> None:
+        by_get: Callable[[Any], Any] | None
+        by_columns: tuple[str, ...]
+        if by is None:
+            by_get, by_columns = None, ()
+        elif isinstance(by, str) and by.strip():
+            path = (aliases or {}).get(by, by)
+            by_get, by_columns = attrgetter(path), (by,)
+        elif isinstance(by, tuple) and by and all(isinstance(x, str) and x.strip() for x in by):
+            paths = [(aliases or {}).get(x, x) for x in by]
+            by_get, by_columns = attrgetter(*paths), tuple(by)
+        elif callable(by):
+            by_get, by_columns = by, (_callable_name(by),)
+        else:
+            raise ValidationError.single(
+                "by", by, "None, an attribute name, a tuple of attribute names, or a callable"
+            )
+        if period is not None and period not in _KINDS:
+            raise ValidationError.single(
+                "period", period, f"None or one of {', '.join(map(repr, _KINDS))}"
+            )
+        zone = check_tz(tz, period)
+        set_ = object.__setattr__
+        set_(self, "by", by)
+        set_(self, "period", period)
+        set_(self, "tz", zone)
+        set_(self, "anchor", anchor)
+        set_(self, "_by_get", by_get)
+        set_(self, "_cache", None if period is None else _PeriodCache(period))  # type: ignore[arg-type]
+        set_(self, "columns", by_columns + (("period",) if period is not None else ()))
+        set_(self, "_aliases", dict(aliases or {}))
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_grouping, (self.by, self.period, self.tz, self.anchor, self._aliases))
+
+    @property
+    def single(self) -> bool:
+        """Whether every record falls in the one group :data:`ALL`."""
+        return self._by_get is None and self.period is None
+
+    def spec(self) -> tuple[Any, ...]:
+        """What two groupings must share for their accumulators to merge."""
+        return (spec_of(self.by), self.period, self.tz, self.anchor, self.columns)
+
+    def keys(self, chunk: list[Any]) -> Iterable[Any] | None:
+        """The key of every record of *chunk*, or None when all are :data:`ALL`."""
+        by_get = self._by_get
+        if self.period is None:
+            return None if by_get is None else map(by_get, chunk)
+        periods = self.periods(map(attrgetter(self.anchor), chunk))
+        if by_get is None:
+            return periods
+        return zip(map(by_get, chunk), periods, strict=True)
+
+    def periods(self, datetimes: Iterable[dt.datetime]) -> Iterator[Period]:
+        """The period of each datetime, in the grouping's zone."""
+        cache = self._cache
+        assert cache is not None
+        tz = self.tz
+        local_times = (
+            datetimes if tz == "recorded" else map(methodcaller("astimezone", tz), datetimes)
+        )
+        kind = self.period
+        if kind == "year":
+            parts: Iterable[Any] = map(_YEAR, local_times)
+        elif kind == "week":
+            parts = map(_DATE, local_times)
+        else:
+            parts = map(_YEAR_MONTH, local_times)
+        return map(cache.__getitem__, parts)
+
+    def key(self, record: Any, anchor_value: dt.datetime | None = None) -> Any:
+        """The key of one record (the anchor datetime may be given)."""
+        group = None if self._by_get is None else self._by_get(record)
+        if self.period is None:
+            return ALL if self._by_get is None else group
+        when = getattr(record, self.anchor) if anchor_value is None else anchor_value
+        period = next(self.periods((when,)))
+        return period if self._by_get is None else (group, period)
+
+    def group_of(self, record: Any) -> Any:
+        """The ``by`` part of the key alone."""
+        return ALL if self._by_get is None else self._by_get(record)
+
+    def period_of(self, when: dt.datetime) -> Period:
+        """The period holding *when*."""
+        return next(self.periods((when,)))
+
+
+def _rebuild_grouping(
+    by: Any, period: str | None, tz: Any, anchor: str, aliases: dict[str, str]
+) -> Grouping:
+    return Grouping(by, period, tz, anchor, aliases=aliases)
+
+
+def _callable_name(fn: Callable[..., Any]) -> str:
+    name = getattr(fn, "__name__", None)
+    if not isinstance(name, str) or name == "<lambda>":
+        return "group"
+    return name
+
+
+def spec_of(value: Any) -> Any:
+    """A comparable stand-in for an option: callables by qualified name (a
+    callable shipped to a worker and back is a new object)."""
+    if callable(value) and not isinstance(value, type):
+        module = getattr(value, "__module__", "")
+        name = getattr(value, "__qualname__", None) or repr(value)
+        if isinstance(value, (attrgetter, methodcaller)):
+            return repr(value)
+        return ("callable", module, name)
+    if isinstance(value, (list, tuple)):
+        return tuple(spec_of(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((str(k), spec_of(v)) for k, v in value.items()))
+    if isinstance(value, (set, frozenset)):
+        return ("set", len(value), hash(frozenset(value)))
+    return value

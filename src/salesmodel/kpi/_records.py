@@ -1,0 +1,74 @@
+"""What KPIs need from a record, checked for records that are not salesmodel
+entities (an ORM row, a hand-made object): the same invariants the entities
+enforce when built, for the fields a KPI reads."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from salesmodel.enums import ActivityKind, Status
+from salesmodel.errors import Issue
+from salesmodel.money import Money
+
+from ._accumulators import aware, missing_or_bad
+
+
+def _is_status(value: Any) -> bool:
+    return type(value) is Status
+
+
+def closing_issue(record: Any, created: str = "created_at") -> Issue | None:
+    """Whether *record* has a Status, an aware creation time, and a ``closed_at``
+    set exactly when it is closed, never before its creation."""
+    issue = missing_or_bad(record, "status", _is_status, "a Status")
+    if issue is None:
+        issue = missing_or_bad(record, created, aware, "a timezone-aware datetime")
+    if issue is not None:
+        return issue
+    status = record.status
+    closed_at = getattr(record, "closed_at", None)
+    if status is Status.OPEN:
+        if closed_at is not None:
+            return Issue("closed_at", closed_at, "None while status is 'open'")
+        return None
+    if closed_at is None:
+        return Issue("closed_at", None, f"a datetime, since status is {status.value!r}")
+    if not aware(closed_at):
+        return Issue("closed_at", closed_at, "a timezone-aware datetime")
+    if closed_at < getattr(record, created):
+        return Issue("closed_at", closed_at, f"no earlier than {created}")
+    return None
+
+
+def _is_money(value: Any) -> bool:
+    return type(value) is Money and value.amount >= 0
+
+
+def deal_issue(record: Any, *, amount: bool = False) -> Issue | None:
+    """:func:`closing_issue`, and a non-negative Money ``amount`` when asked."""
+    issue = closing_issue(record)
+    if issue is None and amount:
+        issue = missing_or_bad(record, "amount", _is_money, "a non-negative Money")
+    return issue
+
+
+def customer_issue(record: Any) -> Issue | None:
+    """An aware ``acquired_at`` and a ``churned_at`` that is None or no earlier."""
+    issue = missing_or_bad(record, "acquired_at", aware, "a timezone-aware datetime")
+    if issue is not None:
+        return issue
+    churned = getattr(record, "churned_at", None)
+    if churned is not None and (not aware(churned) or churned < record.acquired_at):
+        return Issue("churned_at", churned, "None or an aware datetime no earlier than acquired_at")
+    return None
+
+
+def _is_kind(value: Any) -> bool:
+    return type(value) is ActivityKind
+
+
+def activity_issue(record: Any) -> Issue | None:
+    """An :class:`ActivityKind` ``kind`` and an aware ``at``."""
+    return missing_or_bad(record, "kind", _is_kind, "an ActivityKind") or missing_or_bad(
+        record, "at", aware, "a timezone-aware datetime"
+    )

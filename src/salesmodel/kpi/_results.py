@@ -1,0 +1,662 @@
+"""Typed KPI results: ratios, duration summaries, money totals, averages, counts,
+grouped results, and what to do with them in a notebook.
+
+Every result is immutable. Every result and every table turns into plain records
+(``to_record()`` for one row, ``to_records()`` for a table), so
+``pandas.DataFrame(result.to_records())`` gives a data frame without salesmodel
+importing pandas; tables also render as HTML in notebooks (``_repr_html_``).
+"""
+
+from __future__ import annotations
+
+import decimal
+import html
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import Enum
+from fractions import Fraction
+from typing import Any, Final, Generic, TypeAlias, TypeVar
+
+import attrs
+
+from salesmodel.errors import CurrencyMismatchError
+from salesmodel.money import Money
+
+__all__ = [
+    "Average",
+    "Count",
+    "DurationSummary",
+    "Grouped",
+    "Ratio",
+    "Skipped",
+    "SkippedRecord",
+    "Total",
+]
+
+#: What a :class:`Ratio` divides: counts, plain numbers, or amounts of money.
+Number: TypeAlias = int | Decimal | Fraction | Money
+
+V = TypeVar("V")
+
+# Sums of amounts are exact: 100 significant digits, and a result that would need
+# rounding raises instead of rounding silently.
+EXACT: Final = decimal.Context(
+    prec=100,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact],
+)
+ZERO: Final = Decimal(0)
+_MICRO: Final = timedelta(microseconds=1)
+
+
+# --- skipped records -----------------------------------------------------------------
+
+
+@attrs.frozen(order=True)
+class SkippedRecord:
+    """One record a KPI left out under ``strict=False``.
+
+    Attributes:
+        id: The record's id, when it has one.
+        field: The field that made it unusable, e.g. ``"closed_at"`` or
+            ``"pipeline_id"`` (``"$"`` for the record as a whole).
+        reason: What was wrong, phrased like a :class:`~salesmodel.ValidationError`
+            message: ``"must be ... (got ...)"``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    id: str | None
+    field: str
+    reason: str
+
+
+@attrs.frozen(repr=False)
+class Skipped:
+    """The records a KPI left out under ``strict=False``, sorted by id.
+
+    Empty (and false) when nothing was skipped. It keeps every skipped record, so
+    its size is the number of bad records, never more.
+
+    .. versionadded:: 0.1.0
+    """
+
+    records: tuple[SkippedRecord, ...] = ()
+
+    @classmethod
+    def of(cls, records: Iterable[SkippedRecord]) -> Skipped:
+        """The skipped *records*, in a canonical order (so merged partitions
+        report exactly what one pass would)."""
+        items = tuple(sorted(records, key=lambda s: (s.id is None, s.id or "", s.field, s.reason)))
+        return cls(items) if items else NOTHING_SKIPPED
+
+    @property
+    def count(self) -> int:
+        """How many records were skipped."""
+        return len(self.records)
+
+    def __len__(self) -> int:
+        return len(self.records)
+
+    def __bool__(self) -> bool:
+        return bool(self.records)
+
+    def __iter__(self) -> Iterator[SkippedRecord]:
+        return iter(self.records)
+
+    def __repr__(self) -> str:
+        if not self.records:
+            return "Skipped(none)"
+        shown = "; ".join(f"{s.id!r} {s.field} {s.reason}" for s in self.records[:3])
+        more = f"; and {len(self.records) - 3} more" if len(self.records) > 3 else ""
+        return f"Skipped({len(self.records)}: {shown}{more})"
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One ``{"id", "field", "reason"}`` record per skipped record."""
+        return [attrs.asdict(s) for s in self.records]
+
+
+NOTHING_SKIPPED: Final = Skipped()
+
+
+# --- formatting helpers ----------------------------------------------------------------
+
+
+def plain(value: Any) -> Any:
+    """*value* as a plain cell for a record: enums by value, periods as text."""
+    if isinstance(value, Enum):
+        return value.value
+    if type(value).__name__ == "Period":
+        return str(value)
+    return value
+
+
+def _money_cells(name: str, value: Money | None, row: dict[str, Any]) -> None:
+    """Put *value* in *row* as ``name`` (its Decimal amount) and ``currency``."""
+    if value is None:
+        row[name] = None
+    else:
+        row[name] = value.amount
+        row["currency"] = value.currency
+
+
+def _number_cell(name: str, value: Number, row: dict[str, Any]) -> None:
+    if type(value) is Money:
+        _money_cells(name, value, row)
+    else:
+        row[name] = value
+
+
+def _fmt_number(value: Number) -> str:
+    return str(value)
+
+
+def _fmt_percent(value: Fraction | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{float(value) * 100:.1f}%"
+
+
+# --- Ratio ---------------------------------------------------------------------------
+
+
+def _as_fraction(value: Number) -> Fraction:
+    if type(value) is Money:
+        return Fraction(value.amount)
+    return Fraction(value)  # type: ignore[arg-type]
+
+
+@attrs.frozen(repr=False)
+class Ratio:
+    """A rate that keeps what it divides: ``numerator / denominator``.
+
+    Args:
+        numerator: What is counted (deals won, customers retained, an amount won).
+        denominator: Out of what (deals closed, customers at the start, an amount
+            closed).
+
+    ``value`` is the exact :class:`~fractions.Fraction`, or None when the
+    denominator is 0 (0/0 is no rate at all, not 0 %). The repr reads like
+    ``12/40 (30.0%)``.
+
+    >>> Ratio(12, 40)
+    12/40 (30.0%)
+    >>> Ratio(12, 40).value
+    Fraction(3, 10)
+    >>> Ratio(0, 0).value is None
+    True
+
+    .. versionadded:: 0.1.0
+    """
+
+    numerator: Number
+    denominator: Number
+    skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
+
+    @property
+    def value(self) -> Fraction | None:
+        """The exact rate, or None when the denominator is 0.
+
+        Raises:
+            CurrencyMismatchError: when the numerator and denominator are amounts
+                of different currencies.
+        """
+        num, den = self.numerator, self.denominator
+        if type(num) is Money and type(den) is Money and num.currency != den.currency:
+            raise CurrencyMismatchError(
+                f"cannot divide {num} by {den}: the ratio of two currencies has no meaning",
+                (num.currency, den.currency),
+            )
+        denominator = _as_fraction(den)
+        if denominator == 0:
+            return None
+        return _as_fraction(num) / denominator
+
+    @property
+    def percent(self) -> float | None:
+        """The rate in percent, as a float for display (None for x/0)."""
+        value = self.value
+        return None if value is None else float(value) * 100
+
+    def to_record(self) -> dict[str, Any]:
+        """``{"numerator", "denominator", "rate"}`` (and ``"currency"`` for
+        amounts); ``rate`` is a float for plotting, or None for x/0."""
+        row: dict[str, Any] = {}
+        _number_cell("numerator", self.numerator, row)
+        _number_cell("denominator", self.denominator, row)
+        value = self.value
+        row["rate"] = None if value is None else float(value)
+        return row
+
+    def __repr__(self) -> str:
+        value = self.value
+        num, den = _fmt_number(self.numerator), _fmt_number(self.denominator)
+        return f"{num}/{den} ({_fmt_percent(value)})"
+
+
+# --- DurationSummary ------------------------------------------------------------------
+
+
+def _round_micro(value: Fraction) -> timedelta:
+    return timedelta(microseconds=round(value))
+
+
+def _micro(value: timedelta) -> int:
+    return value // _MICRO
+
+
+def quantile(sorted_counts: list[tuple[int, int]], total: int, q: Fraction) -> Fraction:
+    """The *q* quantile of values given as sorted ``(value, count)`` pairs, by
+    linear interpolation between closest ranks (Hyndman & Fan type 7, the default
+    of numpy and pandas): rank ``h = (n - 1) q``, value
+    ``x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``."""
+    h = (total - 1) * q
+    low = int(h)  # floor, h >= 0
+    frac = h - low
+    x_low = _value_at(sorted_counts, low)
+    if frac == 0:
+        return Fraction(x_low)
+    x_high = _value_at(sorted_counts, low + 1)
+    return x_low + frac * (x_high - x_low)
+
+
+def _value_at(sorted_counts: list[tuple[int, int]], rank: int) -> int:
+    seen = 0
+    for value, count in sorted_counts:
+        seen += count
+        if rank < seen:
+            return value
+    raise IndexError(rank)  # pragma: no cover - rank < total by construction
+
+
+@attrs.frozen(repr=False)
+class DurationSummary:
+    """How long something took: count, mean, median, 90th percentile, min, max.
+
+    Durations are :class:`~datetime.timedelta` values. The mean is the exact mean
+    rounded to the microsecond (halves to even). The median and p90 interpolate
+    linearly between closest ranks (Hyndman & Fan type 7, the default of numpy and
+    pandas: rank ``(n - 1) q``), exactly, then round to the microsecond. With
+    ``business_days=True`` every duration is a number of business days, held as a
+    timedelta of that many days (read it with ``.days``, or divide by
+    ``timedelta(days=1)`` for the fractional mean).
+
+    All fields but ``count`` are None when nothing was measured.
+
+    >>> from datetime import timedelta
+    >>> DurationSummary.of([timedelta(days=d) for d in (1, 2, 3, 10)])
+    DurationSummary(count=4, mean=4 days, median=2.5 days, p90=7.9 days, min=1 day, max=10 days)
+
+    .. versionadded:: 0.1.0
+    """
+
+    count: int
+    mean: timedelta | None
+    median: timedelta | None
+    p90: timedelta | None
+    min: timedelta | None
+    max: timedelta | None
+    business_days: bool = attrs.field(default=False, kw_only=True)
+    skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
+
+    @classmethod
+    def of(cls, durations: Iterable[timedelta], *, business_days: bool = False) -> DurationSummary:
+        """The summary of *durations*."""
+        counts: dict[int, int] = {}
+        for value in durations:
+            micros = _micro(value)
+            counts[micros] = counts.get(micros, 0) + 1
+        return cls.from_counts(counts, business_days=business_days)
+
+    @classmethod
+    def from_counts(
+        cls,
+        counts: Mapping[int, int],
+        *,
+        business_days: bool = False,
+        skipped: Skipped | None = None,
+    ) -> DurationSummary:
+        """The summary of durations given as ``{microseconds: how many}``."""
+        total = sum(counts.values())
+        skip = skipped or NOTHING_SKIPPED
+        if total == 0:
+            return cls(0, None, None, None, None, None, business_days=business_days, skipped=skip)
+        pairs = sorted(counts.items())
+        mean = Fraction(sum(v * c for v, c in pairs), total)
+        return cls(
+            total,
+            _round_micro(mean),
+            _round_micro(quantile(pairs, total, Fraction(1, 2))),
+            _round_micro(quantile(pairs, total, Fraction(9, 10))),
+            timedelta(microseconds=pairs[0][0]),
+            timedelta(microseconds=pairs[-1][0]),
+            business_days=business_days,
+            skipped=skip,
+        )
+
+    def to_record(self) -> dict[str, Any]:
+        """``{"count", "mean", "median", "p90", "min", "max"}`` (timedeltas, which
+        pandas reads as ``timedelta64``), and ``"unit"``."""
+        return {
+            "count": self.count,
+            "mean": self.mean,
+            "median": self.median,
+            "p90": self.p90,
+            "min": self.min,
+            "max": self.max,
+            "unit": "business days" if self.business_days else "time",
+        }
+
+    def __repr__(self) -> str:
+        def show(value: timedelta | None) -> str:
+            if value is None:
+                return "None"
+            days = Fraction(_micro(value), 86_400_000_000)
+            if days.denominator == 1:
+                return f"{days} day" + ("" if days == 1 else "s")
+            if abs(days) >= 1:
+                return f"{float(days):.4g} days"
+            return str(value)
+
+        unit = ", business days" if self.business_days else ""
+        return (
+            f"DurationSummary(count={self.count}, mean={show(self.mean)}, "
+            f"median={show(self.median)}, p90={show(self.p90)}, min={show(self.min)}, "
+            f"max={show(self.max)}{unit})"
+        )
+
+
+# --- money totals and averages ---------------------------------------------------------
+
+
+@attrs.frozen(repr=False)
+class Total:
+    """An exact sum of amounts and how many records it adds up.
+
+    Attributes:
+        amount: The sum, a :class:`~salesmodel.Money`; None when nothing was added
+            and no ``currency=`` said what zero to report.
+        count: How many records the sum covers.
+
+    >>> from salesmodel import Money
+    >>> Total(Money("1500.00", "EUR"), 3)
+    1500.00 EUR (3 records)
+
+    .. versionadded:: 0.1.0
+    """
+
+    amount: Money | None
+    count: int
+    skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
+
+    def to_record(self) -> dict[str, Any]:
+        """``{"amount", "currency", "count"}`` (the amount a Decimal)."""
+        row: dict[str, Any] = {}
+        _money_cells("amount", self.amount, row)
+        row.setdefault("currency", None)
+        row["count"] = self.count
+        return row
+
+    def __repr__(self) -> str:
+        amount = "nothing" if self.amount is None else str(self.amount)
+        return f"{amount} ({self.count} record{'' if self.count == 1 else 's'})"
+
+
+@attrs.frozen(repr=False)
+class Average:
+    """A mean amount that keeps its total and count.
+
+    ``value`` is ``total / count`` rounded to the cent (2 places, halves to
+    even); :meth:`rounded` rounds otherwise, ``exact`` is the exact quotient.
+
+    >>> from salesmodel import Money
+    >>> avg = Average(Money("100.00", "USD"), 3)
+    >>> avg.value, avg.exact
+    (Money('33.33', 'USD'), Fraction(100, 3))
+
+    .. versionadded:: 0.1.0
+    """
+
+    total: Money | None
+    count: int
+    skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
+
+    @property
+    def exact(self) -> Fraction | None:
+        """The exact mean amount, or None when nothing was averaged."""
+        if self.total is None or self.count == 0:
+            return None
+        return Fraction(self.total.amount) / self.count
+
+    @property
+    def value(self) -> Money | None:
+        """The mean rounded to the cent (halves to even), or None."""
+        return self.rounded(2)
+
+    def rounded(self, places: int = 2, rounding: str = decimal.ROUND_HALF_EVEN) -> Money | None:
+        """The mean rounded to *places* decimal places with *rounding*."""
+        exact = self.exact
+        if exact is None or self.total is None:
+            return None
+        return Money(fraction_to_decimal(exact, places, rounding), self.total.currency)
+
+    def to_record(self) -> dict[str, Any]:
+        """``{"average", "currency", "count", "total"}`` (Decimals)."""
+        row: dict[str, Any] = {}
+        _money_cells("average", self.value, row)
+        _money_cells("total", self.total, row)
+        row.setdefault("currency", None)
+        row["count"] = self.count
+        return row
+
+    def __repr__(self) -> str:
+        if self.value is None:
+            return "no average (0 records)"
+        return f"{self.value} (mean of {self.count}, total {self.total})"
+
+
+def fraction_to_decimal(value: Fraction, places: int, rounding: str) -> Decimal:
+    """*value* as a Decimal rounded to *places* decimal places."""
+    context = decimal.Context(prec=100, rounding=rounding)
+    quotient = context.divide(Decimal(value.numerator), Decimal(value.denominator))
+    return quotient.quantize(Decimal(1).scaleb(-places), context=context)
+
+
+@attrs.frozen(repr=False)
+class Count:
+    """How many records matched.
+
+    >>> Count(12)
+    12 records
+
+    .. versionadded:: 0.1.0
+    """
+
+    value: int
+    skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
+
+    def __int__(self) -> int:
+        return self.value
+
+    def __index__(self) -> int:
+        return self.value
+
+    def to_record(self) -> dict[str, Any]:
+        """``{"count"}``."""
+        return {"count": self.value}
+
+    def __repr__(self) -> str:
+        return f"{self.value} record{'' if self.value == 1 else 's'}"
+
+
+# --- tables ---------------------------------------------------------------------------
+
+
+def records_of(value: Any) -> list[dict[str, Any]]:
+    """The records of a result: a table's rows, a cell's one row, or a value."""
+    to_records = getattr(value, "to_records", None)
+    if to_records is not None and not isinstance(value, Skipped):
+        return list(to_records())
+    to_record = getattr(value, "to_record", None)
+    if to_record is not None:
+        return [to_record()]
+    if type(value) is Money:
+        return [{"amount": value.amount, "currency": value.currency}]
+    return [{"value": plain(value)}]
+
+
+def html_table(records: list[dict[str, Any]], caption: str | None = None) -> str:
+    """*records* as an HTML table (for notebooks)."""
+    columns: dict[str, None] = {}
+    for row in records:
+        columns.update(dict.fromkeys(row))
+    parts = ["<table>"]
+    if caption:
+        parts.append(f"<caption>{html.escape(caption)}</caption>")
+    parts.append(
+        "<thead><tr>"
+        + "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+        + "</tr></thead>"
+    )
+    parts.append("<tbody>")
+    for row in records:
+        cells = "".join(f"<td>{html.escape(_cell_text(row.get(c)))}</td>" for c in columns)
+        parts.append(f"<tr>{cells}</tr>")
+    parts.append("</tbody></table>")
+    return "".join(parts)
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(plain(value))
+
+
+class Table:
+    """Mixin: a result with ``to_records()`` renders as HTML in notebooks."""
+
+    __slots__ = ()
+
+    def to_records(self) -> list[dict[str, Any]]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+    def _caption(self) -> str | None:
+        return None
+
+    def _repr_html_(self) -> str:
+        return html_table(self.to_records(), self._caption())
+
+
+def order_key(key: Any) -> Any:
+    """A sort key that orders any group keys: None last, like types together."""
+    if isinstance(key, tuple):
+        return tuple(order_key(k) for k in key)
+    if key is None:
+        return (2, "", 0)
+    if isinstance(key, str):
+        return (0, "str", str(key))
+    if isinstance(key, (int, float, Decimal, Fraction)) and not isinstance(key, bool):
+        return (0, "number", key)
+    if isinstance(key, datetime):
+        return (0, "datetime", key.timestamp())
+    if isinstance(key, date):
+        return (0, "date", key)
+    return (1, type(key).__name__, key)
+
+
+def sorted_keys(keys: Iterable[Any]) -> list[Any]:
+    """*keys* in a stable, human order (by repr when they do not compare)."""
+    keys = list(keys)
+    try:
+        return sorted(keys, key=order_key)
+    except TypeError:
+        return sorted(keys, key=repr)
+
+
+K = TypeVar("K", bound=Hashable)
+
+
+class Grouped(Mapping[Any, V], Table, Generic[V]):
+    """A KPI per group: an immutable mapping from group key to result.
+
+    Keys are whatever ``by=`` returns, a :class:`~salesmodel.kpi.Period` for
+    ``period=``, or a tuple ``(group, period)`` for both, in sorted order.
+    ``columns`` names the parts of the key (the attribute name, ``"group"`` for a
+    callable, ``"period"``). ``to_records()`` flattens it for pandas:
+    ``pandas.DataFrame(result.to_records())``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    __slots__ = ("_data", "columns", "skipped")
+
+    _data: dict[Any, V]
+    columns: tuple[str, ...]
+    skipped: Skipped
+
+    def __init__(
+        self,
+        data: Mapping[Any, V] | Iterable[tuple[Any, V]],
+        columns: tuple[str, ...] = ("group",),
+        *,
+        skipped: Skipped = NOTHING_SKIPPED,
+    ) -> None:
+        items = dict(data)
+        object.__setattr__(self, "_data", {k: items[k] for k in sorted_keys(items)})
+        object.__setattr__(self, "columns", tuple(columns))
+        object.__setattr__(self, "skipped", skipped)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_grouped, (self._data, self.columns, self.skipped))
+
+    def __getitem__(self, key: Any) -> V:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __repr__(self) -> str:
+        inner = ", ".join(f"{_show_key(k)!r}: {v!r}" for k, v in self._data.items())
+        skipped = f", skipped={self.skipped!r}" if self.skipped else ""
+        return f"Grouped(by={self.columns!r}, {{{inner}}}{skipped})"
+
+    def map(self, fn: Callable[[V], Any]) -> Grouped[Any]:
+        """A new grouped result with *fn* applied to every value."""
+        return Grouped(
+            {k: fn(v) for k, v in self._data.items()}, self.columns, skipped=self.skipped
+        )
+
+    def key_record(self, key: Any) -> dict[str, Any]:
+        """The key as ``{column: value}``."""
+        parts = key if len(self.columns) > 1 and isinstance(key, tuple) else (key,)
+        return {column: plain(part) for column, part in zip(self.columns, parts, strict=False)}
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per group (per row, for tables), its key columns first."""
+        out = []
+        for key, value in self._data.items():
+            head = self.key_record(key)
+            for row in records_of(value):
+                out.append({**head, **row})
+        return out
+
+
+def _show_key(key: Any) -> Any:
+    if isinstance(key, tuple):
+        return tuple(_show_key(k) for k in key)
+    return plain(key)
+
+
+def _rebuild_grouped(
+    data: dict[Any, Any], columns: tuple[str, ...], skipped: Skipped
+) -> Grouped[Any]:
+    return Grouped(data, columns, skipped=skipped)

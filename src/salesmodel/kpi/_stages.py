@@ -1,0 +1,491 @@
+"""History KPIs: time spent in each stage, and the funnel with its bottleneck.
+
+Both read stage history (:class:`~salesmodel.StageChange`), so they count every
+visit: a reopened deal that went through a stage twice counts twice in time in
+stage, and counts as having reached every stage it ever reached in the funnel.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from typing import Any, Final, Literal, overload
+
+import attrs
+
+from salesmodel.entities import Deal, Lead
+from salesmodel.enums import Status
+from salesmodel.errors import Issue, ValidationError
+from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
+
+from ._accumulators import aware
+from ._base import GroupedAccumulator
+from ._book import PipelineBook, Pipelines
+from ._grouping import By
+from ._records import closing_issue
+from ._results import NOTHING_SKIPPED, DurationSummary, Grouped, Ratio, Skipped, Table
+
+__all__ = [
+    "Funnel",
+    "FunnelAccumulator",
+    "FunnelStep",
+    "TimeInStageAccumulator",
+    "funnel",
+    "time_in_stage",
+]
+
+_MICRO: Final = dt.timedelta(microseconds=1)
+OPEN: Final = Status.OPEN
+WON: Final = Status.WON
+
+
+def _history_issue(record: Any) -> Issue | None:
+    issue = closing_issue(record)
+    if issue is not None:
+        return issue
+    history = getattr(record, "history", None)
+    if not isinstance(history, tuple):
+        return Issue("history", history, "a tuple of StageChange")
+    before = record.created_at
+    for i, change in enumerate(history):
+        at = getattr(change, "at", None)
+        if not aware(at) or at < before:
+            return Issue(f"history[{i}].at", at, f"an aware datetime no earlier than {before}")
+        before = at
+    return None
+
+
+# --- time in stage --------------------------------------------------------------------------
+
+
+class TimeInStageAccumulator(GroupedAccumulator):
+    """Accumulates :func:`time_in_stage`; same arguments.
+
+    .. versionadded:: 0.1.0
+    """
+
+    accepts = (Deal, Lead)
+    expects = "a Deal or a Lead"
+    anchors = ("created",)
+
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        as_of: dt.datetime | None = None,
+        pipelines: Pipelines | None = None,
+        strict: bool = True,
+    ) -> None:
+        if as_of is not None and not aware(as_of):
+            raise ValidationError.single("as_of", as_of, "None or a timezone-aware datetime")
+        super().__init__(by=by, anchor="created", strict=strict, as_of=as_of, pipelines=pipelines)
+        self._as_of = as_of
+        self._book = None if pipelines is None else PipelineBook(pipelines)
+        self._counts: Counter[tuple[Any, str, dt.timedelta]] = Counter()
+
+    def _issue(self, record: Any) -> Issue | None:
+        return _history_issue(record)
+
+    def _add_chunk(self, chunk: list[Any]) -> None:
+        counts = self._counts
+        as_of = self._as_of
+        book = self._book
+        grouping = self._grouping
+        for record in chunk:
+            if book is not None:
+                found = book.pipeline_of(record)
+                if isinstance(found, Issue):
+                    self._reject(record, found)
+                    continue
+                unknown = _unknown_stage(found, record)
+                if unknown is not None:
+                    self._reject(record, unknown)
+                    continue
+            group = grouping.group_of(record)
+            history = record.history
+            stage = history[0].from_stage if history else record.stage
+            entered = record.created_at
+            for change in history:
+                counts[(group, stage, change.at - entered)] += 1
+                stage, entered = change.to_stage, change.at
+            if as_of is not None and record.status is OPEN and as_of >= entered:
+                counts[(group, stage, as_of - entered)] += 1
+
+    def _absorb(self, other: TimeInStageAccumulator) -> None:
+        self._counts.update(other._counts)
+
+    def result(self) -> Grouped[DurationSummary]:
+        """A :class:`Grouped` summary per stage (per ``(group, stage)`` with
+        ``by``)."""
+        per: dict[Any, dict[int, int]] = {}
+        single = self._grouping.single
+        for (group, stage, spent), n in self._counts.items():
+            key = stage if single else (group, stage)
+            bucket = per.setdefault(key, {})
+            micros = spent // _MICRO
+            bucket[micros] = bucket.get(micros, 0) + n
+        values = {key: DurationSummary.from_counts(c) for key, c in per.items()}
+        columns = ("stage",) if single else (*self._grouping.columns, "stage")
+        return Grouped(values, columns, skipped=self.skipped)
+
+
+def _unknown_stage(pipeline: Pipeline, record: Any) -> Issue | None:
+    if record.stage not in pipeline:
+        return Issue("stage", record.stage, f"a stage of pipeline {pipeline.id!r}")
+    for i, change in enumerate(record.history):
+        for name in ("from_stage", "to_stage"):
+            value = getattr(change, name)
+            if value not in pipeline:
+                return Issue(f"history[{i}].{name}", value, f"a stage of pipeline {pipeline.id!r}")
+    return None
+
+
+def time_in_stage(
+    records: Iterable[Deal | Lead],
+    *,
+    by: By | None = None,
+    as_of: dt.datetime | None = None,
+    pipelines: Pipelines | None = None,
+    strict: bool = True,
+) -> Grouped[DurationSummary]:
+    """How long records stayed in each stage, from their history.
+
+    Every visit counts once: a record that went through a stage twice (moved
+    back, or reopened) adds two durations. A visit lasts from entering the stage
+    (``created_at`` for the first) to the next change. The stage a record is in
+    now counts only when it is open and *as_of* is given (up to *as_of*); the
+    final stage of a closed record (won or lost) never counts.
+
+    With *pipelines*, a record whose pipeline is not among them, or whose
+    history names a stage its pipeline lacks, is a bad record (an error naming
+    its id; skipped and reported with ``strict=False``).
+
+    Common rules: one pass over any iterable; memory: one counter entry per
+    distinct (group, stage, duration) (exact medians need the values); ``by=`` an
+    attribute name, a tuple of names or a callable.
+
+    Args:
+        records: Deals or leads with their history.
+        by: Group by this attribute, these attributes, or this callable too.
+        as_of: Count the current stay of open records up to this moment.
+        pipelines: Check every stage against these pipelines.
+        strict: Raise on the first bad record (True) or skip and report it.
+
+    Returns:
+        A :class:`Grouped` :class:`DurationSummary` keyed by stage id (by
+        ``(group, stage)`` with *by*).
+
+    Raises:
+        ValidationError: for a bad argument, or a bad record when *strict*.
+
+    .. versionadded:: 0.1.0
+    """
+    acc = TimeInStageAccumulator(by=by, as_of=as_of, pipelines=pipelines, strict=strict)
+    return acc.add_many(records).result()
+
+
+# --- funnel ------------------------------------------------------------------------------------
+
+FunnelMode = Literal["any", "strict"]
+
+
+@attrs.frozen
+class FunnelStep:
+    """One step of a funnel.
+
+    Attributes:
+        stage: The stage id.
+        reached: Records that reached the step.
+        advanced: Of those, records that went further.
+        still_open: Of those, open records that went no further (stuck here).
+        dropped: Of those, closed records that went no further (lost here).
+        conversion: ``advanced / reached``: next-step conversion.
+        cumulative: ``reached / reached at the first step``.
+        drop_off: ``dropped / reached``.
+
+    ``reached == advanced + still_open + dropped``, except at the final won
+    step, where all three are 0 and ``conversion`` and ``drop_off`` are 0/0.
+
+    .. versionadded:: 0.1.0
+    """
+
+    stage: str
+    reached: int
+    advanced: int
+    still_open: int
+    dropped: int
+    conversion: Ratio
+    cumulative: Ratio
+    drop_off: Ratio
+
+    def to_record(self) -> dict[str, Any]:
+        """The step as one flat record (rates as floats)."""
+        return {
+            "stage": self.stage,
+            "reached": self.reached,
+            "advanced": self.advanced,
+            "still_open": self.still_open,
+            "dropped": self.dropped,
+            "conversion": _float(self.conversion),
+            "cumulative": _float(self.cumulative),
+            "drop_off": _float(self.drop_off),
+        }
+
+
+def _float(ratio: Ratio) -> float | None:
+    value = ratio.value
+    return None if value is None else float(value)
+
+
+@attrs.frozen(repr=False)
+class Funnel(Table):
+    """A funnel: its steps in order, and its bottleneck.
+
+    Attributes:
+        steps: One :class:`FunnelStep` per stage, in funnel order.
+        bottleneck: The stage (other than the won step) with the lowest next-step
+            conversion among those reached; the earliest on a tie; None when no
+            step was reached.
+        mode: ``"any"`` or ``"strict"`` (see :func:`funnel`).
+
+    .. versionadded:: 0.1.0
+    """
+
+    steps: tuple[FunnelStep, ...]
+    bottleneck: str | None
+    mode: str = "any"
+    skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, kw_only=True)
+
+    def __getitem__(self, stage: str) -> FunnelStep:
+        for step in self.steps:
+            if step.stage == stage:
+                return step
+        raise KeyError(stage)
+
+    def to_records(self) -> list[dict[str, Any]]:
+        """One record per step."""
+        return [step.to_record() for step in self.steps]
+
+    def _caption(self) -> str:
+        return f"Funnel ({self.mode}); bottleneck: {self.bottleneck}"
+
+    def __repr__(self) -> str:
+        width = max((len(s.stage) for s in self.steps), default=5)
+        lines = [f"Funnel(mode={self.mode!r}, bottleneck={self.bottleneck!r})"]
+        for s in self.steps:
+            lines.append(
+                f"  {s.stage:<{width}}  reached {s.reached:>6}  advanced {s.advanced:>6}  "
+                f"open {s.still_open:>5}  dropped {s.dropped:>5}  next {s.conversion!r}"
+            )
+        return "\n".join(lines)
+
+
+def _default_steps(pipeline: Pipeline) -> tuple[str, ...]:
+    opened = tuple(s.id for s in pipeline.open_stages)
+    won = pipeline.won_stages
+    return opened + ((won[0].id,) if len(won) == 1 else ("won",))
+
+
+class FunnelAccumulator(GroupedAccumulator):
+    """Accumulates :func:`funnel`; same arguments.
+
+    .. versionadded:: 0.1.0
+    """
+
+    accepts = (Deal, Lead)
+    expects = "a Deal or a Lead"
+    anchors = ("created",)
+
+    def __init__(
+        self,
+        *,
+        pipeline: Pipeline = DEFAULT_PIPELINE,
+        stages: Sequence[str] | None = None,
+        mode: FunnelMode = "any",
+        by: By | None = None,
+        strict: bool = True,
+    ) -> None:
+        if not isinstance(pipeline, Pipeline):
+            raise ValidationError.single("pipeline", pipeline, "a Pipeline")
+        if mode not in ("any", "strict"):
+            raise ValidationError.single("mode", mode, "'any' or 'strict'")
+        steps = _default_steps(pipeline) if stages is None else tuple(stages)
+        won_ids = {s.id for s in pipeline.won_stages}
+        for step in steps:
+            if step not in pipeline and not (step == "won" and stages is None):
+                raise ValidationError.single("stages", step, f"a stage of pipeline {pipeline.id!r}")
+        if len(set(steps)) != len(steps) or not steps:
+            raise ValidationError.single("stages", stages, "distinct stage ids, at least one")
+        super().__init__(
+            by=by, anchor="created", strict=strict, pipeline=pipeline, stages=steps, mode=mode
+        )
+        self._pipeline = pipeline
+        self._steps = steps
+        self._index = {stage: i for i, stage in enumerate(steps)}
+        last = steps[-1]
+        self._won_step = self._index[last] if (last in won_ids or last == "won") else None
+        if self._won_step is not None:
+            for won_id in won_ids:
+                self._index.setdefault(won_id, self._won_step)
+        self._strict_mode = mode == "strict"
+        self._counts: Counter[tuple[Any, int, int]] = Counter()
+
+    def _issue(self, record: Any) -> Issue | None:
+        return _history_issue(record)
+
+    def _add_chunk(self, chunk: list[Any]) -> None:
+        index = self._index
+        counts = self._counts
+        pipeline_id = self._pipeline.id
+        grouping = self._grouping
+        won_step = self._won_step
+        for record in chunk:
+            own = getattr(record, "pipeline_id", pipeline_id)
+            if own != pipeline_id:
+                self._reject(
+                    record,
+                    Issue("pipeline_id", own, f"{pipeline_id!r}, the funnel's pipeline"),
+                )
+                continue
+            history = record.history
+            visited = {index[record.stage]} if record.stage in index else set()
+            for change in history:
+                if change.from_stage in index:
+                    visited.add(index[change.from_stage])
+                if change.to_stage in index:
+                    visited.add(index[change.to_stage])
+            if won_step is not None and record.status is WON:
+                visited.add(won_step)
+            if not visited:
+                continue
+            furthest = max(visited)
+            reached = visited if self._strict_mode else range(furthest + 1)
+            # outcome per reached step: 0 advanced, 1 still open, 2 dropped; a won
+            # record went beyond its furthest step (into the sale)
+            status = record.status
+            ending = 1 if status is OPEN else 0 if status is WON else 2
+            group = grouping.group_of(record)
+            for step in reached:
+                counts[(group, step, 0 if step < furthest else ending)] += 1
+
+    def _absorb(self, other: FunnelAccumulator) -> None:
+        self._counts.update(other._counts)
+
+    def _funnel(self, counts: dict[tuple[int, int], int]) -> Funnel:
+        steps = []
+        first = sum(counts.get((0, o), 0) for o in range(3))
+        for i, stage in enumerate(self._steps):
+            advanced, still, dropped = (counts.get((i, o), 0) for o in range(3))
+            reached = advanced + still + dropped
+            if i == self._won_step:
+                # the sale itself: nothing lies beyond it
+                advanced = still = dropped = 0
+                conversion = drop_off = Ratio(0, 0)
+            else:
+                conversion, drop_off = Ratio(advanced, reached), Ratio(dropped, reached)
+            steps.append(
+                FunnelStep(
+                    stage,
+                    reached,
+                    advanced,
+                    still,
+                    dropped,
+                    conversion,
+                    Ratio(reached, first),
+                    drop_off,
+                )
+            )
+        candidates = [s for i, s in enumerate(steps) if s.reached and i != self._won_step]
+        bottleneck = None
+        if candidates:
+            worst = min(candidates, key=lambda s: s.conversion.value)  # type: ignore[arg-type,return-value]
+            bottleneck = worst.stage
+        return Funnel(tuple(steps), bottleneck, "strict" if self._strict_mode else "any")
+
+    def result(self) -> Any:
+        """The :class:`Funnel` (or :class:`Grouped` funnels)."""
+        per: dict[Any, dict[tuple[int, int], int]] = {}
+        for (group, step, outcome), n in self._counts.items():
+            per.setdefault(group, {})[(step, outcome)] = n
+        values = {group: self._funnel(c) for group, c in per.items()}
+        return self._wrap(values, lambda: self._funnel({}))
+
+
+@overload
+def funnel(
+    records: Iterable[Deal | Lead],
+    *,
+    pipeline: Pipeline = ...,
+    stages: Sequence[str] | None = None,
+    mode: FunnelMode = "any",
+    by: None = None,
+    strict: bool = True,
+) -> Funnel: ...
+@overload
+def funnel(
+    records: Iterable[Deal | Lead],
+    *,
+    pipeline: Pipeline = ...,
+    stages: Sequence[str] | None = None,
+    mode: FunnelMode = "any",
+    by: By,
+    strict: bool = True,
+) -> Grouped[Funnel]: ...
+def funnel(
+    records: Iterable[Deal | Lead],
+    *,
+    pipeline: Pipeline = DEFAULT_PIPELINE,
+    stages: Sequence[str] | None = None,
+    mode: FunnelMode = "any",
+    by: By | None = None,
+    strict: bool = True,
+) -> Funnel | Grouped[Funnel]:
+    """The funnel: per stage, how many records reached it, went further, are
+    still open there, or dropped out there; and the bottleneck.
+
+    Steps are *stages* in order (default: the pipeline's open stages in order,
+    then its won stage). A record reached the stages its history shows it in
+    (its current stage, every stage it moved from or to) and, when its current
+    status is won, the won step. Its furthest step is the last one it reached.
+
+    - ``mode="any"`` (default): reaching a step counts as passing every earlier
+      step too (a deal that skipped research still passed it), so the funnel
+      never widens.
+    - ``mode="strict"``: a record counts only at the steps it actually visited.
+
+    At each reached step a record either ``advanced`` (reached a later step, or
+    was won), is ``still_open`` (open, went no further) or ``dropped`` (lost,
+    went no further): ``reached == advanced + still_open + dropped`` (the final
+    won step only counts ``reached``). ``conversion`` is
+    next-step conversion (``advanced / reached``), ``cumulative`` is ``reached /
+    reached at the first step``, ``drop_off`` is ``dropped / reached``. The
+    bottleneck is the step (other than won) with the lowest next-step conversion.
+    History counts every visit: a reopened deal keeps every stage it reached; its
+    outcome is its current status.
+
+    Records in stages outside the steps (a lead parked in ``nurture``) count by
+    the steps they did reach. A deal of another pipeline is a bad record.
+
+    Common rules: one pass over any iterable, memory bounded by groups * steps;
+    ``by=`` an attribute name, a tuple of names or a callable → a
+    :class:`Grouped` result; ``strict=False`` skips bad records and reports them.
+
+    Args:
+        records: Deals or leads.
+        pipeline: Their pipeline.
+        stages: The funnel's steps, in order.
+        mode: ``"any"`` or ``"strict"`` (see above).
+        by: Group by this attribute, these attributes, or this callable.
+        strict: Raise on the first bad record (True) or skip and report it.
+
+    Returns:
+        A :class:`Funnel`, or a :class:`Grouped` of them.
+
+    Raises:
+        ValidationError: for a bad argument, or a bad record when *strict*.
+
+    .. versionadded:: 0.1.0
+    """
+    acc = FunnelAccumulator(pipeline=pipeline, stages=stages, mode=mode, by=by, strict=strict)
+    return acc.add_many(records).result()  # type: ignore[no-any-return]
