@@ -505,7 +505,12 @@ def _plan(
             convert = _converter(cls, field, hints[name], tz, currency)
         kind = convert.__qualname__.split(".")[0]
         cached = kind in _CACHED
-        default = defaults.get(name, field.default)
+        default = field.default
+        if name in defaults:
+            try:
+                default = convert(defaults[name])
+            except _Bad as bad:
+                raise ValidationError([bad.issue.under("defaults")], cls.__name__) from None
         if name == "attributes" and attribute_columns:
             source = _attribute_getter(source, attribute_columns)
         if source is None and name in defaults:
