@@ -12,8 +12,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from salesmodel import Deal, Money
-from salesmodel import kpi
+from salesmodel import Deal, Money, kpi
 from salesmodel.bulk import from_records
 
 END_OF_DATA = datetime(1998, 7, 1, tzinfo=UTC)  # observation ends 1998-06-30
@@ -131,7 +130,7 @@ def test_the_lifetimes_summary_of_the_sample_is_reproduced_exactly(
         mine = ours[row.ID]
         assert mine.frequency == int(row.frequency)
         assert mine.recency == Decimal(row.recency)
-        assert mine.T == Decimal(row.T)
+        assert Decimal(row.T) == mine.T
     for row in extended.itertuples():
         mine = ours[row.ID]
         assert (mine.frequency, mine.recency, mine.T) == (

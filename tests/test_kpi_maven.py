@@ -13,8 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesmodel import Deal, Money, ValidationError
-from salesmodel import kpi
+from salesmodel import Deal, Money, ValidationError, kpi
 from salesmodel.bulk import Built, from_records
 
 STATUS = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}

@@ -12,8 +12,7 @@ from zoneinfo import ZoneInfo
 import pandas as pd
 import pytest
 
-from salesmodel import Deal, Lead, ValidationError
-from salesmodel import kpi
+from salesmodel import Deal, Lead, ValidationError, kpi
 from salesmodel.bulk import from_records
 
 BRAZIL = ZoneInfo("America/Sao_Paulo")
