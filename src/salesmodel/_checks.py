@@ -99,6 +99,17 @@ class Record:
 
     __slots__ = ()
 
+    def __dask_tokenize__(self) -> tuple[str, bytes]:
+        """A cheap, deterministic Dask token: the class and the pickled fields.
+
+        Without it Dask tokenizes a record by pickling it repeatedly until two
+        pickles agree (~85 µs a deal here); one pickle is ~13 µs. The pickle holds
+        every field, so different records never share a token.
+        """
+        import pickle  # here: only Dask calls this
+
+        return (type(self).__qualname__, pickle.dumps(self, protocol=5))
+
 
 @attrs.frozen
 class _Plan:
