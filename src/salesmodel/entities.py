@@ -341,7 +341,9 @@ class Deal(Record):
         created_at: When it was opened.
         owner_id: The rep who owns it.
         prospect_id: The prospect it is sold to.
-        customer_id: The customer, for a sale to an existing customer.
+        customer_id: The customer who buys, once known: set on a customer's won
+            deals (the first purchase included), which is what retention and the
+            customer summary count.
         pipeline_id: The pipeline whose stages it moves through.
         stage: Its current stage (``"prospecting"``, the first stage of
             :data:`DEFAULT_PIPELINE`, by default).

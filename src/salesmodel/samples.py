@@ -25,9 +25,9 @@ The story each book tells, from the source material:
   few deals sent back a step, some stalled past their stage's ``rot_after``,
   losses with stage-typical :class:`~salesmodel.LossReason` values, a few lost
   deals reopened. Amounts are log-normal by segment.
-- A won deal makes a **customer** (sharing the deal's ``prospect_id``), who buys
-  again: expansion deals, and a renewal after about a year, each with its
-  ``customer_id``. Customers churn (small businesses more often), and a lost
+- A won deal makes a **customer** (sharing the deal's ``prospect_id``; the won
+  deal carries its ``customer_id``), who buys again: expansion deals, and a
+  renewal after about a year, each with its ``customer_id``. Customers churn (small businesses more often), and a lost
   renewal ends the relationship.
 
 Every record is built by its own validating constructor and moved only by the
@@ -821,8 +821,12 @@ class _Generator:
                 strength=strength,
                 pace=pace,
             )
-            runs.append(run)
             won_at = run.won_at
+            if won_at is not None:
+                # The buyer of a won first deal is the customer: that purchase opens
+                # its cohort (retention and the customer summary count from it).
+                run.deal = attrs.evolve(run.deal, customer_id=customer_id)
+            runs.append(run)
             if won_at is not None:
                 churned, repeats = self.after_sale(
                     u,

@@ -7,12 +7,14 @@ from decimal import Decimal
 from typing import Final
 
 _NUMERIC: Final = (int, float, Decimal)
+#: What a table shows for a missing value.
+DASH: Final = "-"
 
 
 def cell(value: object) -> str:
-    """*value* as table text: None as an en dash, floats to one decimal."""
+    """*value* as table text: None as a dash, floats to one decimal."""
     if value is None:
-        return "–"
+        return DASH
     if isinstance(value, float):
         return f"{value:.1f}"
     return str(value)
