@@ -447,13 +447,6 @@ def _with_default(convert: Callable[[Any], Any], default: Any) -> Callable[[Any]
     return with_default
 
 
-def _constant(value: Any) -> Callable[[Mapping[str, Any]], Any]:
-    def constant(_: Mapping[str, Any]) -> Any:
-        return value
-
-    return constant
-
-
 @attrs.frozen
 class _Plan:
     fields: tuple[_Field, ...]
@@ -513,8 +506,6 @@ def _plan(
                 raise ValidationError([bad.issue.under("defaults")], cls.__name__) from None
         if name == "attributes" and attribute_columns:
             source = _attribute_getter(source, attribute_columns)
-        if source is None and name in defaults:
-            source = _constant(defaults[name])
         if default is not attrs.NOTHING and pair is None:
             convert = _with_default(convert, default)
         column = None if source is not None else name
