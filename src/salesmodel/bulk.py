@@ -262,8 +262,13 @@ def _money(field: str, optional: bool, currency: str | None) -> Callable[[Any], 
         kind = type(value)
         if kind is Money:
             return value
-        if currency is not None and (kind is Decimal or kind is int):
-            return Money(value, currency)
+        if currency is not None:
+            if kind is Decimal or kind is int:
+                return Money(value, currency)
+            if kind is str or kind is float:
+                amount = parse_amount(value)
+                if amount is not None:
+                    return Money(amount, currency)
         if _missing(value):
             if optional:
                 return None

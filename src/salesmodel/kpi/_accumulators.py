@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import functools
 import inspect
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import datetime
 from itertools import islice
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar
@@ -83,9 +83,8 @@ class Accumulator(Generic[R]):
             raise ValidationError.single(
                 "records", records, f"an iterable of records ({self.expects})"
             )
-        iterator = iter(records)
         feed = self._feed
-        while chunk := list(islice(iterator, CHUNK)):
+        for chunk in chunks(records):
             feed(chunk, set(map(type, chunk)))
         return self
 
@@ -173,6 +172,19 @@ class Accumulator(Generic[R]):
                 [issue], f"{subject} (pass strict=False to skip and report bad records)"
             )
         self._skipped.append(SkippedRecord(record_id, issue.path, issue.message))
+
+
+def chunks(records: Iterable[Any]) -> Iterator[list[Any]]:
+    """*records* in lists of :data:`CHUNK`: slices of a list or tuple, else
+    taken from the iterator with :func:`itertools.islice` (read once)."""
+    size = CHUNK
+    if type(records) is list or type(records) is tuple:
+        for start in range(0, len(records), size):
+            yield records[start : start + size]  # type: ignore[misc]
+        return
+    iterator = iter(records)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 @functools.cache

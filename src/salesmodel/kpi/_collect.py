@@ -5,13 +5,11 @@ and stays in the CPU cache while every KPI reads it."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from itertools import islice
 from typing import Any
 
 from salesmodel.errors import ValidationError
 
-from . import _accumulators
-from ._accumulators import Accumulator
+from ._accumulators import Accumulator, chunks
 
 __all__ = ["collect"]
 
@@ -43,8 +41,7 @@ def collect(records: Iterable[Any], *accumulators: Accumulator[Any]) -> tuple[An
             raise ValidationError.single(f"accumulators[{i}]", acc, "a KPI accumulator")
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ValidationError.single("records", records, "an iterable of records")
-    iterator = iter(records)
-    while chunk := list(islice(iterator, _accumulators.CHUNK)):
+    for chunk in chunks(records):
         types = set(map(type, chunk))
         for acc in accumulators:
             acc._feed(chunk, types)

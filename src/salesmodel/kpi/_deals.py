@@ -28,7 +28,7 @@ from ._amounts import (
     resolve,
 )
 from ._base import GroupedAccumulator
-from ._grouping import ALL, By, PeriodKind, Zone, check_tz, local
+from ._grouping import ALL, DURATION, By, PeriodKind, Zone, check_tz, local
 from ._records import closing_issue, deal_issue
 from ._results import EXACT, ZERO, Average, DurationSummary, Grouped, Ratio, Total
 
@@ -98,7 +98,11 @@ class ConversionRateAccumulator(GroupedAccumulator):
         grouping = self._grouping
         converted = self._converted
         if converted is None:
-            hits = [r for r in chunk if r.status is WON]
+            hits = (
+                []
+                if grouping.period is None and not grouping.single
+                else [r for r in chunk if r.status is WON]
+            )
         elif callable(converted) and not isinstance(converted, Container):
             hits = list(compress(chunk, map(converted, chunk)))
         else:
@@ -107,6 +111,13 @@ class ConversionRateAccumulator(GroupedAccumulator):
             self._total[ALL] += len(chunk)
             if hits:
                 self._converted_n[ALL] += len(hits)
+            return
+        if grouping.period is None:
+            self._total.update(grouping.select(chunk))
+            if converted is None:
+                self._converted_n.update(grouping.select(chunk, WON))
+            elif hits:
+                self._converted_n.update(grouping.select(hits))
             return
         self._total.update(grouping.keys(chunk))
         if hits:
@@ -261,15 +272,16 @@ class WinRateAccumulator(GroupedAccumulator):
                 self._sums, statuses if keys is None else zip(keys, statuses, strict=True), closed
             )
             return
-        closed = [r for r in chunk if r.status is not OPEN]
         if grouping.single:
-            self._closed[ALL] += len(closed)
-            self._won[ALL] += sum(1 for r in closed if r.status is WON)
+            now = [r.status for r in chunk]
+            self._closed[ALL] += len(now) - now.count(OPEN)
+            self._won[ALL] += now.count(WON)
             return
         if grouping.period is None:
-            self._closed.update(grouping.keys(closed))
-            self._won.update(grouping.keys([r for r in closed if r.status is WON]))
+            self._closed.update(grouping.select(chunk, OPEN, False))
+            self._won.update(grouping.select(chunk, WON))
             return
+        closed = [r for r in chunk if r.status is not OPEN]
         keys = list(grouping.keys(closed))  # type: ignore[arg-type]
         self._closed.update(keys)
         self._won.update(compress(keys, [r.status is WON for r in closed]))
@@ -454,14 +466,14 @@ class _AmountAccumulator(GroupedAccumulator):
         chosen = [r for r in chunk if r.status is status]
         if not chosen:
             return
-        keys = self._grouping.keys(chosen)
-        if keys is None:
+        grouping = self._grouping
+        if grouping.single:
             self._counts[ALL] += len(chosen)
             add_amounts(self._sums, None, chosen)
-        else:
-            keys = list(keys)
-            self._counts.update(keys)
-            add_amounts(self._sums, keys, chosen)
+            return
+        keys = grouping.select(chosen) if grouping.period is None else list(grouping.keys(chosen))  # type: ignore[arg-type]
+        self._counts.update(keys)
+        add_amounts(self._sums, keys, chosen)
 
     def _absorb(self, other: _AmountAccumulator) -> None:
         self._counts.update(other._counts)
@@ -784,8 +796,12 @@ class SalesCycleAccumulator(GroupedAccumulator):
         if self._start is not None or self._business:
             self._add_slow(chosen)
             return
+        grouping = self._grouping
+        if grouping.period is None and len(statuses) == 1:
+            self._counts.update(grouping.select(chunk, statuses[0], True, DURATION))
+            return
         durations = map(sub, map(_CLOSED, chosen), map(_CREATED, chosen))
-        keys = self._grouping.keys(chosen)
+        keys = grouping.keys(chosen)
         self._counts.update(zip(repeat(ALL) if keys is None else keys, durations, strict=False))
 
     def _add_slow(self, chosen: list[Any]) -> None:
