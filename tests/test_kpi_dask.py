@@ -49,6 +49,8 @@ def fresh() -> tuple[kpi.Accumulator[Any], ...]:
         kpi.FunnelAccumulator(by="owner_id"),
         kpi.ConversionRateAccumulator(by=lambda d: d.product.split()[0]),
         kpi.GrowthAccumulator(kpi.BookingsAccumulator(period="quarter", tz=UTC)),
+        # a set option must compare equal across processes (str hashes do not)
+        kpi.ConversionRateAccumulator(converted={f"{c}{d}" for c in "0123" for d in "AB"}),
     )
 
 

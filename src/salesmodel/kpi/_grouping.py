@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import keyword
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import attrgetter, methodcaller
@@ -450,5 +451,7 @@ def spec_of(value: Any) -> Any:
     if isinstance(value, dict):
         return tuple(sorted((str(k), spec_of(v)) for k, v in value.items()))
     if isinstance(value, (set, frozenset)):
-        return ("set", len(value), hash(frozenset(value)))
+        # not hash(): string hashes differ between processes
+        digest = hashlib.sha256("\0".join(sorted(map(repr, value))).encode()).hexdigest()
+        return ("set", len(value), digest)
     return value
