@@ -11,7 +11,7 @@ import sys
 from collections.abc import Sequence
 
 from salesmodel import __version__
-from salesmodel._cli import demo
+from salesmodel._cli import demo, report
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -24,5 +24,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--version", action="version", version=f"salesmodel {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     demo.add_parser(commands)
+    report.add_parser(commands)
     args = parser.parse_args(argv)
     return int(args.run(args, sys.stdout, sys.stderr))
