@@ -45,7 +45,7 @@ def owned(deals: st.SearchStrategy[Deal]) -> st.SearchStrategy[Deal]:
 JOURNEYS = st.lists(
     owned(sms.histories(DEFAULT_PIPELINE, max_moves=8).map(lambda j: j.end)), max_size=8
 )
-# History strategies are costly to draw: fewer, richer examples.
+# Entity and history strategies are costly to draw: fewer, richer examples.
 HISTORY = settings(max_examples=50)
 DEALS = st.lists(owned(sms.deals(currency="EUR", max_moves=3)), max_size=15)
 
@@ -192,6 +192,7 @@ def brute_attainment(records: list[Any], target: Target) -> Money | int:
     return n
 
 
+@HISTORY
 @given(
     RECORDS,
     st.sampled_from([m for m in TargetMetric if m is not TargetMetric.QUALIFIED_LEADS]),
@@ -208,6 +209,7 @@ def test_attainment_counts_what_its_metric_names_within_period_and_scope(
     assert result.ratio == kpi.Ratio(actual, goal)
 
 
+@HISTORY
 @given(RECORDS)
 def test_the_leaderboard_ranks_reps_by_attainment_best_first(records: list[Any]) -> None:
     targets = [
@@ -245,6 +247,7 @@ def test_activities_per_rep_per_month_are_counted_in_the_callers_zone(
 # --- deal outcomes ----------------------------------------------------------------------
 
 
+@HISTORY
 @given(DEALS)
 def test_win_rate_conversion_ticket_bookings_and_cycle_match_plain_loops(deals: list[Deal]) -> None:
     won = [d for d in deals if d.status is Status.WON]
@@ -273,6 +276,7 @@ def test_win_rate_conversion_ticket_bookings_and_cycle_match_plain_loops(deals: 
             assert as_tuple(cycle) == summary([d.closed_at - d.created_at for d in my_won])  # type: ignore[operator]
 
 
+@HISTORY
 @given(DEALS)
 def test_periods_are_read_in_the_callers_zone_on_the_anchor_date(deals: list[Deal]) -> None:
     closed = [d for d in deals if d.status is not Status.OPEN]
@@ -287,6 +291,7 @@ def test_periods_are_read_in_the_callers_zone_on_the_anchor_date(deals: list[Dea
     assert {str(p): r.denominator for p, r in weekly.items()} == dict(created)
 
 
+@HISTORY
 @given(DEALS, st.sets(st.dates(date(2000, 1, 1), date(2100, 1, 1)), max_size=30))
 def test_business_days_count_weekdays_from_start_to_close_minus_holidays(
     deals: list[Deal], holidays: set[date]
