@@ -309,7 +309,7 @@ def deals(
         name=draw(texts()),
         amount=draw(moneys(currency=currency)),
         created_at=created_at,
-        owner_id=draw(_optional(owners or identifiers())),
+        owner_id=draw(_optional(identifiers() if owners is None else owners)),
         prospect_id=draw(_optional(identifiers())),
         customer_id=draw(_optional(identifiers())),
         pipeline_id=draw(st.one_of(st.just("default"), identifiers())),
