@@ -27,8 +27,8 @@ The story each book tells, from the source material:
   deals reopened. Amounts are log-normal by segment.
 - A won deal makes a **customer** (sharing the deal's ``prospect_id``; the won
   deal carries its ``customer_id``), who buys again: expansion deals, and a
-  renewal after about a year, each with its ``customer_id``. Customers churn (small businesses more often), and a lost
-  renewal ends the relationship.
+  renewal after about a year, each with its ``customer_id``. Customers churn
+  (small businesses more often), and a lost renewal ends the relationship.
 
 Every record is built by its own validating constructor and moved only by the
 pipelines' own moves, so every history is one the pipelines allow. Nothing reads
