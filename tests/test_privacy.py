@@ -74,3 +74,29 @@ def test_a_short_key_or_a_non_entity_is_refused():
         redact("Ana", key=KEY)  # type: ignore[type-var]
     with pytest.raises(ValidationError):
         personal_fields(str)  # type: ignore[arg-type]
+
+
+def test_kpis_over_redacted_entities_equal_kpis_over_the_originals():
+    from salesmodel import kpi
+    from salesmodel.samples import generate
+
+    book = generate(seed=5, size=300)
+    safe_deals = [redact(d, key=KEY) for d in book.deals]
+    safe_reps = {r.id: redact(r, key=KEY) for r in book.reps}
+    assert kpi.win_rate(safe_deals, by="owner_id") == kpi.win_rate(book.deals, by="owner_id")
+    assert kpi.average_ticket(safe_deals) == kpi.average_ticket(book.deals)
+    assert kpi.funnel(safe_deals) == kpi.funnel(book.deals)
+    assert kpi.cohort_retention(safe_deals, tz=UTC) == kpi.cohort_retention(book.deals, tz=UTC)
+    target = next(t for t in book.targets if t.rep_id is not None)
+    assert kpi.attainment(safe_deals, target, reps=safe_reps) == kpi.attainment(
+        book.deals, target, reps={r.id: r for r in book.reps}
+    )
+    safe_leads = [redact(lead, key=KEY) for lead in book.leads]
+    assert kpi.conversion_rate(safe_leads) == kpi.conversion_rate(book.leads)
+    # ... and the redacted book holds no personal value of the original.
+    names = {x.name for x in (*book.leads, *book.reps, *book.customers)}
+    emails = {x.email for x in book.leads if x.email}
+    leftovers = {x.name for x in (*safe_leads, *safe_reps.values())} | {
+        x.email for x in safe_leads if x.email
+    }
+    assert not leftovers & (names | emails)
