@@ -200,3 +200,47 @@ def test_huge_and_tiny_decimals_are_refused_or_kept_exactly():
 def test_duplicate_keys_in_json_text_are_the_parsers_business_and_the_last_wins():
     text = '{"amount": "1", "currency": "EUR", "amount": "2"}'
     assert from_dict(json.loads(text), Money) == Money("2", "EUR")
+
+
+# --- definitions: pipelines, scorers, fitted models ----------------------------------
+
+
+def _definitions() -> dict[type, Any]:
+    from salesmodel import DEFAULT_PIPELINE, DEFAULT_SCORER, LEAD_LIFECYCLE, LeadScorer, Pipeline
+    from salesmodel.predictive import LogisticScorer, NaiveBayesScorer
+    from salesmodel.presets import PRESETS
+    from salesmodel.samples import generate
+
+    book = generate(seed=1, size="small")
+    labels = [lead.status.value == "won" for lead in book.leads]
+    return {
+        Pipeline: st.sampled_from([DEFAULT_PIPELINE, LEAD_LIFECYCLE, *PRESETS.values()])
+        | sst.pipelines(),
+        LeadScorer: st.just(DEFAULT_SCORER),
+        NaiveBayesScorer: st.just(NaiveBayesScorer.fit(book.leads, labels)),
+        LogisticScorer: st.just(LogisticScorer.fit(book.leads, labels, max_iter=50)),
+    }
+
+
+DEFINITIONS = _definitions()
+
+
+@pytest.mark.parametrize("cls", list(DEFINITIONS), ids=lambda c: c.__name__)
+def test_mutated_definitions_give_a_definition_or_a_validation_error(cls):
+    @settings(max_examples=100_000 if LONG else 150)
+    @given(DEFINITIONS[cls], st.data())
+    def check(definition, data):
+        payload = mutate(data.draw, to_dict(definition))
+        only_validation_errors(cls, payload)
+
+    check()
+
+
+@pytest.mark.parametrize("cls", list(DEFINITIONS), ids=lambda c: c.__name__)
+def test_arbitrary_json_is_no_definition(cls):
+    @settings(max_examples=100_000 if LONG else 60)
+    @given(JSONISH)
+    def check(data):
+        only_validation_errors(cls, data)
+
+    check()
