@@ -19,7 +19,6 @@ import tracemalloc
 from collections.abc import Iterator
 
 from bench_kpi import PARTITION, build, chunk
-
 from salesmodel import Deal, kpi
 
 
