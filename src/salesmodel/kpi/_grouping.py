@@ -10,6 +10,7 @@ opt-out that buckets every datetime by the UTC offset it carries.
 from __future__ import annotations
 
 import datetime as dt
+import zoneinfo
 import functools
 import hashlib
 import keyword
@@ -33,7 +34,7 @@ By: TypeAlias = str | tuple[str, ...] | Callable[[Any], Hashable]
 #: What ``tz=`` takes: a :class:`datetime.tzinfo` (e.g.
 #: ``zoneinfo.ZoneInfo("America/Sao_Paulo")`` or ``datetime.UTC``), or
 #: ``"recorded"`` for the offset each datetime carries.
-Zone: TypeAlias = dt.tzinfo | Literal["recorded"]
+Zone: TypeAlias = dt.tzinfo | str  # a str: an IANA zone name, or "recorded"
 
 #: The key of the one group an ungrouped KPI has.
 ALL: Final[tuple[()]] = ()
@@ -201,7 +202,8 @@ _DATE: Final = methodcaller("date")
 
 
 def check_tz(tz: object, period: object, *, required: bool = True) -> Zone | None:
-    """*tz* checked: a tzinfo, ``"recorded"``, or None when no period needs it."""
+    """*tz* checked: a tzinfo (an IANA name becomes a ZoneInfo), ``"recorded"``, or
+    None when no period needs it."""
     if tz is None:
         if period is not None and required:
             raise ValidationError.single(
@@ -214,7 +216,15 @@ def check_tz(tz: object, period: object, *, required: bool = True) -> Zone | Non
         return None
     if tz == "recorded" or isinstance(tz, dt.tzinfo):
         return tz
-    raise ValidationError.single("tz", tz, "a datetime.tzinfo or 'recorded'")
+    if isinstance(tz, str) and tz:
+        # An IANA name, as analysts type it: tz="Europe/Lisbon".
+        try:
+            return zoneinfo.ZoneInfo(tz)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    raise ValidationError.single(
+        "tz", tz, "a datetime.tzinfo, an IANA zone name such as 'Europe/Lisbon', or 'recorded'"
+    )
 
 
 def local(value: dt.datetime, tz: Zone) -> dt.datetime:
