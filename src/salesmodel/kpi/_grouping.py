@@ -10,10 +10,10 @@ opt-out that buckets every datetime by the UTC offset it carries.
 from __future__ import annotations
 
 import datetime as dt
-import zoneinfo
 import functools
 import hashlib
 import keyword
+import zoneinfo
 from collections.abc import Callable, Hashable, Iterable, Iterator
 from operator import attrgetter, methodcaller
 from typing import Any, Final, Literal, TypeAlias
