@@ -77,7 +77,7 @@ class RetentionAccumulator(GroupedAccumulator):
         if not aware(end) or end <= start:
             raise ValidationError.single("end", end, "a timezone-aware datetime after start")
         super().__init__(by=by, anchor="created", strict=strict)
-        check_tz(tz, period)
+        checked = check_tz(tz, period)
         self._options = {
             "start": start,
             "end": end,
@@ -97,7 +97,7 @@ class RetentionAccumulator(GroupedAccumulator):
                 raise ValidationError.single(
                     "period", period, "'week', 'month', 'quarter' or 'year'"
                 )
-            zone = start.tzinfo if tz == "recorded" else tz
+            zone = start.tzinfo if checked == "recorded" else checked
             assert isinstance(zone, dt.tzinfo)
             current = Period.of(local(start, zone), period)
             if current.start(zone) < start:
@@ -557,11 +557,10 @@ class RepeatPurchaseRateAccumulator(GroupedAccumulator):
     ) -> None:
         if unit not in ("deal", "day"):
             raise ValidationError.single("unit", unit, "'deal' or 'day'")
-        if unit == "day":
-            check_tz(tz, "day")
+        zone = check_tz(tz, "day") if unit == "day" else tz
         super().__init__(by=by, anchor="closed", strict=strict)
         self._options = {"by": by, "unit": unit, "tz": tz, "strict": strict}
-        self._tz = tz
+        self._tz = zone
         self._by_day = unit == "day"
         self._counts: Counter[tuple[Any, str]] = Counter()
         self._days: set[tuple[Any, str, dt.date]] = set()

@@ -121,7 +121,7 @@ class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
             raise ValidationError.single(
                 "calibration_end", calibration_end, "a date (the last day observed)"
             )
-        check_tz(tz, "days")
+        zone = check_tz(tz, "days")
         if unit not in _UNITS:
             raise ValidationError.single("unit", unit, "'days' or 'weeks'")
         if type(places) is not int or not 0 <= places <= 28:
@@ -138,7 +138,7 @@ class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
             rates=rates,
         )
         self._end = calibration_end
-        self._tz = tz
+        self._tz = zone
         self._unit = unit
         self._places = places
         self._rounding = rounding
