@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import operator
 import pickle
 from decimal import Decimal
 
@@ -202,3 +203,232 @@ def test_bad_rates_are_refused(bad):
 def test_converting_along_a_given_pair_multiplies_exactly(rates, amount):
     for (source, target), rate in rates.items():
         assert Money(amount, source).convert(target, rates).amount == amount * rate
+
+
+# Precise behaviour, each pinned by a mutation that survived the tests above
+# (docs/explanation/mutation-testing.md).
+
+
+class _Int(int):
+    pass
+
+
+class _Str(str):
+    pass
+
+
+class _Float(float):
+    pass
+
+
+class _Decimal(Decimal):
+    pass
+
+
+def test_subclasses_of_int_str_float_and_decimal_are_read_as_their_value():
+    assert Money(_Int(5), "EUR").amount == Decimal(5)
+    assert Money(_Str(" 1.50 "), "EUR").amount == Decimal("1.50")
+    assert Money(_Float(0.25), "EUR").amount == Decimal("0.25")
+    amount = Money(_Decimal("1.5"), "EUR").amount
+    assert amount == Decimal("1.5")
+    assert type(amount) is Decimal
+
+
+def test_a_text_of_exactly_100_characters_is_read_and_one_of_101_is_refused():
+    assert Money("1." + "0" * 98, "EUR").amount == Decimal(1)
+    with pytest.raises(ValidationError):
+        Money("1." + "0" * 99, "EUR")
+
+
+@pytest.mark.parametrize(
+    "amount", ["1E-30", "1E+30", "-9.99E+30", Decimal("1E-30"), Decimal("1E+30")]
+)
+def test_amounts_whose_leading_digit_is_at_10_to_the_plus_or_minus_30_are_accepted(amount):
+    assert Money(amount, "EUR").amount == Decimal(amount)
+
+
+@pytest.mark.parametrize("amount", ["1E-31", "1E+31", Decimal("1E-31"), Decimal("1E+31")])
+def test_amounts_beyond_10_to_the_plus_or_minus_30_are_refused(amount):
+    with pytest.raises(ValidationError):
+        Money(amount, "EUR")
+
+
+def test_a_refused_amount_is_reported_with_its_value_alone_and_the_subject_money():
+    with pytest.raises(ValidationError) as info:
+        Money("abc", "EUR")
+    error = info.value
+    assert error.subject == "Money"
+    assert [(i.path, i.value, i.expected) for i in error.issues] == [
+        (
+            "amount",
+            "abc",
+            "a finite amount within 10**±30: a Decimal, an int, a str such as '12.50', or a float",
+        )
+    ]
+    assert str(error).startswith("invalid Money: 'amount' must be a finite amount")
+
+
+def test_a_refused_currency_is_reported_with_its_value_alone():
+    with pytest.raises(ValidationError) as info:
+        Money(1, "eur")
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("currency", "eur", "a three-letter upper-case currency code such as 'EUR'")
+    ]
+    assert info.value.subject == "Money"
+
+
+def test_money_hashes_spread_over_amounts_and_currencies():
+    assert len({hash(Money(i, "EUR")) for i in range(100)}) == 100
+    assert hash(Money(1, "EUR")) != hash(Money(1, "USD"))
+
+
+@pytest.mark.parametrize(
+    ("operation", "verb"),
+    [
+        (lambda a, b: a + b, "add"),
+        (lambda a, b: a - b, "subtract"),
+        (lambda a, b: a < b, "compare"),
+        (lambda a, b: a <= b, "compare"),
+        (lambda a, b: a > b, "compare"),
+        (lambda a, b: a >= b, "compare"),
+    ],
+)
+def test_a_currency_mismatch_says_what_was_tried_and_how_to_fix_it(operation, verb):
+    with pytest.raises(CurrencyMismatchError) as info:
+        operation(Money("1.5", "EUR"), Money(2, "USD"))
+    assert str(info.value) == (
+        f"cannot {verb} 1.5 EUR and 2 USD: amounts must share a currency; "
+        "convert one first with money.convert(currency, rates)"
+    )
+    assert info.value.currencies == ("EUR", "USD")
+
+
+def test_each_comparison_answers_by_itself_not_through_the_reflected_one():
+    one, two = Money(1, "EUR"), Money(2, "EUR")
+    assert one.__lt__(two) is True
+    assert one.__lt__(Money(1, "EUR")) is False
+    assert one.__le__(Money(1, "EUR")) is True
+    assert two.__le__(one) is False
+    assert two.__gt__(one) is True
+    assert one.__gt__(Money(1, "EUR")) is False
+    assert one.__ge__(Money(1, "EUR")) is True
+    assert one.__ge__(two) is False
+    assert not Money(1, "EUR") < Money(1, "EUR")
+    assert not Money(1, "EUR") > Money(1, "EUR")
+
+
+@pytest.mark.parametrize("method", ["__lt__", "__le__", "__gt__", "__ge__", "__sub__"])
+def test_comparing_or_subtracting_anything_but_money_is_not_implemented(method):
+    assert getattr(Money(1, "EUR"), method)(1) is NotImplemented
+    with pytest.raises(TypeError):
+        getattr(operator, method.strip("_"))(Money(1, "EUR"), 1)
+
+
+def test_multiplying_by_a_non_finite_decimal_names_the_factor():
+    nan = Decimal("NaN")
+    with pytest.raises(ValidationError) as info:
+        Money(1, "EUR") * nan
+    (issue,) = info.value.issues
+    assert (issue.path, issue.value, issue.expected) == ("factor", nan, "a finite number")
+    assert info.value.subject == "Money"
+
+
+def test_an_inexact_sum_names_both_operands():
+    left, right = Decimal("1E+30"), Decimal("1." + "1" * 97)
+    with pytest.raises(ValidationError) as info:
+        Money(left, "EUR") + Money(right, "EUR")
+    (issue,) = info.value.issues
+    assert (issue.path, issue.value, issue.expected) == (
+        "amount",
+        f"1E+30 and 1.{'1' * 97}",
+        "exactly representable in 100 digits",
+    )
+    assert info.value.subject == "Money"
+
+
+def test_round_defaults_to_two_places_and_takes_the_rounding_asked_for():
+    assert Money("2.675", "EUR").round() == Money("2.68", "EUR")
+    assert str(Money("2.675", "EUR").round().amount) == "2.68"
+    assert Money("2.665", "EUR").round(2, "ROUND_HALF_UP") == Money("2.67", "EUR")
+    assert Money("2.665", "EUR").round(1, "ROUND_DOWN") == Money("2.6", "EUR")
+
+
+def test_a_rate_is_given_directly_inverted_to_28_digits_or_one_for_the_same_currency():
+    rates = RateTable({("EUR", "USD"): "1.08"})
+    assert rates.rate("EUR", "USD") == Decimal("1.08")
+    assert rates.rate("USD", "EUR") == Decimal("0.9259259259259259259259259259")
+    assert rates.rate("GBP", "GBP") == Decimal(1)
+    with pytest.raises(CurrencyMismatchError) as info:
+        rates.rate("GBP", "USD")
+    assert info.value.currencies == ("GBP", "USD")
+    assert str(info.value) == (
+        "no exchange rate from GBP to USD (the table has: EUR->USD); add one to the RateTable"
+    )
+
+
+def test_the_missing_rate_message_lists_every_pair_or_says_none():
+    rates = RateTable({("EUR", "USD"): 1, ("EUR", "GBP"): 1})
+    with pytest.raises(CurrencyMismatchError) as info:
+        Money(1, "JPY").convert("CHF", rates)
+    assert "(the table has: EUR->USD, EUR->GBP)" in str(info.value)
+    assert info.value.currencies == ("JPY", "CHF")
+    with pytest.raises(CurrencyMismatchError) as info:
+        Money(1, "JPY").convert("CHF", RateTable())
+    assert str(info.value) == (
+        "no exchange rate from JPY to CHF (the table has: none); add one to the RateTable"
+    )
+
+
+def test_converting_against_an_inverted_pair_keeps_the_amounts_places():
+    rates = RateTable({("USD", "EUR"): "1.25"})
+    assert str(Money("100", "EUR").convert("USD", rates).amount) == "80"
+    assert str(Money("100.50", "EUR").convert("USD", rates).amount) == "80.40"
+    # 28 places: more digits than the default decimal context holds.
+    places = "0" * 28
+    assert str(Money("100." + places, "EUR").convert("USD", rates).amount) == "80." + places
+    # A quotient with more places than the amount is kept as it is (28 digits).
+    rates = RateTable({("EUR", "USD"): "1.08"})
+    assert Money("10", "USD").convert("EUR", rates).amount == Decimal(
+        "9.259259259259259259259259259"
+    )
+
+
+def test_a_conversion_that_would_round_names_the_amount():
+    amount = Decimal("1." + "1" * 60)
+    rates = RateTable({("EUR", "USD"): "1." + "3" * 60})
+    with pytest.raises(ValidationError) as info:
+        Money(amount, "EUR").convert("USD", rates)
+    (issue,) = info.value.issues
+    assert (issue.path, issue.value, issue.expected) == (
+        "amount",
+        amount,
+        "convertible exactly within 100 digits",
+    )
+    assert info.value.subject == "Money"
+
+
+def test_every_bad_pair_and_rate_of_a_table_is_reported_with_its_key():
+    bad = {
+        ("EUR", "EUR"): 1,
+        ("USD", "usd"): 1,
+        ("EUR", "USD"): 0,
+        ("EUR", "GBP"): "nan",
+        ("EUR", "JPY"): "160",
+    }
+    with pytest.raises(ValidationError) as info:
+        RateTable(bad)
+    error = info.value
+    assert error.subject == "RateTable"
+    pair = "a pair of two different currency codes"
+    rate = "a positive finite rate"
+    assert [(i.path, i.value, i.expected) for i in error.issues] == [
+        ("[('EUR', 'EUR')]", ("EUR", "EUR"), pair),
+        ("[('USD', 'usd')]", ("USD", "usd"), pair),
+        ("[('EUR', 'USD')]", 0, rate),
+        ("[('EUR', 'GBP')]", "nan", rate),
+    ]
+
+
+def test_rate_tables_hash_by_their_rates():
+    assert hash(RateTable({("EUR", "USD"): 1})) != hash(RateTable({("EUR", "USD"): 2}))
+    assert hash(RateTable({("EUR", "USD"): 1})) != hash(RateTable({("EUR", "GBP"): 1}))
