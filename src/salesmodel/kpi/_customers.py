@@ -20,7 +20,7 @@ from salesmodel.errors import Issue, ValidationError
 from ._accumulators import aware
 from ._base import GroupedAccumulator
 from ._grouping import ALL, By, Period, PeriodKind, Zone, check_tz, local
-from ._records import customer_issue, deal_issue
+from ._records import customer_issue, purchase_issue
 from ._results import NOTHING_SKIPPED, Grouped, Ratio, Skipped, Table
 
 __all__ = [
@@ -445,7 +445,7 @@ class CohortRetentionAccumulator(GroupedAccumulator):
         self._pairs: set[tuple[str, Period]] = set()
 
     def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record)
+        return purchase_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         bought = [r for r in chunk if r.status is WON and r.customer_id is not None]
@@ -566,7 +566,7 @@ class RepeatPurchaseRateAccumulator(GroupedAccumulator):
         self._days: set[tuple[Any, str, dt.date]] = set()
 
     def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record)
+        return purchase_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         bought = [r for r in chunk if r.status is WON and r.customer_id is not None]

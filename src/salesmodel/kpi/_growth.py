@@ -15,7 +15,7 @@ from salesmodel.money import Money
 from ._accumulators import Accumulator
 from ._base import GroupedAccumulator
 from ._grouping import ALL, By, Period, PeriodKind, Zone
-from ._records import closing_issue
+from ._records import history_issue
 from ._results import Average, Count, Grouped, Ratio, Total
 
 __all__ = ["GrowthAccumulator", "LeadVelocityRateAccumulator", "growth", "lead_velocity_rate"]
@@ -185,7 +185,7 @@ class LeadVelocityRateAccumulator(GroupedAccumulator):
         self._counts: Counter[Any] = Counter()
 
     def _issue(self, record: Any) -> Issue | None:
-        return closing_issue(record)
+        return history_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         stage = self._stage

@@ -21,7 +21,7 @@ from salesmodel.money import RateTable
 from ._accumulators import Accumulator
 from ._amounts import check_currency
 from ._grouping import Zone, check_tz, local
-from ._records import deal_issue
+from ._records import purchase_issue
 from ._results import EXACT, NOTHING_SKIPPED, ZERO, Skipped, Table, fraction_to_decimal
 
 __all__ = ["CustomerSummary", "CustomerSummaryAccumulator", "SummaryRow", "customer_summary"]
@@ -148,7 +148,7 @@ class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
         self._currencies: set[str] = set()
 
     def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record, amount=True)
+        return purchase_issue(record, amount=True)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         bought = [r for r in chunk if r.status is WON and r.customer_id is not None]

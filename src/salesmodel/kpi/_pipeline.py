@@ -44,7 +44,7 @@ from ._deals import (
     _AmountAccumulator,
 )
 from ._grouping import ALL, By
-from ._records import deal_issue
+from ._records import deal_issue, history_issue
 from ._results import (
     EXACT,
     NOTHING_SKIPPED,
@@ -226,15 +226,18 @@ class _StagedAmounts(GroupedAccumulator):
         chosen = [r for r in chunk if r.status is OPEN] if self.open_only else chunk
         if not chosen:
             return
-        places = list(map(_PLACE, chosen))
+        try:
+            places = list(map(_PLACE, chosen))
+        except AttributeError:  # a record of another type without a pipeline_id
+            places = [(getattr(r, "pipeline_id", None), getattr(r, "stage", None)) for r in chosen]
         if not set(places) <= self._known:
             kept = []
-            for record, place in zip(chosen, places, strict=True):
+            for record in chosen:
                 found = self._book.stage_of(record)
                 if isinstance(found, Issue):
                     self._reject(record, found)
                 else:
-                    kept.append((record, place))
+                    kept.append((record, (found[0].id, found[1].id)))
             chosen = [r for r, _ in kept]
             places = [p for _, p in kept]
         keys = self._grouping.keys(chosen)
@@ -933,7 +936,7 @@ class StaleDealsAccumulator(GroupedAccumulator):
         self._stale: dict[Any, list[StaleDeal]] = {}
 
     def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record)
+        return history_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         opened = [r for r in chunk if r.status is OPEN]
@@ -952,7 +955,14 @@ class StaleDealsAccumulator(GroupedAccumulator):
             age = self._as_of - entered
             if age > stage.rot_after:
                 self._stale.setdefault(key, []).append(
-                    StaleDeal(record.id, record.owner_id, stage.id, entered, age, stage.rot_after)
+                    StaleDeal(
+                        record.id,
+                        getattr(record, "owner_id", None),
+                        stage.id,
+                        entered,
+                        age,
+                        stage.rot_after,
+                    )
                 )
 
     def _absorb(self, other: StaleDealsAccumulator) -> None:

@@ -40,6 +40,32 @@ def closing_issue(record: Any, created: str = "created_at") -> Issue | None:
     return None
 
 
+def _is_stage(value: Any) -> bool:
+    return type(value) is str
+
+
+def history_issue(record: Any) -> Issue | None:
+    """:func:`closing_issue`, a str ``stage``, and a ``history`` tuple of changes
+    between str stages, in time order from ``created_at``."""
+    issue = closing_issue(record) or missing_or_bad(record, "stage", _is_stage, "a stage id (str)")
+    if issue is not None:
+        return issue
+    history = getattr(record, "history", None)
+    if not isinstance(history, tuple):
+        return Issue("history", history, "a tuple of StageChange")
+    before = record.created_at
+    for i, change in enumerate(history):
+        at = getattr(change, "at", None)
+        if not aware(at) or at < before:
+            return Issue(f"history[{i}].at", at, f"an aware datetime no earlier than {before}")
+        for name in ("from_stage", "to_stage"):
+            value = getattr(change, name, None)
+            if not _is_stage(value):
+                return Issue(f"history[{i}].{name}", value, "a stage id (str)")
+        before = at
+    return None
+
+
 def _is_money(value: Any) -> bool:
     return type(value) is Money and value.amount >= 0
 
@@ -50,6 +76,17 @@ def deal_issue(record: Any, *, amount: bool = False) -> Issue | None:
     if issue is None and amount:
         issue = missing_or_bad(record, "amount", _is_money, "a non-negative Money")
     return issue
+
+
+def _is_customer_id(value: Any) -> bool:
+    return value is None or (type(value) is str and value != "")
+
+
+def purchase_issue(record: Any, *, amount: bool = False) -> Issue | None:
+    """:func:`deal_issue`, and a ``customer_id`` that is None or a non-empty str."""
+    return deal_issue(record, amount=amount) or missing_or_bad(
+        record, "customer_id", _is_customer_id, "None or a customer id (a non-empty str)"
+    )
 
 
 def customer_issue(record: Any) -> Issue | None:

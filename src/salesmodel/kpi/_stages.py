@@ -23,7 +23,7 @@ from ._accumulators import aware
 from ._base import GroupedAccumulator
 from ._book import PipelineBook, Pipelines
 from ._grouping import By
-from ._records import closing_issue
+from ._records import history_issue
 from ._results import NOTHING_SKIPPED, DurationSummary, Grouped, Ratio, Skipped, Table
 
 __all__ = [
@@ -38,22 +38,6 @@ __all__ = [
 _MICRO: Final = dt.timedelta(microseconds=1)
 OPEN: Final = Status.OPEN
 WON: Final = Status.WON
-
-
-def _history_issue(record: Any) -> Issue | None:
-    issue = closing_issue(record)
-    if issue is not None:
-        return issue
-    history = getattr(record, "history", None)
-    if not isinstance(history, tuple):
-        return Issue("history", history, "a tuple of StageChange")
-    before = record.created_at
-    for i, change in enumerate(history):
-        at = getattr(change, "at", None)
-        if not aware(at) or at < before:
-            return Issue(f"history[{i}].at", at, f"an aware datetime no earlier than {before}")
-        before = at
-    return None
 
 
 # --- time in stage --------------------------------------------------------------------------
@@ -85,7 +69,7 @@ class TimeInStageAccumulator(GroupedAccumulator):
         self._counts: Counter[tuple[Any, str, dt.timedelta]] = Counter()
 
     def _issue(self, record: Any) -> Issue | None:
-        return _history_issue(record)
+        return history_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         counts = self._counts
@@ -332,7 +316,7 @@ class FunnelAccumulator(GroupedAccumulator):
         self._counts: Counter[tuple[Any, int, int]] = Counter()
 
     def _issue(self, record: Any) -> Issue | None:
-        return _history_issue(record)
+        return history_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         index = self._index

@@ -16,7 +16,7 @@ from salesmodel.money import Money, RateTable
 
 from ._accumulators import Accumulator
 from ._amounts import check_currency, resolve
-from ._records import activity_issue, closing_issue, customer_issue, deal_issue
+from ._records import activity_issue, closing_issue, customer_issue, deal_issue, history_issue
 from ._results import EXACT, NOTHING_SKIPPED, ZERO, Ratio, Skipped, Table
 
 __all__ = [
@@ -200,7 +200,9 @@ class AttainmentAccumulator(Accumulator[Attainment]):
             return customer_issue(record)
         if kind is Activity and hasattr(record, "kind"):
             return activity_issue(record)
-        if kind is Lead and hasattr(record, "stage"):
+        if kind is Lead and hasattr(record, "source") and not hasattr(record, "amount"):
+            if self._target.metric is TargetMetric.QUALIFIED_LEADS:
+                return history_issue(record)
             return closing_issue(record)
         return None  # a record of another kind is simply not counted
 
