@@ -206,11 +206,6 @@ class AttainmentAccumulator(Accumulator[Attainment]):
             return closing_issue(record)
         return None  # a record of another kind is simply not counted
 
-    def _admit(self, record: Any) -> bool:
-        if type(record) in self.accepts:
-            return True
-        return super()._admit(record)
-
     def _matches(self, record: Any) -> bool:
         """Whether *record* counts toward the target (kind, time, scope)."""
         target = self._target
