@@ -19,7 +19,7 @@ from datetime import datetime
 from itertools import islice
 from typing import Any, ClassVar, Final, Generic, Self, TypeVar
 
-from salesmodel.errors import Issue, ValidationError, short_repr
+from salesmodel.errors import Issue, ValidationError
 
 from ._grouping import spec_of
 from ._results import Skipped, SkippedRecord
@@ -209,8 +209,3 @@ def missing_or_bad(record: Any, name: str, test: Any, expected: str) -> Issue | 
     if not test(value):
         return Issue(name, value, expected)
     return None
-
-
-def describe(value: Any) -> str:
-    """A short repr for messages."""
-    return short_repr(value)

@@ -322,10 +322,6 @@ class Grouping:
         """Whether every record falls in the one group :data:`ALL`."""
         return self._by_get is None and self.period is None
 
-    def spec(self) -> tuple[Any, ...]:
-        """What two groupings must share for their accumulators to merge."""
-        return (spec_of(self.by), self.period, self.tz, self.anchor, self.columns)
-
     def keys(self, chunk: list[Any]) -> Iterable[Any] | None:
         """The key of every record of *chunk*, or None when all are :data:`ALL`."""
         by_get = self._by_get
