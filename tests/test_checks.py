@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 import pickle
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 import attrs
 import pytest
@@ -25,7 +27,18 @@ from salesmodel import (
     TransitionError,
     ValidationError,
 )
-from salesmodel._checks import plan_of
+from salesmodel import _rules as r
+from salesmodel._checks import (
+    PERSONAL,
+    RULE,
+    CrossRule,
+    Record,
+    Rule,
+    checked,
+    cross,
+    meta,
+    plan_of,
+)
 from salesmodel.errors import MISSING, CurrencyMismatchError, PipelineDefinitionError
 
 CLASSES = [StageChange, Bant, Rep, Lead, Prospect, Deal, Customer, Activity, Target]
@@ -110,3 +123,198 @@ def test_other_errors_pickle_with_their_details():
     assert "2 problems" in str(definition)
     assert isinstance(definition, ValidationError)
     assert pickle.loads(pickle.dumps(MISSING)) is MISSING
+
+
+# The compiler itself, run inside the tests: the entities are compiled when
+# salesmodel is imported, so only a class compiled here shows what checked() does.
+
+
+class _ThingError(ValidationError):
+    pass
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+@cross("low", "high", fast="low <= high <= _MAX", names={"_MAX": 100})
+def _ordered(low, high):
+    if low > high:
+        return [Issue("high", high, f"at least low ({low})")]
+    if high > 100:
+        return [Issue("high", high, "at most 100")]
+    return None
+
+
+@cross("name", "label")
+def _label_differs(name, label):
+    return [Issue("label", label, "not the name")] if label == name else None
+
+
+def _compile_thing():
+    @checked(_ordered, _label_differs, error=_ThingError)
+    @attrs.frozen(kw_only=True)
+    class Thing(Record):
+        name: str = attrs.field(metadata=meta(r.TEXT))
+        amount: Decimal = attrs.field(default=Decimal(0), metadata=meta(r.NONNEG_NUMBER))
+        label: str | None = attrs.field(default=None, converter=_strip, metadata=meta(r.OPT_TEXT))
+        low: int = attrs.field(default=0, metadata=meta(r.NONNEG_INT))
+        high: int = attrs.field(default=0, metadata=meta(r.NONNEG_INT))
+
+    return Thing
+
+
+def test_a_compiled_class_stores_its_fields_after_converters_and_normalisation():
+    thing_cls = _compile_thing()
+    thing = thing_cls(name="box", amount="1.50", label="  lid ", low=1, high=3)
+    assert (thing.name, thing.amount, thing.label, thing.low, thing.high) == (
+        "box",
+        Decimal("1.50"),
+        "lid",
+        1,
+        3,
+    )
+    assert type(thing.amount) is Decimal
+    plain = thing_cls(name="box")
+    assert (plain.amount, plain.label, plain.low, plain.high) == (Decimal(0), None, 0, 0)
+    made = thing_cls.__salesmodel_make__("box", "1.50", " lid", 1, 3)
+    assert made == thing
+    assert type(made) is thing_cls
+
+
+def test_a_compiled_class_names_every_bad_field_then_the_cross_rules_of_the_good_ones():
+    thing_cls = _compile_thing()
+    with pytest.raises(_ThingError) as info:
+        thing_cls(name="", amount=-1, low=5, high=2)
+    assert info.value.subject == "Thing"
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("name", "", "a non-empty str"),
+        ("amount", -1, "a non-negative int or Decimal"),
+        ("high", 2, "at least low (5)"),
+    ]
+    with pytest.raises(_ThingError) as info:
+        thing_cls(name="box", high=101)
+    assert [i.path for i in info.value.issues] == ["high"]
+    assert info.value.issues[0].expected == "at most 100"
+    with pytest.raises(_ThingError) as info:
+        thing_cls(name="box", label="box")
+    assert [(i.path, i.expected) for i in info.value.issues] == [("label", "not the name")]
+    with pytest.raises(_ThingError) as info:
+        thing_cls.__salesmodel_make__("", 0, None, 0, 0)
+    assert info.value.field == "name"
+
+
+def test_the_compiled_init_has_the_attrs_signature_name_and_plan():
+    thing_cls = _compile_thing()
+    signature = inspect.signature(thing_cls)
+    assert list(signature.parameters) == ["name", "amount", "label", "low", "high"]
+    assert all(p.kind is p.KEYWORD_ONLY for p in signature.parameters.values())
+    assert signature.parameters["amount"].default == Decimal(0)
+    assert thing_cls.__init__.__qualname__.endswith("Thing.__init__")
+    plan = plan_of(thing_cls)
+    assert plan.subject == "Thing"
+    assert plan.error is _ThingError
+    assert [name for name, _, _ in plan.rules] == ["name", "amount", "label", "low", "high"]
+    assert plan.cross == (_ordered, _label_differs)
+    assert [test("x") for _, _, test in plan.rules] == [True, False, True, False, False]
+    with pytest.raises(TypeError):
+        thing_cls("box")
+
+
+def test_positional_fields_compile_to_positional_parameters():
+    @checked()
+    @attrs.frozen
+    class Pair(Record):
+        first: str = attrs.field(metadata=meta(r.TEXT))
+        second: int = attrs.field(default=1, metadata=meta(r.NONNEG_INT))
+        note: str | None = attrs.field(default=None, kw_only=True, metadata=meta(r.OPT_TEXT))
+
+    pair = Pair("a", 2, note="n")
+    assert (pair.first, pair.second, pair.note) == ("a", 2, "n")
+    assert Pair("a").second == 1
+    kinds = [p.kind for p in inspect.signature(Pair).parameters.values()]
+    assert kinds == [inspect.Parameter.POSITIONAL_OR_KEYWORD] * 2 + [inspect.Parameter.KEYWORD_ONLY]
+    with pytest.raises(ValidationError) as info:
+        Pair("", -1)
+    assert type(info.value) is ValidationError
+    assert [i.path for i in info.value.issues] == ["first", "second"]
+
+
+def test_a_class_with_a_field_without_rule_or_a_factory_default_is_refused():
+    with pytest.raises(TypeError, match=r"^Bare fields without a rule: \['size'\]$"):
+
+        @checked()
+        @attrs.frozen
+        class Bare(Record):
+            name: str = attrs.field(metadata=meta(r.TEXT))
+            size: int = 0
+
+    with pytest.raises(TypeError, match=r"^Listy: use immutable defaults, not factories$"):
+
+        @checked()
+        @attrs.frozen
+        class Listy(Record):
+            items: tuple = attrs.field(factory=tuple, metadata=meta(r.TEXTS))
+
+
+def test_a_rule_name_that_means_two_things_is_refused():
+    one = Rule("{v} is _X", "the first", {"_X": 1})
+    two = Rule("{v} is _X", "the second", {"_X": 2})
+    same = Rule("{v} is not _X", "not the first", {"_X": 1})
+    with pytest.raises(TypeError, match=r"^rule name '_X' means two things in Clash$"):
+
+        @checked()
+        @attrs.frozen
+        class Clash(Record):
+            a: int = attrs.field(metadata=meta(one))
+            b: int = attrs.field(metadata=meta(two))
+
+    @checked()
+    @attrs.frozen
+    class Shared(Record):
+        a: int = attrs.field(metadata=meta(one))
+        b: int = attrs.field(metadata=meta(same))
+
+    assert (Shared(1, 2).a, Shared(1, 2).b) == (1, 2)
+    with pytest.raises(ValidationError):
+        Shared(2, 2)
+
+
+def test_an_optional_rule_also_accepts_none_and_normalises_the_rest():
+    rule = r.AWARE.optional()
+    assert rule.test == "{v} is None or (" + r.AWARE.test + ")"
+    assert rule.expected == "None or a timezone-aware datetime"
+    assert rule.names == r.AWARE.names
+    assert rule.normalize(None) is None
+    moment = _Moment(2026, 1, 2, 3, 4, 5, 6, tzinfo=UTC)
+    plain = rule.normalize(moment)
+    assert type(plain) is datetime
+    assert plain == moment
+    assert r.TEXT.optional().normalize is None
+    assert r.TEXT.optional().expected == "None or a non-empty str"
+
+
+class _Moment(datetime):
+    pass
+
+
+def test_cross_declares_a_rule_over_its_fields():
+    def check(a, b):
+        return None
+
+    rule = cross("a", "b", fast="a < b", names={"_N": 1})(check)
+    assert rule == CrossRule(("a", "b"), check, "a < b", {"_N": 1})
+    assert cross("a")(check) == CrossRule(("a",), check, None, {})
+
+
+def test_meta_marks_the_rule_and_whether_the_field_is_personal():
+    assert meta(r.TEXT) == {RULE: r.TEXT, PERSONAL: False}
+    assert meta(r.TEXT, personal=True) == {RULE: r.TEXT, PERSONAL: True}
+
+
+def test_the_dask_token_of_a_record_is_its_class_and_its_pickle():
+    moved = StageChange(from_stage="a", to_stage="b", at=T0)
+    name, data = moved.__dask_tokenize__()
+    assert name == "StageChange"
+    assert pickle.loads(data) == moved
+    assert data == pickle.dumps(moved, protocol=5)
