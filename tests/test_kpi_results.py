@@ -1,0 +1,168 @@
+"""Typed KPI results (salesmodel.kpi._results): what each shows as text, as
+records for pandas, and as HTML; skipped records; group keys in a stable order."""
+
+from __future__ import annotations
+
+import pickle
+from datetime import UTC, date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+import attrs
+import pytest
+
+from salesmodel import CurrencyMismatchError, Money, Status
+from salesmodel.kpi import Average, Count, DurationSummary, Grouped, Period, Ratio, Skipped, Total
+from salesmodel.kpi._results import SkippedRecord, html_table, order_key, records_of, sorted_keys
+
+
+def test_skipped_records_sort_by_id_and_show_the_first_three() -> None:
+    none = Skipped.of([])
+    assert (repr(none), bool(none), len(none), none.count, none.to_records()) == (
+        "Skipped(none)",
+        False,
+        0,
+        0,
+        [],
+    )
+    records = [
+        SkippedRecord(None, "status", "must be a Status (got 'won')"),
+        SkippedRecord("b", "closed_at", "must be x"),
+        SkippedRecord("a", "stage", "must be y"),
+        SkippedRecord("c", "amount", "must be z"),
+    ]
+    skipped = Skipped.of(records)
+    assert [s.id for s in skipped] == ["a", "b", "c", None]
+    assert repr(skipped) == (
+        "Skipped(4: 'a' stage must be y; 'b' closed_at must be x; 'c' amount must be z; and 1 more)"
+    )
+    assert skipped.to_records()[0] == {"id": "a", "field": "stage", "reason": "must be y"}
+    assert records_of(skipped) == [{"value": skipped}]
+
+
+def test_a_ratio_of_amounts_in_two_currencies_has_no_value() -> None:
+    ratio = Ratio(Money(1, "EUR"), Money(2, "USD"))
+    with pytest.raises(CurrencyMismatchError) as caught:
+        _ = ratio.value
+    assert "cannot divide 1 EUR by 2 USD" in str(caught.value)
+    same = Ratio(Money(1, "EUR"), Money(4, "EUR"))
+    assert (same.value, same.percent) == (Fraction(1, 4), 25.0)
+    assert same.to_record() == {
+        "numerator": Decimal(1),
+        "denominator": Decimal(4),
+        "currency": "EUR",
+        "rate": 0.25,
+    }
+    assert Ratio(1, 0).percent is None
+    assert Ratio(1, 0).to_record() == {"numerator": 1, "denominator": 0, "rate": None}
+
+
+def test_duration_summaries_show_days_or_clock_time_and_none() -> None:
+    empty = DurationSummary.of([])
+    assert repr(empty) == (
+        "DurationSummary(count=0, mean=None, median=None, p90=None, min=None, max=None)"
+    )
+    short = DurationSummary.of([timedelta(hours=2), timedelta(hours=4)], business_days=True)
+    assert repr(short) == (
+        "DurationSummary(count=2, mean=3:00:00, median=3:00:00, p90=3:48:00, min=2:00:00,"
+        " max=4:00:00, business days)"
+    )
+    assert short.to_record() == {
+        "count": 2,
+        "mean": timedelta(hours=3),
+        "median": timedelta(hours=3),
+        "p90": timedelta(hours=3, minutes=48),
+        "min": timedelta(hours=2),
+        "max": timedelta(hours=4),
+        "unit": "business days",
+    }
+    assert empty.to_record()["unit"] == "time"
+
+
+def test_totals_averages_and_counts_as_records_and_text() -> None:
+    assert Total(None, 0).to_record() == {"amount": None, "currency": None, "count": 0}
+    assert repr(Total(None, 0)) == "nothing (0 records)"
+    assert repr(Total(Money(5, "EUR"), 1)) == "5 EUR (1 record)"
+    assert Total(Money(5, "EUR"), 2).to_record() == {
+        "amount": Decimal(5),
+        "currency": "EUR",
+        "count": 2,
+    }
+    average = Average(Money("10.00", "EUR"), 4)
+    assert average.to_record() == {
+        "average": Decimal("2.50"),
+        "currency": "EUR",
+        "total": Decimal("10.00"),
+        "count": 4,
+    }
+    assert repr(average) == "2.50 EUR (mean of 4, total 10.00 EUR)"
+    eighth = Average(Money("0.25", "EUR"), 2)
+    assert (eighth.value, eighth.rounded(2, ROUND_HALF_UP)) == (
+        Money("0.12", "EUR"),
+        Money("0.13", "EUR"),
+    )
+    nothing = Average(None, 0)
+    assert (nothing.exact, nothing.value, repr(nothing)) == (None, None, "no average (0 records)")
+    assert nothing.to_record() == {"average": None, "total": None, "currency": None, "count": 0}
+    assert Average(Money(3, "EUR"), 0).exact is None
+    count = Count(3)
+    assert (int(count), [10, 20, 30, 40][count], count.to_record()) == (3, 40, {"count": 3})
+    assert (repr(count), repr(Count(1))) == ("3 records", "1 record")
+
+
+def test_any_value_turns_into_records() -> None:
+    assert records_of(Money(2, "USD")) == [{"amount": Decimal(2), "currency": "USD"}]
+    assert records_of(Status.WON) == [{"value": "won"}]
+    assert records_of(Period("month", 2026, 3)) == [{"value": "2026-03"}]
+    assert records_of(7) == [{"value": 7}]
+    assert records_of(Count(2)) == [{"count": 2}]
+
+
+def test_html_tables_escape_text_and_leave_empty_cells_blank() -> None:
+    table = html_table([{"a": "<b>", "b": None}, {"a": 0.123456, "c": Status.LOST}], "x & y")
+    assert table == (
+        "<table><caption>x &amp; y</caption>"
+        "<thead><tr><th>a</th><th>b</th><th>c</th></tr></thead><tbody>"
+        "<tr><td>&lt;b&gt;</td><td></td><td></td></tr>"
+        "<tr><td>0.1235</td><td></td><td>lost</td></tr>"
+        "</tbody></table>"
+    )
+    assert html_table([]) == "<table><thead><tr></tr></thead><tbody></tbody></table>"
+
+
+def test_group_keys_sort_by_kind_with_none_last() -> None:
+    when = datetime(2026, 1, 1, tzinfo=UTC)
+    keys = [None, when, 2.5, "b", date(2026, 1, 1), 1, "a", Period("month", 2026, 1)]
+    assert sorted_keys(keys) == [
+        date(2026, 1, 1),
+        when,
+        1,
+        2.5,
+        "a",
+        "b",
+        Period("month", 2026, 1),
+        None,
+    ]
+    assert sorted_keys([(1, "a"), (1, 2)]) == [(1, 2), (1, "a")]
+    assert order_key(("x", None)) == ((0, "str", "x"), (2, "", 0))
+    assert order_key(True) == (1, "bool", True)
+
+
+def test_keys_that_do_not_compare_sort_by_repr() -> None:
+    assert sorted_keys([3j, 1j, 2j]) == [1j, 2j, 3j]
+
+
+def test_grouped_results_are_frozen_mappings_that_map_and_pickle() -> None:
+    grouped = Grouped({"b": Count(2), "a": Count(1)}, ("owner_id",))
+    assert list(grouped) == ["a", "b"]
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        grouped.columns = ("x",)  # type: ignore[misc]
+    doubled = grouped.map(lambda c: Count(c.value * 2))
+    assert dict(doubled) == {"a": Count(2), "b": Count(4)}
+    assert doubled.columns == ("owner_id",)
+    assert pickle.loads(pickle.dumps(grouped)) == grouped
+    assert repr(grouped) == "Grouped(by=('owner_id',), {'a': 1 record, 'b': 2 records})"
+    assert grouped.key_record("a") == {"owner_id": "a"}
+    two = Grouped({("a", Period("month", 2026, 1)): Count(1)}, ("owner_id", "period"))
+    assert two.to_records() == [{"owner_id": "a", "period": "2026-01", "count": 1}]
+    assert repr(two) == "Grouped(by=('owner_id', 'period'), {('a', '2026-01'): 1 record})"
