@@ -25,7 +25,7 @@ from salesmodel.errors import Issue, ValidationError
 from salesmodel.money import Money, RateTable
 from salesmodel.pipeline import DEFAULT_PIPELINE
 
-from ._accumulators import aware
+from ._accumulators import aware, missing_or_bad
 from ._amounts import (
     CURRENCY_ALIAS,
     Sums,
@@ -508,6 +508,10 @@ def forecast(
 # --- coverage -------------------------------------------------------------------------------------
 
 
+def _is_expected_close(value: Any) -> bool:
+    return value is None or type(value) is dt.date
+
+
 class PipelineCoverageAccumulator(GroupedAccumulator):
     """Accumulates :func:`pipeline_coverage`; same arguments.
 
@@ -531,6 +535,12 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         if type(goal) is Target:
             if goal.metric is not TargetMetric.REVENUE:
                 raise ValidationError.single("goal", goal, "a Money or a revenue Target")
+            if (goal.team is not None or goal.region is not None) and reps is None:
+                raise ValidationError.single(
+                    "reps",
+                    None,
+                    "a mapping of rep id to Rep, since the target names a team or a region",
+                )
             money_goal = goal.goal
         elif type(goal) is Money:
             money_goal = goal
@@ -563,7 +573,12 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         self._won: dict[str, Decimal] = {}
 
     def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record, amount=True)
+        issue = deal_issue(record, amount=True)
+        if issue is None and type(self._goal) is Target:
+            issue = missing_or_bad(
+                record, "expected_close", _is_expected_close, "None or a date (not a datetime)"
+            )
+        return issue
 
     def _in_window(self, record: Any) -> bool:
         goal = self._goal
