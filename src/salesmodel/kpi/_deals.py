@@ -17,7 +17,7 @@ from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError, short_repr
 from salesmodel.money import RateTable
 
-from ._accumulators import aware
+from ._accumulators import aware, missing_or_bad
 from ._amounts import (
     CURRENCY_ALIAS,
     Sums,
@@ -61,6 +61,10 @@ _OUTCOMES: Final = {"won": (WON,), "lost": (LOST,), "closed": (WON, LOST)}
 # --- conversion rate ----------------------------------------------------------------------
 
 
+def _is_id(value: Any) -> bool:
+    return type(value) is str and value != ""
+
+
 class ConversionRateAccumulator(GroupedAccumulator):
     """Accumulates :func:`conversion_rate`; same arguments.
 
@@ -92,7 +96,12 @@ class ConversionRateAccumulator(GroupedAccumulator):
         self._converted_n: Counter[Any] = Counter()
 
     def _issue(self, record: Any) -> Issue | None:
-        return closing_issue(record)
+        issue = closing_issue(record)
+        converted = self._converted
+        by_id = not callable(converted) or isinstance(converted, Container)
+        if issue is None and converted is not None and by_id:
+            issue = missing_or_bad(record, "id", _is_id, "an id (a non-empty str)")
+        return issue
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         grouping = self._grouping
