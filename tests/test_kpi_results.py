@@ -166,3 +166,13 @@ def test_grouped_results_are_frozen_mappings_that_map_and_pickle() -> None:
     two = Grouped({("a", Period("month", 2026, 1)): Count(1)}, ("owner_id", "period"))
     assert two.to_records() == [{"owner_id": "a", "period": "2026-01", "count": 1}]
     assert repr(two) == "Grouped(by=('owner_id', 'period'), {('a', '2026-01'): 1 record})"
+
+
+def test_grouped_tables_flatten_to_one_record_per_row_under_their_key() -> None:
+    inner = Grouped({"x": Count(1), "y": Count(2)}, ("kind",))
+    outer = Grouped({"ana": inner}, ("owner_id",))
+    assert records_of(inner) == [{"kind": "x", "count": 1}, {"kind": "y", "count": 2}]
+    assert outer.to_records() == [
+        {"owner_id": "ana", "kind": "x", "count": 1},
+        {"owner_id": "ana", "kind": "y", "count": 2},
+    ]
