@@ -329,3 +329,32 @@ def test_hypothesis_from_type_draws_valid_entities_through_the_entry_point():
         assert type(lead) is Lead
 
     check()
+
+
+def test_bant_answered_lists_every_letter_asked_even_when_the_answer_is_no():
+    assert Bant().answered() == ()
+    assert Bant(budget=False, need=False).answered() == ("budget", "need")
+    full = Bant(budget=True, authority=False, need=True, timescale_days=0)
+    assert full.answered() == ("budget", "authority", "need", "timescale")
+
+
+def test_bant_met_counts_a_positive_budget_amount_and_a_timescale_up_to_the_limit():
+    met = Bant(budget=Money("0.5", "EUR"), authority=True, need=True, timescale_days=90).met()
+    assert met == ("budget", "authority", "need", "timescale")
+    assert Bant(budget=Money(0, "EUR")).met() == ()
+    assert Bant(budget=False, authority=False, need=False).met() == ()
+    assert Bant(timescale_days=91).met() == ()
+    assert Bant(timescale_days=30).met(max_timescale_days=30) == ("timescale",)
+    assert Bant(timescale_days=31).met(max_timescale_days=30) == ()
+    assert Bant(timescale_days=10_000).met(max_timescale_days=None) == ("timescale",)
+    assert Bant().met(max_timescale_days=None) == ()
+
+
+def test_bant_score_and_qualification_use_a_90_day_timescale_by_default():
+    late = Bant(budget=True, authority=True, timescale_days=91)
+    assert late.score() == 2
+    assert late.score(max_timescale_days=None) == 3
+    assert not late.is_qualified()
+    assert late.is_qualified(max_timescale_days=91)
+    assert late.is_qualified(min_letters=2)
+    assert Bant(budget=True, authority=True, timescale_days=90).is_qualified()

@@ -6,13 +6,14 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
+import attrs
 import pytest
 
 from salesmodel import _rules as r
-from salesmodel._checks import _compile_test
+from salesmodel._checks import Record, _compile_test, checked, meta
 from salesmodel.attributes import Attributes
-from salesmodel.entities import Bant
-from salesmodel.errors import Issue
+from salesmodel.entities import Bant, StageChange
+from salesmodel.errors import Issue, ValidationError
 
 
 class Color(StrEnum):
@@ -130,3 +131,15 @@ def test_a_mapping_becomes_attributes_unless_it_holds_a_bad_field():
     bad = {"": 1}
     assert r.ATTRIBUTES.normalize(bad) is bad
     assert r.ATTRIBUTES.normalize(5) == 5
+
+
+def test_tuples_of_two_classes_can_sit_in_one_record():
+    @checked()
+    @attrs.frozen(kw_only=True)
+    class Both(Record):
+        bants: tuple = attrs.field(default=(), metadata=meta(r.tuple_of(Bant, "a Bant")))
+        moves: tuple = attrs.field(default=(), metadata=meta(r.tuple_of(StageChange, "a move")))
+
+    assert Both(bants=[Bant()]).bants == (Bant(),)
+    with pytest.raises(ValidationError):
+        Both(moves=[Bant()])
