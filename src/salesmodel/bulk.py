@@ -568,7 +568,6 @@ def _compile(plan: _Plan) -> Callable[..., None]:
         "_make": plan.make,
         "_M": MISSING,
         "_dt": dt.datetime,
-        "_errors": (_Bad, ValidationError, TypeError, ValueError, KeyError, ArithmeticError),
     }
     parts = []
     for i, field in enumerate(plan.fields):
@@ -605,10 +604,8 @@ def _compile(plan: _Plan) -> Callable[..., None]:
             "        n += 1",
             "        try:",
             f"            append(_make({', '.join(parts)}))",
-            "        except _errors:",
-            "            fail(n, row)",
-            "        except AttributeError:",
-            "            fail(n, row)",
+            "        except Exception as error:",
+            "            fail(n, row, error)",
         ]
     )
     exec(source, namespace)
@@ -750,13 +747,13 @@ def from_records(
     out: list[T] = []
     errors: list[RowError] = []
 
-    def fail(n: int, row: Any) -> None:
+    def fail(n: int, row: Any, caught: Exception) -> None:
         if not isinstance(row, Mapping):
             error = ValidationError(
                 [Issue(f"rows[{n}]", row, "a mapping of column to value")], plan.subject
             )
         else:
-            error = _row_error(plan, row, n, None)
+            error = _row_error(plan, row, n, caught)
         if strict:
             raise error
         errors.append(RowError(n, error))
