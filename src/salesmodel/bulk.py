@@ -510,7 +510,7 @@ def _plan(
             except _Bad as bad:
                 raise ValidationError([bad.issue.under("defaults")], cls.__name__) from None
         if name == "attributes" and attribute_columns:
-            source = _attribute_getter(source, attribute_columns)
+            source = _attribute_getter(name if source is None else source, attribute_columns)
         if default is not attrs.NOTHING and pair is None:
             convert = _with_default(convert, default)
         column = None if source is not None else name
@@ -524,16 +524,16 @@ def _plan(
     return _Plan(tuple(planned), make, cls.__name__)
 
 
-def _attribute_getter(
-    source: Source | None, names: Sequence[str]
-) -> Callable[[Mapping[str, Any]], Any]:
+def _attribute_getter(source: Source, names: Sequence[str]) -> Callable[[Mapping[str, Any]], Any]:
     def get(row: Mapping[str, Any]) -> Any:
         base: dict[str, Any] = {}
         if isinstance(source, str):
             given = row.get(source)
             if isinstance(given, Mapping):
                 base.update(given)
-        elif callable(source):
+            elif not _missing(given):
+                raise _Bad(Issue("attributes", given, "a mapping of attribute name to value"))
+        else:
             base.update(source(row) or {})
         for name in names:
             value = row.get(name)
