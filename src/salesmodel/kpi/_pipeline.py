@@ -581,9 +581,9 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         return issue
 
     def _in_window(self, record: Any) -> bool:
+        """Whether *record* counts toward the target goal (only asked of targets)."""
         goal = self._goal
-        if type(goal) is not Target:
-            return True
+        assert type(goal) is Target
         if not in_scope(goal, record, self._reps):
             return False
         if record.status is OPEN:
