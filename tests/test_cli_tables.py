@@ -1,0 +1,39 @@
+"""Plain-text tables of the command line (salesmodel._cli.tables): cells, alignment
+and cutting to the width."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from salesmodel._cli.tables import DASH, cell, table
+
+
+def test_cells_show_none_as_a_dash_and_floats_to_one_decimal() -> None:
+    assert [cell(None), cell(2.25), cell(Decimal("2.25")), cell("x")] == [DASH, "2.2", "2.25", "x"]
+
+
+def test_numbers_and_missing_values_align_right_and_text_left() -> None:
+    text = table(["rep", "rate"], [["ana", None], ["bo", 12.5]], title="Reps")
+    assert text.splitlines() == [
+        "Reps",
+        "====",
+        "rep  rate",
+        "---  ----",
+        "ana     -",
+        "bo   12.5",
+    ]
+
+
+def test_an_empty_table_has_its_headers_and_text_columns() -> None:
+    assert table(["rep", "won"], []).splitlines() == ["rep  won", "---  ---"]
+
+
+def test_a_table_too_wide_cuts_its_first_column_with_an_ellipsis() -> None:
+    text = table(["name", "code"], [["a" * 20, "b" * 5]], width=16, title="A long title here")
+    assert text.splitlines() == [
+        "A long title here",
+        "=" * 16,
+        "name       code",
+        "---------  -----",
+        "aaaaaaaa…  bbbbb",
+    ]
