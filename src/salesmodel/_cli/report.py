@@ -293,13 +293,13 @@ def _report(
     if period is not None:
         rates = kpi.win_rate(deals, period=period, tz=zone)
         booked = kpi.bookings(deals, period=period, tz=zone)
-        keys = sorted(set(rates.keys()) | set(booked.keys()))
+        # every period with a booking (a won deal) has a win rate (a closed deal)
         report["periods"] = {
             str(key): {
-                "win_rate": _ratio(rates.get(key)),
+                "win_rate": _ratio(rates[key]),
                 "bookings": _money(booked[key].amount) if key in booked else None,
             }
-            for key in keys
+            for key in sorted(rates.keys())
         }
     open_deals = [d for d in deals if d.status is Status.OPEN]
     by_stage = kpi.pipeline_value(open_deals, by="stage") if open_deals else {}
@@ -332,9 +332,7 @@ def _figures(deals: list[Deal]) -> dict[str, Any]:
     }
 
 
-def _ratio(ratio: Ratio | None) -> dict[str, Any] | None:
-    if ratio is None:
-        return None
+def _ratio(ratio: Ratio) -> dict[str, Any]:
     value = ratio.value
     return {
         "numerator": ratio.numerator,
