@@ -175,3 +175,134 @@ def test_an_unreadable_csv_is_a_usage_error(tmp_path, content):
     code, _, err = report(str(path))
     assert code == 2
     assert err.startswith("error: ")
+
+
+def generic_rows(count: int = 2) -> list[dict[str, str]]:
+    rows = [
+        {"id": "1", "name": "A", "amount": "100", "stage": "won", "created_at": "2026-01-02",
+         "closed_at": "2026-01-12", "owner_id": "ana"},
+        {"id": "2", "name": "B", "amount": "", "stage": "lost", "created_at": "2026-01-03",
+         "closed_at": "2026-02-05", "owner_id": "bo"},
+    ]  # fmt: skip
+    return rows[:count]
+
+
+def test_stage_close_date_and_currency_columns_can_be_mapped(tmp_path):
+    path = write_csv(
+        tmp_path / "x.csv",
+        [{"ref": "1", "title": "A", "value": "10", "phase": "won", "opened": "2026-01-02",
+          "done": "2026-01-04", "cur": "GBP"}],
+    )  # fmt: skip
+    columns = ["id=ref", "name=title", "amount=value", "created_at=opened"]
+    columns += ["stage=phase", "closed_at=done", "currency=cur"]
+    args = [arg for column in columns for arg in ("--column", column)]
+    code, out, err = report(str(path), *args, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["won"] == 1
+    assert result["overall"]["bookings"] == {"amount": "10", "currency": "GBP"}
+    assert result["overall"]["cycle_days"]["mean"] == 2.0
+
+
+def test_an_unknown_group_field_is_a_usage_error(tmp_path):
+    path = write_csv(tmp_path / "x.csv", generic_rows())
+    code, out, err = report(str(path), "--currency", "EUR", "--by", "colour")
+    assert (code, out) == (2, "")
+    assert err.startswith("error: ")
+    assert "'--by' must be a Deal field" in err
+
+
+def test_a_preset_names_a_deal_by_its_fallback_column_when_the_name_column_is_missing(tmp_path):
+    path = write_csv(
+        tmp_path / "maven.csv",
+        [{"opportunity_id": "OPP1", "sales_agent": "Ana", "product": "GTX", "deal_stage": "Won",
+          "engage_date": "2017-01-02", "close_date": "2017-01-10", "close_value": "550"}],
+    )  # fmt: skip
+    code, out, err = report(str(path), "--preset", "maven", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["overall"]["bookings"] == {"amount": "550", "currency": "USD"}
+    assert result["groups"] == {"Ana": result["overall"]}
+
+
+def test_dates_not_in_the_given_format_are_skipped_rows(tmp_path):
+    rows = generic_rows()
+    rows[1]["created_at"] = "2026-01-03"
+    rows[0]["created_at"], rows[0]["closed_at"] = "01/02/2026", "01/12/2026"
+    rows[1]["closed_at"] = "02/05/2026"
+    path = write_csv(tmp_path / "x.csv", rows)
+    code, out, err = report(str(path), "--currency", "EUR", "--date-format", "%m/%d/%Y", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["deals"] == 1
+    assert result["skipped"] == [
+        {"line": 3, "field": "created_at", "problem": "must be a date like '%m/%d/%Y'"}
+    ]
+
+
+def test_the_text_report_without_periods_open_deals_or_skipped_rows(tmp_path):
+    path = write_csv(tmp_path / "x.csv", generic_rows())
+    code, out, err = report(str(path), "--currency", "EUR")
+    assert code == 0, err
+    assert out.split("\n\n")[1:] == [
+        "Overall\n"
+        "=======\n"
+        "measure                      value\n"
+        "---------------------------  -----------\n"
+        "win rate (won / closed)      50.0% (1/2)\n"
+        "average ticket (won)         100.00 EUR\n"
+        "bookings (won)               100.00 EUR\n"
+        "cycle, mean days (won)       10.0\n"
+        "cycle, median days           10.0\n"
+        "cycle, 90th percentile days  10.0",
+        "By owner_id\n"
+        "===========\n"
+        "owner_id  deals  won  win rate      avg ticket  median d\n"
+        "--------  -----  ---  ------------  ----------  --------\n"
+        "ana           1    1  100.0% (1/1)  100.00 EUR      10.0\n"
+        "bo            1    0  0.0% (0/1)    -                  -\n",
+    ]
+
+
+def test_the_text_report_shows_a_dash_where_there_is_no_figure(tmp_path):
+    rows = generic_rows()
+    rows[0]["stage"] = "closing"
+    path = write_csv(tmp_path / "x.csv", rows)
+    code, out, err = report(str(path), "--currency", "EUR", "--period", "month")
+    assert code == 0, err
+    parts = out.split("\n\n")
+    assert parts[1].splitlines()[4:] == [
+        "win rate (won / closed)      0.0% (0/1)",
+        "average ticket (won)         -",
+        "bookings (won)               -",
+        "cycle, mean days (won)       -",
+        "cycle, median days           -",
+        "cycle, 90th percentile days  -",
+    ]
+    assert parts[2].splitlines()[4] == "ana           1    0  -           -                  -"
+    assert parts[3].splitlines()[4] == "2026-02  0.0% (0/1)  -"
+    assert parts[4].splitlines()[4] == "closing           1  100.00 EUR"
+
+
+def test_more_than_ten_skipped_rows_are_summed_up_by_field(tmp_path):
+    rows = generic_rows(1) + [
+        {**generic_rows(1)[0], "id": str(i), "stage": "nowhere"} for i in range(12)
+    ]
+    path = write_csv(tmp_path / "x.csv", rows)
+    code, out, err = report(str(path), "--currency", "EUR")
+    assert code == 0, err
+    tail = out.split("Skipped rows (12):")[1].splitlines()
+    assert len(tail) == 12
+    assert tail[1].startswith("  line 3: stage must be one of prospecting")
+    assert tail[-1] == "  ... and 2 more (by field: stage: 12)"
+
+
+def test_a_few_skipped_rows_are_each_listed(tmp_path):
+    rows = [*generic_rows(1), {**generic_rows(1)[0], "id": "9", "stage": "nowhere"}]
+    code, out, err = report(str(write_csv(tmp_path / "x.csv", rows)), "--currency", "EUR")
+    assert code == 0, err
+    assert out.split("\n\n")[-1].splitlines() == [
+        "Skipped rows (1):",
+        "  line 3: stage must be one of prospecting, qualification, research, demonstration,"
+        " objection_handling, closing, won, lost (got 'nowhere')",
+    ]
