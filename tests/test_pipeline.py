@@ -485,3 +485,198 @@ def test_guard_takes_any_iterable_of_names():
     guard = Guard(name="g", into=iter(["closing"]), fields=["owner_id"])
     assert guard.into == ("closing",)
     assert guard.fields == ("owner_id",)
+
+
+# --- exact refusals and limits, each pinned by a mutant that survived ---------------
+
+
+def definition_issues(*args: object, **kwargs: object) -> list[tuple[str, object, str]]:
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline(*args, **kwargs)  # type: ignore[arg-type]
+    assert info.value.subject == "Pipeline"
+    return [(i.path, i.value, i.expected) for i in info.value.issues]
+
+
+KNOWN_A = "a stage of this pipeline ('a', 'won', 'lost')"
+
+
+def test_every_definition_problem_names_its_place_value_and_rule():
+    assert definition_issues("p", []) == [
+        ("stages", (), "at least one open stage and one closed stage")
+    ]
+    assert definition_issues("p", [*stages("a"), Stage("a", "Again", "0.5")]) == [
+        ("stages[3].id", "a", "unique within the pipeline")
+    ]
+    assert definition_issues("p", [Stage("won", "Won", 1, Status.WON)]) == [
+        ("stages", ["won"], "at least one open stage")
+    ]
+    assert definition_issues("p", [Stage("a", "A", "0.5")]) == [
+        ("stages", ["a"], "at least one closed stage")
+    ]
+    closed_first = [Stage("lost", "Lost", 0, Status.LOST), *stages("a")[:-1]]
+    assert ("stages[0]", "lost", "an open stage (deals start there)") in definition_issues(
+        "p", closed_first
+    )
+    assert definition_issues("p", stages("a"), {"a": ["won", "lost"], "ghost": ["a"]}) == [
+        ("transitions['ghost']", "ghost", KNOWN_A)
+    ]
+    assert definition_issues("p", stages("a"), {"a": ["a", "won", "lost"]}) == [
+        ("transitions['a']", "a", "a stage other than itself")
+    ]
+    assert definition_issues("p", stages("a"), reopen_to={"a": ["won"]}) == [
+        ("reopen_to['a']", "a", "a closed stage"),
+        ("reopen_to['a']", "won", "an open stage to reopen into"),
+    ]
+    guard = Guard(name="g", into=["nowhere"])
+    assert definition_issues("p", stages("a"), guards=[guard]) == [
+        ("guards[0].into", "nowhere", KNOWN_A)
+    ]
+    unreachable = definition_issues("p", stages("a", "b"), {"a": ["won", "lost"], "b": ["won"]})
+    assert unreachable == [("stages", "b", "reachable from 'a'")]
+
+
+def test_strict_policies_move_one_open_stage_at_a_time_and_win_only_from_the_last():
+    strict = Pipeline("strict", stages("a", "b", "c", "d"))
+    assert strict.targets("a") == ("b", "lost")
+    assert strict.targets("b") == ("a", "c", "lost")
+    assert strict.targets("c") == ("b", "d", "lost")
+    assert strict.targets("d") == ("c", "won", "lost")
+    assert strict.targets("won") == ()
+
+
+def test_naming_the_won_or_lost_stage_is_required_when_there_are_several():
+    two = [*stages("a"), Stage("won2", "Won too", 1, Status.WON)]
+    pipeline = Pipeline("two", two)
+    deal = new_deal(pipeline_id="two", stage="a")
+    error = refusal(pipeline.win, deal, at=day(1))
+    assert error.rule == "bad-argument"
+    assert (error.entity_id, error.from_stage, error.to_stage) == ("D-1", "a", "None")
+    assert error.allowed == ("won", "lost", "won2")
+    assert str(error) == (
+        "cannot move Deal 'D-1' from 'a' to None: this pipeline has won stages won, won2: "
+        "pass to= (allowed from 'a': won, lost, won2)"
+    )
+    assert pipeline.win(deal, at=day(1), to="won2").stage == "won2"
+
+
+def test_transfer_refusals_name_the_deal_the_stage_and_the_rule():
+    renewals = Pipeline("renewals", stages("review"))
+    lost = P.lose(new_deal(), "price", at=day(1))
+    error = refusal(renewals.transfer, lost, at=day(2))
+    assert (error.rule, error.entity_id, error.from_stage, error.to_stage, error.allowed) == (
+        "not-allowed",
+        "D-1",
+        "lost",
+        "review",
+        (),
+    )
+    assert str(error) == (
+        "cannot move Deal 'D-1' from 'lost' to 'review': only an open deal changes pipeline "
+        "(allowed from 'lost': none)"
+    )
+    for to in ("nowhere", 5, "won"):
+        error = refusal(renewals.transfer, new_deal(), at=day(2), to=to)
+        assert error.rule == "unknown-stage"
+        assert error.to_stage == (to if isinstance(to, str) else repr(to))
+        assert error.allowed == ()
+        assert f"{to!r} is not an open stage of 'renewals'" in str(error)
+
+
+def test_transfer_refuses_a_time_before_the_last_change_or_without_a_zone():
+    renewals = Pipeline("renewals", stages("review"))
+    walked = walk(new_deal(), "qualification", "research")  # changes at days 1 and 2
+    for at in (day(1.5), datetime(2026, 2, 1), "2026-02-01"):
+        error = refusal(renewals.transfer, walked, at=at)
+        assert error.rule == "time-order"
+        assert (error.entity_id, error.from_stage, error.to_stage) == ("D-1", "research", "review")
+        assert error.allowed == ()
+        assert f"at={at!r} must be timezone-aware and no earlier than {day(2)}" in str(error)
+    error = refusal(renewals.transfer, new_deal(), at=day(-1))
+    assert f"no earlier than {day(0)}" in str(error)
+    assert renewals.transfer(walked, at=day(2)).stage == "review"
+    assert renewals.transfer(new_deal(), at=day(0)).stage == "review"
+
+
+def test_transfer_records_who_moved_the_deal_and_why():
+    renewals = Pipeline("renewals", stages("review"))
+    moved = renewals.transfer(new_deal(), at=day(1), by="ana", reason="renewal")
+    change = moved.history[-1]
+    assert (change.from_stage, change.to_stage, change.at, change.by, change.reason) == (
+        "prospecting",
+        "review",
+        day(1),
+        "ana",
+        "renewal",
+    )
+
+
+def test_a_deal_without_history_entered_its_stage_when_created():
+    assert P.entered_current_stage_at(new_deal()) == day(0)
+    assert P.entered_current_stage_at(walk(new_deal(), "qualification")) == day(1)
+
+
+def test_staleness_needs_an_open_entity_in_a_known_stage_that_rots():
+    rotting = [
+        Stage("a", "A", "0.5", rot_after=timedelta(days=1)),
+        Stage("b", "B", "0.6"),
+        Stage("won", "Won", 1, Status.WON, rot_after=timedelta(days=1)),
+        Stage("lost", "Lost", 0, Status.LOST),
+    ]
+    pipeline = Pipeline("rot", rotting)
+    deal = new_deal(pipeline_id="rot", stage="a")
+    assert pipeline.is_stale(deal, as_of=day(2))
+    assert not pipeline.is_stale(pipeline.move(deal, "b", at=day(1)), as_of=day(100))
+    assert not pipeline.is_stale(attrs.evolve(deal, pipeline_id="x", stage="x"), as_of=day(100))
+    won = pipeline.win(pipeline.move(deal, "b", at=day(1)), at=day(1))
+    assert not pipeline.is_stale(won, as_of=day(100))
+
+
+def test_entities_without_a_pipeline_id_count_as_the_pipelines_own_when_stale():
+    pipeline = Pipeline(
+        "leads",
+        [
+            Stage("suspect", "Suspect", "0.1", rot_after=timedelta(days=1)),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+    )
+    lead = Lead(id="L", name="Ana", created_at=day(0), source=LeadSource.WEBSITE)
+    assert list(pipeline.stale([lead], as_of=day(5))) == [lead]
+
+
+def test_repr_names_the_pipeline_and_its_stages():
+    assert repr(Pipeline("p", stages("a"))) == "Pipeline('p', stages=[a, won, lost])"
+
+
+def test_a_pipeline_with_explicit_transitions_pickles_with_them():
+    pipeline = Pipeline("p", stages("a", "b"), {"a": ["b", "won", "lost"], "b": ["won"]})
+    copy = pickle.loads(pickle.dumps(pipeline))
+    assert copy == pipeline
+    assert copy.targets("a") == ("b", "won", "lost")
+    assert copy.targets("b") == ("won",)
+
+
+def test_a_guard_counts_none_empty_text_and_empty_tuples_as_unset():
+    guard = Guard(name="g", fields=["owner_id", "tags"])
+
+    class Entity:
+        def __init__(self, owner_id: object, tags: object) -> None:
+            self.owner_id, self.tags = owner_id, tags
+
+    assert not guard.allows(Entity(None, ("x",)))
+    assert not guard.allows(Entity("", ("x",)))
+    assert not guard.allows(Entity("ana", ()))
+    assert guard.allows(Entity("ana", ("x",)))
+    assert guard.allows(Entity(0, [0]))
+
+
+def test_a_guard_explains_itself_by_its_message_its_fields_or_its_condition():
+    assert Guard(name="g", fields=["owner_id", "close"]).explain() == "needs owner_id, close set"
+    assert Guard(name="g", predicate=bool).explain() == "its condition is not met"
+    assert Guard(name="g", fields=["x"], message="ask ana").explain() == "ask ana"
+
+
+def test_a_probability_that_does_not_convert_is_reported_as_given():
+    with pytest.raises(PipelineDefinitionError) as info:
+        Stage("a", "A", "x")
+    assert info.value.value == "x"
