@@ -100,3 +100,57 @@ def test_kpis_over_redacted_entities_equal_kpis_over_the_originals():
         x.email for x in safe_leads if x.email
     }
     assert not leftovers & (names | emails)
+
+
+KEY16 = b"0123456789abcdef"
+
+
+def test_a_key_of_exactly_16_bytes_is_enough_and_15_is_refused_by_its_length():
+    assert pseudonym("Ana", key=KEY16).startswith("p-")
+    with pytest.raises(ValidationError) as info:
+        pseudonym("Ana", key=KEY16[:15])
+    assert (info.value.field, info.value.value, info.value.allowed) == (
+        "key",
+        "15 bytes",
+        "a secret of at least 16 bytes",
+    )
+    with pytest.raises(ValidationError) as info:
+        redact(Rep(id="R", name="Ana"), key="0123456789abcdefgh")  # type: ignore[arg-type]
+    assert (info.value.field, info.value.value) == ("key", "0123456789abcdefgh")
+
+
+def test_a_pseudonym_is_16_hex_digits_of_the_keyed_hmac_and_keeps_an_email_shape():
+    import hashlib
+    import hmac
+
+    digest = hmac.new(KEY16, b"salesmodel.redact.v1:Ana", hashlib.sha256).hexdigest()
+    assert pseudonym("Ana", key=KEY16) == f"p-{digest[:16]}"
+    mail = hmac.new(KEY16, b"salesmodel.redact.v1:a@b.c", hashlib.sha256).hexdigest()
+    assert pseudonym("a@b.c", key=KEY16) == f"p-{mail[:16]}@redacted.invalid"
+    assert pseudonym("\ud800", key=KEY16).startswith("p-")  # a lone surrogate still hashes
+
+
+def test_only_entities_and_entity_classes_are_accepted():
+    with pytest.raises(ValidationError) as info:
+        personal_fields(dict)  # type: ignore[arg-type]
+    assert (info.value.field, info.value.value, info.value.allowed) == (
+        "cls",
+        dict,
+        "a salesmodel entity class",
+    )
+    with pytest.raises(ValidationError) as info:
+        redact({"name": "Ana"}, key=KEY16)  # type: ignore[type-var]
+    assert (info.value.field, info.value.value, info.value.allowed) == (
+        "entity",
+        {"name": "Ana"},
+        "a salesmodel entity",
+    )
+
+
+def test_an_entity_with_no_personal_value_set_is_returned_as_it_is():
+    rep = Rep(id="R", name="Ana")
+    assert redact(rep, key=KEY16).name == pseudonym("Ana", key=KEY16)
+    lead = Lead(id="L", name="Ana", created_at=datetime(2026, 1, 1, tzinfo=UTC), source="web")
+    assert redact(lead, key=KEY16).email is None
+    bant = Bant()
+    assert redact(bant, key=KEY16) is bant
