@@ -19,6 +19,8 @@ settings.register_profile(
 )
 settings.register_profile("dev", deadline=None, max_examples=100)
 settings.register_profile("long", deadline=None, max_examples=100_000)
+# scripts/mutation.sh: the tests run once per mutant, so fewer examples, still derandomized.
+settings.register_profile("mutation", parent=settings.get_profile("ci"), max_examples=10)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 ROOT = Path(__file__).resolve().parent.parent
