@@ -311,8 +311,7 @@ def _field_structurer(conv: cattrs.Converter, tp: Any) -> StructureHook | None:
     inner = _optional_inner(tp)
     if inner is not None and _open_enum_of(tp) is None:
         hook = _field_structurer(conv, inner)
-        if hook is None:
-            return None
+        assert hook is not None  # a pass-through inner type makes the union pass through
         return _optional_structurer(hook, inner)
     if get_origin(tp) is tuple:
         (item, _dots) = get_args(tp)
@@ -361,8 +360,7 @@ def _field_unstructurer(conv: cattrs.Converter, tp: Any) -> UnstructureHook | No
     inner = _optional_inner(tp)
     if inner is not None:
         hook = _field_unstructurer(conv, inner)
-        if hook is None:
-            return None
+        assert hook is not None  # a pass-through inner type makes the union pass through
         return lambda v: None if v is None else hook(v)
     if get_origin(tp) is tuple:
         item_hook = _field_unstructurer(conv, get_args(tp)[0])
@@ -481,7 +479,7 @@ def _detailed_structurer(
             raise ValidationError(issues, subject)
         try:
             return cls(**values)
-        except ValidationError:
+        except ValidationError:  # pragma: no cover - collect() above ran these same checks
             raise
         except Exception as exc:  # pragma: no cover - a defect, reported not leaked
             raise ValidationError.single(
