@@ -680,3 +680,62 @@ def test_a_probability_that_does_not_convert_is_reported_as_given():
     with pytest.raises(PipelineDefinitionError) as info:
         Stage("a", "A", "x")
     assert info.value.value == "x"
+
+
+def test_every_bad_argument_of_a_pipeline_is_named_with_its_value():
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline(
+            "",
+            "abc",
+            5,
+            name=7,
+            allow_skip="yes",
+            allow_back="no",
+            lost_requires_reason=1,
+            reopen_to={"won": "a", "lost": 3},
+            guards="g",
+        )
+    mapping = "a mapping of stage id to stage ids"
+    ids = "a sequence of stage ids"
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("stages", "abc", "a sequence"),
+        ("transitions", 5, mapping),
+        ("reopen_to['won']", "a", ids),
+        ("reopen_to['lost']", 3, ids),
+        ("guards", "g", "a sequence"),
+        ("id", "", "a non-empty str"),
+        ("allow_skip", "yes", "True or False"),
+        ("allow_back", "no", "True or False"),
+        ("lost_requires_reason", 1, "True or False"),
+        ("name", 7, "None or a non-empty str"),
+    ]
+    assert info.value.subject == "Pipeline"
+    assert info.value.pipeline_id == ""
+
+
+def test_bad_items_and_mappings_are_named_by_their_place():
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline("p", [*stages("a"), "b"], {"a": "won"}, reopen_to=5, guards=[5], name=" ")
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("transitions['a']", "won", "a sequence of stage ids"),
+        ("reopen_to", 5, "a mapping of stage id to stage ids"),
+        ("name", " ", "None or a non-empty str"),
+        ("stages[3]", "b", "a Stage"),
+        ("guards[0]", 5, "a Guard"),
+    ]
+    assert info.value.pipeline_id == "p"
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline(5, stages("a"))  # type: ignore[arg-type]
+    assert info.value.pipeline_id is None
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline("q", [])
+    assert info.value.pipeline_id == "q"
+
+
+def test_a_new_pipeline_requires_a_reason_to_lose_by_default():
+    pipeline = Pipeline("p", stages("a"))
+    deal = new_deal(pipeline_id="p", stage="a")
+    assert refusal(pipeline.move, deal, "lost", at=day(1)).rule == "reason-required"
+    assert pipeline.move(deal, "lost", at=day(1), reason="price").loss_reason == LossReason.PRICE
+    lenient = Pipeline("p", stages("a"), lost_requires_reason=False)
+    assert lenient.move(deal, "lost", at=day(1)).status is Status.LOST
