@@ -648,11 +648,13 @@ class LeadScorer(Record):
         _check_at(at)
         if type(lead) is not Lead:
             raise ValidationError.single("lead", lead, "a Lead", "score")
+        if not isinstance(activities, (list, tuple)) and isinstance(activities, Iterable):
+            activities = list(activities)  # read once: a bad item is found again below
         try:
             return self._score(lead, activities, at)
         except (AttributeError, TypeError):
             error = _bad_activities(activities)
-            if error is None:
+            if error is None:  # pragma: no cover - lead and at are checked: only an activity fails
                 raise
             raise error from None
 
