@@ -22,6 +22,7 @@ from salesmodel import (
     Pipeline,
     PipelineDefinitionError,
     Stage,
+    StageChange,
     Status,
     TransitionError,
     ValidationError,
@@ -739,3 +740,191 @@ def test_a_new_pipeline_requires_a_reason_to_lose_by_default():
     assert pipeline.move(deal, "lost", at=day(1), reason="price").loss_reason == LossReason.PRICE
     lenient = Pipeline("p", stages("a"), lost_requires_reason=False)
     assert lenient.move(deal, "lost", at=day(1)).status is Status.LOST
+
+
+# --- moves of records of the caller's own type, and arguments the fast path must not let in
+
+
+def _ticket_class(with_loss_reason: bool):
+    from salesmodel import _rules as r
+    from salesmodel._checks import Record, checked, meta
+
+    @checked()
+    @attrs.frozen(kw_only=True)
+    class Ticket(Record):
+        id: str = attrs.field(metadata=meta(r.TEXT))
+        created_at: datetime = attrs.field(metadata=meta(r.AWARE))
+        pipeline_id: str = attrs.field(default="t", metadata=meta(r.TEXT))
+        stage: str = attrs.field(default="a", metadata=meta(r.TEXT))
+        status: Status = attrs.field(default=Status.OPEN, metadata=meta(r.closed_enum(Status)))
+        closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
+        history: tuple = attrs.field(default=(), metadata=meta(r.tuple_of(StageChange, "a move")))
+
+    @checked()
+    @attrs.frozen(kw_only=True)
+    class LossTicket(Record):
+        id: str = attrs.field(metadata=meta(r.TEXT))
+        created_at: datetime = attrs.field(metadata=meta(r.AWARE))
+        stage: str = attrs.field(default="a", metadata=meta(r.TEXT))
+        status: Status = attrs.field(default=Status.OPEN, metadata=meta(r.closed_enum(Status)))
+        closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
+        loss_reason: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+        history: tuple = attrs.field(default=(), metadata=meta(r.tuple_of(StageChange, "a move")))
+
+    return LossTicket if with_loss_reason else Ticket
+
+
+TICKETS = Pipeline("t", stages("a", "b"), reopen_to={"lost": ["a"]})
+
+
+@pytest.mark.parametrize("with_loss_reason", [False, True])
+def test_a_record_of_the_callers_own_type_moves_with_every_field_set(with_loss_reason):
+    ticket_cls = _ticket_class(with_loss_reason)
+    ticket = ticket_cls(id="T-1", created_at=day(0))
+    moved = TICKETS.move(ticket, "b", at=day(0), by="ana")
+    assert type(moved) is ticket_cls
+    assert (moved.stage, moved.status, moved.closed_at) == ("b", Status.OPEN, None)
+    assert moved.history == (
+        StageChange(from_stage="a", to_stage="b", at=day(0), by="ana", reason=None),
+    )
+    lost = TICKETS.lose(moved, "price", at=day(1), by="bo")
+    assert type(lost) is ticket_cls
+    assert (lost.stage, lost.status, lost.closed_at) == ("lost", Status.LOST, day(1))
+    assert lost.history[-1] == StageChange(
+        from_stage="b", to_stage="lost", at=day(1), by="bo", reason=LossReason.PRICE
+    )
+    assert type(lost.history[-1].reason) is LossReason
+    if with_loss_reason:
+        assert lost.loss_reason == LossReason.PRICE
+    reopened = TICKETS.reopen(lost, at=day(1), by="cy", reason="back")
+    assert (reopened.stage, reopened.status, reopened.closed_at) == ("a", Status.OPEN, None)
+    assert reopened.history[-1] == StageChange(
+        from_stage="lost", to_stage="a", at=day(1), by="cy", reason="back"
+    )
+    if with_loss_reason:
+        assert reopened.loss_reason is None
+        won = TICKETS.win(TICKETS.move(reopened, "b", at=day(2)), at=day(3), by="di")
+        assert (won.stage, won.status, won.closed_at, won.loss_reason) == (
+            "won",
+            Status.WON,
+            day(3),
+            None,
+        )
+        assert won.history[-1].by == "di"
+
+
+def test_moves_of_a_records_own_type_are_checked_one_rule_at_a_time():
+    ticket = _ticket_class(False)(id="T-1", created_at=day(1))
+    error = refusal(TICKETS.move, ticket, "b", at=datetime(2026, 1, 5))
+    assert (error.rule, error.entity_id, error.from_stage, error.to_stage) == (
+        "naive-time",
+        "T-1",
+        "a",
+        "b",
+    )
+    assert "at=datetime.datetime(2026, 1, 5, 0, 0) must be a timezone-aware datetime" in str(error)
+    assert refusal(TICKETS.move, ticket, "b", at=day(0.5)).rule == "time-order"
+    error = refusal(TICKETS.move, ticket, "lost", at=day(2))
+    assert error.rule == "reason-required"
+    assert "a lost move needs a reason (e.g. no_intent, bought_from_competitor, " in str(error)
+    error = refusal(TICKETS.move, ticket, "b", at=day(2), by=" ")
+    assert (error.rule, error.to_stage) == ("bad-argument", "b")
+    assert "by=' ' must be None or a non-empty str" in str(error)
+    error = refusal(TICKETS.move, ticket, "lost", at=day(2), reason=" ")
+    assert (error.rule, error.entity_id, error.to_stage) == ("bad-argument", "T-1", "lost")
+    assert "reason=' ' must be None or a non-empty str" in str(error)
+    assert TICKETS.move(ticket, "b", at=day(1)).stage == "b"
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [{"by": " "}, {"by": b"ana"}, {"reason": ""}, {"reason": b"price"}, {"reason": "  "}],
+    ids=repr,
+)
+def test_a_move_refuses_a_blank_or_non_text_by_or_reason(arguments):
+    deal = new_deal()
+    error = refusal(P.move, deal, "qualification", at=day(1), **arguments)
+    assert error.rule == "bad-argument"
+    lead = Lead(id="L", name="Ana", created_at=day(0), source="web")
+    assert refusal(LEAD_LIFECYCLE.move, lead, "contacted", at=day(1), **arguments).rule == (
+        "bad-argument"
+    )
+
+
+def test_a_guard_is_asked_about_the_entity_itself():
+    owned = Guard(
+        name="owned", into=["b"], predicate=lambda d: getattr(d, "owner_id", "?") is not None
+    )
+    guarded = Pipeline("g", stages("a", "b", "c"), guards=[owned], allow_skip=True)
+    deal = new_deal(pipeline_id="g", stage="a")
+    assert refusal(guarded.move, deal, "b", at=day(1)).rule == "owned"
+    assert guarded.move(deal, "c", at=day(1)).stage == "c"  # the guard is only into b
+
+
+def test_refusals_say_exactly_what_is_wrong():
+    deal = new_deal()
+    error = refusal(P.move, deal, "nowhere", at=day(1))
+    assert (error.rule, error.to_stage) == ("unknown-stage", "nowhere")
+    assert error.allowed == ("qualification", "lost")
+    assert str(error) == (
+        "cannot move Deal 'D-1' from 'prospecting' to 'nowhere': 'nowhere' is not a stage of "
+        "'default' (allowed from 'prospecting': qualification, lost)"
+    )
+    error = refusal(P.move, deal, "prospecting", at=day(1))
+    assert error.rule == "same-stage"
+    assert "it is already in 'prospecting'" in str(error)
+    error = refusal(P.move, deal, "won", at=day(1))
+    assert error.rule == "not-allowed"
+    assert "'prospecting' → 'won' is not allowed" in str(error)
+    error = refusal(P.move, object(), "qualification", at=day(1))
+    assert (error.entity_id, error.from_stage, error.to_stage, error.allowed) == (
+        None,
+        None,
+        "qualification",
+        (),
+    )
+    assert "only a deal, a lead or a record with a stage moves" in str(error)
+
+
+def test_losing_or_winning_in_a_pipeline_with_several_lost_stages_needs_to():
+    several = [*stages("a"), Stage("lost2", "Lost too", 0, Status.LOST)]
+    pipeline = Pipeline("two", several)
+    deal = new_deal(pipeline_id="two", stage="a")
+    error = refusal(pipeline.lose, deal, "price", at=day(1))
+    assert "this pipeline has lost stages lost, lost2: pass to=" in str(error)
+    lost = pipeline.lose(deal, "price", at=day(1), to="lost2", by="ana")
+    assert (lost.stage, lost.history[-1].by) == ("lost2", "ana")
+    assert P.win(walk(new_deal(), *OPEN[1:]), at=day(9), by="bo").history[-1].by == "bo"
+
+
+def test_reopening_needs_to_when_there_are_several_ways_back_and_a_final_stage_refuses():
+    pipeline = Pipeline("r", stages("a", "b"), reopen_to={"lost": ["a", "b"]})
+    lost = pipeline.lose(new_deal(pipeline_id="r", stage="a"), "price", at=day(1))
+    error = refusal(pipeline.reopen, lost, at=day(2))
+    assert (error.rule, error.to_stage, error.allowed) == ("not-allowed", "None", ("a", "b"))
+    assert "name the stage to reopen into with to=" in str(error)
+    assert pipeline.reopen(lost, at=day(2), to="b").stage == "b"
+    won = P.win(walk(new_deal(), *OPEN[1:]), at=day(9))
+    error = refusal(P.reopen, won, at=day(10))
+    assert "its stage is final" in str(error)
+    stray = new_deal(stage="negotiation")
+    error = refusal(P.reopen, stray, at=day(1))
+    assert (error.rule, error.allowed) == ("not-allowed", ())
+
+
+def test_an_unknown_stage_id_lists_the_known_ones():
+    with pytest.raises(ValidationError) as info:
+        Pipeline("p", stages("a")).stage("x")
+    assert (info.value.field, info.value.value, info.value.allowed) == (
+        "stage_id",
+        "x",
+        "one of 'a', 'won', 'lost'",
+    )
+
+
+def test_pipelines_differ_by_their_transitions_and_hash_apart():
+    derived = Pipeline("p", stages("a"))
+    spelled = Pipeline("p", stages("a"), {"a": ["won", "lost"]})
+    assert derived.targets("a") == spelled.targets("a")
+    assert derived != spelled
+    assert hash(derived) != hash(Pipeline("q", stages("a")))
