@@ -734,7 +734,7 @@ class _Generator:
         master = random.Random(f"salesmodel.samples/{self.seed}/accounts")  # noqa: S311
         u = master.random
         made = 0
-        for k in itertools.count(1):
+        for k in itertools.count(1):  # pragma: no branch - endless: left by the return below
             if made >= self.deals:
                 return
             converts = u() < _LEAD_SHARE_CONVERTING
