@@ -154,3 +154,35 @@ def test_an_entity_with_no_personal_value_set_is_returned_as_it_is():
     assert redact(lead, key=KEY16).email is None
     bant = Bant()
     assert redact(bant, key=KEY16) is bant
+
+
+@attrs.frozen
+class _Plain:
+    name: str = "Ana"
+
+
+def test_an_attrs_class_that_is_no_entity_and_an_entity_base_that_is_no_attrs_class_are_refused():
+    from salesmodel._checks import Record
+
+    for cls in (_Plain, Record):
+        with pytest.raises(ValidationError) as info:
+            personal_fields(cls)
+        assert info.value.field == "cls"
+    for thing in (_Plain(), Record()):
+        with pytest.raises(ValidationError) as info:
+            redact(thing, key=KEY16)  # type: ignore[type-var]
+        assert (info.value.field, info.value.value) == ("entity", thing)
+
+
+def test_a_field_whose_metadata_does_not_say_personal_is_not_personal():
+    from salesmodel import _rules as r
+    from salesmodel._checks import RULE, Record, checked
+
+    @checked()
+    @attrs.frozen
+    class Note(Record):
+        text: str = attrs.field(metadata={RULE: r.TEXT})
+
+    assert personal_fields(Note) == ()
+    note = Note("hello")
+    assert redact(note, key=KEY16) is note
