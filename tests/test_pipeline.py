@@ -928,3 +928,113 @@ def test_pipelines_differ_by_their_transitions_and_hash_apart():
     assert derived.targets("a") == spelled.targets("a")
     assert derived != spelled
     assert hash(derived) != hash(Pipeline("q", stages("a")))
+
+
+class _Loose:
+    """Something with an id and a stage that is not a record."""
+
+    def __init__(self, stage: object) -> None:
+        self.id = "X"
+        self.stage = stage
+        self.history = ()
+        self.created_at = day(0)
+
+
+def test_only_records_move_and_the_refusal_names_the_thing_given():
+    error = refusal(P.move, _Loose("prospecting"), "qualification", at=day(1))
+    assert (error.rule, error.entity_id, error.from_stage, error.to_stage, error.allowed) == (
+        "bad-argument",
+        "X",
+        "prospecting",
+        "qualification",
+        (),
+    )
+    assert str(error) == (
+        "cannot move _Loose 'X' from 'prospecting' to 'qualification': only a deal, a lead or "
+        "a record with a stage moves (allowed from 'prospecting': none)"
+    )
+    several = Pipeline("two", [*stages("a"), Stage("won2", "Won too", 1, Status.WON)])
+    error = refusal(several.win, _Loose(["a"]), at=day(1))
+    assert (error.rule, error.allowed) == ("bad-argument", ())
+
+
+def test_a_deal_of_another_pipeline_or_an_unknown_stage_is_refused_with_its_details():
+    error = refusal(P.move, new_deal(pipeline_id="renewals"), "qualification", at=day(1))
+    assert (error.rule, error.entity_id, error.from_stage, error.to_stage, error.allowed) == (
+        "wrong-pipeline",
+        "D-1",
+        "prospecting",
+        "qualification",
+        (),
+    )
+    error = refusal(P.move, new_deal(stage="negotiation"), "qualification", at=day(1))
+    assert (error.rule, error.entity_id, error.to_stage, error.allowed) == (
+        "unknown-stage",
+        "D-1",
+        "qualification",
+        (),
+    )
+    assert str(error) == (
+        "cannot move Deal 'D-1' from 'negotiation' to 'qualification': its stage 'negotiation' "
+        "is not in pipeline 'default' (allowed from 'negotiation': none)"
+    )
+
+
+def test_a_guard_into_one_stage_leaves_moves_into_others_alone_on_the_checked_path_too():
+    owned = Guard(name="owned", into=["b"], fields=["owner_id"])
+    guarded = Pipeline("t", stages("a", "b", "c"), guards=[owned], allow_skip=True)
+    ticket = _ticket_class(False)(id="T-1", created_at=day(0))
+    assert guarded.move(ticket, "c", at=day(1)).stage == "c"
+    assert refusal(guarded.move, ticket, "b", at=day(1)).rule == "owned"
+
+
+def test_a_reason_given_for_a_move_to_an_open_stage_is_history_not_a_loss_reason():
+    moved = P.move(new_deal(), "qualification", at=day(1), reason="budget freed")
+    assert moved.loss_reason is None
+    assert moved.history[-1].reason == "budget freed"
+
+
+def test_the_time_order_refusal_gives_both_instants():
+    ticket = _ticket_class(False)(id="T-1", created_at=day(1))
+    error = refusal(TICKETS.move, ticket, "b", at=day(0.5))
+    assert str(error) == (
+        "cannot move Ticket 'T-1' from 'a' to 'b': at=2026-01-01T12:00:00+00:00 is before its "
+        "last change (2026-01-02T00:00:00+00:00) (allowed from 'a': b, lost)"
+    )
+
+
+def test_several_lost_stages_name_the_deal_and_reopen_messages_are_exact():
+    several = Pipeline("two", [*stages("a"), Stage("lost2", "Lost too", 0, Status.LOST)])
+    error = refusal(several.lose, new_deal(pipeline_id="two", stage="a"), "price", at=day(1))
+    assert error.entity_id == "D-1"
+    pipeline = Pipeline("r", stages("a", "b"), reopen_to={"lost": ["a", "b"]})
+    lost = pipeline.lose(new_deal(pipeline_id="r", stage="a"), "price", at=day(1))
+    assert str(refusal(pipeline.reopen, lost, at=day(2))) == (
+        "cannot move Deal 'D-1' from 'lost' to None: name the stage to reopen into with to= "
+        "(allowed from 'lost': a, b)"
+    )
+    won = P.win(walk(new_deal(), *OPEN[1:]), at=day(9))
+    assert str(refusal(P.reopen, won, at=day(10))) == (
+        "cannot move Deal 'D-1' from 'won' to None: its stage is final (allowed from 'won': none)"
+    )
+
+
+def test_transfer_refusals_allow_nothing_even_from_a_stage_both_pipelines_share():
+    sharing = Pipeline("sharing", stages("prospecting"), reopen_to={"lost": ["prospecting"]})
+    lost = P.lose(new_deal(), "price", at=day(1))
+    assert refusal(sharing.transfer, lost, at=day(2)).allowed == ()
+    error = refusal(sharing.transfer, new_deal(), at=day(2), to="nowhere")
+    assert (error.entity_id, error.allowed) == ("D-1", ())
+    error = refusal(sharing.transfer, new_deal(), at=day(-1))
+    assert (error.rule, error.allowed) == ("time-order", ())
+    walked = walk(new_deal(), "qualification", "research", "demonstration")  # days 1, 2, 3
+    assert refusal(sharing.transfer, walked, at=day(2.5)).rule == "time-order"
+
+
+def test_an_open_stage_that_cannot_close_is_named_exactly():
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline("p", stages("a", "b", "c"), {"a": ["b", "won", "lost"], "b": ["c"], "c": ["b"]})
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("stages", "b", "able to reach a closed stage"),
+        ("stages", "c", "able to reach a closed stage"),
+    ]
