@@ -28,3 +28,12 @@ def test_running_the_package_exits_with_the_command_line_status(
     captured = capsys.readouterr()
     assert captured.out == ""
     assert captured.err.startswith(f"error: cannot read {missing}")
+
+
+def test_importing_the_module_runs_nothing(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delitem(sys.modules, "salesmodel.__main__", raising=False)
+    module = importlib.import_module("salesmodel.__main__")
+    assert module.main is salesmodel._cli.main
+    assert capsys.readouterr() == ("", "")
