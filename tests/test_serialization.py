@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
 import attrs
@@ -14,11 +14,14 @@ from hypothesis import strategies as st
 
 from salesmodel import (
     Activity,
+    ActivityKind,
     Attributes,
     Bant,
     Customer,
     Deal,
+    Guard,
     Lead,
+    LeadSource,
     Money,
     Prospect,
     RateTable,
@@ -34,6 +37,7 @@ from salesmodel import (
     to_dict,
 )
 from salesmodel import strategies as sst
+from salesmodel.errors import MISSING
 from salesmodel.serialization import format_duration, structure_duration
 
 ROUND_TRIPS: dict[type, st.SearchStrategy[Any]] = {
@@ -294,3 +298,148 @@ def test_valid_payloads_with_one_field_replaced_raise_only_validation_error(cls)
             assert error.issues
 
     check()
+
+
+# --- exact issues of bad payloads, each pinned by a mutant that survived ------------
+
+
+def issues_of(data: Any, cls: Any) -> tuple[str | None, list[tuple[str, Any, str]]]:
+    with pytest.raises(ValidationError) as info:
+        from_dict(data, cls)
+    return info.value.subject, [(i.path, i.value, i.expected) for i in info.value.issues]
+
+
+PAIR = "a currency pair such as 'EUR/USD'"
+
+
+def test_rate_tables_load_from_pairs_and_name_every_bad_pair_and_rate():
+    assert from_dict({"EUR/USD": "1.08"}, RateTable) == RateTable({("EUR", "USD"): "1.08"})
+    rates = RateTable({("EUR", "USD"): "1.08"})
+    assert from_dict(rates, RateTable) is rates
+    assert issues_of(5, RateTable) == (None, [("$", 5, "a mapping such as {'EUR/USD': '1.08'}")])
+    bad = {"EURUSD": "1", 7: "1", "EUR/USD": True, "EUR/GBP": "0.86"}
+    assert issues_of(bad, RateTable) == (
+        "RateTable",
+        [("'EURUSD'", "EURUSD", PAIR), ("7", 7, PAIR), ("EUR/USD", True, "a positive finite rate")],
+    )
+    assert issues_of({"EUR/USD/GBP": "1"}, RateTable)[1][0][0] == "[('EUR', 'USD/GBP')]"
+
+
+def test_a_date_field_takes_iso_text_or_a_date_but_not_a_datetime():
+    payload = to_dict(Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0))
+    expected = "an ISO 8601 date, e.g. '2026-01-05'"
+    assert from_dict(payload | {"expected_close": "2026-02-03"}, Deal).expected_close == date(
+        2026, 2, 3
+    )
+    given = date(2026, 2, 3)
+    assert from_dict(payload | {"expected_close": given}, Deal).expected_close == given
+    for bad in ("2026-13-01", T0, 5):
+        assert issues_of(payload | {"expected_close": bad}, Deal) == (
+            "Deal",
+            [("expected_close", bad, expected)],
+        )
+
+
+def test_missing_fields_and_bad_items_in_a_list_are_named_by_index():
+    assert issues_of([{"id": "R", "name": "A"}, {"id": "R2"}], list[Rep]) == (
+        "list",
+        [("[1].name", MISSING, "given (it is required)")],
+    )
+    subject, issues = issues_of(["1", "x"], list[int])
+    assert subject == "list"
+    assert issues == [("[1]", "invalid literal for int() with base 10: 'x'", "valid input")]
+
+
+def test_a_closed_enum_field_lists_its_values_and_takes_its_members():
+    payload = {"id": "A", "kind": "call", "at": T0.isoformat()}
+    assert from_dict(payload | {"kind": ActivityKind.DEMO}, Activity).kind is ActivityKind.DEMO
+    allowed = ", ".join(repr(k.value) for k in ActivityKind)
+    for bad in ("bogus", 5, ["call"]):
+        assert issues_of(payload | {"kind": bad}, Activity) == (
+            "Activity",
+            [("kind", bad, f"one of {allowed}")],
+        )
+
+
+def test_an_open_enum_field_takes_members_and_other_text_but_nothing_else():
+    payload = {"id": "L", "name": "Ana", "created_at": T0.isoformat(), "source": "website"}
+    assert from_dict(payload, Lead).source is LeadSource.WEBSITE
+    assert from_dict(payload | {"source": LeadSource.EMAIL}, Lead).source is LeadSource.EMAIL
+    assert from_dict(payload | {"source": "fair"}, Lead).source == "fair"
+    assert issues_of(payload | {"source": 5}, Lead) == (
+        "Lead",
+        [("source", 5, "a LeadSource value or another non-empty str")],
+    )
+
+
+def test_an_optional_open_enum_field_takes_null():
+    deal = Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0)
+    assert from_dict(to_dict(deal) | {"loss_reason": None}, Deal) == deal
+
+
+def test_a_union_field_takes_each_of_its_shapes_and_names_them_when_refused():
+    assert from_dict({"budget": True}, Bant).budget is True
+    assert from_dict({"budget": {"amount": "1", "currency": "EUR"}}, Bant).budget == Money(1, "EUR")
+    assert from_dict({"budget": Money(2, "EUR")}, Bant).budget == Money(2, "EUR")
+    assert issues_of({"budget": "x"}, Bant) == (
+        "Bant",
+        [("budget", "x", "bool or Money or NoneType")],
+    )
+
+
+def test_history_given_as_a_tuple_of_mappings_is_loaded_item_by_item():
+    change = StageChange(from_stage="prospecting", to_stage="qualification", at=T0)
+    deal = Deal(
+        id="D",
+        name="Acme",
+        amount=Money(1, "EUR"),
+        created_at=T0,
+        stage="qualification",
+        history=(change,),
+    )
+    payload = to_dict(deal) | {"history": (to_dict(change),)}
+    assert from_dict(payload, Deal) == deal
+
+
+def test_a_guard_payload_names_every_bad_key_and_is_about_a_guard():
+    assert issues_of({"name": "", "predicate": "x", 7: 1}, Guard) == (
+        "Guard",
+        [
+            ("name", "", "a non-empty str"),
+            (
+                "predicate",
+                "x",
+                "absent: a Python predicate cannot be loaded from data (add the guard in code)",
+            ),
+            ("7", 1, "one of the Guard fields (name, into, fields, message)"),
+        ],
+    )
+
+
+def test_a_pipeline_with_python_predicates_cannot_be_stored_and_names_each_guard():
+    from salesmodel import Guard, Pipeline, Stage
+
+    def big(deal: Any) -> bool:
+        return True
+
+    pipeline = Pipeline(
+        "p",
+        [Stage("a", "A", "0.5"), Stage("won", "Won", 1, "won"), Stage("lost", "Lost", 0, "lost")],
+        guards=[Guard(name="fine", fields=["owner_id"]), Guard(name="big", predicate=big)],
+    )
+    with pytest.raises(ValidationError) as info:
+        to_dict(pipeline)
+    assert info.value.subject == "Pipeline"
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        (
+            "guards[1].predicate",
+            big,
+            "None to serialise guard 'big': a Python predicate has no JSON form "
+            "(express the condition with fields=, or add the guard in code after loading)",
+        )
+    ]
+
+
+def test_a_fresh_converter_refuses_unknown_keys_too():
+    with pytest.raises(ValidationError):
+        make_converter().structure({"id": "R", "name": "A", "extra": 1}, Rep)
