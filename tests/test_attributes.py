@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from attrs.exceptions import FrozenInstanceError
 
 from salesmodel.attributes import Attributes, attribute_issues
 from salesmodel.errors import Issue, ValidationError
@@ -62,3 +63,10 @@ def test_attributes_equal_plain_mappings_and_hash_by_content():
     assert hash(attributes) == hash(Attributes([("a", 1)]))
     assert hash(attributes) != hash(Attributes({"a": 2}))
     assert hash(attributes) != hash(Attributes({"b": 1}))
+
+
+def test_attributes_are_frozen():
+    attributes = Attributes({"a": 1})
+    with pytest.raises(FrozenInstanceError):
+        attributes.extra = 2
+    assert attributes.to_dict() == {"a": 1}
