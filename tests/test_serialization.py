@@ -443,3 +443,55 @@ def test_a_pipeline_with_python_predicates_cannot_be_stored_and_names_each_guard
 def test_a_fresh_converter_refuses_unknown_keys_too():
     with pytest.raises(ValidationError):
         make_converter().structure({"id": "R", "name": "A", "extra": 1}, Rep)
+
+
+DATETIME = "an ISO 8601 datetime with a UTC offset, e.g. '2026-01-05T09:30:00+01:00'"
+MONEY_OBJECT = "a Money object such as {'amount': '12.50', 'currency': 'EUR'}"
+
+
+def test_money_loads_from_any_mapping_of_its_two_fields_and_names_every_problem():
+    from types import MappingProxyType
+
+    assert from_dict(MappingProxyType({"amount": "1", "currency": "EUR"}), Money) == Money(1, "EUR")
+    money = Money(1, "EUR")
+    assert from_dict(money, Money) is money
+    assert issues_of(["1", "EUR"], Money) == (None, [("$", ["1", "EUR"], MONEY_OBJECT)])
+    amount = "a finite decimal amount such as '12.50'"
+    currency = "a three-letter upper-case code such as 'EUR'"
+    assert issues_of({"amount": "x", "currency": "eur", "rate": 1}, Money) == (
+        "Money",
+        [
+            ("rate", 1, "one of the Money fields: 'amount', 'currency'"),
+            ("amount", "x", amount),
+            ("currency", "eur", currency),
+        ],
+    )
+    assert issues_of({}, Money) == (
+        "Money",
+        [("amount", MISSING, amount), ("currency", MISSING, currency)],
+    )
+    assert issues_of({"amount": True, "currency": "EUR"}, Money) == (
+        "Money",
+        [("amount", True, amount)],
+    )
+
+
+def test_a_datetime_field_takes_aware_iso_text_or_an_aware_datetime():
+    payload = {"id": "C", "name": "Acme", "acquired_at": T0.isoformat()}
+    assert from_dict(payload | {"acquired_at": T0}, Customer).acquired_at == T0
+    for bad in ("2026-13-01T00:00:00+00:00", "2026-01-05T09:30:00", datetime(2026, 1, 5), 5):
+        assert issues_of(payload | {"acquired_at": bad}, Customer) == (
+            "Customer",
+            [("acquired_at", bad, DATETIME)],
+        )
+
+
+def test_a_guard_with_a_predicate_cannot_be_stored_on_its_own():
+    def check(entity: Any) -> bool:
+        return True
+
+    with pytest.raises(ValidationError) as info:
+        to_dict(Guard(name="g", predicate=check))
+    assert info.value.subject == "Guard"
+    assert [(i.path, i.value) for i in info.value.issues] == [("predicate", check)]
+    assert info.value.issues[0].expected.startswith("None to serialise guard 'g': ")
