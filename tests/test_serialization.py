@@ -495,3 +495,116 @@ def test_a_guard_with_a_predicate_cannot_be_stored_on_its_own():
     assert info.value.subject == "Guard"
     assert [(i.path, i.value) for i in info.value.issues] == [("predicate", check)]
     assert info.value.issues[0].expected.startswith("None to serialise guard 'g': ")
+
+
+STAGE = {"id": "s", "name": "S", "probability": "0.5"}
+DURATION = "an ISO 8601 duration in weeks, days and time, e.g. 'P14D' or 'PT36H'"
+
+
+def test_a_duration_field_takes_iso_text_or_a_timedelta_and_names_what_it_refuses():
+    from salesmodel import Stage
+
+    rot = timedelta(hours=36)
+    assert from_dict(STAGE | {"rot_after": rot}, Stage).rot_after == rot
+    assert from_dict(STAGE | {"rot_after": "PT1.5S"}, Stage).rot_after == timedelta(seconds=1.5)
+    for bad in ("P1Y", "PT", 5):
+        assert issues_of(STAGE | {"rot_after": bad}, Stage) == (
+            "Stage",
+            [("rot_after", bad, DURATION)],
+        )
+    assert issues_of(STAGE | {"rot_after": "P999999W999999999D"}, Stage) == (
+        "Stage",
+        [("rot_after", "P999999W999999999D", "a duration shorter than 999,999,999 days")],
+    )
+
+
+@pytest.mark.parametrize(
+    ("duration", "text"),
+    [
+        (timedelta(seconds=5), "PT5S"),
+        (timedelta(microseconds=500_000), "PT0.5S"),
+        (timedelta(hours=1, seconds=5), "PT1H5S"),
+        (timedelta(days=2, minutes=3), "P2DT3M"),
+    ],
+)
+def test_durations_are_written_with_only_the_parts_they_have(duration, text):
+    assert format_duration(duration) == text
+
+
+def test_a_negative_duration_cannot_be_written():
+    with pytest.raises(ValueError, match=r"^negative duration datetime\.timedelta\(days=-1, "):
+        format_duration(timedelta(seconds=-1))
+
+
+def test_plain_values_refused_by_cattrs_or_by_salesmodel_are_validation_errors_at_the_root():
+    from decimal import Decimal
+
+    assert issues_of("x", int) == (
+        None,
+        [("$", "x", "data for int (invalid literal for int() with base 10: 'x')")],
+    )
+    assert issues_of(True, Decimal) == (
+        None,
+        [("$", True, "a finite decimal number such as '12.50'")],
+    )
+    assert from_dict("1.50", Decimal) == Decimal("1.50")
+
+
+def test_attributes_load_from_a_mapping_and_name_every_bad_key():
+    from salesmodel.attributes import EMPTY_ATTRIBUTES
+
+    assert from_dict({}, Attributes) is EMPTY_ATTRIBUTES
+    attributes = Attributes({"a": 1})
+    assert from_dict(attributes, Attributes) is attributes
+    assert issues_of({"": 1}, Attributes) == ("Attributes", [("['']", "", "a non-empty str key")])
+    assert issues_of(5, Attributes) == (
+        "Attributes",
+        [("$", 5, "a mapping of str to str/int/float/bool/None")],
+    )
+
+
+def test_a_guard_payload_names_a_missing_name_and_every_bad_list_item():
+    assert issues_of({"into": "a", "fields": [1, " "], "message": 5}, Guard) == (
+        "Guard",
+        [
+            ("name", MISSING, "given (it is required)"),
+            ("into", "a", "a list of stage ids"),
+            ("fields[0]", 1, "a non-empty str (field name)"),
+            ("fields[1]", " ", "a non-empty str (field name)"),
+            ("message", 5, "None or a non-empty str"),
+        ],
+    )
+    assert issues_of(5, Guard) == (
+        "Guard",
+        [("$", 5, "a mapping of Guard fields (name, into, fields, message)")],
+    )
+    guard = Guard(name="g")
+    assert from_dict(guard, Guard) is guard
+    loaded = from_dict({"name": "g", "into": ("a",), "fields": ("owner_id",)}, Guard)
+    assert (loaded.into, loaded.fields) == (("a",), ("owner_id",))
+
+
+def test_a_pipeline_payload_names_every_bad_stage_map_key_and_list():
+    from salesmodel import Pipeline
+
+    payload = {
+        "id": "p",
+        "stages": [
+            STAGE,
+            {"id": "won", "name": "Won", "probability": "1", "status": "won"},
+            {"id": "lost", "name": "Lost", "probability": "0", "status": "lost"},
+        ],
+    }
+    stage_id = "a non-empty str (a stage id)"
+    assert issues_of(payload | {"transitions": {"": ["s"], 7: ["s"], "s": "won"}}, Pipeline) == (
+        "Pipeline",
+        [
+            ("transitions['']", "", stage_id),
+            ("transitions[7]", 7, stage_id),
+            ("transitions['s']", "won", "a list of stage ids"),
+        ],
+    )
+    assert issues_of(payload | {"reopen_to": 5}, Pipeline) == (
+        "Pipeline",
+        [("reopen_to", 5, "a mapping of stage id to a list of stage ids")],
+    )
