@@ -39,6 +39,7 @@ from salesmodel._checks import (
     cross,
     meta,
     plan_of,
+    replacer,
 )
 from salesmodel.errors import MISSING, CurrencyMismatchError, PipelineDefinitionError
 
@@ -352,3 +353,8 @@ def test_collect_skips_the_fields_it_is_not_given_and_judges_the_others():
     issues, good = collect(plan, {"amount": -1, "label": "lid", "high": 3})
     assert issues == [Issue("amount", -1, "a non-negative int or Decimal")]
     assert good == {"label": "lid", "high": 3}
+
+
+def test_a_replacer_refuses_fields_the_class_lacks():
+    with pytest.raises(TypeError, match=r"Deal has no fields \['colour', 'size'\]"):
+        replacer(Deal, ("stage", "size", "colour"))

@@ -62,3 +62,9 @@ def test_a_funnel_of_several_won_stages_draws_its_merged_won_step_as_won() -> No
     ax = fig.axes[0]
     assert [t.get_text() for t in ax.get_yticklabels()] == ["Open", "won"]
     assert [t.get_text() for t in ax.texts] == ["2 reached, 50.0% went on", "1 won (50.0% of all)"]
+
+
+def test_annotate_is_a_bool_or_none() -> None:
+    with pytest.raises(ValidationError) as caught:
+        plot.cohort_heatmap(kpi.cohort_retention([], tz=UTC), annotate="yes")  # type: ignore[arg-type]
+    assert (caught.value.field, caught.value.value) == ("annotate", "yes")

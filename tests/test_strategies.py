@@ -3,15 +3,17 @@ InvalidArgument, and restricted refusals keep to the rules asked for."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from salesmodel import DEFAULT_PIPELINE, TransitionError
+from salesmodel import DEFAULT_PIPELINE, Deal, Money, TransitionError
 from salesmodel import strategies as sst
+
+T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
 def test_bad_arguments_are_refused_at_once() -> None:
@@ -41,3 +43,19 @@ def test_refusals_restricted_to_one_rule_are_refused_by_that_rule(
     with pytest.raises(TransitionError) as refusal:
         invalid.apply()
     assert refusal.value.rule == "reason-required"
+
+
+def test_the_machine_checks_fail_when_a_move_meant_to_be_refused_is_not() -> None:
+    deal = Deal(id="d", name="d", amount=Money(1, "EUR"), created_at=T0)
+    accepted = sst.Move(to="qualification", at=T0 + timedelta(days=1))
+    invalid = sst.InvalidMove(
+        pipeline=DEFAULT_PIPELINE,
+        entity=deal,
+        move=accepted,
+        rule="not-allowed",
+        allowed=DEFAULT_PIPELINE.targets("prospecting"),
+    )
+    checks = sst._PipelineChecks()
+    checks.pipeline = DEFAULT_PIPELINE
+    with pytest.raises(AssertionError, match="was not refused"):
+        checks.check_refusal(invalid)
