@@ -34,6 +34,7 @@ from salesmodel import (
     converter,
     from_dict,
     make_converter,
+    serialization,
     to_dict,
 )
 from salesmodel import strategies as sst
@@ -301,6 +302,14 @@ def test_valid_payloads_with_one_field_replaced_raise_only_validation_error(cls)
 
 
 # --- exact issues of bad payloads, each pinned by a mutant that survived ------------
+# Each runs with the converter made at import and with one made now: the hooks of the
+# first were built before any mutant was switched on.
+
+
+@pytest.fixture(params=["imported", "made now"])
+def either_converter(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    if request.param == "made now":
+        monkeypatch.setattr(serialization, "converter", make_converter())
 
 
 def issues_of(data: Any, cls: Any) -> tuple[str | None, list[tuple[str, Any, str]]]:
@@ -312,6 +321,7 @@ def issues_of(data: Any, cls: Any) -> tuple[str | None, list[tuple[str, Any, str
 PAIR = "a currency pair such as 'EUR/USD'"
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_rate_tables_load_from_pairs_and_name_every_bad_pair_and_rate():
     assert from_dict({"EUR/USD": "1.08"}, RateTable) == RateTable({("EUR", "USD"): "1.08"})
     rates = RateTable({("EUR", "USD"): "1.08"})
@@ -325,6 +335,7 @@ def test_rate_tables_load_from_pairs_and_name_every_bad_pair_and_rate():
     assert issues_of({"EUR/USD/GBP": "1"}, RateTable)[1][0][0] == "[('EUR', 'USD/GBP')]"
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_date_field_takes_iso_text_or_a_date_but_not_a_datetime():
     payload = to_dict(Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0))
     expected = "an ISO 8601 date, e.g. '2026-01-05'"
@@ -340,6 +351,7 @@ def test_a_date_field_takes_iso_text_or_a_date_but_not_a_datetime():
         )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_missing_fields_and_bad_items_in_a_list_are_named_by_index():
     assert issues_of([{"id": "R", "name": "A"}, {"id": "R2"}], list[Rep]) == (
         "list",
@@ -350,6 +362,7 @@ def test_missing_fields_and_bad_items_in_a_list_are_named_by_index():
     assert issues == [("[1]", "invalid literal for int() with base 10: 'x'", "valid input")]
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_closed_enum_field_lists_its_values_and_takes_its_members():
     payload = {"id": "A", "kind": "call", "at": T0.isoformat()}
     assert from_dict(payload | {"kind": ActivityKind.DEMO}, Activity).kind is ActivityKind.DEMO
@@ -361,6 +374,7 @@ def test_a_closed_enum_field_lists_its_values_and_takes_its_members():
         )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_an_open_enum_field_takes_members_and_other_text_but_nothing_else():
     payload = {"id": "L", "name": "Ana", "created_at": T0.isoformat(), "source": "website"}
     assert from_dict(payload, Lead).source is LeadSource.WEBSITE
@@ -372,11 +386,13 @@ def test_an_open_enum_field_takes_members_and_other_text_but_nothing_else():
     )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_an_optional_open_enum_field_takes_null():
     deal = Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0)
     assert from_dict(to_dict(deal) | {"loss_reason": None}, Deal) == deal
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_union_field_takes_each_of_its_shapes_and_names_them_when_refused():
     assert from_dict({"budget": True}, Bant).budget is True
     assert from_dict({"budget": {"amount": "1", "currency": "EUR"}}, Bant).budget == Money(1, "EUR")
@@ -387,6 +403,7 @@ def test_a_union_field_takes_each_of_its_shapes_and_names_them_when_refused():
     )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_history_given_as_a_tuple_of_mappings_is_loaded_item_by_item():
     change = StageChange(from_stage="prospecting", to_stage="qualification", at=T0)
     deal = Deal(
@@ -401,6 +418,7 @@ def test_history_given_as_a_tuple_of_mappings_is_loaded_item_by_item():
     assert from_dict(payload, Deal) == deal
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_guard_payload_names_every_bad_key_and_is_about_a_guard():
     assert issues_of({"name": "", "predicate": "x", 7: 1}, Guard) == (
         "Guard",
@@ -416,6 +434,7 @@ def test_a_guard_payload_names_every_bad_key_and_is_about_a_guard():
     )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_pipeline_with_python_predicates_cannot_be_stored_and_names_each_guard():
     from salesmodel import Guard, Pipeline, Stage
 
@@ -440,6 +459,7 @@ def test_a_pipeline_with_python_predicates_cannot_be_stored_and_names_each_guard
     ]
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_fresh_converter_refuses_unknown_keys_too():
     with pytest.raises(ValidationError):
         make_converter().structure({"id": "R", "name": "A", "extra": 1}, Rep)
@@ -449,6 +469,7 @@ DATETIME = "an ISO 8601 datetime with a UTC offset, e.g. '2026-01-05T09:30:00+01
 MONEY_OBJECT = "a Money object such as {'amount': '12.50', 'currency': 'EUR'}"
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_money_loads_from_any_mapping_of_its_two_fields_and_names_every_problem():
     from types import MappingProxyType
 
@@ -476,6 +497,7 @@ def test_money_loads_from_any_mapping_of_its_two_fields_and_names_every_problem(
     )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_datetime_field_takes_aware_iso_text_or_an_aware_datetime():
     payload = {"id": "C", "name": "Acme", "acquired_at": T0.isoformat()}
     assert from_dict(payload | {"acquired_at": T0}, Customer).acquired_at == T0
@@ -486,6 +508,7 @@ def test_a_datetime_field_takes_aware_iso_text_or_an_aware_datetime():
         )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_guard_with_a_predicate_cannot_be_stored_on_its_own():
     def check(entity: Any) -> bool:
         return True
@@ -501,6 +524,7 @@ STAGE = {"id": "s", "name": "S", "probability": "0.5"}
 DURATION = "an ISO 8601 duration in weeks, days and time, e.g. 'P14D' or 'PT36H'"
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_duration_field_takes_iso_text_or_a_timedelta_and_names_what_it_refuses():
     from salesmodel import Stage
 
@@ -518,6 +542,7 @@ def test_a_duration_field_takes_iso_text_or_a_timedelta_and_names_what_it_refuse
     )
 
 
+@pytest.mark.usefixtures("either_converter")
 @pytest.mark.parametrize(
     ("duration", "text"),
     [
@@ -531,11 +556,13 @@ def test_durations_are_written_with_only_the_parts_they_have(duration, text):
     assert format_duration(duration) == text
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_negative_duration_cannot_be_written():
     with pytest.raises(ValueError, match=r"^negative duration datetime\.timedelta\(days=-1, "):
         format_duration(timedelta(seconds=-1))
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_plain_values_refused_by_cattrs_or_by_salesmodel_are_validation_errors_at_the_root():
     from decimal import Decimal
 
@@ -550,6 +577,7 @@ def test_plain_values_refused_by_cattrs_or_by_salesmodel_are_validation_errors_a
     assert from_dict("1.50", Decimal) == Decimal("1.50")
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_attributes_load_from_a_mapping_and_name_every_bad_key():
     from salesmodel.attributes import EMPTY_ATTRIBUTES
 
@@ -563,6 +591,7 @@ def test_attributes_load_from_a_mapping_and_name_every_bad_key():
     )
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_guard_payload_names_a_missing_name_and_every_bad_list_item():
     assert issues_of({"into": "a", "fields": [1, " "], "message": 5}, Guard) == (
         "Guard",
@@ -584,6 +613,7 @@ def test_a_guard_payload_names_a_missing_name_and_every_bad_list_item():
     assert (loaded.into, loaded.fields) == (("a",), ("owner_id",))
 
 
+@pytest.mark.usefixtures("either_converter")
 def test_a_pipeline_payload_names_every_bad_stage_map_key_and_list():
     from salesmodel import Pipeline
 
@@ -607,4 +637,19 @@ def test_a_pipeline_payload_names_every_bad_stage_map_key_and_list():
     assert issues_of(payload | {"reopen_to": 5}, Pipeline) == (
         "Pipeline",
         [("reopen_to", 5, "a mapping of stage id to a list of stage ids")],
+    )
+
+
+@pytest.mark.usefixtures("either_converter")
+def test_an_enum_and_an_open_enum_load_on_their_own():
+    allowed = ", ".join(repr(k.value) for k in ActivityKind)
+    assert from_dict("demo", ActivityKind) is ActivityKind.DEMO
+    for bad in ("bogus", ["call"], 5):
+        assert issues_of(bad, ActivityKind) == (None, [("$", bad, f"one of {allowed}")])
+    assert from_dict("website", LeadSource | str) is LeadSource.WEBSITE
+    assert from_dict(LeadSource.EMAIL, LeadSource | str) is LeadSource.EMAIL
+    assert from_dict("fair", LeadSource | str) == "fair"
+    assert issues_of(5, LeadSource | str) == (
+        None,
+        [("$", 5, "a LeadSource value or another non-empty str")],
     )
