@@ -244,3 +244,36 @@ def test_arbitrary_json_is_no_definition(cls):
         only_validation_errors(cls, data)
 
     check()
+
+
+def test_a_tzinfo_that_misbehaves_is_a_validation_error_not_a_type_error():
+    from datetime import tzinfo
+
+    class Broken(tzinfo):
+        def utcoffset(self, _: object) -> object:  # type: ignore[override]
+            return "two hours"
+
+    with pytest.raises(ValidationError) as info:
+        Deal(
+            id="D",
+            name="n",
+            amount=Money(1, "EUR"),
+            created_at=datetime(2026, 1, 1, tzinfo=Broken()),
+        )
+    assert info.value.field == "created_at"
+
+
+def test_kpis_name_a_by_field_the_records_lack():
+    from types import SimpleNamespace
+
+    from salesmodel import kpi
+
+    with pytest.raises(ValidationError) as info:
+        kpi.win_rate([RECORDS_EXAMPLE], by="owner")
+    assert info.value.field == "by"
+    foreign = SimpleNamespace(
+        id="x", status=RECORDS_EXAMPLE.status, created_at=RECORDS_EXAMPLE.created_at, closed_at=None
+    )
+    with pytest.raises(ValidationError) as info:
+        kpi.win_rate([foreign], by="owner_id")
+    assert info.value.field == "owner_id"

@@ -193,7 +193,13 @@ def _compile_init(cls: type, plan: _Plan, fields: Any) -> Callable[..., None]:
             converted.append(f"    {f.name} = _c_{f.name}({f.name})")
     body = [
         *converted,
-        f"    if {fast}:",
+        # A hostile value (a tzinfo whose utcoffset() raises, a __eq__ that
+        # raises) fails the check like any bad value: the slow path names it.
+        "    try:",
+        f"        bad = {fast}",
+        "    except Exception:",
+        "        bad = True",
+        "    if bad:",
         f"        {values} = _repair({values})",
         *(f"    _s_{name}(self, {name})" for name in names),
     ]
@@ -259,6 +265,21 @@ def plan_of(cls: type) -> _Plan:
     return cls.__salesmodel_plan__  # type: ignore[attr-defined,no-any-return]
 
 
+def _passes(test: Callable[[Any], bool], value: Any) -> bool:
+    """Whether *value* passes *test*; a test that raises on it is a failure."""
+    try:
+        return test(value)
+    except Exception:  # noqa: BLE001 - hostile values fail, never escape
+        return False
+
+
+def _normalized(normalize: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return normalize(value)
+    except Exception:  # noqa: BLE001 - what cannot be normalised stays as given
+        return value
+
+
 def collect(plan: _Plan, values: Mapping[str, Any]) -> tuple[list[Issue], dict[str, Any]]:
     """Every issue with *values* (fields absent from it are skipped), and the
     values after normalisation."""
@@ -268,9 +289,9 @@ def collect(plan: _Plan, values: Mapping[str, Any]) -> tuple[list[Issue], dict[s
         if name not in values:
             continue
         value = values[name]
-        if not test(value) and rule.normalize is not None:
-            value = rule.normalize(value)
-        if test(value):
+        if not _passes(test, value) and rule.normalize is not None:
+            value = _normalized(rule.normalize, value)
+        if _passes(test, value):
             good[name] = value
         elif rule.explain is not None:
             issues.extend(issue.under(name) for issue in rule.explain(value))

@@ -29,7 +29,6 @@ class Layout:
             closed stage, and as ``expected_close`` for an open one.
         currency: The column holding each amount's currency, if any.
         pipeline: The stages the export uses.
-        date_format: ``strptime`` format of its dates; None for ISO 8601.
         fallback_name: Column to name a deal by when ``name``'s column is empty.
     """
 
@@ -40,7 +39,6 @@ class Layout:
     closed_at: str | None
     currency: str | None = None
     pipeline: Pipeline
-    date_format: str | None = None
     fallback_name: str | None = None
 
 

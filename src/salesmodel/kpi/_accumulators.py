@@ -57,6 +57,8 @@ class Accumulator(Generic[R]):
     expects: ClassVar[str] = "a record"
 
     strict: bool
+    #: The record classes taken without checks (``accepts``, or fewer).
+    _trusted: tuple[type, ...]
     _options: dict[str, Any]
     _skipped: list[SkippedRecord]
 
@@ -64,6 +66,7 @@ class Accumulator(Generic[R]):
         if type(strict) is not bool:
             raise ValidationError.single("strict", strict, "True or False")
         self.strict = strict
+        self._trusted = self.accepts
         self._options = {"strict": strict, **options}
         self._skipped = []
 
@@ -91,8 +94,9 @@ class Accumulator(Generic[R]):
     def _feed(self, chunk: list[Any], types: set[type]) -> None:
         """Take one chunk whose record types are *types*: straight in when all
         are trusted entities, else screened record by record."""
-        if not types.issubset(self.accepts):
-            chunk = [r for r in chunk if type(r) in self.accepts or self._admit(r)]
+        trusted = self._trusted
+        if not types.issubset(trusted):
+            chunk = [r for r in chunk if type(r) in trusted or self._admit(r)]
         self._add_chunk(chunk)
 
     def merge(self, other: Self) -> Self:

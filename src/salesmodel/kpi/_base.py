@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
-from salesmodel.errors import ValidationError
+from salesmodel.errors import Issue, ValidationError
 
 from ._accumulators import Accumulator
 from ._grouping import ALL, By, Grouping
@@ -38,6 +38,7 @@ class GroupedAccumulator(Accumulator[Any]):
 
     _grouping: Grouping
     _anchor: str
+    _trusted: tuple[type, ...]
 
     def __init__(
         self,
@@ -59,6 +60,39 @@ class GroupedAccumulator(Accumulator[Any]):
         self._grouping = Grouping(
             by, period, tz, self.anchor_attributes[anchor], aliases=self.aliases
         )
+        self._check_by_names(by)
+
+    def _check_by_names(self, by: By | None) -> None:
+        """Trust only the entity classes that have what ``by=`` names (the others
+        are checked record by record), and refuse a name none of them has before
+        any record is read: a typo would otherwise fail on the first record."""
+        self._trusted = self.accepts
+        if by is None or callable(by) or not self.accepts:
+            return
+        heads = [
+            self.aliases.get(n, n).split(".", 1)[0] for n in ((by,) if isinstance(by, str) else by)
+        ]
+        self._trusted = tuple(
+            cls for cls in self.accepts if all(head in attrs.fields_dict(cls) for head in heads)
+        )
+        if not self._trusted:
+            cls = self.accepts[0]
+            known = ", ".join([*attrs.fields_dict(cls), *self.aliases])
+            raise ValidationError.single(
+                "by", by, f"names of fields of {cls.__name__} ({known}), or a callable"
+            )
+
+    def _admit(self, record: Any) -> bool:
+        """An untrusted record must also have what ``by=`` reads."""
+        if not super()._admit(record):
+            return False
+        try:
+            self._grouping.group_of(record)
+        except (AttributeError, TypeError) as error:
+            by = self._grouping.by
+            self._reject(record, Issue(str(by), record, f"a record with {by!r} ({error})"))
+            return False
+        return True
 
     def _wrap(self, values: dict[Any, Any], empty: Callable[[], Any]) -> Any:
         """The scalar result (no by, no period) or a :class:`Grouped` one, with
