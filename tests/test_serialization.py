@@ -653,3 +653,32 @@ def test_an_enum_and_an_open_enum_load_on_their_own():
         None,
         [("$", 5, "a LeadSource value or another non-empty str")],
     )
+
+
+@pytest.mark.usefixtures("either_converter")
+def test_an_unknown_key_that_is_not_text_is_named_by_its_repr():
+    known = "id, name, team, manager_id, region, active"
+    assert issues_of({"id": "R", "name": "A", 7: 1}, Rep) == (
+        "Rep",
+        [("7", 1, f"one of the Rep fields ({known})")],
+    )
+
+
+@pytest.mark.usefixtures("either_converter")
+def test_issues_are_listed_in_field_order_whatever_found_them():
+    payload = to_dict(Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0))
+    payload |= {"amount": {"amount": "x", "currency": "EUR"}, "status": "won", "zzz": 1}
+    _, issues = issues_of(payload, Deal)
+    assert [path for path, _, _ in issues] == ["amount.amount", "closed_at", "zzz"]
+
+
+@pytest.mark.usefixtures("either_converter")
+def test_a_pipeline_loads_from_itself_or_from_tuples_of_stages_and_guards():
+    from salesmodel import DEFAULT_PIPELINE, Pipeline
+
+    assert from_dict(DEFAULT_PIPELINE, Pipeline) is DEFAULT_PIPELINE
+    data = to_dict(DEFAULT_PIPELINE)
+    data |= {"stages": tuple(data["stages"]), "guards": ({"name": "g", "fields": ["owner_id"]},)}
+    loaded = from_dict(data, Pipeline)
+    assert loaded.stages == DEFAULT_PIPELINE.stages
+    assert [g.name for g in loaded.guards] == ["g"]
