@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import inspect
 import pickle
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from decimal import Decimal
 
 import attrs
@@ -358,3 +358,15 @@ def test_collect_skips_the_fields_it_is_not_given_and_judges_the_others():
 def test_a_replacer_refuses_fields_the_class_lacks():
     with pytest.raises(TypeError, match=r"Deal has no fields \['colour', 'size'\]"):
         replacer(Deal, ("stage", "size", "colour"))
+
+
+class _HostileZone(tzinfo):
+    def utcoffset(self, dt: datetime | None) -> timedelta:
+        raise RuntimeError("no offset")
+
+
+def test_a_value_whose_check_raises_is_refused_like_any_bad_value():
+    at = datetime(2026, 1, 1, tzinfo=_HostileZone())
+    with pytest.raises(ValidationError) as info:
+        StageChange(from_stage="a", to_stage="b", at=at)
+    assert [(i.path, i.value) for i in info.value.issues] == [("at", at)]
