@@ -370,3 +370,18 @@ def test_a_value_whose_check_raises_is_refused_like_any_bad_value():
     with pytest.raises(ValidationError) as info:
         StageChange(from_stage="a", to_stage="b", at=at)
     assert [(i.path, i.value) for i in info.value.issues] == [("at", at)]
+
+
+def test_a_class_compiled_now_refuses_a_value_whose_check_raises():
+    @checked()
+    @attrs.frozen(kw_only=True)
+    class Stamp(Record):
+        at: datetime = attrs.field(metadata=meta(r.AWARE))
+
+    at = datetime(2026, 1, 1, tzinfo=_HostileZone())
+    with pytest.raises(ValidationError) as info:
+        Stamp(at=at)
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("at", at, "a timezone-aware datetime")
+    ]
+    assert Stamp(at=T0).at == T0
