@@ -630,10 +630,8 @@ def _row_error(
     if not issues:
         try:
             plan.make(*values)
-        except ValidationError as exc:
+        except ValidationError as exc:  # an entity refuses only with its own error
             issues.extend(exc.issues)
-        except TypeError as exc:
-            issues.append(Issue("$", row, f"a row the entity accepts ({exc})"))
     if not issues and error is not None:
         issues.append(Issue("$", row, f"a valid row ({type(error).__name__}: {error})"))
     return ValidationError([i.under(f"rows[{n}]") for i in issues], plan.subject)
