@@ -176,3 +176,64 @@ def test_grouped_tables_flatten_to_one_record_per_row_under_their_key() -> None:
         {"owner_id": "ana", "kind": "x", "count": 1},
         {"owner_id": "ana", "kind": "y", "count": 2},
     ]
+
+
+# --- limits pinned by mutants that survived (docs/explanation/mutation-testing.md) ---
+
+
+def _skip(record_id: str | None, field: str = "closed_at") -> SkippedRecord:
+    return SkippedRecord(record_id, field, "must be given (got nothing)")
+
+
+def test_nothing_skipped_is_one_shared_value_and_an_empty_id_sorts_first():
+    from salesmodel.kpi._results import NOTHING_SKIPPED
+
+    assert Skipped.of([]) is NOTHING_SKIPPED
+    assert [s.id for s in Skipped.of([_skip("b"), _skip(None), _skip("")])] == ["", "b", None]
+
+
+def test_skipped_shows_three_records_then_how_many_more():
+    three = Skipped.of([_skip("a"), _skip("b"), _skip("c")])
+    assert repr(three) == (
+        "Skipped(3: 'a' closed_at must be given (got nothing); 'b' closed_at must be given "
+        "(got nothing); 'c' closed_at must be given (got nothing))"
+    )
+    four = Skipped.of([_skip("a"), _skip("b"), _skip("c"), _skip("d")])
+    assert repr(four).endswith("; and 1 more)")
+
+
+def test_a_duration_summary_keeps_its_unit_and_what_was_skipped():
+    skipped = Skipped.of([_skip("a")])
+    empty = DurationSummary.from_counts({})
+    assert empty.business_days is False
+    assert empty.skipped is Skipped.of([])
+    assert DurationSummary.from_counts({}, business_days=True).business_days is True
+    assert DurationSummary.from_counts({}, skipped=skipped).skipped is skipped
+    assert DurationSummary.from_counts({5: 1}).business_days is False
+    assert DurationSummary.from_counts({5: 1}, skipped=skipped).skipped is skipped
+
+
+def test_a_duration_summary_shows_fractions_of_days_above_one_day():
+    summary = DurationSummary.of([timedelta(hours=36)])
+    assert "mean=1.5 days" in repr(summary)
+    assert "min=1 day," in repr(DurationSummary.of([timedelta(days=1)]))
+
+
+def test_an_average_of_nothing_rounds_to_none_and_rounds_to_the_cent_by_default():
+    assert Average(Money(0, "EUR"), 0).rounded() is None
+    assert Average(Money("100.00", "USD"), 3).rounded() == Money("33.33", "USD")
+    big = Average(Money(Decimal("1E+29"), "EUR"), 1)
+    assert big.rounded(2) == Money(Decimal("1E+29"), "EUR")
+    assert str(big.rounded(2).amount) == "100000000000000000000000000000.00"
+
+
+def test_a_grouped_result_keeps_its_columns_and_skipped_when_mapped_or_pickled():
+    skipped = Skipped.of([_skip("a")])
+    grouped = Grouped({("x", 1): 2}, ("owner", "n"), skipped=skipped)
+    assert grouped.map(lambda v: v * 2).skipped is skipped
+    copy = pickle.loads(pickle.dumps(grouped))
+    assert copy.columns == ("owner", "n")
+    assert copy.skipped == skipped
+    single = Grouped({("x", 1): 2}, ("pair",))
+    assert single.key_record(("x", 1)) == {"pair": ("x", 1)}
+    assert Grouped({"a": 1}, ("x", "y")).key_record("a") == {"x": "a"}
