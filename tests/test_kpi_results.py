@@ -190,6 +190,7 @@ def test_nothing_skipped_is_one_shared_value_and_an_empty_id_sorts_first():
 
     assert Skipped.of([]) is NOTHING_SKIPPED
     assert [s.id for s in Skipped.of([_skip("b"), _skip(None), _skip("")])] == ["", "b", None]
+    assert [s.id for s in Skipped.of([_skip("A"), _skip("")])] == ["", "A"]
 
 
 def test_skipped_shows_three_records_then_how_many_more():
