@@ -277,3 +277,29 @@ def test_kpis_name_a_by_field_the_records_lack():
     with pytest.raises(ValidationError) as info:
         kpi.win_rate([foreign], by="owner_id")
     assert info.value.field == "owner_id"
+
+
+def test_a_value_that_fails_while_being_normalised_is_reported_not_raised():
+    def broken() -> Any:
+        yield from ()
+        raise RuntimeError("the export's cursor died")
+
+    with pytest.raises(ValidationError) as info:
+        Deal(
+            id="D", name="n", amount=Money(1, "EUR"), created_at=RECORDS_EXAMPLE.created_at,
+            history=broken(),
+        )  # fmt: skip
+    assert info.value.field == "history"
+
+
+def test_a_foreign_record_the_kpi_refuses_is_skipped_when_not_strict():
+    from types import SimpleNamespace
+
+    from salesmodel import kpi
+
+    no_status = SimpleNamespace(id="x", owner_id="ana")
+    no_owner = SimpleNamespace(
+        id="y", status=RECORDS_EXAMPLE.status, created_at=RECORDS_EXAMPLE.created_at, closed_at=None
+    )
+    result = kpi.win_rate([RECORDS_EXAMPLE, no_status, no_owner], by="owner_id", strict=False)
+    assert [s.id for s in result.skipped] == ["x", "y"]
