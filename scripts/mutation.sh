@@ -16,7 +16,8 @@
 # mutants/scores/<module>.json; the summary printed at the end reads them all.
 #
 # Env: PYTHON (default: the venv's python beside this repo, else python3),
-#      JOBS (parallel mutants, default 2).
+#      JOBS (parallel mutants, default 2),
+#      MUTATION_TESTS (test files to run instead of the map's, for every module named).
 # See docs/explanation/mutation-testing.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -46,14 +47,44 @@ declare -A TESTS=(
     [salesmodel.kpi._deals]="tests/test_kpi_deals.py tests/test_kpi_rules.py tests/test_kpi_oracles.py"
     [salesmodel.kpi._grouping]="tests/test_kpi_grouping.py tests/test_kpi_rules.py tests/test_kpi_zones.py"
     [salesmodel.bulk]="tests/test_bulk.py tests/test_kpi_bulk.py"
+    [salesmodel.kpi._base]="tests/test_kpi_rules.py tests/test_kpi_records.py tests/test_kpi_merge.py"
+    [salesmodel.kpi._records]="tests/test_kpi_records.py tests/test_kpi_rules.py"
+    [salesmodel.kpi._amounts]="tests/test_kpi_rules.py tests/test_kpi_deals.py tests/test_kpi_pipeline.py"
+    [salesmodel.kpi._accumulators]="tests/test_kpi_merge.py tests/test_kpi_collect.py tests/test_kpi_rules.py"
+    [salesmodel.kpi._collect]="tests/test_kpi_collect.py"
+    [salesmodel.kpi._book]="tests/test_kpi_collect.py tests/test_kpi_records.py"
+    [salesmodel.kpi._activity]="tests/test_kpi_records.py tests/test_kpi_rules.py tests/test_kpi_collect.py"
+    [salesmodel.kpi._stages]="tests/test_kpi_stages.py"
+    [salesmodel.kpi._pipeline]="tests/test_kpi_pipeline.py"
+    [salesmodel.kpi._targets]="tests/test_kpi_targets.py"
+    [salesmodel.kpi._growth]="tests/test_kpi_growth.py"
+    [salesmodel.kpi._customers]="tests/test_kpi_customers.py"
+    [salesmodel.kpi._lifetimes]="tests/test_kpi_lifetimes.py"
+    [salesmodel.scoring]="tests/test_scoring.py tests/test_scoring_rules.py"
+    [salesmodel.temperature]="tests/test_temperature.py tests/test_temperature_policy.py"
+    [salesmodel.routing]="tests/test_routing.py tests/test_routing_decisions.py"
+    [salesmodel.predictive]="tests/test_predictive.py tests/test_predictive_edges.py"
+    [salesmodel.samples]="tests/test_samples.py tests/test_samples_spans.py"
+    [salesmodel.plot]="tests/test_plot.py tests/test_plot_arguments.py"
+    [salesmodel._cli.demo]="tests/test_cli_demo.py"
+    [salesmodel._cli.report]="tests/test_cli_report.py"
+    [salesmodel._cli.layouts]="tests/test_cli_report.py"
+    [salesmodel._cli.tables]="tests/test_cli_tables.py"
 )
 ORDER=(
     salesmodel.money salesmodel.errors salesmodel.attributes salesmodel._checks
     salesmodel._rules salesmodel.entities salesmodel.pipeline salesmodel.history
     salesmodel.serialization salesmodel.privacy salesmodel.kpi._results
     salesmodel.kpi._deals salesmodel.kpi._grouping salesmodel.scoring
-    salesmodel.temperature salesmodel.qualification salesmodel.routing
-    salesmodel.bulk salesmodel.predictive
+    salesmodel.kpi._base salesmodel.kpi._records salesmodel.kpi._amounts
+    salesmodel.kpi._accumulators salesmodel.kpi._collect salesmodel.kpi._book
+    salesmodel.kpi._activity salesmodel.kpi._stages salesmodel.kpi._pipeline
+    salesmodel.kpi._targets salesmodel.kpi._growth salesmodel.kpi._customers
+    salesmodel.kpi._lifetimes salesmodel.temperature salesmodel.qualification
+    salesmodel.routing salesmodel.bulk salesmodel.predictive salesmodel.presets
+    salesmodel.enums salesmodel.samples salesmodel.strategies salesmodel.plot
+    salesmodel._cli.tables salesmodel._cli.layouts salesmodel._cli.report
+    salesmodel._cli.demo
 )
 
 score() {
@@ -105,7 +136,8 @@ for module in "${modules[@]}"; do
     file=src/${module//.//}.py
     [[ -f "$file" ]] || { echo "no such module: $module ($file)" >&2; exit 2; }
     name=${module##*.}; name=${name#_}
-    tests=${TESTS[$module]:-}
+    # MUTATION_TESTS overrides the map, e.g. while trying a new test file.
+    tests=${MUTATION_TESTS:-${TESTS[$module]:-}}
     if [[ -z "$tests" ]]; then
         if [[ -f tests/test_$name.py ]]; then tests=tests/test_$name.py; else tests=tests; fi
     fi
