@@ -37,3 +37,16 @@ def test_a_table_too_wide_cuts_its_first_column_with_an_ellipsis() -> None:
         "---------  -----",
         "aaaaaaaa…  bbbbb",
     ]
+
+
+def test_a_table_one_column_too_wide_cuts_one_character() -> None:
+    text = table(["name", "code"], [["abcdef", "xy"]], width=11)
+    assert text.splitlines() == ["name   code", "-----  ----", "abcd…  xy"]
+
+
+def test_the_default_width_is_80_columns() -> None:
+    # 78 + 2 (separator) + 1 = 81 columns: one too many for the default width.
+    wide = table(["name", "n"], [["a" * 78, 1]])
+    assert wide.splitlines()[2] == "a" * 76 + "…  1"
+    # Exactly 80 columns fit as they are.
+    assert table(["name", "n"], [["a" * 77, 1]]).splitlines()[2] == "a" * 77 + "  1"
