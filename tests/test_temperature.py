@@ -130,3 +130,35 @@ def test_classification_is_monotone_in_timeframe_as_time_passes(a, b, elapsed):
         RANK[classify_temperature(lead(shorter), at=at)]
         >= RANK[classify_temperature(lead(longer), at=at)]
     )
+
+
+def test_one_whole_day_after_creation_counts_one_day_down():
+    assert timeframe_days(lead(15), at=T0 + timedelta(days=1)) == 14
+    assert classify_temperature(lead(15), at=T0 + timedelta(days=1)) is HOT
+    assert timeframe_days(lead(15), at=T0 + timedelta(hours=23)) == 15
+
+
+def test_a_warm_band_alone_warms_a_lead_up():
+    policy = TemperaturePolicy(warm_score=50)
+    assert classify_temperature(lead(None), score=60, policy=policy) is WARM
+    assert classify_temperature(lead(None), score=49, policy=policy) is COLD
+    assert classify_temperature(lead(5), score=60, policy=policy) is HOT
+
+
+def test_a_wrong_policy_is_named_exactly():
+    with pytest.raises(ValidationError) as info:
+        classify_temperature(lead(5), policy="hot")  # type: ignore[arg-type]
+    assert info.value.subject == "temperature"
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("policy", "hot", "a TemperaturePolicy")
+    ]
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 3, 2), "2026-03-02T09:00:00+00:00"])
+def test_a_naive_or_non_datetime_at_is_named_exactly(at):
+    with pytest.raises(ValidationError) as info:
+        classify_temperature(lead(5), at=at)
+    assert info.value.subject == "temperature"
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        ("at", at, "None or a timezone-aware datetime")
+    ]
