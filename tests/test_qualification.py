@@ -3,7 +3,7 @@ through the lead lifecycle, and a prospect's first deal."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -19,6 +19,7 @@ from salesmodel import (
     Stage,
     Status,
     Temperature,
+    TemperaturePolicy,
     TransitionError,
     ValidationError,
 )
@@ -241,3 +242,105 @@ def test_qualify_then_open_deal_carries_the_lead_through():
     _, new = qualify(walked(*SQL), owner_id="rep-1", at=T0 + timedelta(days=4))
     deal = open_deal(new, amount=EUR, at=T0 + timedelta(days=4))
     assert (deal.prospect_id, deal.owner_id, deal.name) == ("L-1", "rep-1", "Acme")
+
+
+# --- exact refusals and the arguments that reach the prospect and the deal ---------
+
+
+def issues(error: ValidationError) -> list[tuple[str, object, str]]:
+    return [(i.path, i.value, i.expected) for i in error.issues]
+
+
+def test_too_few_bant_letters_are_refused_with_every_detail():
+    lead = walked(*SQL, bant=Bant(budget=True, need=True))
+    with pytest.raises(TransitionError) as info:
+        qualify(lead, owner_id="rep-1", at=T0 + timedelta(days=9), min_bant_letters=3)
+    error = info.value
+    assert str(error) == "cannot qualify Lead 'L-1': 2 BANT letters met (budget, need), 3 needed"
+    assert (error.entity_id, error.from_stage, error.to_stage, error.allowed, error.rule) == (
+        "L-1",
+        "sql",
+        None,
+        (),
+        "bant",
+    )
+
+
+def test_a_lead_with_no_bant_letter_met_says_none():
+    lead = walked(*SQL, bant=Bant())
+    with pytest.raises(TransitionError) as info:
+        qualify(lead, owner_id="rep-1", at=T0 + timedelta(days=9), min_bant_letters=1)
+    assert str(info.value) == "cannot qualify Lead 'L-1': 0 BANT letters met (none), 1 needed"
+
+
+@pytest.mark.parametrize("letters", [0, 4])
+def test_min_bant_letters_takes_0_and_4_inclusive(letters):
+    lead = walked(*SQL)  # FULL: all four letters met
+    converted, _ = qualify(
+        lead, owner_id="rep-1", at=T0 + timedelta(days=9), min_bant_letters=letters
+    )
+    assert converted.stage == "converted"
+
+
+@pytest.mark.parametrize("letters", [-1, 5, 2.0, True, "3"])
+def test_min_bant_letters_out_of_range_is_named_exactly(letters):
+    with pytest.raises(ValidationError) as info:
+        qualify(walked(*SQL), owner_id="rep-1", at=T0 + timedelta(days=9), min_bant_letters=letters)
+    assert info.value.subject == "qualify"
+    assert issues(info.value) == [("min_bant_letters", letters, "None or an int from 0 to 4")]
+
+
+def test_the_timescale_counts_as_met_up_to_90_days_by_default():
+    at = T0 + timedelta(days=9)
+    bant = Bant(budget=True, authority=True, need=True, timescale_days=90)
+    converted, _ = qualify(walked(*SQL, bant=bant), owner_id="rep-1", at=at, min_bant_letters=4)
+    assert converted.stage == "converted"
+    later = walked(*SQL, bant=Bant(budget=True, authority=True, need=True, timescale_days=91))
+    with pytest.raises(TransitionError) as info:
+        qualify(later, owner_id="rep-1", at=at, min_bant_letters=4)
+    assert "3 BANT letters met (budget, authority, need)" in str(info.value)
+    converted, _ = qualify(
+        later, owner_id="rep-1", at=at, min_bant_letters=4, max_timescale_days=91
+    )
+    assert converted.stage == "converted"
+
+
+def test_the_prospects_temperature_follows_the_policy_given():
+    lead = walked(*SQL)  # 45 days stated 10 days before: 35 left, warm by default
+    policy = TemperaturePolicy(hot_within_days=40, warm_within_days=60)
+    _, prospect = qualify(lead, owner_id="rep-1", at=T0 + timedelta(days=10), temperature=policy)
+    assert prospect.temperature is Temperature.HOT
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 3, 20), "2026-03-20T00:00:00+00:00"])
+def test_qualify_names_a_naive_or_non_datetime_at_exactly(at):
+    with pytest.raises(ValidationError) as info:
+        qualify(walked(*SQL), owner_id="rep-1", at=at)
+    assert info.value.subject == "qualify"
+    assert issues(info.value) == [("at", at, "a timezone-aware datetime")]
+
+
+@pytest.mark.parametrize("at", [datetime(2026, 3, 20), 1234])
+def test_open_deal_names_a_naive_or_non_datetime_at_exactly(at):
+    with pytest.raises(ValidationError) as info:
+        open_deal(prospect(), amount=EUR, at=at)
+    assert info.value.subject == "open_deal"
+    assert issues(info.value) == [("at", at, "a timezone-aware datetime")]
+
+
+def test_a_deal_before_its_prospect_is_refused_with_the_qualification_date():
+    early = T0 - timedelta(seconds=1)
+    with pytest.raises(ValidationError) as info:
+        open_deal(prospect(), amount=EUR, at=early)
+    assert info.value.subject == "open_deal"
+    assert issues(info.value) == [
+        ("at", early, "no earlier than the prospect's qualified_at (2026-03-02 09:00:00+00:00)")
+    ]
+    assert open_deal(prospect(), amount=EUR, at=T0).created_at == T0
+
+
+def test_a_deal_takes_the_name_and_expected_close_given():
+    deal = open_deal(
+        prospect(), amount=EUR, at=T0, name="Acme renewal", expected_close=date(2026, 6, 30)
+    )
+    assert (deal.name, deal.expected_close) == ("Acme renewal", date(2026, 6, 30))
