@@ -5,6 +5,7 @@ as records and text."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import attrs
@@ -14,6 +15,7 @@ from salesmodel import (
     DEFAULT_PIPELINE,
     LEAD_LIFECYCLE,
     Deal,
+    Issue,
     Lead,
     Money,
     Pipeline,
@@ -260,3 +262,290 @@ def test_a_record_parked_outside_the_steps_counts_by_the_steps_it_reached() -> N
     never = attrs.evolve(lead, id="n", stage="nurture")
     funnel = kpi.funnel([parked, never], pipeline=LEAD_LIFECYCLE, stages=["suspect", "mql"])
     assert [(s.stage, s.reached) for s in funnel.steps] == [("suspect", 1), ("mql", 1)]
+
+
+# --- exact errors, defaults, boundaries and merging (mutation testing) -----------------------
+
+
+def issues_of(call: Any) -> tuple[Issue, ...]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.issues
+
+
+def test_time_in_stage_argument_and_stage_errors_are_exact() -> None:
+    naive = datetime(2026, 1, 1)
+    assert issues_of(lambda: kpi.time_in_stage([], as_of=naive)) == (
+        Issue("as_of", naive, "None or a timezone-aware datetime"),
+    )
+    odd_stage = attrs.evolve(deal("y"), stage="negotiation")
+    assert issues_of(lambda: kpi.time_in_stage([odd_stage], pipelines=P)) == (
+        Issue("stage", "negotiation", "a stage of pipeline 'default'"),
+    )
+    good = deal("a", "qualification")
+    odd_history = attrs.evolve(good, history=(attrs.evolve(good.history[0], from_stage="lead-in"),))
+    assert issues_of(lambda: kpi.time_in_stage([odd_history], pipelines=P)) == (
+        Issue("history[0].from_stage", "lead-in", "a stage of pipeline 'default'"),
+    )
+
+
+def test_time_in_stage_is_strict_by_default_function_and_accumulator() -> None:
+    odd_stage = attrs.evolve(deal("y"), stage="negotiation")
+    with pytest.raises(ValidationError):
+        kpi.time_in_stage([odd_stage], pipelines=P)
+    with pytest.raises(ValidationError):
+        kpi.TimeInStageAccumulator(pipelines=P).add(odd_stage)
+
+
+def test_time_in_stage_without_by_is_keyed_by_stage_alone() -> None:
+    stays = kpi.time_in_stage([deal("a", "qualification")])
+    assert stays.columns == ("stage",)
+    assert list(stays) == ["prospecting"]
+
+
+def test_time_in_stage_counts_equal_stays_once_each() -> None:
+    # two deals with the very same timings: two visits of one duration, not one
+    twins = [deal("a", "qualification"), deal("b", "qualification")]
+    stays = kpi.time_in_stage(twins, as_of=day(3))
+    assert stays["prospecting"].count == 2
+    assert stays["qualification"].count == 2
+    assert stays["qualification"].mean == timedelta(days=2)
+
+
+def test_time_in_stage_counts_a_current_stay_of_zero_at_as_of_itself() -> None:
+    stays = kpi.time_in_stage([deal("f")], as_of=day(0))
+    assert stays["prospecting"].count == 1
+    assert stays["prospecting"].mean == timedelta(0)
+
+
+def test_time_in_stage_reads_records_that_are_not_entities() -> None:
+    good = deal("a", "qualification")
+    row = SimpleNamespace(
+        id="row",
+        status=Status.OPEN,
+        created_at=good.created_at,
+        closed_at=None,
+        stage=good.stage,
+        history=good.history,
+        pipeline_id="default",
+    )
+    stays = kpi.time_in_stage([row], as_of=day(3))
+    assert {k: v.count for k, v in stays.items()} == {"prospecting": 1, "qualification": 1}
+    bad = SimpleNamespace(**{**vars(row), "history": [good.history[0]]})
+    assert issues_of(lambda: kpi.time_in_stage([bad])) == (
+        Issue("history", [good.history[0]], "a tuple of StageChange"),
+    )
+
+
+def test_time_in_stage_accumulators_merge_with_their_options() -> None:
+    first = kpi.TimeInStageAccumulator(as_of=day(3), pipelines=P, strict=False)
+    second = kpi.TimeInStageAccumulator(as_of=day(3), pipelines=P, strict=False)
+    first.add(deal("a", "qualification"))
+    second.add(deal("b"))
+    merged = first.merge(second)
+    # the merged accumulator keeps as_of (the current stays) and the pipelines
+    merged.add(attrs.evolve(deal("c"), stage="negotiation"))
+    merged.add(deal("d"))
+    stays = merged.result()
+    assert stays["prospecting"].count == 3
+    assert stays["qualification"].count == 1
+    assert [s.id for s in stays.skipped] == ["c"]
+    with pytest.raises(ValidationError) as caught:
+        first.merge(kpi.TimeInStageAccumulator(as_of=day(4), pipelines=P, strict=False))
+    assert "as_of=" in str(caught.value)
+    assert "pipelines=" in str(caught.value)
+    with pytest.raises(ValidationError):
+        first.merge(kpi.TimeInStageAccumulator(as_of=day(3), pipelines=RENEWALS, strict=False))
+
+
+TWO_WINS = Pipeline(
+    "two",
+    [
+        Stage("open", "Open", "0.5"),
+        Stage("won_new", "Won new", 1, Status.WON),
+        Stage("won_renewal", "Won renewal", 1, Status.WON),
+        Stage("lost", "Lost", 0, Status.LOST),
+    ],
+    reopen_to={"won_new": ["open"]},
+)
+
+
+def test_funnel_argument_errors_are_exact() -> None:
+    cases: list[tuple[dict[str, Any], Issue]] = [
+        ({"pipeline": "default"}, Issue("pipeline", "default", "a Pipeline")),
+        ({"mode": "loose"}, Issue("mode", "loose", "'any' or 'strict'")),
+        (
+            {"stages": ["prospecting", "negotiation"]},
+            Issue("stages", "negotiation", "a stage of pipeline 'default'"),
+        ),
+        ({"stages": []}, Issue("stages", [], "distinct stage ids, at least one")),
+        # "won" stands for the won stages only in the default steps
+        (
+            {"pipeline": RENEWALS, "stages": ["draft", "won"]},
+            Issue("stages", "won", "a stage of pipeline 'renewals'"),
+        ),
+    ]
+    for arguments, issue in cases:
+        assert issues_of(lambda a=arguments: kpi.funnel([], **a)) == (issue,), arguments
+
+
+def test_funnel_defaults_any_mode_and_strict() -> None:
+    acc = kpi.FunnelAccumulator(pipeline=RENEWALS)
+    assert acc.result().mode == "any"
+    elsewhere = attrs.evolve(deal("x"), pipeline_id="renewals", stage="draft")
+    with pytest.raises(ValidationError):
+        kpi.funnel([elsewhere])
+    with pytest.raises(ValidationError):
+        kpi.FunnelAccumulator().add(elsewhere)
+
+
+def test_funnel_default_steps_end_in_the_only_won_stage_by_its_id() -> None:
+    signed = RENEWALS.move(
+        Deal(
+            id="s",
+            name="s",
+            amount=Money(1, "EUR"),
+            created_at=day(0),
+            pipeline_id="renewals",
+            stage="draft",
+        ),
+        "signed",
+        at=day(1),
+    )
+    funnel = kpi.funnel([signed], pipeline=RENEWALS)
+    assert [s.stage for s in funnel.steps] == ["draft", "signed"]
+    assert funnel["signed"].reached == 1
+    assert funnel["draft"].conversion == Ratio(1, 1)
+
+
+def test_funnel_strict_mode_counts_only_the_steps_visited() -> None:
+    skipper = attrs.evolve(
+        deal("a", "qualification"),
+        stage="research",
+        history=(attrs.evolve(deal("a", "qualification").history[0], to_stage="research"),),
+    )
+    records = [skipper, deal("b", "qualification")]
+    steps = ["prospecting", "qualification", "research"]
+    loose = kpi.funnel(records, stages=steps)
+    strict = kpi.funnel(records, stages=steps, mode="strict")
+    assert loose.mode == "any"
+    assert strict.mode == "strict"
+    assert [s.reached for s in loose.steps] == [2, 2, 1]
+    assert [s.reached for s in strict.steps] == [2, 1, 1]
+    assert strict["prospecting"] == kpi.FunnelStep(
+        "prospecting", 2, 2, 0, 0, Ratio(2, 2), Ratio(2, 2), Ratio(0, 2)
+    )
+    assert strict["qualification"].still_open == 1
+    assert "<caption>Funnel (strict); bottleneck: qualification</caption>" in (strict._repr_html_())
+    grouped = kpi.funnel(records, stages=steps, mode="strict", by="owner_id")
+    assert grouped["ana"].mode == "strict"
+
+
+def test_funnel_won_step_of_the_default_pipeline() -> None:
+    won = deal("w", "qualification", "research", "demonstration", "objection_handling")
+    won = P.move(P.move(won, "closing", at=day(5)), "won", at=day(6))
+    # a deal marked won without a move to the won stage (imported as it is)
+    marked = attrs.evolve(deal("m"), status=Status.WON, closed_at=day(2))
+    funnel = kpi.funnel([won, marked, deal("o")])
+    assert funnel["won"] == kpi.FunnelStep("won", 2, 0, 0, 0, Ratio(0, 0), Ratio(2, 3), Ratio(0, 0))
+    assert funnel["prospecting"] == kpi.FunnelStep(
+        "prospecting", 3, 2, 1, 0, Ratio(2, 3), Ratio(3, 3), Ratio(0, 3)
+    )
+    assert funnel.bottleneck == "prospecting"
+    assert funnel.to_records()[-1]["conversion"] is None
+
+
+def test_a_won_record_advanced_past_the_last_custom_step() -> None:
+    won = deal("w", "qualification", "research", "demonstration", "objection_handling")
+    won = P.move(P.move(won, "closing", at=day(5)), "won", at=day(6))
+    funnel = kpi.funnel([won, deal("o", "qualification")], stages=["prospecting", "qualification"])
+    assert funnel["qualification"] == kpi.FunnelStep(
+        "qualification", 2, 1, 1, 0, Ratio(1, 2), Ratio(2, 2), Ratio(0, 2)
+    )
+
+
+def test_a_funnel_counts_a_record_reopened_after_a_won_stage_at_the_won_step() -> None:
+    base = Deal(
+        id="a", name="a", amount=Money(1, "EUR"), created_at=day(0), pipeline_id="two", stage="open"
+    )
+    reopened = TWO_WINS.reopen(TWO_WINS.move(base, "won_new", at=day(1)), at=day(2))
+    assert reopened.status is Status.OPEN
+    funnel = kpi.funnel([reopened], pipeline=TWO_WINS)
+    assert funnel["won"] == kpi.FunnelStep("won", 1, 0, 0, 0, Ratio(0, 0), Ratio(1, 1), Ratio(0, 0))
+    assert funnel["open"].advanced == 1
+
+
+def test_a_funnel_goes_on_after_a_skipped_or_unreached_record() -> None:
+    elsewhere = attrs.evolve(deal("x"), pipeline_id="renewals", stage="draft")
+    funnel = kpi.funnel([elsewhere, deal("a")], strict=False)
+    assert funnel["prospecting"].reached == 1
+    assert [s.id for s in funnel.skipped] == ["x"]
+    lead = Lead(id="l", name="l", created_at=day(0), source="web")
+    never = attrs.evolve(lead, id="n", stage="nurture")
+    reached = kpi.funnel([never, lead], pipeline=LEAD_LIFECYCLE, stages=["suspect", "mql"])
+    assert reached["suspect"].reached == 1
+
+
+def test_funnel_accumulators_merge_with_their_options() -> None:
+    steps = ["prospecting", "qualification"]
+    first = kpi.FunnelAccumulator(pipeline=P, stages=steps, mode="strict")
+    second = kpi.FunnelAccumulator(pipeline=P, stages=steps, mode="strict")
+    first.add(deal("a", "qualification"))
+    second.add(deal("b"))
+    merged = first.merge(second)
+    merged.add(deal("c"))
+    funnel = merged.result()
+    assert funnel.mode == "strict"
+    assert [s.stage for s in funnel.steps] == steps
+    assert [s.reached for s in funnel.steps] == [3, 1]
+    for other in (
+        kpi.FunnelAccumulator(pipeline=P, stages=steps),
+        kpi.FunnelAccumulator(pipeline=P, mode="strict"),
+        kpi.FunnelAccumulator(pipeline=TWO_WINS, stages=["open"], mode="strict"),
+    ):
+        with pytest.raises(ValidationError):
+            first.merge(other)
+
+
+def test_funnel_lookup_and_text_of_an_empty_funnel() -> None:
+    funnel = kpi.funnel([])
+    with pytest.raises(KeyError) as caught:
+        funnel["nowhere"]
+    assert caught.value.args == ("nowhere",)
+    assert repr(kpi.Funnel((), None)) == "Funnel(mode='any', bottleneck=None)"
+
+
+def test_funnel_accumulators_of_another_pipeline_merge_with_it() -> None:
+    signed = RENEWALS.move(
+        Deal(
+            id="s",
+            name="s",
+            amount=Money(1, "EUR"),
+            created_at=day(0),
+            pipeline_id="renewals",
+            stage="draft",
+        ),
+        "signed",
+        at=day(1),
+    )
+    first = kpi.FunnelAccumulator(pipeline=RENEWALS).add_many([signed])
+    second = kpi.FunnelAccumulator(pipeline=RENEWALS).add_many([attrs.evolve(signed, id="t")])
+    funnel = first.merge(second).result()
+    assert [(s.stage, s.reached) for s in funnel.steps] == [("draft", 2), ("signed", 2)]
+
+
+def test_a_funnel_reads_records_that_are_not_entities() -> None:
+    good = deal("a", "qualification")
+    row = SimpleNamespace(
+        id="row",
+        status=Status.OPEN,
+        created_at=good.created_at,
+        closed_at=None,
+        stage=good.stage,
+        history=good.history,
+        pipeline_id="default",
+    )
+    funnel = kpi.funnel([row], stages=["prospecting", "qualification"])
+    assert [s.reached for s in funnel.steps] == [1, 1]
+    bad = SimpleNamespace(**{**vars(row), "stage": 7})
+    assert issues_of(lambda: kpi.funnel([bad])) == (Issue("stage", 7, "a stage id (str)"),)
