@@ -13,9 +13,12 @@ import pytest
 
 from salesmodel import (
     DEFAULT_PIPELINE,
+    CurrencyMismatchError,
     Deal,
+    Issue,
     Money,
     Pipeline,
+    RateTable,
     Rep,
     Stage,
     Status,
@@ -24,7 +27,7 @@ from salesmodel import (
     ValidationError,
     kpi,
 )
-from salesmodel.kpi import Ratio, Total
+from salesmodel.kpi import Average, DurationSummary, Ratio, Total
 
 P = DEFAULT_PIPELINE
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -275,3 +278,461 @@ def test_stages_without_a_rot_limit_never_make_a_deal_stale() -> None:
     waiting = attrs.evolve(deal("w"), pipeline_id="patient", stage="open")
     stale = kpi.stale_deals([waiting], as_of=day(3650), pipelines=patient)
     assert (stale.deals, stale.open_deals) == ((), 1)
+
+
+# --- exact figures, errors, defaults and merging (mutation testing) --------------------------
+
+RATES = RateTable({("USD", "EUR"): "0.5"})
+
+
+def usd(did: str, amount: str = "100", *stages: str, **kw: Any) -> Deal:
+    return attrs.evolve(deal(did, "1", *stages, **kw), amount=Money(amount, "USD"))
+
+
+def issues_of(call: Any) -> tuple[Issue, ...]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.issues
+
+
+def refusal(first: Any, second: Any) -> str:
+    """What merge says when the options differ."""
+    with pytest.raises(ValidationError) as caught:
+        first.merge(second)
+    (issue,) = caught.value.issues
+    assert (issue.path, issue.value) == ("other", second)
+    return issue.expected
+
+
+def open_row(rid: str, amount: Any = None, **fields: Any) -> Row:
+    base = {"status": Status.OPEN, "created_at": day(0), "closed_at": None}
+    return Row(id=rid, amount=Money(10, "EUR") if amount is None else amount, **{**base, **fields})
+
+
+def test_pipeline_value_groups_converts_and_is_strict_by_default() -> None:
+    book = [deal("a", "100", owner_id="ana"), deal("b", "50", owner_id="bo"), usd("c", "40")]
+    grouped = kpi.pipeline_value(book[:2], by="owner_id")
+    assert dict(grouped) == {"ana": Total(Money(100, "EUR"), 1), "bo": Total(Money(50, "EUR"), 1)}
+    assert kpi.pipeline_value(book, currency="EUR", rates=RATES) == Total(Money(170, "EUR"), 3)
+    bad = open_row("x", amount=3)
+    assert issues_of(lambda: kpi.pipeline_value([bad])) == (
+        Issue("amount", 3, "a non-negative Money"),
+    )
+    with pytest.raises(ValidationError):
+        kpi.PipelineValueAccumulator().add(bad)
+    kept = kpi.pipeline_value([bad, book[0]], strict=False)
+    assert kept == Total(Money(100, "EUR"), 1)
+    assert [(s.id, s.field) for s in kept.skipped] == [("x", "amount")]
+
+
+def test_pipeline_value_accumulators_merge_with_their_options() -> None:
+    options: dict[str, Any] = {"by": "owner_id", "currency": "EUR", "rates": RATES, "strict": False}
+    first = kpi.PipelineValueAccumulator(**options).add_many([deal("a", "100", owner_id="ana")])
+    second = kpi.PipelineValueAccumulator(**options).add_many([usd("b", "40", owner_id="ana")])
+    merged = first.merge(second)
+    merged.add(open_row("x", amount=3, owner_id="bo"))
+    merged.add(usd("c", "20", owner_id="bo"))
+    result = merged.result()
+    assert dict(result) == {"ana": Total(Money(120, "EUR"), 2), "bo": Total(Money(10, "EUR"), 1)}
+    assert [s.id for s in result.skipped] == ["x"]
+    assert refusal(first, kpi.PipelineValueAccumulator()) == (
+        "a PipelineValueAccumulator with the same options (by='owner_id', currency='EUR', "
+        f"rates={RATES!r}, strict=False)"
+    )
+
+
+def test_weighted_pipeline_weighs_each_open_deal_by_its_stage() -> None:
+    book = [
+        deal("a", "100"),  # prospecting, 5 %
+        deal("b", "200", "qualification"),  # 10 %
+        deal("c", "300", "qualification"),
+        won("w", "1000"),  # not open: out
+        deal("l", "500", "lost"),
+    ]
+    assert kpi.weighted_pipeline(book) == Total(Money("55.00", "EUR"), 3)
+    assert kpi.weighted_pipeline([]) == Total(None, 0)
+    assert kpi.weighted_pipeline([], currency="USD") == Total(Money(0, "USD"), 0)
+    mixed = [*book, usd("u", "100", "qualification")]
+    assert kpi.weighted_pipeline(mixed, currency="EUR", rates=RATES) == Total(
+        Money("60.00", "EUR"), 4
+    )
+    with pytest.raises(CurrencyMismatchError) as caught:
+        kpi.weighted_pipeline(mixed)
+    assert str(caught.value).startswith("weighted pipeline mixes amounts in EUR, USD: ")
+    with pytest.raises(CurrencyMismatchError) as caught:
+        kpi.weighted_pipeline([attrs.evolve(d, owner_id="ana") for d in mixed], by="owner_id")
+    assert str(caught.value).startswith("weighted pipeline of 'ana' mixes amounts in EUR, USD: ")
+    grouped = kpi.weighted_pipeline(
+        [attrs.evolve(book[0], owner_id="ana"), attrs.evolve(book[1], owner_id="bo")],
+        by="owner_id",
+    )
+    assert dict(grouped) == {
+        "ana": Total(Money("5.00", "EUR"), 1),
+        "bo": Total(Money("20.00", "EUR"), 1),
+    }
+
+
+def test_weighted_pipeline_is_exact_beyond_28_digits() -> None:
+    big = "123456789012345678901234567.89"
+    assert kpi.weighted_pipeline([deal("a", big)]) == Total(
+        Money("6172839450617283945061728.3945", "EUR"), 1
+    )
+
+
+def test_weighted_pipeline_checks_pipelines_and_other_records() -> None:
+    renewals = Pipeline(
+        "renewals",
+        [
+            Stage("draft", "Draft", "0.5"),
+            Stage("signed", "Signed", 1, Status.WON),
+            Stage("gone", "Gone", 0, Status.LOST),
+        ],
+    )
+    elsewhere = attrs.evolve(deal("r", "100"), pipeline_id="renewals", stage="draft")
+    assert kpi.weighted_pipeline([elsewhere], pipelines=renewals) == Total(Money("50.0", "EUR"), 1)
+    assert issues_of(lambda: kpi.weighted_pipeline([elsewhere])) == (
+        Issue("pipeline_id", "renewals", "a pipeline the KPI was given ('default')"),
+    )
+    with pytest.raises(ValidationError):
+        kpi.WeightedPipelineAccumulator().add(elsewhere)
+    # rows without a pipeline_id take the only pipeline given; a row without a
+    # stage is a bad record
+    staged = open_row("s", stage="qualification")
+    unstaged = open_row("n")
+    weighted = kpi.weighted_pipeline([staged, unstaged], strict=False)
+    assert weighted == Total(Money("1.00", "EUR"), 1)
+    assert [(s.id, s.field) for s in weighted.skipped] == [("n", "stage")]
+    assert issues_of(lambda: kpi.weighted_pipeline([open_row("x", amount=3, stage="closing")])) == (
+        Issue("amount", 3, "a non-negative Money"),
+    )
+
+
+def test_weighted_pipeline_accumulators_merge_with_their_options() -> None:
+    options: dict[str, Any] = {"by": "owner_id", "currency": "EUR", "rates": RATES, "strict": False}
+    first = kpi.WeightedPipelineAccumulator(**options).add_many([deal("a", "100", owner_id="ana")])
+    second = kpi.WeightedPipelineAccumulator(**options).add_many([usd("b", "40", owner_id="ana")])
+    merged = first.merge(second)
+    merged.add(attrs.evolve(deal("odd", owner_id="bo"), stage="negotiation"))
+    result = merged.result()
+    assert dict(result) == {"ana": Total(Money("6.00", "EUR"), 2)}
+    assert [s.id for s in result.skipped] == ["odd"]
+    assert refusal(first, kpi.WeightedPipelineAccumulator()) == (
+        "a WeightedPipelineAccumulator with the same options (by='owner_id', currency='EUR', "
+        f"pipelines={P!r}, rates={RATES!r}, strict=False)"
+    )
+
+
+def test_a_forecast_orders_categories_by_stage_and_adds_up_each() -> None:
+    book = [
+        won("w", "300"),
+        deal("b", "50", "qualification", "research", "demonstration"),
+        deal("a", "100"),
+        deal("q", "20", "qualification"),
+    ]
+    forecast = kpi.forecast(book)
+    assert forecast.categories == (
+        ("pipeline", Total(Money(120, "EUR"), 2)),
+        ("best_case", Total(Money(50, "EUR"), 1)),
+        ("closed", Total(Money(300, "EUR"), 1)),
+    )
+    with pytest.raises(KeyError) as caught:
+        forecast["commit"]
+    assert caught.value.args == ("commit",)
+    empty = kpi.forecast([])
+    assert empty == kpi.Forecast(())
+    assert empty.categories == ()
+    big = "123456789012345678901234567.89"
+    # two stages of one category, added exactly
+    assert kpi.forecast([deal("x", big), deal("y", "0.02", "qualification")])["pipeline"] == Total(
+        Money("123456789012345678901234567.91", "EUR"), 2
+    )
+
+
+def test_a_forecast_converts_names_mixed_categories_and_is_strict_by_default() -> None:
+    book = [deal("a", "100", owner_id="ana"), usd("u", "100", owner_id="ana")]
+    assert kpi.forecast(book, currency="EUR", rates=RATES)["pipeline"] == Total(
+        Money(150, "EUR"), 2
+    )
+    with pytest.raises(CurrencyMismatchError) as caught:
+        kpi.forecast(book)
+    assert str(caught.value).startswith("forecast category 'pipeline' mixes amounts in EUR, USD")
+    with pytest.raises(CurrencyMismatchError) as caught:
+        kpi.forecast(book, by="owner_id")
+    assert str(caught.value).startswith(
+        "forecast category 'pipeline' of 'ana' mixes amounts in EUR, USD"
+    )
+    odd = attrs.evolve(deal("odd"), stage="negotiation")
+    with pytest.raises(ValidationError):
+        kpi.forecast([odd])
+    kept = kpi.forecast([odd, deal("a", "100")], strict=False)
+    assert kept.categories == (("pipeline", Total(Money(100, "EUR"), 1)),)
+    assert [(s.id, s.field) for s in kept.skipped] == [("odd", "stage")]
+    patient = Pipeline(
+        "patient",
+        [
+            Stage("open", "Open", "0.5", forecast_category="commit"),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+    )
+    waiting = attrs.evolve(deal("w"), pipeline_id="patient", stage="open")
+    assert kpi.forecast([waiting], pipelines=patient).categories == (
+        ("commit", Total(Money(100, "EUR"), 1)),
+    )
+
+
+def test_coverage_argument_errors_are_exact() -> None:
+    calls = Target(id="c", metric=TargetMetric.CALLS, goal=10, start=T0, end=Q1_END)
+    for goal in (1000, calls):
+        assert issues_of(lambda g=goal: kpi.pipeline_coverage([], g)) == (
+            Issue("goal", goal, "a Money or a revenue Target"),
+        )
+    assert issues_of(lambda: kpi.pipeline_coverage([], Money(1, "EUR"), weighted=1)) == (  # type: ignore[arg-type]
+        Issue("weighted", 1, "True or False"),
+    )
+    assert issues_of(lambda: kpi.pipeline_coverage([], revenue_target(region="north"))) == (
+        Issue(
+            "reps", None, "a mapping of rep id to Rep, since the target names a team or a region"
+        ),
+    )
+    assert issues_of(lambda: kpi.pipeline_coverage([open_row("x", amount=3)], Money(1, "EUR"))) == (
+        Issue("amount", 3, "a non-negative Money"),
+    )
+    with pytest.raises(ValidationError):
+        kpi.PipelineCoverageAccumulator(Money(1, "EUR")).add(open_row("x", amount=3))
+    stamped = open_row("r", expected_close=day(5))
+    assert issues_of(lambda: kpi.pipeline_coverage([stamped], revenue_target())) == (
+        Issue("expected_close", day(5), "None or a date (not a datetime)"),
+    )
+
+
+def test_coverage_converts_with_rates() -> None:
+    goal = Money(100, "EUR")
+    assert kpi.pipeline_coverage([], goal) == Ratio(Money(0, "EUR"), goal)
+    book = [deal("a", "100"), usd("u", "100", "qualification")]
+    assert kpi.pipeline_coverage(book, goal, rates=RATES) == Ratio(Money(150, "EUR"), goal)
+    assert kpi.pipeline_coverage(book, goal, weighted=True, rates=RATES) == Ratio(
+        Money("10.00", "EUR"), goal
+    )
+    target = revenue_target(100)
+    dollars = [attrs.evolve(won("w", "1"), amount=Money(60, "USD")), deal("a", "100")]
+    assert kpi.pipeline_coverage(dollars, target, rates=RATES) == Ratio(
+        Money(100, "EUR"), Money(70, "EUR")
+    )
+    with pytest.raises(CurrencyMismatchError) as caught:
+        kpi.pipeline_coverage(dollars, target)
+    assert str(caught.value).startswith("won revenue has amounts in USD, not only EUR")
+
+
+def test_weighted_coverage_reads_the_pipelines_given() -> None:
+    patient = Pipeline(
+        "patient",
+        [
+            Stage("open", "Open", "0.5"),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+    )
+    waiting = attrs.evolve(deal("w"), pipeline_id="patient", stage="open")
+    goal = Money(100, "EUR")
+    assert kpi.pipeline_coverage([waiting], goal, weighted=True, pipelines=patient) == Ratio(
+        Money("50.0", "EUR"), goal
+    )
+
+
+def test_coverage_of_a_target_at_the_edges_of_its_period_and_goal() -> None:
+    on_start = deal("s", "40", expected_close=T0.date())
+    won_at_start = attrs.evolve(won("w", "300"), closed_at=T0)
+    assert kpi.pipeline_coverage([on_start, won_at_start], revenue_target()) == Ratio(
+        Money(40, "EUR"), Money(700, "EUR")
+    )
+    # what is left: 0.50; never negative once the goal is passed
+    half = kpi.pipeline_coverage([won("w", "999.50"), on_start], revenue_target())
+    assert half == Ratio(Money(40, "EUR"), Money("0.50", "EUR"))
+    passed = kpi.pipeline_coverage([won("w", "1200"), on_start], revenue_target())
+    assert passed == Ratio(Money(40, "EUR"), Money(0, "EUR"))
+    assert passed.denominator == Money(0, "EUR")
+    # met to the cent: nothing is left, shown as 0
+    met = kpi.pipeline_coverage([won("w", "1000.00"), on_start], revenue_target())
+    assert repr(met) == "40 EUR/0 EUR (n/a)"
+
+
+def test_coverage_of_a_target_sums_won_deals_exactly() -> None:
+    big = "123456789012345678901234567.89"
+    target = revenue_target(10**29)
+    book = [won("w1", big), won("w2", "0.02")]
+    left = Money(10**29, "EUR") - Money("123456789012345678901234567.91", "EUR")
+    assert kpi.pipeline_coverage(book, target) == Ratio(Money(0, "EUR"), left)
+    first = kpi.PipelineCoverageAccumulator(target).add_many(book[:1])
+    second = kpi.PipelineCoverageAccumulator(target).add_many(book[1:])
+    assert first.merge(second).result() == Ratio(Money(0, "EUR"), left)
+
+
+def test_coverage_accumulators_merge_with_their_options() -> None:
+    reps = {"ana": Rep(id="ana", name="Ana", team="south")}
+    team = revenue_target(team="south")
+    options: dict[str, Any] = {"weighted": True, "reps": reps, "rates": RATES, "strict": False}
+    first = kpi.PipelineCoverageAccumulator(team, **options)
+    first.add(deal("a", "100", "qualification", owner_id="ana"))
+    second = kpi.PipelineCoverageAccumulator(team, **options)
+    second.add(won("w", "500", owner_id="ana"))
+    merged = first.merge(second)
+    merged.add(attrs.evolve(deal("odd", owner_id="ana"), stage="negotiation"))
+    result = merged.result()
+    assert result == Ratio(Money("10.00", "EUR"), Money(500, "EUR"))
+    assert [s.id for s in result.skipped] == ["odd"]
+    assert refusal(first, kpi.PipelineCoverageAccumulator(team, reps=reps)) == (
+        f"a PipelineCoverageAccumulator with the same options (goal={team!r}, "
+        f"pipelines={P!r}, rates={RATES!r}, reps={reps!r}, strict=False, weighted=True)"
+    )
+
+
+def test_velocity_reads_as_text_with_its_cycle() -> None:
+    book = [deal("open", "100"), won("w", "200", closed=-6), deal("l", "50", "lost")]
+    assert repr(kpi.sales_velocity(book)) == (
+        "Velocity(25.00 EUR per day = 1 opportunities * 1/2 (50.0%) * 200.00 EUR / 4 days)"
+    )
+
+
+def test_velocity_of_an_instant_win_has_no_value() -> None:
+    instant = attrs.evolve(won("w", "200"), closed_at=day(-10))
+    velocity = kpi.sales_velocity([deal("open", "100"), instant])
+    assert velocity.cycle.mean == timedelta(0)
+    assert velocity.value is None
+
+
+def test_velocity_is_rounded_to_the_cent_from_the_exact_day() -> None:
+    # 1 open * 1/1 won * 1e9 / 1 day: exactly 1e9 a day
+    big = [deal("open", "1"), won("w", "1000000000", closed=-9)]
+    assert kpi.sales_velocity(big).value == Money("1000000000.00", "EUR")
+    # 1 open * 1/1 won * 100 / 3 days = 33.33 (of 33.333...)
+    third = [deal("open", "1"), won("w", "100", closed=-7)]
+    assert kpi.sales_velocity(third).value == Money("33.33", "EUR")
+
+
+def test_velocity_by_group_keeps_groups_with_any_input() -> None:
+    book = [
+        deal("a", "100", owner_id="ana"),  # open only
+        deal("l", "50", "lost", owner_id="bo"),  # lost only
+        won("w", "200", closed=-6, owner_id="cy"),  # won only
+    ]
+    grouped = kpi.sales_velocity(book, by="owner_id")
+    nothing = DurationSummary.from_counts({})
+    assert dict(grouped) == {
+        "ana": kpi.Velocity(1, Ratio(0, 0), Average(None, 0), nothing, None),
+        "bo": kpi.Velocity(0, Ratio(0, 1), Average(None, 0), nothing, None),
+        "cy": kpi.Velocity(
+            0,
+            Ratio(1, 1),
+            Average(Money(200, "EUR"), 1),
+            DurationSummary.from_counts({4 * 86_400_000_000: 1}),
+            Money("0.00", "EUR"),
+        ),
+    }
+    assert kpi.sales_velocity([]) == kpi.Velocity(0, Ratio(0, 0), Average(None, 0), nothing, None)
+
+
+def test_velocity_converts_every_input_and_is_strict_by_default() -> None:
+    book = [
+        deal("open", "100"),
+        usd("o2", "100"),
+        won("w", "200", closed=-6),
+        attrs.evolve(won("w2", "1", closed=-6), amount=Money(400, "USD")),
+    ]
+    velocity = kpi.sales_velocity(book, currency="EUR", rates=RATES)
+    assert velocity.average_deal == Average(Money(400, "EUR"), 2)
+    assert velocity.value == Money("100.00", "EUR")  # 2 * 2/2 * 200 / 4 days
+    with pytest.raises(CurrencyMismatchError):
+        kpi.sales_velocity(book[:2], currency="EUR")
+    bad = Row(id="x", status=Status.WON, created_at=day(0), closed_at=day(1), amount=3)
+    with pytest.raises(ValidationError):
+        kpi.sales_velocity([bad])
+    with pytest.raises(ValidationError):
+        kpi.SalesVelocityAccumulator().add(bad)
+
+
+def test_velocity_accumulators_merge_with_their_options() -> None:
+    options: dict[str, Any] = {"by": "owner_id", "currency": "EUR", "rates": RATES, "strict": False}
+    first = kpi.SalesVelocityAccumulator(**options).add_many([deal("a", "100", owner_id="ana")])
+    second = kpi.SalesVelocityAccumulator(**options).add_many(
+        [attrs.evolve(won("w", "1", closed=-6, owner_id="ana"), amount=Money(400, "USD"))]
+    )
+    merged = first.merge(second)
+    merged.add(Row(id="x", status=Status.WON, created_at=day(0), closed_at=day(1), amount=3))
+    result = merged.result()
+    assert result["ana"].value == Money("50.00", "EUR")
+    assert [s.id for s in result.skipped] == ["x"]
+    assert refusal(first, kpi.SalesVelocityAccumulator()) == (
+        "a SalesVelocityAccumulator with the same options (by='owner_id', currency='EUR', "
+        f"rates={RATES!r}, strict=False)"
+    )
+
+
+def test_stale_deals_exact_errors_order_and_empty_result() -> None:
+    naive = datetime(2026, 1, 1)
+    assert issues_of(lambda: kpi.stale_deals([], as_of=naive)) == (
+        Issue("as_of", naive, "a timezone-aware datetime"),
+    )
+    book = [deal("young", "10"), attrs.evolve(deal("old", "10"), created_at=day(-5))]
+    stale = kpi.stale_deals(book, as_of=day(20))
+    assert [(d.id, d.age) for d in stale.deals] == [
+        ("old", timedelta(days=25)),
+        ("young", timedelta(days=20)),
+    ]
+    empty = kpi.stale_deals([], as_of=day(1))
+    assert (empty.deals, empty.open_deals) == ((), 0)
+    five = kpi.stale_deals([deal(f"d{i}", "10") for i in range(5)], as_of=day(20))
+    assert repr(five) == "StaleDeals(5/5 (100.0%): d0, d1, d2, d3, d4)"
+
+
+def test_stale_deals_by_group_strict_by_default_and_of_other_records() -> None:
+    book = [deal("a", "10", owner_id="ana"), deal("b", "10", owner_id="bo")]
+    grouped = kpi.stale_deals(book, as_of=day(20), by="owner_id")
+    assert {k: [d.id for d in v.deals] for k, v in grouped.items()} == {"ana": ["a"], "bo": ["b"]}
+    odd = attrs.evolve(deal("odd"), stage="negotiation")
+    with pytest.raises(ValidationError):
+        kpi.stale_deals([odd], as_of=day(20))
+    with pytest.raises(ValidationError):
+        kpi.StaleDealsAccumulator(as_of=day(20)).add(odd)
+    kept = kpi.stale_deals([odd, deal("a")], as_of=day(20), strict=False)
+    assert [d.id for d in kept.deals] == ["a"]
+    # a row with no owner_id is stale with owner None; a row without history is bad
+    row = open_row("r", stage="prospecting", history=())
+    assert kpi.stale_deals([row], as_of=day(20)).deals[0].owner_id is None
+    assert issues_of(
+        lambda: kpi.stale_deals([open_row("h", stage="prospecting")], as_of=day(1))
+    ) == (Issue("history", None, "a tuple of StageChange"),)
+
+
+def test_stale_deals_go_on_after_a_stage_that_never_rots() -> None:
+    patient = Pipeline(
+        "patient",
+        [
+            Stage("open", "Open", "0.5"),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+    )
+    waiting = attrs.evolve(deal("w"), pipeline_id="patient", stage="open")
+    stale = kpi.stale_deals([waiting, deal("a")], as_of=day(20), pipelines=[P, patient])
+    assert ([d.id for d in stale.deals], stale.open_deals) == (["a"], 2)
+
+
+def test_stale_deal_accumulators_merge_with_their_options() -> None:
+    options: dict[str, Any] = {"as_of": day(20), "by": "owner_id", "strict": False}
+    first = kpi.StaleDealsAccumulator(**options).add_many([deal("a", owner_id="ana")])
+    second = kpi.StaleDealsAccumulator(**options).add_many(
+        [deal("b", owner_id="ana"), deal("c", owner_id="bo")]
+    )
+    merged = first.merge(second)
+    merged.add(attrs.evolve(deal("odd", owner_id="bo"), stage="negotiation"))
+    result = merged.result()
+    assert {k: ([d.id for d in v.deals], v.open_deals) for k, v in result.items()} == {
+        "ana": (["a", "b"], 2),
+        "bo": (["c"], 1),
+    }
+    assert [s.id for s in result.skipped] == ["odd"]
+    assert refusal(first, kpi.StaleDealsAccumulator(as_of=day(20))) == (
+        f"a StaleDealsAccumulator with the same options (as_of={day(20)!r}, by='owner_id', "
+        f"pipelines={P!r}, strict=False)"
+    )
