@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import json
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from salesmodel._cli import main
+from salesmodel._cli import report as report_module
 
 MAVEN = "pipeline/maven_crm_sales_opportunities/sales_pipeline.csv"
 
@@ -306,3 +308,333 @@ def test_a_few_skipped_rows_are_each_listed(tmp_path):
         "  line 3: stage must be one of prospecting, qualification, research, demonstration,"
         " objection_handling, closing, won, lost (got 'nowhere')",
     ]
+
+
+# --- what the survivors of mutation testing showed (docs/explanation/mutation-testing.md)
+
+
+def run_direct(*args: str) -> tuple[int, str, str]:
+    """``report`` run with streams of its own, not through sys.stdout and sys.stderr."""
+    parser = argparse.ArgumentParser()
+    report_module.add_parser(parser.add_subparsers())
+    parsed = parser.parse_args(["report", *args])
+    out, err = io.StringIO(), io.StringIO()
+    code = parsed.run(parsed, out, err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def generic(**changes: str) -> dict[str, str]:
+    row = {"id": "1", "name": "A", "amount": "100", "currency": "EUR", "stage": "won",
+           "created_at": "2026-01-02", "closed_at": "2026-01-12", "owner_id": "ana"}  # fmt: skip
+    return {**row, **changes}
+
+
+def test_the_help_names_the_command_every_option_and_every_preset(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "report    KPIs of a CRM export (CSV)" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["report", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for text in (
+        "Read a CSV export of deals and print its KPIs: win rate, average ticket, cycle time "
+        "and bookings, overall, by a field, and by period.",
+        "FILE.csv the export to read",
+        "--preset {hubspot,maven,salesforce} a known export layout",
+        "--column FIELD=COLUMN read a Deal field from this column (repeatable; overrides the "
+        "preset); FIELD may also be 'stage' or 'closed_at'",
+        "--currency CURRENCY the currency of plain amounts, e.g. USD",
+        "--date-format DATE_FORMAT strptime format of the dates, e.g. %m/%d/%Y (default ISO 8601)",
+        "--tz TZ the time zone of naive dates, and of periods (an IANA name; default UTC)",
+        "--by BY the Deal field to group by (default owner_id)",
+        "--period {week,month,quarter,year} also group by close period",
+        "--json print JSON instead of tables",
+        "--strict stop at the first bad row",
+        "Presets: maven: Maven Analytics CRM Sales Opportunities (sales_pipeline.csv); "
+        "salesforce: Salesforce opportunity report (Opportunity ID, Stage, Amount, ...); "
+        "hubspot: HubSpot deals export (Record ID, Deal Stage, Amount, ...). "
+        "Without a preset, columns are named as Deal fields.",
+    ):
+        assert text in shown
+    assert "--json JSON" not in shown
+    assert "--strict STRICT" not in shown
+
+
+def test_the_report_is_written_to_the_streams_it_is_given(tmp_path, capsys):
+    path = str(write_csv(tmp_path / "x.csv", [generic()]))
+    code, out, err = run_direct(path)
+    assert (code, err) == (0, "")
+    assert out.startswith(f"{path} (generic layout): 1 rows, 1 deals")
+    assert out.endswith("10.0\n")
+    code, out, err = run_direct(path, "--json")
+    assert (code, err) == (0, "")
+    assert out.startswith('{\n  "deals": 1,\n  "open": 0,\n')
+    assert out.endswith('\n  "skipped": []\n}\n')
+    path = str(write_csv(tmp_path / "y.csv", [generic(amount="x")]))
+    code, out, err = run_direct(path, "--strict")
+    assert (code, out) == (1, "")
+    assert err.startswith(f"error: {path}, line 2: amount must be")
+    assert capsys.readouterr() == ("", "")
+
+
+def test_the_json_report_names_its_file_layout_and_rows_in_a_fixed_order(tmp_path):
+    rows = [
+        generic(id="2", owner_id="Zoë"),
+        generic(id="1", owner_id="Ana", stage="lost", closed_at="2026-01-05"),
+        generic(id="3", owner_id="", stage="closing", closed_at=""),
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    code, out, err = report(path, "--json")
+    assert code == 0, err
+    assert '"Zoë"' in out  # not escaped
+    result = json.loads(out)
+    assert list(result) == [
+        "deals", "open", "won", "lost", "overall", "by", "groups", "period", "periods",
+        "open_pipeline", "file", "layout", "rows", "skipped",
+    ]  # fmt: skip
+    assert (result["file"], result["layout"], result["rows"]) == (path, "generic", 3)
+    # Sorted by the key as text: a deal without an owner is in the group "None".
+    assert list(result["groups"]) == ["Ana", "None", "Zoë"]
+    assert result["overall"]["cycle_days"] == {
+        "count": 1, "mean": 10.0, "median": 10.0, "p90": 10.0
+    }  # fmt: skip
+
+
+def test_strict_reports_the_first_bad_row_by_line(tmp_path):
+    rows = [generic(amount="abc"), generic(id="2", stage="nowhere"), generic(id="3")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    code, out, err = report(path, "--strict")
+    assert (code, out) == (1, "")
+    assert err == (
+        f"error: {path}, line 2: amount must be an amount (a number, or a str such as '12.50')"
+        " with a currency (got {'amount': 'abc', 'currency': 'EUR'})\n"
+    )
+
+
+def test_rows_refused_by_the_deal_are_skipped_with_their_line_and_field(tmp_path):
+    rows = [
+        generic(stage="nowhere"),
+        generic(id="2", currency="", closed_at="", stage="closing", created_at="2026-02-30"),
+        generic(id="3", amount="1,200"),
+        generic(id="4", currency="ZZZZ"),
+        generic(id="5", stage=""),
+        generic(id="6", stage="closing", closed_at="soon"),
+        generic(id="7"),
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    code, out, err = report(path, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["rows"], result["deals"]) == (7, 1)
+    stages = "prospecting, qualification, research, demonstration, objection_handling, closing"
+    amount = "must be an amount (a number, or a str such as '12.50') with a currency"
+    assert [tuple(item.values()) for item in result["skipped"]] == [
+        (2, "stage", f"must be one of {stages}, won, lost (got 'nowhere')"),
+        (3, "amount.currency", "must be a currency: pass currency= or map it (got nothing)"),
+        (3, "created_at", "must be an ISO date or datetime, a date, or a datetime "
+         "(got '2026-02-30')"),
+        (4, "amount", f"{amount} (got {{'amount': '1,200', 'currency': 'EUR'}})"),
+        (5, "amount", f"{amount} (got {{'amount': '100', 'currency': 'ZZZZ'}})"),
+        (6, "stage", f"must be one of {stages}, won, lost (got '')"),
+        (7, "expected_close", "must be an ISO date such as '2026-03-31' (got 'soon')"),
+    ]  # fmt: skip
+    code, out, err = report(path)
+    assert out.splitlines()[0] == (
+        f"{path} (generic layout): 7 rows, 1 deals (0 open, 1 won, 0 lost), 6 rows skipped"
+    )
+    assert "\nSkipped rows (6):\n" in out
+
+
+DEAL_FIELDS = (
+    "id, name, amount, created_at, owner_id, prospect_id, customer_id, pipeline_id, stage, "
+    "status, closed_at, loss_reason, source, product, expected_close, attributes, history"
+)
+
+
+def test_a_column_mapping_splits_at_the_first_equals_sign(tmp_path):
+    path = str(write_csv(tmp_path / "x.csv", [generic(**{"owner=x": "Bo"})]))
+    code, out, err = report(path, "--column", "owner_id=owner=x", "--json")
+    assert code == 0, err
+    assert list(json.loads(out)["groups"]) == ["Bo"]
+    for bad in ("name=", "=title", "name"):
+        code, out, err = report(path, "--column", bad)
+        assert (code, out) == (2, "")
+        assert err == f"error: --column {bad!r} must look like FIELD=COLUMN\n"
+    code, _, err = report(path, "--column", "colour=x")
+    assert err == f"error: --column 'colour=x': Deal has no field 'colour' ({DEAL_FIELDS})\n"
+
+
+def test_time_zones_are_named_case_insensitively_for_utc_only(tmp_path):
+    path = str(write_csv(tmp_path / "x.csv", [generic()]))
+    assert report(path)[1].splitlines()[1] == "Dates read in UTC."
+    code, out, _ = report(path, "--tz", "utc")
+    assert (code, out.splitlines()[1]) == (0, "Dates read in utc.")
+    code, _, err = report(path, "--tz", "europe/paris")
+    assert (code, err) == (
+        2,
+        "error: --tz 'europe/paris' is not a known time zone (e.g. Europe/Paris)\n",
+    )
+
+
+def test_a_file_is_read_as_utf8_with_or_without_a_byte_order_mark(tmp_path):
+    text = "id,name,amount,currency,stage,created_at,closed_at,owner_id\r\n"
+    text += '1,"Acme\r\nEast",100,EUR,won,2026-01-02,2026-01-12,Zoë\r\n'
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    code, out, err = report(str(path), "--json", "--by", "name")
+    assert code == 0, err
+    result = json.loads(out)
+    # A quoted line break is kept as it is, and counts as one row.
+    assert list(result["groups"]) == ["Acme\r\nEast"]
+    assert result["rows"] == 1
+
+
+def test_a_file_that_cannot_be_read_or_parsed_is_one_exact_line(tmp_path):
+    missing = str(tmp_path / "nope.csv")
+    assert report(missing)[2] == f"error: cannot read {missing}: No such file or directory\n"
+    bad = tmp_path / "bad.csv"
+    bad.write_bytes(b"\xff\xfe\x00bad")
+    assert report(str(bad))[2].startswith(f"error: {bad} is not a readable CSV file: 'utf-8'")
+
+
+def test_a_file_without_a_needed_column_names_it_and_the_columns_there_are(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text("id,amount,stage,created_at\n1,5,won,2026-01-02\n", encoding="utf-8")
+    assert report(str(path))[2] == (
+        f"error: {path} has no column 'name' (its columns: id, amount, stage, created_at); "
+        "pick a --preset or map it with --column FIELD=COLUMN\n"
+    )
+    path.write_text("", encoding="utf-8")
+    assert f"{path} has no column 'id' (its columns: none); pick" in report(str(path))[2]
+
+
+def maven_row(**changes: str) -> dict[str, str]:
+    row = {"ref": "OPP1", "account": "Acme", "sales_agent": "Ana", "deal_stage": "Won",
+           "engage_date": "2017-01-02", "close_date": "2017-01-10",
+           "close_value": "550"}  # fmt: skip
+    return {**row, **changes}
+
+
+def test_a_preset_needs_its_fallback_name_column_only_when_the_name_column_is_missing(tmp_path):
+    # The maven id column mapped elsewhere: its fallback name column is no longer needed...
+    rows = [maven_row(), maven_row(ref="OPP2", account="")]
+    path = write_csv(tmp_path / "m.csv", rows)
+    code, out, err = report(str(path), "--preset", "maven", "--column", "id=ref", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    # ...and a row with an empty name column is named by it: absent, so no name.
+    assert result["deals"] == 1
+    assert [item["field"] for item in result["skipped"]] == ["name"]
+    code, out, err = report(str(path), "--preset", "maven", "--column", "id=ref", "--by", "name")
+    assert "\nAcme " in out
+    # ...unless the name column is missing too.
+    rows = [{k: v for k, v in maven_row().items() if k != "account"}]
+    path = write_csv(tmp_path / "n.csv", rows)
+    code, _, err = report(str(path), "--preset", "maven", "--column", "id=ref")
+    assert code == 2
+    assert f"{path} has no column 'opportunity_id'" in err
+
+
+def test_a_preset_names_a_deal_by_its_name_column_and_by_the_fallback_when_empty(tmp_path):
+    rows = [maven_row(opportunity_id="OPP1"), maven_row(opportunity_id="OPP2", account=" ")]
+    path = write_csv(tmp_path / "m.csv", rows)
+    code, out, err = report(str(path), "--preset", "maven", "--by", "name", "--json")
+    assert code == 0, err
+    assert list(json.loads(out)["groups"]) == ["Acme", "OPP2"]
+
+
+def test_a_row_with_a_bad_date_is_skipped_and_the_next_rows_are_read(tmp_path):
+    rows = [generic(created_at="2026-01-02"), generic(id="2", created_at="01/03/2026")]
+    rows += [generic(id="3", created_at="01/04/2026", closed_at="01/14/2026")]
+    rows[1]["closed_at"] = "01/13/2026"
+    path = write_csv(tmp_path / "x.csv", rows)
+    code, out, err = report(str(path), "--date-format", "%m/%d/%Y", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["rows"], result["deals"]) == (3, 2)
+    assert [item["line"] for item in result["skipped"]] == [2]
+
+
+def test_dates_with_a_time_of_day_keep_it(tmp_path):
+    row = generic(created_at="1/15/2026 12:00", closed_at="1/25/2026 18:00")
+    open_row = generic(id="2", stage="closing", created_at="1/15/2026 12:00")
+    path = write_csv(tmp_path / "x.csv", [row, {**open_row, "closed_at": "2/1/2026 9:00"}])
+    code, out, err = report(str(path), "--date-format", "%m/%d/%Y %H:%M", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["deals"], result["overall"]["cycle_days"]["median"]) == (2, 10.25)
+
+
+def test_cycle_days_are_rounded_to_two_places(tmp_path):
+    row = generic(created_at="2023-04-08T00:00:00Z", closed_at="2026-01-02T08:00:00Z")
+    code, out, err = report(str(write_csv(tmp_path / "x.csv", [row])), "--json")
+    assert code == 0, err
+    assert json.loads(out)["overall"]["cycle_days"]["mean"] == 1000.33
+
+
+def test_an_unknown_group_field_is_named_with_the_known_ones(tmp_path):
+    path = write_csv(tmp_path / "x.csv", [generic()])
+    code, out, err = report(str(path), "--by", "colour")
+    assert (code, out) == (2, "")
+    assert (
+        err == f"error: invalid input: '--by' must be a Deal field ({DEAL_FIELDS}) (got 'colour')\n"
+    )
+
+
+def test_the_text_report_with_periods_open_deals_and_skipped_rows(tmp_path):
+    rows = [
+        generic(),
+        generic(id="2", stage="lost", closed_at="2026-02-03"),
+        generic(id="3", stage="closing", amount="70", closed_at=""),
+        generic(id="4", stage="nowhere"),
+    ]
+    path = write_csv(tmp_path / "x.csv", rows)
+    code, out, err = report(str(path), "--period", "month")
+    assert code == 0, err
+    parts = out.split("\n\n")
+    assert parts[0] == (
+        f"{path} (generic layout): 4 rows, 3 deals (1 open, 1 won, 1 lost), 1 rows skipped\n"
+        "Dates read in UTC."
+    )
+    assert parts[3:] == [
+        "By close month\n"
+        "==============\n"
+        "period   win rate      bookings\n"
+        "-------  ------------  ----------\n"
+        "2026-01  100.0% (1/1)  100.00 EUR\n"
+        "2026-02  0.0% (0/1)    -",
+        "Open pipeline by stage\n"
+        "======================\n"
+        "stage    open deals  value\n"
+        "-------  ----------  ---------\n"
+        "closing           1  70.00 EUR",
+        "Skipped rows (1):\n"
+        "  line 5: stage must be one of prospecting, qualification, research, demonstration,"
+        " objection_handling, closing, won, lost (got 'nowhere')\n",
+    ]
+    code, out, err = report(str(path), "--period", "month", "--json")
+    assert json.loads(out)["periods"] == {
+        "2026-01": {"win_rate": {"numerator": 1, "denominator": 1, "value": 1.0},
+                    "bookings": {"amount": "100", "currency": "EUR"}},
+        "2026-02": {"win_rate": {"numerator": 0, "denominator": 1, "value": 0.0},
+                    "bookings": None},
+    }  # fmt: skip
+
+
+def test_ten_skipped_rows_are_all_listed_and_more_are_counted_by_field(tmp_path):
+    rows = [generic(id=str(i), stage="nowhere") for i in range(10)]
+    _, out, _ = report(str(write_csv(tmp_path / "x.csv", rows)))
+    assert out.endswith("(got 'nowhere')\n")
+    rows += [generic(id="10", currency=""), generic(id="11", stage="")]
+    _, out, _ = report(str(write_csv(tmp_path / "x.csv", rows)))
+    assert out.endswith("  ... and 2 more (by field: stage: 11, amount.currency: 1)\n")
+
+
+def test_the_deals_of_a_preset_belong_to_its_pipeline(tmp_path):
+    path = write_csv(tmp_path / "m.csv", [maven_row(opportunity_id="OPP1")])
+    code, out, err = report(str(path), "--preset", "maven", "--by", "pipeline_id", "--json")
+    assert code == 0, err
+    assert list(json.loads(out)["groups"]) == ["maven"]
+    code, out, err = report(str(write_csv(tmp_path / "g.csv", [generic()])), "--by", "pipeline_id")
+    assert "\ndefault " in out

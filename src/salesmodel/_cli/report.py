@@ -97,6 +97,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     except UsageError as error:
         print(f"error: {error}", file=err)
         return USAGE_ERROR
+    # Every data row: those built, and those refused before building (one problem each).
+    rows = len(lines) + len(problems)
     currency = args.currency or ("USD" if layout.name == "maven" else None)
     built = from_records(
         Deal,
@@ -122,7 +124,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         return USAGE_ERROR
     report["file"] = args.file
     report["layout"] = layout.name
-    report["rows"] = len(lines)
+    report["rows"] = rows
     report["skipped"] = [{"line": ln, "field": f, "problem": m} for ln, f, m in problems]
     if args.json:
         json.dump(report, out, indent=2, ensure_ascii=False)
@@ -235,7 +237,9 @@ def _rows(
         if not (record.get("amount") or "").strip():
             record["amount"] = "0"
         if layout.currency and (row.get(layout.currency) or "").strip():
-            record["amount"] = Money(record["amount"], row[layout.currency].strip())
+            # Built with the row, so that a bad amount or currency is a skipped row.
+            currency = row[layout.currency].strip()
+            record["amount"] = {"amount": record["amount"], "currency": currency}
         try:
             _parse_dates(record, dates, date_format)
         except ValueError:
@@ -357,7 +361,7 @@ def _text(report: Mapping[str, Any], args: argparse.Namespace) -> str:
     head = [
         f"{report['file']} ({report['layout']} layout): {report['rows']:,} rows, "
         f"{report['deals']:,} deals ({report['open']:,} open, {report['won']:,} won, "
-        f"{report['lost']:,} lost), {len(report['skipped']):,} rows skipped",
+        f"{report['lost']:,} lost), {_count_rows(report['skipped']):,} rows skipped",
         f"Dates read in {args.tz}.",
     ]
     summary = table(
@@ -416,7 +420,7 @@ def _text(report: Mapping[str, Any], args: argparse.Namespace) -> str:
 
 
 def _skipped(skipped: Sequence[Mapping[str, Any]]) -> str:
-    lines = [f"Skipped rows ({len(skipped):,}):"]
+    lines = [f"Skipped rows ({_count_rows(skipped):,}):"]
     for item in skipped[:SHOWN_ERRORS]:
         lines.append(f"  line {item['line']}: {item['field']} {item['problem']}")
     if len(skipped) > SHOWN_ERRORS:
@@ -424,6 +428,11 @@ def _skipped(skipped: Sequence[Mapping[str, Any]]) -> str:
         counts = ", ".join(f"{field}: {n:,}" for field, n in fields.most_common())
         lines.append(f"  ... and {len(skipped) - SHOWN_ERRORS:,} more (by field: {counts})")
     return "\n".join(lines)
+
+
+def _count_rows(skipped: Sequence[Mapping[str, Any]]) -> int:
+    """The rows skipped: a row may have several problems."""
+    return len({item["line"] for item in skipped})
 
 
 def _show_ratio(ratio: Mapping[str, Any] | None) -> str:
