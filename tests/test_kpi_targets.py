@@ -10,6 +10,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
+import attrs
 import pytest
 
 from salesmodel import (
@@ -19,6 +20,7 @@ from salesmodel import (
     CurrencyMismatchError,
     Customer,
     Deal,
+    Issue,
     Lead,
     Money,
     RateTable,
@@ -371,3 +373,242 @@ def test_revenue_partitions_merge_to_the_single_pass_sum_per_currency() -> None:
     merged = left.merge(right).result()
     assert merged == kpi.attainment(deals, goal, rates=rates)
     assert (merged.actual, merged.count) == (Money("180.0", "EUR"), 3)
+
+
+# --- exact errors, boundaries, defaults and merging (mutation testing) -------------------
+
+
+def issues_of(call: Any) -> tuple[Issue, ...]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.issues
+
+
+def moved_to_sql(lid: str, at: float, **kw: Any) -> Lead:
+    moved = lead(lid, created=min(at, 0) - 1, **kw)
+    for stage in ("contacted", "mql", "sql"):
+        moved = LEAD_LIFECYCLE.move(moved, stage, at=day(at))
+    return moved
+
+
+def test_attainment_argument_errors_are_exact() -> None:
+    assert issues_of(lambda: kpi.attainment([], "q1")) == (  # type: ignore[arg-type]
+        Issue("target", "q1", "a Target"),
+    )
+    team = target(TargetMetric.DEALS_WON, 1, team="south")
+    assert issues_of(lambda: kpi.attainment([], team)) == (
+        Issue(
+            "reps", None, "a mapping of rep id to Rep, since the target names a team or a region"
+        ),
+    )
+    revenue = target(TargetMetric.REVENUE, Money(1, "EUR"))
+    assert issues_of(lambda: kpi.attainment([], revenue, rates="0.5")) == (  # type: ignore[arg-type]
+        Issue("rates", "0.5", "None or a RateTable"),
+    )
+    one = target(TargetMetric.CALLS, 1, tid="same")
+    assert issues_of(lambda: kpi.leaderboard([], [one, one])) == (
+        Issue("targets", [one, one], "Targets with distinct ids"),
+    )
+
+
+def test_attainment_and_leaderboard_are_strict_by_default() -> None:
+    revenue = target(TargetMetric.REVENUE, Money(10, "EUR"))
+    negative = Row(
+        id="d", status=Status.WON, created_at=day(0), closed_at=day(1), amount=Money(-5, "EUR")
+    )
+    with pytest.raises(ValidationError):
+        kpi.AttainmentAccumulator(revenue).add(negative)
+    with pytest.raises(ValidationError):
+        kpi.LeaderboardAccumulator([revenue]).add(negative)
+    with pytest.raises(ValidationError):
+        kpi.leaderboard([negative], [revenue])
+    skipped = kpi.attainment([negative], revenue, strict=False)
+    assert [(s.id, s.field) for s in skipped.skipped] == [("d", "amount")]
+
+
+def test_a_leaderboard_leaves_out_the_records_it_skips() -> None:
+    deals = target(TargetMetric.DEALS_WON, 2)
+    negative = Row(
+        id="d", status=Status.WON, created_at=day(0), closed_at=day(1), amount=Money(-5, "EUR")
+    )
+    board = kpi.leaderboard([negative, won("w")], [deals], strict=False)
+    assert board.rows[0].attainment.count == 1
+    assert [s.id for s in board.skipped] == ["d"]
+
+
+def test_a_target_period_includes_its_start_and_excludes_its_end() -> None:
+    at_start = attrs.evolve(won("s"), closed_at=T0)
+    at_end = attrs.evolve(won("e"), closed_at=END)
+    assert kpi.attainment([at_start, at_end], target(TargetMetric.DEALS_WON, 2)).count == 1
+    qualified = target(TargetMetric.QUALIFIED_LEADS, 2)
+    leads = [moved_to_sql("s", 0), moved_to_sql("e", 90)]
+    assert (END - T0).days == 90
+    assert kpi.attainment(leads, qualified).count == 1
+
+
+def test_qualified_leads_default_to_sql_and_are_scoped() -> None:
+    leads = [moved_to_sql("a", 2, owner_id="ana"), moved_to_sql("b", 2, owner_id="bo")]
+    assert kpi.attainment(leads, target(TargetMetric.QUALIFIED_LEADS, 2)).count == 2
+    assert (
+        kpi.AttainmentAccumulator(target(TargetMetric.QUALIFIED_LEADS, 2))
+        .add_many(leads)
+        .result()
+        .count
+        == 2
+    )
+    board = kpi.leaderboard(leads, [target(TargetMetric.QUALIFIED_LEADS, 2)])
+    assert board.rows[0].attainment.count == 2
+    at_mql = LEAD_LIFECYCLE.move(
+        LEAD_LIFECYCLE.move(lead("q"), "contacted", at=day(2)), "mql", at=day(2)
+    )
+    qualified = [target(TargetMetric.QUALIFIED_LEADS, 2)]
+    assert kpi.leaderboard([at_mql], qualified).rows[0].attainment.count == 0
+    by_mql = kpi.leaderboard([at_mql], qualified, qualified_stage="mql")
+    assert by_mql.rows[0].attainment.count == 1
+    default = kpi.LeaderboardAccumulator(qualified).add_many([*leads, at_mql]).result()
+    assert default.rows[0].attainment.count == 2
+    ana = target(TargetMetric.QUALIFIED_LEADS, 2, rep_id="ana")
+    assert kpi.attainment(leads, ana).count == 1
+    south = target(TargetMetric.QUALIFIED_LEADS, 2, region="eu")
+    assert kpi.attainment(leads, south, reps=REPS).count == 1
+
+
+def test_qualified_leads_from_records_that_are_not_entities() -> None:
+    moved = moved_to_sql("m", 2)
+    row = Row(
+        id="r",
+        status=Status.OPEN,
+        created_at=moved.created_at,
+        closed_at=None,
+        source="web",
+        stage=moved.stage,
+        history=moved.history,
+    )
+    assert kpi.attainment([row], target(TargetMetric.QUALIFIED_LEADS, 1)).count == 1
+
+
+def test_lead_targets_neither_count_nor_check_rows_with_an_amount() -> None:
+    # a deal row with a source is not a lead, however incomplete
+    deal_row = Row(id="d", created_at=day(1), source="web", amount=Money(1, "EUR"))
+    for metric in (TargetMetric.LEADS, TargetMetric.QUALIFIED_LEADS):
+        assert kpi.attainment([deal_row], target(metric, 1)).count == 0
+    # a lead row is not a deal: a revenue target neither counts nor checks it
+    lead_row = Row(id="l", created_at=day(1), source="web")
+    assert kpi.attainment([lead_row], target(TargetMetric.DEALS_WON, 1)).count == 0
+
+
+def test_a_deal_belongs_to_its_owner_whatever_its_attributes_say() -> None:
+    deal = won("a", owner_id="ana", attributes={"owner_id": "bo"})
+    assert kpi.attainment([deal], target(TargetMetric.DEALS_WON, 1, rep_id="ana")).count == 1
+    assert kpi.attainment([deal], target(TargetMetric.DEALS_WON, 1, rep_id="bo")).count == 0
+    moved = moved_to_sql("l", 2, owner_id="ana", attributes={"owner_id": "bo"})
+    leads = target(TargetMetric.LEADS, 1, rep_id="ana")
+    assert kpi.attainment([attrs.evolve(moved, created_at=day(1), history=())], leads).count == 1
+
+
+def test_a_record_whose_owner_is_not_a_str_belongs_to_no_rep() -> None:
+    odd = Row(id="c", acquired_at=day(1), attributes={"owner_id": ["ana"]})
+    south = target(TargetMetric.NEW_CUSTOMERS, 1, team="south")
+    assert kpi.attainment([odd], south, reps=REPS).count == 0
+
+
+def test_segment_targets_count_only_their_segment() -> None:
+    customers = [
+        Customer(id="c1", name="C", acquired_at=day(1), attributes={"segment": "smb"}),
+        Customer(id="c2", name="C", acquired_at=day(1), attributes={"segment": "ent"}),
+        Customer(id="c3", name="C", acquired_at=day(1)),
+    ]
+    smb = target(TargetMetric.NEW_CUSTOMERS, 1, segment="smb")
+    assert kpi.attainment(customers, smb).count == 1
+    # rows without attributes are in no segment and sell no product
+    bare = Row(id="r", acquired_at=day(1))
+    assert kpi.attainment([bare], smb).count == 0
+    crm = target(TargetMetric.NEW_CUSTOMERS, 1, product="crm")
+    assert kpi.attainment([bare], crm).count == 0
+
+
+def test_attainment_counts_records_added_one_by_one() -> None:
+    acc = kpi.AttainmentAccumulator(target(TargetMetric.DEALS_WON, 2))
+    acc.add(won("a"))
+    acc.add(won("b"))
+    assert acc.result().count == 2
+
+
+def test_revenue_is_summed_exactly_and_named_in_currency_errors() -> None:
+    big = "123456789012345678901234567.89"
+    goal = target(TargetMetric.REVENUE, Money(10**29, "EUR"), tid="q1")
+    deals = [won("a", big), won("b", "0.02")]
+    exact = Money("123456789012345678901234567.91", "EUR")
+    assert kpi.attainment(deals, goal).actual == exact
+    left = kpi.AttainmentAccumulator(goal).add_many(deals[:1])
+    right = kpi.AttainmentAccumulator(goal).add_many(deals[1:])
+    assert left.merge(right).result().actual == exact
+    with pytest.raises(CurrencyMismatchError) as caught:
+        kpi.attainment([won("u", currency="USD")], goal)
+    assert str(caught.value).startswith(
+        "revenue toward target 'q1' has amounts in USD, not only EUR"
+    )
+
+
+def test_a_leaderboard_converts_revenue_with_rates() -> None:
+    goal = target(TargetMetric.REVENUE, Money(100, "EUR"))
+    rates = RateTable({("USD", "EUR"): Decimal("0.5")})
+    board = kpi.leaderboard([won("u", "100", currency="USD")], [goal], rates=rates)
+    assert board.rows[0].attainment.actual == Money("50.0", "EUR")
+    assert issues_of(lambda: kpi.leaderboard([], [goal], rates="0.5")) == (  # type: ignore[arg-type]
+        Issue("rates", "0.5", "None or a RateTable"),
+    )
+
+
+def test_a_leaderboard_of_revenue_and_count_targets_takes_rates() -> None:
+    # Bug fixed: the rates reached the count targets too, which refused them
+    # ("'currency' must be the currency to convert into"): no such board could be built.
+    revenue = target(TargetMetric.REVENUE, Money(100, "EUR"), tid="r", rep_id="ana")
+    deals = target(TargetMetric.DEALS_WON, 2, tid="d", rep_id="bo")
+    rates = RateTable({("USD", "EUR"): Decimal("0.5")})
+    book = [won("u", "100", currency="USD", owner_id="ana"), won("w", owner_id="bo")]
+    board = kpi.leaderboard(book, [revenue, deals], rates=rates)
+    assert [(row.who, row.attainment.ratio) for row in board.rows] == [
+        ("ana", Ratio(Money("50.0", "EUR"), Money(100, "EUR"))),
+        ("bo", Ratio(1, 2)),
+    ]
+
+
+def test_attainment_accumulators_merge_with_their_options() -> None:
+    team = target(TargetMetric.QUALIFIED_LEADS, 2, team="south")
+    options: dict[str, Any] = {"reps": REPS, "qualified_stage": "mql", "strict": False}
+    leads = [moved_to_sql("a", 2, owner_id="ana"), moved_to_sql("c", 2, owner_id="cy")]
+    first = kpi.AttainmentAccumulator(team, **options).add_many(leads[:1])
+    second = kpi.AttainmentAccumulator(team, **options).add_many(leads[1:])
+    merged = first.merge(second)
+    merged.add(moved_to_sql("b", 2, owner_id="bo"))
+    assert merged.result().count == 2
+    with pytest.raises(ValidationError) as caught:
+        first.merge(kpi.AttainmentAccumulator(team, reps=REPS))
+    assert caught.value.issues[0].expected == (
+        f"a AttainmentAccumulator with the same options (qualified_stage='mql', rates=None, "
+        f"reps={REPS!r}, strict=False, target={team!r})"
+    )
+
+
+def test_leaderboard_accumulators_merge_with_their_options() -> None:
+    team = target(TargetMetric.QUALIFIED_LEADS, 2, team="south")
+    rates = RateTable({("USD", "EUR"): Decimal("0.5")})
+    revenue = target(TargetMetric.REVENUE, Money(100, "EUR"), tid="r", rep_id="bo")
+    options: dict[str, Any] = {"reps": REPS, "qualified_stage": "mql", "rates": rates}
+    first = kpi.LeaderboardAccumulator([team, revenue], **options)
+    first.add(moved_to_sql("a", 2, owner_id="ana"))
+    second = kpi.LeaderboardAccumulator([team, revenue], **options)
+    merged = first.merge(second)
+    merged.add_many(
+        [moved_to_sql("b", 2, owner_id="bo"), won("u", "100", currency="USD", owner_id="bo")]
+    )
+    rows = {row.who: row.attainment for row in merged.result().rows}
+    assert rows["south"].count == 2
+    assert rows["bo"].actual == Money("50.0", "EUR")
+    with pytest.raises(ValidationError) as caught:
+        first.merge(kpi.LeaderboardAccumulator([team, revenue], reps=REPS, rates=rates))
+    assert caught.value.issues[0].expected == (
+        f"a LeaderboardAccumulator with the same options (qualified_stage='mql', rates={rates!r}, "
+        f"reps={REPS!r}, strict=True, targets={(team, revenue)!r})"
+    )

@@ -401,6 +401,8 @@ class LeaderboardAccumulator(Accumulator[Leaderboard]):
         ids = [t.id for t in chosen if type(t) is Target]
         if len(ids) != len(chosen) or len(set(ids)) != len(ids):
             raise ValidationError.single("targets", targets, "Targets with distinct ids")
+        if rates is not None and not isinstance(rates, RateTable):
+            raise ValidationError.single("rates", rates, "None or a RateTable")
         super().__init__(
             strict=strict,
             targets=chosen,
@@ -410,7 +412,12 @@ class LeaderboardAccumulator(Accumulator[Leaderboard]):
         )
         self._parts = [
             AttainmentAccumulator(
-                t, reps=reps, qualified_stage=qualified_stage, rates=rates, strict=strict
+                t,
+                reps=reps,
+                qualified_stage=qualified_stage,
+                # rates convert revenue; a target counting records takes none
+                rates=rates if type(t.goal) is Money else None,
+                strict=strict,
             )
             for t in chosen
         ]
