@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from salesmodel import LEAD_LIFECYCLE, Deal, Lead, Money, ValidationError, kpi
+from salesmodel import LEAD_LIFECYCLE, Deal, Issue, Lead, Money, Status, ValidationError, kpi
 from salesmodel.kpi import Average, Count, Grouped, Period, Ratio, Total
 
 JAN, FEB, MAR = (Period("month", 2026, m) for m in (1, 2, 3))
@@ -64,6 +64,13 @@ def test_growth_per_group_starts_at_each_group_first_period() -> None:
     growth = kpi.growth(series)
     assert growth.columns == ("owner_id", "period")
     assert dict(growth) == {("ana", FEB): Ratio(2, 1), ("bo", MAR): Ratio(-1, 2)}
+
+
+class Row:
+    """A record of another type (an ORM row)."""
+
+    def __init__(self, **fields: Any) -> None:
+        self.__dict__.update(fields)
 
 
 def won(did: str, month: int, owner: str = "ana") -> Deal:
@@ -149,3 +156,124 @@ def test_the_lead_velocity_stage_must_be_a_stage_id() -> None:
     assert kpi.lead_velocity_rate(
         [lead("x", datetime(2026, 1, 1, tzinfo=UTC) + timedelta(1))], tz=UTC
     ) == (Grouped({}, ("period",)))
+
+
+# --- exact errors, defaults and merging (mutation testing) ---------------------------------
+
+
+def issues_of(call: Any) -> tuple[Issue, ...]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.issues
+
+
+def test_growth_errors_are_exact() -> None:
+    assert issues_of(lambda: kpi.growth({JAN: "3"})) == (
+        Issue("series", "3", "values that are Totals, Counts, Averages, Ratios, numbers or Money"),
+    )
+    assert issues_of(lambda: kpi.growth({"2026-01": Count(1)})) == (
+        Issue(
+            "series",
+            "2026-01",
+            "keys that are periods, or (group, period) pairs: group by period=",
+        ),
+    )
+    assert issues_of(lambda: kpi.GrowthAccumulator("bookings")) == (  # type: ignore[arg-type]
+        Issue("inner", "bookings", "a KPI accumulator grouped by period= (e.g. bookings by month)"),
+    )
+
+
+def test_growth_of_a_plain_mapping_is_keyed_by_period_with_nothing_skipped() -> None:
+    result = kpi.growth({JAN: 2, FEB: 3})
+    assert result.columns == ("period",)
+    assert result.skipped.count == 0
+    assert list(result.skipped) == []
+
+
+def bookings_growth(**options: Any) -> kpi.GrowthAccumulator:
+    return kpi.GrowthAccumulator(kpi.BookingsAccumulator(period="month", tz=UTC), **options)
+
+
+def test_growth_accumulators_merge_only_with_the_same_inner_kpi_and_options() -> None:
+    loose = bookings_growth(strict=False).add_many([won("a", 1)])
+    merged = loose.merge(bookings_growth(strict=False).add_many([won("b", 2)]))
+    assert merged.strict is False
+    assert dict(merged.result()) == {FEB: Ratio(Money(10, "EUR"), Money(10, "EUR"))}
+    average = kpi.GrowthAccumulator(kpi.AverageTicketAccumulator(period="month", tz=UTC))
+    with pytest.raises(ValidationError) as caught:
+        bookings_growth().merge(average)
+    assert caught.value.issues[0].expected == (
+        "a GrowthAccumulator with the same options "
+        "(inner=<class 'salesmodel.kpi._deals.BookingsAccumulator'>, strict=True)"
+    )
+    with pytest.raises(ValidationError) as caught:
+        loose.merge(kpi.GrowthAccumulator(kpi.BookingsAccumulator(period="year", tz=UTC)))
+    assert caught.value.issues[0].expected == (
+        "a GrowthAccumulator with the same options "
+        "(inner=<class 'salesmodel.kpi._deals.BookingsAccumulator'>, strict=False)"
+    )
+
+
+def test_a_growth_accumulator_takes_chunks_as_composite_kpis_pass_them() -> None:
+    acc = bookings_growth()
+    acc._add_chunk([won("a", 1), won("b", 2)])
+    assert dict(acc.result()) == {FEB: Ratio(Money(10, "EUR"), Money(10, "EUR"))}
+
+
+def test_lead_velocity_rate_errors_defaults_and_skipped_leads() -> None:
+    assert issues_of(lambda: kpi.lead_velocity_rate([], tz=UTC, stage="")) == (
+        Issue("stage", "", "a stage id such as 'mql'"),
+    )
+    jan = datetime(2026, 1, 5, tzinfo=UTC)
+    bad = Row(id="r", status="open", created_at=jan, closed_at=None, stage="mql", history=())
+    with pytest.raises(ValidationError):
+        kpi.lead_velocity_rate([bad], tz=UTC)
+    with pytest.raises(ValidationError):
+        kpi.LeadVelocityRateAccumulator(tz=UTC).add(bad)
+    acc = kpi.LeadVelocityRateAccumulator(tz=UTC, strict=False).add_many([bad])
+    assert [(s.id, s.field) for s in acc.counts().skipped] == [("r", "status")]
+    rate = kpi.lead_velocity_rate([bad], tz=UTC, strict=False)
+    assert [(s.id, s.field) for s in rate.skipped] == [("r", "status")]
+
+
+def test_lead_velocity_rate_reads_lead_rows_and_periods() -> None:
+    jan, apr = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 4, 5, tzinfo=UTC)
+    row = Row(id="r", status=Status.OPEN, created_at=jan, closed_at=None, stage="mql", history=())
+    later = lead("l", apr, stage="mql")
+    quarterly = kpi.lead_velocity_rate([row, later], tz=UTC, period="quarter")
+    q1, q2 = Period("quarter", 2026, 1), Period("quarter", 2026, 2)
+    assert dict(quarterly) == {q2: Ratio(0, 1)}
+    assert q1 < q2
+
+
+def test_lead_velocity_rate_goes_on_after_leads_that_never_qualified() -> None:
+    jan = datetime(2026, 1, 5, tzinfo=UTC)
+    elsewhere = lead("e", jan)  # created in suspect, never moved
+    passed_by = LEAD_LIFECYCLE.move(lead("p", jan), "contacted", at=jan)
+    born = lead("b", jan, stage="mql")
+    acc = kpi.LeadVelocityRateAccumulator(tz=UTC).add_many([elsewhere, passed_by, born])
+    assert dict(acc.counts()) == {JAN: Count(1)}
+
+
+def test_lead_velocity_accumulators_merge_with_their_options() -> None:
+    jan, feb = datetime(2026, 1, 5, tzinfo=UTC), datetime(2026, 2, 5, tzinfo=UTC)
+    options: dict[str, Any] = {
+        "period": "month",
+        "tz": UTC,
+        "stage": "sql",
+        "by": "source",
+        "strict": False,
+    }
+    first = kpi.LeadVelocityRateAccumulator(**options).add_many([lead("a", jan, stage="sql")])
+    second = kpi.LeadVelocityRateAccumulator(**options).add_many([lead("b", feb, stage="sql")])
+    merged = first.merge(second)
+    merged.add(lead("c", feb, stage="mql"))
+    merged.add(Row(id="r", status="open", created_at=jan, closed_at=None, stage="sql", history=()))
+    assert dict(merged.counts()) == {("web", JAN): Count(1), ("web", FEB): Count(1)}
+    assert [s.id for s in merged.counts().skipped] == ["r"]
+    with pytest.raises(ValidationError) as caught:
+        first.merge(kpi.LeadVelocityRateAccumulator(tz=UTC))
+    assert caught.value.issues[0].expected == (
+        "a LeadVelocityRateAccumulator with the same options (by='source', period='month', "
+        "stage='sql', strict=False, tz=datetime.timezone.utc)"
+    )
