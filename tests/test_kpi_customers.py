@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import attrs
 import pytest
 
-from salesmodel import Customer, Deal, Money, ValidationError, kpi
+from salesmodel import Customer, Deal, Issue, Money, Status, ValidationError, kpi
 from salesmodel.kpi import Period, Ratio
 
 LISBON = ZoneInfo("Europe/Lisbon")
@@ -246,3 +246,298 @@ def test_repeat_purchases_skip_chunks_without_purchases_and_bad_records() -> Non
     rate = kpi.repeat_purchase_rate([*BOOK, bad], strict=False)
     assert rate == Ratio(2, 3)
     assert [(s.id, s.field) for s in rate.skipped] == [("x", "status")]
+
+
+# --- exact errors, boundaries, defaults and merging (mutation testing) ---------------------
+
+PLUS_FIVE = timezone(timedelta(hours=5))
+
+
+def issues_of(call: Any) -> tuple[Issue, ...]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return caught.value.issues
+
+
+def expected_of_refusal(first: Any, second: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        first.merge(second)
+    return caught.value.issues[0].expected
+
+
+class PurchaseRow:
+    """A won deal from elsewhere (an ORM row)."""
+
+    def __init__(self, pid: str, customer_id: str | None, closed: datetime) -> None:
+        self.id = pid
+        self.customer_id = customer_id
+        self.status = Status.WON
+        self.created_at = closed - timedelta(days=1)
+        self.closed_at = closed
+        self.amount = Money(10, "EUR")
+
+
+def test_retention_argument_errors_are_exact() -> None:
+    naive = datetime(2026, 1, 1)
+    assert issues_of(lambda: kpi.retention_rate([], start=naive, end=at(2))) == (
+        Issue("start", naive, "a timezone-aware datetime"),
+    )
+    assert issues_of(lambda: kpi.retention_rate([], start=at(2), end=at(2))) == (
+        Issue("end", at(2), "a timezone-aware datetime after start"),
+    )
+    assert issues_of(
+        lambda: kpi.retention_rate([], start=at(1), end=at(3), period="day", tz=UTC)  # type: ignore[call-overload]
+    ) == (Issue("period", "day", "'week', 'month', 'quarter' or 'year'"),)
+    with pytest.raises(ValidationError) as caught:
+        kpi.retention_rate([], start=at(1), end=at(3), period="month")  # type: ignore[call-overload]
+    assert caught.value.field == "tz"
+
+
+def test_retention_windows_of_every_calendar_kind() -> None:
+    people = [customer("a", at(1, year=2025))]
+    start, end = at(1, year=2025), at(1, year=2027)
+    # 1 January 2025 is a Wednesday: the first whole ISO week is 2025-W02
+    for period, count in (("week", 103), ("quarter", 8), ("year", 2)):
+        windows = kpi.retention_rate(people, start=start, end=end, period=period, tz=UTC)  # type: ignore[call-overload]
+        assert len(windows) == count, period
+    one_month = kpi.retention_rate(people, start=at(1), end=at(2), period="month", tz=UTC)
+    assert dict(one_month) == {Period("month", 2026, 1): Ratio(1, 1)}
+
+
+def test_retention_windows_are_read_in_the_zone_given() -> None:
+    # 20:00 UTC on 31 December is 01:00 on 1 January at +05:00: January has begun
+    # there, so the first whole month is February; March ends before 1 April UTC.
+    start = datetime(2025, 12, 31, 20, tzinfo=UTC)
+    windows = kpi.retention_rate(
+        [customer("a", at(1, year=2025))], start=start, end=at(4), period="month", tz=PLUS_FIVE
+    )
+    assert [str(p) for p in windows] == ["2026-02", "2026-03"]
+
+
+def test_a_customer_churned_at_a_moment_is_gone_at_it() -> None:
+    people = [customer("a", at(1), churned=at(3)), customer("b", at(1), churned=at(2))]
+    assert kpi.retention_rate(people, start=at(2), end=at(3)) == Ratio(0, 1)
+    assert kpi.churn_rate(people, start=at(2), end=at(3)) == Ratio(1, 1)
+
+
+def test_a_customer_acquired_within_a_window_counts_in_the_next() -> None:
+    late = customer("b", at(1, 15))
+    monthly = kpi.retention_rate([late], start=at(1), end=at(3), period="month", tz=UTC)
+    assert dict(monthly) == {Period("month", 2026, 2): Ratio(1, 1)}
+
+
+def test_retention_and_churn_are_strict_by_default_and_report_skips() -> None:
+    naive = CustomerRow("r2", datetime(2026, 1, 1))
+    window = {"start": at(2), "end": at(3)}
+    empty = kpi.retention_rate([], **window)
+    assert (empty.numerator, empty.denominator) == (0, 0)
+    for acc in (kpi.RetentionAccumulator(**window), kpi.ChurnRateAccumulator(**window)):
+        with pytest.raises(ValidationError):
+            acc.add(naive)
+    with pytest.raises(ValidationError):
+        kpi.churn_rate([naive], **window)
+    churn = kpi.churn_rate([naive, CustomerRow("r1", at(1))], **window, strict=False)
+    assert churn == Ratio(0, 1)
+    assert [s.id for s in churn.skipped] == ["r2"]
+    monthly = kpi.churn_rate([naive], start=at(1), end=at(3), period="month", tz=UTC, strict=False)
+    assert [s.id for s in monthly.skipped] == ["r2"]
+    grouped = kpi.retention_rate([naive], **window, by="prospect_id", strict=False)
+    assert [s.id for s in grouped.skipped] == ["r2"]
+
+
+def test_churn_by_period_in_a_zone() -> None:
+    people = [customer("a", at(1)), customer("b", at(1), churned=at(2, 15))]
+    start = datetime(2025, 12, 31, 20, tzinfo=UTC)
+    monthly = kpi.churn_rate(people, start=start, end=at(4), period="month", tz=PLUS_FIVE)
+    assert {str(p): r for p, r in monthly.items()} == {
+        "2026-02": Ratio(1, 2),
+        "2026-03": Ratio(0, 1),
+    }
+    acc = kpi.ChurnRateAccumulator(start=start, end=at(4), period="month", tz=PLUS_FIVE)
+    assert acc.add_many(people).result() == monthly
+
+
+def test_retention_accumulators_merge_with_their_options() -> None:
+    options: dict[str, Any] = {
+        "start": at(1),
+        "end": at(3),
+        "by": "prospect_id",
+        "period": "month",
+        "tz": UTC,
+        "strict": False,
+    }
+    first = kpi.RetentionAccumulator(**options).add_many([customer("a", at(1), prospect_id="p")])
+    second = kpi.RetentionAccumulator(**options)
+    second.add(customer("b", at(1, 15), prospect_id="p"))
+    merged = first.merge(second)
+    merged.add(CustomerRow("x", datetime(2026, 1, 1)))
+    result = merged.result()
+    assert dict(result) == {
+        ("p", Period("month", 2026, 1)): Ratio(1, 1),
+        ("p", Period("month", 2026, 2)): Ratio(2, 2),
+    }
+    assert [s.id for s in result.skipped] == ["x"]
+    assert expected_of_refusal(first, kpi.RetentionAccumulator(start=at(1), end=at(3))) == (
+        "a RetentionAccumulator with the same options (by='prospect_id', churn=False, "
+        f"end={at(3)!r}, period='month', start={at(1)!r}, strict=False, "
+        "tz=datetime.timezone.utc)"
+    )
+    churn = kpi.ChurnRateAccumulator(start=at(1), end=at(3))
+    assert expected_of_refusal(churn, kpi.ChurnRateAccumulator(start=at(1), end=at(4))) == (
+        f"a ChurnRateAccumulator with the same options (by=None, end={at(3)!r}, "
+        f"period=None, start={at(1)!r}, strict=True, tz=None)"
+    )
+
+
+def test_cohort_tables_as_records_and_lookups() -> None:
+    table = kpi.cohort_retention(BOOK, tz=UTC)
+    assert table.to_records() == [
+        {
+            "cohort": "2026-01",
+            "offset": 0,
+            "period": "2026-01",
+            "customers": 2,
+            "active": 2,
+            "retention": 1.0,
+        },
+        {
+            "cohort": "2026-01",
+            "offset": 1,
+            "period": "2026-02",
+            "customers": 2,
+            "active": 1,
+            "retention": 0.5,
+        },
+        {
+            "cohort": "2026-01",
+            "offset": 2,
+            "period": "2026-03",
+            "customers": 2,
+            "active": 0,
+            "retention": 0.0,
+        },
+        {
+            "cohort": "2026-02",
+            "offset": 0,
+            "period": "2026-02",
+            "customers": 1,
+            "active": 1,
+            "retention": 1.0,
+        },
+        {
+            "cohort": "2026-02",
+            "offset": 1,
+            "period": "2026-03",
+            "customers": 1,
+            "active": 1,
+            "retention": 1.0,
+        },
+    ]
+    with pytest.raises(KeyError) as caught:
+        table["2026-04"]
+    assert caught.value.args == ("2026-04",)
+    assert "</tr><tr>" in table._repr_html_()
+
+
+def test_cohort_tables_without_rows_and_with_unknown_rates_as_text() -> None:
+    empty = kpi.CohortTable((), None)
+    assert empty._repr_html_() == (
+        "<table><caption>Cohort retention (observed until None)</caption>"
+        "<thead><tr><th>cohort</th><th>customers</th></tr></thead><tbody></tbody></table>"
+    )
+    jan = Period("month", 2026, 1)
+    odd = kpi.CohortTable((kpi.CohortRow(jan, 0, (Ratio(0, 0),)),), jan)
+    assert repr(odd).splitlines()[1] == "   2026-01      0     n/a"
+    assert odd.to_records()[0]["retention"] is None
+
+
+def test_cohort_arguments_defaults_and_skips() -> None:
+    naive = datetime(2026, 3, 1)
+    assert issues_of(lambda: kpi.cohort_retention([], tz=UTC, as_of=naive)) == (
+        Issue("as_of", naive, "None or a timezone-aware datetime"),
+    )
+    monthly = kpi.CohortRetentionAccumulator(tz=UTC).add_many(BOOK).result()
+    assert monthly == kpi.cohort_retention(BOOK, tz=UTC)
+    quarterly = kpi.cohort_retention(BOOK, tz=UTC, period="quarter")
+    assert quarterly.rows == (kpi.CohortRow(Period("quarter", 2026, 1), 3, (Ratio(3, 3),)),)
+    bad = CustomerRow("x", at(1))
+    with pytest.raises(ValidationError):
+        kpi.CohortRetentionAccumulator(tz=UTC).add(bad)
+    nothing = kpi.cohort_retention([bad], tz=UTC, strict=False)
+    assert (nothing.rows, nothing.observed_until) == ((), None)
+    assert [s.id for s in nothing.skipped] == ["x"]
+
+
+def test_cohorts_read_purchase_rows_and_the_last_period() -> None:
+    rows = [PurchaseRow("r1", "ann", at(1, 5)), PurchaseRow("r2", "dee", at(3, 5))]
+    table = kpi.cohort_retention(rows, tz=UTC)
+    assert [(str(r.cohort), r.cells) for r in table.rows] == [
+        ("2026-01", (Ratio(1, 1), Ratio(0, 1), Ratio(0, 1))),
+        ("2026-03", (Ratio(1, 1), None, None)),
+    ]
+    before = kpi.cohort_retention(rows, tz=UTC, as_of=at(1))
+    assert (before.rows, before.observed_until) == ((), Period("month", 2025, 12))
+
+
+def test_cohorts_observed_until_as_of_in_the_zone_given() -> None:
+    # 20:00 UTC on 31 January is 1 February at +05:00: February is observable.
+    rows = [PurchaseRow("r1", "ann", at(1, 5)), PurchaseRow("r2", "ann", at(1, 31, 21))]
+    as_of = datetime(2026, 1, 31, 22, tzinfo=UTC)
+    zoned = kpi.cohort_retention(rows, tz=PLUS_FIVE, as_of=as_of)
+    assert zoned.observed_until == Period("month", 2026, 2)
+    assert zoned["2026-01"].cells == (Ratio(1, 1), Ratio(1, 1))
+    recorded = kpi.cohort_retention(rows, tz="recorded", as_of=as_of)
+    assert recorded.observed_until == Period("month", 2026, 1)
+    at_start = kpi.cohort_retention(rows, tz="recorded", as_of=at(2))
+    assert at_start.observed_until == Period("month", 2026, 1)
+
+
+def test_cohort_accumulators_merge_with_their_options() -> None:
+    options: dict[str, Any] = {"period": "month", "tz": UTC, "as_of": at(4), "strict": False}
+    first = kpi.CohortRetentionAccumulator(**options).add_many(BOOK[:2])
+    second = kpi.CohortRetentionAccumulator(**options).add_many(BOOK[2:])
+    merged = first.merge(second)
+    merged.add(CustomerRow("x", at(1)))
+    result = merged.result()
+    assert result.observed_until == Period("month", 2026, 3)
+    assert result.rows == kpi.cohort_retention(BOOK, tz=UTC).rows
+    assert [s.id for s in result.skipped] == ["x"]
+    assert expected_of_refusal(first, kpi.CohortRetentionAccumulator(tz=UTC)) == (
+        f"a CohortRetentionAccumulator with the same options (as_of={at(4)!r}, "
+        "period='month', strict=False, tz=datetime.timezone.utc)"
+    )
+
+
+def test_repeat_purchase_arguments_defaults_and_rows() -> None:
+    assert issues_of(lambda: kpi.repeat_purchase_rate([], unit="week")) == (  # type: ignore[arg-type]
+        Issue("unit", "week", "'deal' or 'day'"),
+    )
+    same_day = [purchase("a", "ann", at(1, 5, 9)), purchase("b", "ann", at(1, 5, 17))]
+    assert kpi.RepeatPurchaseRateAccumulator().add_many(same_day).result() == Ratio(1, 1)
+    bad = CustomerRow("x", at(1))
+    with pytest.raises(ValidationError):
+        kpi.repeat_purchase_rate([bad])
+    with pytest.raises(ValidationError):
+        kpi.RepeatPurchaseRateAccumulator().add(bad)
+    rows = [PurchaseRow("r1", "ann", at(1, 5)), PurchaseRow("r2", "ann", at(2, 5))]
+    assert kpi.repeat_purchase_rate(rows) == Ratio(1, 1)
+
+
+def test_repeat_purchase_accumulators_merge_with_their_options() -> None:
+    # ann: 3 purchases on 2 days, bob: 2 purchases on 1 day
+    for unit, expected in (("deal", Ratio(2, 2)), ("day", Ratio(1, 2))):
+        options: dict[str, Any] = {"by": "owner_id", "unit": unit, "tz": UTC, "strict": False}
+        first = kpi.RepeatPurchaseRateAccumulator(**options)
+        first.add_many([purchase("a", "ann", at(1, 6)), purchase("d", "bob", at(1, 5, 9))])
+        second = kpi.RepeatPurchaseRateAccumulator(**options)
+        second.add_many([purchase("b", "ann", at(1, 5, 17)), purchase("e", "bob", at(1, 5, 17))])
+        second.add(purchase("f", "ann", at(1, 5, 9)))
+        merged = first.merge(second)
+        merged.add(PurchaseRow("c", "", at(1, 5)))
+        result = merged.result()
+        assert dict(result) == {None: expected}, unit
+        assert [s.id for s in result.skipped] == ["c"]
+        assert expected_of_refusal(first, kpi.RepeatPurchaseRateAccumulator()) == (
+            f"a RepeatPurchaseRateAccumulator with the same options (by='owner_id', "
+            f"strict=False, tz=datetime.timezone.utc, unit={unit!r})"
+        )
