@@ -203,7 +203,10 @@ class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
             bought = sorted(days[customer])
             first, last = bought[0][0], bought[-1][0]
             repeats = [amount for _, amount in bought[1:]]
-            mean = Fraction(sum(repeats, ZERO)) / len(repeats) if repeats else Fraction(0)
+            # exact: a Decimal sum here would round to the context's 28 digits
+            mean = (
+                sum(map(Fraction, repeats), Fraction(0)) / len(repeats) if repeats else Fraction(0)
+            )
             rows.append(
                 SummaryRow(
                     customer,
