@@ -12,6 +12,8 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
+import cattrs
 import pytest
 
 from salesmodel import (
@@ -37,6 +39,8 @@ from salesmodel import (
     serialization,
 )
 from salesmodel.presets import PRESETS
+from salesmodel.scoring import FitRule
+from salesmodel.serialization import configure_converter
 
 
 def at(day: int) -> datetime:
@@ -179,3 +183,79 @@ def test_a_decimal_and_a_date_round_trip_through_a_converter_made_now():
     assert conv.unstructure(Decimal("1.50")) == "1.50"
     assert conv.structure("1.50", Decimal) == Decimal("1.50")
     assert conv.structure("2026-01-02", date) == date(2026, 1, 2)
+
+
+# --- converters of the caller's own, and hooks built after the caller's ----------------
+
+WHEN = datetime(2026, 1, 5, 9, tzinfo=UTC)
+
+
+@attrs.define
+class Visit:
+    """A class of the caller's own, with an optional datetime and a plain union."""
+
+    at: datetime | None
+    seats: int | None = None
+
+
+def test_configure_converter_keeps_your_hooks_for_plain_unions_and_reads_optional_values():
+    conv = cattrs.Converter()
+    # A hook of the caller's for a union of JSON scalars: salesmodel adds none for it.
+    conv.register_structure_hook(int | None, lambda v, _: None if v in (None, "") else int(v))
+    configure_converter(conv)
+    assert conv.structure({"at": "2026-01-05T09:00:00+00:00", "seats": ""}, Visit) == Visit(
+        WHEN, None
+    )
+    assert conv.structure({"at": None, "seats": "12"}, Visit) == Visit(None, 12)
+    assert conv.structure("2026-01-05T09:00:00+00:00", datetime | None) == WHEN
+    assert conv.structure(None, datetime | None) is None
+
+
+def test_a_type_no_hook_can_build_is_named_in_one_validation_error(monkeypatch):
+    monkeypatch.setattr(serialization, "converter", make_converter())
+    with pytest.raises(ValidationError) as caught:
+        serialization.from_dict("x", str | bool | int | None)
+    assert caught.value.subject is None
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        (
+            "$",
+            "x",
+            "data for str | bool | int | None (Unsupported type: str | bool | int | None."
+            " Register a structure hook for it.)",
+        )
+    ]
+
+
+def test_errors_inside_an_optional_container_have_no_subject_but_name_the_item():
+    deal = serialization.to_dict(_deal())
+    with pytest.raises(ValidationError) as caught:
+        serialization.from_dict([deal, {**deal, "amount": 3}], list[Deal] | None)
+    assert caught.value.subject is None
+    assert [(i.path, i.value) for i in caught.value.issues] == [("[1].amount", 3)]
+
+
+def test_a_hook_of_yours_that_raises_is_reported_at_its_field_with_the_fields_rule():
+    conv = make_converter()
+    conv.register_structure_hook(Decimal, lambda v, _: Decimal(v))  # InvalidOperation on "abc"
+    with pytest.raises(ValidationError) as caught:
+        conv.structure({"id": "s", "name": "S", "probability": "abc"}, Stage)
+    assert caught.value.subject == "Stage"
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("probability", "abc", "a probability between 0 and 1")
+    ]
+
+
+def test_issues_in_a_list_field_come_in_field_order_with_the_fields_after_it():
+    data = {
+        "name": "n",
+        "attribute": "a",
+        "points": "1",
+        "equals": [{"x": 1}],
+        "at_least": "abc",
+    }
+    with pytest.raises(ValidationError) as caught:
+        make_converter().structure(data, FitRule)
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("equals[0]", {"x": 1}, "str or int or float or bool or NoneType"),
+        ("at_least", "abc", "a finite decimal number such as '12.50'"),
+    ]

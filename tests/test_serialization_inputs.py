@@ -217,6 +217,15 @@ def test_errors_outside_any_item_or_attribute_name_the_whole_input() -> None:
     }
 
 
+def test_an_error_of_a_whole_item_inside_a_container_names_the_item() -> None:
+    rows = [{"deal": DEAL, "count": 1}, {"deal": DEAL, "count": 1, "colour": "red"}]
+    with pytest.raises(ValidationError) as caught:
+        from_dict(rows, list[Box])
+    assert caught.value.errors == {
+        "[1]": "must be valid input (got 'Extra fields in constructor for Box: colour')"
+    }
+
+
 def test_any_cattrs_error_group_is_flattened_to_its_problems() -> None:
     group = BaseValidationError("two problems", [KeyError("amount"), ValueError("bad")], Deal)
     assert list(_cattrs_issues(group, "deals[0]")) == [
