@@ -191,3 +191,283 @@ def test_accumulators_with_the_same_callable_merge_and_others_do_not() -> None:
     with pytest.raises(ValidationError):
         left.merge(kpi.BookingsAccumulator())  # type: ignore[arg-type]
     assert kpi.win_rate([], by=lambda r: r.owner_id).columns == ("group",)
+
+
+# --- periods at their limits (found by mutation testing) -------------------------------------
+
+
+def test_every_month_falls_in_its_quarter_and_each_period_starts_on_its_first_day() -> None:
+    quarters = [Period.of(date(2026, m, 15), "quarter").number for m in range(1, 13)]
+    assert quarters == [1, 1, 1, 2, 2, 2, 3, 3, 3, 4, 4, 4]
+    firsts = [Period("quarter", 2026, q).first_day for q in (1, 2, 3, 4)]
+    assert firsts == [date(2026, 1, 1), date(2026, 4, 1), date(2026, 7, 1), date(2026, 10, 1)]
+    assert Period.of(datetime(2026, 5, 31, 23, tzinfo=UTC), "month") == Period("month", 2026, 5)
+    assert Period("month", 2026, 5).first_day == date(2026, 5, 1)
+    assert Period.of(datetime(2026, 1, 4, 23, tzinfo=UTC), "week") == Period("week", 2026, 1)
+    assert Period("week", 2026, 2).first_day == date(2026, 1, 5)  # a Monday
+    assert Period.of(date(2026, 12, 31), "year") == Period("year", 2026, 1)
+    with pytest.raises(ValidationError) as caught:
+        Period.of(date(2026, 1, 1), "day")  # type: ignore[arg-type]
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("period", "day", "one of 'week', 'month', 'quarter', 'year'")
+    ]
+
+
+def test_periods_step_over_the_end_of_the_year_of_each_kind() -> None:
+    assert Period("month", 2026, 12).next() == Period("month", 2027, 1)
+    assert Period("month", 2026, 11).next() == Period("month", 2026, 12)
+    assert Period("quarter", 2026, 4).next() == Period("quarter", 2027, 1)
+    assert Period("quarter", 2026, 2).next() == Period("quarter", 2026, 3)
+    assert Period("week", 2026, 53).next() == Period("week", 2027, 1)
+    assert Period("week", 2026, 10).previous() == Period("week", 2026, 9)
+    assert Period("quarter", 2026, 3).previous() == Period("quarter", 2026, 2)
+    assert Period("month", 2026, 1).previous() == Period("month", 2025, 12)
+    paris = timezone(timedelta(hours=1))
+    month = Period("month", 2026, 12)
+    assert month.start(paris) == datetime(2026, 12, 1, tzinfo=paris)
+    assert month.start(paris).utcoffset() == timedelta(hours=1)
+    assert month.end(paris) == datetime(2027, 1, 1, tzinfo=paris)
+    assert Period("year", 2026, 1).end(UTC) == datetime(2027, 1, 1, tzinfo=UTC)
+
+
+def test_offsets_and_shifts_of_every_kind() -> None:
+    assert Period("month", 2025, 11).offset(Period("month", 2026, 2)) == 3
+    assert Period("year", 2020, 1).offset(Period("year", 2026, 1)) == 6
+    weeks = Period("week", 2026, 1).offset(Period("week", 2026, 5))
+    assert (weeks, type(weeks)) == (4, int)
+    assert Period("week", 2026, 5).offset(Period("week", 2026, 1)) == -4
+    assert Period("quarter", 2026, 4).shift(1) == Period("quarter", 2027, 1)
+    assert Period("quarter", 2026, 1).shift(-1) == Period("quarter", 2025, 4)
+    assert Period("quarter", 2026, 2).shift(9) == Period("quarter", 2028, 3)
+    assert Period("year", 2026, 1).shift(-3) == Period("year", 2023, 1)
+    assert Period("month", 2026, 12).shift(0) == Period("month", 2026, 12)
+    assert Period("week", 2026, 52).shift(2) == Period("week", 2027, 1)
+    with pytest.raises(ValidationError) as caught:
+        Period("month", 2026, 1).offset(Period("year", 2026, 1))
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("other", Period("year", 2026, 1), "a month period")
+    ]
+
+
+def test_periods_compare_strictly_and_by_kind_first() -> None:
+    jan, feb = Period("month", 2026, 1), Period("month", 2026, 2)
+    assert not jan < jan
+    assert not jan > jan
+    assert not feb < jan
+    assert not jan > feb
+    assert Period.__le__(jan, jan)
+    assert Period.__ge__(jan, jan)
+    assert Period.__le__(jan, feb)
+    assert not Period.__le__(feb, jan)
+    assert Period.__ge__(feb, jan)
+    assert not Period.__ge__(jan, feb)
+    assert Period.__gt__(feb, jan)
+    assert not Period.__gt__(jan, feb)
+    assert Period.__lt__(jan, feb)
+    assert not Period.__lt__(feb, jan)
+    assert Period("month", 2025, 12) < jan
+    assert Period("month", 2026, 12) < Period("quarter", 2026, 1)  # "month" < "quarter"
+    assert sorted([feb, Period("month", 2025, 3), jan]) == [Period("month", 2025, 3), jan, feb]
+    assert str(Period("week", 2026, 3)) == "2026-W03"
+    assert str(Period("month", 2026, 3)) == "2026-03"
+    assert repr(Period("year", 2026, 1)) == "Period('2026')"
+
+
+# --- zones and groupings --------------------------------------------------------------------
+
+
+def issues(call: Any) -> list[tuple[str, Any, str]]:
+    with pytest.raises(ValidationError) as caught:
+        call()
+    return [(i.path, i.value, i.expected) for i in caught.value.issues]
+
+
+def test_a_missing_or_unknown_zone_is_refused_with_what_to_pass() -> None:
+    assert issues(lambda: check_tz(None, "month")) == [
+        (
+            "tz",
+            None,
+            "a time zone for period= (e.g. zoneinfo.ZoneInfo('Europe/Lisbon') or datetime.UTC): "
+            "periods are bucketed in your zone, never silently in UTC; or tz='recorded' to "
+            "bucket each datetime by the UTC offset it carries",
+        )
+    ]
+    for bad in ("Mars/Base", "", "utc ", "../etc", 3):
+        assert issues(lambda bad=bad: check_tz(bad, "month")) == [
+            (
+                "tz",
+                bad,
+                "a datetime.tzinfo, an IANA zone name such as 'Europe/Lisbon', or 'recorded'",
+            )
+        ]
+    assert check_tz(UTC, None) is UTC  # a zone is kept even without a period
+
+
+def test_local_time_is_the_recorded_offset_or_the_zone_given() -> None:
+    from salesmodel.kpi._grouping import local
+
+    minus_five = timezone(timedelta(hours=-5))
+    late = datetime(2026, 1, 31, 22, tzinfo=minus_five)
+    assert local(late, "recorded") is late
+    assert local(late, UTC) == late
+    assert local(late, UTC).tzinfo is UTC
+    assert local(late, UTC).day == 1
+
+
+def test_groupings_refuse_a_bad_by_naming_what_it_takes() -> None:
+    for bad in ("", " ", (), ("owner_id", " "), ("owner_id", 3), 5):
+        assert issues(lambda bad=bad: Grouping(bad, None, None, "closed_at")) == [
+            ("by", bad, "None, an attribute name, a tuple of attribute names, or a callable")
+        ]
+
+
+def won_deal(did: str, owner: str, currency: str = "EUR", at: datetime = T0) -> Deal:
+    return Deal(
+        id=did,
+        name=did,
+        amount=Money(1, currency),
+        created_at=at,
+        stage="won",
+        status="won",
+        closed_at=at,
+        owner_id=owner,
+    )
+
+
+def test_aliases_reach_inside_records_alone_or_in_a_tuple() -> None:
+    deals = [won_deal("a", "ana"), won_deal("b", "ana", "USD"), won_deal("c", "bo")]
+    assert dict(kpi.bookings(deals, by="currency")) == {
+        "EUR": kpi.Total(Money(2, "EUR"), 2),
+        "USD": kpi.Total(Money(1, "USD"), 1),
+    }
+    pairs = kpi.bookings(deals, by=("currency", "owner_id"))
+    assert pairs.columns == ("currency", "owner_id")
+    assert sorted(pairs) == [("EUR", "ana"), ("EUR", "bo"), ("USD", "ana")]
+    monthly = kpi.bookings(deals, by=("owner_id", "currency"), period="month", tz=UTC)
+    assert monthly.columns == ("owner_id", "currency", "period")
+    jan = Period("month", 2026, 1)
+    assert sorted(monthly) == [(("ana", "EUR"), jan), (("ana", "USD"), jan), (("bo", "EUR"), jan)]
+    grouping = Grouping(
+        ("currency", "id"), None, None, "closed_at", aliases={"currency": "amount.currency"}
+    )
+    again = pickle.loads(pickle.dumps(grouping))
+    assert again.select(deals) == [("EUR", "a"), ("USD", "b"), ("EUR", "c")]
+    assert list(again.keys(deals)) == [("EUR", "a"), ("USD", "b"), ("EUR", "c")]
+
+
+def test_the_key_of_one_record_for_every_grouping() -> None:
+    deal = won_deal("a", "ana", at=datetime(2026, 3, 31, 23, tzinfo=UTC))
+    april = datetime(2026, 4, 2, tzinfo=UTC)
+    march, april_p = Period("month", 2026, 3), Period("month", 2026, 4)
+    assert Grouping(None, None, None, "closed_at").key(deal) == ()
+    assert Grouping("owner_id", None, None, "closed_at").key(deal) == "ana"
+    monthly = Grouping(None, "month", UTC, "closed_at")
+    assert monthly.key(deal) == march
+    assert monthly.key(deal, april) == april_p
+    assert monthly.period_of(april) == april_p
+    both = Grouping("owner_id", "month", UTC, "closed_at")
+    assert both.key(deal) == ("ana", march)
+    assert both.key(deal, april) == ("ana", april_p)
+    assert both.group_of(deal) == "ana"
+    assert Grouping(None, "month", UTC, "closed_at").group_of(deal) == ()
+    assert Grouping(None, "month", "recorded", "created_at").key(deal) == march
+    assert Grouping(None, None, None, "closed_at").single
+    assert not Grouping("owner_id", None, None, "closed_at").single
+    assert not monthly.single
+    assert Grouping(None, None, None, "closed_at").keys([deal]) is None
+    assert list(monthly.keys([deal, deal])) == [march, march]
+    assert list(Grouping("owner_id", None, None, "x").keys([deal])) == ["ana"]
+
+
+def test_select_keeps_or_drops_one_status_and_pairs_keys_with_durations() -> None:
+    from salesmodel.enums import Status
+    from salesmodel.kpi._grouping import DURATION
+
+    rows = [
+        Row("a", Status.WON, T0, T0 + timedelta(days=2)),
+        Row("b", Status.LOST, T0, T0 + timedelta(days=1)),
+        Row("c", Status.OPEN, T0, None),
+    ]
+    by_id = Grouping("id", None, None, "closed_at")
+    assert by_id.select(rows) == ["a", "b", "c"]
+    assert by_id.select(rows, Status.WON) == ["a"]
+    assert by_id.select(rows, Status.OPEN, False) == ["a", "b"]
+    assert by_id.select(rows, Status.LOST, True, DURATION) == [("b", timedelta(days=1))]
+    single = Grouping(None, None, None, "closed_at")
+    assert single.select(rows, Status.WON, True, DURATION) == [((), timedelta(days=2))]
+    assert single.select(rows) == [(), (), ()]
+    named = Grouping(lambda r: r.id.upper(), None, None, "closed_at")
+    assert named.select(rows, Status.WON) == ["A"]
+    assert named.columns == ("group",)
+
+
+def test_period_caches_remember_each_period_and_read_weeks_by_date() -> None:
+    deals = [
+        won_deal("a", "ana", at=datetime(2026, 1, 4, 12, tzinfo=UTC)),  # Sunday: week 1
+        won_deal("b", "ana", at=datetime(2026, 1, 5, 12, tzinfo=UTC)),  # Monday: week 2
+        won_deal("c", "ana", at=datetime(2026, 1, 5, 18, tzinfo=UTC)),
+    ]
+    for kind, expected in [
+        ("week", [Period("week", 2026, 1), Period("week", 2026, 2), Period("week", 2026, 2)]),
+        ("month", [Period("month", 2026, 1)] * 3),
+        ("quarter", [Period("quarter", 2026, 1)] * 3),
+        ("year", [Period("year", 2026, 1)] * 3),
+    ]:
+        grouping = Grouping(None, kind, UTC, "closed_at")
+        assert list(grouping.keys(deals)) == expected, kind
+        assert list(grouping.keys(deals)) == expected, kind  # from the cache
+    paris = Grouping(None, "month", timezone(timedelta(hours=1)), "closed_at")
+    new_year = won_deal("n", "ana", at=datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    assert list(paris.keys([new_year])) == [Period("month", 2027, 1)]
+
+
+def test_callables_are_named_and_specified_by_name() -> None:
+    import functools
+    from operator import methodcaller
+
+    from salesmodel.kpi._grouping import _callable_name
+
+    partial = functools.partial(owner)
+    assert _callable_name(partial) == "group"
+    assert _callable_name(owner) == "owner"
+    assert _callable_name(lambda r: r) == "group"
+    assert spec_of(partial) == ("callable", "functools", repr(partial))
+    assert spec_of(methodcaller("date")) == "operator.methodcaller('date')"
+    # stable from one process to the next: not hash()
+    assert spec_of({"x", "y"}) == (
+        "set",
+        2,
+        "4b06d9dfd296439282e048bfb47407c83036868669aa811c5849b48f09ee9e1b",
+    )
+    assert spec_of({1: "a"}) == (("1", "a"),)
+    assert spec_of((owner,)) == (("callable", __name__, "owner"),)
+
+
+def test_attribute_paths_compile_only_when_every_part_is_a_name() -> None:
+    from salesmodel.kpi._grouping import _path_code
+
+    assert _path_code("owner_id") == "r.owner_id"
+    assert _path_code("amount.currency") == "r.amount.currency"
+    assert _path_code("class") is None
+    assert _path_code("amount.class") is None
+    assert _path_code("a-b") is None
+
+
+def test_aliases_are_followed_for_periods_and_for_names_read_with_getattr() -> None:
+    deals = [won_deal("a", "ana"), won_deal("b", "bo", "USD")]
+    jan = Period("month", 2026, 1)
+    monthly = kpi.bookings(deals, by="currency", period="month", tz=UTC)
+    assert sorted(monthly, key=str) == [("EUR", jan), ("USD", jan)]
+    aliases = {"currency": "amount.currency"}
+    assert Grouping("currency", "month", UTC, "closed_at", aliases=aliases).key(deals[1]) == (
+        "USD",
+        jan,
+    )
+    odd = type("Odd", (), {"class": "gold", "status": None, "amount": Money(1, "GBP")})()
+    pair = Grouping(("currency", "class"), None, None, "closed_at", aliases=aliases)
+    assert pair.select([odd]) == [("GBP", "gold")]
+
+
+def test_callables_without_a_module_are_specified_by_their_name_alone() -> None:
+    assert spec_of(str.upper) == ("callable", "", "str.upper")
+    assert spec_of(str.upper) != spec_of(str.lower)
