@@ -22,8 +22,16 @@ from salesmodel import (
     ValidationError,
     kpi,
 )
-from salesmodel.errors import MISSING
+from salesmodel.errors import MISSING, Issue
 from salesmodel.kpi import Ratio
+from salesmodel.kpi._records import (
+    activity_issue,
+    closing_issue,
+    customer_issue,
+    deal_issue,
+    history_issue,
+    purchase_issue,
+)
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 NAIVE = datetime(2026, 1, 1)
@@ -276,4 +284,109 @@ def test_entities_are_trusted_and_rows_beside_them_are_checked() -> None:
     assert [s.id for s in rate.skipped] == ["r"]
     assert kpi.activity_volume([activity, Record(id="x", kind=ActivityKind.EMAIL, at=day(1))]) == (
         kpi.Count(2)
+    )
+
+
+# --- each check at its limits (found by mutation testing) -------------------------------------
+
+
+def test_a_record_may_close_the_instant_it_was_created() -> None:
+    assert closing_issue(deal_row(closed_at=day(0))) is None
+    assert closing_issue(deal_row(status=Status.LOST, closed_at=day(0))) is None
+    assert closing_issue(deal_row(closed_at=day(-1))) == Issue(
+        "closed_at", day(-1), "no earlier than created_at"
+    )
+    assert closing_issue(deal_row(status=Status.LOST, closed_at=None)) == Issue(
+        "closed_at", None, "a datetime, since status is 'lost'"
+    )
+    assert closing_issue(deal_row(status=Status.OPEN, closed_at=None)) is None
+    assert closing_issue(Record(status=Status.OPEN, created_at=day(0))) is None  # no closed_at
+    assert closing_issue(deal_row(created_at=NAIVE)) == Issue(
+        "created_at", NAIVE, "a timezone-aware datetime"
+    )
+    no_status = Record(created_at=NAIVE)
+    assert closing_issue(no_status) == Issue(
+        "status", no_status, "a record with a 'status' field (a Status)"
+    )
+
+
+def test_deal_amounts_may_be_zero_but_not_negative_nor_plain_numbers() -> None:
+    assert deal_issue(deal_row(amount=Money(0, "EUR")), amount=True) is None
+    assert deal_issue(deal_row(amount=-1)) is None  # amounts not asked for
+    assert deal_issue(deal_row(amount=Money("-0.01", "EUR")), amount=True) == Issue(
+        "amount", Money("-0.01", "EUR"), "a non-negative Money"
+    )
+    assert deal_issue(deal_row(amount=10), amount=True) == Issue(
+        "amount", 10, "a non-negative Money"
+    )
+    assert deal_issue(deal_row(closed_at=None, amount=10), amount=True) == Issue(
+        "closed_at", None, "a datetime, since status is 'won'"
+    )
+
+
+def test_purchases_check_amounts_only_when_asked_and_then_the_customer() -> None:
+    bad_amount = deal_row(amount=-1, customer_id=None)
+    assert purchase_issue(bad_amount) is None
+    assert purchase_issue(bad_amount, amount=True) == Issue("amount", -1, "a non-negative Money")
+    assert purchase_issue(deal_row(customer_id="")) == Issue(
+        "customer_id", "", "None or a customer id (a non-empty str)"
+    )
+    assert purchase_issue(deal_row(customer_id="ann"), amount=True) is None
+
+
+def test_a_customer_may_churn_the_instant_it_was_acquired() -> None:
+    assert customer_issue(Record(acquired_at=day(1), churned_at=day(1))) is None
+    assert customer_issue(Record(acquired_at=day(1))) is None
+    assert customer_issue(Record(acquired_at=day(1), churned_at=day(0))) == Issue(
+        "churned_at", day(0), "None or an aware datetime no earlier than acquired_at"
+    )
+    assert customer_issue(Record(acquired_at=NAIVE)) == Issue(
+        "acquired_at", NAIVE, "a timezone-aware datetime"
+    )
+
+
+def test_activities_need_a_kind_then_a_time() -> None:
+    assert activity_issue(Record(kind=ActivityKind.CALL, at=day(0))) is None
+    assert activity_issue(Record(kind="call", at=NAIVE)) == Issue("kind", "call", "an ActivityKind")
+    assert activity_issue(Record(kind=ActivityKind.CALL, at=NAIVE)) == Issue(
+        "at", NAIVE, "a timezone-aware datetime"
+    )
+
+
+def test_a_history_may_move_the_instant_the_record_was_created_and_twice_at_once() -> None:
+    at_creation = staged_row(history=(Change(day(0)), Change(day(0), "qualification", "research")))
+    assert history_issue(at_creation) is None
+    assert history_issue(staged_row(history=())) is None
+    early = staged_row(history=(Change(day(-1)),))
+    assert history_issue(early) == Issue(
+        "history[0].at", day(-1), "an aware datetime no earlier than 2026-01-01 00:00:00+00:00"
+    )
+    back = staged_row(history=(Change(day(2)), Change(day(1), "qualification", "research")))
+    assert history_issue(back) == Issue(
+        "history[1].at", day(1), "an aware datetime no earlier than 2026-01-03 00:00:00+00:00"
+    )
+    assert history_issue(staged_row(history=(Change(day(1), "a", 5),))) == Issue(
+        "history[0].to_stage", 5, "a stage id (str)"
+    )
+    assert history_issue(staged_row(history=(Change(day(1), b"a", "b"),))) == Issue(
+        "history[0].from_stage", b"a", "a stage id (str)"
+    )
+    assert history_issue(staged_row(history=[])) == Issue("history", [], "a tuple of StageChange")
+    assert history_issue(staged_row(stage=3)) == Issue("stage", 3, "a stage id (str)")
+    assert history_issue(staged_row(status=Status.OPEN, closed_at=day(1))) == Issue(
+        "closed_at", day(1), "None while status is 'open'"
+    )
+
+
+def test_a_history_change_lacking_a_field_is_named_not_an_attribute_error() -> None:
+    class Bare:
+        pass
+
+    assert history_issue(staged_row(history=(Bare(),))) == Issue(
+        "history[0].at", None, "an aware datetime no earlier than 2026-01-01 00:00:00+00:00"
+    )
+    no_target = Change(day(1))
+    del no_target.to_stage
+    assert history_issue(staged_row(history=(no_target,))) == Issue(
+        "history[0].to_stage", None, "a stage id (str)"
     )
