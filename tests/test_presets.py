@@ -3,8 +3,10 @@ come from, so an export maps onto them in one line."""
 
 from __future__ import annotations
 
+import importlib.util
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from salesmodel import (
     Pipeline,
     Status,
     TransitionError,
+    presets,
 )
 from salesmodel.presets import (
     ESPOCRM,
@@ -261,3 +264,26 @@ def test_every_preset_draws_as_a_mermaid_diagram(name):
     text = PRESETS[name].to_mermaid()
     assert text.startswith("stateDiagram-v2")
     assert text.count(" as ") == len(PRESETS[name].stages)
+
+
+def _presets_built_now() -> Any:
+    """salesmodel.presets run again, as a new module object. The presets are built
+    when salesmodel is imported, before any test runs; this builds them in the test,
+    which is what a change to the code that builds them needs."""
+    spec = importlib.util.spec_from_file_location("salesmodel.presets", presets.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_presets_built_again_are_the_same_pipelines():
+    again = _presets_built_now()
+    assert again.PRESETS is not PRESETS
+    assert sorted(again.PRESETS) == sorted(PRESETS)
+    for name, pipeline in again.PRESETS.items():
+        assert pipeline == PRESETS[name], name
+        assert [(s.name, s.forecast_category) for s in pipeline.stages] == [
+            (s.name, s.forecast_category) for s in PRESETS[name].stages
+        ], name
