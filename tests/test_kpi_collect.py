@@ -117,3 +117,40 @@ def test_a_growth_accumulator_passes_chunks_to_the_kpi_it_wraps() -> None:
     growth = kpi.GrowthAccumulator(inner)
     growth._add_chunk([won("a", 5)])  # as a wrapping accumulator feeds its parts
     assert inner.result() == kpi.bookings([won("a", 5)], period="month", tz=UTC)
+
+
+def test_collect_names_the_first_bad_argument_exactly() -> None:
+    with pytest.raises(ValidationError) as caught:
+        kpi.collect([], "win rate", kpi.WinRateAccumulator())  # type: ignore[arg-type]
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("accumulators[0]", "win rate", "a KPI accumulator")
+    ]
+    with pytest.raises(ValidationError) as caught:
+        kpi.collect(b"deals", kpi.WinRateAccumulator())  # type: ignore[arg-type]
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("records", b"deals", "an iterable of records")
+    ]
+    assert kpi.collect([won("a")]) == ()
+
+
+def test_collect_screens_other_records_for_every_kpi_and_fills_them_in_place() -> None:
+    class Row:
+        def __init__(self, **fields: object) -> None:
+            self.__dict__.update(fields)
+
+    row = Row(
+        id="r",
+        status=won("x").status,
+        created_at=T0,
+        closed_at=T0,
+        amount=Money(5, "EUR"),
+    )
+    bad = Row(id="bad", status="won")
+    rate = kpi.WinRateAccumulator(strict=False)
+    total = kpi.BookingsAccumulator(strict=False)
+    results = kpi.collect([won("a", 2), row, bad], rate, total)
+    assert results == (Ratio(2, 2), Total(Money(7, "EUR"), 2))
+    assert [s.id for s in results[0].skipped] == ["bad"]
+    assert [s.id for s in results[1].skipped] == ["bad"]
+    assert total.result() == Total(Money(7, "EUR"), 2)  # filled in place
+    assert kpi.collect(iter([won("b", 1)]), total) == (Total(Money(8, "EUR"), 3),)
