@@ -335,7 +335,8 @@ def _boolean(field: str, optional: bool) -> Callable[[Any], Any]:
             return words.get(value.strip().lower(), value)
         if type(value) is not bool and isinstance(value, (int, float)) and value in (0, 1):
             return bool(value)
-        return bool(value) if type(value).__name__ == "bool_" else value
+        # numpy's booleans: numpy.bool_ before numpy 2, numpy.bool since
+        return bool(value) if type(value).__name__ in ("bool_", "bool") else value
 
     return convert
 
@@ -584,7 +585,8 @@ def _compile(plan: _Plan) -> Callable[..., None]:
             parts.append(f"_c{i}(({raw}, {code}))")
             continue
         if kind == "_text":
-            fast = f"(_v if _v.__class__ is str and _v else _c{i}(_v))"
+            # A blank cell (" ") is empty, as _missing says: only the converter knows.
+            fast = f"(_v if _v.__class__ is str and _v and not _v[0].isspace() else _c{i}(_v))"
         elif kind == "_datetime":
             fast = f"(_v if _v.__class__ is _dt and _v.tzinfo is not None else _c{i}[_v])"
         elif field.cached:
