@@ -392,3 +392,18 @@ def test_a_row_that_fails_once_then_builds_is_named_as_a_whole() -> None:
         "Deal",
         [("rows[0]", row, "a valid row (ValueError: first call)")],
     )
+
+
+def test_a_row_whose_function_gives_a_bad_value_once_names_that_problem() -> None:
+    calls = []
+
+    def flaky(row: Any) -> str:
+        calls.append(row)
+        return "" if len(calls) == 1 else "ok"
+
+    with pytest.raises(ValidationError) as caught:
+        from_records(Deal, [DEAL], currency="EUR", columns={"name": flaky})
+    (issue,) = caught.value.issues
+    assert (issue.path, issue.value) == ("rows[0]", DEAL)
+    assert issue.expected.startswith("a valid row (")
+    assert issue.expected.endswith(": must be a non-empty str (got ''))")
