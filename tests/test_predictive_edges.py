@@ -423,3 +423,12 @@ def test_lift_takes_the_top_tenth_by_default_and_at_least_one_lead() -> None:
     assert lift(labels, scores) == 10.0
     assert lift(labels, scores, top=0.01) == 10.0
     assert lift(labels, scores, top=1) == 1.0
+
+
+def test_a_small_logistic_fit_stops_on_its_tolerance_within_20_iterations() -> None:
+    # L-BFGS with the diagonal scaling needs 17 here; a broken update or scaling needs
+    # several times more (the reason the scaling is there).
+    leads, labels = noisy()
+    names = ["tier", "visits"]
+    quick = LogisticScorer.fit(leads, labels, names, bins=4, tol=1e-8, max_iter=20)
+    assert quick == LogisticScorer.fit(leads, labels, names, bins=4, tol=1e-8)
