@@ -41,7 +41,7 @@ declare -A TESTS=(
     # Not tests/test_pipeline_machine.py: its stateful tests take a minute a mutant.
     [salesmodel.pipeline]="tests/test_pipeline.py tests/test_pipeline_docs.py docs/howto/pipelines.md"
     [salesmodel.history]="tests/test_history.py tests/test_pipeline.py"
-    [salesmodel.serialization]="tests/test_serialization.py tests/test_serialization_converter.py tests/test_pipeline_serialization.py docs/howto/serialisation.md"
+    [salesmodel.serialization]="tests/test_serialization.py tests/test_serialization_converter.py tests/test_serialization_inputs.py tests/test_pipeline_serialization.py docs/howto/serialisation.md"
     [salesmodel.privacy]="tests/test_privacy.py"
     [salesmodel.kpi._results]="tests/test_kpi_results.py tests/test_kpi_rules.py"
     [salesmodel.kpi._deals]="tests/test_kpi_deals.py tests/test_kpi_rules.py tests/test_kpi_oracles.py"

@@ -378,8 +378,8 @@ def _converter(
     hint: Any,
     tz: dt.tzinfo | None,
     currency: str | None,
-) -> Callable[[Any], Any]:
-    """The conversion for one field, from its type."""
+) -> tuple[str, Callable[[Any], Any]]:
+    """The conversion for one field, from its type, and its kind (the factory's name)."""
     name = field.name
     args = (
         typing.get_args(hint)
@@ -389,27 +389,27 @@ def _converter(
     optional = type(None) in args
     kinds = [a for a in args if a is not type(None)]
     if cls.__name__ == "Target" and name == "goal":
-        return _goal(name, currency)
+        return "_goal", _goal(name, currency)
     if dt.datetime in kinds:
-        return _datetime(name, optional, tz)
+        return "_datetime", _datetime(name, optional, tz)
     if dt.date in kinds:
-        return _date(name, optional)
+        return "_date", _date(name, optional)
     if Money in kinds and len(kinds) == 1:
-        return _money(name, optional, currency)
+        return "_money", _money(name, optional, currency)
     enums = [k for k in kinds if isinstance(k, type) and issubclass(k, enum.Enum)]
     if enums and str in kinds:
-        return _open_enum(name, optional, enums[0])
+        return "_open_enum", _open_enum(name, optional, enums[0])
     if enums:
-        return _closed_enum(name, optional, enums[0])
+        return "_closed_enum", _closed_enum(name, optional, enums[0])
     if kinds == [str]:
-        return _text(name, optional)
+        return "_text", _text(name, optional)
     if kinds == [bool]:
-        return _boolean(name, optional)
+        return "_boolean", _boolean(name, optional)
     if kinds == [int]:
-        return _integer(name, optional)
+        return "_integer", _integer(name, optional)
     if Attributes in kinds:
-        return _attributes(name)
-    return _passthrough(name, optional)
+        return "_attributes", _attributes(name)
+    return "_passthrough", _passthrough(name, optional)
 
 
 # --- the compiled row builder -----------------------------------------------------------------
@@ -449,7 +449,6 @@ def _with_default(convert: Callable[[Any], Any], default: Any) -> Callable[[Any]
             return default
         return convert(value)
 
-    with_default.__qualname__ = convert.__qualname__
     return with_default
 
 
@@ -499,10 +498,9 @@ def _plan(
         source: Source | None = columns.get(name)
         pair = columns.get(f"{name}.currency")
         if pair is not None:
-            convert = _money_with_currency(name)
+            kind, convert = "_money_with_currency", _money_with_currency(name)
         else:
-            convert = _converter(cls, field, hints[name], tz, currency)
-        kind = convert.__qualname__.split(".")[0]
+            kind, convert = _converter(cls, field, hints[name], tz, currency)
         cached = kind in _CACHED
         default = field.default
         if name in defaults:
