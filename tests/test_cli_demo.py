@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import io
+import re
 import subprocess
 import sys
 
+import attrs
 import pytest
 
-from salesmodel._cli import main
+from salesmodel import __version__, kpi
+from salesmodel._cli import demo, main
+from salesmodel.samples import generate
 
 
 def run_demo(*args: str) -> tuple[str, str]:
@@ -20,6 +25,142 @@ def run_demo(*args: str) -> tuple[str, str]:
     finally:
         sys.stdout, sys.stderr = saved
     return out.getvalue(), err.getvalue()
+
+
+# The whole report on the small book of seed 0, as a reader sees it: every heading,
+# column, figure and note. It changes only when the sample book, a KPI or the
+# report's wording does.
+SMALL_SEED_0 = [
+    f"salesmodel {__version__} demo: a sample book of business (seed 0, small)",
+    "2025-01-01 to 2026-01-01: 4 reps, 166 leads, 40 deals, 9 customers",
+    "",
+    "1. The pipeline: where deals are, and where they get stuck",
+    "==========================================================",
+    "",
+    "Open deals by stage, as of 2026-01-01:",
+    "",
+    "stage                chance  open deals  value       weighted",
+    "-------------------  ------  ----------  ----------  ----------",
+    "Prospecting          5%               0  -           -",
+    "Qualification        10%              1  16,800 USD  1,680 USD",
+    "Research             20%              0  -           -",
+    "Demonstration        40%              1  66,000 USD  26,400 USD",
+    "Handling objections  60%              2  36,500 USD  21,900 USD",
+    "Closing              80%              0  -           -",
+    "",
+    "The funnel (every deal, by the furthest stage it reached):",
+    "",
+    "stage                reached  moved on  next step  from the start",
+    "-------------------  -------  --------  ---------  --------------",
+    "Prospecting               40        39  97.5%      100.0%",
+    "Qualification             39        31  79.5%      97.5%",
+    "Research                  31        28  90.3%      77.5%",
+    "Demonstration             28        17  60.7%      70.0%",
+    "Handling objections       17        12  70.6%      42.5%",
+    "Closing                   12        11  91.7%      30.0%",
+    "",
+    "Bottleneck: demonstration. Only 60.7% of the deals that reach it move on; 10",
+    "were lost there.",
+    "",
+    "2. The reps: who sells, and how well",
+    "====================================",
+    "",
+    "rep           team          won   win rate  avg ticket   cycle d  Q attained",
+    "------------  ------------  ----  --------  -----------  -------  ----------",
+    "Omar Silva    Inside Sales  3/9   33.3%     4,900 USD    29       157.5%",
+    "Emeka Dubois  Inside Sales  2/9   22.2%     3,675 USD    36       150.0%",
+    "Wei Mensah    Enterprise    6/13  46.2%     110,083 USD  65       59.4%",
+    "Lucia Cohen   Mid-Market    0/5   0.0%      -            -        0.0%",
+    "",
+    "Ranked by attainment of their revenue target for the last quarter. Win rate: won",
+    "/ closed; cycle: median days from creation to win.",
+    "",
+    "3. The hottest leads: who to call first, and why",
+    "================================================",
+    "",
+    "lead                   score  temp  grade  top reasons",
+    "---------------------  -----  ----  -----  -------------------------------------",
+    "Evergreen Market         100  warm  A1     form +48, need +15",
+    "Meridian Legal            82  warm  A1     demo request +39, need +15",
+    "Granite Manufacturing     50  hot   A3     need +15, budget +10",
+    "Lumen Finance             47  cold  B2     form +17, need +15",
+    "Zenith Pharma             40  hot   A3     event or conversation +10, budget +10",
+    "Beacon College            36  cold  B2     need +15, webinar +11",
+    "Evergreen Cloud           34  cold  B3     need +15, budget +10",
+    "Orion Plastics            33  cold  A3     need +15, budget +10",
+    "",
+    "60 open leads scored by DEFAULT_SCORER (fit, source, BANT and decayed",
+    "engagement); temperature from the purchase timeframe each lead gave.",
+    "",
+    "4. Retention: monthly customer cohorts",
+    "======================================",
+    "",
+    "cohort   custs  m0    m1  m2  m3  m4  m5  m6    m7  m8",
+    "-------  -----  ----  --  --  --  --  --  ----  --  --",
+    "2025-03      1  100%  0%  0%  0%  0%  0%  100%  0%  0%",
+    "2025-04      1  100%  0%  0%  0%  0%  0%  0%    0%  0%",
+    "2025-05      2  100%  0%  0%  0%  0%  0%  50%   0%  .",
+    "2025-06      1  100%  0%  0%  0%  0%  0%  0%    .   .",
+    "2025-07      1  100%  0%  0%  0%  0%  0%  .     .   .",
+    "2025-08      1  100%  0%  0%  0%  0%  .   .     .   .",
+    "2025-10      1  100%  0%  0%  .   .   .   .     .   .",
+    "2025-11      1  100%  0%  .   .   .   .   .     .   .",
+    "",
+    "Share of each month's new customers who bought again in each later month (m0 is",
+    "the month they were won); '.' is a month not yet observed.",
+    "",
+    "5. A deal moving through the pipeline",
+    "=====================================",
+    "",
+    "  2025-12-06  prospecting -> qualification",
+    "  2025-12-10  qualification -> research",
+    "  2025-12-14  research -> demonstration",
+    "",
+    "Skipping straight to won is refused, and the deal is left as it was:",
+    "",
+    "  cannot move Deal 'DEMO-1' from 'demonstration' to 'won': 'demonstration' →",
+    "  'won' is not allowed (allowed from 'demonstration': research,",
+    "  objection_handling, lost)",
+    "  (rule 'not-allowed'; allowed: research, objection_handling, lost)",
+    "",
+    "Lost on price, then reopened a week later: stage 'qualification', status 'open',",
+    "5 changes kept in its history.",
+    "",
+]
+
+
+def test_the_small_demo_prints_this_exact_report():
+    out, err = run_demo("--size", "small")
+    assert err == ""
+    assert out.split("\n") == SMALL_SEED_0
+
+
+def test_a_sales_qualified_lead_is_named_with_where_it_may_go():
+    out, _ = run_demo("--size", "small", "--seed", "4")
+    assert out.endswith(
+        "5 changes kept in its history.\n"
+        "Lead L-000012 is sales-qualified; LEAD_LIFECYCLE lets it go to mql, converted,\n"
+        "nurture, disqualified.\n"
+    )
+
+
+def test_the_help_describes_the_demo_and_its_options(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--help"])
+    assert done.value.code == 0
+    assert "demo      a report on a built-in sample book of business" in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    shown = " ".join(capsys.readouterr().out.split())
+    for text in (
+        "Build a seeded sample book of business and print the report a sales manager would "
+        "read: funnel and bottleneck, reps, hottest leads, retention cohorts, and a deal "
+        "moving through the pipeline.",
+        "--seed SEED the sample's seed (default 0)",
+        "--size {small,medium,large} the sample's size: small (40 deals), medium (3,000; the "
+        "default), large (100,000; takes about a minute)",
+    ):
+        assert text in shown
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +178,8 @@ def test_the_demo_prints_every_section_a_sales_manager_reads(medium):
         "4. Retention: monthly customer cohorts",
         "5. A deal moving through the pipeline",
         "rule 'not-allowed'",
+        # Only the top twelve of the 25 reps are listed.
+        "\n... and 13 more reps.\n",
     ):
         assert heading in out
 
@@ -48,7 +191,12 @@ def test_the_demo_fits_in_80_columns(medium):
 
 def test_a_slow_demo_shows_progress_on_stderr_and_a_small_one_stays_quiet(medium):
     _, err = medium
-    assert "building the medium sample book" in err
+    lines = err.splitlines()
+    assert len(lines) == 3
+    assert lines[0] == "building the medium sample book (seed 0)..."
+    # How long it took is shown, not checked.
+    assert re.fullmatch(r"built in \d+\.\d s; computing\.\.\.", lines[1])
+    assert re.fullmatch(r"done in \d+\.\d s", lines[2])
     _, quiet = run_demo("--size", "small", "--seed", "3")
     assert quiet == ""
 
@@ -80,3 +228,56 @@ def test_a_bad_option_exits_with_a_usage_message():
     assert done.returncode == 2
     assert "invalid choice" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_hottest_leads_tied_on_score_are_ranked_by_engagement_then_fit(medium):
+    out, _ = medium
+    table = out.split("3. The hottest leads")[1].split("\n\n")[1].splitlines()[2:]
+    assert [row[:17].rstrip() for row in table] == [
+        "Quartz Software",
+        "Horizon Finance",
+        "Delta Partners",
+        "Nimbus Insurance",
+        "Lumen Labs",
+        "Juniper Freight",
+        "Sterling Travel",
+        "Northwind Medical",
+    ]
+
+
+def test_the_demo_is_written_to_the_streams_it_is_given(capsys):
+    parser = argparse.ArgumentParser()
+    demo.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["demo", "--size", "small"])
+    out, err = io.StringIO(), io.StringIO()
+    assert args.run(args, out, err) == 0
+    assert out.getvalue().split("\n") == SMALL_SEED_0
+    assert err.getvalue() == ""
+    assert capsys.readouterr() == ("", "")
+
+
+def test_a_rep_without_deals_or_target_shows_dashes_and_ranks_last():
+    book = generate(seed=0, size="small")
+    idle = next(rep for rep in book.reps if rep.manager_id is not None)
+    book = attrs.evolve(
+        book,
+        deals=tuple(d for d in book.deals if d.owner_id != idle.id),
+        targets=tuple(t for t in book.targets if t.rep_id != idle.id),
+    )
+    rows = demo._reps_section(book).split("\n\n")[1].splitlines()
+    assert rows[2:] == [
+        "Emeka Dubois  Inside Sales  2/9   22.2%     3,675 USD    36       150.0%",
+        "Wei Mensah    Enterprise    6/13  46.2%     110,083 USD  65       59.4%",
+        "Lucia Cohen   Mid-Market    0/5   0.0%      -            -        0.0%",
+        f"{idle.name}    Inside Sales  -     -         -            -        -",
+    ]
+
+
+def test_a_ratio_without_a_value_shows_a_dash():
+    assert demo._percent(kpi.win_rate([])) == "-"
+    assert demo._percent(kpi.win_rate(generate(seed=0, size="small").deals)) == "30.6%"
+
+
+def test_a_book_without_customers_says_so_instead_of_a_cohort_table():
+    section = demo._cohort_section(generate(seed=0, size=0))
+    assert section.split("\n\n")[1] == "  (no customers in this sample)"
