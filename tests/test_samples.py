@@ -6,6 +6,7 @@ from __future__ import annotations
 import bisect
 import hashlib
 import itertools
+import math
 import statistics
 import tracemalloc
 from collections import Counter, defaultdict
@@ -33,6 +34,7 @@ from salesmodel import (
     Target,
     TargetMetric,
     ValidationError,
+    samples,
 )
 from salesmodel.samples import (
     DEFAULT_START,
@@ -437,3 +439,103 @@ def test_a_bad_argument_is_refused_naming_it(arguments: dict[str, Any], field: s
     if deal_arguments:
         with pytest.raises(ValidationError):
             stream_deals(10, **deal_arguments)
+
+
+# --- what the survivors of mutation testing showed (docs/explanation/mutation-testing.md)
+
+
+def test_a_book_shows_its_seed_span_and_counts() -> None:
+    assert repr(generate(seed=0)) == (
+        "<Book seed=0 2025-01-01..2026-01-01: 7 reps, 68 targets, 166 leads, "
+        "37 prospects, 959 activities, 40 deals, 9 customers>"
+    )
+
+
+SIZE_EXPECTED = "one of 'small', 'medium', 'large', or a deal count (an int >= 0)"
+
+
+def test_every_bad_argument_is_named_at_once_with_what_it_must_be() -> None:
+    naive = datetime(2025, 1, 1)
+    with pytest.raises(ValidationError) as caught:
+        generate(seed="1", size="huge", start=naive, months=0, currencies=())  # type: ignore[arg-type]
+    assert caught.value.subject == "sample book"
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("seed", "1", "an int"),
+        ("size", "huge", SIZE_EXPECTED),
+        ("start", naive, "a timezone-aware datetime"),
+        ("months", 0, "an int from 1 to 600"),
+        ("currencies", (), "a non-empty tuple of currency codes such as 'USD'"),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        stream_deals(True, seed=True, start="x", months=601, currencies=("USD", "USD"))  # type: ignore[arg-type]
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("seed", True, "an int"),
+        ("size", True, SIZE_EXPECTED),
+        ("start", "x", "a timezone-aware datetime"),
+        ("months", 601, "an int from 1 to 600"),
+        ("currencies", ("USD", "USD"), "distinct three-letter upper-case codes"),
+    ]
+    with pytest.raises(ValidationError) as caught:
+        stream_records(currencies=["USD", "usd"])
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("currencies", ["USD", "usd"], "distinct three-letter upper-case codes"),
+    ]
+
+
+def test_the_smallest_and_longest_books_and_a_list_of_currencies_are_accepted() -> None:
+    empty = generate(seed=1, size=0, months=600, currencies=["EUR"])
+    assert (len(empty.deals), empty.as_of) == (0, datetime(2075, 1, 1, tzinfo=UTC))
+    one = generate(seed=1, size=1, months=1)
+    assert (len(one.deals), one.as_of) == (1, datetime(2025, 2, 1, tzinfo=UTC))
+    assert [d.id for d in stream_deals(1, seed=1, months=1)] == [d.id for d in one.deals]
+
+
+def test_a_larger_book_is_the_same_on_every_machine_and_python(book: Book) -> None:
+    # Twelve sellers in three teams and four regions: what a small book lacks.
+    assert len(book.reps) == 15
+    assert fingerprint(book) == "0719874977bfc3a7"
+
+
+def test_a_book_in_several_currencies_from_a_month_end_is_the_same_everywhere() -> None:
+    tz = timezone(timedelta(hours=-5))
+    start = datetime(2024, 1, 31, 18, 45, tzinfo=tz)
+    spread = generate(seed=5, size=150, start=start, months=7, currencies=("USD", "EUR", "JPY"))
+    # 31 January plus one month is the last day of February, and so on.
+    assert spread.as_of == datetime(2024, 8, 31, 18, 45, tzinfo=tz)
+    assert fingerprint(spread) == "cdbf77a5d8f05334"
+
+
+def test_the_defaults_are_seed_0_small_from_2025_for_a_year_in_dollars() -> None:
+    book = generate()
+    assert fingerprint(book) == fingerprint(generate(seed=0, size="small"))
+    streamed: dict[type, list[Any]] = defaultdict(list)
+    for record in stream_records():
+        streamed[type(record)].append(record)
+    assert [tuple(streamed[type(getattr(book, kind)[0])]) for kind in KINDS] == [
+        getattr(book, kind) for kind in KINDS
+    ]
+    assert list(stream_deals("small")) == list(book.deals)
+    assert (book.start, book.as_of) == (DEFAULT_START, datetime(2026, 1, 1, tzinfo=UTC))
+    assert {d.amount.currency for d in book.deals} == {"USD"}
+
+
+def test_a_weighted_choice_picks_by_cumulative_weight() -> None:
+    choose = samples._Weighted([("a", 1), ("b", 3), ("c", 0), ("d", 4)])
+    assert choose.items == ("a", "b", "c", "d")
+    picks = [choose(lambda x=x: x) for x in (0.0, 0.124, 0.125, 0.49, 0.5, 0.999)]
+    assert picks == ["a", "a", "b", "b", "d", "d"]
+
+
+def test_choices_by_class_are_for_leads_that_will_not_convert_then_will() -> None:
+    others, converting = samples._by_class(("x", "y"), (0, 1), (1, 0))
+    assert (others.items, converting.items) == (("x", "y"), ("x", "y"))
+    assert (others(lambda: 0.5), converting(lambda: 0.5)) == ("x", "y")
+    with pytest.raises(ValueError, match="zip"):
+        samples._by_class(("x", "y"), (1,), (1, 2))
+    with pytest.raises(ValueError, match="zip"):
+        samples._by_class(("x", "y"), (1, 2), (1,))
+
+
+def test_the_portable_exponential_is_within_a_billionth_of_math_exp() -> None:
+    for x in (-30.0, -7.5, -2.0, -0.693, -0.3465, -0.01, 0.0, 0.2, 0.3465, 1.0, 3.3, 12.0):
+        assert samples._exp(x) == pytest.approx(math.exp(x), rel=1e-9, abs=0)
