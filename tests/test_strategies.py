@@ -3,14 +3,30 @@ InvalidArgument, and restricted refusals keep to the rules asked for."""
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from salesmodel import DEFAULT_PIPELINE, Deal, Money, TransitionError
+from salesmodel import (
+    DEFAULT_PIPELINE,
+    Activity,
+    ActivityKind,
+    Bant,
+    Customer,
+    Deal,
+    LossReason,
+    Money,
+    Prospect,
+    Status,
+    Temperature,
+    TransitionError,
+)
 from salesmodel import strategies as sst
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -59,3 +75,253 @@ def test_the_machine_checks_fail_when_a_move_meant_to_be_refused_is_not() -> Non
     checks.pipeline = DEFAULT_PIPELINE
     with pytest.raises(AssertionError, match="was not refused"):
         checks.check_refusal(invalid)
+
+
+# --- what they draw (docs/explanation/mutation-testing.md) ----------------------------
+
+
+#: How many values one example draws: enough for every part of a strategy to show.
+MANY = 8
+
+
+def many(strategy: st.SearchStrategy, size: int = MANY) -> st.SearchStrategy[list]:  # type: ignore[type-arg]
+    return st.lists(strategy, min_size=size, max_size=size)
+
+
+def first(strategy: st.SearchStrategy[Any], condition: Any) -> Any:
+    """The first value drawn that meets *condition*, not shrunk: shrinking an
+    entity takes long, and only its existence matters here."""
+    return find(
+        strategy,
+        condition,
+        settings=settings(phases=[Phase.generate], database=None, max_examples=1000),
+    )
+
+
+@given(many(sst.identifiers()))
+def test_identifiers_are_short_lower_case_ascii(ids: list[str]) -> None:
+    for text in ids:
+        assert re.fullmatch(r"[a-z0-9_-]{1,10}", text), text
+
+
+def test_identifiers_and_texts_reach_their_sizes() -> None:
+    assert len(find(sst.identifiers(), lambda s: len(s) == 10)) == 10
+    assert len(find(sst.identifiers(), lambda s: True)) == 1
+    assert len(find(sst.texts(max_size=1), lambda s: True)) == 1
+    assert len(find(sst.texts(), lambda s: len(s) >= 30)) == 30
+
+
+@given(many(sst.texts(max_size=5)), many(sst.texts()))
+def test_texts_are_never_blank_and_never_too_long(short: list[str], long: list[str]) -> None:
+    for text in short:
+        assert 1 <= len(text) <= 5
+        assert not text.isspace()
+    for text in long:
+        assert 1 <= len(text) <= 30
+        assert not text.isspace()
+
+
+def test_texts_may_hold_spaces_around_other_characters() -> None:
+    assert find(sst.texts(), lambda s: " " in s).strip()
+
+
+OFFSETS = {timedelta(minutes=m) for m in (0, -480, -300, 60, 120, 330, 545)}
+
+
+@given(many(sst.aware_datetimes()))
+def test_aware_datetimes_have_a_fixed_offset_and_stay_within_2000_to_2099(
+    moments: list[datetime],
+) -> None:
+    for moment in moments:
+        assert moment.utcoffset() in OFFSETS
+        assert datetime(2000, 1, 1) <= moment.replace(tzinfo=None) <= datetime(2099, 12, 31)
+
+
+def test_aware_datetimes_take_bounds_in_local_wall_time() -> None:
+    day = datetime(2026, 3, 1, 12)
+    assert find(sst.aware_datetimes(min_value=day, max_value=day), lambda d: True) == day.replace(
+        tzinfo=UTC
+    )
+    # every offset, and the bounds as wall time in each
+    seen = find(
+        sst.aware_datetimes(min_value=day, max_value=day),
+        lambda d: d.utcoffset() == timedelta(minutes=545),
+    )
+    assert seen.replace(tzinfo=None) == day
+    with pytest.raises(InvalidArgument, match=r"^min_value and max_value are naive bounds"):
+        sst.aware_datetimes(max_value=datetime(2026, 1, 1, tzinfo=UTC))
+    with pytest.raises(InvalidArgument) as refused:
+        sst.aware_datetimes(min_value=day, max_value=day - timedelta(microseconds=1))
+    assert str(refused.value) == (
+        f"min_value={day!r} is after max_value={day - timedelta(microseconds=1)!r}"
+    )
+
+
+@given(many(sst.customers(), 2))
+def test_a_churn_comes_at_or_after_the_acquisition_within_a_thousand_days(
+    drawn: list[Customer],
+) -> None:
+    for customer in drawn:
+        if customer.churned_at is not None:
+            assert timedelta(0) <= customer.churned_at - customer.acquired_at
+            assert customer.churned_at - customer.acquired_at <= timedelta(days=1000)
+            assert customer.churned_at.utcoffset() in OFFSETS
+
+
+@given(many(sst.currencies()))
+def test_currencies_are_three_upper_case_letters(codes: list[str]) -> None:
+    for code in codes:
+        assert re.fullmatch(r"[A-Z]{3}", code)
+
+
+def test_currencies_are_mostly_common_ones_but_any_code_can_come() -> None:
+    assert find(sst.currencies(), lambda c: True) == "EUR"
+    assert find(sst.currencies(), lambda c: c not in {"EUR", "USD", "GBP", "JPY", "BRL", "INR"})
+    for code in ("USD", "GBP", "JPY", "BRL", "INR"):
+        assert first(sst.currencies(), lambda c, code=code: c == code) == code
+
+
+@given(many(sst.amounts()), many(sst.amounts(min_value=-5, max_value=5, places=0)))
+def test_amounts_are_finite_decimals_within_bounds_and_places(
+    default: list[Decimal], whole: list[Decimal]
+) -> None:
+    for amount in default:
+        assert type(amount) is Decimal
+        assert amount.is_finite()
+        assert 0 <= amount <= 10**9
+        assert amount.as_tuple().exponent >= -2
+    for amount in whole:
+        assert -5 <= amount <= 5
+        assert amount == amount.to_integral_value()
+
+
+def test_amounts_reach_their_bounds_and_places() -> None:
+    assert find(sst.amounts(), lambda d: True) == 0
+    assert find(sst.amounts(), lambda d: d >= 10**9) == 10**9
+    assert find(sst.amounts(), lambda d: d != d.quantize(Decimal("0.1"))).as_tuple().exponent == -2
+    assert find(sst.amounts(places=None), lambda d: d.as_tuple().exponent < -2)
+    sst.amounts(places=0)
+    sst.amounts(places=30)
+    with pytest.raises(InvalidArgument, match=r"^places=-1 must be between 0 and 30$"):
+        sst.amounts(places=-1)
+
+
+@given(many(sst.moneys(currency="JPY")), many(sst.moneys(amount=st.just(Decimal("2.50")))))
+def test_moneys_take_a_fixed_currency_or_amount(jpy: list[Money], fixed: list[Money]) -> None:
+    assert {m.currency for m in jpy} == {"JPY"}
+    assert {m.amount for m in fixed} == {Decimal("2.50")}
+    assert all(re.fullmatch(r"[A-Z]{3}", m.currency) for m in fixed)
+
+
+def test_moneys_draw_any_currency_by_default() -> None:
+    assert first(sst.moneys(), lambda m: m.currency != "EUR")
+    assert first(sst.moneys(currency=st.just("GBP")), lambda m: True).currency == "GBP"
+
+
+@given(many(sst.rate_tables(), 3))
+def test_rate_tables_hold_positive_rates_between_distinct_currencies(
+    tables: list[Any],
+) -> None:
+    for table in tables:
+        rates = table._rates
+        assert len(rates) <= 5
+        for (source, target), rate in rates.items():
+            assert source != target
+            assert Decimal("0.0001") <= rate <= 10_000
+            assert table.rate(source, target) == rate
+
+
+def test_rate_tables_may_hold_several_rates() -> None:
+    assert len(first(sst.rate_tables(), lambda t: len(t._rates) >= 5)._rates) == 5
+
+
+@given(many(sst.attributes()), many(sst.attributes(max_size=1)))
+def test_attributes_are_small_mappings_of_json_scalars(
+    default: list[Any], single: list[Any]
+) -> None:
+    for attributes in default + single:
+        for key, value in attributes.items():
+            assert re.fullmatch(r"[a-z0-9_-]{1,10}", key)
+            assert value is None or type(value) in (bool, int, float, str)
+    assert all(len(a) <= 4 for a in default)
+    assert all(len(a) <= 1 for a in single)
+
+
+def test_attributes_reach_their_size_and_every_kind_of_value() -> None:
+    assert len(first(sst.attributes(), lambda a: len(a) >= 4)) == 4
+    for kind in (type(None), bool, int, float, str):
+        assert first(sst.attributes(), lambda a, k=kind: any(type(v) is k for v in a.values()))
+
+
+@given(many(sst.bants()))
+def test_bants_answer_each_question_or_leave_it_unknown(answers: list[Bant]) -> None:
+    for bant in answers:
+        assert bant.budget is None or type(bant.budget) in (bool, Money)
+        assert bant.authority in (None, True, False)
+        assert bant.need in (None, True, False)
+        assert bant.timescale_days is None or 0 <= bant.timescale_days <= 720
+
+
+def test_bants_draw_every_kind_of_answer() -> None:
+    for check in (
+        lambda b: isinstance(b.budget, Money),
+        lambda b: b.budget is True,
+        lambda b: b.authority is True,
+        lambda b: b.need is False,
+        lambda b: b.timescale_days == 720,
+        lambda b: b.budget is None and b.authority is None and b.need is None,
+    ):
+        assert first(sst.bants(), check)
+
+
+@given(many(sst.prospects(), 3))
+def test_prospects_are_drawn_with_every_field_in_range(drawn: list[Prospect]) -> None:
+    for prospect in drawn:
+        assert re.fullmatch(r"[a-z0-9_-]{1,10}", prospect.id)
+        assert re.fullmatch(r"[a-z0-9_-]{1,10}", prospect.owner_id)
+        assert prospect.qualified_at.utcoffset() in OFFSETS
+        assert prospect.company is None or len(prospect.company) <= 15
+        assert len(prospect.needs) <= 3
+        assert all(len(need) <= 15 for need in prospect.needs)
+        assert prospect.temperature in Temperature
+
+
+def test_prospects_reach_every_option() -> None:
+    for check in (
+        lambda p: p.lead_id is not None and p.company is not None,
+        lambda p: len(p.needs) == 3,
+        lambda p: p.temperature is Temperature.HOT,
+        lambda p: len(p.attributes) > 0,
+        lambda p: p.bant.need is not None,
+    ):
+        assert first(sst.prospects(), check)
+
+
+@given(many(sst.activities()))
+def test_activities_are_of_a_known_kind_at_an_aware_time(drawn: list[Activity]) -> None:
+    for activity in drawn:
+        assert activity.kind in ActivityKind
+        assert activity.at.utcoffset() in OFFSETS
+
+
+def test_activities_may_name_a_rep_lead_deal_and_customer() -> None:
+    both = first(
+        sst.activities(),
+        lambda a: None not in (a.rep_id, a.lead_id, a.deal_id, a.customer_id),
+    )
+    assert both.rep_id
+
+
+def test_open_vocabularies_draw_members_and_free_text() -> None:
+    lost = sst.deals(status=Status.LOST)
+    assert isinstance(
+        first(lost, lambda d: isinstance(d.loss_reason, LossReason)).loss_reason, LossReason
+    )
+    reason = first(lost, lambda d: type(d.loss_reason) is str).loss_reason
+    assert 1 <= len(reason) <= 12
+
+
+def test_leads_and_deals_draw_every_status() -> None:
+    for status in Status:
+        assert first(sst.deals(), lambda d, s=status: d.status is s).status is status
+        assert first(sst.leads(), lambda d, s=status: d.status is s).status is status
