@@ -15,11 +15,13 @@ from hypothesis.errors import InvalidArgument
 
 from salesmodel import (
     DEFAULT_PIPELINE,
+    LEAD_LIFECYCLE,
     Activity,
     ActivityKind,
     Bant,
     Customer,
     Deal,
+    Lead,
     LossReason,
     Money,
     Prospect,
@@ -325,3 +327,139 @@ def test_leads_and_deals_draw_every_status() -> None:
     for status in Status:
         assert first(sst.deals(), lambda d, s=status: d.status is s).status is status
         assert first(sst.leads(), lambda d, s=status: d.status is s).status is status
+
+
+RULES = "bad-argument, naive-time, not-allowed, reason-required, same-stage, time-order"
+
+
+@pytest.mark.parametrize(
+    ("make", "message"),
+    [
+        (lambda: sst.pipelines(min_open=0), "min_open=0 must be an int of at least 1"),
+        (lambda: sst.pipelines(min_open=True), "min_open=True must be an int of at least 1"),
+        (lambda: sst.pipelines(min_open=3, max_open=2), "max_open=2 must be an int of at least 3"),
+        (lambda: sst.pipelines(max_won=-1), "max_won=-1 must be an int of at least 0"),
+        (lambda: sst.pipelines(max_lost=-1), "max_lost=-1 must be an int of at least 0"),
+        (
+            lambda: sst.pipelines(max_won=0, max_lost=0),
+            "max_won + max_lost must be at least 1: a pipeline needs a closed stage",
+        ),
+        (lambda: sst.pipelines(guards=1), "guards=1 must be True or False"),
+        (lambda: sst.histories("x"), "pipeline='x' must be a Pipeline or a strategy of pipelines"),
+        (
+            lambda: sst.histories(DEFAULT_PIPELINE, kind=int),
+            "kind=<class 'int'> must be Deal or Lead",
+        ),
+        (
+            lambda: sst.histories(DEFAULT_PIPELINE, max_moves=-1),
+            "max_moves=-1 must be an int of at least 0",
+        ),
+        (
+            lambda: sst.invalid_moves(DEFAULT_PIPELINE, rules="same-stage"),
+            "rules='same-stage' must be an iterable of rule names",
+        ),
+        (
+            lambda: sst.invalid_moves(DEFAULT_PIPELINE, rules=5),
+            "rules=5 must be an iterable of rule names",
+        ),
+        (
+            lambda: sst.invalid_moves(DEFAULT_PIPELINE, rules=[]),
+            f"rules=[] must be a non-empty set of: {RULES}, unknown-stage, wrong-pipeline",
+        ),
+        (
+            lambda: sst.invalid_moves(DEFAULT_PIPELINE, kind=Lead, rules=["wrong-pipeline"]),
+            f"rules=['wrong-pipeline'] must be a non-empty set of: {RULES}, unknown-stage",
+        ),
+        (
+            lambda: sst.invalid_moves(DEFAULT_PIPELINE, kind=str),
+            "kind=<class 'str'> must be Deal or Lead",
+        ),
+        (
+            lambda: sst.invalid_moves(DEFAULT_PIPELINE, max_moves=-2),
+            "max_moves=-2 must be an int of at least 0",
+        ),
+        (
+            lambda: sst.pipeline_machine(DEFAULT_PIPELINE, kinds=()),
+            "kinds=() must be a non-empty sequence of Deal and Lead",
+        ),
+        (
+            lambda: sst.pipeline_machine(DEFAULT_PIPELINE, kinds=Deal),
+            f"kinds={Deal!r} must be a non-empty sequence of Deal and Lead",
+        ),
+        (
+            lambda: sst.pipeline_machine(DEFAULT_PIPELINE, kinds=[int]),
+            "kind=<class 'int'> must be Deal or Lead",
+        ),
+        (
+            lambda: sst.pipeline_machine(DEFAULT_PIPELINE, max_entities=0),
+            "max_entities=0 must be an int of at least 1",
+        ),
+        (
+            lambda: sst.pipeline_machine(42),
+            "pipeline=42 must be a Pipeline or a strategy of pipelines",
+        ),
+    ],
+)
+def test_a_bad_argument_is_refused_with_what_it_must_be(make: Any, message: str) -> None:
+    with pytest.raises(InvalidArgument) as refused:
+        make()
+    assert str(refused.value) == message
+
+
+def test_the_least_arguments_are_accepted() -> None:
+    sst.pipelines(min_open=1, max_open=1, max_won=0, max_lost=1, guards=False)
+    sst.pipelines(max_won=1, max_lost=0)
+    sst.histories(sst.pipelines(), kind=Lead, max_moves=0)
+    sst.invalid_moves(DEFAULT_PIPELINE, kind=Lead, rules=["same-stage"], max_moves=0)
+    sst.invalid_moves(DEFAULT_PIPELINE, rules=("wrong-pipeline", "same-stage"))
+    sst.pipeline_machine(sst.pipelines(), kinds=[Lead], max_entities=1)
+
+
+@settings(max_examples=10)
+@given(sst.histories(DEFAULT_PIPELINE, max_moves=8))
+def test_a_journey_starts_new_in_the_first_stage_and_replays_to_its_end(
+    journey: sst.Journey,  # type: ignore[type-arg]
+) -> None:
+    start = journey.start
+    assert (start.stage, start.history, start.pipeline_id) == ("prospecting", (), "default")
+    assert journey.replay() == journey.end
+    assert len(journey.end.history) == len(journey.moves) <= 8
+    assert [c.to_stage for c in journey.end.history] == [m.to for m in journey.moves]
+
+
+@settings(max_examples=10)
+@given(sst.histories(LEAD_LIFECYCLE, kind=Lead, max_moves=3))
+def test_a_lead_journey_goes_through_the_lead_lifecycle(journey: Any) -> None:
+    assert type(journey.end) is Lead
+    assert journey.start.stage == LEAD_LIFECYCLE.first.id
+    assert journey.replay() == journey.end
+
+
+def test_journeys_mostly_move_forward_so_deals_reach_won() -> None:
+    won = first(sst.histories(DEFAULT_PIPELINE, max_moves=6), lambda j: j.end.stage == "won")
+    assert [m.to for m in won.moves] == [
+        "qualification", "research", "demonstration", "objection_handling", "closing", "won"
+    ]  # fmt: skip
+
+
+@settings(max_examples=20)
+@given(sst.invalid_moves(DEFAULT_PIPELINE, max_moves=4))
+def test_every_invalid_move_is_refused_as_labelled(invalid: Any) -> None:
+    checks = sst._PipelineChecks()
+    checks.pipeline = DEFAULT_PIPELINE
+    if invalid.rule != "wrong-pipeline":  # that entity is moved to another pipeline's id
+        checks.check_entity(invalid.entity)
+    checks.check_refusal(invalid)
+
+
+@pytest.mark.parametrize(
+    "rule",
+    ["same-stage", "unknown-stage", "not-allowed", "naive-time", "time-order", "bad-argument",
+     "reason-required", "wrong-pipeline"],
+)  # fmt: skip
+def test_each_rule_can_be_drawn_alone(rule: str) -> None:
+    invalid = first(sst.invalid_moves(DEFAULT_PIPELINE, rules=[rule], max_moves=3), lambda i: True)
+    assert invalid.rule == rule
+    with pytest.raises(TransitionError) as refusal:
+        invalid.apply()
+    assert refusal.value.rule == rule
