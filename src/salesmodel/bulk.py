@@ -39,6 +39,8 @@ T = TypeVar("T")
 #: What a column mapping gives for a field: a column name, or a function of the
 #: whole row.
 Source = str | Callable[[Mapping[str, Any]], Any]
+# A converter factory (_text, _datetime, ...): the kind of a field's conversion.
+_Kind = Callable[..., Callable[[Any], Any]]
 
 
 class _Bad(Exception):
@@ -378,8 +380,8 @@ def _converter(
     hint: Any,
     tz: dt.tzinfo | None,
     currency: str | None,
-) -> tuple[str, Callable[[Any], Any]]:
-    """The conversion for one field, from its type, and its kind (the factory's name)."""
+) -> tuple[_Kind, Callable[[Any], Any]]:
+    """The conversion for one field, from its type, and its kind (the factory that made it)."""
     name = field.name
     args = (
         typing.get_args(hint)
@@ -389,27 +391,27 @@ def _converter(
     optional = type(None) in args
     kinds = [a for a in args if a is not type(None)]
     if cls.__name__ == "Target" and name == "goal":
-        return "_goal", _goal(name, currency)
+        return _goal, _goal(name, currency)
     if dt.datetime in kinds:
-        return "_datetime", _datetime(name, optional, tz)
+        return _datetime, _datetime(name, optional, tz)
     if dt.date in kinds:
-        return "_date", _date(name, optional)
+        return _date, _date(name, optional)
     if Money in kinds and len(kinds) == 1:
-        return "_money", _money(name, optional, currency)
+        return _money, _money(name, optional, currency)
     enums = [k for k in kinds if isinstance(k, type) and issubclass(k, enum.Enum)]
     if enums and str in kinds:
-        return "_open_enum", _open_enum(name, optional, enums[0])
+        return _open_enum, _open_enum(name, optional, enums[0])
     if enums:
-        return "_closed_enum", _closed_enum(name, optional, enums[0])
+        return _closed_enum, _closed_enum(name, optional, enums[0])
     if kinds == [str]:
-        return "_text", _text(name, optional)
+        return _text, _text(name, optional)
     if kinds == [bool]:
-        return "_boolean", _boolean(name, optional)
+        return _boolean, _boolean(name, optional)
     if kinds == [int]:
-        return "_integer", _integer(name, optional)
+        return _integer, _integer(name, optional)
     if Attributes in kinds:
-        return "_attributes", _attributes(name)
-    return "_passthrough", _passthrough(name, optional)
+        return _attributes, _attributes(name)
+    return _passthrough, _passthrough(name, optional)
 
 
 # --- the compiled row builder -----------------------------------------------------------------
@@ -425,7 +427,7 @@ class _Field:
     currency: Source | None  # a column (or function) giving a Money field's currency
     convert: Callable[[Any], Any]
     cached: bool
-    kind: str  # the converter's kind, e.g. "_text"
+    kind: _Kind  # the factory that made convert, e.g. _text
     default: Any  # the value of an absent or empty cell (attrs.NOTHING: required)
 
     def value(self, row: Mapping[str, Any]) -> Any:
@@ -459,7 +461,7 @@ class _Plan:
     subject: str
 
 
-_CACHED: Final = frozenset({"_datetime", "_date", "_closed_enum", "_open_enum"})
+_CACHED: Final[frozenset[_Kind]] = frozenset({_datetime, _date, _closed_enum, _open_enum})
 
 
 def _plan(
@@ -498,7 +500,7 @@ def _plan(
         source: Source | None = columns.get(name)
         pair = columns.get(f"{name}.currency")
         if pair is not None:
-            kind, convert = "_money_with_currency", _money_with_currency(name)
+            kind, convert = _money_with_currency, _money_with_currency(name)
         else:
             kind, convert = _converter(cls, field, hints[name], tz, currency)
         cached = kind in _CACHED
@@ -582,10 +584,10 @@ def _compile(plan: _Plan) -> Callable[..., None]:
             code = f"_p{i}(row)" if callable(field.currency) else f"row.get({field.currency!r})"
             parts.append(f"_c{i}(({raw}, {code}))")
             continue
-        if kind == "_text":
+        if kind is _text:
             # A blank cell (" ") is empty, as _missing says: only the converter knows.
             fast = f"(_v if _v.__class__ is str and _v and not _v[0].isspace() else _c{i}(_v))"
-        elif kind == "_datetime":
+        elif kind is _datetime:
             fast = f"(_v if _v.__class__ is _dt and _v.tzinfo is not None else _c{i}[_v])"
         elif field.cached:
             fast = f"_c{i}[_v]"
