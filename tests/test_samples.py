@@ -33,6 +33,7 @@ from salesmodel import (
     Status,
     Target,
     TargetMetric,
+    Temperature,
     ValidationError,
     samples,
 )
@@ -539,3 +540,38 @@ def test_choices_by_class_are_for_leads_that_will_not_convert_then_will() -> Non
 def test_the_portable_exponential_is_within_a_billionth_of_math_exp() -> None:
     for x in (-30.0, -7.5, -2.0, -0.693, -0.3465, -0.01, 0.0, 0.2, 0.3465, 1.0, 3.3, 12.0):
         assert samples._exp(x) == pytest.approx(math.exp(x), rel=1e-9, abs=0)
+
+
+def test_targets_follow_calendar_quarters_from_midnight_whatever_the_start() -> None:
+    start = datetime(2025, 7, 15, 9, 30, 45, 123456, tzinfo=UTC)
+    book = generate(seed=1, size=10, start=start, months=6)
+    assert book.as_of == datetime(2026, 1, 15, 9, 30, 45, 123456, tzinfo=UTC)
+    assert sorted({t.start for t in book.targets}) == [
+        datetime(2025, 7, 1, tzinfo=UTC),
+        datetime(2025, 10, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, tzinfo=UTC),
+    ]
+    assert max(t.end for t in book.targets) == datetime(2026, 4, 1, tzinfo=UTC)
+
+
+def test_books_shorter_than_a_typical_win_are_the_same_everywhere() -> None:
+    # Targets then spread the won deals evenly over the span; a single deal makes
+    # every call target the least one, five calls.
+    short = generate(seed=2, size=30, months=2)
+    assert fingerprint(short) == "5f8509b1b04fac8a"
+    single = generate(seed=1, size=1, months=2)
+    assert {t.goal for t in single.targets if t.metric is TargetMetric.CALLS} == {5}
+    assert fingerprint(single) == "e06b6c1156bd512a"
+
+
+def test_the_temperature_of_a_timeframe_follows_the_source_rule() -> None:
+    temperature = samples._temperature
+    assert [temperature(days) for days in (None, 0, 14, 15, 90, 91, 365)] == [
+        Temperature.COLD,
+        Temperature.HOT,
+        Temperature.HOT,
+        Temperature.WARM,
+        Temperature.WARM,
+        Temperature.COLD,
+        Temperature.COLD,
+    ]
