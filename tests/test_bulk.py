@@ -407,3 +407,18 @@ def test_a_row_whose_function_gives_a_bad_value_once_names_that_problem() -> Non
     assert (issue.path, issue.value) == ("rows[0]", DEAL)
     assert issue.expected.startswith("a valid row (")
     assert issue.expected.endswith(": must be a non-empty str (got ''))")
+
+
+def test_the_conversion_cache_is_bounded_and_keeps_only_plain_keys() -> None:
+    # Repeated dates, stages and sources convert once; memory stays bounded on any export.
+    from salesmodel.bulk import _Cache
+
+    cache = _Cache(str.upper)
+    for i in range(100_001):
+        assert cache[f"k{i}"] == f"K{i}"
+    assert len(cache) == 100_000
+    assert "k100000" not in cache
+    fresh = _Cache(lambda value: value)
+    assert fresh[1.5] == 1.5
+    assert fresh[dt.date(2026, 1, 2)] == dt.date(2026, 1, 2)
+    assert list(fresh) == [dt.date(2026, 1, 2)]  # a float is converted, not kept
