@@ -575,3 +575,11 @@ def test_the_temperature_of_a_timeframe_follows_the_source_rule() -> None:
         Temperature.COLD,
         Temperature.COLD,
     ]
+
+
+def test_a_book_of_several_years_with_renewals_is_the_same_everywhere() -> None:
+    book = generate(seed=4, size=150, months=30)
+    renewals = [d for d in book.deals if d.product == "Renewal"]
+    # Customers renew after about a year; a lost renewal ends the relationship.
+    assert (len(renewals), sum(d.status is Status.LOST for d in renewals)) == (9, 1)
+    assert fingerprint(book) == "fa281b0a3e4c6466"
