@@ -559,6 +559,9 @@ def test_books_shorter_than_a_typical_win_are_the_same_everywhere() -> None:
     # every call target the least one, five calls.
     short = generate(seed=2, size=30, months=2)
     assert fingerprint(short) == "5f8509b1b04fac8a"
+    # Two quarters, the second a quarter of a day inside the book.
+    straddling = generate(seed=6, size=40, start=datetime(2025, 2, 1, 6, tzinfo=UTC), months=2)
+    assert fingerprint(straddling) == "6ebad52e7792a1ef"
     single = generate(seed=1, size=1, months=2)
     assert {t.goal for t in single.targets if t.metric is TargetMetric.CALLS} == {5}
     assert fingerprint(single) == "e06b6c1156bd512a"
