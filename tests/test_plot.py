@@ -5,7 +5,6 @@ what to install when matplotlib is missing."""
 from __future__ import annotations
 
 import itertools
-import pickle
 import struct
 import subprocess
 import sys
@@ -32,7 +31,6 @@ from salesmodel import (
     LEAD_LIFECYCLE,
     Deal,
     Money,
-    SalesModelError,
     Status,
     Temperature,
     ValidationError,
@@ -40,7 +38,6 @@ from salesmodel import (
     plot,
 )
 from salesmodel.errors import CurrencyMismatchError
-from salesmodel.plot import MissingExtraError
 from salesmodel.samples import Book, generate
 
 ORANGE = "#d94801"
@@ -260,36 +257,6 @@ def test_charts_drawn_in_threads_at_once_equal_those_drawn_one_by_one(
 
 
 # --- without matplotlib ----------------------------------------------------------------
-
-
-def test_a_chart_without_matplotlib_says_what_to_install(
-    monkeypatch: pytest.MonkeyPatch, funnel: kpi.Funnel
-) -> None:
-    for name in [m for m in sys.modules if m == "matplotlib" or m.startswith("matplotlib.")]:
-        monkeypatch.setitem(sys.modules, name, None)
-    monkeypatch.setitem(sys.modules, "matplotlib", None)
-    with pytest.raises(MissingExtraError) as caught:
-        plot.funnel_chart(funnel)
-    error = caught.value
-    assert isinstance(error, SalesModelError)
-    assert isinstance(error, ImportError)
-    assert (error.extra, error.package, error.name) == ("plot", "matplotlib", "matplotlib")
-    assert str(error) == (
-        "salesmodel.plot.funnel_chart needs matplotlib, which is not installed: "
-        'pip install "salesmodel[plot]"'
-    )
-
-
-def test_the_missing_extra_error_survives_pickling() -> None:
-    error = MissingExtraError("plot", "matplotlib", "salesmodel.plot.cohort_heatmap")
-    copy = pickle.loads(pickle.dumps(error))
-    assert (type(copy), str(copy), copy.extra, copy.package, copy.feature) == (
-        MissingExtraError,
-        str(error),
-        "plot",
-        "matplotlib",
-        "salesmodel.plot.cohort_heatmap",
-    )
 
 
 def test_the_module_imports_without_matplotlib_and_does_not_import_it() -> None:
