@@ -697,6 +697,7 @@ def test_scores_legend_counts_and_medians_hot_first(scores: list[Any]) -> None:
         "warm: 1 lead, median 40",
         "cold: 2 leads, median 12",
     ]
+    assert hexes(legend.legend_handles) == ["#d73027", "#fdae61", "#4575b4"]
     assert legend.get_title().get_text() == "temperature"
     assert not legend.get_frame_on()
     assert ax.get_title() == "Lead scores by temperature (6 leads)"
