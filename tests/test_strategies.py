@@ -4,14 +4,18 @@ InvalidArgument, and restricted refusals keep to the rules asked for."""
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
+import hypothesis
 import pytest
 from hypothesis import Phase, find, given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
+from hypothesis.stateful import run_state_machine_as_test
 
 from salesmodel import (
     DEFAULT_PIPELINE,
@@ -21,10 +25,14 @@ from salesmodel import (
     Bant,
     Customer,
     Deal,
+    Guard,
     Lead,
     LossReason,
     Money,
+    Pipeline,
     Prospect,
+    Stage,
+    StageChange,
     Status,
     Temperature,
     TransitionError,
@@ -463,3 +471,499 @@ def test_each_rule_can_be_drawn_alone(rule: str) -> None:
     with pytest.raises(TransitionError) as refusal:
         invalid.apply()
     assert refusal.value.rule == rule
+
+
+# --- the stateful checker: what it asserts, and what it reports -----------------------
+
+
+def checker(pipeline: Pipeline = DEFAULT_PIPELINE) -> Any:
+    checks = sst._PipelineChecks()
+    checks.pipeline = pipeline
+    return checks
+
+
+WON_PATH = ("qualification", "research", "demonstration", "objection_handling", "closing", "won")
+
+
+def deal_at(*stages: str, **fields: Any) -> Deal:
+    """A deal of the default pipeline moved through *stages*, a day apart."""
+    deal = Deal(id="d", name="d", amount=Money(1, "EUR"), created_at=T0)
+    for day, stage in enumerate(stages, start=1):
+        reason = LossReason.PRICE if stage == "lost" else None
+        deal = DEFAULT_PIPELINE.move(deal, stage, at=T0 + timedelta(days=day), reason=reason)
+    return attrs.evolve(deal, **fields) if fields else deal
+
+
+def test_the_checker_accepts_a_closed_stage_left_only_by_its_reopen_map() -> None:
+    checker().check_definition()  # won is final, lost reopens into qualification
+    checker(LEAD_LIFECYCLE).check_definition()
+
+
+class LeakyPipeline(Pipeline):
+    """A won deal may move on: a closed stage that is not final."""
+
+    __slots__ = ()
+
+    def targets(self, stage_id: str) -> tuple[str, ...]:
+        return ("closing",) if stage_id == "won" else super().targets(stage_id)
+
+
+def test_the_checker_refuses_a_closed_stage_with_moves_of_its_own() -> None:
+    leaky = LeakyPipeline("default", DEFAULT_PIPELINE.stages, reopen_to={"lost": ["closing"]})
+    with pytest.raises(AssertionError) as failed:
+        checker(leaky).check_definition()
+    assert str(failed.value) == "closed stage 'won' is left only by reopen_to"
+
+
+def test_the_checker_accepts_every_entity_a_move_gives() -> None:
+    checks = checker()
+    checks.check_entity(deal_at())
+    checks.check_entity(deal_at("qualification", "lost"))
+    checks.check_entity(deal_at(*WON_PATH))
+    checks.check_entity(deal_at("qualification", "lost", "qualification"))
+
+
+@pytest.mark.parametrize(
+    ("entity", "message"),
+    [
+        (deal_at(stage="nowhere"), "'nowhere' is not a stage of 'default'"),
+        (
+            deal_at(*WON_PATH, status=Status.OPEN, closed_at=None),
+            "status 'open' but stage 'won' is 'won'",
+        ),
+        (deal_at(stage="research"), None),  # no history, yet not in the first stage
+        (
+            attrs.evolve(
+                deal_at("qualification"),
+                history=(StageChange(from_stage="research", to_stage="qualification", at=T0),),
+            ),
+            None,  # a history that does not start in the first stage
+        ),
+        (
+            deal_at(*WON_PATH, closed_at=T0 + timedelta(days=30)),
+            "closed_at is not the closing move's time",
+        ),
+        (deal_at(pipeline_id="other"), None),
+        (deal_at("qualification", "lost", loss_reason="budget"), None),
+    ],
+)
+def test_the_checker_refuses_an_entity_out_of_step_with_the_pipeline(
+    entity: Deal, message: str | None
+) -> None:
+    with pytest.raises(AssertionError) as failed:
+        checker().check_entity(entity)
+    if message is not None:
+        assert str(failed.value) == message
+
+
+def test_the_checker_accepts_moves_at_the_very_instant_of_the_last_change() -> None:
+    deal = Deal(id="d", name="d", amount=Money(1, "EUR"), created_at=T0)
+    once = DEFAULT_PIPELINE.move(deal, "qualification", at=T0)
+    twice = DEFAULT_PIPELINE.lose(once, LossReason.PRICE, at=T0)
+    checker().check_entity(once)
+    checker().check_entity(twice)
+
+
+def unchecked(entity: Deal, **fields: Any) -> Deal:
+    """*entity* with *fields* set past the entity's own checks, as a move that
+    builds entities without re-checking them could leave it."""
+    broken = attrs.evolve(entity)
+    for name, value in fields.items():
+        object.__setattr__(broken, name, value)
+    return broken
+
+
+LOST = deal_at("qualification", "research", "lost")
+
+
+@pytest.mark.parametrize(
+    ("entity", "message"),
+    [
+        (unchecked(LOST, closed_at=None), "closed_at=None with status 'lost'"),
+        (
+            unchecked(
+                LOST,
+                history=(
+                    attrs.evolve(LOST.history[0], at=T0 + timedelta(days=2)),
+                    attrs.evolve(LOST.history[1], at=T0 + timedelta(days=1)),
+                    LOST.history[2],
+                ),
+            ),
+            "history out of time order",
+        ),
+        (
+            unchecked(LOST, history=(LOST.history[0], LOST.history[2])),
+            "history is not a chain of moves",
+        ),
+        (unchecked(LOST, history=LOST.history[:2]), "history does not end at the stage"),
+        (
+            unchecked(deal_at("qualification"), loss_reason="budget"),
+            "an open or won deal keeps a loss reason",
+        ),
+    ],
+)
+def test_the_checker_refuses_an_entity_its_own_checks_would_refuse(
+    entity: Deal, message: str | None
+) -> None:
+    with pytest.raises(AssertionError) as failed:
+        checker().check_entity(entity)
+    if message is not None:
+        assert str(failed.value) == message
+
+
+def test_the_checker_accepts_moves_that_change_only_what_a_move_changes() -> None:
+    checks, before = checker(), deal_at(*WON_PATH[:-1])
+    for move in (
+        sst.Move(to="objection_handling", at=T0 + timedelta(days=9), by="rep", reason="back"),
+        sst.Move(to="lost", at=T0 + timedelta(days=9), by="rep", reason=LossReason.PRICE),
+        sst.Move(to="won", at=T0 + timedelta(days=9)),
+    ):
+        checks.check_move(before, move, move.apply(DEFAULT_PIPELINE, before))
+    reopen = sst.Move(to="qualification", at=T0 + timedelta(days=4))
+    checks.check_move(LOST, reopen, reopen.apply(DEFAULT_PIPELINE, LOST))
+
+
+@pytest.mark.parametrize(
+    ("after", "message"),
+    [
+        (
+            attrs.evolve(deal_at("qualification", "research"), name="renamed"),
+            "name",
+        ),
+        (
+            attrs.evolve(
+                deal_at("qualification", "research"),
+                history=(
+                    StageChange(
+                        from_stage="prospecting", to_stage="qualification", at=T0, by="someone"
+                    ),
+                    deal_at("qualification", "research").history[1],
+                ),
+            ),
+            "history was rewritten",
+        ),
+    ],
+)
+def test_the_checker_refuses_a_move_that_changes_more_than_it_should(
+    after: Deal, message: str
+) -> None:
+    move = sst.Move(to="research", at=T0 + timedelta(days=2))
+    with pytest.raises(AssertionError) as failed:
+        checker().check_move(deal_at("qualification"), move, after)
+    assert str(failed.value) == message
+
+
+def test_the_checker_refuses_a_loss_that_forgets_its_reason() -> None:
+    before = deal_at("qualification")
+    move = sst.Move(to="lost", at=T0 + timedelta(days=2), reason=LossReason.PRICE)
+    after = attrs.evolve(move.apply(DEFAULT_PIPELINE, before), loss_reason=None)
+    with pytest.raises(AssertionError) as failed:
+        checker().check_move(before, move, after)
+    assert str(failed.value) == "loss_reason not set by a loss, or not cleared"
+
+
+class YesManPipeline(Pipeline):
+    """can_move says yes to any deal into any of its stages, while move refuses."""
+
+    __slots__ = ()
+
+    def can_move(self, entity: Any, to: str) -> bool:
+        return isinstance(entity, Deal) and to in self
+
+
+class MeddlingPipeline(Pipeline):
+    """A refused move that renames the entity on its way out."""
+
+    __slots__ = ()
+
+    def move(self, entity: Any, to: str, **arguments: Any) -> Any:
+        object.__setattr__(entity, "name", "meddled")
+        return super().move(entity, to, **arguments)
+
+
+@pytest.mark.parametrize(
+    ("pipeline", "message"),
+    [
+        (YesManPipeline("default", DEFAULT_PIPELINE.stages), "can_move disagrees with move"),
+        (MeddlingPipeline("default", DEFAULT_PIPELINE.stages), "a refused move changed the entity"),
+    ],
+)
+def test_the_checker_refuses_a_refusal_that_is_not_what_it_says(
+    pipeline: Pipeline, message: str
+) -> None:
+    invalid = sst.InvalidMove(
+        pipeline=pipeline,
+        entity=deal_at(),
+        move=sst.Move(to="won", at=T0 + timedelta(days=1)),
+        rule="not-allowed",
+        allowed=pipeline.targets("prospecting"),
+    )
+    with pytest.raises(AssertionError) as failed:
+        checker(pipeline).check_refusal(invalid)
+    assert str(failed.value) == message
+
+
+def test_the_checker_accepts_a_refusal_by_an_argument_rule_can_move_does_not_know() -> None:
+    invalid = sst.InvalidMove(
+        pipeline=DEFAULT_PIPELINE,
+        entity=deal_at(),
+        move=sst.Move(to="qualification", at=datetime(2026, 1, 2)),
+        rule="naive-time",
+        allowed=DEFAULT_PIPELINE.targets("prospecting"),
+    )
+    checker().check_refusal(invalid)
+
+
+class CarelessPipeline(Pipeline):
+    """Moves that forget who made them: valid entities, a wrong history."""
+
+    __slots__ = ()
+
+    def move(self, entity: Any, to: str, **arguments: Any) -> Any:
+        return super().move(entity, to, **{**arguments, "by": None})
+
+
+def test_a_failing_machine_reports_what_each_step_drew() -> None:
+    careless = CarelessPipeline("default", DEFAULT_PIPELINE.stages)
+    with pytest.raises(AssertionError) as failed:
+        run_state_machine_as_test(
+            sst.pipeline_machine(careless, kinds=[Deal]),
+            settings=settings(
+                max_examples=50,
+                stateful_step_count=10,
+                phases=[Phase.generate],  # no shrinking: the report is the point
+                report_multiple_bugs=False,
+                print_blob=False,
+            ),
+        )
+    report = "\n".join(failed.value.__notes__)
+    for label in ("pipeline", "kind", "new", "entity"):
+        assert re.search(rf"^Draw \d+ \({label}\): ", report, re.MULTILINE), label
+
+
+def watched(machine: Any, seen: dict[str, set[Any]]) -> Any:
+    """*machine*, noting at the end of each run how many entities of which kinds it
+    kept, and at each move whether the entity moved was the newest one."""
+
+    class Watched(machine):  # type: ignore[misc,valid-type]
+        def check_move(self, before: Any, move: Any, after: Any) -> None:
+            super().check_move(before, move, after)
+            index = next(i for i, e in enumerate(self.entities) if e is before)
+            seen["newest moved"].add(index == len(self.entities) - 1)
+
+        def teardown(self) -> None:
+            seen["sizes"].add(len(self.entities))
+            seen["kinds"].update(type(e) for e in self.entities)
+            seen["stages"].update(e.stage for e in self.entities)
+
+    return Watched
+
+
+def test_the_machine_keeps_up_to_four_deals_and_leads_and_moves_any_of_them() -> None:
+    seen: dict[str, set[Any]] = defaultdict(set)
+    run_state_machine_as_test(
+        watched(sst.pipeline_machine(DEFAULT_PIPELINE), seen),
+        settings=settings(max_examples=6, stateful_step_count=25),
+    )
+    assert max(seen["sizes"]) == 4
+    assert seen["kinds"] == {Deal, Lead}
+    assert seen["newest moved"] == {True, False}
+
+
+def test_the_machine_moves_only_the_kinds_asked_for() -> None:
+    seen: dict[str, set[Any]] = defaultdict(set)
+    run_state_machine_as_test(
+        watched(sst.pipeline_machine(LEAD_LIFECYCLE, kinds=[Lead], max_entities=2), seen),
+        settings=settings(max_examples=3, stateful_step_count=15),
+    )
+    assert max(seen["sizes"]) == 2
+    assert seen["kinds"] == {Lead}
+
+
+# --- strategies built inside the test: bounds reached, options in effect -------------
+# (mutmut switches a mutant on after the test modules are imported, so a strategy
+# built in a decorator is the unmutated one: these build theirs in the test body.)
+
+
+def collect(strategy: st.SearchStrategy[Any], examples: int = 30) -> list[Any]:
+    """The values *strategy* draws over *examples* examples."""
+    values: list[Any] = []
+
+    @settings(max_examples=examples, phases=[Phase.generate], database=None)
+    @given(strategy)
+    def draw(value: Any) -> None:
+        values.append(value)
+
+    draw()
+    return values
+
+
+def most(strategy: st.SearchStrategy[Any], examples: int = 60, **measures: Any) -> dict[str, Any]:
+    """The largest value of each measure over what *strategy* draws, with
+    Hypothesis steering its examples towards large values."""
+    best: dict[str, Any] = {}
+
+    @settings(max_examples=examples, phases=[Phase.generate, Phase.target], database=None)
+    @given(strategy)
+    def draw(value: Any) -> None:
+        for name, measure in measures.items():
+            measured = measure(value)
+            hypothesis.target(float(measured), label=name)
+            best[name] = max(best.get(name, measured), measured)
+
+    draw()
+    return best
+
+
+def test_rate_tables_keep_six_places_and_reach_ten_thousand() -> None:
+    tables = collect(sst.rate_tables())
+    rates = [rate for table in tables for rate in table._rates.values()]
+    assert all(rate.as_tuple().exponent >= -6 for rate in rates)
+    assert any(rate.as_tuple().exponent == -6 for rate in rates)
+    assert most(sst.rate_tables(), rate=lambda t: max(t._rates.values(), default=0)) == {
+        "rate": 10_000
+    }
+
+
+def test_attributes_and_bants_reach_their_bounds_and_no_further() -> None:
+    assert most(sst.attributes(), size=len) == {"size": 4}
+    assert max(len(a) for a in collect(sst.attributes(max_size=2), 20)) == 2
+    assert first(sst.bants(), lambda b: b.timescale_days == 0).timescale_days == 0
+
+
+def test_prospects_reach_the_size_of_each_field_and_no_further() -> None:
+    assert most(sst.prospects(), needs=lambda p: len(p.needs)) == {"needs": 3}
+
+
+def count(pipeline: Pipeline, status: Status) -> int:
+    return sum(stage.status is status for stage in pipeline.stages)
+
+
+def test_random_pipelines_keep_to_their_default_bounds_and_some_carry_a_guard() -> None:
+    drawn = collect(sst.pipelines(), 40)
+    assert min(count(p, Status.OPEN) for p in drawn) == 1
+    assert max(count(p, Status.WON) for p in drawn) == 2
+    assert max(count(p, Status.LOST) for p in drawn) == 2
+    assert max(len(p.guards) for p in drawn) == 1
+    assert max(count(p, Status.OPEN) for p in drawn) == 6
+    assert not any(p.guards for p in collect(sst.pipelines(guards=False), 10))
+
+
+def test_random_pipelines_keep_to_the_bounds_asked_for() -> None:
+    assert most(
+        sst.pipelines(min_open=2, max_open=3, max_won=1, max_lost=3),
+        examples=30,
+        open=lambda p: count(p, Status.OPEN),
+        fewest_open=lambda p: -count(p, Status.OPEN),
+        won=lambda p: count(p, Status.WON),
+        lost=lambda p: count(p, Status.LOST),
+    ) == {"open": 3, "fewest_open": -2, "won": 1, "lost": 3}
+
+
+#: A pipeline no journey ever finishes: its won stage reopens.
+LOOP = Pipeline(
+    "loop",
+    [
+        Stage("a", "A", Decimal("0.1"), Status.OPEN),
+        Stage("b", "B", Decimal("0.5"), Status.OPEN),
+        Stage("w", "W", Decimal("1"), Status.WON),
+    ],
+    reopen_to={"w": ["a"]},
+)
+
+
+def test_journeys_and_invalid_moves_make_up_to_max_moves() -> None:
+    journeys = collect(sst.histories(LOOP, max_moves=3), 15)
+    assert max(len(j.moves) for j in journeys) == 3
+    invalid = collect(sst.invalid_moves(LOOP, max_moves=2), 15)
+    assert max(len(i.entity.history) for i in invalid) == 2
+
+
+def test_journeys_and_invalid_moves_move_the_kind_asked_for() -> None:
+    journeys = collect(sst.histories(LEAD_LIFECYCLE, kind=Lead, max_moves=3), 5)
+    assert {type(j.end) for j in journeys} == {Lead}
+    invalid = collect(sst.invalid_moves(LEAD_LIFECYCLE, kind=Lead, max_moves=2), 5)
+    assert {type(i.entity) for i in invalid} == {Lead}
+
+
+def test_invalid_moves_accept_every_rule_at_once() -> None:
+    every = ["same-stage", "unknown-stage", "not-allowed", "naive-time", "time-order",
+             "bad-argument", "reason-required", "wrong-pipeline"]  # fmt: skip
+    drawn = collect(sst.invalid_moves(DEFAULT_PIPELINE, rules=every, max_moves=2), 10)
+    assert {i.rule for i in drawn} <= set(every)
+
+
+def refusals(rule: str) -> st.SearchStrategy[Any]:
+    return sst.invalid_moves(DEFAULT_PIPELINE, rules=[rule], max_moves=3)
+
+
+def since_last_change(invalid: Any) -> timedelta:
+    entity = invalid.entity
+    last = entity.history[-1].at if entity.history else entity.created_at
+    return invalid.move.at - last
+
+
+def test_stage_refusals_come_within_thirty_days_of_the_last_change() -> None:
+    for rule in ("same-stage", "not-allowed"):
+        for invalid in collect(refusals(rule), 20):
+            assert timedelta(0) <= since_last_change(invalid) <= timedelta(days=30)
+
+
+def test_unknown_stages_are_texts_the_pipeline_does_not_have() -> None:
+    for invalid in collect(refusals("unknown-stage"), 10):
+        assert type(invalid.move.to) is str
+        assert invalid.move.to not in DEFAULT_PIPELINE
+
+
+def test_naive_times_are_naive_and_within_2000_to_2099() -> None:
+    drawn = collect(refusals("naive-time"), 10)
+    assert all(type(i.move.at) is datetime and i.move.at.tzinfo is None for i in drawn)
+    assert all(2000 <= i.move.at.year <= 2099 for i in drawn)
+
+
+def test_times_out_of_order_come_up_to_thirty_days_early_and_as_little_as_a_microsecond() -> None:
+    for invalid in collect(refusals("time-order"), 20):
+        assert timedelta(0) < -since_last_change(invalid) <= timedelta(days=30)
+    assert first(
+        refusals("time-order"), lambda i: -since_last_change(i) < timedelta(microseconds=2)
+    )
+
+
+def test_bad_arguments_blank_the_by_or_the_reason_with_any_whitespace() -> None:
+    drawn = collect(refusals("bad-argument"), 40)
+    blanks = {"", " ", "\t\n"}
+    assert all(i.move.by in blanks or i.move.reason in blanks for i in drawn)
+    assert any(i.move.by in blanks for i in drawn)
+    assert any(i.move.reason in blanks for i in drawn)
+    assert {i.move.by for i in drawn} | {i.move.reason for i in drawn} >= {"", " "}
+
+
+def test_a_deal_of_another_pipeline_is_moved_to_a_stage_of_this_one_within_thirty_days() -> None:
+    for invalid in collect(refusals("wrong-pipeline"), 10):
+        assert invalid.entity.pipeline_id != "default"
+        assert invalid.move.to in DEFAULT_PIPELINE
+        assert timedelta(0) <= since_last_change(invalid) <= timedelta(days=30)
+        assert invalid.allowed == ()
+
+
+GUARDED = Pipeline(
+    "guarded",
+    DEFAULT_PIPELINE.stages,
+    reopen_to={"lost": ["qualification"]},
+    guards=[
+        Guard(name="owner-first", into=["research"], fields=["owner_id"]),
+        Guard(name="owner-again", into=["research", "demonstration"], fields=["owner_id"]),
+    ],
+)
+
+
+def test_a_guard_refusal_is_named_by_the_first_guard_that_refuses() -> None:
+    rules = ["owner-first", "owner-again"]
+    drawn = collect(sst.invalid_moves(GUARDED, rules=rules, max_moves=4), 20)
+    # owner-again guards research too, but owner-first refuses first
+    assert {(i.rule, i.move.to) for i in drawn} == {("owner-first", "research")}
+    for invalid in drawn:
+        assert invalid.entity.owner_id is None
+        with pytest.raises(TransitionError) as refusal:
+            invalid.apply()
+        assert refusal.value.rule == invalid.rule
