@@ -967,3 +967,13 @@ def test_a_guard_refusal_is_named_by_the_first_guard_that_refuses() -> None:
         with pytest.raises(TransitionError) as refusal:
             invalid.apply()
         assert refusal.value.rule == invalid.rule
+
+
+def test_no_stage_is_out_of_reach_when_every_other_one_is_allowed() -> None:
+    tiny = Pipeline(
+        "tiny",
+        [Stage("a", "A", Decimal("0.1"), Status.OPEN), Stage("w", "W", Decimal("1"), Status.WON)],
+    )
+    rules = {i.rule for i in collect(sst.invalid_moves(tiny, max_moves=0), 20)}
+    assert "not-allowed" not in rules
+    assert {"same-stage", "unknown-stage"} <= rules
