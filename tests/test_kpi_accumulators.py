@@ -14,21 +14,9 @@ from salesmodel import Deal, Money, Status, ValidationError, kpi
 from salesmodel.errors import Issue
 from salesmodel.kpi import Accumulator, Ratio, Total
 from salesmodel.kpi._accumulators import CHUNK, aware, chunks, missing_or_bad
+from support import Row, issues
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Row:
-    """A record of another type (an ORM row)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
-
-
-def issues(call: Any) -> list[tuple[str, Any, str]]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return [(i.path, i.value, i.expected) for i in caught.value.issues]
 
 
 def won(did: str, amount: int = 1) -> Deal:

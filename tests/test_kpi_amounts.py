@@ -10,8 +10,9 @@ from typing import Any
 
 import pytest
 
-from salesmodel import CurrencyMismatchError, Deal, Money, RateTable, ValidationError
+from salesmodel import CurrencyMismatchError, Deal, Money, RateTable
 from salesmodel.kpi._amounts import add_amounts, check_currency, merge_sums, per_key, resolve
+from support import issues
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 RATES = RateTable.from_base("EUR", {"USD": "1.25", "GBP": "0.8"})
@@ -21,12 +22,6 @@ TINY = Decimal("0.000000002")
 
 def deal(amount: Any, currency: str = "EUR") -> Deal:
     return Deal(id="d", name="d", amount=Money(amount, currency), created_at=T0)
-
-
-def issues(call: Any) -> list[tuple[str, Any, str]]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return [(i.path, i.value, i.expected) for i in caught.value.issues]
 
 
 def test_currency_and_rates_are_checked_together() -> None:

@@ -13,21 +13,9 @@ import pytest
 from salesmodel import Deal, Lead, Money, Status, ValidationError, kpi
 from salesmodel.kpi import Period, Ratio
 from salesmodel.kpi._base import GroupedAccumulator
+from support import Row, issues
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
-
-
-class Row:
-    """A record of another type (an ORM row)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
-
-
-def issues(call: Any) -> list[tuple[str, Any, str]]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return [(i.path, i.value, i.expected) for i in caught.value.issues]
 
 
 def won(did: str, owner: str | None = None) -> Deal:

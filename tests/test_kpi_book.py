@@ -12,15 +12,11 @@ import pytest
 from salesmodel import DEFAULT_PIPELINE, LEAD_LIFECYCLE, ValidationError
 from salesmodel.errors import Issue
 from salesmodel.kpi._book import PipelineBook
+from support import Row
 
 DEFAULT_STAGES = (
     "prospecting, qualification, research, demonstration, objection_handling, closing, won, lost"
 )
-
-
-class Row:
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
 
 
 def test_pipelines_are_given_as_one_several_or_a_mapping() -> None:

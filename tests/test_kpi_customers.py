@@ -12,6 +12,7 @@ import pytest
 
 from salesmodel import Customer, Deal, Issue, Money, Status, ValidationError, kpi
 from salesmodel.kpi import Period, Ratio
+from support import issues_of
 
 LISBON = ZoneInfo("Europe/Lisbon")
 
@@ -251,12 +252,6 @@ def test_repeat_purchases_skip_chunks_without_purchases_and_bad_records() -> Non
 # --- exact errors, boundaries, defaults and merging (mutation testing) ---------------------
 
 PLUS_FIVE = timezone(timedelta(hours=5))
-
-
-def issues_of(call: Any) -> tuple[Issue, ...]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.issues
 
 
 def expected_of_refusal(first: Any, second: Any) -> str:

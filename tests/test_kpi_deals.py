@@ -12,6 +12,7 @@ import pytest
 
 from salesmodel import Deal, Lead, Money, RateTable, Status, ValidationError, kpi
 from salesmodel.kpi import Period, Ratio
+from support import Row, issues
 
 T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)  # a Monday
 
@@ -36,13 +37,6 @@ def closed(did: str, created: float, at: float, status: str = "won", **kw: Any) 
 
 def lead(lid: str, **kw: Any) -> Lead:
     return Lead(id=lid, name=lid, created_at=day(0), source="web", **kw)
-
-
-class Row:
-    """A record of another type (an ORM row)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
 
 
 # --- conversion ----------------------------------------------------------------------------
@@ -150,16 +144,9 @@ def test_a_cycle_start_must_be_an_aware_datetime() -> None:
 # --- exact errors, merges and defaults (found by mutation testing) ---------------------------
 
 
-def issues_of(call: Any) -> list[tuple[str, Any, str]]:
-    """Every issue of the ValidationError *call* raises, as (path, value, expected)."""
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return [(i.path, i.value, i.expected) for i in caught.value.issues]
-
-
 def test_converted_ids_must_be_non_empty_text() -> None:
     row = Row(id="", status=Status.OPEN, created_at=day(0), closed_at=None)
-    assert issues_of(lambda: kpi.conversion_rate([row], converted={""})) == [
+    assert issues(lambda: kpi.conversion_rate([row], converted={""})) == [
         ("id", "", "an id (a non-empty str)")
     ]
 
@@ -167,8 +154,8 @@ def test_converted_ids_must_be_non_empty_text() -> None:
 def test_conversion_checks_how_other_records_close() -> None:
     row = Row(id="r", status=Status.WON, created_at=day(0), closed_at=None)
     expected = [("closed_at", None, "a datetime, since status is 'won'")]
-    assert issues_of(lambda: kpi.conversion_rate([row])) == expected
-    assert issues_of(lambda: kpi.conversion_rate([row], converted={"r"})) == expected
+    assert issues(lambda: kpi.conversion_rate([row])) == expected
+    assert issues(lambda: kpi.conversion_rate([row], converted={"r"})) == expected
 
 
 class CallableIds:
@@ -187,9 +174,7 @@ class CallableIds:
 def test_a_converted_callable_does_not_need_ids_but_a_container_does() -> None:
     row = Row(status=Status.OPEN, created_at=day(0), closed_at=None)  # no id
     assert kpi.conversion_rate([row], converted=lambda r: True) == Ratio(1, 1)
-    assert issues_of(lambda: kpi.conversion_rate([row], converted=CallableIds("a")))[0][:1] == (
-        "id",
-    )
+    assert issues(lambda: kpi.conversion_rate([row], converted=CallableIds("a")))[0][:1] == ("id",)
     leads = [lead("a"), lead("b")]
     assert kpi.conversion_rate(leads, converted=CallableIds("b")) == Ratio(1, 2)
 
@@ -197,7 +182,7 @@ def test_a_converted_callable_does_not_need_ids_but_a_container_does() -> None:
 def test_win_rate_by_value_checks_the_amounts_of_other_records() -> None:
     row = Row(id="r", status=Status.WON, created_at=day(0), closed_at=day(1), amount=5)
     assert kpi.win_rate([row]) == Ratio(1, 1)  # amounts not read by count
-    assert issues_of(lambda: kpi.win_rate([row], by_value=True)) == [
+    assert issues(lambda: kpi.win_rate([row], by_value=True)) == [
         ("amount", 5, "a non-negative Money")
     ]
 
@@ -208,7 +193,7 @@ def test_tickets_and_bookings_check_the_amounts_of_other_records() -> None:
         id="g", status=Status.WON, created_at=day(0), closed_at=day(1), amount=Money(7, "EUR")
     )
     for kpi_function in (kpi.average_ticket, kpi.bookings):
-        assert issues_of(lambda f=kpi_function: f([bad])) == [  # type: ignore[misc]
+        assert issues(lambda f=kpi_function: f([bad])) == [  # type: ignore[misc]
             ("amount", None, "a non-negative Money")
         ]
         result = kpi_function([good, bad], strict=False)
@@ -300,12 +285,12 @@ def test_holidays_on_a_weekend_take_no_business_day_away() -> None:
 def test_a_bad_cycle_start_is_named_and_the_next_records_still_count() -> None:
     deals = [closed("a", 0, 4), closed("b", 0, 6), closed("c", 0, 3)]
     starts = {"a": datetime(2026, 1, 6), "b": day(7), "c": day(1)}
-    assert issues_of(lambda: kpi.sales_cycle(deals, start=lambda d: starts[d.id])) == [
+    assert issues(lambda: kpi.sales_cycle(deals, start=lambda d: starts[d.id])) == [
         ("start", datetime(2026, 1, 6), "a timezone-aware datetime")
     ]
     utc = "tzinfo=datetime.timezone.utc)"
     start_b = f"datetime.datetime(2026, 1, 12, 9, 0, {utc}"
-    assert issues_of(lambda: kpi.sales_cycle(deals[1:], start=lambda d: starts[d.id])) == [
+    assert issues(lambda: kpi.sales_cycle(deals[1:], start=lambda d: starts[d.id])) == [
         ("closed_at", day(6), f"no earlier than its start ({start_b})")
     ]
     cycle = kpi.sales_cycle(deals, start=lambda d: starts[d.id], strict=False)
@@ -407,7 +392,7 @@ def test_conversion_options_take_part_in_merges() -> None:
         )
     assert caught.value.field == "other"
     assert "converted=" in str(caught.value)
-    assert issues_of(lambda: kpi.ConversionRateAccumulator(converted=1)) == [  # type: ignore[arg-type]
+    assert issues(lambda: kpi.ConversionRateAccumulator(converted=1)) == [  # type: ignore[arg-type]
         ("converted", 1, "None, a container of ids, or a callable of the record")
     ]
 
@@ -595,28 +580,28 @@ def test_business_day_cycles_read_dates_in_the_zone_given() -> None:
     assert kpi.sales_cycle([week], business_days=True, tz=UTC, holidays=holidays).mean == (
         timedelta(days=3)
     )
-    assert issues_of(lambda: kpi.sales_cycle([], holidays=b"x")) == [  # type: ignore[arg-type]
+    assert issues(lambda: kpi.sales_cycle([], holidays=b"x")) == [  # type: ignore[arg-type]
         ("holidays", b"x", "an iterable of dates")
     ]
-    assert issues_of(lambda: kpi.sales_cycle([], holidays=[date(2026, 1, 1), 1])) == [  # type: ignore[list-item]
+    assert issues(lambda: kpi.sales_cycle([], holidays=[date(2026, 1, 1), 1])) == [  # type: ignore[list-item]
         ("holidays", 1, "dates (datetime.date, not datetime)")
     ]
 
 
 def test_sales_cycle_arguments_are_refused_with_what_they_allow() -> None:
-    assert issues_of(lambda: kpi.sales_cycle([], outcome="open")) == [  # type: ignore[arg-type]
+    assert issues(lambda: kpi.sales_cycle([], outcome="open")) == [  # type: ignore[arg-type]
         ("outcome", "open", "'won', 'lost' or 'closed'")
     ]
-    assert issues_of(lambda: kpi.sales_cycle([], business_days=1)) == [  # type: ignore[arg-type]
+    assert issues(lambda: kpi.sales_cycle([], business_days=1)) == [  # type: ignore[arg-type]
         ("business_days", 1, "True or False")
     ]
-    assert issues_of(lambda: kpi.sales_cycle([], start=3)) == [  # type: ignore[arg-type]
+    assert issues(lambda: kpi.sales_cycle([], start=3)) == [  # type: ignore[arg-type]
         ("start", 3, "None or a callable of the record")
     ]
-    assert issues_of(lambda: kpi.win_rate([], by_value=1)) == [  # type: ignore[call-overload]
+    assert issues(lambda: kpi.win_rate([], by_value=1)) == [  # type: ignore[call-overload]
         ("by_value", 1, "True or False")
     ]
-    tz_issue = issues_of(lambda: kpi.sales_cycle([], business_days=True))
+    tz_issue = issues(lambda: kpi.sales_cycle([], business_days=True))
     assert [(p, v) for p, v, _ in tz_issue] == [("tz", None)]
     assert "never silently in UTC" in tz_issue[0][2]
     for options in ({"outcome": "lost", "tz": UTC}, {"business_days": True, "tz": UTC}):

@@ -15,6 +15,7 @@ import pytest
 from salesmodel import Deal, Money, ValidationError, kpi
 from salesmodel.kpi import Period
 from salesmodel.kpi._grouping import Grouping, check_tz, spec_of
+from support import issues
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -274,12 +275,6 @@ def test_periods_compare_strictly_and_by_kind_first() -> None:
 
 
 # --- zones and groupings --------------------------------------------------------------------
-
-
-def issues(call: Any) -> list[tuple[str, Any, str]]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return [(i.path, i.value, i.expected) for i in caught.value.issues]
 
 
 def test_a_missing_or_unknown_zone_is_refused_with_what_to_pass() -> None:

@@ -13,6 +13,7 @@ import pytest
 
 from salesmodel import LEAD_LIFECYCLE, Deal, Issue, Lead, Money, Status, ValidationError, kpi
 from salesmodel.kpi import Average, Count, Grouped, Period, Ratio, Total
+from support import Row, issues_of
 
 JAN, FEB, MAR = (Period("month", 2026, m) for m in (1, 2, 3))
 
@@ -64,13 +65,6 @@ def test_growth_per_group_starts_at_each_group_first_period() -> None:
     growth = kpi.growth(series)
     assert growth.columns == ("owner_id", "period")
     assert dict(growth) == {("ana", FEB): Ratio(2, 1), ("bo", MAR): Ratio(-1, 2)}
-
-
-class Row:
-    """A record of another type (an ORM row)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
 
 
 def won(did: str, month: int, owner: str = "ana") -> Deal:
@@ -159,12 +153,6 @@ def test_the_lead_velocity_stage_must_be_a_stage_id() -> None:
 
 
 # --- exact errors, defaults and merging (mutation testing) ---------------------------------
-
-
-def issues_of(call: Any) -> tuple[Issue, ...]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.issues
 
 
 def test_growth_errors_are_exact() -> None:

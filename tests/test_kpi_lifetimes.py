@@ -22,6 +22,7 @@ from salesmodel import (
     ValidationError,
     kpi,
 )
+from support import issues_of
 
 LISBON = ZoneInfo("Europe/Lisbon")
 END = date(2026, 3, 31)
@@ -161,12 +162,6 @@ def test_other_purchase_records_need_a_non_negative_money_amount() -> None:
 
 
 # --- exact errors, boundaries, defaults and merging (mutation testing) ---------------------
-
-
-def issues_of(call: Any) -> tuple[Issue, ...]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.issues
 
 
 def test_summary_argument_errors_are_exact() -> None:

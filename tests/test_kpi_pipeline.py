@@ -28,6 +28,7 @@ from salesmodel import (
     kpi,
 )
 from salesmodel.kpi import Average, DurationSummary, Ratio, Total
+from support import Row, issues_of
 
 P = DEFAULT_PIPELINE
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -158,13 +159,6 @@ def test_coverage_partitions_merge_to_the_single_pass_figure() -> None:
     )
 
 
-class Row:
-    """A deal from elsewhere (an ORM row)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
-
-
 def test_coverage_of_a_target_checks_the_expected_close_of_other_records() -> None:
     # Bug fixed: a row without expected_close raised AttributeError.
     fields = {"status": Status.OPEN, "created_at": day(0), "closed_at": None}
@@ -287,12 +281,6 @@ RATES = RateTable({("USD", "EUR"): "0.5"})
 
 def usd(did: str, amount: str = "100", *stages: str, **kw: Any) -> Deal:
     return attrs.evolve(deal(did, "1", *stages, **kw), amount=Money(amount, "USD"))
-
-
-def issues_of(call: Any) -> tuple[Issue, ...]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.issues
 
 
 def refusal(first: Any, second: Any) -> str:

@@ -25,6 +25,7 @@ from salesmodel import (
     kpi,
 )
 from salesmodel.kpi import Ratio
+from support import issues_of
 
 P = DEFAULT_PIPELINE
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
@@ -265,12 +266,6 @@ def test_a_record_parked_outside_the_steps_counts_by_the_steps_it_reached() -> N
 
 
 # --- exact errors, defaults, boundaries and merging (mutation testing) -----------------------
-
-
-def issues_of(call: Any) -> tuple[Issue, ...]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.issues
 
 
 def test_time_in_stage_argument_and_stage_errors_are_exact() -> None:

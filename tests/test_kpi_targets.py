@@ -32,6 +32,7 @@ from salesmodel import (
     kpi,
 )
 from salesmodel.kpi import Ratio
+from support import Row, issues_of
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 END = datetime(2026, 4, 1, tzinfo=UTC)
@@ -193,13 +194,6 @@ def test_a_customer_belongs_to_the_rep_its_attributes_name() -> None:
     ]
     for_ana = target(TargetMetric.NEW_CUSTOMERS, 1, rep_id="ana")
     assert kpi.attainment(customers, for_ana).ratio == Ratio(1, 1)
-
-
-class Row:
-    """A record of another type (an ORM row)."""
-
-    def __init__(self, **fields: Any) -> None:
-        self.__dict__.update(fields)
 
 
 def test_records_of_other_types_are_checked_for_the_metric_and_scoped_by_owner_or_rep() -> None:
@@ -376,12 +370,6 @@ def test_revenue_partitions_merge_to_the_single_pass_sum_per_currency() -> None:
 
 
 # --- exact errors, boundaries, defaults and merging (mutation testing) -------------------
-
-
-def issues_of(call: Any) -> tuple[Issue, ...]:
-    with pytest.raises(ValidationError) as caught:
-        call()
-    return caught.value.issues
 
 
 def moved_to_sql(lid: str, at: float, **kw: Any) -> Lead:

@@ -24,6 +24,7 @@ from salesmodel.predictive import (
     lift,
     roc_auc,
 )
+from support import issues
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 
@@ -86,10 +87,6 @@ FIELDS = ", ".join(LEAD_FIELDS)
 LEADS = [lead(i, tier="ab"[i % 2]) for i in range(4)]
 LABELS = [1, 0, 1, 0]
 MODELS = [NaiveBayesScorer, LogisticScorer]
-
-
-def issues(error: ValidationError) -> list[tuple[str, object, str]]:
-    return [(i.path, i.value, i.expected) for i in error.issues]
 
 
 @pytest.mark.parametrize("cls", MODELS)

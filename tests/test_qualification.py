@@ -24,6 +24,7 @@ from salesmodel import (
     ValidationError,
 )
 from salesmodel.qualification import open_deal, qualify
+from support import issues
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EUR = Money("4800.00", "EUR")
@@ -245,10 +246,6 @@ def test_qualify_then_open_deal_carries_the_lead_through():
 
 
 # --- exact refusals and the arguments that reach the prospect and the deal ---------
-
-
-def issues(error: ValidationError) -> list[tuple[str, object, str]]:
-    return [(i.path, i.value, i.expected) for i in error.issues]
 
 
 def test_too_few_bant_letters_are_refused_with_every_detail():

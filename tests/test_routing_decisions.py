@@ -9,6 +9,7 @@ import pytest
 
 from salesmodel import Lead, Rep, TemperaturePolicy, ValidationError
 from salesmodel.routing import RoutingPolicy, Territory, assign
+from support import issues
 
 AT = datetime(2026, 3, 2, 9, tzinfo=UTC)
 
@@ -57,10 +58,6 @@ def new_lead(lead_id: str, days_old: int = 0, **changes: object) -> Lead:
         "source": "website",
     }
     return Lead(**(fields | changes))  # type: ignore[arg-type]
-
-
-def issues(error: ValidationError) -> list[tuple[str, object, str]]:
-    return [(i.path, i.value, i.expected) for i in error.issues]
 
 
 def test_a_wrong_policy_or_at_is_named_exactly() -> None:

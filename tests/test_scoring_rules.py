@@ -34,6 +34,7 @@ from salesmodel.scoring import (
     LeadScore,
     _engage,
 )
+from support import issues
 
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 DAY = timedelta(days=1)
@@ -120,10 +121,6 @@ def chats(n: int, days_ago: int = 1, lead_id: str = "L-1") -> list[Activity]:
 
 def rows(score: LeadScore) -> list[tuple[str, str, Decimal, int]]:
     return [(c.rule, c.group, c.points, c.count) for c in score.contributions]
-
-
-def issues(error: ValidationError) -> list[tuple[str, object, str]]:
-    return [(i.path, i.value, i.expected) for i in error.issues]
 
 
 def axes(fit: int, engagement: int, **changes: object) -> LeadScorer:
