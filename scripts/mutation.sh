@@ -17,7 +17,10 @@
 #
 # Env: PYTHON (default: the venv's python beside this repo, else python3),
 #      JOBS (parallel mutants, default 2),
-#      MUTATION_TESTS (test files to run instead of the map's, for every module named).
+#      MUTATION_TESTS (test files to run instead of the map's, for every module named),
+#      MUTATION_TIMEOUT_MULTIPLIER (mutmut's timeout_multiplier, default 15: a mutant
+#      times out after 2 × multiplier × (its tests' time + 1 s) of CPU; 4 is enough on
+#      an idle machine and makes loop-breaking mutants cost a minute, not four).
 # See docs/explanation/mutation-testing.md.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -156,7 +159,7 @@ for module in "${modules[@]}"; do
     rm -rf "$work/src" "$work/tests" "$work/docs"
     cp -r src tests docs README.md "$work/"
     "$PYTHON" - "$work/pyproject.toml" "$file" "${selection[@]}" <<'EOF'
-import json, re, sys, tomllib
+import json, os, re, sys, tomllib
 from pathlib import Path
 
 target, module_file, *selection = sys.argv[1:]
@@ -164,6 +167,8 @@ text = Path("pyproject.toml").read_text()
 config = tomllib.loads(text)["tool"]["mutmut"]
 config["only_mutate"] = [module_file]
 config["pytest_add_cli_args_test_selection"] = selection
+if multiplier := os.environ.get("MUTATION_TIMEOUT_MULTIPLIER"):
+    config["timeout_multiplier"] = float(multiplier)
 table = "[tool.mutmut]\n" + "".join(f"{k} = {json.dumps(v)}\n" for k, v in config.items())
 text = re.sub(r"(?ms)^\[tool\.mutmut\]\n.*?(?=^\[|\Z)", lambda _: table + "\n", text)
 Path(target).write_text(text)
@@ -183,12 +188,13 @@ EOF
         export SALESMODEL_DATA="$PWD/no-real-data"
         export HYPOTHESIS_PROFILE=mutation
         # mutmut re-tests only the mutants of changed functions; the mutants that
-        # survived an earlier run are re-tested by name, since new tests may kill them.
+        # survived an earlier run (or had no test) are re-tested by name, since new
+        # tests may kill them. Killed and timed-out mutants keep their verdict.
         again=()
         if [[ -f "$meta" ]]; then
             mapfile -t again < <("$PYTHON" -c 'import json, sys
 codes = json.load(open(sys.argv[1]))["exit_code_by_key"]
-print("\n".join(k for k, c in codes.items() if c not in (1, 3, None)))' "$meta")
+print("\n".join(k for k, c in codes.items() if c in (0, 5, 33)))' "$meta")
         fi
         "$bin/mutmut" run --max-children "$jobs" > mutmut.log 2>&1 || {
             tail -40 mutmut.log >&2
