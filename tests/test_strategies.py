@@ -983,3 +983,61 @@ def test_no_stage_is_out_of_reach_when_every_other_one_is_allowed() -> None:
     rules = {i.rule for i in collect(sst.invalid_moves(tiny, max_moves=0), 20)}
     assert "not-allowed" not in rules
     assert {"same-stage", "unknown-stage"} <= rules
+
+
+IDENTIFIER = re.compile(r"[a-z0-9_-]{1,10}")
+
+
+def test_identifiers_keep_to_their_alphabet_and_length() -> None:
+    assert all(IDENTIFIER.fullmatch(i) for i in collect(sst.identifiers(), 60))
+    assert most(sst.identifiers(), size=len) == {"size": 10}
+
+
+def test_texts_reach_their_longest_and_no_further() -> None:
+    assert most(sst.texts(), size=len) == {"size": 30}
+    assert most(sst.texts(max_size=3), size=len) == {"size": 3}
+    assert most(sst.bants(), days=lambda b: b.timescale_days or 0) == {"days": 720}
+    assert most(sst.prospects(), company=lambda p: len(p.company or "")) == {"company": 15}
+
+
+def test_stage_ids_are_keys_or_labels_of_up_to_sixteen_characters() -> None:
+    assert most(sst.pipelines(), size=lambda p: max(len(s.id) for s in p.stages)) == {"size": 16}
+    assert first(sst.pipelines(), lambda p: all(IDENTIFIER.fullmatch(s.id) for s in p.stages))
+    assert first(sst.pipelines(), lambda p: not any(IDENTIFIER.fullmatch(s.id) for s in p.stages))
+
+
+def test_aware_datetimes_and_amounts_keep_the_bounds_and_places_asked_for() -> None:
+    day = datetime(2026, 3, 1, 12)
+    moments = collect(sst.aware_datetimes(min_value=day, max_value=day), 10)
+    assert {moment.replace(tzinfo=None) for moment in moments} == {day}
+    default = collect(sst.amounts(), 60)
+    assert all(0 <= a <= 10**9 and a.as_tuple().exponent >= -2 for a in default)
+    assert any(a.as_tuple().exponent == -2 for a in default)
+    whole = collect(sst.amounts(min_value=-5, max_value=5, places=0), 20)
+    assert all(-5 <= a <= 5 and a == a.to_integral_value() for a in whole)
+    fixed = collect(sst.moneys(amount=st.just(Decimal("2.50"))), 5)
+    assert {m.amount for m in fixed} == {Decimal("2.50")}
+
+
+def test_later_times_may_fall_on_the_start_and_come_in_other_offsets() -> None:
+    churned = find(sst.customers(), lambda c: c.churned_at is not None)
+    assert churned.churned_at == churned.acquired_at
+    assert first(
+        sst.customers(),
+        lambda c: c.churned_at is not None and c.churned_at.utcoffset() != timedelta(0),
+    )
+
+
+def test_new_leads_of_a_journey_may_have_an_owner() -> None:
+    journeys = sst.histories(LEAD_LIFECYCLE, kind=Lead, max_moves=1)
+    assert first(journeys, lambda j: j.start.owner_id is not None)
+
+
+def test_progress_is_the_nearest_open_stage_ahead_or_else_a_win() -> None:
+    qualifying = deal_at("qualification")
+    options = ["closing", "research", "lost"]
+    assert sst._forward(DEFAULT_PIPELINE, qualifying, options) == "research"
+    closing = deal_at(*WON_PATH[:-1])
+    assert sst._forward(DEFAULT_PIPELINE, closing, ["lost", "won"]) == "won"
+    assert sst._forward(DEFAULT_PIPELINE, closing, ["lost"]) is None
+    assert sst._forward(DEFAULT_PIPELINE, deal_at("lost"), ["qualification"]) is None
