@@ -586,3 +586,32 @@ def test_a_book_of_several_years_with_renewals_is_the_same_everywhere() -> None:
     # Customers renew after about a year; a lost renewal ends the relationship.
     assert (len(renewals), sum(d.status is Status.LOST for d in renewals)) == (9, 1)
     assert fingerprint(book) == "fa281b0a3e4c6466"
+
+
+def test_a_book_has_a_rep_for_every_120_deals_a_year_from_4_to_500() -> None:
+    def reps(deals: int, months: int) -> int:
+        return len(samples._organisation(0, deals, months).sellers)
+
+    assert (reps(12_000, 12), reps(6_000, 6), reps(10, 12), reps(10**6, 12)) == (100, 100, 4, 500)
+
+
+def test_seats_go_to_teams_by_share_with_the_largest_remainders_first() -> None:
+    # 13 reps: shares 45/35/20 % give 5.85, 4.55 and 2.6 seats, two short of 13.
+    org = samples._organisation(0, 13 * 120, 12)
+    teams = Counter(seller.team for seller in org.sellers)
+    assert [teams[t] for t in range(3)] == [6, 4, 3]
+
+
+def test_the_500_reps_of_the_largest_book_and_their_managers_have_distinct_names() -> None:
+    org = samples._organisation(0, 10**6, 12)
+    names = [rep.name for rep in org.managers] + [seller.rep.name for seller in org.sellers]
+    assert len(set(names)) == len(names) == 503
+
+
+def test_adding_months_keeps_the_day_or_else_takes_the_month_end() -> None:
+    def plus(day: datetime, months: int) -> datetime:
+        return samples._add_months(day.replace(tzinfo=UTC), months).replace(tzinfo=None)
+
+    assert plus(datetime(2025, 1, 31, 9), 1) == datetime(2025, 2, 28, 9)
+    assert plus(datetime(2023, 11, 30), 3) == datetime(2024, 2, 29)
+    assert plus(datetime(2024, 1, 15), 13) == datetime(2025, 2, 15)
