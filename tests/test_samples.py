@@ -195,6 +195,23 @@ def test_a_converted_lead_leads_to_a_prospect_and_a_deal_and_a_win_to_a_customer
         assert deal.customer_id == (customer if deal.status is Status.WON else None)
 
 
+def test_a_prospect_and_its_customer_carry_what_its_lead_said(book: Book) -> None:
+    leads = {x.id: x for x in book.leads}
+    prospects = {x.id: x for x in book.prospects}
+    assert all(lead.company for lead in book.leads)
+    for prospect in book.prospects:
+        lead = leads[prospect.lead_id]
+        assert (prospect.company, prospect.bant, prospect.attributes) == (
+            lead.company,
+            lead.bant,
+            lead.attributes,
+        )
+    assert any(prospect.bant != Bant() for prospect in book.prospects)
+    for customer in book.customers:
+        prospect = prospects[customer.prospect_id]
+        assert (customer.name, customer.attributes) == (prospect.company, prospect.attributes)
+
+
 # --- sizes and streams ---------------------------------------------------------------
 
 
