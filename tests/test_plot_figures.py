@@ -208,6 +208,7 @@ def test_score_arguments_are_refused_with_their_rule() -> None:
         (999.5, "1k"),
         (999.49, "999"),
         (999_499, "999k"),
+        (999_500, "1M"),
         (999_500_000, "1B"),
         (999_499_000, "999M"),
         (999_500_000_000, "1T"),
@@ -488,6 +489,22 @@ def test_the_heatmap_writes_cells_while_they_hold_a_share() -> None:
     assert written(1, 17) == 0
     assert written(24, 1) == 24  # 5 in * 0.7 / 24 = 0.146 in high, a seventh
     assert written(25, 1) == 0
+
+
+def test_a_single_cell_is_written_while_a_third_of_an_inch_wide_and_a_seventh_high() -> None:
+    def written(figsize: tuple[float, float]) -> int:
+        table = CohortTable((one_row(1),), None)
+        return len(plot.cohort_heatmap(table, figsize=figsize).axes[0].texts)
+
+    # 70 % of the figure is the cell: 0.56 and 0.28 in wide, 0.21 and 0.105 in high
+    assert [written(size) for size in [(0.8, 5), (0.4, 5), (8, 0.3), (8, 0.15)]] == [1, 0, 1, 0]
+
+
+def test_the_heatmap_and_the_pipeline_value_chart_take_a_title() -> None:
+    table = CohortTable((one_row(2),), None)
+    assert plot.cohort_heatmap(table, title="Retention").axes[0].get_title() == "Retention"
+    chart = plot.pipeline_value_chart(VALUES, title="Open pipeline")
+    assert chart.axes[0].get_title() == "Open pipeline"
 
 
 def test_a_wide_heatmap_writes_smaller_and_thins_its_columns() -> None:
