@@ -884,10 +884,8 @@ class _Generator:
             attributes=attributes,
         )
         for days, stage, reason in steps:
-            if stage == "disqualified":
-                lead = LEAD_LIFECYCLE.lose(lead, reason or "other", at=self.at(days), by=owner)
-            else:
-                lead = LEAD_LIFECYCLE.move(lead, stage, at=self.at(days), by=owner, reason=reason)
+            # "disqualified" is the lifecycle's lost stage; its step carries the reason.
+            lead = LEAD_LIFECYCLE.move(lead, stage, at=self.at(days), by=owner, reason=reason)
         records: list[SampleRecord] = [lead]
         touches: list[_Touch] = []
         # Engagement: what the buyer did, until it converted or was closed.
