@@ -780,8 +780,8 @@ def _refusal(
     allowed = pipeline.targets(current)
     last = _last_change(entity)
 
-    def refused(to: str, **changes: Any) -> InvalidMove[EntityT]:
-        move = Move(to=to, at=draw(_after(last, max_days=30)), **changes)
+    def refused(to: str) -> InvalidMove[EntityT]:
+        move = Move(to=to, at=draw(_after(last, max_days=30)))
         return InvalidMove(pipeline=pipeline, entity=entity, move=move, rule=rule, allowed=allowed)
 
     def spoilt(**changes: Any) -> InvalidMove[EntityT]:
