@@ -198,25 +198,6 @@ def test_a_figure_size_must_be_two_positive_numbers(
             charts[name](figsize=bad)
 
 
-@pytest.mark.parametrize(
-    ("amount", "text"),
-    [
-        (0, "0"),
-        (0.25, "0.25"),
-        (512, "512"),
-        (999.4, "999"),
-        (999.6, "1k"),
-        (97_277.5, "97.3k"),
-        (999_600, "1M"),
-        (5_449_250, "5.45M"),
-        (2.5e9, "2.5B"),
-        (3e13, "30T"),
-    ],
-)
-def test_amounts_are_written_in_three_significant_digits(amount: float, text: str) -> None:
-    assert plot._compact(amount) == text
-
-
 def test_charts_write_nothing_and_leave_pyplot_alone(tmp_path: Path) -> None:
     # In a fresh interpreter, so that no other test's pyplot import hides a use of it.
     script = """

@@ -203,6 +203,16 @@ def test_score_arguments_are_refused_with_their_rule() -> None:
 @pytest.mark.parametrize(
     ("amount", "text"),
     [
+        (0, "0"),
+        (0.25, "0.25"),
+        (512, "512"),
+        (999.4, "999"),
+        (999.6, "1k"),
+        (97_277.5, "97.3k"),
+        (999_600, "1M"),
+        (5_449_250, "5.45M"),
+        (2.5e9, "2.5B"),
+        (3e13, "30T"),
         (-5000, "-5k"),
         (-999_600, "-1M"),
         (999.5, "1k"),
@@ -215,7 +225,7 @@ def test_score_arguments_are_refused_with_their_rule() -> None:
         (1_234_000_000_000, "1.23T"),
     ],
 )
-def test_amounts_round_into_the_next_unit_at_its_last_three_digits(
+def test_amounts_are_written_in_three_significant_digits_and_round_into_the_next_unit(
     amount: float, text: str
 ) -> None:
     assert plot._compact(amount) == text
