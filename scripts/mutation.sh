@@ -57,7 +57,7 @@ declare -A TESTS=(
     [salesmodel.kpi._amounts]="tests/test_kpi_amounts.py tests/test_kpi_rules.py tests/test_kpi_deals.py tests/test_kpi_pipeline.py"
     [salesmodel.kpi._accumulators]="tests/test_kpi_accumulators.py tests/test_kpi_collect.py tests/test_kpi_rules.py"
     [salesmodel.kpi._collect]="tests/test_kpi_collect.py"
-    [salesmodel.kpi._book]="tests/test_kpi_book.py tests/test_kpi_collect.py tests/test_kpi_records.py"
+    [salesmodel._book]="tests/test_book.py tests/test_kpi_collect.py tests/test_kpi_records.py"
     [salesmodel.kpi._activity]="tests/test_kpi_activity.py tests/test_kpi_records.py tests/test_kpi_rules.py tests/test_kpi_collect.py"
     [salesmodel.kpi._stages]="tests/test_kpi_stages.py"
     [salesmodel.kpi._pipeline]="tests/test_kpi_pipeline.py"
@@ -84,7 +84,7 @@ ORDER=(
     salesmodel.serialization salesmodel.privacy salesmodel.kpi._results
     salesmodel.kpi._deals salesmodel.kpi._grouping salesmodel.scoring
     salesmodel.kpi._base salesmodel.kpi._records salesmodel.kpi._amounts
-    salesmodel.kpi._accumulators salesmodel.kpi._collect salesmodel.kpi._book
+    salesmodel.kpi._accumulators salesmodel.kpi._collect salesmodel._book
     salesmodel.kpi._activity salesmodel.kpi._stages salesmodel.kpi._pipeline
     salesmodel.kpi._targets salesmodel.kpi._growth salesmodel.kpi._customers
     salesmodel.kpi._lifetimes salesmodel.temperature salesmodel.qualification

@@ -171,10 +171,31 @@ def test_bad_datetime_cells_are_named_with_what_is_expected() -> None:
         [
             (
                 "rows[0].created_at",
-                dt.datetime(2026, 1, 5),
+                dt.date(2026, 1, 5),
                 "a timezone-aware datetime (or pass tz= for naive ones)",
             )
         ],
+    )
+
+
+def test_a_date_is_the_first_instant_of_its_day_even_where_midnight_is_skipped() -> None:
+    brazil = ZoneInfo("America/Sao_Paulo")  # clocks went forward at midnight in 2017
+    cells = ["2017-10-15", dt.date(2017, 10, 15)]
+    deals = from_records(
+        Deal, [{**DEAL, "created_at": c} for c in cells], currency="EUR", tz=brazil
+    )
+    for deal in deals:
+        assert deal.created_at == dt.datetime(
+            2017, 10, 15, 1, tzinfo=dt.timezone(-dt.timedelta(hours=2))
+        )
+    midnight = from_records(Deal, [{**DEAL, "created_at": "2017-10-16"}], currency="EUR", tz=brazil)
+    assert midnight[0].created_at.hour == 0
+    # A wall time inside the skipped hour names no instant: a bad row, named.
+    assert (
+        refusal(Deal, [{**DEAL, "created_at": "2017-10-15 00:30"}], currency="EUR", tz=brazil)[1][
+            0
+        ][0]
+        == "rows[0].created_at"
     )
 
 
@@ -188,8 +209,9 @@ def test_a_datetime_subclass_becomes_a_plain_datetime_keeping_its_fold() -> None
     cell = Stamp(2026, 10, 25, 2, 30, fold=1)
     (deal,) = from_records(Deal, [{**DEAL, "created_at": cell}], currency="EUR", tz=paris)
     assert type(deal.created_at) is dt.datetime
-    assert deal.created_at.fold == 1
+    # Kept as the instant fold=1 names: the second 02:30, with its offset.
     assert deal.created_at.utcoffset() == dt.timedelta(hours=1)
+    assert deal.created_at == dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC)
 
 
 def test_bad_date_cells_are_named_with_what_is_expected() -> None:
@@ -241,9 +263,12 @@ def test_open_enums_give_members_for_their_values_and_keep_other_text() -> None:
 
 
 def test_bad_amount_cells_are_named_with_what_is_expected() -> None:
-    assert refusal(Deal, [{**DEAL, "amount": ""}], currency="EUR") == (
+    for empty in ("", " ", None, float("nan")):  # an empty cell: the value is not known
+        (deal,) = from_records(Deal, [{**DEAL, "amount": empty}], currency="EUR")
+        assert deal.amount is None
+    assert refusal(Deal, [{**DEAL, "amount": "twelve"}], currency="EUR") == (
         "Deal",
-        [("rows[0].amount", "", AMOUNT)],
+        [("rows[0].amount", "twelve", AMOUNT)],
     )
     assert refusal(Deal, [{**DEAL, "amount": 12}]) == (
         "Deal",
@@ -264,10 +289,12 @@ def test_a_currency_column_function_is_called_on_the_row_when_a_row_is_reported(
 
 def test_amount_and_currency_columns_name_each_bad_part() -> None:
     columns = {"amount.currency": "cur"}
-    assert refusal(Deal, [{**DEAL, "amount": "", "cur": "EUR"}], columns=columns) == (
+    assert refusal(Deal, [{**DEAL, "amount": "x", "cur": "EUR"}], columns=columns) == (
         "Deal",
-        [("rows[0].amount", "", "an amount (a number, or a str such as '12.50')")],
+        [("rows[0].amount", "x", "an amount (a number, or a str such as '12.50')")],
     )
+    (unknown,) = from_records(Deal, [{**DEAL, "amount": "", "cur": "EUR"}], columns=columns)
+    assert unknown.amount is None
     assert refusal(Deal, [{**DEAL, "cur": "eur"}], columns=columns) == (
         "Deal",
         [("rows[0].amount.currency", "eur", "a three-letter upper-case currency code")],

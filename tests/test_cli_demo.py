@@ -139,8 +139,8 @@ def test_a_sales_qualified_lead_is_named_with_where_it_may_go():
     out, _ = run_demo("--size", "small", "--seed", "4")
     assert out.endswith(
         "5 changes kept in its history.\n"
-        "Lead L-000012 is sales-qualified; LEAD_LIFECYCLE lets it go to mql, converted,\n"
-        "nurture, disqualified.\n"
+        "Lead L-000012 is sales-qualified; LEAD_LIFECYCLE lets it go to mql, nurture,\n"
+        "converted, disqualified.\n"
     )
 
 

@@ -222,7 +222,7 @@ def test_required_cells_that_are_empty_name_their_field() -> None:
     for cells, path in [
         ({"id": "  "}, "rows[0].id"),
         ({"created_at": ""}, "rows[0].created_at"),
-        ({"amount": float("nan")}, "rows[0].amount"),
+        ({"amount": "n/a"}, "rows[0].amount"),
     ]:
         error = one_error(Deal, deal_row(**cells), currency="EUR")
         assert error.field == path, cells
@@ -313,8 +313,9 @@ def test_amount_and_currency_columns_pair_up() -> None:
     assert from_records(Deal, [lower], columns=by_function)[0].amount == Money(3, "USD")
     error = one_error(Deal, deal_row(value="3", cur="usd"), columns=columns)
     assert (error.field, error.value) == ("rows[0].amount.currency", "usd")
-    error = one_error(Deal, deal_row(value="", cur="EUR"), columns=columns)
-    assert (error.field, error.value) == ("rows[0].amount", "")
+    error = one_error(Deal, deal_row(value="x", cur="EUR"), columns=columns)
+    assert (error.field, error.value) == ("rows[0].amount", "x")
+    assert from_records(Deal, [deal_row(value="", cur="EUR")], columns=columns)[0].amount is None
 
 
 def test_target_goals_are_counts_or_amounts() -> None:
@@ -508,8 +509,12 @@ def test_defaults_are_converted_like_cells_and_may_be_empty() -> None:
     with pytest.raises(ValidationError) as caught:
         from_records(Rep, [], defaults={"active": ""})
     assert (caught.value.field, caught.value.value) == ("defaults.active", "")
+    (unknown,) = from_records(
+        Deal, [deal_row(amount=None)], defaults={"amount": ""}, currency="EUR"
+    )
+    assert unknown.amount is None  # an empty amount is a value not known, not zero
     with pytest.raises(ValidationError) as caught:
-        from_records(Deal, [], defaults={"amount": ""}, currency="EUR")
+        from_records(Deal, [], defaults={"amount": "n/a"}, currency="EUR")
     assert caught.value.field == "defaults.amount"
 
 

@@ -20,6 +20,14 @@ EARLY = "b91cf8812365f50ff4bda4bcd6206b05"  # won 2018-03-06, first contact 2018
 MICROS = timedelta(microseconds=1)
 
 
+def in_brazil(column: pd.Series) -> pd.Series:
+    """Local times of São Paulo as instants: durations are real time. A date alone is
+    the first instant of its day: midnight, or 01:00 on the days clocks went forward
+    at midnight (then midnight did not exist)."""
+    local = pd.to_datetime(column)
+    return local.dt.tz_localize("America/Sao_Paulo", nonexistent="shift_forward")
+
+
 @pytest.fixture(scope="session")
 def olist(data_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
     folder = data_dir / "pipeline" / "olist_marketing_funnel"
@@ -117,7 +125,7 @@ def test_lead_to_won_time_skips_and_reports_the_deal_won_before_first_contact(
     cycle = kpi.sales_cycle(deals, start=lambda d: start[d.id], strict=False)
     assert [(s.id, s.field) for s in cycle.skipped] == [(EARLY, "closed_at")]
     joined = won.merge(mqls, on="mql_id", validate="one_to_one")
-    spans = pd.to_datetime(joined.won_date) - pd.to_datetime(joined.first_contact_date)
+    spans = in_brazil(joined.won_date) - in_brazil(joined.first_contact_date)
     assert (spans < pd.Timedelta(0)).sum() == 1
     assert joined.mql_id[spans < pd.Timedelta(0)].tolist() == [EARLY]
     good = spans[spans >= pd.Timedelta(0)]

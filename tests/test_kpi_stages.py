@@ -146,12 +146,14 @@ def test_a_lead_without_a_pipeline_id_needs_a_single_pipeline() -> None:
     )
     stays = kpi.time_in_stage([lead], pipelines=LEAD_LIFECYCLE, as_of=day(3))
     assert stays["contacted"].mean == timedelta(days=2)
+    # With several pipelines, a lead goes to the one given for leads (kind=Lead).
+    both = kpi.time_in_stage([lead], pipelines=[LEAD_LIFECYCLE, P], as_of=day(3))
+    assert both["contacted"].mean == timedelta(days=2)
+    other = Pipeline("other", P.stages)
     with pytest.raises(ValidationError) as caught:
-        kpi.time_in_stage([lead], pipelines=[LEAD_LIFECYCLE, P])
-    assert (caught.value.field, caught.value.value) == ("pipeline_id", None)
-    assert "'pipeline_id' must be one of ['default', 'lead_lifecycle'] (got None)" in str(
-        caught.value
-    )
+        kpi.time_in_stage([lead], pipelines=[other, P])
+    assert (caught.value.field, caught.value.value) == ("$", "Lead")
+    assert "a record of a pipeline given for its kind ('default', 'other')" in str(caught.value)
 
 
 # --- funnel ----------------------------------------------------------------------------------

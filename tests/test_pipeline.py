@@ -69,6 +69,14 @@ def refusal(move: object, *args: object, **kwargs: object) -> TransitionError:
     return info.value
 
 
+def bad_argument(move: object, *args: object, **kwargs: object) -> ValidationError:
+    """A malformed argument is a ValidationError naming it, not a refused move."""
+    with pytest.raises(ValidationError) as info:
+        move(*args, **kwargs)  # type: ignore[operator]
+    assert not isinstance(info.value, TransitionError)
+    return info.value
+
+
 # --- the default pipeline ------------------------------------------------------------
 
 
@@ -173,10 +181,15 @@ def test_a_move_back_in_time_is_refused():
     assert refusal(P.move, new_deal(), "qualification", at=day(-1)).rule == "time-order"
 
 
-def test_a_naive_time_is_refused():
+def test_a_naive_time_is_a_bad_argument():
     naive = datetime(2026, 1, 2)
-    assert refusal(P.move, new_deal(), "qualification", at=naive).rule == "naive-time"
-    assert refusal(P.move, new_deal(), "qualification", at="2026-01-02").rule == "naive-time"
+    error = bad_argument(P.move, new_deal(), "qualification", at=naive)
+    assert (error.field, error.value, error.allowed) == ("at", naive, "a timezone-aware datetime")
+    assert str(error) == (
+        "invalid move of Deal 'D-1' to 'qualification': 'at' must be a timezone-aware datetime "
+        "(got datetime.datetime(2026, 1, 2, 0, 0))"
+    )
+    assert bad_argument(P.move, new_deal(), "qualification", at="2026-01-02").field == "at"
 
 
 def test_a_move_at_the_same_instant_as_the_last_change_is_allowed():
@@ -184,10 +197,10 @@ def test_a_move_at_the_same_instant_as_the_last_change_is_allowed():
     assert P.move(deal, "research", at=day(0)).stage == "research"
 
 
-def test_bad_by_or_reason_arguments_are_refused():
-    assert refusal(P.move, new_deal(), "qualification", at=day(1), by="").rule == "bad-argument"
-    assert refusal(P.lose, new_deal(), " ", at=day(1)).rule == "bad-argument"
-    assert refusal(P.lose, new_deal(), 3, at=day(1)).rule == "bad-argument"
+def test_bad_by_or_reason_arguments_are_bad_arguments():
+    assert bad_argument(P.move, new_deal(), "qualification", at=day(1), by="").field == "by"
+    assert bad_argument(P.lose, new_deal(), " ", at=day(1)).field == "reason"
+    assert bad_argument(P.lose, new_deal(), 3, at=day(1)).field == "reason"
 
 
 def test_a_deal_of_another_pipeline_is_refused():
@@ -201,8 +214,8 @@ def test_a_deal_in_a_stage_the_pipeline_does_not_know_is_refused():
     assert error.rule == "unknown-stage"
 
 
-def test_something_without_a_stage_is_refused():
-    assert refusal(P.move, object(), "qualification", at=day(1)).rule == "bad-argument"
+def test_something_without_a_stage_is_a_bad_argument():
+    assert bad_argument(P.move, object(), "qualification", at=day(1)).field == "entity"
 
 
 def test_can_move_answers_the_stage_rules():
@@ -250,7 +263,9 @@ def test_nurture_parks_a_lead_and_returns_it_to_mql():
 
 
 def test_a_deal_pipeline_does_not_move_a_lead():
-    assert refusal(P.move, lead(), "qualification", at=day(1)).rule == "unknown-stage"
+    error = refusal(P.move, lead(), "qualification", at=day(1))
+    assert (error.rule, error.allowed) == ("wrong-kind", ())
+    assert "pipeline 'default' moves Deal records" in str(error)
 
 
 # --- policies, guards and transfer ----------------------------------------------------
@@ -326,7 +341,8 @@ def test_transfer_refuses_a_closed_deal_and_a_closed_stage():
     renewals = Pipeline("renewals", stages("renewal_review"))
     lost = P.lose(new_deal(), "price", at=day(1))
     assert refusal(renewals.transfer, lost, at=day(2)).rule == "not-allowed"
-    assert refusal(renewals.transfer, new_deal(), at=day(2), to="won").rule == "unknown-stage"
+    assert refusal(renewals.transfer, new_deal(), at=day(2), to="won").rule == "not-entry"
+    assert refusal(renewals.transfer, new_deal(), at=day(2), to="nowhere").rule == "unknown-stage"
 
 
 # --- definition checks ---------------------------------------------------------------
@@ -549,13 +565,11 @@ def test_naming_the_won_or_lost_stage_is_required_when_there_are_several():
     two = [*stages("a"), Stage("won2", "Won too", 1, Status.WON)]
     pipeline = Pipeline("two", two)
     deal = new_deal(pipeline_id="two", stage="a")
-    error = refusal(pipeline.win, deal, at=day(1))
-    assert error.rule == "bad-argument"
-    assert (error.entity_id, error.from_stage, error.to_stage) == ("D-1", "a", "None")
-    assert error.allowed == ("won", "lost", "won2")
+    error = bad_argument(pipeline.win, deal, at=day(1))
+    assert (error.field, error.value) == ("to", None)
     assert str(error) == (
-        "cannot move Deal 'D-1' from 'a' to None: this pipeline has won stages won, won2: "
-        "pass to= (allowed from 'a': won, lost, won2)"
+        "invalid input: 'to' must be one of the won stages (won, won2), since there are "
+        "several (got None)"
     )
     assert pipeline.win(deal, at=day(1), to="won2").stage == "won2"
 
@@ -575,25 +589,31 @@ def test_transfer_refusals_name_the_deal_the_stage_and_the_rule():
         "cannot move Deal 'D-1' from 'lost' to 'review': only an open deal changes pipeline "
         "(allowed from 'lost': none)"
     )
-    for to in ("nowhere", 5, "won"):
+    for to in ("nowhere", 5):
         error = refusal(renewals.transfer, new_deal(), at=day(2), to=to)
         assert error.rule == "unknown-stage"
         assert error.to_stage == (to if isinstance(to, str) else repr(to))
-        assert error.allowed == ()
-        assert f"{to!r} is not an open stage of 'renewals'" in str(error)
+        assert error.allowed == ("review",)
+        assert f"{to!r} is not a stage of 'renewals'" in str(error)
+    for to in ("won", "lost"):
+        error = refusal(renewals.transfer, new_deal(), at=day(2), to=to)
+        assert (error.rule, error.to_stage, error.allowed) == ("not-entry", to, ("review",))
+        assert f"{to!r} is not an entry stage of 'renewals'" in str(error)
 
 
 def test_transfer_refuses_a_time_before_the_last_change_or_without_a_zone():
     renewals = Pipeline("renewals", stages("review"))
     walked = walk(new_deal(), "qualification", "research")  # changes at days 1 and 2
-    for at in (day(1.5), datetime(2026, 2, 1), "2026-02-01"):
-        error = refusal(renewals.transfer, walked, at=at)
-        assert error.rule == "time-order"
-        assert (error.entity_id, error.from_stage, error.to_stage) == ("D-1", "research", "review")
-        assert error.allowed == ()
-        assert f"at={at!r} must be timezone-aware and no earlier than {day(2)}" in str(error)
+    error = refusal(renewals.transfer, walked, at=day(1.5))
+    assert error.rule == "time-order"
+    assert (error.entity_id, error.from_stage, error.to_stage) == ("D-1", "research", "review")
+    assert f"at={day(1.5).isoformat()} is before its last change ({day(2).isoformat()})" in str(
+        error
+    )
+    for at in (datetime(2026, 2, 1), "2026-02-01"):
+        assert bad_argument(renewals.transfer, walked, at=at).field == "at"
     error = refusal(renewals.transfer, new_deal(), at=day(-1))
-    assert f"no earlier than {day(0)}" in str(error)
+    assert f"before its last change ({day(0).isoformat()})" in str(error)
     assert renewals.transfer(walked, at=day(2)).stage == "review"
     assert renewals.transfer(new_deal(), at=day(0)).stage == "review"
 
@@ -815,24 +835,21 @@ def test_a_record_of_the_callers_own_type_moves_with_every_field_set(with_loss_r
 
 def test_moves_of_a_records_own_type_are_checked_one_rule_at_a_time():
     ticket = _ticket_class(False)(id="T-1", created_at=day(1))
-    error = refusal(TICKETS.move, ticket, "b", at=datetime(2026, 1, 5))
-    assert (error.rule, error.entity_id, error.from_stage, error.to_stage) == (
-        "naive-time",
-        "T-1",
-        "a",
-        "b",
+    error = bad_argument(TICKETS.move, ticket, "b", at=datetime(2026, 1, 5))
+    assert (error.field, error.subject) == ("at", "move of Ticket 'T-1' to 'b'")
+    assert "'at' must be a timezone-aware datetime (got datetime.datetime(2026, 1, 5, 0, 0))" in (
+        str(error)
     )
-    assert "at=datetime.datetime(2026, 1, 5, 0, 0) must be a timezone-aware datetime" in str(error)
     assert refusal(TICKETS.move, ticket, "b", at=day(0.5)).rule == "time-order"
     error = refusal(TICKETS.move, ticket, "lost", at=day(2))
     assert error.rule == "reason-required"
     assert "a lost move needs a reason (e.g. no_intent, bought_from_competitor, " in str(error)
-    error = refusal(TICKETS.move, ticket, "b", at=day(2), by=" ")
-    assert (error.rule, error.to_stage) == ("bad-argument", "b")
-    assert "by=' ' must be None or a non-empty str" in str(error)
-    error = refusal(TICKETS.move, ticket, "lost", at=day(2), reason=" ")
-    assert (error.rule, error.entity_id, error.to_stage) == ("bad-argument", "T-1", "lost")
-    assert "reason=' ' must be None or a non-empty str" in str(error)
+    error = bad_argument(TICKETS.move, ticket, "b", at=day(2), by=" ")
+    assert (error.field, error.subject) == ("by", "move of Ticket 'T-1' to 'b'")
+    assert "'by' must be None or a non-empty str (got ' ')" in str(error)
+    error = bad_argument(TICKETS.move, ticket, "lost", at=day(2), reason=" ")
+    assert (error.field, error.subject) == ("reason", "move of Ticket 'T-1' to 'lost'")
+    assert "'reason' must be None or a non-empty str (got ' ')" in str(error)
     assert TICKETS.move(ticket, "b", at=day(1)).stage == "b"
 
 
@@ -843,11 +860,11 @@ def test_moves_of_a_records_own_type_are_checked_one_rule_at_a_time():
 )
 def test_a_move_refuses_a_blank_or_non_text_by_or_reason(arguments):
     deal = new_deal()
-    error = refusal(P.move, deal, "qualification", at=day(1), **arguments)
-    assert error.rule == "bad-argument"
+    (name,) = arguments
+    assert bad_argument(P.move, deal, "qualification", at=day(1), **arguments).field == name
     lead = Lead(id="L", name="Ana", created_at=day(0), source="web")
-    assert refusal(LEAD_LIFECYCLE.move, lead, "contacted", at=day(1), **arguments).rule == (
-        "bad-argument"
+    assert bad_argument(LEAD_LIFECYCLE.move, lead, "contacted", at=day(1), **arguments).field == (
+        name
     )
 
 
@@ -876,22 +893,18 @@ def test_refusals_say_exactly_what_is_wrong():
     error = refusal(P.move, deal, "won", at=day(1))
     assert error.rule == "not-allowed"
     assert "'prospecting' → 'won' is not allowed" in str(error)
-    error = refusal(P.move, object(), "qualification", at=day(1))
-    assert (error.entity_id, error.from_stage, error.to_stage, error.allowed) == (
-        None,
-        None,
-        "qualification",
-        (),
-    )
-    assert "only a deal, a lead or a record with a stage moves" in str(error)
+    error = bad_argument(P.move, object(), "qualification", at=day(1))
+    assert (error.field, error.allowed) == ("entity", "a deal, a lead or a record with a stage")
 
 
 def test_losing_or_winning_in_a_pipeline_with_several_lost_stages_needs_to():
     several = [*stages("a"), Stage("lost2", "Lost too", 0, Status.LOST)]
     pipeline = Pipeline("two", several)
     deal = new_deal(pipeline_id="two", stage="a")
-    error = refusal(pipeline.lose, deal, "price", at=day(1))
-    assert "this pipeline has lost stages lost, lost2: pass to=" in str(error)
+    error = bad_argument(pipeline.lose, deal, "price", at=day(1))
+    assert "'to' must be one of the lost stages (lost, lost2), since there are several" in str(
+        error
+    )
     lost = pipeline.lose(deal, "price", at=day(1), to="lost2", by="ana")
     assert (lost.stage, lost.history[-1].by) == ("lost2", "ana")
     assert P.win(walk(new_deal(), *OPEN[1:]), at=day(9), by="bo").history[-1].by == "bo"
@@ -900,9 +913,8 @@ def test_losing_or_winning_in_a_pipeline_with_several_lost_stages_needs_to():
 def test_reopening_needs_to_when_there_are_several_ways_back_and_a_final_stage_refuses():
     pipeline = Pipeline("r", stages("a", "b"), reopen_to={"lost": ["a", "b"]})
     lost = pipeline.lose(new_deal(pipeline_id="r", stage="a"), "price", at=day(1))
-    error = refusal(pipeline.reopen, lost, at=day(2))
-    assert (error.rule, error.to_stage, error.allowed) == ("not-allowed", "None", ("a", "b"))
-    assert "name the stage to reopen into with to=" in str(error)
+    error = bad_argument(pipeline.reopen, lost, at=day(2))
+    assert (error.field, error.allowed) == ("to", "the stage to reopen into: one of a, b")
     assert pipeline.reopen(lost, at=day(2), to="b").stage == "b"
     won = P.win(walk(new_deal(), *OPEN[1:]), at=day(9))
     error = refusal(P.reopen, won, at=day(10))
@@ -910,6 +922,7 @@ def test_reopening_needs_to_when_there_are_several_ways_back_and_a_final_stage_r
     stray = new_deal(stage="negotiation")
     error = refusal(P.reopen, stray, at=day(1))
     assert (error.rule, error.allowed) == ("not-allowed", ())
+    assert "it is open: only a closed record reopens" in str(error)
 
 
 def test_an_unknown_stage_id_lists_the_known_ones():
@@ -941,21 +954,11 @@ class _Loose:
 
 
 def test_only_records_move_and_the_refusal_names_the_thing_given():
-    error = refusal(P.move, _Loose("prospecting"), "qualification", at=day(1))
-    assert (error.rule, error.entity_id, error.from_stage, error.to_stage, error.allowed) == (
-        "bad-argument",
-        "X",
-        "prospecting",
-        "qualification",
-        (),
-    )
-    assert str(error) == (
-        "cannot move _Loose 'X' from 'prospecting' to 'qualification': only a deal, a lead or "
-        "a record with a stage moves (allowed from 'prospecting': none)"
-    )
+    error = bad_argument(P.move, _Loose("prospecting"), "qualification", at=day(1))
+    assert (error.field, error.allowed) == ("entity", "a deal, a lead or a record with a stage")
+    assert "(got <tests.test_pipeline._Loose object at" in str(error)
     several = Pipeline("two", [*stages("a"), Stage("won2", "Won too", 1, Status.WON)])
-    error = refusal(several.win, _Loose(["a"]), at=day(1))
-    assert (error.rule, error.allowed) == ("bad-argument", ())
+    assert bad_argument(several.win, _Loose(["a"]), at=day(1)).field == "to"
 
 
 def test_a_deal_of_another_pipeline_or_an_unknown_stage_is_refused_with_its_details():
@@ -1005,13 +1008,12 @@ def test_the_time_order_refusal_gives_both_instants():
 
 def test_several_lost_stages_name_the_deal_and_reopen_messages_are_exact():
     several = Pipeline("two", [*stages("a"), Stage("lost2", "Lost too", 0, Status.LOST)])
-    error = refusal(several.lose, new_deal(pipeline_id="two", stage="a"), "price", at=day(1))
-    assert error.entity_id == "D-1"
+    error = bad_argument(several.lose, new_deal(pipeline_id="two", stage="a"), "price", at=day(1))
+    assert error.field == "to"
     pipeline = Pipeline("r", stages("a", "b"), reopen_to={"lost": ["a", "b"]})
     lost = pipeline.lose(new_deal(pipeline_id="r", stage="a"), "price", at=day(1))
-    assert str(refusal(pipeline.reopen, lost, at=day(2))) == (
-        "cannot move Deal 'D-1' from 'lost' to None: name the stage to reopen into with to= "
-        "(allowed from 'lost': a, b)"
+    assert str(bad_argument(pipeline.reopen, lost, at=day(2))) == (
+        "invalid input: 'to' must be the stage to reopen into: one of a, b (got None)"
     )
     won = P.win(walk(new_deal(), *OPEN[1:]), at=day(9))
     assert str(refusal(P.reopen, won, at=day(10))) == (
@@ -1024,9 +1026,9 @@ def test_transfer_refusals_allow_nothing_even_from_a_stage_both_pipelines_share(
     lost = P.lose(new_deal(), "price", at=day(1))
     assert refusal(sharing.transfer, lost, at=day(2)).allowed == ()
     error = refusal(sharing.transfer, new_deal(), at=day(2), to="nowhere")
-    assert (error.entity_id, error.allowed) == ("D-1", ())
+    assert (error.entity_id, error.allowed) == ("D-1", ("prospecting",))
     error = refusal(sharing.transfer, new_deal(), at=day(-1))
-    assert (error.rule, error.allowed) == ("time-order", ())
+    assert (error.rule, error.from_stage) == ("time-order", "prospecting")
     walked = walk(new_deal(), "qualification", "research", "demonstration")  # days 1, 2, 3
     assert refusal(sharing.transfer, walked, at=day(2.5)).rule == "time-order"
 

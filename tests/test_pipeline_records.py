@@ -24,6 +24,8 @@ from salesmodel._checks import Record
 from salesmodel.errors import PipelineDefinitionError, ValidationError
 
 P = DEFAULT_PIPELINE
+# DEFAULT_PIPELINE moves deals only (kind=Deal); the same rules for any record:
+ANY = Pipeline("any", P.stages, reopen_to=P.reopen_to)
 T0 = datetime(2026, 1, 1, tzinfo=UTC)
 
 
@@ -68,14 +70,17 @@ def test_a_record_that_is_no_salesmodel_record_does_not_move() -> None:
         closed_at: datetime | None = None
         history: tuple[StageChange, ...] = ()
 
-    with pytest.raises(TransitionError) as caught:
+    with pytest.raises(ValidationError) as caught:
         P.move(Row(id="r", created_at=day(0)), "qualification", at=day(1))
-    assert caught.value.rule == "bad-argument"
+    assert caught.value.field == "entity"
 
 
 def test_a_record_of_another_type_moves_and_keeps_its_other_fields() -> None:
     ticket = Ticket(id="t1", created_at=day(0))
-    moved = P.move(ticket, "qualification", at=day(1), by="ana")
+    with pytest.raises(TransitionError) as refused:
+        P.move(ticket, "qualification", at=day(1))
+    assert refused.value.rule == "wrong-kind"
+    moved = ANY.move(ticket, "qualification", at=day(1), by="ana")
     assert type(moved) is Ticket
     assert (moved.stage, moved.status, moved.closed_at, moved.team) == (
         "qualification",
@@ -86,7 +91,7 @@ def test_a_record_of_another_type_moves_and_keeps_its_other_fields() -> None:
     assert moved.history == (
         StageChange(from_stage="prospecting", to_stage="qualification", at=day(1), by="ana"),
     )
-    lost = P.lose(moved, "price", at=day(2))
+    lost = ANY.lose(moved, "price", at=day(2))
     assert (lost.stage, lost.status, lost.closed_at) == ("lost", Status.LOST, day(2))
     assert lost.loss_reason is LossReason.PRICE
     assert ticket.stage == "prospecting"  # the original is untouched
@@ -94,15 +99,15 @@ def test_a_record_of_another_type_moves_and_keeps_its_other_fields() -> None:
 
 def test_a_record_without_a_loss_reason_field_is_lost_with_the_reason_in_its_history() -> None:
     task = Task(id="k1", created_at=day(0))
-    lost = P.lose(task, "timing", at=day(3))
+    lost = ANY.lose(task, "timing", at=day(3))
     assert (lost.stage, lost.status, lost.closed_at) == ("lost", Status.LOST, day(3))
     assert lost.history[-1].reason is LossReason.TIMING
-    with pytest.raises(TransitionError) as caught:
-        P.move(task, "qualification", at=day(1), reason="   ")
-    assert caught.value.rule == "bad-argument"
-    with pytest.raises(TransitionError) as caught:
-        P.move(task, "qualification", at=day(1), by="")
-    assert caught.value.rule == "bad-argument"
+    with pytest.raises(ValidationError) as caught:
+        ANY.move(task, "qualification", at=day(1), reason="   ")
+    assert caught.value.field == "reason"
+    with pytest.raises(ValidationError) as caught:
+        ANY.move(task, "qualification", at=day(1), by="")
+    assert caught.value.field == "by"
 
 
 def test_a_guard_that_allows_the_move_lets_a_record_of_another_type_through() -> None:
@@ -117,6 +122,7 @@ def test_a_guard_that_allows_the_move_lets_a_record_of_another_type_through() ->
             Guard(name="has-team", fields=("team",)),
             Guard(name="never", into=("lost",), predicate=lambda e: False),
         ],
+        kind=Ticket,
     )
     ticket = Ticket(id="t", created_at=day(0), stage="a")
     assert guarded.move(ticket, "won", at=day(1)).status is Status.WON
@@ -140,7 +146,14 @@ def test_index_transfer_and_furthest_stage() -> None:
     )
     deal = Deal(id="d", name="d", amount=Money(1, "EUR"), created_at=day(0))
     same_stage = other.transfer(deal, at=day(1), to="prospecting")
-    assert (same_stage.pipeline_id, same_stage.history) == ("other", ())
+    assert (same_stage.pipeline_id, same_stage.history) == (
+        "other",
+        (
+            StageChange(
+                from_stage="prospecting", to_stage="prospecting", at=day(1), to_pipeline="other"
+            ),
+        ),
+    )
     imported_won = Deal(
         id="w",
         name="w",

@@ -88,7 +88,11 @@ def test_the_stored_form_is_plain_json_with_every_setting_spelled_out():
         "reopen_to",
         "lost_requires_reason",
         "guards",
+        "entry_stages",
+        "kind",
     ]
+    assert (data["entry_stages"], data["kind"]) == (["prospecting"], "deal")
+    assert to_dict(LEAD_LIFECYCLE)["kind"] == "lead"
     assert data["stages"][0] == {
         "id": "prospecting",
         "name": "Prospecting",

@@ -20,7 +20,15 @@ from .errors import (
 )
 from .history import StageVisit, stage_visits, time_in_stages
 from .money import Money, RateTable
-from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Guard, Pipeline, Stage, StageEntity
+from .pipeline import (
+    DEFAULT_PIPELINE,
+    LEAD_LIFECYCLE,
+    Guard,
+    Pipeline,
+    Stage,
+    StageEntity,
+    Transition,
+)
 from .qualification import open_deal, qualify
 from .routing import Routing, RoutingDecision, RoutingPolicy, Territory, assign
 from .scoring import (
@@ -89,6 +97,7 @@ __all__ = [
     "Temperature",
     "TemperaturePolicy",
     "Territory",
+    "Transition",
     "TransitionError",
     "ValidationError",
     "__version__",

@@ -40,8 +40,10 @@ class Rule:
         names: The globals *test* refers to.
         normalize: Turns a near-valid value into a valid one (it may return its
             input unchanged when it cannot); only tried when *test* fails.
-        explain: Sub-issues for an invalid value of a container field, with paths
-            relative to the field (``"[2]"``, ``"['key']"``).
+        explain: The issues of an invalid value, when the plain "must be
+            *expected*" would not say what is wrong: sub-issues of a container
+            field, with paths relative to the field (``"[2]"``, ``"['key']"``), or
+            one issue (path ``"$"``) that says exactly what a valid value is.
     """
 
     test: str

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final
 
 from ._checks import Rule
+from ._time import aware_instant, time_expected
 from .attributes import Attributes, attribute_issues
 from .errors import Issue, ValidationError
 from .money import Money, parse_amount
@@ -24,28 +25,24 @@ NONNEG_INT: Final = Rule("type({v}) is int and {v} >= 0", "a non-negative int")
 OPT_NONNEG_INT: Final = NONNEG_INT.optional()
 
 
-def _plain_datetime(value: Any) -> Any:
-    """A datetime subclass (pandas' Timestamp) as a plain datetime."""
-    if isinstance(value, datetime) and type(value) is not datetime:
-        return datetime(
-            value.year,
-            value.month,
-            value.day,
-            value.hour,
-            value.minute,
-            value.second,
-            value.microsecond,
-            value.tzinfo,
-            fold=value.fold,
-        )
-    return value
+def _to_instant(value: Any) -> Any:
+    """An aware datetime in any zone (a subclass such as pandas' Timestamp too) as
+    the same instant with a fixed offset (see ``_time``); what names no single
+    instant stays as given, for the error."""
+    instant = aware_instant(value)
+    return value if instant is None else instant
+
+
+def _explain_time(value: Any) -> list[Issue]:
+    return [Issue("$", value, time_expected(value))]
 
 
 AWARE: Final = Rule(
-    "type({v}) is datetime and {v}.utcoffset() is not None",
+    "type({v}) is datetime and type({v}.tzinfo) is _fixed_zone",
     "a timezone-aware datetime",
-    {"datetime": datetime},
-    normalize=_plain_datetime,
+    {"datetime": datetime, "_fixed_zone": timezone},
+    normalize=_to_instant,
+    explain=_explain_time,
 )
 OPT_AWARE: Final = AWARE.optional()
 OPT_DATE: Final = Rule("type({v}) is date", "a date (not a datetime)", {"date": date}).optional()

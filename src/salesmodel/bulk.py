@@ -28,6 +28,8 @@ from typing import Any, Final, Generic, Literal, TypeVar, overload
 
 import attrs
 
+from ._book import PipelineBook, Pipelines
+from ._time import start_of_day
 from .attributes import Attributes
 from .errors import MISSING, Issue, ValidationError
 from .money import Money, is_currency, parse_amount
@@ -49,6 +51,14 @@ class _Bad(Exception):
     def __init__(self, issue: Issue) -> None:
         super().__init__(issue.message)
         self.issue = issue
+
+
+class _Nonconforming(Exception):
+    """A row built a record that does not conform to its pipeline."""
+
+    def __init__(self, issues: tuple[Issue, ...]) -> None:
+        super().__init__(issues)
+        self.issues = issues
 
 
 @attrs.frozen
@@ -159,6 +169,13 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
             )
         return value.replace(tzinfo=tz)
 
+    def day_start(day: dt.date) -> dt.datetime:
+        """A date is the first instant of that day in *tz* (midnight, or the end
+        of a skipped hour that swallows midnight)."""
+        if tz is None:
+            raise _Bad(Issue(field, day, "a timezone-aware datetime (or pass tz= for naive ones)"))
+        return start_of_day(day, tz)
+
     def convert(value: Any) -> Any:
         if _missing(value):
             if optional:
@@ -179,10 +196,13 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
                 )
             return aware(value)
         if isinstance(value, dt.date):
-            return aware(dt.datetime(value.year, value.month, value.day))
+            return day_start(value)
         if isinstance(value, str):
+            text = value.strip()
             try:
-                parsed = dt.datetime.fromisoformat(value.strip())
+                if len(text) == 10:  # a date alone, as in "2017-10-15"
+                    return day_start(dt.date.fromisoformat(text))
+                parsed = dt.datetime.fromisoformat(text)
             except ValueError:
                 raise _Bad(Issue(field, value, expected)) from None
             return aware(parsed)
@@ -500,7 +520,8 @@ def _plan(
         source: Source | None = columns.get(name)
         pair = columns.get(f"{name}.currency")
         if pair is not None:
-            kind, convert = _money_with_currency, _money_with_currency(name)
+            optional = type(None) in typing.get_args(hints[name])
+            kind, convert = _money_with_currency, _money_with_currency(name, optional)
         else:
             kind, convert = _converter(cls, field, hints[name], tz, currency)
         cached = kind in _CACHED
@@ -544,11 +565,14 @@ def _attribute_getter(source: Source, names: Sequence[str]) -> Callable[[Mapping
     return get
 
 
-def _money_with_currency(field: str) -> Callable[[Any], Any]:
-    """Money from an ``(amount, currency)`` pair read from two columns."""
+def _money_with_currency(field: str, optional: bool) -> Callable[[Any], Any]:
+    """Money from an ``(amount, currency)`` pair read from two columns; an empty
+    amount is None (unknown) where the field allows it."""
 
     def convert(value: Any) -> Any:
         amount, code = value
+        if optional and _missing(amount):
+            return None
         number = None if _missing(amount) else _number(amount)
         if number is None:
             raise _Bad(Issue(field, amount, "an amount (a number, or a str such as '12.50')"))
@@ -651,6 +675,7 @@ def from_records(
     currency: str | None = None,
     strict: Literal[True] = True,
     first_row: int = 0,
+    pipelines: Pipelines | None = None,
 ) -> list[T]: ...
 @overload
 def from_records(
@@ -664,6 +689,7 @@ def from_records(
     currency: str | None = None,
     strict: Literal[False],
     first_row: int = 0,
+    pipelines: Pipelines | None = None,
 ) -> Built[T]: ...
 def from_records(
     cls: type[T],
@@ -676,6 +702,7 @@ def from_records(
     currency: str | None = None,
     strict: bool = True,
     first_row: int = 0,
+    pipelines: Pipelines | None = None,
 ) -> list[T] | Built[T]:
     """Build entities of *cls* from records (mappings of column to value).
 
@@ -711,6 +738,9 @@ def from_records(
         strict: Raise on the first bad row (True), or collect bad rows.
         first_row: The number of the first row, for messages (e.g. the offset of
             a chunk).
+        pipelines: Check every deal or lead built against its pipeline
+            (:meth:`~salesmodel.Pipeline.validate`); a row that does not conform
+            is a bad row. One pipeline, several, or ``{id: pipeline}``.
 
     Returns:
         The entities in row order; with ``strict=False`` a :class:`Built` with
@@ -742,13 +772,24 @@ def from_records(
         raise ValidationError.single("records", records, "an iterable of mappings (rows)")
     if type(first_row) is not int:
         raise ValidationError.single("first_row", first_row, "an int")
+    book = None if pipelines is None else PipelineBook(pipelines)
     plan = _plan(cls, columns, defaults, tuple(attributes), tz, currency)
     run = _compile(plan)
     out: list[T] = []
     errors: list[RowError] = []
+    append = out.append
+    if book is not None:
+
+        def append(record: T) -> None:
+            found = book.issues(record)
+            if found:
+                raise _Nonconforming(found)
+            out.append(record)
 
     def fail(n: int, row: Any, caught: Exception) -> None:
-        if not isinstance(row, Mapping):
+        if isinstance(caught, _Nonconforming):
+            error = ValidationError([i.under(f"rows[{n}]") for i in caught.issues], plan.subject)
+        elif not isinstance(row, Mapping):
             error = ValidationError(
                 [Issue(f"rows[{n}]", row, "a mapping of column to value")], plan.subject
             )
@@ -758,7 +799,7 @@ def from_records(
             raise error
         errors.append(RowError(n, error))
 
-    run(records, first_row, out.append, fail)
+    run(records, first_row, append, fail)
     if strict:
         return out
     return Built(out, tuple(errors))

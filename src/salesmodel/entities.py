@@ -4,6 +4,12 @@ Every entity is a frozen, slotted, keyword-only attrs class, validated when buil
 a violation raises :class:`~salesmodel.ValidationError` naming every bad field, its
 value and what is allowed. Change one by making a new one (:func:`attrs.evolve`, or
 the pipeline operations).
+
+Every datetime is kept as an instant: a time given in a named zone
+(``ZoneInfo("Europe/Paris")``) is stored as the same instant and wall time with the
+UTC offset then in force, which is what JSON keeps, so comparisons and durations are
+real time and a round trip changes no figure. A wall time that does not exist in its
+zone, or occurs twice there without ``fold=1``, is refused.
 """
 
 from __future__ import annotations
@@ -37,10 +43,16 @@ _LOSS_REASON = r.open_enum(LossReason).optional()
 _STATUS = r.closed_enum(Status)
 
 
-@cross("from_stage", "to_stage", fast="from_stage != to_stage")
-def _moves_somewhere(from_stage: str, to_stage: str) -> list[Issue] | None:
-    if from_stage == to_stage:
-        return [Issue("to_stage", to_stage, f"a stage other than from_stage ({from_stage!r})")]
+@cross(
+    "from_stage",
+    "to_stage",
+    "to_pipeline",
+    fast="from_stage != to_stage or to_pipeline is not None",
+)
+def _moves_somewhere(from_stage: str, to_stage: str, to_pipeline: str | None) -> list[Issue] | None:
+    if from_stage == to_stage and to_pipeline is None:
+        expected = f"a stage other than from_stage ({from_stage!r}), unless it changes pipeline"
+        return [Issue("to_stage", to_stage, expected)]
     return None
 
 
@@ -55,6 +67,9 @@ class StageChange(Record):
         at: When, timezone-aware.
         by: Who moved it (a rep id), if known.
         reason: Why, e.g. a :class:`LossReason` for a move to a lost stage.
+        to_pipeline: Set on a transfer only: the pipeline the record entered
+            with this change (:meth:`Pipeline.transfer`). The changes before it
+            followed another pipeline's rules.
 
     .. versionadded:: 0.1.0
     """
@@ -64,6 +79,7 @@ class StageChange(Record):
     at: datetime = attrs.field(metadata=meta(r.AWARE))
     by: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
+    to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
 
 
 @checked()
@@ -201,6 +217,27 @@ def _closed_after_created(created_at: datetime, closed_at: datetime | None) -> l
     return None
 
 
+@cross(
+    "status",
+    "closed_at",
+    "history",
+    fast="closed_at is None or not history or closed_at == history[-1].at",
+)
+def _closed_by_last_change(
+    status: Status, closed_at: datetime | None, history: tuple[StageChange, ...]
+) -> list[Issue] | None:
+    # A closed record's history ends with the move that closed it (closed stages
+    # are left only by a reopen, into an open stage), so closed_at is that move's time.
+    if closed_at is None or not history or closed_at == history[-1].at:
+        return None
+    last = history[-1]
+    expected = (
+        f"{last.at.isoformat()}, the time of the last change ({last.from_stage!r} → "
+        f"{last.to_stage!r}), since status is {status.value!r}"
+    )
+    return [Issue("closed_at", closed_at, expected)]
+
+
 @cross("history", "created_at", "stage")  # its loop is the fast path too
 def _history_in_order(
     history: tuple[StageChange, ...], created_at: datetime, stage: str
@@ -231,7 +268,12 @@ def _history_in_order(
 _HISTORY = r.tuple_of(StageChange, "StageChange")
 
 
-@checked(_closed_exactly_when_not_open, _closed_after_created, _history_in_order)
+@checked(
+    _closed_exactly_when_not_open,
+    _closed_after_created,
+    _history_in_order,
+    _closed_by_last_change,
+)
 @attrs.frozen(kw_only=True)
 class Lead(Record):
     """A potential buyer who showed interest, directly or indirectly.
@@ -251,11 +293,13 @@ class Lead(Record):
         status: ``OPEN`` while worked, ``WON`` once converted, ``LOST`` once
             disqualified.
         closed_at: Set exactly when status is not ``OPEN``; never before
-            ``created_at``.
+            ``created_at``; with a history, the time of its last change (the move
+            that closed it).
         purchase_timeframe_days: In how many days the lead said it would buy.
         bant: BANT qualification answers.
         attributes: Custom fields.
-        history: Stage changes, in time order, ending at ``stage``.
+        history: Stage changes, in time order from ``created_at``, ending at
+            ``stage``.
 
     .. versionadded:: 0.1.0
     """
@@ -329,6 +373,7 @@ def _loss_reason_only_when_lost(
     _closed_after_created,
     _loss_reason_only_when_lost,
     _history_in_order,
+    _closed_by_last_change,
 )
 @attrs.frozen(kw_only=True)
 class Deal(Record):
@@ -337,7 +382,11 @@ class Deal(Record):
     Attributes:
         id: Unique id.
         name: What is being sold to whom, e.g. ``"Acme - 40 seats"``.
-        amount: Its value, a non-negative :class:`Money`.
+        amount: Its value, a non-negative :class:`Money`, or None when the value
+            is not known (yet): a required argument, so unknown is said, never
+            assumed. Any status may lack one (some CRMs close deals without a
+            value); KPIs that add amounts leave such deals out and count them in
+            their result's ``unknown``. Unknown is never zero.
         created_at: When it was opened.
         owner_id: The rep who owns it.
         prospect_id: The prospect it is sold to.
@@ -349,13 +398,15 @@ class Deal(Record):
             :data:`DEFAULT_PIPELINE`, by default).
         status: ``OPEN``, ``WON`` or ``LOST``.
         closed_at: Set exactly when status is not ``OPEN``; never before
-            ``created_at``.
+            ``created_at``; with a history, the time of its last change (the move
+            that closed it).
         loss_reason: Why it was lost; only while status is ``LOST``.
         source: Where its lead came from.
         product: What is sold.
         expected_close: When the rep expects to close it.
         attributes: Custom fields.
-        history: Stage changes, in time order, ending at ``stage``.
+        history: Stage changes, in time order from ``created_at``, ending at
+            ``stage``.
 
     >>> from datetime import datetime, timezone
     >>> deal = Deal(id="D-1", name="Acme", amount=Money("1200", "EUR"),
@@ -368,7 +419,7 @@ class Deal(Record):
 
     id: str = attrs.field(metadata=meta(r.TEXT))
     name: str = attrs.field(metadata=meta(r.TEXT))
-    amount: Money = attrs.field(metadata=meta(r.MONEY))
+    amount: Money | None = attrs.field(metadata=meta(r.MONEY.optional()))
     created_at: datetime = attrs.field(metadata=meta(r.AWARE))
     owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))

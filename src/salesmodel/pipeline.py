@@ -13,17 +13,26 @@ from __future__ import annotations
 import functools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Final, Protocol, TypeVar
+from operator import attrgetter
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 import attrs
 
 from . import _rules as r
-from ._checks import Record, Rule, checked, meta, replacer
+from ._checks import Record, Rule, checked, cross, meta, replacer
+from ._time import aware_instant, time_expected
 from .entities import Deal, Lead, StageChange
 from .enums import LossReason, Status
-from .errors import Issue, PipelineDefinitionError, TransitionError, ValidationError
+from .errors import (
+    Issue,
+    PipelineDefinitionError,
+    SalesModelError,
+    TransitionError,
+    ValidationError,
+    short_repr,
+)
 from .money import parse_amount
 
 __all__ = [
@@ -33,6 +42,7 @@ __all__ = [
     "Pipeline",
     "Stage",
     "StageEntity",
+    "Transition",
 ]
 
 
@@ -73,7 +83,18 @@ _PROBABILITY: Final = Rule(
 )
 
 
-@checked(error=PipelineDefinitionError)
+@cross("status", "probability")
+def _closed_probability(status: Status, probability: Decimal) -> list[Issue] | None:
+    # A closed stage's chance is known: a weighted pipeline must not count a won
+    # deal at less than its amount, nor a lost one at more than nothing.
+    if status is Status.WON and probability != 1:
+        return [Issue("probability", probability, "1, since status is 'won'")]
+    if status is Status.LOST and probability != 0:
+        return [Issue("probability", probability, "0, since status is 'lost'")]
+    return None
+
+
+@checked(_closed_probability, error=PipelineDefinitionError)
 @attrs.frozen
 class Stage(Record):
     """One stage of a pipeline.
@@ -83,6 +104,7 @@ class Stage(Record):
         name: Display name.
         probability: The chance a deal here is won, in [0, 1]; a float is taken by
             its shortest repr and kept as a Decimal, so weighted amounts stay exact.
+            A won stage's is 1 and a lost stage's 0.
         status: ``OPEN`` for a stage deals are worked in; ``WON`` or ``LOST`` for a
             closing stage. A pipeline may have several of each.
         forecast_category: Where deals here count in a forecast (e.g.
@@ -114,9 +136,68 @@ class Stage(Record):
         return self.status is not Status.OPEN
 
 
-def _ids(value: Iterable[str]) -> tuple[str, ...]:
-    """Stage or field names given as any iterable, kept as a tuple."""
-    return tuple(value)
+#: What a :class:`Transition` does: ``"enter"`` the pipeline (a transfer's entry
+#: stage), ``"move"`` between open stages, ``"close"`` (win or lose), ``"reopen"``.
+TransitionKind = Literal["enter", "move", "close", "reopen"]
+
+
+@attrs.frozen
+class Transition:
+    """One allowed move of a pipeline, as :meth:`Pipeline.rules` lists them.
+
+    Attributes:
+        from_stage: The stage left; None for an entry stage (a record transferred
+            in enters there).
+        to_stage: The stage entered.
+        kind: ``"enter"``, ``"move"``, ``"close"`` or ``"reopen"``.
+        guards: The names of the guards a move into ``to_stage`` must pass.
+        reason_required: Whether the move needs a ``reason``.
+
+    ``str()`` gives one line, e.g. ``"closing -> won [guard needs-po]"``.
+
+    .. versionadded:: 0.1.0
+    """
+
+    from_stage: str | None
+    to_stage: str
+    kind: TransitionKind
+    guards: tuple[str, ...] = ()
+    reason_required: bool = False
+
+    def __str__(self) -> str:
+        text = (
+            f"enter {self.to_stage}"
+            if self.from_stage is None
+            else f"{self.from_stage} -> {self.to_stage}"
+        )
+        if self.kind == "reopen":
+            text += " (reopen)"
+        if self.reason_required:
+            text += " (reason required)"
+        for guard in self.guards:
+            text += f" [guard {guard}]"
+        return text
+
+
+def _names(value: Any, field: str, what: str) -> tuple[str, ...]:
+    """Names given as any iterable of non-empty str, kept as a tuple (one str is
+    refused: it would be read letter by letter)."""
+    if isinstance(value, str) or not isinstance(value, Iterable):
+        hint = f" (write ({value!r},) for one)" if isinstance(value, str) else ""
+        raise PipelineDefinitionError([Issue(field, value, f"a tuple of {what}{hint}")], "Guard")
+    names = tuple(value)
+    for i, name in enumerate(names):
+        if type(name) is not str or not name.strip():
+            raise PipelineDefinitionError([Issue(f"{field}[{i}]", name, f"a {what[:-1]}")], "Guard")
+    return names
+
+
+def _stage_names(value: Iterable[str]) -> tuple[str, ...]:
+    return _names(value, "into", "stage ids")
+
+
+def _field_list(value: Iterable[str]) -> tuple[str, ...]:
+    return _names(value, "fields", "field names")
 
 
 @attrs.frozen(kw_only=True)
@@ -137,8 +218,8 @@ class Guard:
     """
 
     name: str = attrs.field()
-    into: tuple[str, ...] = attrs.field(default=(), converter=_ids)
-    fields: tuple[str, ...] = attrs.field(default=(), converter=_ids)
+    into: tuple[str, ...] = attrs.field(default=(), converter=_stage_names)
+    fields: tuple[str, ...] = attrs.field(default=(), converter=_field_list)
     predicate: Callable[[Any], bool] | None = attrs.field(default=None)
     message: str | None = attrs.field(default=None)
 
@@ -146,6 +227,20 @@ class Guard:
     def _check_name(self, _: object, value: object) -> None:
         if type(value) is not str or not value.strip():
             raise PipelineDefinitionError([Issue("name", value, "a non-empty str")], "Guard")
+
+    @predicate.validator
+    def _check_predicate(self, _: object, value: object) -> None:
+        if value is not None and not callable(value):
+            raise PipelineDefinitionError(
+                [Issue("predicate", value, "None or a callable of the record")], "Guard"
+            )
+
+    @message.validator
+    def _check_message(self, _: object, value: object) -> None:
+        if value is not None and (type(value) is not str or not value.strip()):
+            raise PipelineDefinitionError(
+                [Issue("message", value, "None or a non-empty str")], "Guard"
+            )
 
     def applies_to(self, stage_id: str) -> bool:
         """Whether a move into *stage_id* is guarded by this guard."""
@@ -195,25 +290,40 @@ class Pipeline:
             closed stage. Default: closed stages are final.
         lost_requires_reason: A move into a lost stage needs a ``reason``.
         guards: :class:`Guard` conditions moves must meet.
+        entry_stages: The open stages a record may enter this pipeline at, when
+            it is transferred from another one (:meth:`transfer`). Default: the
+            first stage only.
+        kind: The record class this pipeline moves (:class:`~salesmodel.Deal`,
+            :class:`~salesmodel.Lead`, or your own checked record); guards'
+            ``fields`` are checked against it, and other records are refused.
+            None (the default) moves deals and leads alike.
 
     Raises:
         PipelineDefinitionError: listing every problem in the definition: duplicate
             or unknown stage ids, a stage unreachable from the first, an open stage
             that can never close, a closed stage left other than by reopen, no open
-            stage, a bad probability.
+            stage, a bad probability, an entry stage that is not open, a guard
+            field the records do not have.
 
     .. versionadded:: 0.1.0
     """
 
     __slots__ = (
+        "_allowed",
         "_by_id",
         "_index",
         "_moves",
+        "_moves_deals",
+        "_moves_leads",
+        "_needs_reason",
+        "_status",
         "_targets",
         "allow_back",
         "allow_skip",
+        "entry_stages",
         "guards",
         "id",
+        "kind",
         "lost_requires_reason",
         "name",
         "reopen_to",
@@ -230,10 +340,17 @@ class Pipeline:
     reopen_to: Mapping[str, tuple[str, ...]]
     lost_requires_reason: bool
     guards: tuple[Guard, ...]
+    entry_stages: tuple[str, ...]
+    kind: type | None
     _by_id: dict[str, Stage]
     _index: dict[str, int]
     _targets: dict[str, tuple[str, ...]]
     _moves: dict[str, dict[str, tuple[Status, tuple[Guard, ...], bool]]]
+    _status: dict[str, Status]
+    _allowed: frozenset[tuple[str, str]]
+    _needs_reason: frozenset[str]
+    _moves_deals: bool
+    _moves_leads: bool
 
     def __init__(
         self,
@@ -247,9 +364,14 @@ class Pipeline:
         reopen_to: Mapping[str, Iterable[str]] | None = None,
         lost_requires_reason: bool = True,
         guards: Iterable[Guard] = (),
+        entry_stages: Iterable[str] | None = None,
+        kind: type | None = None,
     ) -> None:
         issues: list[Issue] = []
         stages = _as_tuple(stages, "stages", issues)
+        entries = None if entry_stages is None else _as_tuple(entry_stages, "entry_stages", issues)
+        if kind is not None and not _is_stage_record(kind):
+            issues.append(Issue("kind", kind, _KIND_EXPECTED))
         transitions_map = (
             None if transitions is None else _as_map(transitions, "transitions", issues)
         )
@@ -285,10 +407,12 @@ class Pipeline:
         set_(self, "reopen_to", reopen_map)
         set_(self, "lost_requires_reason", lost_requires_reason)
         set_(self, "guards", guard_list)
+        set_(self, "entry_stages", entries or tuple(s.id for s in stages[:1]))
+        set_(self, "kind", kind)
         set_(self, "_by_id", {s.id: s for s in stages})
         set_(self, "_index", {s.id: i for i, s in enumerate(stages)})
         set_(self, "_targets", self._derive_targets())
-        problems = self._definition_problems()
+        problems = self._definition_problems(entries_given=entries is not None)
         if problems:
             raise PipelineDefinitionError(problems, "Pipeline", id)
         # from → to → (status, guards, needs a reason): all move() looks up.
@@ -304,6 +428,12 @@ class Pipeline:
             for source, targets in self._targets.items()
         }
         set_(self, "_moves", moves)
+        set_(self, "_status", {s.id: s.status for s in stages})
+        set_(self, "_allowed", frozenset((a, b) for a, bs in self._targets.items() for b in bs))
+        lost = {s.id for s in stages if s.status is Status.LOST}
+        set_(self, "_needs_reason", frozenset(lost if lost_requires_reason else ()))
+        set_(self, "_moves_deals", kind is None or kind is Deal)
+        set_(self, "_moves_leads", kind is None or kind is Lead)
 
     # --- definition -------------------------------------------------------------
 
@@ -311,7 +441,11 @@ class Pipeline:
         """Every allowed move, as ``{from: (to, ...)}`` in stage order."""
         known = self._by_id
         if self.transitions is not None:
-            targets = {s: tuple(t for t in ts if t in known) for s, ts in self.transitions.items()}
+            order = self._index
+            targets = {
+                s: tuple(sorted({t for t in ts if t in known}, key=order.__getitem__))
+                for s, ts in self.transitions.items()
+            }
         else:
             targets = self._policy_targets()
         for closed, opens in self.reopen_to.items():
@@ -334,7 +468,7 @@ class Pipeline:
             targets[stage] = tuple(s for s in self._index if s in moves)
         return targets
 
-    def _definition_problems(self) -> list[Issue]:
+    def _definition_problems(self, *, entries_given: bool) -> list[Issue]:
         issues: list[Issue] = []
         if not self.stages:
             return [Issue("stages", self.stages, "at least one open stage and one closed stage")]
@@ -393,6 +527,22 @@ class Pipeline:
                 if target not in self._by_id:
                     issues.append(
                         Issue(f"guards[{i}].into", target, f"a stage of this pipeline ({known})")
+                    )
+        for i, entry in enumerate(self.entry_stages if entries_given else ()):
+            entered = self._by_id.get(entry) if type(entry) is str else None
+            if entered is None or entered.is_closed:
+                issues.append(Issue(f"entry_stages[{i}]", entry, f"an open stage ({known})"))
+        fields = _field_names(self.kind)
+        for i, guard in enumerate(self.guards):
+            for field in guard.fields:
+                if field not in fields:
+                    whose = self.kind.__name__ if self.kind is not None else "Deal or Lead"
+                    issues.append(
+                        Issue(
+                            f"guards[{i}].fields",
+                            field,
+                            f"a field of {whose} ({', '.join(sorted(fields))})",
+                        )
                     )
         for target in self.transitions_into_self():
             issues.append(Issue(f"transitions[{target!r}]", target, "a stage other than itself"))
@@ -468,6 +618,216 @@ class Pipeline:
         """The stages deals are worked in, in order."""
         return tuple(s for s in self.stages if s.is_open)
 
+    # --- conformance ------------------------------------------------------------
+
+    def rules(self) -> tuple[Transition, ...]:
+        """Every move this pipeline allows, as a plain table to pin in a test.
+
+        One :class:`Transition` per entry stage (``from_stage`` None: where a
+        transferred record enters) and per allowed move, in stage order, each with
+        the guards that apply to it and whether it needs a reason. Write the rules
+        you mean down in a test, independently of the pipeline's definition, and
+        compare: a wrong rule shows up as a difference.
+
+        >>> for rule in LEAD_LIFECYCLE.rules()[:4]:
+        ...     print(rule)
+        enter suspect
+        suspect -> contacted
+        suspect -> disqualified (reason required)
+        contacted -> mql
+
+        .. versionadded:: 0.1.0
+        """
+        rows = [
+            Transition(None, entry, "enter", self._guard_names(entry), False)
+            for entry in self.entry_stages
+        ]
+        for source, targets in self._targets.items():
+            leaving = self._status[source]
+            for target in targets:
+                if leaving is not Status.OPEN:
+                    kind: TransitionKind = "reopen"
+                elif self._status[target] is Status.OPEN:
+                    kind = "move"
+                else:
+                    kind = "close"
+                rows.append(
+                    Transition(
+                        source,
+                        target,
+                        kind,
+                        self._guard_names(target),
+                        target in self._needs_reason,
+                    )
+                )
+        return tuple(rows)
+
+    def _guard_names(self, stage_id: str) -> tuple[str, ...]:
+        return tuple(g.name for g in self.guards if g.applies_to(stage_id))
+
+    def issues(self, record: Any) -> tuple[Issue, ...]:
+        """Every rule of this pipeline *record* breaks; empty when it conforms.
+
+        See :meth:`validate` for the rules.
+
+        .. versionadded:: 0.1.0
+        """
+        if self._conforms(record):
+            return ()
+        return tuple(self._conformance(record))
+
+    def validate(self, record: E) -> E:
+        """*record* unchanged when it conforms to this pipeline.
+
+        A record is built valid on its own (its status agrees with ``closed_at``,
+        its history is in time order and ends at its stage), but only its pipeline
+        knows the rest, checked here: the record is of the kind the pipeline moves;
+        its ``pipeline_id`` (a deal's) is this pipeline's; its stage is one of
+        this pipeline's, and its status is that stage's; a lost record names a
+        reason when the pipeline requires one (a deal's ``loss_reason``, a lead's
+        closing change); every change of its history since it entered this
+        pipeline is a move the rules allow (a transfer entered at an entry stage).
+        Guards are not checked: they judged the record as it was when it moved,
+        which its history does not keep.
+
+        Every boundary that takes records in applies it: ``from_dict(...,
+        pipelines=)``, ``bulk.from_records(..., pipelines=)``, the command line and
+        every KPI that reads stages or probabilities.
+
+        Raises:
+            ValidationError: naming every rule broken, with the record's id.
+
+        >>> from datetime import datetime, timezone
+        >>> from salesmodel import Deal, Money
+        >>> t = datetime(2026, 1, 5, tzinfo=timezone.utc)
+        >>> try:
+        ...     DEFAULT_PIPELINE.validate(Deal(id="D-9", name="x", amount=None, created_at=t,
+        ...                                    stage="won", status="open"))
+        ... except ValidationError as error:
+        ...     print(error)
+        invalid Deal 'D-9' in pipeline 'default':
+        'status' must be 'won', the status of stage 'won' (got <Status.OPEN: 'open'>)
+
+        .. versionadded:: 0.1.0
+        """
+        if self._conforms(record):
+            return record
+        found = self._conformance(record)
+        if not found:
+            return record
+        record_id = getattr(record, "id", None)
+        name = type(record).__name__ + (f" {record_id!r}" if isinstance(record_id, str) else "")
+        raise ValidationError(found, f"{name} in pipeline {self.id!r}")
+
+    def _conforms(self, record: Any) -> bool:
+        """The common case in one expression: a deal or lead of this pipeline whose
+        status is its stage's, with a reason when one is needed, whose history
+        moved only as the rules allow and never changed pipeline."""
+        try:
+            cls = type(record)
+            stage = record.stage
+            history = record.history
+            return bool(
+                (
+                    (cls is Deal and self._moves_deals and record.pipeline_id == self.id)
+                    or (cls is Lead and self._moves_leads)
+                )
+                and record.status is self._status[stage]
+                and (
+                    stage not in self._needs_reason
+                    or (
+                        record.loss_reason is not None
+                        if cls is Deal
+                        else bool(history) and history[-1].reason is not None
+                    )
+                )
+                and (
+                    not history
+                    or (
+                        all(map(self._allowed.__contains__, map(_PAIR, history)))
+                        and not any(map(_TO_PIPELINE, history))
+                    )
+                )
+            )
+        except (KeyError, AttributeError, TypeError):
+            return False
+
+    def _conformance(self, record: Any) -> list[Issue]:
+        """Every rule of this pipeline *record* breaks (see :meth:`validate`)."""
+        if not _has_stage(record):
+            return [Issue("$", record, "a deal, a lead or a record with a stage")]
+        kind = self.kind
+        if kind is not None and type(record) is not kind:
+            return [
+                Issue(
+                    "$",
+                    type(record).__name__,
+                    f"a {kind.__name__} (what pipeline {self.id!r} moves)",
+                )
+            ]
+        if kind is None and type(record) not in (Deal, Lead) and not _is_stage_record(type(record)):
+            return [Issue("$", record, "a deal, a lead or a record with a stage")]
+        issues: list[Issue] = []
+        pipeline_id = getattr(record, "pipeline_id", self.id)
+        if pipeline_id != self.id:
+            issues.append(
+                Issue(
+                    "pipeline_id", pipeline_id, f"{self.id!r}, the pipeline it is checked against"
+                )
+            )
+        stage = record.stage
+        status = self._status.get(stage)
+        if status is None:
+            known = ", ".join(self._status)
+            issues.append(Issue("stage", stage, f"a stage of pipeline {self.id!r} ({known})"))
+        elif record.status is not status:
+            issues.append(
+                Issue("status", record.status, f"{status.value!r}, the status of stage {stage!r}")
+            )
+        history = record.history
+        if stage in self._needs_reason and record.status is Status.LOST:
+            expected = f"a reason, since pipeline {self.id!r} requires one for a lost stage"
+            if hasattr(record, "loss_reason"):
+                if record.loss_reason is None:
+                    issues.append(Issue("loss_reason", None, expected))
+            elif history and history[-1].reason is None:
+                issues.append(Issue(f"history[{len(history) - 1}].reason", None, expected))
+        entered = 0
+        for i, change in enumerate(history):
+            if change.to_pipeline is not None:
+                entered = i
+        for i in range(entered, len(history)):
+            change = history[i]
+            if change.to_pipeline is not None:
+                if change.to_pipeline != self.id:
+                    issues.append(
+                        Issue(
+                            f"history[{i}].to_pipeline",
+                            change.to_pipeline,
+                            f"{self.id!r}, the pipeline it is in now",
+                        )
+                    )
+                elif change.to_stage not in self.entry_stages:
+                    entries = ", ".join(self.entry_stages)
+                    issues.append(
+                        Issue(
+                            f"history[{i}].to_stage",
+                            change.to_stage,
+                            f"an entry stage of pipeline {self.id!r} ({entries})",
+                        )
+                    )
+            elif (change.from_stage, change.to_stage) not in self._allowed:
+                allowed = ", ".join(self._targets.get(change.from_stage, ())) or "none"
+                issues.append(
+                    Issue(
+                        f"history[{i}]",
+                        f"{change.from_stage} -> {change.to_stage}",
+                        f"a move pipeline {self.id!r} allows "
+                        f"(from {change.from_stage!r}: {allowed})",
+                    )
+                )
+        return issues
+
     # --- moves ------------------------------------------------------------------
 
     def can_move(self, entity: StageEntity, to: str) -> bool:
@@ -475,12 +835,17 @@ class Pipeline:
         and the reason are the move's own arguments)."""
         return self._refusal(entity, to) is None
 
-    def _refusal(self, entity: StageEntity, to: str) -> TransitionError | None:
+    def _refusal(self, entity: StageEntity, to: str) -> SalesModelError | None:
         """Why *entity* may not move to *to*, or None."""
         current = getattr(entity, "stage", None)
         if type(current) is not str or not isinstance(entity, Record):
+            return ValidationError.single(
+                "entity", entity, "a deal, a lead or a record with a stage"
+            )
+        kind = self.kind
+        if kind is not None and type(entity) is not kind:
             return self._error(
-                entity, to, "bad-argument", "only a deal, a lead or a record with a stage moves", ()
+                entity, to, "wrong-kind", f"pipeline {self.id!r} moves {kind.__name__} records", ()
             )
         pipeline_id = getattr(entity, "pipeline_id", self.id)
         if pipeline_id != self.id:
@@ -500,6 +865,16 @@ class Pipeline:
                 f"its stage {current!r} is not in pipeline {self.id!r}",
                 (),
             )
+        status = self._status[current]
+        if entity.status is not status:
+            return self._error(
+                entity,
+                to,
+                "status-mismatch",
+                f"its status {getattr(entity.status, 'value', entity.status)!r} is not that of "
+                f"stage {current!r} ({status.value!r}): check records with validate()",
+                (),
+            )
         allowed = self._targets[current]
         if type(to) is not str or to not in self._by_id:
             return self._error(entity, to, "unknown-stage", f"{to!r} is not a stage of {self.id!r}")
@@ -507,6 +882,9 @@ class Pipeline:
             return self._error(entity, to, "same-stage", f"it is already in {to!r}")
         if to not in allowed:
             return self._error(entity, to, "not-allowed", f"{current!r} → {to!r} is not allowed")
+        return self._guard_refusal(entity, to)
+
+    def _guard_refusal(self, entity: Any, to: str) -> TransitionError | None:
         for guard in self.guards:
             if guard.applies_to(to) and not guard.allows(entity):
                 return self._error(
@@ -528,8 +906,9 @@ class Pipeline:
         options = ", ".join(allowed) or "none"
         entity_id = getattr(entity, "id", None)
         return TransitionError(
-            f"cannot move {type(entity).__name__} {entity_id!r} from {current!r} to {to!r}: "
-            f"{why} (allowed from {current!r}: {options})",
+            f"cannot move {type(entity).__name__} {short_repr(entity_id)} from "
+            f"{short_repr(current)} to {short_repr(to)}: {why} "
+            f"(allowed from {short_repr(current)}: {options})",
             entity_id=entity_id,
             from_stage=current,
             to_stage=to if isinstance(to, str) else repr(to),
@@ -550,21 +929,25 @@ class Pipeline:
         ``status``, ``closed_at``, ``loss_reason`` and ``history`` follow the move.
 
         Moving into a won or lost stage closes it (``closed_at = at``); moving out
-        of a closed stage (a reopen) clears ``closed_at`` and ``loss_reason``.
-        History is only ever appended to.
+        of a closed stage (a reopen, only where ``reopen_to`` allows it) clears
+        ``closed_at`` and ``loss_reason``. History is only ever appended to.
 
         Args:
             to: The target stage id.
-            at: When, timezone-aware, no earlier than the last change.
+            at: When, timezone-aware, no earlier than the last change (kept as an
+                instant with its UTC offset, as every datetime).
             by: Who moved it.
             reason: Why; required for a lost stage when the pipeline says so, and
                 kept as the deal's ``loss_reason``.
 
         Raises:
-            TransitionError: with ``.rule`` saying which rule refused:
-                ``"wrong-pipeline"``, ``"unknown-stage"``, ``"same-stage"``,
-                ``"not-allowed"``, a guard's name, ``"naive-time"``,
-                ``"time-order"``, ``"reason-required"`` or ``"bad-argument"``.
+            TransitionError: when the pipeline's rules refuse the move, with
+                ``.rule`` saying which: ``"wrong-kind"``, ``"wrong-pipeline"``,
+                ``"unknown-stage"``, ``"status-mismatch"`` (a record whose status
+                is not its stage's), ``"same-stage"``, ``"not-allowed"``, a
+                guard's name, ``"time-order"`` or ``"reason-required"``.
+            ValidationError: for a bad argument: not a record, a naive or
+                nonexistent ``at``, a blank ``by`` or ``reason``.
 
         .. versionadded:: 0.1.0
         """
@@ -575,9 +958,13 @@ class Pipeline:
             history = entity.history
             cls = type(entity)
             fast = (
-                (cls is Lead or (cls is Deal and entity.pipeline_id == self.id))  # type: ignore[attr-defined]
+                (
+                    (cls is Deal and self._moves_deals and entity.pipeline_id == self.id)  # type: ignore[attr-defined]
+                    or (cls is Lead and self._moves_leads)
+                )
+                and entity.status is self._status[entity.stage]
                 and type(at) is datetime
-                and at.utcoffset() is not None
+                and type(at.tzinfo) is timezone
                 and at >= (history[-1].at if history else entity.created_at)
                 and (reason is not None or not needs_reason)
                 and (by is None or (type(by) is str and by != "" and not by.isspace()))
@@ -594,7 +981,7 @@ class Pipeline:
             return self._checked_move(entity, to, at, by, reason)
         if reason is not None:
             reason = _LOSS_BY_VALUE.get(reason, reason)
-        change = _new_change(entity.stage, to, at, by, reason)
+        change = _new_change(entity.stage, to, at, by, reason, None)
         closed_at = None if status is Status.OPEN else at
         if cls is Deal:
             loss_reason = reason if status is Status.LOST else None
@@ -608,19 +995,8 @@ class Pipeline:
         refusal = self._refusal(entity, to)
         if refusal is not None:
             raise refusal
-        history = entity.history
-        last = history[-1].at if history else entity.created_at
-        if type(at) is not datetime or at.utcoffset() is None:
-            raise self._error(
-                entity, to, "naive-time", f"at={at!r} must be a timezone-aware datetime"
-            )
-        if at < last:
-            raise self._error(
-                entity,
-                to,
-                "time-order",
-                f"at={at.isoformat()} is before its last change ({last.isoformat()})",
-            )
+        at, by, reason = _move_arguments(at, by, reason, f"move of {_named(entity)} to {to!r}")
+        self._check_time(entity, to, at)
         target = self._by_id[to]
         if target.status is Status.LOST and self.lost_requires_reason and reason is None:
             reasons = ", ".join(m.value for m in LossReason)
@@ -630,28 +1006,33 @@ class Pipeline:
                 "reason-required",
                 f"a lost move needs a reason (e.g. {reasons}, or your own)",
             )
-        if by is not None and (type(by) is not str or not by.strip()):
-            raise self._error(
-                entity, to, "bad-argument", f"by={by!r} must be None or a non-empty str"
-            )
-        if reason is not None:
-            if not isinstance(reason, str) or not reason.strip():
-                raise self._error(
-                    entity, to, "bad-argument", f"reason={reason!r} must be None or a non-empty str"
-                )
-            reason = _LOSS_BY_VALUE.get(reason, reason)
-        change = _new_change(entity.stage, to, at, by, reason)
+        change = _new_change(entity.stage, to, at, by, reason, None)
         closed_at = None if target.status is Status.OPEN else at
         replace = _replace_moved(type(entity))
         if "loss_reason" in attrs.fields_dict(type(entity)):  # type: ignore[arg-type]
             loss_reason = reason if target.status is Status.LOST else None
-            return replace(entity, to, target.status, closed_at, loss_reason, (*history, change))  # type: ignore[no-any-return]
-        return replace(entity, to, target.status, closed_at, (*history, change))  # type: ignore[no-any-return]
+            moved = replace(
+                entity, to, target.status, closed_at, loss_reason, (*entity.history, change)
+            )
+        else:
+            moved = replace(entity, to, target.status, closed_at, (*entity.history, change))
+        return moved  # type: ignore[no-any-return]
+
+    def _check_time(self, entity: StageEntity, to: str, at: datetime) -> None:
+        history = entity.history
+        last = history[-1].at if history else entity.created_at
+        if at < last:
+            raise self._error(
+                entity,
+                to,
+                "time-order",
+                f"at={at.isoformat()} is before its last change ({last.isoformat()})",
+            )
 
     def win(self, entity: E, *, at: datetime, by: str | None = None, to: str | None = None) -> E:
         """*entity* moved to the won stage (name it with *to* when there are
         several)."""
-        return self.move(entity, to or self._only(self.won_stages, "won", entity), at=at, by=by)
+        return self.move(entity, to or self._only(self.won_stages, "won"), at=at, by=by)
 
     def lose(
         self,
@@ -663,7 +1044,7 @@ class Pipeline:
         to: str | None = None,
     ) -> E:
         """*entity* moved to the lost stage, for *reason*."""
-        stage = to or self._only(self.lost_stages, "lost", entity)
+        stage = to or self._only(self.lost_stages, "lost")
         return self.move(entity, stage, at=at, by=by, reason=reason)
 
     def reopen(
@@ -675,26 +1056,33 @@ class Pipeline:
         by: str | None = None,
         reason: str | None = None,
     ) -> E:
-        """*entity*, closed, moved back to an open stage (``closed_at`` and
-        ``loss_reason`` cleared, history kept)."""
+        """*entity*, closed, moved back to an open stage that ``reopen_to`` allows
+        (``closed_at`` and ``loss_reason`` cleared, history kept).
+
+        Raises:
+            TransitionError: for an open record (``"not-allowed"``: only a closed
+                record reopens), a final stage, or any rule :meth:`move` applies.
+        """
+        stage = getattr(entity, "stage", None)
+        if getattr(entity, "status", None) is Status.OPEN:
+            raise self._error(entity, to, "not-allowed", "it is open: only a closed record reopens")
         if to is None:
-            options = self.reopen_to.get(entity.stage, ())
-            if len(options) != 1:
-                raise self._error(
-                    entity,
-                    None,
-                    "not-allowed",
-                    "name the stage to reopen into with to=" if options else "its stage is final",
+            options = self.reopen_to.get(stage, ()) if isinstance(stage, str) else ()
+            if not options:
+                raise self._error(entity, None, "not-allowed", "its stage is final")
+            if len(options) > 1:
+                raise ValidationError.single(
+                    "to", None, f"the stage to reopen into: one of {', '.join(options)}"
                 )
             to = options[0]
         return self.move(entity, to, at=at, by=by, reason=reason)
 
-    def _only(self, stages: tuple[Stage, ...], kind: str, entity: StageEntity) -> str:
+    def _only(self, stages: tuple[Stage, ...], kind: str) -> str:
         if len(stages) == 1:
             return stages[0].id
         choices = ", ".join(s.id for s in stages)
-        raise self._error(
-            entity, None, "bad-argument", f"this pipeline has {kind} stages {choices}: pass to="
+        raise ValidationError.single(
+            "to", None, f"one of the {kind} stages ({choices}), since there are several"
         )
 
     def transfer(
@@ -706,36 +1094,54 @@ class Pipeline:
         by: str | None = None,
         reason: str | None = None,
     ) -> Deal:
-        """*deal*, from another pipeline, moved into this one at stage *to* (the
-        first stage by default). Its history is kept and the change appended
-        (nothing is appended when the stage id is the same in both pipelines).
+        """*deal*, open in another pipeline, moved into this one at the entry stage
+        *to* (the first of :attr:`entry_stages` by default), with this pipeline's
+        guards on that stage. Its history is kept and the change appended, marked
+        with ``to_pipeline``: the changes before it followed the other pipeline's
+        rules.
 
         Raises:
-            TransitionError: for a closed deal, an unknown or closed stage, or a
-                bad time.
+            TransitionError: with ``.rule``: ``"same-pipeline"`` (use
+                :meth:`move`), ``"wrong-kind"`` (this pipeline moves no deals),
+                ``"not-allowed"`` (a closed deal), ``"unknown-stage"``,
+                ``"not-entry"`` (a stage records may not enter at), a guard's
+                name, or ``"time-order"``.
+            ValidationError: for a bad argument (not a deal, a naive ``at``).
+
+        .. versionadded:: 0.1.0
         """
-        to = self.first.id if to is None else to
+        if type(deal) is not Deal:
+            raise ValidationError.single("deal", deal, "a Deal (only deals change pipeline)")
+        to = self.entry_stages[0] if to is None else to
+        entries = self.entry_stages
+        if self.kind is not None and self.kind is not Deal:
+            moves = self.kind.__name__
+            raise self._error(
+                deal, to, "wrong-kind", f"pipeline {self.id!r} moves {moves} records", ()
+            )
+        if deal.pipeline_id == self.id:
+            raise self._error(
+                deal, to, "same-pipeline", f"it is already in {self.id!r}: use move()", ()
+            )
         if deal.status is not Status.OPEN:
             raise self._error(deal, to, "not-allowed", "only an open deal changes pipeline", ())
-        if type(to) is not str or to not in self._by_id or self._by_id[to].is_closed:
+        if type(to) is not str or to not in self._by_id:
             raise self._error(
-                deal, to, "unknown-stage", f"{to!r} is not an open stage of {self.id!r}", ()
+                deal, to, "unknown-stage", f"{to!r} is not a stage of {self.id!r}", entries
             )
-        last = deal.history[-1].at if deal.history else deal.created_at
-        if type(at) is not datetime or at.utcoffset() is None or at < last:
+        if to not in entries:
             raise self._error(
-                deal,
-                to,
-                "time-order",
-                f"at={at!r} must be timezone-aware and no earlier than {last}",
-                (),
+                deal, to, "not-entry", f"{to!r} is not an entry stage of {self.id!r}", entries
             )
-        history = deal.history
-        if to != deal.stage:
-            history += (
-                StageChange(from_stage=deal.stage, to_stage=to, at=at, by=by, reason=reason),
-            )
-        return attrs.evolve(deal, pipeline_id=self.id, stage=to, history=history)
+        refusal = self._guard_refusal(deal, to)
+        if refusal is not None:
+            raise refusal
+        at, by, reason = _move_arguments(
+            at, by, reason, f"transfer of {_named(deal)} to {self.id!r}"
+        )
+        self._check_time(deal, to, at)
+        change = _new_change(deal.stage, to, at, by, reason, self.id)
+        return _replace_transferred(deal, self.id, to, (*deal.history, change))  # type: ignore[no-any-return]
 
     # --- derived from history ---------------------------------------------------
 
@@ -756,10 +1162,13 @@ class Pipeline:
     def is_stale(self, entity: StageEntity, *, as_of: datetime) -> bool:
         """Whether *entity* is open and has sat in its stage longer than the
         stage's ``rot_after``."""
+        when = aware_instant(as_of)
+        if when is None:
+            raise ValidationError.single("as_of", as_of, time_expected(as_of))
         stage = self._by_id.get(entity.stage)
         if entity.status is not Status.OPEN or stage is None or stage.rot_after is None:
             return False
-        return as_of - self.entered_current_stage_at(entity) > stage.rot_after
+        return when - self.entered_current_stage_at(entity) > stage.rot_after
 
     def stale(self, entities: Iterable[E], *, as_of: datetime) -> Iterator[E]:
         """The entities of this pipeline that are stale as of *as_of*."""
@@ -777,7 +1186,7 @@ class Pipeline:
         node = _mermaid_ids([s.id for s in self.stages])
         lines = ["stateDiagram-v2", "    direction LR"]
         for stage in self.stages:
-            label = f"{stage.name} ({float(stage.probability) * 100:g}%)".replace('"', "#quot;")
+            label = _mermaid_text(f"{stage.name} ({float(stage.probability) * 100:g}%)")
             lines.append(f'    state "{label}" as {node[stage.id]}')
         lines.append(f"    [*] --> {node[self.first.id]}")
         for stage in self.stages:
@@ -795,12 +1204,14 @@ class Pipeline:
             self.id,
             self.name,
             self.stages,
-            None if self.transitions is None else tuple(self.transitions.items()),
+            None if self.transitions is None else _canonical(self.transitions),
             self.allow_skip,
             self.allow_back,
-            tuple(self.reopen_to.items()),
+            _canonical(self.reopen_to),
             self.lost_requires_reason,
             self.guards,
+            self.entry_stages,
+            self.kind,
         )
 
     def __eq__(self, other: object) -> bool:
@@ -828,7 +1239,15 @@ class Pipeline:
             "reopen_to": dict(self.reopen_to),
             "lost_requires_reason": self.lost_requires_reason,
             "guards": self.guards,
+            "entry_stages": self.entry_stages,
+            "kind": self.kind,
         }
+
+
+def _canonical(mapping: Mapping[str, tuple[str, ...]]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """A stage map as compared: the order its keys and targets were written in
+    does not make another pipeline."""
+    return tuple(sorted((key, tuple(sorted(set(targets)))) for key, targets in mapping.items()))
 
 
 def _rebuild(
@@ -860,6 +1279,14 @@ def _as_map(value: Any, field: str, issues: list[Issue]) -> dict[str, tuple[str,
     return out
 
 
+def _mermaid_text(text: str) -> str:
+    """*text* safe inside a quoted Mermaid label: control characters (a newline
+    would end the label and start a statement) become spaces, and the characters
+    Mermaid reads as markup become its entity codes."""
+    text = "".join(" " if not c.isprintable() else c for c in text)
+    return text.replace("#", "#35;").replace('"', "#quot;")
+
+
 def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
     """A Mermaid node name for each stage id: letters, digits and ``_`` only, made
     unique by the stage's position when two ids would clash ("a b", "a_b")."""
@@ -876,9 +1303,73 @@ def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
 
 _LOSS_BY_VALUE: Final[dict[object, LossReason]] = {m.value: m for m in LossReason}
 _MOVED: Final = ("stage", "status", "closed_at", "loss_reason", "history")
+_PAIR: Final = attrgetter("from_stage", "to_stage")
+_TO_PIPELINE: Final = attrgetter("to_pipeline")
+_STAGE_FIELDS: Final = frozenset({"id", "created_at", "stage", "status", "closed_at", "history"})
+_KIND_EXPECTED: Final = (
+    "None, Deal, Lead, or a checked record class with id, created_at, stage, status, "
+    "closed_at and history fields"
+)
 # Every part of a move is checked by move() itself, so the new records are built
 # without re-checking the fields the move did not touch (see _checks.replacer).
-_new_change: Final = replacer(StageChange, ("from_stage", "to_stage", "at", "by", "reason"))
+_new_change: Final = replacer(
+    StageChange, ("from_stage", "to_stage", "at", "by", "reason", "to_pipeline")
+)
+_replace_transferred: Final = replacer(Deal, ("pipeline_id", "stage", "history"))
+
+
+def _has_stage(record: Any) -> bool:
+    """Whether *record* is a checked record with a str stage."""
+    return isinstance(record, Record) and type(getattr(record, "stage", None)) is str
+
+
+def _is_stage_record(kind: object) -> bool:
+    """Whether *kind* is a record class a pipeline can move."""
+    return (
+        isinstance(kind, type)
+        and issubclass(kind, Record)
+        and attrs.has(kind)
+        and attrs.fields_dict(kind).keys() >= _STAGE_FIELDS
+    )
+
+
+def _field_names(kind: type | None) -> frozenset[str]:
+    """The fields a guard may name: *kind*'s, or a deal's and a lead's."""
+    classes = (Deal, Lead) if kind is None else (kind,)
+    return frozenset(name for cls in classes for name in attrs.fields_dict(cls))
+
+
+def _named(entity: Any) -> str:
+    entity_id = getattr(entity, "id", None)
+    return type(entity).__name__ + (f" {short_repr(entity_id)}" if entity_id is not None else "")
+
+
+def _move_arguments(
+    at: Any, by: Any, reason: Any, subject: str
+) -> tuple[datetime, str | None, LossReason | str | None]:
+    """``at``, ``by`` and ``reason`` of a move checked: an aware datetime naming one
+    instant (kept with its fixed offset), None or non-blank texts (a reason that
+    names a :class:`LossReason` becomes it).
+
+    Raises:
+        ValidationError: naming every bad argument.
+    """
+    issues = []
+    instant = aware_instant(at)
+    if instant is None:
+        issues.append(Issue("at", at, time_expected(at)))
+    else:
+        at = instant
+    if by is not None and (type(by) is not str or not by.strip()):
+        issues.append(Issue("by", by, "None or a non-empty str"))
+    if reason is not None:
+        if not isinstance(reason, str) or not reason.strip():
+            issues.append(Issue("reason", reason, "None or a non-empty str"))
+        else:
+            reason = _LOSS_BY_VALUE.get(reason, reason)
+    if issues:
+        raise ValidationError(issues, subject)
+    return at, by, reason
 
 
 @functools.cache
@@ -932,6 +1423,7 @@ DEFAULT_PIPELINE: Final = Pipeline(
     ],
     name="Sales process",
     reopen_to={"lost": ["qualification"]},
+    kind=Deal,
 )
 
 #: The lead lifecycle of the source material: suspect → contacted → mql → sql →
@@ -956,4 +1448,5 @@ LEAD_LIFECYCLE: Final = Pipeline(
         "nurture": ["mql", "disqualified"],
     },
     name="Lead lifecycle",
+    kind=Lead,
 )

@@ -35,6 +35,7 @@ from decimal import Decimal
 from types import MappingProxyType
 from typing import Final
 
+from .entities import Deal, Lead
 from .enums import Status
 from .pipeline import Pipeline, Stage
 
@@ -95,6 +96,7 @@ def _crm_pipeline(pipeline_id: str, name: str, stages: list[Stage]) -> Pipeline:
         allow_back=True,
         reopen_to={s.id: opened for s in stages if s.is_closed},
         lost_requires_reason=False,
+        kind=Deal,
     )
 
 
@@ -270,6 +272,7 @@ HUBSPOT_LIFECYCLE: Final = Pipeline(
     allow_skip=True,
     allow_back=False,
     lost_requires_reason=False,
+    kind=Lead,
 )
 
 #: Odoo CRM's default stages: New 10 %, Qualified 30 %, Proposition 70 %, Won

@@ -35,8 +35,10 @@ from cattrs.errors import (
 )
 
 from . import enums
+from ._book import PipelineBook, Pipelines
 from ._checks import Record, collect, plan_of
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
+from .entities import Deal, Lead
 from .errors import MISSING, Issue, ValidationError
 from .money import Money, RateTable, is_currency, parse_amount
 from .pipeline import Guard, Pipeline, Stage
@@ -530,7 +532,12 @@ _PIPELINE_FIELDS: Final = (
     "reopen_to",
     "lost_requires_reason",
     "guards",
+    "entry_stages",
+    "kind",
 )
+#: The record kinds a serialised pipeline may name (a class of your own cannot be
+#: written as JSON, as a guard's predicate cannot).
+_KINDS: Final = {"deal": Deal, "lead": Lead}
 #: The policy flags of a pipeline and their defaults.
 _PIPELINE_FLAGS: Final = (
     ("allow_skip", False),
@@ -659,6 +666,10 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
             for i, guard in enumerate(pipeline.guards)
             if guard.predicate is not None
         ]
+        kind = next((name for name, cls in _KINDS.items() if cls is pipeline.kind), None)
+        if pipeline.kind is not None and kind is None:
+            expected = "None, Deal or Lead to write as JSON (a class of your own cannot be)"
+            issues.append(Issue("kind", pipeline.kind, expected))
         if issues:
             raise ValidationError(issues, "Pipeline")
         transitions = pipeline.transitions
@@ -674,6 +685,8 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
             "reopen_to": {k: list(v) for k, v in pipeline.reopen_to.items()},
             "lost_requires_reason": pipeline.lost_requires_reason,
             "guards": [unstructure_guard(guard) for guard in pipeline.guards],
+            "entry_stages": list(pipeline.entry_stages),
+            "kind": kind,
         }
 
     def structure(data: Any, _: Any = None) -> Pipeline:
@@ -725,6 +738,13 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
                 issues.extend(issue.under(f"guards[{i}]") for issue in found)
                 if guard is not None:
                     guards.append(guard)
+        raw_entries = data.get("entry_stages")
+        entries = (
+            None if raw_entries is None else _names(raw_entries, "entry_stages", "stage id", issues)
+        )
+        raw_kind = data.get("kind")
+        if raw_kind is not None and raw_kind not in _KINDS:
+            issues.append(Issue("kind", raw_kind, "None, 'deal' or 'lead'"))
         for key in data:
             if key not in _PIPELINE_FIELDS:
                 expected = f"one of the Pipeline fields ({known})"
@@ -739,6 +759,8 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
                 name=name,
                 reopen_to=reopen_to,
                 guards=guards,
+                entry_stages=entries,
+                kind=_KINDS.get(raw_kind) if isinstance(raw_kind, str) else None,
                 **flags,
             )
         except ValidationError:
@@ -835,8 +857,18 @@ def to_dict(obj: Any) -> Any:
     return converter.unstructure(obj)
 
 
-def from_dict(data: Any, cls: type[T]) -> T:
+def from_dict(data: Any, cls: type[T], *, pipelines: Pipelines | None = None) -> T:
     """Build a *cls* from the primitives :func:`to_dict` makes (or a JSON payload).
+
+    Args:
+        data: The primitives.
+        cls: The type to build: an entity, a value, or a container of them
+            (``list[Deal]``).
+        pipelines: Check every deal or lead built against its pipeline
+            (:meth:`Pipeline.validate`): one pipeline, several, or ``{id:
+            pipeline}``. A deal finds its pipeline by ``pipeline_id``, a lead the
+            one given for leads (or the only one). Without it, only the rules
+            every record keeps on its own are checked.
 
     Raises:
         ValidationError: listing every offending field path, whatever went wrong
@@ -848,6 +880,29 @@ def from_dict(data: Any, cls: type[T]) -> T:
 
     .. versionadded:: 0.1.0
     """
+    book = None if pipelines is None else PipelineBook(pipelines)
+    built = _structure(data, cls)
+    if book is not None:
+        _conform(built, book, getattr(cls, "__name__", None))
+    return built
+
+
+def _conform(built: Any, book: PipelineBook, subject: str | None) -> None:
+    """Check *built* (a record, or a list or tuple of them) against its pipeline."""
+    items = built if type(built) is list or type(built) is tuple else (built,)
+    issues: list[Issue] = []
+    for i, item in enumerate(items):
+        if isinstance(item, (Deal, Lead)) or hasattr(item, "stage"):
+            found = book.issues(item)
+            prefix = "$" if items is not built else f"[{i}]"
+            issues.extend(issue.under(prefix) for issue in found)
+    if issues:
+        record_id = getattr(built, "id", None)
+        name = subject if not isinstance(record_id, str) else f"{subject} {record_id!r}"
+        raise ValidationError(issues, name)
+
+
+def _structure(data: Any, cls: type[T]) -> T:
     try:
         return converter.structure(data, cls)
     except ValidationError:

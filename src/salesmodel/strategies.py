@@ -231,12 +231,19 @@ def reps(draw: st.DrawFn) -> Rep:
 
 @st.composite
 def _closing(
-    draw: st.DrawFn, created_at: datetime, after: datetime, status: st.SearchStrategy[Status]
+    draw: st.DrawFn,
+    created_at: datetime,
+    history: tuple[StageChange, ...],
+    status: st.SearchStrategy[Status],
 ) -> tuple[Status, datetime | None]:
+    """A status and its ``closed_at``: the last change's time when there is a
+    history (the move that closed it), else any time after creation."""
     chosen = draw(status)
     if chosen is Status.OPEN:
         return chosen, None
-    return chosen, draw(_after(max(created_at, after), max_days=90))
+    if history:
+        return chosen, history[-1].at
+    return chosen, draw(_after(created_at, max_days=90))
 
 
 @st.composite
@@ -250,8 +257,9 @@ def leads(
     """Leads with a consistent history; *stages* limits the stage names used."""
     created_at = draw(aware_datetimes())
     stage, history = draw(_history(created_at, stages, max_moves))
-    last = history[-1].at if history else created_at
-    chosen, closed_at = draw(_closing(created_at, last, _strategy(status, st.sampled_from(Status))))
+    chosen, closed_at = draw(
+        _closing(created_at, history, _strategy(status, st.sampled_from(Status)))
+    )
     return Lead(
         id=draw(identifiers()),
         name=draw(texts()),
@@ -302,8 +310,9 @@ def deals(
         raise InvalidArgument(f"max_moves={max_moves!r} must be non-negative")
     created_at = draw(aware_datetimes())
     stage, history = draw(_history(created_at, stages, max_moves))
-    last = history[-1].at if history else created_at
-    chosen, closed_at = draw(_closing(created_at, last, _strategy(status, st.sampled_from(Status))))
+    chosen, closed_at = draw(
+        _closing(created_at, history, _strategy(status, st.sampled_from(Status)))
+    )
     return Deal(
         id=draw(identifiers()),
         name=draw(texts()),
@@ -385,7 +394,7 @@ _FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 _KINDS = (Deal, Lead)
 #: The rules a refused move names when its time or arguments are wrong (the
 #: stage rules and guards are the pipeline's own, and can_move answers them).
-_ARGUMENT_RULES = frozenset({"naive-time", "time-order", "reason-required", "bad-argument"})
+_ARGUMENT_RULES = frozenset({"time-order", "reason-required"})
 _STAGE_RULES = frozenset({"not-allowed", "same-stage", "unknown-stage", "wrong-pipeline"})
 
 
@@ -401,10 +410,15 @@ def _stage(draw: st.DrawFn, stage_id: str, status: Status) -> Stage:
     if status is Status.OPEN:
         minutes = _optional(st.integers(60, 120 * 24 * 60))
         rot_after = draw(minutes.map(lambda m: None if m is None else timedelta(minutes=m)))
+    probability = (
+        draw(st.decimals(min_value=0, max_value=1, places=2))
+        if status is Status.OPEN
+        else Decimal(1 if status is Status.WON else 0)
+    )
     return Stage(
         stage_id,
         draw(texts(max_size=20)),
-        draw(st.decimals(min_value=0, max_value=1, places=2)),
+        probability,
         status,
         forecast_category=draw(_optional(st.sampled_from(_FORECAST_CATEGORIES))),
         rot_after=rot_after,
@@ -707,8 +721,21 @@ def _check_pipeline(pipeline: object) -> st.SearchStrategy[Pipeline]:
 
 
 def _check_kind(kind: object) -> None:
-    if kind not in _KINDS:
-        raise InvalidArgument(f"kind={kind!r} must be Deal or Lead")
+    if kind is not None and kind not in _KINDS:
+        raise InvalidArgument(f"kind={kind!r} must be None, Deal or Lead")
+
+
+def _kind_for(pipeline: Pipeline, kind: type[Any] | None) -> type[Any]:
+    """The record kind to move through *pipeline*: *kind*, else the one the
+    pipeline declares, else a deal."""
+    if kind is not None:
+        if pipeline.kind is not None and pipeline.kind is not kind:
+            raise InvalidArgument(
+                f"kind={kind.__name__} but pipeline {pipeline.id!r} moves "
+                f"{pipeline.kind.__name__} records"
+            )
+        return kind
+    return pipeline.kind if pipeline.kind in _KINDS else Deal
 
 
 @overload
@@ -728,7 +755,7 @@ def histories(
 def histories(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
-    kind: type[Deal] | type[Lead] = Deal,
+    kind: type[Deal] | type[Lead] | None = None,
     max_moves: int = 10,
 ) -> st.SearchStrategy[Any]:
     """Valid move sequences through *pipeline*, to property-test your own.
@@ -751,7 +778,8 @@ def histories(
         pipeline: The pipeline, or a strategy of pipelines (e.g.
             :func:`pipelines`).
         kind: :class:`~salesmodel.Deal` (with the pipeline's id) or
-            :class:`~salesmodel.Lead`.
+            :class:`~salesmodel.Lead`; by default what the pipeline moves
+            (``Pipeline.kind``), a deal when it does not say.
         max_moves: The most moves in one journey.
 
     Raises:
@@ -762,7 +790,7 @@ def histories(
     source = _check_pipeline(pipeline)
     _check_kind(kind)
     _check_count("max_moves", max_moves, 0)
-    return source.flatmap(lambda p: _journeys(p, kind, max_moves))
+    return source.flatmap(lambda p: _journeys(p, _kind_for(p, kind), max_moves))
 
 
 def _refusal(
@@ -797,14 +825,9 @@ def _refusal(
     if rule == "not-allowed":
         elsewhere = [s.id for s in pipeline.stages if s.id != current and s.id not in allowed]
         return refused(draw(st.sampled_from(elsewhere)))
-    if rule == "naive-time":
-        return spoilt(at=draw(st.datetimes(min_value=_EPOCH, max_value=_END)))
     if rule == "time-order":
         earlier = st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=30))
         return spoilt(at=last - draw(earlier))
-    if rule == "bad-argument":
-        blank = draw(st.sampled_from(["", " ", "\t\n"]))
-        return spoilt(by=blank) if draw(st.booleans()) else spoilt(reason=blank)
     if rule == "reason-required":
         movable = _movable(pipeline, entity)
         lost = [t for t in movable if pipeline.stage(t).status is Status.LOST]
@@ -840,7 +863,7 @@ def _applicable(pipeline: Pipeline, entity: Deal | Lead) -> frozenset[str]:
     names.update(_guarded(pipeline, entity))
     movable = _movable(pipeline, entity)
     if movable:
-        names.update({"naive-time", "time-order", "bad-argument"})
+        names.add("time-order")
         if pipeline.lost_requires_reason and any(
             pipeline.stage(t).status is Status.LOST for t in movable
         ):
@@ -892,7 +915,7 @@ def invalid_moves(
 def invalid_moves(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
-    kind: type[Deal] | type[Lead] = Deal,
+    kind: type[Deal] | type[Lead] | None = None,
     rules: Iterable[str] | None = None,
     max_moves: int = 10,
 ) -> st.SearchStrategy[Any]:
@@ -902,10 +925,10 @@ def invalid_moves(
     :func:`histories`; the move is one of: a stage it may not go to
     (``"not-allowed"``), its own stage (``"same-stage"``), a stage the pipeline
     does not have (``"unknown-stage"``), a guard's refusal (the guard's name),
-    a naive time (``"naive-time"``), a time before its last change
-    (``"time-order"``), a lost move without the reason the pipeline requires
-    (``"reason-required"``), a blank ``by`` or ``reason`` (``"bad-argument"``),
-    or a deal of another pipeline (``"wrong-pipeline"``).
+    a time before its last change (``"time-order"``), a lost move without the
+    reason the pipeline requires (``"reason-required"``), or a deal of another
+    pipeline (``"wrong-pipeline"``). (A malformed argument, such as a naive
+    time, is a :class:`~salesmodel.ValidationError`, not a refused move.)
 
     >>> import pytest
     >>> from hypothesis import given
@@ -919,7 +942,8 @@ def invalid_moves(
 
     Args:
         pipeline: The pipeline, or a strategy of pipelines.
-        kind: :class:`~salesmodel.Deal` or :class:`~salesmodel.Lead`.
+        kind: :class:`~salesmodel.Deal` or :class:`~salesmodel.Lead`; by default
+            what the pipeline moves.
         rules: Draw only refusals by these rules (default: every rule that
             applies to the drawn entity).
         max_moves: The most valid moves made before the invalid one.
@@ -941,12 +965,12 @@ def invalid_moves(
         known = _STAGE_RULES | _ARGUMENT_RULES
         if isinstance(pipeline, Pipeline):
             known |= {guard.name for guard in pipeline.guards}
-            if kind is Lead:
+            if _kind_for(pipeline, kind) is Lead:
                 known -= {"wrong-pipeline"}
         if not wanted or not wanted <= known:
             names = ", ".join(sorted(known))
             raise InvalidArgument(f"rules={sorted(wanted)!r} must be a non-empty set of: {names}")
-    return source.flatmap(lambda p: _invalid_moves(p, kind, wanted, max_moves))
+    return source.flatmap(lambda p: _invalid_moves(p, _kind_for(p, kind), wanted, max_moves))
 
 
 def _fields(entity: Deal | Lead) -> tuple[Any, ...]:
@@ -1054,7 +1078,7 @@ class _PipelineChecks:
 def pipeline_machine(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
-    kinds: Sequence[type[Deal] | type[Lead]] = (Deal, Lead),
+    kinds: Sequence[type[Deal] | type[Lead]] | None = None,
     max_entities: int = 4,
 ) -> type[RuleBasedStateMachine]:
     """A Hypothesis state machine that checks every invariant of *pipeline*
@@ -1080,7 +1104,8 @@ def pipeline_machine(
     Args:
         pipeline: The pipeline, or a strategy of pipelines (each run draws one).
         kinds: What moves through it: :class:`~salesmodel.Deal` (with the
-            pipeline's id), :class:`~salesmodel.Lead`, or both.
+            pipeline's id), :class:`~salesmodel.Lead`, or both; by default what
+            the pipeline moves (``Pipeline.kind``), deals when it does not say.
         max_entities: The most entities moving at once.
 
     Returns:
@@ -1093,12 +1118,14 @@ def pipeline_machine(
     .. versionadded:: 0.1.0
     """
     source = _check_pipeline(pipeline)
-    if not isinstance(kinds, Sequence) or not kinds:
-        raise InvalidArgument(f"kinds={kinds!r} must be a non-empty sequence of Deal and Lead")
-    for kind in kinds:
-        _check_kind(kind)
+    if kinds is not None:
+        if not isinstance(kinds, Sequence) or not kinds:
+            raise InvalidArgument(f"kinds={kinds!r} must be a non-empty sequence of Deal and Lead")
+        for kind in kinds:
+            if kind not in _KINDS:
+                raise InvalidArgument(f"kinds={kinds!r} must hold only Deal and Lead")
     _check_count("max_entities", max_entities, 1)
-    chosen_kinds = tuple(kinds)
+    chosen_kinds = None if kinds is None else tuple(kinds)
 
     class PipelineMachine(_PipelineChecks, RuleBasedStateMachine):
         """Random moves through one pipeline, checking every invariant."""
@@ -1111,7 +1138,8 @@ def pipeline_machine(
             return data.draw(st.integers(0, len(self.entities) - 1), label="entity")
 
         def _add(self, data: st.DataObject) -> None:
-            kind = data.draw(st.sampled_from(chosen_kinds), label="kind")
+            options = chosen_kinds or (_kind_for(self.pipeline, None),)
+            kind = data.draw(st.sampled_from(options), label="kind")
             self.entities.append(data.draw(_fresh(self.pipeline, kind), label="new"))
 
         @initialize(data=st.data())

@@ -109,9 +109,14 @@ def _header(book: samples.Book, args: argparse.Namespace) -> str:
     return "\n".join(lines)
 
 
+def _currency(book: samples.Book) -> str:
+    """The currency of the book's first deal of known value."""
+    return next(d.amount.currency for d in book.deals if d.amount is not None)
+
+
 def _pipeline_section(book: samples.Book) -> str:
     stages = DEFAULT_PIPELINE.open_stages
-    currency = book.deals[0].amount.currency
+    currency = _currency(book)
     open_deals = [d for d in book.deals if d.status is Status.OPEN]
     counts = kpi.pipeline_value(open_deals, by="stage", currency=currency)
     weighted = kpi.weighted_pipeline(open_deals, by="stage", currency=currency)
@@ -293,7 +298,7 @@ def _moves_section(book: samples.Book) -> str:
     deal = Deal(
         id="DEMO-1",
         name="Acme Ltd - 40 seats",
-        amount=Money("48000", book.deals[0].amount.currency),
+        amount=Money("48000", _currency(book)),
         created_at=book.as_of - timedelta(days=30),
         owner_id=book.reps[-1].id,
     )

@@ -19,6 +19,7 @@ from typing import Any, Final, overload
 
 import attrs
 
+from salesmodel._book import PipelineBook, Pipelines
 from salesmodel.entities import Deal, Rep, Target
 from salesmodel.enums import Status, TargetMetric
 from salesmodel.errors import Issue, ValidationError
@@ -36,7 +37,6 @@ from ._amounts import (
     resolve,
 )
 from ._base import GroupedAccumulator
-from ._book import PipelineBook, Pipelines
 from ._deals import (
     AverageTicketAccumulator,
     SalesCycleAccumulator,

@@ -14,6 +14,7 @@ from typing import Any, Final, Literal, overload
 
 import attrs
 
+from salesmodel._book import PipelineBook, Pipelines
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
@@ -21,7 +22,6 @@ from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
 from ._accumulators import aware
 from ._base import GroupedAccumulator
-from ._book import PipelineBook, Pipelines
 from ._grouping import By
 from ._records import history_issue
 from ._results import NOTHING_SKIPPED, DurationSummary, Grouped, Ratio, Skipped, Table

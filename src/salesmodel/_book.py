@@ -1,20 +1,24 @@
-"""The pipelines a stage-reading KPI knows, and the stage of each record.
+"""The pipelines a boundary knows (``pipelines=`` of ``from_dict``,
+``bulk.from_records``, the KPIs that read stages), and the pipeline of each record.
 
 A deal names its pipeline in ``pipeline_id``; a record without one (a lead) uses
-the only pipeline given. A record whose pipeline is not among those given, or
-whose stage its pipeline does not have, is a bad record: an error naming its id,
-or skipped and reported with ``strict=False``.
+the pipeline given for its kind (``kind=Lead``), or the only pipeline given. A
+record whose pipeline is not among those given, or that does not conform to it
+(:meth:`Pipeline.validate`), is a bad record.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, TypeAlias
+from typing import Any, Final, TypeAlias, TypeVar
 
-from salesmodel.errors import Issue, ValidationError
-from salesmodel.pipeline import Pipeline, Stage
+from .entities import Lead
+from .errors import Issue, ValidationError
+from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Pipeline, Stage, StageEntity
 
-__all__ = ["PipelineBook", "Pipelines"]
+__all__ = ["DEFAULT_BOOK", "PipelineBook", "Pipelines"]
+
+R = TypeVar("R", bound=StageEntity)
 
 #: What ``pipelines=`` takes: one pipeline, several, or ``{id: pipeline}``.
 Pipelines: TypeAlias = Pipeline | Iterable[Pipeline] | Mapping[str, Pipeline]
@@ -23,10 +27,11 @@ Pipelines: TypeAlias = Pipeline | Iterable[Pipeline] | Mapping[str, Pipeline]
 class PipelineBook:
     """``{pipeline id: Pipeline}`` with the lookups KPIs need."""
 
-    __slots__ = ("by_id", "only")
+    __slots__ = ("by_id", "unnamed")
 
     by_id: dict[str, Pipeline]
-    only: Pipeline | None
+    #: The pipeline of records that name none (leads).
+    unnamed: Pipeline | None
 
     def __init__(self, given: Pipelines, field: str = "pipelines") -> None:
         pipelines: Any = given
@@ -43,7 +48,9 @@ class PipelineBook:
                 field, pipelines, "a Pipeline, several, or a mapping of id to Pipeline"
             )
         object.__setattr__(self, "by_id", {p.id: p for p in items})
-        object.__setattr__(self, "only", items[0] if len(items) == 1 else None)
+        for_leads = [p for p in items if p.kind is Lead]
+        unnamed = items[0] if len(items) == 1 else for_leads[0] if len(for_leads) == 1 else None
+        object.__setattr__(self, "unnamed", unnamed)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (PipelineBook, (list(self.by_id.values()),))
@@ -52,9 +59,12 @@ class PipelineBook:
         """The pipeline of *record*, or the issue that makes it a bad record."""
         pipeline_id = getattr(record, "pipeline_id", None)
         if pipeline_id is None:
-            if self.only is not None:
-                return self.only
-            return Issue("pipeline_id", None, f"one of {sorted(self.by_id)}")
+            if self.unnamed is not None:
+                return self.unnamed
+            known = ", ".join(map(repr, sorted(self.by_id)))
+            return Issue(
+                "$", type(record).__name__, f"a record of a pipeline given for its kind ({known})"
+            )
         found = self.by_id.get(pipeline_id)
         if found is None:
             known = ", ".join(map(repr, sorted(self.by_id)))
@@ -72,6 +82,31 @@ class PipelineBook:
             return Issue("stage", stage_id, f"a stage of pipeline {pipeline.id!r} ({stages})")
         return pipeline, pipeline.stage(stage_id)
 
+    def issues(self, record: Any) -> tuple[Issue, ...]:
+        """Every rule *record* breaks against its pipeline; empty when it
+        conforms."""
+        pipeline = self.pipeline_of(record)
+        if isinstance(pipeline, Issue):
+            return (pipeline,)
+        return pipeline.issues(record)
+
+    def validate(self, record: R) -> R:
+        """*record* unchanged when it conforms to its pipeline.
+
+        Raises:
+            ValidationError: naming every rule broken, with the record's id.
+        """
+        pipeline = self.pipeline_of(record)
+        if isinstance(pipeline, Issue):
+            record_id = getattr(record, "id", None)
+            name = type(record).__name__ + (f" {record_id!r}" if isinstance(record_id, str) else "")
+            raise ValidationError([pipeline], name)
+        return pipeline.validate(record)
+
     def known_pairs(self) -> set[tuple[str, str]]:
         """Every ``(pipeline id, stage id)`` of the book."""
         return {(p.id, s.id) for p in self.by_id.values() for s in p.stages}
+
+
+#: The pipelines KPIs check stage records against unless told otherwise.
+DEFAULT_BOOK: Final = PipelineBook([DEFAULT_PIPELINE, LEAD_LIFECYCLE])

@@ -1,4 +1,4 @@
-"""The pipelines a stage-reading KPI knows (salesmodel.kpi._book): given as one,
+"""The pipelines a stage-reading KPI knows (salesmodel._book): given as one,
 several or a mapping; each record's pipeline by its ``pipeline_id`` (or the only
 one given); its stage checked against that pipeline."""
 
@@ -9,9 +9,9 @@ from typing import Any
 
 import pytest
 
-from salesmodel import DEFAULT_PIPELINE, LEAD_LIFECYCLE, ValidationError
+from salesmodel import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Pipeline, ValidationError
+from salesmodel._book import PipelineBook
 from salesmodel.errors import Issue
-from salesmodel.kpi._book import PipelineBook
 from support import Row
 
 DEFAULT_STAGES = (
@@ -21,14 +21,14 @@ DEFAULT_STAGES = (
 
 def test_pipelines_are_given_as_one_several_or_a_mapping() -> None:
     one = PipelineBook(DEFAULT_PIPELINE)
-    assert (one.by_id, one.only) == ({"default": DEFAULT_PIPELINE}, DEFAULT_PIPELINE)
+    assert (one.by_id, one.unnamed) == ({"default": DEFAULT_PIPELINE}, DEFAULT_PIPELINE)
     both = PipelineBook([DEFAULT_PIPELINE, LEAD_LIFECYCLE])
     assert both.by_id == {"default": DEFAULT_PIPELINE, LEAD_LIFECYCLE.id: LEAD_LIFECYCLE}
-    assert both.only is None
+    assert both.unnamed is LEAD_LIFECYCLE  # the one given for leads, which name no pipeline
     mapped = PipelineBook({"x": LEAD_LIFECYCLE})
-    assert (mapped.by_id, mapped.only) == ({LEAD_LIFECYCLE.id: LEAD_LIFECYCLE}, LEAD_LIFECYCLE)
+    assert (mapped.by_id, mapped.unnamed) == ({LEAD_LIFECYCLE.id: LEAD_LIFECYCLE}, LEAD_LIFECYCLE)
     listed = PipelineBook(iter([LEAD_LIFECYCLE]))
-    assert listed.only is LEAD_LIFECYCLE
+    assert listed.unnamed is LEAD_LIFECYCLE
 
 
 @pytest.mark.parametrize("bad", [[], {}, "default", b"default", 3, [DEFAULT_PIPELINE, "x"]])
@@ -46,9 +46,9 @@ def test_anything_else_is_refused_under_the_field_name_given(bad: Any) -> None:
 def test_books_pickle_with_their_pipelines() -> None:
     book = pickle.loads(pickle.dumps(PipelineBook([DEFAULT_PIPELINE, LEAD_LIFECYCLE])))
     assert sorted(book.by_id) == sorted(["default", LEAD_LIFECYCLE.id])
-    assert book.only is None
+    assert book.unnamed == LEAD_LIFECYCLE
     single = pickle.loads(pickle.dumps(PipelineBook(DEFAULT_PIPELINE)))
-    assert single.only == DEFAULT_PIPELINE
+    assert single.unnamed == DEFAULT_PIPELINE
 
 
 def test_a_record_is_in_the_pipeline_it_names_or_the_only_one() -> None:
@@ -63,7 +63,11 @@ def test_a_record_is_in_the_pipeline_it_names_or_the_only_one() -> None:
     lead_id = LEAD_LIFECYCLE.id
     ids = sorted(["default", lead_id])
     assert both.pipeline_of(Row(pipeline_id=lead_id)) is LEAD_LIFECYCLE
-    assert both.pipeline_of(Row()) == Issue("pipeline_id", None, f"one of {ids}")
+    assert both.pipeline_of(Row()) is LEAD_LIFECYCLE
+    deals_only = PipelineBook([DEFAULT_PIPELINE, Pipeline("other", DEFAULT_PIPELINE.stages)])
+    assert deals_only.pipeline_of(Row()) == Issue(
+        "$", "Row", "a record of a pipeline given for its kind ('default', 'other')"
+    )
     assert both.pipeline_of(Row(pipeline_id="x")) == Issue(
         "pipeline_id", "x", f"a pipeline the KPI was given ({', '.join(map(repr, ids))})"
     )

@@ -1,0 +1,142 @@
+"""Instants: how salesmodel stores, compares and subtracts times.
+
+Python compares and subtracts two datetimes that share a ``tzinfo`` object by their
+wall clocks, so with a named zone (``ZoneInfo("Europe/Paris")``) a day across a
+daylight-saving change lasts 23 or 25 hours in the world but 24 in Python, and a
+time in the repeated hour may sort before an earlier one. salesmodel therefore keeps
+every datetime as an **instant with the UTC offset in force**: a fixed-offset
+:class:`datetime.timezone`, the same wall time, the same instant, exactly what a JSON
+round trip keeps (``2026-03-29T12:00:00+02:00``). Fixed offsets compare and subtract
+as instants, whatever the zone a time came from.
+
+A wall time that names no single instant in its zone is refused: one that does not
+exist (the hour skipped when clocks go forward) and one that occurs twice (the hour
+repeated when they go back) unless ``fold=1`` names the second occurrence. The first
+occurrence of a repeated hour is written with its offset (``+02:00``), since
+``fold=0`` cannot tell "the first" from "not said".
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
+from typing import Any, Final
+
+__all__ = [
+    "as_instant",
+    "aware_instant",
+    "is_instant",
+    "start_of_day",
+    "time_expected",
+    "zone_problem",
+]
+
+_FIXED: Final[dict[timedelta, timezone]] = {}
+
+
+def _fixed(offset: timedelta) -> timezone:
+    """The fixed-offset zone of *offset* (UTC itself for a zero offset)."""
+    zone = _FIXED.get(offset)
+    if zone is None:
+        zone = UTC if not offset else timezone(offset)
+        if len(_FIXED) < 1024:  # offsets in use are few; hostile ones are not kept
+            _FIXED[offset] = zone
+    return zone
+
+
+def is_instant(value: Any) -> bool:
+    """Whether *value* is a plain datetime with a fixed UTC offset."""
+    return type(value) is datetime and type(value.tzinfo) is timezone
+
+
+def zone_problem(value: datetime) -> str | None:
+    """Why the aware *value* names no single instant in its zone, as what a valid
+    time must be (to follow "must be"); None when it names one."""
+    zone = value.tzinfo
+    if zone is None or type(zone) is timezone:
+        return None
+    first = value.replace(fold=0).utcoffset()
+    second = value.replace(fold=1).utcoffset()
+    if first == second or first is None or second is None:
+        return None
+    wall = value.replace(tzinfo=None).isoformat(sep=" ")
+    if first < second:  # PEP 495: in a gap, fold=0 reads the offset before the jump
+        return f"a time that exists in {zone} ({wall} falls in the hour its clocks skip)"
+    if value.fold == 1:
+        return None
+    return (
+        f"a time that occurs once in {zone} ({wall} occurs twice: pass fold=1 for the "
+        f"second occurrence, or write the first with its offset, {_offset_text(first)})"
+    )
+
+
+def _offset_text(offset: timedelta) -> str:
+    minutes = int(offset.total_seconds()) // 60
+    sign = "-" if minutes < 0 else "+"
+    hours, minutes = divmod(abs(minutes), 60)
+    return f"{sign}{hours:02d}:{minutes:02d}"
+
+
+def as_instant(value: datetime) -> datetime:
+    """The aware *value* as the same instant and wall time with a fixed offset.
+
+    The caller has checked :func:`zone_problem`; *value* is returned as is when it
+    already has a fixed offset.
+    """
+    if type(value.tzinfo) is timezone:
+        return value
+    offset = value.utcoffset()
+    assert offset is not None
+    return value.replace(tzinfo=_fixed(offset), fold=0)
+
+
+def aware_instant(value: Any) -> datetime | None:
+    """*value* as an instant with a fixed offset, when it is an aware datetime (a
+    subclass such as pandas' Timestamp too) naming one instant; else None."""
+    try:
+        if not isinstance(value, datetime) or value.utcoffset() is None:
+            return None
+        if type(value) is not datetime:
+            value = datetime(
+                value.year,
+                value.month,
+                value.day,
+                value.hour,
+                value.minute,
+                value.second,
+                value.microsecond,
+                value.tzinfo,
+                fold=value.fold,
+            )
+        if zone_problem(value) is not None:
+            return None
+        return as_instant(value)
+    except Exception:  # noqa: BLE001 - a hostile tzinfo is a bad value, not a crash
+        return None
+
+
+def time_expected(value: Any) -> str:
+    """What a time must be, for the error about *value* (not an instant)."""
+    try:
+        if isinstance(value, datetime) and value.utcoffset() is not None:
+            return zone_problem(value) or _AWARE
+    except Exception:  # noqa: BLE001, S110 - a hostile tzinfo gets the plain message
+        pass
+    return _AWARE
+
+
+_AWARE: Final = "a timezone-aware datetime"
+
+
+def start_of_day(day: date, zone: tzinfo) -> datetime:
+    """The first instant of the calendar day *day* in *zone*, with its fixed offset.
+
+    That is midnight, except where clocks go forward at midnight (Brazil's
+    daylight-saving time until 2019): then midnight does not exist, and the day
+    starts when the skipped hour ends. A date is a day, not a wall time, so it
+    always has a first instant.
+    """
+    midnight = datetime(day.year, day.month, day.day, tzinfo=zone)
+    # fold=0 reads the offset in force before any change at midnight: in a gap
+    # that instant is the gap's end, in a repeated hour the first midnight.
+    instant = midnight.astimezone(UTC).astimezone(zone)
+    return as_instant(instant)
