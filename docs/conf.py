@@ -1,8 +1,13 @@
-"""Sphinx configuration: Markdown pages (MyST) plus a reference from docstrings."""
+"""Sphinx configuration: Markdown pages (MyST), a reference from docstrings, Furo."""
 
 from __future__ import annotations
 
+import sys
 from importlib.metadata import version as _version
+from pathlib import Path
+
+# The local extensions in _ext/ (offline inventories and Mermaid, the reference).
+sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
 project = "salesmodel"
 author = "The salesmodel developers"
@@ -15,20 +20,71 @@ extensions = [
     "sphinx.ext.autodoc",
     "sphinx.ext.napoleon",
     "sphinx.ext.viewcode",
-    "sphinxcontrib.mermaid",
+    "sphinx.ext.intersphinx",
+    "sphinx_copybutton",
+    "offline_inventories",
+    "offline_mermaid",
+    "api_reference",
 ]
 source_suffix = {".md": "markdown", ".rst": "restructuredtext"}
 root_doc = "index"
 exclude_patterns = ["_build"]
+
+# Markdown. Headings get anchors down to ### so pages can link to sections.
 myst_enable_extensions = ["colon_fence"]
 myst_heading_anchors = 3
 myst_fence_as_directive = ["mermaid"]
+
+# The reference. Entities are attrs classes: their docstring's "Attributes:" section
+# lists each field with its type (napoleon reads the annotation), and reference_checks
+# drops the constructor's parameter list that would repeat the same fields.
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True}
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
-html_theme = "alabaster"
+napoleon_use_ivar = False
+python_use_unqualified_type_names = True
+
+# Every cross-reference must resolve (-n): a broken link to a page, an anchor or an
+# API name fails the build. The exceptions are names that cannot be imported, so
+# they link nowhere: private classes, and the type aliases and type variables
+# signatures show by name (the KPI reference explains the aliases).
+nitpicky = True
+nitpick_ignore_regex = [
+    ("py:class", r"salesmodel(\.\w+)*\._\w+(\.\w+)+"),
+    ("py:class", r"By|Zone|PeriodKind|Pipelines|AmountLike|FunnelMode|Unit|Outcome"),
+    ("py:class", r"GroupedAccumulator"),
+    ("py:class", r"(salesmodel(\.\w+)*\.)?([A-Z]|EntityT)"),
+]
+
+# Type names in signatures link to these projects' documentation. Offline:
+# offline_inventories writes, before each build, the inventories intersphinx would
+# otherwise download (neither this machine nor CI can), from a table of the names
+# these docs link to; a name not in it fails the build (nitpicky, above). With
+# network access, deleting the extension makes the same mapping download them.
+intersphinx_mapping = {
+    "python": ("https://docs.python.org/3/", None),
+    "attrs": ("https://www.attrs.org/en/stable/", None),
+    "cattrs": ("https://catt.rs/en/stable/", None),
+    "hypothesis": ("https://hypothesis.readthedocs.io/en/latest/", None),
+    "pandas": ("https://pandas.pydata.org/docs/", None),
+    "polars": ("https://docs.pola.rs/api/python/stable/", None),
+    "narwhals": ("https://narwhals-dev.github.io/narwhals/", None),
+    "matplotlib": ("https://matplotlib.org/stable/", None),
+}
+
+# Copy buttons copy the code of a doctest, without its >>> and ... prompts or output.
+copybutton_prompt_text = r">>> |\.\.\. |\.\.\.$|\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
+
+html_theme = "furo"
 html_title = "salesmodel"
-suppress_warnings = ["myst.xref_missing"]
-napoleon_use_ivar = True
+html_static_path = ["_static"]
+html_css_files = ["salesmodel.css"]
+html_theme_options = {
+    "source_repository": "https://github.com/salesmodel/salesmodel/",
+    "source_branch": "main",
+    "source_directory": "docs/",
+}

@@ -444,7 +444,7 @@ class Pipeline:
         return stage_id in self._by_id
 
     def index(self, stage_id: str) -> int:
-        """The position of *stage_id* in :attr:`stages`."""
+        """The position of *stage_id* in ``stages``."""
         self.stage(stage_id)
         return self._index[stage_id]
 
