@@ -7,7 +7,8 @@ comment, and every public name documented.
   "Attributes:" section documents them, each with its type and an anchor of its
   own (``salesmodel.Deal.closed_at``), kept out of the pages' contents; the
   parameter list autodoc adds from the signature would repeat them, so it is
-  dropped, and so is a field a property documents in its own docstring.
+  dropped, and so is a field a property documents in its own docstring. So are
+  the parameters autodoc would list a second time below a docstring's "Raises:".
 - A constant re-exported by ``salesmodel`` (``DEFAULT_PIPELINE``) has its ``#:``
   comment in the module that defines it; autodoc would show its type's docstring
   instead. Constants' comments are plain reST, so napoleon does not read their
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 _SECTION = re.compile(r"(\s*)(Args|Arguments|Attributes|Keyword Args|Keyword Arguments):\s*$")
 _GROUPED = re.compile(r"(\s+)(\w+(?:, \w+)+):(.*)$")
 _ATTRIBUTE = re.compile(r"(\s*)\.\. attribute:: ")
+_ORDER = {"param": 0, "type": 0, "returns": 1, "rtype": 1, "yields": 1, "raises": 2}
 
 
 def _split_grouped_fields(
@@ -88,44 +90,67 @@ def _own_doc(cls: Any, name: str) -> bool:
     return isinstance(member, property) and bool(member.__doc__)
 
 
-def _fields_out_of_contents(
+def _fields_as_attributes(
     app: Sphinx, what: str, name: str, obj: Any, options: Any, lines: list[str]
 ) -> None:
     if what not in {"class", "exception"}:
         return
     out: list[str] = []
-    skip: str | None = None  # the indentation of a field block being left out
-    for line in lines:
-        if skip is not None and (not line.strip() or line.startswith(skip + " ")):
+    i = 0
+    while i < len(lines):
+        attribute = _ATTRIBUTE.match(lines[i])
+        if attribute is None:
+            out.append(lines[i])
+            i += 1
             continue
-        skip = None
-        attribute = _ATTRIBUTE.match(line)
-        if attribute and _own_doc(obj, line[attribute.end() :].strip()):
-            skip = attribute.group(1)  # its property's docstring documents it
-            continue
-        out.append(line)
-        if attribute:
-            out.append(f"{attribute.group(1)}   :no-contents-entry:")
+        indent = attribute.group(1)
+        end = i + 1
+        while end < len(lines) and (
+            not lines[end].strip() or lines[end].startswith(indent + " ")
+        ):
+            end += 1
+        block, i = lines[i:end], end
+        if _own_doc(obj, block[0][attribute.end() :].strip()):
+            continue  # its property's docstring documents it
+        # The type goes into the signature ("amount: Money"), not below the text.
+        types = [line for line in block if line.strip().startswith(":type:")]
+        body = [line for line in block[1:] if line not in types and ":no-index:" not in line]
+        out += [block[0], f"{indent}   :no-contents-entry:", *(t.rstrip() for t in types)]
+        out += [f"{indent}   :no-index:"] if any(":no-index:" in x for x in block) else []
+        out += body
     lines[:] = out
 
 
 def _fields_once(app: Sphinx, domain: str, objtype: str, content: nodes.Element) -> None:
-    if domain != "py" or objtype not in {"class", "exception"}:
+    if domain != "py":
         return
-    fields = {
-        signature["fullname"].rpartition(".")[2]
+    # Fields documented as attributes, then parameters and return types already
+    # listed: autodoc adds its typed list to each field list of a docstring, so
+    # one with a "Raises:" after an example would list the parameters twice.
+    seen = {
+        ("param", signature["fullname"].rpartition(".")[2])
         for desc in content.children
         if isinstance(desc, addnodes.desc) and desc["objtype"] == "attribute"
         for signature in desc.children
         if isinstance(signature, addnodes.desc_signature)
     }
     for field_list in [n for n in content.children if isinstance(n, nodes.field_list)]:
+        listed = set()
         for field in list(field_list.children):
             kind, _, name = field[0].astext().partition(" ")
-            if kind in {"param", "type"} and name in fields:
+            key = ("param" if kind in {"param", "type"} else kind, name)
+            if kind in {"param", "type", "rtype"} and key in seen:
                 field_list.remove(field)
+            else:
+                listed.add(key)
+        seen |= listed
         if not field_list.children:
             content.remove(field_list)
+            continue
+        # Parameters first, then what it returns, then what it raises, as napoleon
+        # orders them (autodoc appends its typed parameters at the end of a list).
+        fields = sorted(field_list.children, key=lambda f: _ORDER.get(f[0].astext().split()[0], 3))
+        field_list[:] = fields
 
 
 def _comment(module: str, name: str) -> list[str] | None:
@@ -223,7 +248,7 @@ def _every_public_name_documented(app: Sphinx, env: BuildEnvironment) -> None:
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", _split_grouped_fields, priority=400)
-    app.connect("autodoc-process-docstring", _fields_out_of_contents, priority=600)
+    app.connect("autodoc-process-docstring", _fields_as_attributes, priority=600)
     app.connect("object-description-transform", _fields_once, priority=600)
     app.connect("missing-reference", _import_alias)
     app.connect("missing-reference", _module_level)

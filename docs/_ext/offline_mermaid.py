@@ -25,14 +25,27 @@ logger = logging.getLogger(__name__)
 
 SCRIPT = "vendor/mermaid.min.js"
 
-# Drawn once the page has loaded, in the colours of Furo's light or dark theme.
+# Drawn once the page has loaded, in the colours of Furo's light or dark theme, fitted
+# to the column; a click shows a diagram at its natural size (scrolling sideways),
+# where a long pipeline's labels are easier to read, and a second click fits it again.
 _START = """
-document.addEventListener("DOMContentLoaded", () => {
+document.addEventListener("DOMContentLoaded", async () => {
   const theme = document.body.dataset.theme;
   const dark = theme === "dark" ||
     (theme !== "light" && window.matchMedia("(prefers-color-scheme: dark)").matches);
   mermaid.initialize({startOnLoad: false, theme: dark ? "dark" : "default"});
-  mermaid.run({querySelector: "pre.mermaid"});
+  await mermaid.run({querySelector: "pre.mermaid"});
+  for (const pre of document.querySelectorAll("pre.mermaid")) {
+    const svg = pre.querySelector("svg");
+    const natural = svg ? svg.style.maxWidth : "";
+    if (!natural) continue;
+    pre.title = "Click to zoom";
+    pre.addEventListener("click", () => {
+      const zoomed = pre.classList.toggle("zoomed");
+      svg.style.maxWidth = zoomed ? "none" : natural;
+      svg.style.width = zoomed ? natural : "";
+    });
+  }
 });
 """
 
