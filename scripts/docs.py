@@ -40,7 +40,7 @@ def vendor_mermaid() -> None:
     if npm is None:
         sys.exit("scripts/docs.py: npm is needed once, to fetch Mermaid for the diagrams")
     with tempfile.TemporaryDirectory() as tmp:
-        subprocess.run(
+        subprocess.run(  # noqa: S603 - npm, with a pinned package name
             [npm, "pack", "--silent", f"mermaid@{MERMAID}"],
             cwd=tmp,
             check=True,
@@ -67,7 +67,8 @@ def main(argv: list[str]) -> int:
     out = Path(argv[0]) if argv else ROOT / "docs" / "_build" / "html"
     vendor_mermaid()
     sphinx = [sys.executable, "-m", "sphinx", "-W", "-n", "--keep-going", "-q", "-b", "html"]
-    return subprocess.run([*sphinx, str(ROOT / "docs"), str(out)], check=False).returncode
+    build = [*sphinx, str(ROOT / "docs"), str(out)]
+    return subprocess.run(build, check=False).returncode  # noqa: S603 - this Python
 
 
 if __name__ == "__main__":

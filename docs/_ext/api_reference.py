@@ -80,7 +80,6 @@ def _split_grouped_fields(
     lines[:] = out
 
 
-
 def _own_doc(cls: Any, name: str) -> bool:
     """Whether autodoc documents *name* as a member of its own (a property)."""
     try:
@@ -105,9 +104,7 @@ def _fields_as_attributes(
             continue
         indent = attribute.group(1)
         end = i + 1
-        while end < len(lines) and (
-            not lines[end].strip() or lines[end].startswith(indent + " ")
-        ):
+        while end < len(lines) and (not lines[end].strip() or lines[end].startswith(indent + " ")):
             end += 1
         block, i = lines[i:end], end
         if _own_doc(obj, block[0][attribute.end() :].strip()):
@@ -170,11 +167,12 @@ def _constant_comment(
     module, _, attr = name.rpartition(".")
     package = module.split(".")[0]
     # The module itself, then the modules of the same package that define it.
-    candidates = [module] + sorted(
+    defining = (
         other
         for other, loaded in list(sys.modules.items())
         if other.startswith(package + ".") and getattr(loaded, attr, None) is obj
     )
+    candidates = [module, *sorted(defining)]
     for candidate in candidates:
         comment = _comment(candidate, attr)
         if comment:
@@ -255,4 +253,3 @@ def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("autodoc-process-docstring", _constant_comment, priority=600)
     app.connect("env-check-consistency", _every_public_name_documented)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
-

@@ -58,8 +58,7 @@ INVENTORIES: dict[str, list[tuple[str, str, str]]] = {
         (
             "py:class",
             "library/datetime.html",
-            "datetime.date datetime.datetime datetime.timedelta datetime.timezone "
-            "datetime.tzinfo",
+            "datetime.date datetime.datetime datetime.timedelta datetime.timezone datetime.tzinfo",
         ),
         ("py:class", "library/decimal.html", "decimal.Decimal"),
         ("py:class", "library/fractions.html", "fractions.Fraction"),
@@ -71,8 +70,7 @@ INVENTORIES: dict[str, list[tuple[str, str, str]]] = {
         (
             "py:data",
             "library/typing.html",
-            "typing.Any typing.ClassVar typing.Final typing.Literal typing.Self "
-            "typing.TypeAlias",
+            "typing.Any typing.ClassVar typing.Final typing.Literal typing.Self typing.TypeAlias",
         ),
         ("py:module", "library/datetime.html", "datetime"),
         ("py:module", "library/decimal.html", "decimal"),

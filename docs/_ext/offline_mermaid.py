@@ -77,8 +77,7 @@ def _load_on_pages_with_diagrams(
 
 def _check_vendored(app: Sphinx) -> None:
     if app.builder.format == "html" and not any(
-        (Path(app.confdir) / static / SCRIPT).is_file()
-        for static in app.config.html_static_path
+        (Path(app.confdir) / static / SCRIPT).is_file() for static in app.config.html_static_path
     ):
         logger.warning(
             "docs/_static/%s is missing, so diagrams show as text: build the docs "
