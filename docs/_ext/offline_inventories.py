@@ -35,9 +35,8 @@ TITLES = {
     "matplotlib": "Matplotlib",
 }
 
-# project: [(role, page, names)]. Each name's anchor is the name itself (a module's
-# is "module-<name>"), unless the page already carries one: then the names are
-# other spellings (the defining module's path) of the object documented there.
+# project: [(role, page, names)]. Each name's anchor is the name itself; a module's
+# is "module-<name>".
 INVENTORIES: dict[str, list[tuple[str, str, str]]] = {
     "python": [
         ("py:class", "library/stdtypes.html", "str bytes tuple list dict set frozenset"),
@@ -87,8 +86,6 @@ INVENTORIES: dict[str, list[tuple[str, str, str]]] = {
     ],
     "cattrs": [
         ("py:class", "cattrs.html", "cattrs.BaseConverter cattrs.Converter"),
-        ("py:class", "cattrs.html#cattrs.Converter", "cattrs.converters.Converter"),
-        ("py:class", "cattrs.html#cattrs.BaseConverter", "cattrs.converters.BaseConverter"),
         ("py:exception", "cattrs.html", "cattrs.errors.ClassValidationError"),
     ],
     "hypothesis": [
@@ -112,48 +109,16 @@ INVENTORIES: dict[str, list[tuple[str, str, str]]] = {
     "pandas": [
         ("py:class", "reference/api/pandas.DataFrame.html", "pandas.DataFrame"),
         ("py:class", "reference/api/pandas.Series.html", "pandas.Series"),
-        (
-            "py:class",
-            "reference/api/pandas.DataFrame.html#pandas.DataFrame",
-            "pandas.core.frame.DataFrame",
-        ),
-        (
-            "py:class",
-            "reference/api/pandas.Series.html#pandas.Series",
-            "pandas.core.series.Series",
-        ),
     ],
     "polars": [
         ("py:class", "reference/dataframe/index.html", "polars.DataFrame"),
         ("py:class", "reference/lazyframe/index.html", "polars.LazyFrame"),
         ("py:class", "reference/series/index.html", "polars.Series"),
-        (
-            "py:class",
-            "reference/dataframe/index.html#polars.DataFrame",
-            "polars.dataframe.frame.DataFrame",
-        ),
-        (
-            "py:class",
-            "reference/lazyframe/index.html#polars.LazyFrame",
-            "polars.lazyframe.frame.LazyFrame",
-        ),
-        ("py:class", "reference/series/index.html#polars.Series", "polars.series.series.Series"),
     ],
     "narwhals": [
         ("py:class", "api-reference/dataframe/", "narwhals.dataframe.DataFrame"),
         ("py:class", "api-reference/lazyframe/", "narwhals.dataframe.LazyFrame"),
         ("py:class", "api-reference/series/", "narwhals.series.Series"),
-        (
-            "py:class",
-            "api-reference/dataframe/#narwhals.dataframe.DataFrame",
-            "narwhals.DataFrame",
-        ),
-        (
-            "py:class",
-            "api-reference/lazyframe/#narwhals.dataframe.LazyFrame",
-            "narwhals.LazyFrame",
-        ),
-        ("py:class", "api-reference/series/#narwhals.series.Series", "narwhals.Series"),
     ],
     "matplotlib": [
         ("py:class", "api/_as_gen/matplotlib.figure.Figure.html", "matplotlib.figure.Figure"),
@@ -161,16 +126,32 @@ INVENTORIES: dict[str, list[tuple[str, str, str]]] = {
 }
 
 
+# Other names of the objects above, linking where they do: the defining module's
+# path (what an annotation names), or the name users import (narwhals documents
+# its classes under their modules' paths).
+ALIASES = {
+    "cattrs.converters.BaseConverter": "cattrs.BaseConverter",
+    "cattrs.converters.Converter": "cattrs.Converter",
+    "pandas.core.frame.DataFrame": "pandas.DataFrame",
+    "pandas.core.series.Series": "pandas.Series",
+    "polars.dataframe.frame.DataFrame": "polars.DataFrame",
+    "polars.lazyframe.frame.LazyFrame": "polars.LazyFrame",
+    "polars.series.series.Series": "polars.Series",
+    "narwhals.DataFrame": "narwhals.dataframe.DataFrame",
+    "narwhals.LazyFrame": "narwhals.dataframe.LazyFrame",
+    "narwhals.Series": "narwhals.series.Series",
+}
+
+
 def inventory(project: str, rows: list[tuple[str, str, str]]) -> bytes:
     """The objects.inv of *project*'s rows (format version 2, as Sphinx writes it)."""
-    lines = []
+    entries = {}
     for role, page, names in rows:
         for name in names.split():
-            if "#" in page:
-                uri = page
-            else:
-                uri = f"{page}#module-{name}" if role == "py:module" else f"{page}#{name}"
-            lines.append(f"{name} {role} 1 {uri} -\n")
+            anchor = f"module-{name}" if role == "py:module" else name
+            entries[name] = (role, f"{page}#{anchor}")
+    entries |= {alias: entries[name] for alias, name in ALIASES.items() if name in entries}
+    lines = [f"{name} {role} 1 {uri} -\n" for name, (role, uri) in entries.items()]
     header = (
         "# Sphinx inventory version 2\n"
         f"# Project: {TITLES[project]}\n"
