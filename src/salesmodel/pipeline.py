@@ -594,7 +594,7 @@ class Pipeline:
         return stage_id in self._by_id
 
     def index(self, stage_id: str) -> int:
-        """The position of *stage_id* in :attr:`stages`."""
+        """The position of *stage_id* in ``stages``."""
         self.stage(stage_id)
         return self._index[stage_id]
 
@@ -1095,7 +1095,7 @@ class Pipeline:
         reason: str | None = None,
     ) -> Deal:
         """*deal*, open in another pipeline, moved into this one at the entry stage
-        *to* (the first of :attr:`entry_stages` by default), with this pipeline's
+        *to* (the first of ``entry_stages`` by default), with this pipeline's
         guards on that stage. Its history is kept and the change appended, marked
         with ``to_pipeline``: the changes before it followed the other pipeline's
         rules.

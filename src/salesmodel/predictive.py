@@ -841,7 +841,7 @@ class LogisticScorer(_Additive, Record):
             categorical: Features to treat as categorical even when numeric.
 
         Returns:
-            The fitted model (deterministic: the same data gives the same model).
+            The fitted model; the same data always gives the same model.
 
         Raises:
             ValidationError: as :meth:`NaiveBayesScorer.fit` does.
