@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import attrs
 import pytest
 
 from salesmodel import Deal, Lead, Money, RateTable, Status, ValidationError, kpi
@@ -183,22 +184,23 @@ def test_win_rate_by_value_checks_the_amounts_of_other_records() -> None:
     row = Row(id="r", status=Status.WON, created_at=day(0), closed_at=day(1), amount=5)
     assert kpi.win_rate([row]) == Ratio(1, 1)  # amounts not read by count
     assert issues(lambda: kpi.win_rate([row], by_value=True)) == [
-        ("amount", 5, "a non-negative Money")
+        ("amount", 5, "a non-negative Money, or None when not known")
     ]
 
 
 def test_tickets_and_bookings_check_the_amounts_of_other_records() -> None:
-    bad = Row(id="r", status=Status.WON, created_at=day(0), closed_at=day(1), amount=None)
+    bad = Row(id="r", status=Status.WON, created_at=day(0), closed_at=day(1), amount=5)
+    unknown = Row(id="u", status=Status.WON, created_at=day(0), closed_at=day(1), amount=None)
     good = Row(
         id="g", status=Status.WON, created_at=day(0), closed_at=day(1), amount=Money(7, "EUR")
     )
     for kpi_function in (kpi.average_ticket, kpi.bookings):
         assert issues(lambda f=kpi_function: f([bad])) == [  # type: ignore[misc]
-            ("amount", None, "a non-negative Money")
+            ("amount", 5, "a non-negative Money, or None when not known")
         ]
-        result = kpi_function([good, bad], strict=False)
-        assert result == kpi_function([good])
-        assert result.count == 1
+        result = kpi_function([good, bad, unknown], strict=False)
+        assert result == attrs.evolve(kpi_function([good]), unknown=1)
+        assert (result.count, result.unknown) == (1, 1)
         assert [(s.id, s.field) for s in result.skipped] == [("r", "amount")]
 
 

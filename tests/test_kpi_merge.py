@@ -38,8 +38,14 @@ OWNERS = st.sampled_from(["ana", "bo", "cy"])
 
 # Strategies of record lists, small and varied.
 def owned(deals: st.SearchStrategy[Deal]) -> st.SearchStrategy[Deal]:
-    """Deals of a few owners, so that groups have several deals."""
-    return st.builds(lambda d, o: attrs.evolve(d, owner_id=o), deals, OWNERS)
+    """Deals of a few owners, so that groups have several deals, some of them of
+    unknown value."""
+    return st.builds(
+        lambda d, o, unknown: attrs.evolve(d, owner_id=o, amount=None if unknown else d.amount),
+        deals,
+        OWNERS,
+        st.booleans(),
+    )
 
 
 def deal_lists(currency: str | None = "EUR") -> st.SearchStrategy[list[Any]]:
@@ -47,8 +53,9 @@ def deal_lists(currency: str | None = "EUR") -> st.SearchStrategy[list[Any]]:
 
 
 def journey_deals(pipeline: Any = DEFAULT_PIPELINE) -> st.SearchStrategy[list[Any]]:
+    """Deals that conform to *pipeline* (stage KPIs refuse others)."""
     ends = sms.histories(pipeline, max_moves=8).map(lambda j: j.end)
-    return st.lists(ends, max_size=10)
+    return st.lists(owned(ends), max_size=10)
 
 
 def journey_leads() -> st.SearchStrategy[list[Any]]:
@@ -155,7 +162,7 @@ CASES: list[tuple[str, Callable[[], Accumulator[Any]], st.SearchStrategy[list[An
         ),
         journey_leads(),
     ),
-    ("pipeline value", lambda: kpi.PipelineValueAccumulator(by="currency"), deal_lists(None)),
+    ("pipeline value", lambda: kpi.PipelineValueAccumulator(by="currency"), journey_deals()),
     (
         "weighted pipeline",
         lambda: kpi.WeightedPipelineAccumulator(by="currency"),
@@ -168,10 +175,19 @@ CASES: list[tuple[str, Callable[[], Accumulator[Any]], st.SearchStrategy[list[An
             TARGET, weighted=True, rates=RateTable.from_base("EUR", {"USD": "1.25"})
         ),
         st.lists(sms.histories(DEFAULT_PIPELINE).map(lambda j: j.end), max_size=6).map(
-            lambda ds: [d for d in ds if d.amount.currency in ("EUR", "USD")]
+            lambda ds: [d for d in ds if d.amount is None or d.amount.currency in ("EUR", "USD")]
         ),
     ),
-    ("velocity", lambda: kpi.SalesVelocityAccumulator(by="owner_id"), deal_lists()),
+    (
+        "velocity",
+        lambda: kpi.SalesVelocityAccumulator(by=("owner_id", "currency")),
+        journey_deals(),
+    ),
+    (
+        "loss reasons by owner and month",
+        lambda: kpi.LossReasonsAccumulator(by=("owner_id", "currency"), period="month", tz=UTC),
+        journey_deals(),
+    ),
     (
         "stale deals",
         lambda: kpi.StaleDealsAccumulator(as_of=datetime(2200, 1, 1, tzinfo=UTC)),

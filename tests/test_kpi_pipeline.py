@@ -89,9 +89,21 @@ def test_a_forecast_lists_categories_in_stage_order_and_reads_as_text_and_record
     assert forecast.total("pipeline", "best_case") == Total(Money(150, "EUR"), 2)
     assert forecast.total("commit") == Total(None, 0)
     assert forecast.to_records() == [
-        {"category": "pipeline", "amount": Decimal(100), "currency": "EUR", "count": 1},
-        {"category": "best_case", "amount": Decimal(50), "currency": "EUR", "count": 1},
-        {"category": "closed", "amount": Decimal(300), "currency": "EUR", "count": 1},
+        {
+            "category": "pipeline",
+            "amount": Decimal(100),
+            "currency": "EUR",
+            "count": 1,
+            "unknown": 0,
+        },
+        {
+            "category": "best_case",
+            "amount": Decimal(50),
+            "currency": "EUR",
+            "count": 1,
+            "unknown": 0,
+        },
+        {"category": "closed", "amount": Decimal(300), "currency": "EUR", "count": 1, "unknown": 0},
     ]
     assert repr(forecast) == (
         "Forecast(pipeline: 100 EUR (1 record), best_case: 50 EUR (1 record),"
@@ -161,7 +173,7 @@ def test_coverage_partitions_merge_to_the_single_pass_figure() -> None:
 
 def test_coverage_of_a_target_checks_the_expected_close_of_other_records() -> None:
     # Bug fixed: a row without expected_close raised AttributeError.
-    fields = {"status": Status.OPEN, "created_at": day(0), "closed_at": None}
+    fields = {"status": Status.OPEN, "created_at": day(0), "closed_at": None, "stage": "closing"}
     bare = Row(id="r1", amount=Money(10, "EUR"), **fields)
     assert kpi.pipeline_coverage([bare], Money(100, "EUR")) == Ratio(
         Money(10, "EUR"), Money(100, "EUR")
@@ -304,7 +316,7 @@ def test_pipeline_value_groups_converts_and_is_strict_by_default() -> None:
     assert kpi.pipeline_value(book, currency="EUR", rates=RATES) == Total(Money(170, "EUR"), 3)
     bad = open_row("x", amount=3)
     assert issues_of(lambda: kpi.pipeline_value([bad])) == (
-        Issue("amount", 3, "a non-negative Money"),
+        Issue("amount", 3, "a non-negative Money, or None when not known"),
     )
     with pytest.raises(ValidationError):
         kpi.PipelineValueAccumulator().add(bad)
@@ -325,7 +337,7 @@ def test_pipeline_value_accumulators_merge_with_their_options() -> None:
     assert [s.id for s in result.skipped] == ["x"]
     assert refusal(first, kpi.PipelineValueAccumulator()) == (
         "a PipelineValueAccumulator with the same options (by='owner_id', currency='EUR', "
-        f"rates={RATES!r}, strict=False)"
+        f"pipelines={DEFAULT_PIPELINE!r}, rates={RATES!r}, strict=False)"
     )
 
 
@@ -391,7 +403,7 @@ def test_weighted_pipeline_checks_pipelines_and_other_records() -> None:
     assert weighted == Total(Money("1.00", "EUR"), 1)
     assert [(s.id, s.field) for s in weighted.skipped] == [("n", "stage")]
     assert issues_of(lambda: kpi.weighted_pipeline([open_row("x", amount=3, stage="closing")])) == (
-        Issue("amount", 3, "a non-negative Money"),
+        Issue("amount", 3, "a non-negative Money, or None when not known"),
     )
 
 
@@ -484,7 +496,7 @@ def test_coverage_argument_errors_are_exact() -> None:
         ),
     )
     assert issues_of(lambda: kpi.pipeline_coverage([open_row("x", amount=3)], Money(1, "EUR"))) == (
-        Issue("amount", 3, "a non-negative Money"),
+        Issue("amount", 3, "a non-negative Money, or None when not known"),
     )
     with pytest.raises(ValidationError):
         kpi.PipelineCoverageAccumulator(Money(1, "EUR")).add(open_row("x", amount=3))
@@ -630,8 +642,11 @@ def test_velocity_converts_every_input_and_is_strict_by_default() -> None:
     velocity = kpi.sales_velocity(book, currency="EUR", rates=RATES)
     assert velocity.average_deal == Average(Money(400, "EUR"), 2)
     assert velocity.value == Money("100.00", "EUR")  # 2 * 2/2 * 200 / 4 days
+    # Opportunities are counted, not added: open deals in two currencies need no
+    # rate; won amounts in two currencies do.
+    assert kpi.sales_velocity(book[:2], currency="EUR").opportunities == 2
     with pytest.raises(CurrencyMismatchError):
-        kpi.sales_velocity(book[:2], currency="EUR")
+        kpi.sales_velocity(book[2:], currency="EUR")
     bad = Row(id="x", status=Status.WON, created_at=day(0), closed_at=day(1), amount=3)
     with pytest.raises(ValidationError):
         kpi.sales_velocity([bad])
@@ -652,7 +667,7 @@ def test_velocity_accumulators_merge_with_their_options() -> None:
     assert [s.id for s in result.skipped] == ["x"]
     assert refusal(first, kpi.SalesVelocityAccumulator()) == (
         "a SalesVelocityAccumulator with the same options (by='owner_id', currency='EUR', "
-        f"rates={RATES!r}, strict=False)"
+        f"pipelines={DEFAULT_PIPELINE!r}, rates={RATES!r}, strict=False)"
     )
 
 

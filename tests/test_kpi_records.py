@@ -93,8 +93,8 @@ def test_a_record_without_a_status_is_named_with_what_it_lacks() -> None:
         ({"closed_at": None}, "closed_at", None, "a datetime, since status is 'won'"),
         ({"closed_at": NAIVE}, "closed_at", NAIVE, "a timezone-aware datetime"),
         ({"closed_at": day(-1)}, "closed_at", day(-1), "no earlier than created_at"),
-        ({"amount": 10}, "amount", 10, "a non-negative Money"),
-        ({"amount": Money(-1, "EUR")}, "amount", Money(-1, "EUR"), "a non-negative Money"),
+        ({"amount": 10}, "amount", 10, "a non-negative Money, or None when not known"),
+        ({"amount": Money(-1, "EUR")}, "amount", Money(-1, "EUR"), "a non-negative Money, or None when not known"),
     ],
 )
 def test_each_broken_deal_invariant_is_named_with_its_value(
@@ -110,7 +110,10 @@ def test_each_broken_deal_invariant_is_named_with_its_value(
 def test_an_open_record_without_closed_at_and_a_record_without_an_id_are_fine() -> None:
     still_open = Record(status=Status.OPEN, created_at=day(0), amount=Money(5, "EUR"))
     assert kpi.win_rate([still_open]) == Ratio(0, 0)
-    assert kpi.pipeline_value([still_open]) == kpi.Total(Money(5, "EUR"), 1)
+    # pipeline value reads stages: a row without one does not conform to a pipeline
+    staged = Record(status=Status.OPEN, created_at=day(0), amount=Money(5, "EUR"), stage="research")
+    assert kpi.pipeline_value([staged]) == kpi.Total(Money(5, "EUR"), 1)
+    assert kpi.pipeline_value([still_open], strict=False).skipped.records[0].field == "stage"
     rate = kpi.win_rate([deal_row(status="won")], strict=False)
     assert [(s.id, s.field, s.reason) for s in rate.skipped] == [
         ("r", "status", "must be a Status (got 'won')")
@@ -314,10 +317,10 @@ def test_deal_amounts_may_be_zero_but_not_negative_nor_plain_numbers() -> None:
     assert deal_issue(deal_row(amount=Money(0, "EUR")), amount=True) is None
     assert deal_issue(deal_row(amount=-1)) is None  # amounts not asked for
     assert deal_issue(deal_row(amount=Money("-0.01", "EUR")), amount=True) == Issue(
-        "amount", Money("-0.01", "EUR"), "a non-negative Money"
+        "amount", Money("-0.01", "EUR"), "a non-negative Money, or None when not known"
     )
     assert deal_issue(deal_row(amount=10), amount=True) == Issue(
-        "amount", 10, "a non-negative Money"
+        "amount", 10, "a non-negative Money, or None when not known"
     )
     assert deal_issue(deal_row(closed_at=None, amount=10), amount=True) == Issue(
         "closed_at", None, "a datetime, since status is 'won'"
@@ -327,7 +330,7 @@ def test_deal_amounts_may_be_zero_but_not_negative_nor_plain_numbers() -> None:
 def test_purchases_check_amounts_only_when_asked_and_then_the_customer() -> None:
     bad_amount = deal_row(amount=-1, customer_id=None)
     assert purchase_issue(bad_amount) is None
-    assert purchase_issue(bad_amount, amount=True) == Issue("amount", -1, "a non-negative Money")
+    assert purchase_issue(bad_amount, amount=True) == Issue("amount", -1, "a non-negative Money, or None when not known")
     assert purchase_issue(deal_row(customer_id="")) == Issue(
         "customer_id", "", "None or a customer id (a non-empty str)"
     )

@@ -52,7 +52,12 @@ def test_a_ratio_of_amounts_in_two_currencies_has_no_value() -> None:
         "denominator": Decimal(4),
         "currency": "EUR",
         "rate": 0.25,
+        "unknown": 0,
     }
+    assert Ratio(Money(1, "EUR"), Money(4, "EUR"), unknown=2).to_record()["unknown"] == 2
+    assert repr(Ratio(Money(1, "EUR"), Money(4, "EUR"), unknown=2)) == (
+        "1 EUR/4 EUR (25.0%; 2 of unknown value)"
+    )
     assert Ratio(1, 0).percent is None
     assert Ratio(1, 0).to_record() == {"numerator": 1, "denominator": 0, "rate": None}
 
@@ -80,13 +85,21 @@ def test_duration_summaries_show_days_or_clock_time_and_none() -> None:
 
 
 def test_totals_averages_and_counts_as_records_and_text() -> None:
-    assert Total(None, 0).to_record() == {"amount": None, "currency": None, "count": 0}
+    assert Total(None, 0).to_record() == {
+        "amount": None,
+        "currency": None,
+        "count": 0,
+        "unknown": 0,
+    }
+    assert Total(Money(5, "EUR"), 1, unknown=3).to_record()["unknown"] == 3
+    assert repr(Total(Money(5, "EUR"), 1, unknown=3)) == "5 EUR (1 record; 3 of unknown value)"
     assert repr(Total(None, 0)) == "nothing (0 records)"
     assert repr(Total(Money(5, "EUR"), 1)) == "5 EUR (1 record)"
     assert Total(Money(5, "EUR"), 2).to_record() == {
         "amount": Decimal(5),
         "currency": "EUR",
         "count": 2,
+        "unknown": 0,
     }
     average = Average(Money("10.00", "EUR"), 4)
     assert average.to_record() == {
@@ -94,6 +107,7 @@ def test_totals_averages_and_counts_as_records_and_text() -> None:
         "currency": "EUR",
         "total": Decimal("10.00"),
         "count": 4,
+        "unknown": 0,
     }
     assert repr(average) == "2.50 EUR (mean of 4, total 10.00 EUR)"
     eighth = Average(Money("0.25", "EUR"), 2)
@@ -103,7 +117,14 @@ def test_totals_averages_and_counts_as_records_and_text() -> None:
     )
     nothing = Average(None, 0)
     assert (nothing.exact, nothing.value, repr(nothing)) == (None, None, "no average (0 records)")
-    assert nothing.to_record() == {"average": None, "total": None, "currency": None, "count": 0}
+    assert nothing.to_record() == {
+        "average": None,
+        "total": None,
+        "currency": None,
+        "count": 0,
+        "unknown": 0,
+    }
+    assert repr(Average(None, 0, unknown=2)) == "no average (0 records; 2 of unknown value)"
     assert Average(Money(3, "EUR"), 0).exact is None
     count = Count(3)
     assert (int(count), [10, 20, 30, 40][count], count.to_record()) == (3, 40, {"count": 3})

@@ -199,6 +199,7 @@ def test_a_ratio_keeps_its_denominator_and_is_none_for_zero_over_zero() -> None:
         "currency": "EUR",
         "denominator": Decimal(500),
         "rate": 0.6,
+        "unknown": 0,
     }
     with pytest.raises(CurrencyMismatchError):
         _ = Ratio(Money(1, "EUR"), Money(2, "USD")).value

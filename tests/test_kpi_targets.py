@@ -275,6 +275,7 @@ def test_an_attainment_as_a_record_and_as_text() -> None:
         "currency": "EUR",
         "attainment": 0.5,
         "count": 1,
+        "unknown": 0,
     }
     assert repr(result) == "Attainment('q1': 300 EUR/600 EUR (50.0%))"
     zero = kpi.attainment([], target(TargetMetric.CALLS, 0, tid="z"))

@@ -20,9 +20,6 @@ __all__ = ["DEFAULT_BOOK", "PipelineBook", "Pipelines"]
 
 R = TypeVar("R", bound=StageEntity)
 
-#: What ``pipelines=`` takes: one pipeline, several, or ``{id: pipeline}``.
-Pipelines: TypeAlias = Pipeline | Iterable[Pipeline] | Mapping[str, Pipeline]
-
 
 class PipelineBook:
     """``{pipeline id: Pipeline}`` with the lookups KPIs need."""
@@ -35,7 +32,9 @@ class PipelineBook:
 
     def __init__(self, given: Pipelines, field: str = "pipelines") -> None:
         pipelines: Any = given
-        if isinstance(pipelines, Pipeline):
+        if isinstance(pipelines, PipelineBook):
+            items = list(pipelines.by_id.values())
+        elif isinstance(pipelines, Pipeline):
             items = [pipelines]
         elif isinstance(pipelines, Mapping):
             items = list(pipelines.values())
@@ -54,6 +53,17 @@ class PipelineBook:
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (PipelineBook, (list(self.by_id.values()),))
+
+    def __eq__(self, other: object) -> bool:
+        if type(other) is not PipelineBook:
+            return NotImplemented
+        return self.by_id == other.by_id
+
+    def __hash__(self) -> int:
+        return hash(tuple(self.by_id.items()))
+
+    def __repr__(self) -> str:
+        return f"PipelineBook({', '.join(map(repr, self.by_id))})"
 
     def pipeline_of(self, record: Any) -> Pipeline | Issue:
         """The pipeline of *record*, or the issue that makes it a bad record."""
@@ -82,6 +92,12 @@ class PipelineBook:
             return Issue("stage", stage_id, f"a stage of pipeline {pipeline.id!r} ({stages})")
         return pipeline, pipeline.stage(stage_id)
 
+    def conforms(self, record: Any) -> bool:
+        """Whether *record* conforms to its pipeline: the common case, quickly."""
+        pipeline_id = getattr(record, "pipeline_id", None)
+        pipeline = self.unnamed if pipeline_id is None else self.by_id.get(pipeline_id)
+        return pipeline is not None and pipeline._conforms(record)
+
     def issues(self, record: Any) -> tuple[Issue, ...]:
         """Every rule *record* breaks against its pipeline; empty when it
         conforms."""
@@ -107,6 +123,9 @@ class PipelineBook:
         """Every ``(pipeline id, stage id)`` of the book."""
         return {(p.id, s.id) for p in self.by_id.values() for s in p.stages}
 
+
+#: What ``pipelines=`` takes: one pipeline, several, or ``{id: pipeline}``.
+Pipelines: TypeAlias = Pipeline | Iterable[Pipeline] | Mapping[str, Pipeline] | PipelineBook
 
 #: The pipelines KPIs check stage records against unless told otherwise.
 DEFAULT_BOOK: Final = PipelineBook([DEFAULT_PIPELINE, LEAD_LIFECYCLE])

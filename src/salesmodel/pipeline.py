@@ -26,6 +26,7 @@ from ._time import aware_instant, time_expected
 from .entities import Deal, Lead, StageChange
 from .enums import LossReason, Status
 from .errors import (
+    MISSING,
     Issue,
     PipelineDefinitionError,
     SalesModelError,
@@ -726,7 +727,7 @@ class Pipeline:
         try:
             cls = type(record)
             stage = record.stage
-            history = record.history
+            history: tuple[StageChange, ...] = record.history
             return bool(
                 (
                     (cls is Deal and self._moves_deals and record.pipeline_id == self.id)
@@ -754,10 +755,13 @@ class Pipeline:
 
     def _conformance(self, record: Any) -> list[Issue]:
         """Every rule of this pipeline *record* breaks (see :meth:`validate`)."""
-        if not _has_stage(record):
-            return [Issue("$", record, "a deal, a lead or a record with a stage")]
+        stage = getattr(record, "stage", MISSING)
+        if type(stage) is not str:
+            known = ", ".join(self._status)
+            return [Issue("stage", stage, f"a stage of pipeline {self.id!r} ({known})")]
         kind = self.kind
-        if kind is not None and type(record) is not kind:
+        # Another entity kind is refused; a row of your own type is judged by its fields.
+        if kind is not None and type(record) is not kind and isinstance(record, _ENTITIES):
             return [
                 Issue(
                     "$",
@@ -765,8 +769,6 @@ class Pipeline:
                     f"a {kind.__name__} (what pipeline {self.id!r} moves)",
                 )
             ]
-        if kind is None and type(record) not in (Deal, Lead) and not _is_stage_record(type(record)):
-            return [Issue("$", record, "a deal, a lead or a record with a stage")]
         issues: list[Issue] = []
         pipeline_id = getattr(record, "pipeline_id", self.id)
         if pipeline_id != self.id:
@@ -775,30 +777,26 @@ class Pipeline:
                     "pipeline_id", pipeline_id, f"{self.id!r}, the pipeline it is checked against"
                 )
             )
-        stage = record.stage
         status = self._status.get(stage)
         if status is None:
             known = ", ".join(self._status)
             issues.append(Issue("stage", stage, f"a stage of pipeline {self.id!r} ({known})"))
-        elif record.status is not status:
-            issues.append(
-                Issue("status", record.status, f"{status.value!r}, the status of stage {stage!r}")
-            )
-        history = record.history
-        if stage in self._needs_reason and record.status is Status.LOST:
+        elif getattr(record, "status", MISSING) is not status:
+            got = getattr(record, "status", MISSING)
+            issues.append(Issue("status", got, f"{status.value!r}, the status of stage {stage!r}"))
+        history = getattr(record, "history", ())
+        if stage in self._needs_reason and getattr(record, "status", None) is Status.LOST:
             expected = f"a reason, since pipeline {self.id!r} requires one for a lost stage"
             if hasattr(record, "loss_reason"):
                 if record.loss_reason is None:
                     issues.append(Issue("loss_reason", None, expected))
             elif history and history[-1].reason is None:
                 issues.append(Issue(f"history[{len(history) - 1}].reason", None, expected))
-        entered = 0
-        for i, change in enumerate(history):
-            if change.to_pipeline is not None:
-                entered = i
+        transfers = [getattr(change, "to_pipeline", None) for change in history]
+        entered = max((i for i, p in enumerate(transfers) if p is not None), default=0)
         for i in range(entered, len(history)):
             change = history[i]
-            if change.to_pipeline is not None:
+            if transfers[i] is not None:
                 if change.to_pipeline != self.id:
                     issues.append(
                         Issue(
@@ -1304,6 +1302,7 @@ def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
 _LOSS_BY_VALUE: Final[dict[object, LossReason]] = {m.value: m for m in LossReason}
 _MOVED: Final = ("stage", "status", "closed_at", "loss_reason", "history")
 _PAIR: Final = attrgetter("from_stage", "to_stage")
+_ENTITIES: Final = (Deal, Lead)
 _TO_PIPELINE: Final = attrgetter("to_pipeline")
 _STAGE_FIELDS: Final = frozenset({"id", "created_at", "stage", "status", "closed_at", "history"})
 _KIND_EXPECTED: Final = (
@@ -1316,11 +1315,6 @@ _new_change: Final = replacer(
     StageChange, ("from_stage", "to_stage", "at", "by", "reason", "to_pipeline")
 )
 _replace_transferred: Final = replacer(Deal, ("pipeline_id", "stage", "history"))
-
-
-def _has_stage(record: Any) -> bool:
-    """Whether *record* is a checked record with a str stage."""
-    return isinstance(record, Record) and type(getattr(record, "stage", None)) is str
 
 
 def _is_stage_record(kind: object) -> bool:

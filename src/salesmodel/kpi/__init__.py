@@ -81,6 +81,7 @@ from ._deals import (
 from ._grouping import Period
 from ._growth import GrowthAccumulator, LeadVelocityRateAccumulator, growth, lead_velocity_rate
 from ._lifetimes import CustomerSummary, CustomerSummaryAccumulator, SummaryRow, customer_summary
+from ._losses import LossReasonRow, LossReasons, LossReasonsAccumulator, loss_reasons
 from ._pipeline import (
     Forecast,
     ForecastAccumulator,
@@ -155,6 +156,9 @@ __all__ = [
     "Leaderboard",
     "LeaderboardAccumulator",
     "LeaderboardRow",
+    "LossReasonRow",
+    "LossReasons",
+    "LossReasonsAccumulator",
     "Period",
     "PipelineCoverageAccumulator",
     "PipelineValueAccumulator",
@@ -189,6 +193,7 @@ __all__ = [
     "growth",
     "lead_velocity_rate",
     "leaderboard",
+    "loss_reasons",
     "pipeline_coverage",
     "pipeline_value",
     "repeat_purchase_rate",

@@ -8,6 +8,7 @@ from typing import Any, ClassVar, Final
 
 import attrs
 
+from salesmodel._book import PipelineBook
 from salesmodel.errors import Issue, ValidationError
 
 from ._accumulators import Accumulator
@@ -93,6 +94,22 @@ class GroupedAccumulator(Accumulator[Any]):
             self._reject(record, Issue(str(by), record, f"a record with {by!r} ({error})"))
             return False
         return True
+
+    def _conforming(self, chunk: list[Any], book: PipelineBook) -> list[Any]:
+        """The records of *chunk* that conform to their pipeline in *book*
+        (:meth:`Pipeline.validate`); each other one is rejected (raised, or
+        skipped and reported), with the first rule it breaks."""
+        kept = []
+        for record in chunk:
+            if book.conforms(record):
+                kept.append(record)
+                continue
+            issues = book.issues(record)
+            if issues:
+                self._reject(record, issues[0])
+            else:
+                kept.append(record)
+        return kept
 
     def _wrap(self, values: dict[Any, Any], empty: Callable[[], Any]) -> Any:
         """The scalar result (no by, no period) or a :class:`Grouped` one, with

@@ -1,36 +1,26 @@
 """Deal outcome KPIs: conversion rate, win rate, average ticket, bookings, and the
-sales cycle."""
+sales cycle. Each is defined once (a :class:`~._define.Definition`: the records it
+counts and how its figure comes out), and runs over records or DataFrames alike."""
 
 from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
-from collections import Counter
-from collections.abc import Callable, Container, Iterable
-from decimal import Decimal, localcontext
-from itertools import compress, repeat
-from operator import attrgetter, sub
-from typing import Any, Final, Literal, overload
+from collections.abc import Callable, Container, Iterable, Mapping
+from typing import Any, ClassVar, Final, Literal, TypeAlias, overload
 
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
-from salesmodel.errors import Issue, ValidationError, short_repr
-from salesmodel.money import RateTable
+from salesmodel.errors import Issue, ValidationError
+from salesmodel.money import Money, RateTable
 
-from ._accumulators import aware, missing_or_bad
-from ._amounts import (
-    CURRENCY_ALIAS,
-    Sums,
-    add_amounts,
-    check_currency,
-    merge_sums,
-    per_key,
-    resolve,
-)
-from ._base import GroupedAccumulator
-from ._grouping import ALL, DURATION, By, PeriodKind, Zone, check_tz, local
+from ._accumulators import missing_or_bad
+from ._amounts import CURRENCY_ALIAS, check_currency, resolve
+from ._define import DefinedAccumulator, Definition, compute
+from ._grouping import ALL, By, PeriodKind, Zone, check_tz
+from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Where
 from ._records import closing_issue, deal_issue
-from ._results import EXACT, ZERO, Average, DurationSummary, Grouped, Ratio, Total
+from ._results import Average, DurationSummary, Grouped, Ratio, Total
 
 __all__ = [
     "AverageTicketAccumulator",
@@ -40,6 +30,7 @@ __all__ = [
     "WinRateAccumulator",
     "average_ticket",
     "bookings",
+    "business_days",
     "conversion_rate",
     "sales_cycle",
     "win_rate",
@@ -48,14 +39,38 @@ __all__ = [
 OPEN: Final = Status.OPEN
 WON: Final = Status.WON
 LOST: Final = Status.LOST
-_STATUS: Final = attrgetter("status")
-_ID: Final = attrgetter("id")
-_CREATED: Final = attrgetter("created_at")
-_CLOSED: Final = attrgetter("closed_at")
-_MICRO: Final = dt.timedelta(microseconds=1)
+_WON: Final = frozenset({WON})
+_CLOSED: Final = frozenset({WON, LOST})
 
 Outcome = Literal["won", "lost", "closed"]
-_OUTCOMES: Final = {"won": (WON,), "lost": (LOST,), "closed": (WON, LOST)}
+_OUTCOMES: Final = {"won": _WON, "lost": frozenset({LOST}), "closed": _CLOSED}
+#: What a KPI reads: records (any iterable, a generator works) or a DataFrame of
+#: pandas, polars, PyArrow, DuckDB, Dask or PySpark (the ``frames`` extra).
+Frame: TypeAlias = Any
+
+
+def _what(kpi: str, key: Any) -> str:
+    """The figure's name in a currency error, with its group."""
+    return kpi if key == ALL else f"{kpi} of {key!r}"
+
+
+def _money(amounts: Amounts, options: Mapping[str, Any], what: str) -> Money | None:
+    """The sum of *amounts* in one currency (see ``_amounts.resolve``)."""
+    return resolve(amounts.sums, currency=options["currency"], rates=options["rates"], what=what)
+
+
+def _zero(options: Mapping[str, Any]) -> Money | None:
+    currency = options["currency"]
+    return None if currency is None else Money.zero(currency)
+
+
+class _Money(Definition):
+    """Options of KPIs that add amounts."""
+
+    aliases = CURRENCY_ALIAS
+
+    def check(self, options: dict[str, Any]) -> None:
+        check_currency(options["currency"], options["rates"])
 
 
 # --- conversion rate ----------------------------------------------------------------------
@@ -65,86 +80,59 @@ def _is_id(value: Any) -> bool:
     return type(value) is str and value != ""
 
 
-class ConversionRateAccumulator(GroupedAccumulator):
-    """Accumulates :func:`conversion_rate`; same arguments.
-
-    .. versionadded:: 0.1.0
-    """
+class ConversionRate(Definition):
+    """Converted records over all records, in creation cohorts."""
 
     accepts = (Deal, Lead)
     expects = "a Deal or a Lead"
     anchors = ("created",)
+    anchor = "created"
+    options: ClassVar[dict[str, Any]] = {"converted": None}
 
-    def __init__(
-        self,
-        *,
-        by: By | None = None,
-        period: PeriodKind | None = None,
-        tz: Zone | None = None,
-        converted: Container[str] | Callable[[Any], bool] | None = None,
-        strict: bool = True,
-    ) -> None:
+    def check(self, options: dict[str, Any]) -> None:
+        converted = options["converted"]
         if converted is not None and not (callable(converted) or isinstance(converted, Container)):
             raise ValidationError.single(
                 "converted", converted, "None, a container of ids, or a callable of the record"
             )
-        super().__init__(
-            by=by, period=period, tz=tz, anchor="created", strict=strict, converted=converted
-        )
-        self._converted = converted
-        self._total: Counter[Any] = Counter()
-        self._converted_n: Counter[Any] = Counter()
 
-    def _issue(self, record: Any) -> Issue | None:
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
         issue = closing_issue(record)
-        converted = self._converted
+        converted = options["converted"]
         by_id = not callable(converted) or isinstance(converted, Container)
         if issue is None and converted is not None and by_id:
             issue = missing_or_bad(record, "id", _is_id, "an id (a non-empty str)")
         return issue
 
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        grouping = self._grouping
-        converted = self._converted
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        converted = options["converted"]
         if converted is None:
-            hits = (
-                []
-                if grouping.period is None and not grouping.single
-                else [r for r in chunk if r.status is WON]
-            )
+            hits = Where(statuses=_WON)
         elif callable(converted) and not isinstance(converted, Container):
-            hits = list(compress(chunk, map(converted, chunk)))
+            hits = Where(predicate=converted)
         else:
-            hits = list(compress(chunk, map(converted.__contains__, map(_ID, chunk))))
-        if grouping.single:
-            self._total[ALL] += len(chunk)
-            if hits:
-                self._converted_n[ALL] += len(hits)
-            return
-        if grouping.period is None:
-            self._total.update(grouping.select(chunk))
-            if converted is None:
-                self._converted_n.update(grouping.select(chunk, WON))
-            elif hits:
-                self._converted_n.update(grouping.select(hits))
-            return
-        self._total.update(grouping.keys(chunk))
-        if hits:
-            self._converted_n.update(grouping.keys(hits))
+            hits = Where(ids=converted)
+        return (CountMeasure("all"), CountMeasure("converted", hits))
 
-    def _absorb(self, other: ConversionRateAccumulator) -> None:
-        self._total.update(other._total)
-        self._converted_n.update(other._converted_n)
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        return Ratio(values["converted"], values["all"]) if values["all"] else None
 
-    def result(self) -> Any:
-        """The :class:`Ratio` (or :class:`Grouped` ratios)."""
-        values = {key: Ratio(self._converted_n[key], n) for key, n in self._total.items()}
-        return self._wrap(values, lambda: Ratio(0, 0))
+    def empty(self, options: Mapping[str, Any]) -> Ratio:
+        return Ratio(0, 0)
+
+
+class ConversionRateAccumulator(DefinedAccumulator):
+    """Accumulates :func:`conversion_rate`; same arguments.
+
+    .. versionadded:: 0.1.0
+    """
+
+    definition = ConversionRate()
 
 
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -154,7 +142,7 @@ def conversion_rate(
 ) -> Ratio: ...
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -164,7 +152,7 @@ def conversion_rate(
 ) -> Grouped[Ratio]: ...
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -173,7 +161,7 @@ def conversion_rate(
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -189,17 +177,14 @@ def conversion_rate(
     compare mature cohorts). Converted means status ``WON`` now (a reopened deal
     counts by its current status), or, with *converted*, whose ``id`` is in that
     container (e.g. the lead ids that have a closed deal) or for which that
-    callable is true. Periods group by **creation** date (conversion cohorts).
+    callable is true (records only: a callable cannot run in a DataFrame engine).
+    Periods group by **creation** date (conversion cohorts).
 
-    Common rules: one pass over any iterable (generators work), memory bounded by
-    the number of groups; ``by=`` an attribute name, a tuple of names or a
-    callable → a :class:`Grouped` result; ``period=`` week/month/quarter/year
-    bucketed in ``tz=`` (required with ``period=``; ``"recorded"`` uses each
-    datetime's own offset); ``strict=False`` skips bad records (of other types:
-    inconsistent status and ``closed_at``) and reports them in ``.skipped``.
+    Common rules (grouping, periods, bad records, DataFrames): see
+    :mod:`salesmodel.kpi`.
 
     Args:
-        records: Deals or leads.
+        records: Deals or leads, or a DataFrame of them.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by creation period too.
         tz: The zone periods are bucketed in.
@@ -221,117 +206,71 @@ def conversion_rate(
 
     .. versionadded:: 0.1.0
     """
-    acc = ConversionRateAccumulator(by=by, period=period, tz=tz, converted=converted, strict=strict)
-    return acc.add_many(records).result()  # type: ignore[no-any-return]
+    return compute(  # type: ignore[no-any-return]
+        ConversionRateAccumulator,
+        records,
+        by=by,
+        period=period,
+        tz=tz,
+        converted=converted,
+        strict=strict,
+    )
 
 
 # --- win rate -----------------------------------------------------------------------------
 
 
-class WinRateAccumulator(GroupedAccumulator):
+class WinRate(_Money):
+    """Won over closed, by count or by value."""
+
+    accepts = (Deal, Lead)
+    expects = "a Deal or a Lead"
+    options: ClassVar[dict[str, Any]] = {"by_value": False, "currency": None, "rates": None}
+
+    def check(self, options: dict[str, Any]) -> None:
+        if type(options["by_value"]) is not bool:
+            raise ValidationError.single("by_value", options["by_value"], "True or False")
+        super().check(options)
+
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
+        return deal_issue(record, amount=options["by_value"])
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        if options["by_value"]:
+            return (AmountMeasure("closed", Where(_CLOSED)), AmountMeasure("won", Where(_WON)))
+        return (CountMeasure("closed", Where(_CLOSED)), CountMeasure("won", Where(_WON)))
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        closed, won = values["closed"], values["won"]
+        if not options["by_value"]:
+            return Ratio(won, closed) if closed else None
+        if not (closed.count or closed.unknown):
+            return None
+        what = _what("win rate by value", key)
+        denominator = _money(closed, options, what)
+        numerator = _money(won, options, what)
+        if denominator is None:  # every closed deal of unknown value
+            return Ratio(0, 0, unknown=closed.unknown)
+        if numerator is None:
+            numerator = denominator * 0
+        return Ratio(numerator, denominator, unknown=closed.unknown)
+
+    def empty(self, options: Mapping[str, Any]) -> Ratio:
+        return Ratio(0, 0)
+
+
+class WinRateAccumulator(DefinedAccumulator):
     """Accumulates :func:`win_rate`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    accepts = (Deal, Lead)
-    expects = "a Deal or a Lead"
-    aliases = CURRENCY_ALIAS
-
-    def __init__(
-        self,
-        *,
-        by: By | None = None,
-        period: PeriodKind | None = None,
-        tz: Zone | None = None,
-        anchor: Literal["created", "closed"] = "closed",
-        by_value: bool = False,
-        currency: str | None = None,
-        rates: RateTable | None = None,
-        strict: bool = True,
-    ) -> None:
-        if type(by_value) is not bool:
-            raise ValidationError.single("by_value", by_value, "True or False")
-        super().__init__(
-            by=by,
-            period=period,
-            tz=tz,
-            anchor=anchor,
-            strict=strict,
-            by_value=by_value,
-            currency=currency,
-            rates=rates,
-        )
-        self._currency, self._rates = check_currency(currency, rates)
-        self._by_value = by_value
-        self._closed: Counter[Any] = Counter()
-        self._won: Counter[Any] = Counter()
-        self._sums: Sums = {}
-
-    def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record, amount=self._by_value)
-
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        grouping = self._grouping
-        if self._by_value:
-            closed = [r for r in chunk if r.status is not OPEN]
-            keys = grouping.keys(closed)
-            statuses = map(_STATUS, closed)
-            add_amounts(
-                self._sums, statuses if keys is None else zip(keys, statuses, strict=True), closed
-            )
-            return
-        if grouping.single:
-            now = [r.status for r in chunk]
-            self._closed[ALL] += len(now) - now.count(OPEN)
-            self._won[ALL] += now.count(WON)
-            return
-        if grouping.period is None:
-            self._closed.update(grouping.select(chunk, OPEN, False))
-            self._won.update(grouping.select(chunk, WON))
-            return
-        closed = [r for r in chunk if r.status is not OPEN]
-        keys = list(grouping.keys(closed))  # type: ignore[arg-type]
-        self._closed.update(keys)
-        self._won.update(compress(keys, [r.status is WON for r in closed]))
-
-    def _absorb(self, other: WinRateAccumulator) -> None:
-        self._closed.update(other._closed)
-        self._won.update(other._won)
-        merge_sums(self._sums, other._sums)
-
-    def result(self) -> Any:
-        """The :class:`Ratio` (or :class:`Grouped` ratios)."""
-        values: dict[Any, Ratio] = {}
-        if self._by_value:
-            won: dict[Any, dict[str, Any]] = {}
-            closed: dict[Any, dict[str, Any]] = {}
-            with localcontext(EXACT):
-                for slot, totals in per_key(self._sums).items():
-                    key, status = (ALL, slot) if self._grouping.single else slot
-                    for code, total in totals.items():
-                        bucket: dict[str, Decimal] = closed.setdefault(key, {})
-                        bucket[code] = bucket.get(code, ZERO) + total
-                        if status is WON:
-                            won.setdefault(key, {})[code] = total
-            for key, totals in closed.items():
-                what = f"win rate by value of {key!r}" if key != ALL else "win rate by value"
-                currency, rates = self._currency, self._rates
-                denominator = resolve(totals, currency=currency, rates=rates, what=what)
-                numerator = resolve(won.get(key, {}), currency=currency, rates=rates, what=what)
-                if numerator is None:
-                    assert denominator is not None
-                    numerator = denominator * 0
-                assert denominator is not None
-                values[key] = Ratio(numerator, denominator)
-            return self._wrap(values, lambda: Ratio(0, 0))
-        values = {key: Ratio(self._won[key], n) for key, n in self._closed.items() if n}
-        return self._wrap(values, lambda: Ratio(0, 0))
+    definition = WinRate()
 
 
 @overload
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -344,7 +283,7 @@ def win_rate(
 ) -> Ratio: ...
 @overload
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -357,7 +296,7 @@ def win_rate(
 ) -> Grouped[Ratio]: ...
 @overload
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -369,7 +308,7 @@ def win_rate(
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -383,23 +322,18 @@ def win_rate(
     """The share of closed deals that were won.
 
     By count: ``Ratio(won, won + lost)``. By value (``by_value=True``):
-    ``Ratio(amount won, amount won + amount lost)``, exact Money. Open deals are
-    left out (a reopened deal counts by its current status: open, so out). Groups
-    with no closed deal are absent. Periods group by **close** date by default
+    ``Ratio(amount won, amount won + amount lost)``, exact Money; deals of unknown
+    value are left out of both and counted in ``.unknown``. Open deals are left
+    out (a reopened deal counts by its current status: open, so out). Groups with
+    no closed deal are absent. Periods group by **close** date by default
     (``anchor="closed"``); ``anchor="created"`` groups closed deals by when they
     were created (recent cohorts are then incomplete).
 
-    Common rules: one pass over any iterable (generators work), memory bounded by
-    the number of groups; ``by=`` an attribute name (``"currency"`` means the
-    amount's currency), a tuple of names or a callable → a :class:`Grouped`
-    result; ``period=`` week/month/quarter/year bucketed in ``tz=`` (required with
-    ``period=``; ``"recorded"`` uses each datetime's own offset); amounts in
-    several currencies raise :class:`~salesmodel.CurrencyMismatchError` unless
-    ``by="currency"`` or ``rates=`` and ``currency=`` are given; ``strict=False``
-    skips bad records and reports them in ``.skipped``.
+    Common rules (grouping, periods, currencies, bad records, DataFrames): see
+    :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals (leads work too: converted over closed).
+        deals: The deals (leads work too: converted over closed), or a DataFrame.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -418,7 +352,9 @@ def win_rate(
 
     .. versionadded:: 0.1.0
     """
-    acc = WinRateAccumulator(
+    return compute(  # type: ignore[no-any-return]
+        WinRateAccumulator,
+        deals,
         by=by,
         period=period,
         tz=tz,
@@ -428,119 +364,69 @@ def win_rate(
         rates=rates,
         strict=strict,
     )
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
 
 
 # --- amounts: average ticket and bookings -------------------------------------------------------
 
 
-class _AmountAccumulator(GroupedAccumulator):
-    """Exact sums and counts of the amounts of deals in one status."""
+class _WonAmounts(_Money):
+    """The amounts of won deals, per group."""
 
     accepts = (Deal,)
     expects = "a Deal"
-    aliases = CURRENCY_ALIAS
-    status: Status = WON
-    what = "amounts"
+    options: ClassVar[dict[str, Any]] = {"currency": None, "rates": None}
 
-    def __init__(
-        self,
-        *,
-        by: By | None = None,
-        period: PeriodKind | None = None,
-        tz: Zone | None = None,
-        anchor: Literal["created", "closed"] = "closed",
-        currency: str | None = None,
-        rates: RateTable | None = None,
-        strict: bool = True,
-    ) -> None:
-        super().__init__(
-            by=by,
-            period=period,
-            tz=tz,
-            anchor=anchor,
-            strict=strict,
-            currency=currency,
-            rates=rates,
-        )
-        self._currency, self._rates = check_currency(currency, rates)
-        self._sums: Sums = {}
-        self._counts: Counter[Any] = Counter()
-
-    def _issue(self, record: Any) -> Issue | None:
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
         return deal_issue(record, amount=True)
 
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        status = self.status
-        chosen = [r for r in chunk if r.status is status]
-        if not chosen:
-            return
-        grouping = self._grouping
-        if grouping.single:
-            self._counts[ALL] += len(chosen)
-            add_amounts(self._sums, None, chosen)
-            return
-        keys = grouping.select(chosen) if grouping.period is None else list(grouping.keys(chosen))  # type: ignore[arg-type]
-        self._counts.update(keys)
-        add_amounts(self._sums, keys, chosen)
-
-    def _absorb(self, other: _AmountAccumulator) -> None:
-        self._counts.update(other._counts)
-        merge_sums(self._sums, other._sums)
-
-    def _totals(self) -> dict[Any, Any]:
-        sums = per_key(self._sums)
-        out = {}
-        for key, n in self._counts.items():
-            what = self.what if key == ALL else f"{self.what} of {key!r}"
-            out[key] = (
-                resolve(sums.get(key, {}), currency=self._currency, rates=self._rates, what=what),
-                n,
-            )
-        return out
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        return (AmountMeasure("won", Where(_WON)),)
 
 
-class AverageTicketAccumulator(_AmountAccumulator):
+class AverageTicket(_WonAmounts):
+    """The mean amount of won deals."""
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        won: Amounts = values["won"]
+        total = _money(won, options, _what("average ticket", key))
+        return Average(total, won.count, unknown=won.unknown)
+
+    def empty(self, options: Mapping[str, Any]) -> Average:
+        return Average(_zero(options), 0)
+
+
+class Bookings(_WonAmounts):
+    """The total amount of won deals."""
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        won: Amounts = values["won"]
+        return Total(_money(won, options, _what("bookings", key)), won.count, unknown=won.unknown)
+
+    def empty(self, options: Mapping[str, Any]) -> Total:
+        return Total(_zero(options), 0)
+
+
+class AverageTicketAccumulator(DefinedAccumulator):
     """Accumulates :func:`average_ticket`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    what = "average ticket"
-
-    def result(self) -> Any:
-        """The :class:`Average` (or :class:`Grouped` averages)."""
-        values = {key: Average(total, n) for key, (total, n) in self._totals().items()}
-        zero = (
-            None
-            if self._currency is None
-            else resolve({}, currency=self._currency, rates=None, what="")
-        )
-        return self._wrap(values, lambda: Average(zero, 0))
+    definition = AverageTicket()
 
 
-class BookingsAccumulator(_AmountAccumulator):
+class BookingsAccumulator(DefinedAccumulator):
     """Accumulates :func:`bookings`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    what = "bookings"
-
-    def result(self) -> Any:
-        """The :class:`Total` (or :class:`Grouped` totals)."""
-        values = {key: Total(total, n) for key, (total, n) in self._totals().items()}
-        zero = (
-            None
-            if self._currency is None
-            else resolve({}, currency=self._currency, rates=None, what="")
-        )
-        return self._wrap(values, lambda: Total(zero, 0))
+    definition = Bookings()
 
 
 @overload
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -552,7 +438,7 @@ def average_ticket(
 ) -> Average: ...
 @overload
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -564,7 +450,7 @@ def average_ticket(
 ) -> Grouped[Average]: ...
 @overload
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -575,7 +461,7 @@ def average_ticket(
     strict: bool = True,
 ) -> Grouped[Average]: ...
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -590,19 +476,15 @@ def average_ticket(
     ``Average(total won, deals won)``: the exact total and count; ``.value`` is the
     mean rounded to the cent (halves to even), ``.exact`` the exact fraction. Only
     deals whose current status is ``WON`` count (open and lost deals are left out;
-    a won deal reopened no longer counts). Periods group by **close** date by
-    default (``anchor="closed"``).
+    a won deal reopened no longer counts); a won deal of unknown value is in
+    neither the total nor the count, but in ``.unknown``. Periods group by
+    **close** date by default (``anchor="closed"``).
 
-    Common rules: one pass over any iterable, memory bounded by the number of
-    groups; ``by=`` an attribute name (``"currency"`` means the amount's
-    currency), a tuple of names or a callable → a :class:`Grouped` result;
-    ``period=`` bucketed in ``tz=`` (required); mixed currencies raise
-    :class:`~salesmodel.CurrencyMismatchError` unless ``by="currency"`` or
-    ``rates=`` and ``currency=``; ``strict=False`` skips bad records and reports
-    them in ``.skipped``.
+    Common rules (grouping, periods, currencies, bad records, DataFrames): see
+    :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -621,15 +503,22 @@ def average_ticket(
 
     .. versionadded:: 0.1.0
     """
-    acc = AverageTicketAccumulator(
-        by=by, period=period, tz=tz, anchor=anchor, currency=currency, rates=rates, strict=strict
+    return compute(  # type: ignore[no-any-return]
+        AverageTicketAccumulator,
+        deals,
+        by=by,
+        period=period,
+        tz=tz,
+        anchor=anchor,
+        currency=currency,
+        rates=rates,
+        strict=strict,
     )
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
 
 
 @overload
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -641,7 +530,7 @@ def bookings(
 ) -> Total: ...
 @overload
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -653,7 +542,7 @@ def bookings(
 ) -> Grouped[Total]: ...
 @overload
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -664,7 +553,7 @@ def bookings(
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -676,14 +565,15 @@ def bookings(
 ) -> Total | Grouped[Total]:
     """The total amount of won deals (sales volume booked), and how many.
 
-    ``Total(sum of amounts won, deals won)``, exact. Only deals whose current
+    ``Total(sum of amounts won, deals won)``, exact; won deals of unknown value
+    are counted in ``.unknown``, never added as zero. Only deals whose current
     status is ``WON`` count. Periods group by **close** date by default (monthly
     bookings: ``period="month"``); a period with no win is absent (not zero).
 
     Common rules: as :func:`average_ticket`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -701,10 +591,17 @@ def bookings(
 
     .. versionadded:: 0.1.0
     """
-    acc = BookingsAccumulator(
-        by=by, period=period, tz=tz, anchor=anchor, currency=currency, rates=rates, strict=strict
+    return compute(  # type: ignore[no-any-return]
+        BookingsAccumulator,
+        deals,
+        by=by,
+        period=period,
+        tz=tz,
+        anchor=anchor,
+        currency=currency,
+        rates=rates,
+        strict=strict,
     )
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
 
 
 # --- sales cycle ------------------------------------------------------------------------------
@@ -742,130 +639,68 @@ def _holidays(given: Iterable[dt.date]) -> tuple[dt.date, ...]:
     return tuple(sorted(days))
 
 
-class SalesCycleAccumulator(GroupedAccumulator):
+class SalesCycle(Definition):
+    """How long closed deals took, from creation (or a start) to close."""
+
+    accepts = (Deal, Lead)
+    expects = "a Deal or a Lead"
+    options: ClassVar[dict[str, Any]] = {
+        "outcome": "won",
+        "business_days": False,
+        "holidays": (),
+        "start": None,
+    }
+
+    def check(self, options: dict[str, Any]) -> None:
+        if options["outcome"] not in _OUTCOMES:
+            raise ValidationError.single("outcome", options["outcome"], "'won', 'lost' or 'closed'")
+        if type(options["business_days"]) is not bool:
+            raise ValidationError.single("business_days", options["business_days"], "True or False")
+        start = options["start"]
+        if start is not None and not callable(start):
+            raise ValidationError.single("start", start, "None or a callable of the record")
+        options["holidays"] = _holidays(options["holidays"])
+        if options["business_days"]:
+            check_tz(options["tz"], "business days")
+
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
+        return closing_issue(record)
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        tz = options["tz"]
+        return (
+            DurationMeasure(
+                "cycle",
+                Where(_OUTCOMES[options["outcome"]]),
+                start=options["start"],
+                business_days=options["business_days"],
+                holidays=options["holidays"],
+                tz=check_tz(tz, None) if tz is not None else None,
+            ),
+        )
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        counts = values["cycle"]
+        if not counts:
+            return None
+        return DurationSummary.from_counts(counts, business_days=options["business_days"])
+
+    def empty(self, options: Mapping[str, Any]) -> DurationSummary:
+        return DurationSummary.from_counts({}, business_days=options["business_days"])
+
+
+class SalesCycleAccumulator(DefinedAccumulator):
     """Accumulates :func:`sales_cycle`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    accepts = (Deal, Lead)
-    expects = "a Deal or a Lead"
-
-    def __init__(
-        self,
-        *,
-        by: By | None = None,
-        period: PeriodKind | None = None,
-        tz: Zone | None = None,
-        anchor: Literal["created", "closed"] = "closed",
-        outcome: Outcome = "won",
-        business_days: bool = False,
-        holidays: Iterable[dt.date] = (),
-        start: Callable[[Any], dt.datetime | None] | None = None,
-        strict: bool = True,
-    ) -> None:
-        if outcome not in _OUTCOMES:
-            raise ValidationError.single("outcome", outcome, "'won', 'lost' or 'closed'")
-        if type(business_days) is not bool:
-            raise ValidationError.single("business_days", business_days, "True or False")
-        if start is not None and not callable(start):
-            raise ValidationError.single("start", start, "None or a callable of the record")
-        days = _holidays(holidays)
-        if business_days:
-            check_tz(tz, "business days")
-        super().__init__(
-            by=by,
-            period=period,
-            tz=tz,
-            anchor=anchor,
-            strict=strict,
-            outcome=outcome,
-            business_days=business_days,
-            holidays=days,
-            start=start,
-        )
-        self._statuses = _OUTCOMES[outcome]
-        self._business = business_days
-        self._holidays_sorted = days
-        self._start = start
-        self._counts: Counter[tuple[Any, dt.timedelta]] = Counter()
-
-    def _issue(self, record: Any) -> Issue | None:
-        return closing_issue(record)
-
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        statuses = self._statuses
-        if len(statuses) == 1:
-            (only,) = statuses
-            chosen = [r for r in chunk if r.status is only]
-        else:
-            chosen = [r for r in chunk if r.status is not OPEN]
-        if not chosen:
-            return
-        if self._start is not None or self._business:
-            self._add_slow(chosen)
-            return
-        grouping = self._grouping
-        if grouping.period is None and len(statuses) == 1:
-            self._counts.update(grouping.select(chunk, statuses[0], True, DURATION))
-            return
-        durations = map(sub, map(_CLOSED, chosen), map(_CREATED, chosen))
-        keys = grouping.keys(chosen)
-        self._counts.update(zip(repeat(ALL) if keys is None else keys, durations, strict=False))
-
-    def _add_slow(self, chosen: list[Any]) -> None:
-        grouping = self._grouping
-        tz = grouping.tz
-        for record in chosen:
-            closed_at = record.closed_at
-            began = record.created_at
-            if self._start is not None:
-                began = self._start(record)
-                if not aware(began):
-                    self._reject(record, Issue("start", began, "a timezone-aware datetime"))
-                    continue
-                if began > closed_at:
-                    self._reject(
-                        record,
-                        Issue(
-                            "closed_at",
-                            closed_at,
-                            f"no earlier than its start ({short_repr(began)})",
-                        ),
-                    )
-                    continue
-            if self._business:
-                assert tz is not None
-                days = business_days(
-                    local(began, tz).date(), local(closed_at, tz).date(), self._holidays_sorted
-                )
-                duration = dt.timedelta(days=days)
-            else:
-                duration = closed_at - began
-            self._counts[(grouping.key(record), duration)] += 1
-
-    def _absorb(self, other: SalesCycleAccumulator) -> None:
-        self._counts.update(other._counts)
-
-    def result(self) -> Any:
-        """The :class:`DurationSummary` (or :class:`Grouped` summaries)."""
-        per: dict[Any, dict[int, int]] = {}
-        for (key, duration), n in self._counts.items():
-            bucket = per.setdefault(key, {})
-            micros = duration // _MICRO
-            bucket[micros] = bucket.get(micros, 0) + n
-        values = {
-            key: DurationSummary.from_counts(counts, business_days=self._business)
-            for key, counts in per.items()
-        }
-        return self._wrap(
-            values, lambda: DurationSummary.from_counts({}, business_days=self._business)
-        )
+    definition = SalesCycle()
 
 
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -879,7 +714,7 @@ def sales_cycle(
 ) -> DurationSummary: ...
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -893,7 +728,7 @@ def sales_cycle(
 ) -> Grouped[DurationSummary]: ...
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -906,7 +741,7 @@ def sales_cycle(
     strict: bool = True,
 ) -> Grouped[DurationSummary]: ...
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -919,7 +754,7 @@ def sales_cycle(
     strict: bool = True,
 ) -> DurationSummary | Grouped[DurationSummary]:
     """How long deals took to close: from ``created_at`` (or *start*) to
-    ``closed_at``.
+    ``closed_at``, in real time (instants, whatever zone the times were in).
 
     A :class:`DurationSummary` (count, mean, median, p90, min, max; the p90 and
     median interpolate linearly between closest ranks, as numpy and pandas do by
@@ -936,11 +771,12 @@ def sales_cycle(
     first contact) is a bad record: an error naming its id, or with
     ``strict=False`` skipped and reported in ``.skipped``.
 
-    Common rules: one pass over any iterable; ``by=``, ``period=``, ``tz=`` as in
-    :func:`win_rate`.
+    Common rules (grouping, periods, bad records, DataFrames): see
+    :mod:`salesmodel.kpi`. On a DataFrame, *start* and *business_days* are not
+    available (a Python callable and a holiday calendar cannot run in the engine).
 
     Args:
-        deals: Deals (or leads: time to conversion).
+        deals: Deals (or leads: time to conversion), or a DataFrame of them.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods (and business days) are read in.
@@ -960,7 +796,9 @@ def sales_cycle(
 
     .. versionadded:: 0.1.0
     """
-    acc = SalesCycleAccumulator(
+    return compute(  # type: ignore[no-any-return]
+        SalesCycleAccumulator,
+        deals,
         by=by,
         period=period,
         tz=tz,
@@ -971,4 +809,3 @@ def sales_cycle(
         start=start,
         strict=strict,
     )
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]

@@ -14,7 +14,7 @@ import functools
 import hashlib
 import keyword
 import zoneinfo
-from collections.abc import Callable, Hashable, Iterable, Iterator
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from operator import attrgetter, methodcaller
 from typing import Any, Final, Literal, TypeAlias
 
@@ -285,10 +285,10 @@ class Grouping:
             by_get, by_columns = None, ()
         elif isinstance(by, str) and by.strip():
             path = (aliases or {}).get(by, by)
-            by_get, by_columns = attrgetter(path), (by,)
+            by_get, by_columns = path_getter(path), (by,)
         elif isinstance(by, tuple) and by and all(isinstance(x, str) and x.strip() for x in by):
             paths = [(aliases or {}).get(x, x) for x in by]
-            by_get, by_columns = attrgetter(*paths), tuple(by)
+            by_get, by_columns = _tuple_getter(tuple(map(path_getter, paths))), tuple(by)
         elif callable(by):
             by_get, by_columns = by, (_callable_name(by),)
         else:
@@ -383,11 +383,39 @@ _KEYWORDS: Final = frozenset(keyword.kwlist)
 
 
 def _path_code(path: str) -> str | None:
-    """``r.a.b`` for the attribute path ``"a.b"``, or None when it is not one."""
-    parts = path.split(".")
-    if all(p.isidentifier() and p not in _KEYWORDS for p in parts):
-        return "r." + ".".join(parts)
+    """``r.a`` for the attribute name ``"a"``, or None when it is not one (a dotted
+    path reads through :func:`path_getter`)."""
+    if path.isidentifier() and path not in _KEYWORDS:
+        return "r." + path
     return None
+
+
+def path_getter(path: str) -> Callable[[Any], Any]:
+    """The value at *path* in a record: ``"owner_id"``, or a dotted path that
+    reaches inside (``"amount.currency"``, ``"attributes.manager"``: a mapping is
+    read by key). A part that is missing on the way gives None: a deal of unknown
+    value has no currency, a record without that custom field has no manager."""
+    if "." not in path:
+        return attrgetter(path)
+    parts = tuple(path.split("."))
+    return functools.partial(_walk, parts)
+
+
+def _walk(parts: tuple[str, ...], record: Any) -> Any:
+    value = getattr(record, parts[0])
+    for part in parts[1:]:
+        if value is None:
+            return None
+        value = value.get(part) if isinstance(value, Mapping) else getattr(value, part, None)
+    return value
+
+
+def _tuple_getter(getters: tuple[Callable[[Any], Any], ...]) -> Callable[[Any], tuple[Any, ...]]:
+    return functools.partial(_each, getters)
+
+
+def _each(getters: tuple[Callable[[Any], Any], ...], record: Any) -> tuple[Any, ...]:
+    return tuple(get(record) for get in getters)
 
 
 @functools.cache
@@ -419,7 +447,9 @@ def _selector(by: Any, aliases: dict[str, str]) -> Callable[..., list[Any]]:
     else:
         expression = "_by(r)"
     if expression is None:  # a name that is no identifier: getattr does it
-        getter = attrgetter(*[aliases.get(b, b) for b in ((by,) if isinstance(by, str) else by)])
+        names = (by,) if isinstance(by, str) else by
+        getters = tuple(path_getter(aliases.get(b, b)) for b in names)
+        getter = getters[0] if isinstance(by, str) else _tuple_getter(getters)
         expression, by = "_by(r)", getter
     return functools.partial(_select_with, expression, by)
 

@@ -96,6 +96,10 @@ class CustomerSummary(Table):
         )
 
 
+#: Why a purchase of unknown value cannot be summarised.
+_KNOWN: Final = "a known amount (the summary averages every purchase's value)"
+
+
 class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
     """Accumulates :func:`customer_summary`; same arguments.
 
@@ -163,6 +167,9 @@ class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
                 if day > end:
                     continue
                 money = record.amount
+                if money is None:  # its monetary value needs every purchase's value
+                    self._reject(record, Issue("amount", None, _KNOWN))
+                    continue
                 amount = money.amount
                 if target is not None and money.currency != target:
                     if rates is None:

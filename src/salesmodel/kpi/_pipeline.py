@@ -13,9 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from decimal import Decimal, localcontext
 from fractions import Fraction
-from itertools import repeat
-from operator import attrgetter
-from typing import Any, Final, overload
+from typing import Any, ClassVar, Final, overload
 
 import attrs
 
@@ -24,26 +22,15 @@ from salesmodel.entities import Deal, Rep, Target
 from salesmodel.enums import Status, TargetMetric
 from salesmodel.errors import Issue, ValidationError
 from salesmodel.money import Money, RateTable
-from salesmodel.pipeline import DEFAULT_PIPELINE
+from salesmodel.pipeline import DEFAULT_PIPELINE, Stage
 
 from ._accumulators import aware, missing_or_bad
-from ._amounts import (
-    CURRENCY_ALIAS,
-    Sums,
-    add_amounts,
-    check_currency,
-    merge_sums,
-    per_key,
-    resolve,
-)
+from ._amounts import check_currency, resolve
 from ._base import GroupedAccumulator
-from ._deals import (
-    AverageTicketAccumulator,
-    SalesCycleAccumulator,
-    WinRateAccumulator,
-    _AmountAccumulator,
-)
-from ._grouping import ALL, By
+from ._deals import Frame, _Money, _money, _what, _zero
+from ._define import DefinedAccumulator, compute
+from ._grouping import By
+from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Extra, Measure, Where
 from ._records import deal_issue, history_issue
 from ._results import (
     EXACT,
@@ -81,217 +68,74 @@ __all__ = [
 
 OPEN: Final = Status.OPEN
 WON: Final = Status.WON
-_PLACE: Final = attrgetter("pipeline_id", "stage")
+LOST: Final = Status.LOST
 _DAY: Final = dt.timedelta(days=1)
 
 
 # --- pipeline value -----------------------------------------------------------------------------
 
 
-class PipelineValueAccumulator(_AmountAccumulator):
+def _place(deal: Any) -> tuple[str | None, str]:
+    """Where a deal sits: its pipeline id (None for a row without one: the book's
+    only pipeline) and its stage."""
+    return getattr(deal, "pipeline_id", None), deal.stage
+
+
+def _stage_of(book: PipelineBook, place: tuple[str | None, str]) -> Stage:
+    pipeline_id, stage_id = place
+    pipeline = book.unnamed if pipeline_id is None else book.by_id[pipeline_id]
+    assert pipeline is not None  # the record conformed to it
+    return pipeline.stage(stage_id)
+
+
+_PLACE_EXTRA: Final = Extra("place", _place)
+
+
+class _Open(_Money):
+    """KPIs of the current pipeline: deals that conform to their pipeline, read
+    by their current stage."""
+
+    accepts = (Deal,)
+    expects = "a Deal"
+    anchors = ()
+    reads_stages = True
+    options: ClassVar[dict[str, Any]] = {"currency": None, "rates": None}
+
+    def check(self, options: dict[str, Any]) -> None:
+        PipelineBook(options["pipelines"])  # refuse what is no pipeline now, not at the end
+        super().check(options)
+
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
+        return deal_issue(record, amount=True)
+
+
+class PipelineValue(_Open):
+    """The amounts of open deals."""
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        return (AmountMeasure("open", Where(frozenset({OPEN}))),)
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        opened: Amounts = values["open"]
+        amount = _money(opened, options, _what("pipeline value", key))
+        return Total(amount, opened.count, unknown=opened.unknown)
+
+    def empty(self, options: Mapping[str, Any]) -> Total:
+        return Total(_zero(options), 0)
+
+
+class PipelineValueAccumulator(DefinedAccumulator):
     """Accumulates :func:`pipeline_value`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    status = OPEN
-    what = "pipeline value"
-
-    def __init__(
-        self,
-        *,
-        by: By | None = None,
-        currency: str | None = None,
-        rates: RateTable | None = None,
-        strict: bool = True,
-    ) -> None:
-        super().__init__(by=by, currency=currency, rates=rates, strict=strict)
-        self._options = {"by": by, "currency": currency, "rates": rates, "strict": strict}
-
-    def result(self) -> Any:
-        """The :class:`Total` (or :class:`Grouped` totals)."""
-        values = {key: Total(total, n) for key, (total, n) in self._totals().items()}
-        return self._wrap(values, lambda: Total(resolve({}, **self._money("")), 0))
-
-    def _money(self, what: str) -> dict[str, Any]:
-        return {"currency": self._currency, "rates": self._rates, "what": what}
+    definition = PipelineValue()
 
 
 @overload
 def pipeline_value(
-    deals: Iterable[Deal],
-    *,
-    by: None = None,
-    currency: str | None = None,
-    rates: RateTable | None = None,
-    strict: bool = True,
-) -> Total: ...
-@overload
-def pipeline_value(
-    deals: Iterable[Deal],
-    *,
-    by: By,
-    currency: str | None = None,
-    rates: RateTable | None = None,
-    strict: bool = True,
-) -> Grouped[Total]: ...
-def pipeline_value(
-    deals: Iterable[Deal],
-    *,
-    by: By | None = None,
-    currency: str | None = None,
-    rates: RateTable | None = None,
-    strict: bool = True,
-) -> Total | Grouped[Total]:
-    """The total amount of open deals, and how many.
-
-    ``Total(sum of amounts of open deals, open deals)``, exact. Current state:
-    only deals whose status is ``OPEN`` now count (won and lost deals are out; a
-    reopened deal is in).
-
-    Common rules: one pass over any iterable, memory bounded by the number of
-    groups; ``by=`` an attribute name (``"currency"`` means the amount's
-    currency), a tuple of names or a callable → a :class:`Grouped` result; mixed
-    currencies raise :class:`~salesmodel.CurrencyMismatchError` unless
-    ``by="currency"`` or ``rates=`` and ``currency=``; ``strict=False`` skips bad
-    records and reports them in ``.skipped``.
-
-    Args:
-        deals: The deals.
-        by: Group by this attribute, these attributes, or this callable.
-        currency: The currency to report in.
-        rates: Exchange rates into *currency*.
-        strict: Raise on the first bad record (True) or skip and report it.
-
-    Returns:
-        A :class:`Total`, or a :class:`Grouped` of them.
-
-    Raises:
-        ValidationError: for a bad argument, or a bad record when *strict*.
-        CurrencyMismatchError: for mixed currencies without rates.
-
-    .. versionadded:: 0.1.0
-    """
-    acc = PipelineValueAccumulator(by=by, currency=currency, rates=rates, strict=strict)
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
-
-
-# --- weighted pipeline and forecast -------------------------------------------------------------
-
-
-class _StagedAmounts(GroupedAccumulator):
-    """Exact sums of amounts per group, pipeline and stage (and currency); the
-    pipeline and stage of every deal checked against the pipelines given."""
-
-    accepts = (Deal,)
-    expects = "a Deal"
-    aliases = CURRENCY_ALIAS
-    anchors = ("created",)
-    open_only = True
-
-    def __init__(
-        self,
-        *,
-        pipelines: Pipelines = DEFAULT_PIPELINE,
-        by: By | None = None,
-        currency: str | None = None,
-        rates: RateTable | None = None,
-        strict: bool = True,
-    ) -> None:
-        super().__init__(
-            by=by,
-            anchor="created",
-            strict=strict,
-            pipelines=pipelines,
-            currency=currency,
-            rates=rates,
-        )
-        self._options = {
-            "pipelines": pipelines,
-            "by": by,
-            "currency": currency,
-            "rates": rates,
-            "strict": strict,
-        }
-        self._book = PipelineBook(pipelines)
-        self._known = self._book.known_pairs()
-        self._currency, self._rates = check_currency(currency, rates)
-        self._sums: Sums = {}
-        self._counts: Counter[tuple[Any, tuple[str, str]]] = Counter()
-
-    def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record, amount=True)
-
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        chosen = [r for r in chunk if r.status is OPEN] if self.open_only else chunk
-        if not chosen:
-            return
-        try:
-            places = list(map(_PLACE, chosen))
-        except AttributeError:  # a record of another type without a pipeline_id
-            places = [(getattr(r, "pipeline_id", None), getattr(r, "stage", None)) for r in chosen]
-        if not set(places) <= self._known:
-            kept = []
-            for record in chosen:
-                found = self._book.stage_of(record)
-                if isinstance(found, Issue):
-                    self._reject(record, found)
-                else:
-                    kept.append((record, (found[0].id, found[1].id)))
-            chosen = [r for r, _ in kept]
-            places = [p for _, p in kept]
-        keys = self._grouping.keys(chosen)
-        if keys is None:
-            self._counts.update(zip(repeat(ALL), places))
-            add_amounts(self._sums, places, chosen)
-        else:
-            slots = list(zip(keys, places, strict=True))
-            self._counts.update(slots)
-            add_amounts(self._sums, slots, chosen)
-
-    def _absorb(self, other: _StagedAmounts) -> None:
-        merge_sums(self._sums, other._sums)
-        self._counts.update(other._counts)
-
-    def _split(self) -> dict[Any, dict[tuple[str, str], dict[str, Decimal]]]:
-        """``{key: {(pipeline, stage): {currency: sum}}}``."""
-        out: dict[Any, dict[tuple[str, str], dict[str, Decimal]]] = {}
-        single = self._grouping.single
-        for slot, totals in per_key(self._sums).items():
-            key, place = (ALL, slot) if single else slot
-            out.setdefault(key, {})[place] = totals
-        return out
-
-
-class WeightedPipelineAccumulator(_StagedAmounts):
-    """Accumulates :func:`weighted_pipeline`; same arguments.
-
-    .. versionadded:: 0.1.0
-    """
-
-    def result(self) -> Any:
-        """The :class:`Total` (or :class:`Grouped` totals)."""
-        values = {}
-        counts: Counter[Any] = Counter()
-        for (key, _), n in self._counts.items():
-            counts[key] += n
-        for key, places in self._split().items():
-            weighted: dict[str, Decimal] = {}
-            with localcontext(EXACT):
-                for (pipeline_id, stage_id), totals in places.items():
-                    probability = self._book.by_id[pipeline_id].stage(stage_id).probability
-                    for code, total in totals.items():
-                        weighted[code] = weighted.get(code, ZERO) + total * probability
-            what = "weighted pipeline" + ("" if key == ALL else f" of {key!r}")
-            amount = resolve(weighted, currency=self._currency, rates=self._rates, what=what)
-            values[key] = Total(amount, counts[key])
-        zero = resolve({}, currency=self._currency, rates=None, what="")
-        return self._wrap(values, lambda: Total(zero, 0))
-
-
-@overload
-def weighted_pipeline(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: None = None,
@@ -300,8 +144,8 @@ def weighted_pipeline(
     strict: bool = True,
 ) -> Total: ...
 @overload
-def weighted_pipeline(
-    deals: Iterable[Deal],
+def pipeline_value(
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: By,
@@ -309,8 +153,8 @@ def weighted_pipeline(
     rates: RateTable | None = None,
     strict: bool = True,
 ) -> Grouped[Total]: ...
-def weighted_pipeline(
-    deals: Iterable[Deal],
+def pipeline_value(
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
@@ -318,18 +162,19 @@ def weighted_pipeline(
     rates: RateTable | None = None,
     strict: bool = True,
 ) -> Total | Grouped[Total]:
-    """The open pipeline weighted by each stage's probability.
+    """The total amount of open deals, and how many.
 
-    ``Total(Σ amount * probability of the deal's current stage, open deals)``,
-    exact (probabilities are Decimals). Current state: only deals open now count.
-    A deal whose ``pipeline_id`` is not among *pipelines*, or whose stage its
-    pipeline lacks, is a bad record (an error naming its id; skipped and
-    reported with ``strict=False``).
+    ``Total(sum of amounts of open deals, open deals)``, exact; open deals of
+    unknown value are counted in ``.unknown``, never added as zero. Current state:
+    only deals whose status is ``OPEN`` now count (won and lost deals are out; a
+    reopened deal is in). Every deal must conform to its pipeline
+    (:meth:`~salesmodel.Pipeline.validate`): one that does not is a bad record.
 
-    Common rules: as :func:`pipeline_value`.
+    Common rules (grouping, currencies, bad records, DataFrames): see
+    :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them.
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
@@ -345,10 +190,122 @@ def weighted_pipeline(
 
     .. versionadded:: 0.1.0
     """
-    acc = WeightedPipelineAccumulator(
-        pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict
+    return compute(  # type: ignore[no-any-return]
+        PipelineValueAccumulator,
+        deals,
+        pipelines=pipelines,
+        by=by,
+        currency=currency,
+        rates=rates,
+        strict=strict,
     )
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
+
+
+# --- weighted pipeline and forecast -------------------------------------------------------------
+
+
+class WeightedPipeline(_Open):
+    """Open amounts weighted by their stage's probability."""
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        return (AmountMeasure("open", Where(frozenset({OPEN})), extra=_PLACE_EXTRA),)
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        places: Mapping[tuple[str, str], Amounts] = values["open"]
+        book = PipelineBook(options["pipelines"])
+        weighted: dict[str, Decimal] = {}
+        with localcontext(EXACT):
+            for place, amounts in places.items():
+                probability = _stage_of(book, place).probability
+                for code, total in amounts.sums.items():
+                    weighted[code] = weighted.get(code, ZERO) + total * probability
+        merged = Amounts(
+            weighted,
+            sum(a.count for a in places.values()),
+            sum(a.unknown for a in places.values()),
+        )
+        amount = _money(merged, options, _what("weighted pipeline", key))
+        return Total(amount, merged.count, unknown=merged.unknown)
+
+    def empty(self, options: Mapping[str, Any]) -> Total:
+        return Total(_zero(options), 0)
+
+
+class WeightedPipelineAccumulator(DefinedAccumulator):
+    """Accumulates :func:`weighted_pipeline`; same arguments.
+
+    .. versionadded:: 0.1.0
+    """
+
+    definition = WeightedPipeline()
+
+
+@overload
+def weighted_pipeline(
+    deals: Iterable[Deal] | Frame,
+    *,
+    pipelines: Pipelines = ...,
+    by: None = None,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    strict: bool = True,
+) -> Total: ...
+@overload
+def weighted_pipeline(
+    deals: Iterable[Deal] | Frame,
+    *,
+    pipelines: Pipelines = ...,
+    by: By,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    strict: bool = True,
+) -> Grouped[Total]: ...
+def weighted_pipeline(
+    deals: Iterable[Deal] | Frame,
+    *,
+    pipelines: Pipelines = DEFAULT_PIPELINE,
+    by: By | None = None,
+    currency: str | None = None,
+    rates: RateTable | None = None,
+    strict: bool = True,
+) -> Total | Grouped[Total]:
+    """The open pipeline weighted by each stage's probability.
+
+    ``Total(Σ amount * probability of the deal's current stage, open deals)``,
+    exact (probabilities are Decimals); open deals of unknown value are counted in
+    ``.unknown``. Current state: only deals open now count. A deal that does not
+    conform to its pipeline (not among *pipelines*, an unknown stage, a status
+    that is not its stage's) is a bad record (an error naming its id; skipped and
+    reported with ``strict=False``).
+
+    Common rules: as :func:`pipeline_value`.
+
+    Args:
+        deals: The deals, or a DataFrame of them.
+        pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
+        by: Group by this attribute, these attributes, or this callable.
+        currency: The currency to report in.
+        rates: Exchange rates into *currency*.
+        strict: Raise on the first bad record (True) or skip and report it.
+
+    Returns:
+        A :class:`Total`, or a :class:`Grouped` of them.
+
+    Raises:
+        ValidationError: for a bad argument, or a bad record when *strict*.
+        CurrencyMismatchError: for mixed currencies without rates.
+
+    .. versionadded:: 0.1.0
+    """
+    return compute(  # type: ignore[no-any-return]
+        WeightedPipelineAccumulator,
+        deals,
+        pipelines=pipelines,
+        by=by,
+        currency=currency,
+        rates=rates,
+        strict=strict,
+    )
 
 
 @attrs.frozen(repr=False)
@@ -375,7 +332,11 @@ class Forecast(Table):
         """The categories named added up (e.g. ``total("closed", "commit")``)."""
         chosen = [t for name, t in self.categories if name in categories]
         amounts = [t.amount for t in chosen if t.amount is not None]
-        return Total(sum(amounts) if amounts else None, sum(t.count for t in chosen))  # type: ignore[arg-type]
+        return Total(
+            sum(amounts) if amounts else None,  # type: ignore[arg-type]
+            sum(t.count for t in chosen),
+            unknown=sum(t.unknown for t in chosen),
+        )
 
     def to_records(self) -> list[dict[str, Any]]:
         """One record per category."""
@@ -389,60 +350,53 @@ class Forecast(Table):
         return f"Forecast({inner})"
 
 
-class ForecastAccumulator(_StagedAmounts):
+class ForecastDefinition(_Open):
+    """Every deal's amount in the forecast category of its current stage."""
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        return (AmountMeasure("deals", extra=_PLACE_EXTRA),)
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        places: Mapping[tuple[str, str], Amounts] = values["deals"]
+        book = PipelineBook(options["pipelines"])
+        grouped: dict[str | None, tuple[dict[str, Decimal], list[int]]] = {}
+        with localcontext(EXACT):
+            for place, amounts in places.items():
+                category = _stage_of(book, place).forecast_category
+                sums, counts = grouped.setdefault(category, ({}, [0, 0]))
+                for code, total in amounts.sums.items():
+                    sums[code] = sums.get(code, ZERO) + total
+                counts[0] += amounts.count
+                counts[1] += amounts.unknown
+        order: dict[str | None, int] = {}
+        for pipeline in book.by_id.values():
+            for stage in pipeline.stages:
+                order.setdefault(stage.forecast_category, len(order))
+        rows = []
+        for category in sorted(grouped, key=lambda c: order.get(c, len(order))):
+            sums, (count, unknown) = grouped[category]
+            what = _what(f"forecast category {category!r}", key)
+            rows.append(
+                (category, Total(_money(Amounts(sums), options, what), count, unknown=unknown))
+            )
+        return Forecast(tuple(rows))
+
+    def empty(self, options: Mapping[str, Any]) -> Forecast:
+        return Forecast(())
+
+
+class ForecastAccumulator(DefinedAccumulator):
     """Accumulates :func:`forecast`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    open_only = False
-
-    def _order(self) -> dict[str | None, int]:
-        order: dict[str | None, int] = {}
-        for pipeline in self._book.by_id.values():
-            for stage in pipeline.stages:
-                order.setdefault(stage.forecast_category, len(order))
-        return order
-
-    def _forecast(
-        self,
-        places: Mapping[tuple[str, str], Mapping[str, Decimal]],
-        counts: Counter[Any],
-        key: Any,
-    ) -> Forecast:
-        grouped: dict[str | None, dict[str, Decimal]] = {}
-        with localcontext(EXACT):
-            for (pipeline_id, stage_id), totals in places.items():
-                category = self._book.by_id[pipeline_id].stage(stage_id).forecast_category
-                bucket = grouped.setdefault(category, {})
-                for code, total in totals.items():
-                    bucket[code] = bucket.get(code, ZERO) + total
-        order = self._order()
-        rows = []
-        for category in sorted(grouped, key=lambda c: order.get(c, len(order))):
-            what = f"forecast category {category!r}" + ("" if key == ALL else f" of {key!r}")
-            amount = resolve(
-                grouped[category], currency=self._currency, rates=self._rates, what=what
-            )
-            rows.append((category, Total(amount, counts[category])))
-        return Forecast(tuple(rows))
-
-    def result(self) -> Any:
-        """The :class:`Forecast` (or :class:`Grouped` forecasts)."""
-        counts: dict[Any, Counter[str | None]] = {}
-        for (key, (pipeline_id, stage_id)), n in self._counts.items():
-            category = self._book.by_id[pipeline_id].stage(stage_id).forecast_category
-            counts.setdefault(key, Counter())[category] += n
-        values = {
-            key: self._forecast(places, counts.get(key, Counter()), key)
-            for key, places in self._split().items()
-        }
-        return self._wrap(values, lambda: Forecast(()))
+    definition = ForecastDefinition()
 
 
 @overload
 def forecast(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: None = None,
@@ -452,7 +406,7 @@ def forecast(
 ) -> Forecast: ...
 @overload
 def forecast(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: By,
@@ -461,7 +415,7 @@ def forecast(
     strict: bool = True,
 ) -> Grouped[Forecast]: ...
 def forecast(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
@@ -478,12 +432,14 @@ def forecast(
     a lost deal is never in the open categories. Categories are not cumulative;
     add them with :meth:`Forecast.total` (e.g. commit forecast =
     ``total("closed", "commit")``). Filter the deals first to forecast one period
-    (e.g. by ``expected_close``). Unknown pipelines or stages are bad records.
+    (e.g. by ``expected_close``). A deal that does not conform to its pipeline is
+    a bad record; deals of unknown value are counted in each category's
+    ``.unknown``.
 
     Common rules: as :func:`pipeline_value`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them.
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
@@ -499,10 +455,15 @@ def forecast(
 
     .. versionadded:: 0.1.0
     """
-    acc = ForecastAccumulator(
-        pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict
+    return compute(  # type: ignore[no-any-return]
+        ForecastAccumulator,
+        deals,
+        pipelines=pipelines,
+        by=by,
+        currency=currency,
+        rates=rates,
+        strict=strict,
     )
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
 
 
 # --- coverage -------------------------------------------------------------------------------------
@@ -563,13 +524,10 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         self._money_goal = money_goal
         self._reps = None if reps is None else dict(reps)
         self._rates = rates
-        self._open = WeightedPipelineAccumulator(
+        part = WeightedPipelineAccumulator if weighted else PipelineValueAccumulator
+        self._open = part(
             pipelines=pipelines, currency=money_goal.currency, rates=rates, strict=strict
         )
-        self._open_plain = PipelineValueAccumulator(
-            currency=money_goal.currency, rates=rates, strict=strict
-        )
-        self._weighted = weighted
         self._won: dict[str, Decimal] = {}
 
     def _issue(self, record: Any) -> Issue | None:
@@ -596,14 +554,12 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
             chunk if type(self._goal) is not Target else [r for r in chunk if self._in_window(r)]
         )
         opened = [r for r in chosen if r.status is OPEN]
-        if self._weighted:
-            self._open._add_chunk(opened)
+        if opened:  # conformance to the pipeline is checked there
+            self._open._feed(opened, set(map(type, opened)))
             self._skipped.extend(self._open._skipped)
             self._open._skipped.clear()
-        else:
-            self._open_plain._add_chunk(opened)
         if type(self._goal) is Target:
-            won = [r for r in chosen if r.status is WON]
+            won = [r for r in chosen if r.status is WON and r.amount is not None]
             with localcontext(EXACT):
                 for record in won:
                     money = record.amount
@@ -611,15 +567,14 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
 
     def _absorb(self, other: PipelineCoverageAccumulator) -> None:
         self._open._absorb(other._open)
-        self._open_plain._absorb(other._open_plain)
         with localcontext(EXACT):
             for code, total in other._won.items():
                 self._won[code] = self._won.get(code, ZERO) + total
 
     def result(self) -> Ratio:
         """The coverage :class:`Ratio`."""
-        part = self._open if self._weighted else self._open_plain
-        covered = part.result().amount
+        opened = self._open.result()
+        covered = opened.amount
         goal = self._money_goal
         denominator = goal
         if type(self._goal) is Target:
@@ -627,7 +582,7 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
             assert won is not None
             remaining = goal - won
             denominator = remaining if remaining.amount > 0 else Money.zero(goal.currency)
-        return Ratio(covered, denominator, skipped=self.skipped)
+        return Ratio(covered, denominator, unknown=opened.unknown, skipped=self.skipped)
 
 
 def pipeline_coverage(
@@ -742,73 +697,45 @@ def velocity_value(
     return Money(fraction_to_decimal(per_day, 2, "ROUND_HALF_EVEN"), average.total.currency)
 
 
-class SalesVelocityAccumulator(GroupedAccumulator):
+class SalesVelocity(_Open):
+    """Opportunities, win rate, average deal and cycle, in one pass."""
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        return (
+            CountMeasure("open", Where(frozenset({OPEN}))),
+            CountMeasure("closed", Where(frozenset({WON, LOST}))),
+            AmountMeasure("won", Where(frozenset({WON}))),
+            DurationMeasure("cycle", Where(frozenset({WON}))),
+        )
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        won: Amounts = values["won"]
+        n = values["open"]
+        rate = Ratio(won.count + won.unknown, values["closed"])
+        average = Average(
+            _money(won, options, _what("average deal", key)), won.count, unknown=won.unknown
+        )
+        cycle = DurationSummary.from_counts(values["cycle"])
+        return Velocity(n, rate, average, cycle, velocity_value(n, rate, average, cycle))
+
+    def empty(self, options: Mapping[str, Any]) -> Velocity:
+        return Velocity(0, Ratio(0, 0), Average(None, 0), DurationSummary.from_counts({}), None)
+
+
+class SalesVelocityAccumulator(DefinedAccumulator):
     """Accumulates :func:`sales_velocity`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    accepts = (Deal,)
-    expects = "a Deal"
-    aliases = CURRENCY_ALIAS
-    anchors = ("created",)
-
-    def __init__(
-        self,
-        *,
-        by: By | None = None,
-        currency: str | None = None,
-        rates: RateTable | None = None,
-        strict: bool = True,
-    ) -> None:
-        super().__init__(by=by, anchor="created", strict=strict)
-        self._options = {"by": by, "currency": currency, "rates": rates, "strict": strict}
-        self._open = PipelineValueAccumulator(by=by, currency=currency, rates=rates, strict=strict)
-        self._win = WinRateAccumulator(by=by, strict=strict)
-        self._average = AverageTicketAccumulator(
-            by=by, currency=currency, rates=rates, strict=strict
-        )
-        self._cycle = SalesCycleAccumulator(by=by, strict=strict)
-
-    def _issue(self, record: Any) -> Issue | None:
-        return deal_issue(record, amount=True)
-
-    def _parts(self) -> tuple[Any, ...]:
-        return (self._open, self._win, self._average, self._cycle)
-
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        for part in self._parts():
-            part._add_chunk(chunk)
-
-    def _absorb(self, other: SalesVelocityAccumulator) -> None:
-        for mine, theirs in zip(self._parts(), other._parts(), strict=True):
-            mine._absorb(theirs)
-
-    def result(self) -> Any:
-        """The :class:`Velocity` (or :class:`Grouped` velocities)."""
-        opened, wins, averages, cycles = (_as_map(p.result()) for p in self._parts())
-        keys = set(opened) | set(wins) | set(averages) | set(cycles)
-        values = {}
-        for key in keys:
-            n = opened[key].count if key in opened else 0
-            rate = wins.get(key, Ratio(0, 0))
-            average = averages.get(key, Average(None, 0))
-            cycle = cycles.get(key, DurationSummary.from_counts({}))
-            values[key] = Velocity(n, rate, average, cycle, velocity_value(n, rate, average, cycle))
-        empty = Velocity(0, Ratio(0, 0), Average(None, 0), DurationSummary.from_counts({}), None)
-        return self._wrap(values, lambda: empty)
-
-
-def _as_map(result: Any) -> dict[Any, Any]:
-    if isinstance(result, Grouped):
-        return dict(result)
-    return {ALL: result}
+    definition = SalesVelocity()
 
 
 @overload
 def sales_velocity(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
+    pipelines: Pipelines = ...,
     by: None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
@@ -816,16 +743,18 @@ def sales_velocity(
 ) -> Velocity: ...
 @overload
 def sales_velocity(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
+    pipelines: Pipelines = ...,
     by: By,
     currency: str | None = None,
     rates: RateTable | None = None,
     strict: bool = True,
 ) -> Grouped[Velocity]: ...
 def sales_velocity(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
+    pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
@@ -837,16 +766,18 @@ def sales_velocity(
     ``opportunities * win rate * average deal / cycle length``, where
     opportunities are deals open now (as :func:`pipeline_value` counts them), the
     win rate is won over closed by count (:func:`win_rate`), the average deal is
-    the mean won amount (:func:`average_ticket`) and the cycle is the mean time
-    from creation to win (:func:`sales_cycle`), in days. Current state, all
-    periods together: filter the deals to a window first for a window's velocity.
+    the mean won amount (:func:`average_ticket`: won deals of unknown value are in
+    its ``.unknown``) and the cycle is the mean time from creation to win
+    (:func:`sales_cycle`), in days. Current state, all periods together: filter
+    the deals to a window first for a window's velocity. A deal that does not
+    conform to its pipeline is a bad record.
 
-    Common rules: one pass over any iterable; memory bounded by groups and
-    distinct cycle lengths; mixed currencies need ``by="currency"`` or *rates*;
-    ``strict=False`` skips bad records.
+    Common rules: as :func:`pipeline_value`; memory bounded by groups and
+    distinct cycle lengths.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them.
+        pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
@@ -861,8 +792,15 @@ def sales_velocity(
 
     .. versionadded:: 0.1.0
     """
-    acc = SalesVelocityAccumulator(by=by, currency=currency, rates=rates, strict=strict)
-    return acc.add_many(deals).result()  # type: ignore[no-any-return]
+    return compute(  # type: ignore[no-any-return]
+        SalesVelocityAccumulator,
+        deals,
+        pipelines=pipelines,
+        by=by,
+        currency=currency,
+        rates=rates,
+        strict=strict,
+    )
 
 
 # --- stale deals ----------------------------------------------------------------------------------
@@ -956,12 +894,16 @@ class StaleDealsAccumulator(GroupedAccumulator):
     def _add_chunk(self, chunk: list[Any]) -> None:
         opened = [r for r in chunk if r.status is OPEN]
         grouping = self._grouping
+        book = self._book
         for record in opened:
-            found = self._book.stage_of(record)
-            if isinstance(found, Issue):
-                self._reject(record, found)
-                continue
-            _, stage = found
+            if not book.conforms(record):
+                issues = book.issues(record)
+                if issues:
+                    self._reject(record, issues[0])
+                    continue
+            pipeline = book.pipeline_of(record)
+            assert not isinstance(pipeline, Issue)
+            stage = pipeline.stage(record.stage)
             key = grouping.group_of(record)
             self._open[key] += 1
             if stage.rot_after is None:

@@ -67,14 +67,17 @@ def history_issue(record: Any) -> Issue | None:
 
 
 def _is_money(value: Any) -> bool:
-    return type(value) is Money and value.amount >= 0
+    return value is None or (type(value) is Money and value.amount >= 0)
 
 
 def deal_issue(record: Any, *, amount: bool = False) -> Issue | None:
-    """:func:`closing_issue`, and a non-negative Money ``amount`` when asked."""
+    """:func:`closing_issue`, and, when asked, an ``amount`` that is a
+    non-negative Money or None (not known)."""
     issue = closing_issue(record)
     if issue is None and amount:
-        issue = missing_or_bad(record, "amount", _is_money, "a non-negative Money")
+        issue = missing_or_bad(
+            record, "amount", _is_money, "a non-negative Money, or None when not known"
+        )
     return issue
 
 

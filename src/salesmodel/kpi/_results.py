@@ -148,6 +148,11 @@ def _number_cell(name: str, value: Number, row: dict[str, Any]) -> None:
         row[name] = value
 
 
+def _fmt_unknown(unknown: int, lead: str) -> str:
+    """How many records a sum left out for their unknown value, for a repr."""
+    return f"{lead}{unknown} of unknown value" if unknown else ""
+
+
 def _fmt_number(value: Number) -> str:
     return str(value)
 
@@ -178,7 +183,8 @@ class Ratio:
 
     ``value`` is the exact :class:`~fractions.Fraction`, or None when the
     denominator is 0 (0/0 is no rate at all, not 0 %). The repr reads like
-    ``12/40 (30.0%)``.
+    ``12/40 (30.0%)``. A ratio of amounts says in ``unknown`` how many records it
+    left out because their value is not known.
 
     >>> Ratio(12, 40)
     12/40 (30.0%)
@@ -192,6 +198,7 @@ class Ratio:
 
     numerator: Number
     denominator: Number
+    unknown: int = attrs.field(default=0, kw_only=True)
     skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
 
     @property
@@ -227,12 +234,14 @@ class Ratio:
         _number_cell("denominator", self.denominator, row)
         value = self.value
         row["rate"] = None if value is None else float(value)
+        if type(self.numerator) is Money or self.unknown:
+            row["unknown"] = self.unknown
         return row
 
     def __repr__(self) -> str:
         value = self.value
         num, den = _fmt_number(self.numerator), _fmt_number(self.denominator)
-        return f"{num}/{den} ({_fmt_percent(value)})"
+        return f"{num}/{den} ({_fmt_percent(value)}{_fmt_unknown(self.unknown, '; ')})"
 
 
 # --- DurationSummary ------------------------------------------------------------------
@@ -378,29 +387,36 @@ class Total:
         amount: The sum, a :class:`~salesmodel.Money`; None when nothing was added
             and no ``currency=`` said what zero to report.
         count: How many records the sum covers.
+        unknown: How many records were left out because their value is not known
+            (``Deal.amount`` None): unknown is never added as zero.
 
     >>> from salesmodel import Money
     >>> Total(Money("1500.00", "EUR"), 3)
     1500.00 EUR (3 records)
+    >>> Total(Money("1500.00", "EUR"), 3, unknown=2)
+    1500.00 EUR (3 records; 2 of unknown value)
 
     .. versionadded:: 0.1.0
     """
 
     amount: Money | None
     count: int
+    unknown: int = attrs.field(default=0, kw_only=True)
     skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
 
     def to_record(self) -> dict[str, Any]:
-        """``{"amount", "currency", "count"}`` (the amount a Decimal)."""
+        """``{"amount", "currency", "count", "unknown"}`` (the amount a Decimal)."""
         row: dict[str, Any] = {}
         _money_cells("amount", self.amount, row)
         row.setdefault("currency", None)
         row["count"] = self.count
+        row["unknown"] = self.unknown
         return row
 
     def __repr__(self) -> str:
         amount = "nothing" if self.amount is None else str(self.amount)
-        return f"{amount} ({self.count} record{'' if self.count == 1 else 's'})"
+        records = f"{self.count} record{'' if self.count == 1 else 's'}"
+        return f"{amount} ({records}{_fmt_unknown(self.unknown, '; ')})"
 
 
 @attrs.frozen(repr=False)
@@ -409,6 +425,8 @@ class Average:
 
     ``value`` is ``total / count`` rounded to the cent (2 places, halves to
     even); :meth:`rounded` rounds otherwise, ``exact`` is the exact quotient.
+    ``unknown`` counts the records left out because their value is not known:
+    they are in neither the total nor the count.
 
     >>> from salesmodel import Money
     >>> avg = Average(Money("100.00", "USD"), 3)
@@ -420,6 +438,7 @@ class Average:
 
     total: Money | None
     count: int
+    unknown: int = attrs.field(default=0, kw_only=True)
     skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, repr=False, kw_only=True)
 
     @property
@@ -442,18 +461,20 @@ class Average:
         return Money(fraction_to_decimal(exact, places, rounding), self.total.currency)
 
     def to_record(self) -> dict[str, Any]:
-        """``{"average", "currency", "count", "total"}`` (Decimals)."""
+        """``{"average", "currency", "count", "total", "unknown"}`` (Decimals)."""
         row: dict[str, Any] = {}
         _money_cells("average", self.value, row)
         _money_cells("total", self.total, row)
         row.setdefault("currency", None)
         row["count"] = self.count
+        row["unknown"] = self.unknown
         return row
 
     def __repr__(self) -> str:
+        unknown = _fmt_unknown(self.unknown, "; ")
         if self.value is None:
-            return "no average (0 records)"
-        return f"{self.value} (mean of {self.count}, total {self.total})"
+            return f"no average (0 records{unknown})"
+        return f"{self.value} (mean of {self.count}, total {self.total}{unknown})"
 
 
 def fraction_to_decimal(value: Fraction, places: int, rounding: str) -> Decimal:

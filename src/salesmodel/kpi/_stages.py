@@ -14,7 +14,7 @@ from typing import Any, Final, Literal, overload
 
 import attrs
 
-from salesmodel._book import PipelineBook, Pipelines
+from salesmodel._book import DEFAULT_BOOK, PipelineBook, Pipelines
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
@@ -65,7 +65,7 @@ class TimeInStageAccumulator(GroupedAccumulator):
             raise ValidationError.single("as_of", as_of, "None or a timezone-aware datetime")
         super().__init__(by=by, anchor="created", strict=strict, as_of=as_of, pipelines=pipelines)
         self._as_of = as_of
-        self._book = None if pipelines is None else PipelineBook(pipelines)
+        self._book = DEFAULT_BOOK if pipelines is None else PipelineBook(pipelines)
         self._counts: Counter[tuple[Any, str, dt.timedelta]] = Counter()
 
     def _issue(self, record: Any) -> Issue | None:
@@ -74,18 +74,8 @@ class TimeInStageAccumulator(GroupedAccumulator):
     def _add_chunk(self, chunk: list[Any]) -> None:
         counts = self._counts
         as_of = self._as_of
-        book = self._book
         grouping = self._grouping
-        for record in chunk:
-            if book is not None:
-                found = book.pipeline_of(record)
-                if isinstance(found, Issue):
-                    self._reject(record, found)
-                    continue
-                unknown = _unknown_stage(found, record)
-                if unknown is not None:
-                    self._reject(record, unknown)
-                    continue
+        for record in self._conforming(chunk, self._book):
             group = grouping.group_of(record)
             history = record.history
             stage = history[0].from_stage if history else record.stage
@@ -114,17 +104,6 @@ class TimeInStageAccumulator(GroupedAccumulator):
         return Grouped(values, columns, skipped=self.skipped)
 
 
-def _unknown_stage(pipeline: Pipeline, record: Any) -> Issue | None:
-    if record.stage not in pipeline:
-        return Issue("stage", record.stage, f"a stage of pipeline {pipeline.id!r}")
-    for i, change in enumerate(record.history):
-        for name in ("from_stage", "to_stage"):
-            value = getattr(change, name)
-            if value not in pipeline:
-                return Issue(f"history[{i}].{name}", value, f"a stage of pipeline {pipeline.id!r}")
-    return None
-
-
 def time_in_stage(
     records: Iterable[Deal | Lead],
     *,
@@ -141,9 +120,11 @@ def time_in_stage(
     now counts only when it is open and *as_of* is given (up to *as_of*); the
     final stage of a closed record (won or lost) never counts.
 
-    With *pipelines*, a record whose pipeline is not among them, or whose
-    history names a stage its pipeline lacks, is a bad record (an error naming
-    its id; skipped and reported with ``strict=False``).
+    Every record must conform to its pipeline (:meth:`~salesmodel.Pipeline.validate`:
+    among *pipelines*, by default :data:`~salesmodel.DEFAULT_PIPELINE` for deals
+    and :data:`~salesmodel.LEAD_LIFECYCLE` for leads; a known stage with its
+    status; every history change allowed): one that does not is a bad record (an
+    error naming its id; skipped and reported with ``strict=False``).
 
     Common rules: one pass over any iterable; memory: one counter entry per
     distinct (group, stage, duration) (exact medians need the values); ``by=`` an
@@ -153,7 +134,8 @@ def time_in_stage(
         records: Deals or leads with their history.
         by: Group by this attribute, these attributes, or this callable too.
         as_of: Count the current stay of open records up to this moment.
-        pipelines: Check every stage against these pipelines.
+        pipelines: The records' pipelines (default: DEFAULT_PIPELINE and
+            LEAD_LIFECYCLE).
         strict: Raise on the first bad record (True) or skip and report it.
 
     Returns:
@@ -305,6 +287,7 @@ class FunnelAccumulator(GroupedAccumulator):
             by=by, anchor="created", strict=strict, pipeline=pipeline, stages=steps, mode=mode
         )
         self._pipeline = pipeline
+        self._book = PipelineBook(pipeline)
         self._steps = steps
         self._index = {stage: i for i, stage in enumerate(steps)}
         last = steps[-1]
@@ -321,17 +304,9 @@ class FunnelAccumulator(GroupedAccumulator):
     def _add_chunk(self, chunk: list[Any]) -> None:
         index = self._index
         counts = self._counts
-        pipeline_id = self._pipeline.id
         grouping = self._grouping
         won_step = self._won_step
-        for record in chunk:
-            own = getattr(record, "pipeline_id", pipeline_id)
-            if own != pipeline_id:
-                self._reject(
-                    record,
-                    Issue("pipeline_id", own, f"{pipeline_id!r}, the funnel's pipeline"),
-                )
-                continue
+        for record in self._conforming(chunk, self._book):
             history = record.history
             visited = {index[record.stage]} if record.stage in index else set()
             for change in history:
@@ -449,7 +424,9 @@ def funnel(
     outcome is its current status.
 
     Records in stages outside the steps (a lead parked in ``nurture``) count by
-    the steps they did reach. A deal of another pipeline is a bad record.
+    the steps they did reach. A record that does not conform to *pipeline* (another
+    pipeline, an unknown stage, a status not its stage's, a move its rules never
+    allow) is a bad record.
 
     Common rules: one pass over any iterable, memory bounded by groups * steps;
     ``by=`` an attribute name, a tuple of names or a callable → a

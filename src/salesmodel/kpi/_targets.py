@@ -101,9 +101,11 @@ class Attainment:
         target: The :class:`~salesmodel.Target`.
         actual: What was achieved: a :class:`~salesmodel.Money` (in the goal's
             currency) for revenue, a count otherwise.
-        count: How many records it took.
+        count: How many records it took (for revenue, the deals of known value).
         ratio: ``Ratio(actual, goal)``; its ``value`` is the attainment (1 is
             100 %), None for a zero goal.
+        unknown: For revenue, how many won deals were left out because their
+            value is not known.
 
     .. versionadded:: 0.1.0
     """
@@ -112,6 +114,7 @@ class Attainment:
     actual: Money | int
     count: int
     ratio: Ratio
+    unknown: int = attrs.field(default=0, kw_only=True)
     skipped: Skipped = attrs.field(default=NOTHING_SKIPPED, eq=False, kw_only=True)
 
     @property
@@ -142,6 +145,7 @@ class Attainment:
             "currency": t.goal.currency if type(t.goal) is Money else None,
             "attainment": None if value is None else float(value),
             "count": self.count,
+            "unknown": self.unknown,
         }
 
     def __repr__(self) -> str:
@@ -190,6 +194,7 @@ class AttainmentAccumulator(Accumulator[Attainment]):
         self._currency = goal_currency
         self._kind = _COUNTS[target.metric]
         self._count = 0
+        self._unknown = 0
         self._sums: dict[str, Decimal] = {}
 
     def _issue(self, record: Any) -> Issue | None:
@@ -242,6 +247,10 @@ class AttainmentAccumulator(Accumulator[Attainment]):
 
     def _add_chunk(self, chunk: list[Any]) -> None:
         chosen = [r for r in chunk if self._matches(r)]
+        if self._target.metric is TargetMetric.REVENUE and chosen:
+            known = [r for r in chosen if r.amount is not None]
+            self._unknown += len(chosen) - len(known)
+            chosen = known
         self._count += len(chosen)
         if self._target.metric is TargetMetric.REVENUE and chosen:
             with localcontext(EXACT):
@@ -251,6 +260,7 @@ class AttainmentAccumulator(Accumulator[Attainment]):
 
     def _absorb(self, other: AttainmentAccumulator) -> None:
         self._count += other._count
+        self._unknown += other._unknown
         with localcontext(EXACT):
             for code, total in other._sums.items():
                 self._sums[code] = self._sums.get(code, ZERO) + total
@@ -270,8 +280,14 @@ class AttainmentAccumulator(Accumulator[Attainment]):
             actual = money
         else:
             actual = self._count
+        unknown = self._unknown
         return Attainment(
-            target, actual, self._count, Ratio(actual, target.goal), skipped=self.skipped
+            target,
+            actual,
+            self._count,
+            Ratio(actual, target.goal, unknown=unknown),
+            unknown=unknown,
+            skipped=self.skipped,
         )
 
 

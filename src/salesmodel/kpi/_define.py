@@ -1,0 +1,193 @@
+"""A KPI, said once: the records it reads, the options it takes, the measures it
+adds up per group, and how its typed figure comes out of them.
+
+A :class:`Definition` is read by two engines: :class:`DefinedAccumulator` over any
+iterable of records (and partitions merged anywhere), and the frame engine inside a
+DataFrame (pandas, polars, DuckDB, Dask, Spark). The public function of a KPI is a
+thin wrapper, :func:`compute`, that picks the engine from what it is given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, ClassVar, Final
+
+from salesmodel._book import PipelineBook
+from salesmodel.errors import Issue
+
+from ._base import ANCHORS, GroupedAccumulator
+from ._measures import Measure
+
+__all__ = ["DefinedAccumulator", "Definition", "compute", "is_frame"]
+
+#: Options every grouped KPI takes, and their defaults (anchor: the definition's).
+_GROUPING: Final = {"by": None, "period": None, "tz": None, "strict": True}
+
+
+class Definition:
+    """What a KPI counts; subclasses set the class attributes and methods.
+
+    Attributes:
+        accepts: The entity classes it reads (trusted: valid since built).
+        expects: What a record must be, for messages.
+        anchors: The anchors it allows (``()``: no periods).
+        anchor: Its default anchor.
+        aliases: ``by=`` names that stand for longer paths.
+        options: Its own options and their defaults.
+        reads_stages: Whether it reads stages: then every record must conform to
+            its pipeline (``pipelines=``), or it is a bad record.
+    """
+
+    accepts: ClassVar[tuple[type, ...]]
+    expects: ClassVar[str]
+    anchors: ClassVar[tuple[str, ...]] = ("created", "closed")
+    anchor: ClassVar[str] = "closed"
+    aliases: ClassVar[dict[str, str]] = {}
+    options: ClassVar[dict[str, Any]] = {}
+    reads_stages: ClassVar[bool] = False
+
+    def check(self, options: dict[str, Any]) -> None:
+        """Refuse bad options (a :class:`ValidationError`), or normalise them in
+        place."""
+
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
+        """What is wrong with a record of another type, or None."""
+        raise NotImplementedError  # pragma: no cover
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        """What to add up per group."""
+        raise NotImplementedError  # pragma: no cover
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        """The figure of one group from its measures' values (None: no figure,
+        the group is left out)."""
+        raise NotImplementedError  # pragma: no cover
+
+    def empty(self, options: Mapping[str, Any]) -> Any:
+        """The figure of an ungrouped KPI that saw nothing."""
+        raise NotImplementedError  # pragma: no cover
+
+    def defaults(self) -> dict[str, Any]:
+        """Every option this KPI takes, with its default."""
+        grouping: dict[str, Any] = dict(_GROUPING) if self.anchors else {"by": None, "strict": True}
+        if self.anchors:
+            grouping["anchor"] = self.anchor
+        if self.reads_stages:
+            from salesmodel.pipeline import DEFAULT_PIPELINE
+
+            grouping["pipelines"] = DEFAULT_PIPELINE
+        return {**grouping, **self.options}
+
+
+class DefinedAccumulator(GroupedAccumulator):
+    """The accumulator of a :class:`Definition`: its options are the KPI
+    function's, its state the measures' mergeable state.
+
+    Subclasses name their definition: ``definition = WinRate()``.
+    """
+
+    definition: ClassVar[Definition]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        definition = cls.__dict__.get("definition")
+        if definition is not None:
+            cls.accepts = definition.accepts
+            cls.expects = definition.expects
+            cls.anchors = definition.anchors or ("created",)
+            cls.aliases = definition.aliases
+            cls.anchor_attributes = ANCHORS
+
+    def __init__(self, **options: Any) -> None:
+        definition = self.definition
+        given = definition.defaults()
+        unexpected = sorted(set(options) - given.keys())
+        if unexpected:
+            names = ", ".join(unexpected)
+            raise TypeError(f"{type(self).__name__}() got unexpected options: {names}")
+        given.update(options)
+        definition.check(given)
+        grouping = {k: given[k] for k in ("by", "period", "tz", "anchor") if k in given}
+        own = {k: v for k, v in given.items() if k not in grouping and k != "strict"}
+        super().__init__(strict=given["strict"], **grouping, **own)
+        self._given = given
+        self._book = PipelineBook(given["pipelines"]) if definition.reads_stages else None
+        self._measures = definition.measures(given)
+        self._state = {m.name: m.fresh() for m in self._measures}
+
+    # --- the accumulator protocol -------------------------------------------------------
+
+    def _init_options(self) -> dict[str, Any]:
+        return dict(self._given)
+
+    def _issue(self, record: Any) -> Issue | None:
+        return self.definition.issue(record, self._given)
+
+    def _feed(self, chunk: list[Any], types: set[type]) -> None:
+        trusted = self._trusted
+        if not types.issubset(trusted):
+            chunk = [r for r in chunk if type(r) in trusted or self._admit(r)]
+        if self._book is not None:  # then what only the pipeline knows
+            chunk = self._conforming(chunk, self._book)
+        self._add_chunk(chunk)
+
+    def _add_chunk(self, chunk: list[Any]) -> None:
+        grouping, state, reject = self._grouping, self._state, self._reject
+        for measure in self._measures:
+            measure.add(state[measure.name], chunk, grouping, reject)
+
+    def _absorb(self, other: DefinedAccumulator) -> None:
+        for measure in self._measures:
+            measure.merge(self._state[measure.name], other._state[measure.name])
+
+    def result(self) -> Any:
+        """The KPI over every record added so far."""
+        values = {m.name: m.values(self._state[m.name]) for m in self._measures}
+        options = self._given if self._book is None else {**self._given, "pipelines": self._book}
+        return self._wrap(
+            finish(self.definition, self._measures, values, options),
+            lambda: self.definition.empty(options),
+        )
+
+
+def finish(
+    definition: Definition,
+    measures: Iterable[Measure],
+    values: Mapping[str, Mapping[Any, Any]],
+    options: Mapping[str, Any],
+) -> dict[Any, Any]:
+    """Every group's figure from the measures' values ``{measure: {key: value}}``
+    (whichever engine computed them)."""
+    measures = tuple(measures)
+    keys: set[Any] = set()
+    for per_key in values.values():
+        keys.update(per_key)
+    out = {}
+    for key in keys:
+        row = {m.name: values[m.name].get(key, m.empty()) for m in measures}
+        figure = definition.finish(key, row, options)
+        if figure is not None:
+            out[key] = figure
+    return out
+
+
+def is_frame(records: object) -> bool:
+    """Whether *records* is a DataFrame of a known engine (told by its type's
+    module, so that none of them is imported to find out)."""
+    module = type(records).__module__.partition(".")[0]
+    return module in _FRAME_MODULES
+
+
+_FRAME_MODULES: Final = frozenset(
+    {"pandas", "polars", "pyarrow", "duckdb", "dask", "dask_expr", "pyspark", "narwhals"}
+)
+
+
+def compute(accumulator: type[DefinedAccumulator], records: Any, **options: Any) -> Any:
+    """The KPI of *accumulator*'s definition over *records*: a DataFrame runs in
+    its own engine (only aggregates leave it), anything else is read as records."""
+    if is_frame(records):
+        from ._frames import compute_frame
+
+        return compute_frame(accumulator.definition, records, options)
+    return accumulator(**options).add_many(records).result()
