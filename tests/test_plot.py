@@ -31,6 +31,8 @@ from salesmodel import (
     LEAD_LIFECYCLE,
     Deal,
     Money,
+    Pipeline,
+    Stage,
     Status,
     Temperature,
     ValidationError,
@@ -317,6 +319,29 @@ def test_the_funnel_names_steps_by_their_pipeline(book: Book) -> None:
     assert names == [LEAD_LIFECYCLE.stage(step.stage).name for step in leads.steps]
     assert names[:3] == ["Suspect", "Contacted", "Marketing qualified"]
     assert fig.axes[0].get_title().startswith("Lead lifecycle funnel")
+
+
+def test_the_funnel_title_names_the_pipeline_never_by_its_id(book: Book) -> None:
+    stages = [Stage("new", "New", "0.1"), Stage("signed", "Signed", "1", status=Status.WON)]
+    stages.append(Stage("gone", "Gone", "0", status=Status.LOST))
+    unnamed = Pipeline("b2b_new", stages)
+    named = Pipeline("b2b_new", stages, name="New business")
+    deal = Deal(
+        id="D-1",
+        name="d",
+        amount=Money(1, "EUR"),
+        created_at=book.start,
+        pipeline_id="b2b_new",
+        stage="new",
+    )
+    funnel = kpi.funnel([deal], pipeline=unnamed)
+    title = plot.funnel_chart(funnel, pipeline=unnamed).axes[0].get_title()
+    assert title == "Funnel: bottleneck at New"
+    title = plot.funnel_chart(funnel, pipeline=named).axes[0].get_title()
+    assert title == "New business funnel: bottleneck at New"
+    # Plotted against a pipeline it was not computed on: no pipeline named.
+    leads = kpi.funnel(book.leads, pipeline=LEAD_LIFECYCLE)
+    assert plot.funnel_chart(leads).axes[0].get_title().startswith("Funnel: bottleneck at ")
 
 
 def test_an_empty_funnel_draws_with_a_note_and_no_bottleneck() -> None:
