@@ -69,7 +69,7 @@ def test_a_calibration_never_inverts_the_ranking_nor_runs_off_on_separated_score
     # A score that ranks backwards gets a slope of 0 (a constant: the base rate)...
     scale, shift = _platt([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0])
     assert scale == 0.0
-    assert _sigmoid(shift) == pytest.approx(0.5, abs=1e-6)
+    assert _sigmoid(shift) == pytest.approx(0.5, abs=1e-4)
     # ...a score that separates the outcomes a finite slope, so probabilities never
     # round to exactly 0 or 1 and tie...
     scale, shift = _platt([-3.0, -1.0, 1.0, 3.0], [0, 0, 1, 1])
@@ -358,7 +358,9 @@ def test_platt_scaling_minimises_the_log_loss_pulled_towards_a_slope_of_1(
 ) -> None:
     a, b = _platt(z, ys)
     by_shift, (by_scale,) = optimal(b, [a], [z], ys)
-    assert (by_shift, by_scale) == (pytest.approx(0, abs=1e-5), pytest.approx(0, abs=1e-5))
+    # Fitted until no gradient exceeds 1e-5 per lead.
+    tolerance = 1e-5 * len(ys)
+    assert (by_shift, by_scale) == (pytest.approx(0, abs=tolerance),) * 2
     assert a != 1.0
     assert (0 < a < 1) is (len(z) == 6)
 
@@ -369,11 +371,12 @@ def test_feature_weights_minimise_the_log_loss_with_none_below_0() -> None:
     ys = [int(rnd.random() < _sigmoid(c0 - 0.5 * c1)) for c0, c1, _ in zip(*columns, strict=True)]
     intercept, weights = _fit_weights(columns, ys)
     by_intercept, by_weight = optimal(intercept, weights, columns, ys)
-    assert by_intercept == pytest.approx(0, abs=1e-4)
+    tolerance = 1e-5 * len(ys)
+    assert by_intercept == pytest.approx(0, abs=tolerance)
     assert weights[0] > 0.5
     assert weights[1] == 0.0  # it would be negative: held at 0, its gradient points up
     assert by_weight[1] > 0
-    assert [by_weight[0], by_weight[2]] == [pytest.approx(0, abs=1e-4)] * 2
+    assert [by_weight[0], by_weight[2]] == [pytest.approx(0, abs=tolerance)] * 2
 
 
 def test_naive_bayes_weighs_each_feature_by_default() -> None:

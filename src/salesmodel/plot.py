@@ -221,8 +221,6 @@ def funnel_chart(
         MissingExtraError: when matplotlib is not installed.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       The default title never shows a pipeline id.
     """
     if not isinstance(funnel, Funnel):
         raise ValidationError.single(

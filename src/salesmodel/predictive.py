@@ -32,6 +32,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
@@ -655,8 +656,6 @@ class NaiveBayesScorer(_Additive, Record):
             feature 1.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       ``weights``, and calibration by feature weights by default.
     """
 
     features: tuple[Feature, ...] = attrs.field(metadata=meta(r.tuple_of(Feature, "Feature")))
@@ -711,9 +710,6 @@ class NaiveBayesScorer(_Additive, Record):
                 field, or bad arguments.
 
         .. versionadded:: 0.1.0
-        .. versionchanged:: 0.2.0
-           ``calibrate`` weighs features by default; ``"platt"`` is the former
-           calibration.
         """
         _check_fit_args(bins, "alpha", alpha)
         if unseen not in _UNSEEN_POLICIES:
@@ -1027,13 +1023,15 @@ def _fit_ridge(
 
     scaling = [1.0 / (0.25 * n)]
     scaling += [1.0 / (0.25 * _dot(c, c) + ridge) for c in columns]
-    # A mean gradient of 1e-6 per lead: far finer than the data can tell apart.
-    fitted = _lbfgs(loss_and_gradient, [intercept, *weights], 200, 1e-6 * n, scaling)
+    # A mean gradient of 1e-5 per lead: far finer than the data can tell apart.
+    fitted = _lbfgs(loss_and_gradient, [intercept, *weights], 200, 1e-5 * n, scaling)
     return fitted[0], fitted[1:]
 
 
 def _dot(a: list[float], b: list[float]) -> float:
-    return math.fsum(x * y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):  # pragma: no cover - every caller pairs equal lengths
+        raise ValueError("_dot of vectors of different lengths")
+    return math.fsum(map(operator.mul, a, b))  # exact, whatever the order
 
 
 def _lbfgs(

@@ -620,8 +620,6 @@ class LeadScorer(Record):
         ValidationError: for a bad rule, or two rules with one name.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       ``half_points``.
     """
 
     fit_rules: tuple[FitRule, ...] = attrs.field(
