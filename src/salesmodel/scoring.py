@@ -87,29 +87,30 @@ _OPT_DECIMAL: Final = DECIMAL.optional()
 # Rule points are bounded: a score lives in [0, 100], and bounded points keep every
 # sum exact at Decimal's default precision.
 _MAX_POINTS: Final = Decimal(10_000)
-_POINTS: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and -_MAX_POINTS <= {v} <= _MAX_POINTS",
+
+
+def _points(bounds: str, expected: str) -> Rule:
+    """A finite Decimal number of points within *bounds* (a condition on ``{v}``)."""
+    return Rule(
+        "type({v}) is Decimal and {v}.is_finite() and " + bounds,
+        expected,
+        {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
+        normalize=DECIMAL.normalize,
+    )
+
+
+_POINTS: Final = _points(
+    "-_MAX_POINTS <= {v} <= _MAX_POINTS",
     "a number of points from -10000 to 10000, such as 10 or '2.5'",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
 )
-_OPT_LIMIT: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and -_MAX_POINTS <= {v} <= _MAX_POINTS",
-    "a number of points from -10000 to 10000",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
+_OPT_LIMIT: Final = _points(
+    "-_MAX_POINTS <= {v} <= _MAX_POINTS", "a number of points from -10000 to 10000"
 ).optional()
-_NONNEG_DECIMAL: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and 0 <= {v} <= _MAX_POINTS",
-    "a number of points from 0 to 10000",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
+_NONNEG_DECIMAL: Final = _points(
+    "0 <= {v} <= _MAX_POINTS", "a number of points from 0 to 10000"
 ).optional()
-_HALF_POINTS: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and 0 < {v} <= _MAX_POINTS",
-    "a positive number of points up to 10000, such as 40",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
+_HALF_POINTS: Final = _points(
+    "0 < {v} <= _MAX_POINTS", "a positive number of points up to 10000, such as 40"
 ).optional()
 _POSITIVE_DURATION: Final = r.POSITIVE_DURATION.optional()
 _FRACTION: Final = Rule(
