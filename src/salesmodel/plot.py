@@ -209,8 +209,8 @@ def funnel_chart(
             steps (ids it lacks are shown as they are).
         title: The title; None for a default naming the pipeline (by its name,
             never its id; left out when the pipeline has no name of its own or
-            the funnel's steps are not its stages) and the bottleneck, ``""``
-            for none.
+            none of the funnel's steps is one of its stages) and the bottleneck,
+            ``""`` for none.
         figsize: ``(width, height)`` in inches.
 
     Returns:
@@ -282,10 +282,11 @@ def funnel_chart(
 
 def _funnel_title(funnel: Funnel, pipeline: Pipeline) -> str:
     """``"Sales process funnel"``: the pipeline's name, when it has one of its own
-    (not just its id) and the funnel's steps are its stages; else ``"Funnel"``,
-    never a pipeline id or the name of a pipeline the funnel was not computed on."""
-    named = pipeline.name != pipeline.id
-    if named and all(step.stage in pipeline for step in funnel.steps):
+    (not just its id) and some of the funnel's steps are its stages; else
+    ``"Funnel"``: never a pipeline id, nor the name of a pipeline the funnel was
+    not computed on."""
+    ours = not funnel.steps or any(step.stage in pipeline for step in funnel.steps)
+    if pipeline.name != pipeline.id and ours:
         return f"{pipeline.name} funnel"
     return "Funnel"
 
