@@ -817,8 +817,7 @@ class LeadScorer(Record):
             total = _ZERO
         elif plan.half is not None:
             if total > _ZERO:
-                curved = Decimal(100.0 - 100.0 * 2.0 ** (-float(total) / plan.half))
-                curved = curved.quantize(_CENT, rounding=ROUND_HALF_EVEN)
+                curved = _cents(round(10_000.0 - 10_000.0 * 2.0 ** (-float(total) / plan.half)))
                 if curved != total:
                     append(_new_contribution(TOTAL_CURVE, "total", curved - total, 0))
                     total = curved
@@ -855,6 +854,12 @@ class LeadScorer(Record):
             lead.id, total, fit, engagement, tuple(out), temperature, grade
         )
         return score
+
+
+@functools.cache
+def _cents(n: int) -> Decimal:
+    """*n* hundredths of a point (0 to 10,000 of them: a curved total), made once."""
+    return Decimal(n).scaleb(-2)
 
 
 def _answers(bant: Bant) -> tuple[bool | None, bool | None, bool | None]:
