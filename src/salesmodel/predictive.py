@@ -5,7 +5,8 @@ Two models, pure Python, with one interface:
 - :class:`NaiveBayesScorer`: won/lost frequency tables per feature value, done
   properly (Lidstone smoothing in numerators *and* denominators, missing values as a
   known state, values never seen in training handled explicitly, no prior carried
-  from one fit to the next), optionally recalibrated (Platt scaling).
+  from one fit to the next), each feature's evidence weighed on the training
+  outcomes so that features which repeat one another are not counted twice.
 - :class:`LogisticScorer`: L2-regularised logistic regression over the same
   encoding, fitted by L-BFGS.
 
