@@ -23,7 +23,7 @@ from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta
 from .attributes import EMPTY_ATTRIBUTES, Attributes
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
-from .errors import Issue
+from .errors import Issue, short_repr
 from .money import Money
 
 __all__ = [
@@ -51,7 +51,9 @@ _STATUS = r.closed_enum(Status)
 )
 def _moves_somewhere(from_stage: str, to_stage: str, to_pipeline: str | None) -> list[Issue] | None:
     if from_stage == to_stage and to_pipeline is None:
-        expected = f"a stage other than from_stage ({from_stage!r}), unless it changes pipeline"
+        expected = (
+            f"a stage other than from_stage ({short_repr(from_stage)}), unless it changes pipeline"
+        )
         return [Issue("to_stage", to_stage, expected)]
     return None
 
@@ -74,12 +76,14 @@ class StageChange(Record):
     .. versionadded:: 0.1.0
     """
 
-    from_stage: str = attrs.field(metadata=meta(r.TEXT))
-    to_stage: str = attrs.field(metadata=meta(r.TEXT))
+    from_stage: str = attrs.field(metadata=meta(r.ID))
+    to_stage: str = attrs.field(metadata=meta(r.ID))
     at: datetime = attrs.field(metadata=meta(r.AWARE))
-    by: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
-    to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    by: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    reason: LossReason | str | None = attrs.field(
+        default=None, metadata=meta(_LOSS_REASON, personal=True)
+    )
+    to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
 
 
 @checked()
@@ -185,10 +189,10 @@ class Rep(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     team: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    manager_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    manager_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
     region: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     active: bool = attrs.field(default=True, metadata=meta(r.BOOL))
 
@@ -232,8 +236,8 @@ def _closed_by_last_change(
         return None
     last = history[-1]
     expected = (
-        f"{last.at.isoformat()}, the time of the last change ({last.from_stage!r} → "
-        f"{last.to_stage!r}), since status is {status.value!r}"
+        f"{last.at.isoformat()}, the time of the last change ({short_repr(last.from_stage)} → "
+        f"{short_repr(last.to_stage)}), since status is {status.value!r}"
     )
     return [Issue("closed_at", closed_at, expected)]
 
@@ -256,12 +260,14 @@ def _history_in_order(
                 Issue(
                     f"history[{i}].from_stage",
                     change.from_stage,
-                    f"{previous.to_stage!r}, where history[{i - 1}] ended",
+                    f"{short_repr(previous.to_stage)}, where history[{i - 1}] ended",
                 )
             )
         before, before_name, previous = change.at, f"history[{i}].at", change
     if history[-1].to_stage != stage:
-        issues.append(Issue("stage", stage, f"{history[-1].to_stage!r}, where history ends"))
+        issues.append(
+            Issue("stage", stage, f"{short_repr(history[-1].to_stage)}, where history ends")
+        )
     return issues or None
 
 
@@ -304,20 +310,24 @@ class Lead(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     created_at: datetime = attrs.field(metadata=meta(r.AWARE))
     source: LeadSource | str = attrs.field(metadata=meta(_SOURCE))
-    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT, personal=True))
     email: str | None = attrs.field(default=None, metadata=meta(r.OPT_EMAIL, personal=True))
-    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    stage: str = attrs.field(default="suspect", metadata=meta(r.TEXT))
+    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    stage: str = attrs.field(default="suspect", metadata=meta(r.ID))
     status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
     closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
     purchase_timeframe_days: int | None = attrs.field(default=None, metadata=meta(r.OPT_NONNEG_INT))
     bant: Bant = attrs.field(default=_NO_BANT, metadata=meta(r.instance(Bant, "a Bant")))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
-    history: tuple[StageChange, ...] = attrs.field(default=(), metadata=meta(_HISTORY))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
+    history: tuple[StageChange, ...] = attrs.field(
+        default=(), metadata=meta(_HISTORY, personal=True)
+    )
 
 
 @checked()
@@ -340,18 +350,20 @@ class Prospect(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
-    owner_id: str = attrs.field(metadata=meta(r.TEXT))
+    owner_id: str = attrs.field(metadata=meta(r.ID))
     qualified_at: datetime = attrs.field(metadata=meta(r.AWARE))
-    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT, personal=True))
     bant: Bant = attrs.field(default=_NO_BANT, metadata=meta(r.instance(Bant, "a Bant")))
     temperature: Temperature = attrs.field(
         default=Temperature.COLD, metadata=meta(r.closed_enum(Temperature))
     )
-    needs: tuple[str, ...] = attrs.field(default=(), metadata=meta(r.TEXTS))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+    needs: tuple[str, ...] = attrs.field(default=(), metadata=meta(r.NOTES, personal=True))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
 
 
 @cross(
@@ -417,23 +429,29 @@ class Deal(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
-    name: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
+    name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     amount: Money | None = attrs.field(metadata=meta(r.MONEY.optional()))
     created_at: datetime = attrs.field(metadata=meta(r.AWARE))
-    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    pipeline_id: str = attrs.field(default="default", metadata=meta(r.TEXT))
-    stage: str = attrs.field(default="prospecting", metadata=meta(r.TEXT))
+    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    pipeline_id: str = attrs.field(default="default", metadata=meta(r.ID))
+    stage: str = attrs.field(default="prospecting", metadata=meta(r.ID))
     status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
     closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
-    loss_reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
+    loss_reason: LossReason | str | None = attrs.field(
+        default=None, metadata=meta(_LOSS_REASON, personal=True)
+    )
     source: LeadSource | str | None = attrs.field(default=None, metadata=meta(_SOURCE.optional()))
     product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     expected_close: date | None = attrs.field(default=None, metadata=meta(r.OPT_DATE))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
-    history: tuple[StageChange, ...] = attrs.field(default=(), metadata=meta(_HISTORY))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
+    history: tuple[StageChange, ...] = attrs.field(
+        default=(), metadata=meta(_HISTORY, personal=True)
+    )
 
 
 @cross("acquired_at", "churned_at", fast="churned_at is None or churned_at >= acquired_at")
@@ -463,12 +481,14 @@ class Customer(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     acquired_at: datetime = attrs.field(metadata=meta(r.AWARE))
     churned_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
-    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
 
 
 @checked()
@@ -486,13 +506,13 @@ class Activity(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     kind: ActivityKind = attrs.field(metadata=meta(r.closed_enum(ActivityKind)))
     at: datetime = attrs.field(metadata=meta(r.AWARE))
-    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    deal_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    deal_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
 
 
 @cross("metric", "goal")
@@ -531,7 +551,7 @@ class Target(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     metric: TargetMetric = attrs.field(metadata=meta(r.closed_enum(TargetMetric)))
     goal: Money | int | Decimal = attrs.field(
         metadata=meta(
@@ -545,7 +565,7 @@ class Target(Record):
     )
     start: datetime = attrs.field(metadata=meta(r.AWARE))
     end: datetime = attrs.field(metadata=meta(r.AWARE))
-    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
     team: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     region: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))

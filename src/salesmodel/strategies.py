@@ -29,7 +29,7 @@ from .attributes import Attributes, AttributeValue
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
 from .errors import TransitionError
-from .money import Money, RateTable
+from .money import Money, RateTable, known_currencies
 from .pipeline import Guard, Pipeline, Stage
 
 __all__ = [
@@ -113,8 +113,8 @@ def _after(start: datetime, *, max_days: int = 400) -> st.SearchStrategy[datetim
 
 
 def currencies() -> st.SearchStrategy[str]:
-    """Three-letter upper-case codes, mostly common ones."""
-    return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.from_regex(r"\A[A-Z]{3}\Z"))
+    """Currency codes salesmodel knows (ISO 4217 and registered), mostly common ones."""
+    return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.sampled_from(known_currencies()))
 
 
 def amounts(
