@@ -11,13 +11,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salesmodel import CurrencyMismatchError, Money, RateTable, ValidationError
-from salesmodel.strategies import amounts, moneys, rate_tables
 from salesmodel.money import (
     CURRENCY_EXPECTED,
     known_currencies,
     minor_unit,
     register_currency,
 )
+from salesmodel.strategies import amounts, moneys, rate_tables
 
 EUR = st.just("EUR")
 

@@ -203,7 +203,7 @@ def parse_amount(value: object) -> Decimal | None:
             number = Decimal(text)
         except (decimal.InvalidOperation, ValueError):
             return None
-        if isinstance(value, float) and len(number.as_tuple().digits) > _FLOAT_DIGITS:
+        if isinstance(value, float) and _significant(number.as_tuple().digits) > _FLOAT_DIGITS:
             return None
     elif isinstance(value, Decimal):
         number = Decimal(value)
@@ -212,6 +212,14 @@ def parse_amount(value: object) -> Decimal | None:
     if not number.is_finite() or not -_MAX_ADJUSTED <= number.adjusted() <= _MAX_ADJUSTED:
         return None
     return number
+
+
+def _significant(digits: tuple[int, ...]) -> int:
+    """How many of *digits* are significant (trailing zeros are not: 100.0)."""
+    count = len(digits)
+    while count > 1 and digits[count - 1] == 0:
+        count -= 1
+    return count
 
 
 def is_currency(code: object) -> bool:
