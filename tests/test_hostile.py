@@ -680,3 +680,37 @@ def test_a_malformed_at_is_the_same_validation_error_everywhere(call):
             call(at)
         assert info.value.field == "at"
         assert says in info.value.allowed
+
+
+HOSTILE_TEXT = st.one_of(
+    st.text(),  # every code point, controls and lone surrogates included
+    st.text(st.sampled_from("\x00\x1b\x7f\x85\u2028\n\r\t \u00a0\u200b\u202ea-"), max_size=8),
+    ODD_TEXT,
+    st.builds(lambda c, n: c * n, st.sampled_from("x \x00"), st.sampled_from([255, 256, 257,
+              1_000, 1_001, 10_000, 10_001])),
+)  # fmt: skip
+HOSTILE_INTS = st.one_of(
+    st.integers(),
+    st.sampled_from([2**63 - 1, 2**63, -(2**63), -(2**63) - 1, 10**5000, -(10**5000)]),
+)
+
+
+@pytest.mark.parametrize("cls", list(RECORDS))
+def test_any_text_or_int_in_any_field_gives_a_sound_record_or_a_validation_error(cls):
+    import attrs
+
+    names = [f.name for f in attrs.fields(cls)]
+
+    @settings(max_examples=100_000 if LONG else 50)
+    @given(RECORDS[cls], st.sampled_from(names), st.one_of(HOSTILE_TEXT, HOSTILE_INTS))
+    def check(record, field, value):
+        try:
+            built = attrs.evolve(record, **{field: value})
+        except ValidationError as error:
+            assert len(str(error)) < 5_000
+        else:  # what is accepted prints, serialises and loads back
+            assert len(repr(built)) < 100_000
+            text = json.dumps(to_dict(built))
+            assert from_dict(json.loads(text), cls) == built
+
+    check()

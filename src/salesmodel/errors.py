@@ -135,8 +135,6 @@ class ValidationError(SalesModelError, ValueError):
             problems (then there may be more than ``more`` says).
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       At most 100 issues are kept; ``more`` and ``stopped`` say what was left out.
     """
 
     issues: tuple[Issue, ...]

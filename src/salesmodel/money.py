@@ -126,7 +126,7 @@ def register_currency(code: str, places: int = 2) -> None:
         ValidationError: for a malformed code or places, or a code already known
             with other places (an ISO 4217 code included).
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     issues = []
     if not (
@@ -159,7 +159,7 @@ def minor_unit(code: str) -> int:
     Raises:
         ValidationError: for a code neither ISO 4217 nor registered.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     places = _PLACES.get(code) if type(code) is str else None
     if places is None:
@@ -170,7 +170,7 @@ def minor_unit(code: str) -> int:
 def known_currencies() -> tuple[str, ...]:
     """Every code salesmodel accepts now, sorted: ISO 4217's and those registered.
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     return tuple(sorted(_PLACES))
 
@@ -381,7 +381,7 @@ class Money:
         """The minor unit of the currency: how many decimal places :meth:`round`
         keeps by default (2 for EUR, 0 for JPY, 3 for BHD).
 
-        .. versionadded:: 0.2.0
+        .. versionadded:: 0.1.0
         """
         return _PLACES[self.currency]
 
@@ -396,9 +396,6 @@ class Money:
         Raises:
             ValidationError: for *places* not an int from -30 to 30, an unknown
                 *rounding*, or a result beyond 10**±30.
-
-        .. versionchanged:: 0.2.0
-           *places* defaults to the currency's minor unit, not 2.
         """
         if places is None:
             places = _PLACES[self.currency]

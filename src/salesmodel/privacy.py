@@ -54,8 +54,6 @@ def personal_fields(cls: type[Record]) -> tuple[str, ...]:
     ('name', 'loss_reason', 'attributes', 'history')
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       Companies, deal names, needs, reasons, attributes and histories are marked.
     """
     if not (isinstance(cls, type) and issubclass(cls, Record) and attrs.has(cls)):
         raise ValidationError.single("cls", cls, "a salesmodel entity class")
@@ -75,8 +73,6 @@ def pseudonym(value: str, *, key: bytes) -> str:
             a random secret of at least 32 bytes.
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       E-mail addresses are read case-insensitively; keys need 32 bytes.
     """
     _check_key(key)
     if type(value) is not str:
@@ -124,8 +120,6 @@ def redact(entity: R, *, key: bytes, safe_attributes: Iterable[str] = ()) -> R:
     {'phone': 'p-800e428c4e65b2da', 'industry': 'saas'}
 
     .. versionadded:: 0.1.0
-    .. versionchanged:: 0.2.0
-       Every marked field is redacted; *safe_attributes* added.
     """
     if not isinstance(entity, Record) or not attrs.has(type(entity)):
         raise ValidationError.single("entity", entity, "a salesmodel entity")

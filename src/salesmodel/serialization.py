@@ -344,7 +344,10 @@ def _optional_structurer(hook: StructureHook, inner: Any) -> StructureHook:
 
 
 def _tuple_structurer(
-    item_hook: StructureHook | None, item: Any, make: Callable[[Any], Any] = tuple
+    item_hook: StructureHook | None,
+    item: Any,
+    make: type[list[Any]] | type[tuple[Any, ...]] = tuple,
+    subject: str | None = None,
 ) -> StructureHook:
     def structure(value: Any, _: Any = None) -> Any:
         if not value and type(value) is list:
@@ -367,9 +370,9 @@ def _tuple_structurer(
                 if len(issues) >= MAX_ISSUES or exc.stopped:
                     # Fail fast: a list of 200,000 bad items says no more after 100.
                     stopped = i < len(value) - 1 or exc.stopped
-                    raise ValidationError(issues, more=more, stopped=stopped) from None
+                    raise ValidationError(issues, subject, more=more, stopped=stopped) from None
         if issues:
-            raise ValidationError(issues, more=more)
+            raise ValidationError(issues, subject, more=more)
         return make(out)
 
     return structure
@@ -560,7 +563,7 @@ def _list_of_records_hook(tp: Any, conv: cattrs.Converter) -> StructureHook:
     bad item of a list of 200,000)."""
     item = get_args(tp)[0]
     make = list if get_origin(tp) is list else tuple
-    return _tuple_structurer(conv.get_structure_hook(item), item, make)
+    return _tuple_structurer(conv.get_structure_hook(item), item, make, make.__name__)
 
 
 # --- pipelines ---------------------------------------------------------------------

@@ -436,9 +436,6 @@ class Average:
     def value(self) -> Money | None:
         """The mean rounded to the currency's minor unit (halves to even), or
         None.
-
-        .. versionchanged:: 0.2.0
-           Rounded to the currency's minor unit, not always to 2 places.
         """
         return None if self.total is None else self.rounded(self.total.places)
 
