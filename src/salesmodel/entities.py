@@ -5,6 +5,11 @@ a violation raises :class:`~salesmodel.ValidationError` naming every bad field, 
 value and what is allowed. Change one by making a new one (:func:`attrs.evolve`, or
 the pipeline operations).
 
+Text is bounded: ids (``id``, ``owner_id``, ``stage``, ...) are 1 to 256 printable
+characters with no space at either end; names and labels up to 1,000 characters;
+free text (a prospect's needs) up to 10,000, lines allowed; no control characters.
+Ints stay within ±2**63.
+
 Every datetime is kept as an instant: a time given in a named zone
 (``ZoneInfo("Europe/Paris")``) is stored as the same instant and wall time with the
 UTC offset then in force, which is what JSON keeps, so comparisons and durations are
@@ -68,7 +73,8 @@ class StageChange(Record):
         to_stage: The stage entered (never the same as ``from_stage``).
         at: When, timezone-aware.
         by: Who moved it (a rep id), if known.
-        reason: Why, e.g. a :class:`LossReason` for a move to a lost stage.
+        reason: Why, e.g. a :class:`LossReason` for a move to a lost stage (text
+            of one's own is personal data: it may name people).
         to_pipeline: Set on a transfer only: the pipeline the record entered
             with this change (:meth:`Pipeline.transfer`). The changes before it
             followed another pipeline's rules.
@@ -292,7 +298,8 @@ class Lead(Record):
         name: The person's or organisation's name (personal data).
         created_at: When the lead was captured.
         source: Where it came from: a :class:`LeadSource` or any non-empty str.
-        company: The organisation, if any.
+        company: The organisation, if any (personal data: a sole trader is a
+            person).
         email: Contact e-mail (personal data).
         owner_id: The rep who owns it.
         stage: Its lifecycle stage.
@@ -341,10 +348,12 @@ class Prospect(Record):
         owner_id: The rep who works it.
         qualified_at: When it was qualified.
         lead_id: The lead it came from.
-        company: The organisation, if any.
+        company: The organisation, if any (personal data: a sole trader is a
+            person).
         bant: BANT qualification answers.
         temperature: How soon it wants to buy.
-        needs: What it needs, in its own words.
+        needs: What it needs, in its own words (personal data; each may span
+            lines).
         attributes: Custom fields.
 
     .. versionadded:: 0.1.0
@@ -393,7 +402,8 @@ class Deal(Record):
 
     Attributes:
         id: Unique id.
-        name: What is being sold to whom, e.g. ``"Acme - 40 seats"``.
+        name: What is being sold to whom, e.g. ``"Acme - 40 seats"`` (personal
+            data: it often names the buyer).
         amount: Its value, a non-negative :class:`Money`, or None when the value
             is not known (yet): a required argument, so unknown is said, never
             assumed. Any status may lack one (some CRMs close deals without a
