@@ -29,7 +29,7 @@ from .attributes import Attributes, AttributeValue
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
 from .errors import TransitionError
-from .money import Money, RateTable
+from .money import Money, RateTable, known_currencies
 from .pipeline import Guard, Pipeline, Stage
 
 __all__ = [
@@ -85,11 +85,15 @@ def identifiers() -> st.SearchStrategy[str]:
     return st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=10)
 
 
+# Text holds no control characters, lone surrogates or line separators (_rules).
+_PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="\u2028\u2029")
+
+
 def texts(*, max_size: int = 30) -> st.SearchStrategy[str]:
-    """Non-blank text from all of Unicode."""
+    """Non-blank text from all of Unicode, without control characters."""
     if max_size < 1:
         raise InvalidArgument(f"max_size={max_size!r} must be at least 1")
-    return st.text(min_size=1, max_size=max_size).filter(lambda s: not s.isspace())
+    return st.text(_PRINTABLE, min_size=1, max_size=max_size).filter(lambda s: not s.isspace())
 
 
 def aware_datetimes(
@@ -113,8 +117,8 @@ def _after(start: datetime, *, max_days: int = 400) -> st.SearchStrategy[datetim
 
 
 def currencies() -> st.SearchStrategy[str]:
-    """Three-letter upper-case codes, mostly common ones."""
-    return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.from_regex(r"\A[A-Z]{3}\Z"))
+    """Currency codes salesmodel knows (ISO 4217 and registered), mostly common ones."""
+    return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.sampled_from(known_currencies()))
 
 
 def amounts(
@@ -151,9 +155,9 @@ def rate_tables() -> st.SearchStrategy[RateTable]:
 _SCALARS: st.SearchStrategy[AttributeValue] = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(),
+    st.integers(-(2**63), 2**63 - 1),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=20),
+    st.text(_PRINTABLE, max_size=20),
 )
 
 
