@@ -4,12 +4,16 @@ with its status."""
 from __future__ import annotations
 
 import importlib.util
+import os
+import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_support import generic, write_csv
 
 import salesmodel
+from salesmodel._cli import BROKEN_PIPE
 
 
 def test_running_the_package_exits_with_the_command_line_status(
@@ -37,3 +41,34 @@ def test_importing_the_module_runs_nothing(
     module = importlib.import_module("salesmodel.__main__")
     assert module.main is salesmodel._cli.main
     assert capsys.readouterr() == ("", "")
+
+
+def run_module(*args: str, **env: str) -> subprocess.Popen[bytes]:
+    """``python -m salesmodel *args`` in a process of its own, stdout and stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "salesmodel", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, **env},
+    )
+
+
+def test_output_piped_into_a_reader_that_stops_ends_quietly(tmp_path: Path) -> None:
+    # Far more than a pipe holds (64 KiB): the report is still writing when the
+    # reader goes away, as with ``python -m salesmodel report big.csv | head``.
+    rows = [generic(id=str(i), owner_id=f"rep {i:05d}") for i in range(4000)]
+    path = write_csv(tmp_path / "big.csv", rows)
+    with run_module("report", str(path)) as process:
+        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout.read(100).startswith(str(path).encode())
+        process.stdout.close()
+        code = process.wait(timeout=120)
+        assert (code, process.stderr.read()) == (BROKEN_PIPE, b"")
+
+
+def test_a_terminal_that_cannot_show_a_character_gets_its_escape(tmp_path: Path) -> None:
+    path = write_csv(tmp_path / "x.csv", [generic(owner_id="Zoë")])
+    with run_module("report", str(path), PYTHONIOENCODING="ascii") as process:
+        out, err = process.communicate(timeout=120)
+    assert (process.returncode, err) == (0, b"")
+    assert b"\nZo\\xeb  " in out

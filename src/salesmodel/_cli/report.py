@@ -152,23 +152,16 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         "file": args.file,
         "layout": layout.name,
         "rows": export.rows,
-        "by": args.by,
-        "period": args.period,
         "tz": args.tz,
+        "by": args.by,
+        "by_field": field,
+        "period": args.period,
         "rates": args.rates,
+        **figures(
+            export, layout.pipeline, key=key, period=args.period, zone=zone, conversion=conversion
+        ),
+        "skipped": _skipped(export.problems),
     }
-    report.update(
-        figures(
-            export,
-            layout.pipeline,
-            key=key,
-            period=args.period,
-            zone=zone,
-            conversion=conversion,
-        )
-    )
-    report["by_field"] = field
-    report["skipped"] = _skipped(export.problems)
     if args.json:
         print(json_text(report), file=out)
     else:
