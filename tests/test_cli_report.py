@@ -13,8 +13,8 @@ import sys
 
 import pandas as pd
 import pytest
-from cli_support import MAVEN, generic, lost, report, write_csv
 
+from cli_support import MAVEN, generic, lost, report, write_csv
 from salesmodel._cli import main
 from salesmodel._cli import report as report_module
 

@@ -10,9 +10,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from cli_support import generic, write_csv
 
 import salesmodel
+from cli_support import generic, write_csv
 from salesmodel._cli import BROKEN_PIPE
 
 
@@ -59,7 +59,8 @@ def test_output_piped_into_a_reader_that_stops_ends_quietly(tmp_path: Path) -> N
     rows = [generic(id=str(i), owner_id=f"rep {i:05d}") for i in range(4000)]
     path = write_csv(tmp_path / "big.csv", rows)
     with run_module("report", str(path)) as process:
-        assert process.stdout is not None and process.stderr is not None
+        assert process.stdout is not None
+        assert process.stderr is not None
         assert process.stdout.read(100).startswith(str(path).encode())
         process.stdout.close()
         code = process.wait(timeout=120)
