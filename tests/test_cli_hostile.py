@@ -44,7 +44,7 @@ def test_two_currencies_are_reported_per_currency_and_said_so(tmp_path):
     assert (code, err) == (0, "")
     assert out.splitlines()[2] == (
         "Amounts in EUR, USD: each figure of money is given per currency (to convert, pass "
-        "--rates RATES.csv and --currency)."
+        "--rates RATES.csv and --convert-to CURRENCY)."
     )
     assert "\nbookings (won)               100.00 EUR; 300.00 USD\n" in out
 
@@ -59,17 +59,17 @@ def test_two_currencies_convert_with_the_rates_a_user_names_and_say_so(tmp_path)
     rows = [generic(), generic(id="2", amount="300", currency="usd", owner_id="bo")]
     path = str(write_csv(tmp_path / "x.csv", rows))
     rates = rates_file(tmp_path, "base,quote,rate\nEUR,USD,1.08\n")
-    result = as_json(report(path, "--json", "--rates", rates, "--currency", "usd"))
+    result = as_json(report(path, "--json", "--rates", rates, "--convert-to", "usd"))
     assert (result["rates"], result["converted_to"]) == (rates, "USD")
     assert result["overall"]["bookings"] == {"USD": "408.00"}
     assert result["groups"]["ana"]["average_ticket"] == {"USD": "108.00"}
     # The other way round: the rate inverted (USD in EUR), to 28 significant digits in
     # JSON (as RateTable inverts it), to the cent in the text.
-    result = as_json(report(path, "--json", "--rates", rates, "--currency", "EUR"))
+    result = as_json(report(path, "--json", "--rates", rates, "--convert-to", "EUR"))
     assert result["overall"]["bookings"] == {"EUR": "377.7777777777777777777777778"}
-    text = report(path, "--rates", rates, "--currency", "EUR")[1]
+    text = report(path, "--rates", rates, "--convert-to", "EUR")[1]
     assert "\nbookings (won)               377.78 EUR\n" in text
-    out = report(path, "--rates", rates, "--currency", "USD")[1]
+    out = report(path, "--rates", rates, "--convert-to", "USD")[1]
     assert (
         out.splitlines()[2]
         == f"Amounts converted to USD with the rates in {rates}: 1 EUR = 1.08 USD."
@@ -80,11 +80,17 @@ def test_a_rate_missing_or_a_bad_rates_file_is_one_line(tmp_path):
     rows = [generic(), generic(id="2", currency="GBP")]
     path = str(write_csv(tmp_path / "x.csv", rows))
     rates = rates_file(tmp_path, "base,quote,rate\nEUR,USD,1.08\n")
-    assert one_line_error(report(path, "--rates", rates, "--currency", "USD")) == (
+    assert one_line_error(report(path, "--rates", rates, "--convert-to", "USD")) == (
         "no exchange rate from GBP to USD (the table has: EUR->USD); add one to the RateTable"
     )
     assert one_line_error(report(path, "--rates", rates)) == (
-        "--rates needs --currency: the currency to report in"
+        "--rates needs --convert-to: the currency to report in"
+    )
+    assert one_line_error(report(path, "--convert-to", "USD")) == (
+        "--convert-to needs --rates: no exchange rate is ever assumed"
+    )
+    assert one_line_error(report(path, "--rates", rates, "--convert-to", "bucks")) == (
+        "--convert-to 'bucks' must be a currency code such as USD"
     )
     for text, message in [
         ("base,quote\n", " has no column 'rate' (a rates file has the columns base, quote, "
@@ -98,7 +104,7 @@ def test_a_rate_missing_or_a_bad_rates_file_is_one_line(tmp_path):
          "on line 2 already; give each pair once"),
     ]:  # fmt: skip
         bad = rates_file(tmp_path, text)
-        assert one_line_error(report(path, "--rates", bad, "--currency", "USD")) == bad + message
+        assert one_line_error(report(path, "--rates", bad, "--convert-to", "USD")) == bad + message
 
 
 def test_a_currency_option_is_taken_in_any_case_or_refused_in_one_line(tmp_path):

@@ -661,10 +661,11 @@ def test_the_help_names_the_command_every_option_and_every_preset(capsys):
         "--preset {hubspot,maven,salesforce} a known export layout",
         "--column FIELD=COLUMN read a Deal field from this column (repeatable; overrides the "
         "preset); FIELD may also be 'stage', 'closed_at', 'currency' or 'loss_reason'",
-        "--currency CURRENCY the currency of amounts without one, e.g. USD; with --rates, the "
-        "one to report in",
-        "--rates RATES.csv convert every amount into --currency with these rates (columns base, "
-        "quote, rate: 1 base buys rate quote)",
+        "--currency CURRENCY the currency of amounts without one, e.g. USD",
+        "--rates RATES.csv exchange rates to convert amounts with (columns base, quote, rate: "
+        "1 base buys rate quote); without them, amounts in several currencies are reported per "
+        "currency",
+        "--convert-to CURRENCY the currency to report in, with --rates",
         "--date-format DATE_FORMAT strptime format of the dates, e.g. %m/%d/%Y (default ISO 8601)",
         "--tz TZ the time zone of naive dates, and of periods (an IANA name; default UTC)",
         "--by BY group by a Deal field, 'currency', or any other column of the file (default "

@@ -36,11 +36,11 @@ BLANK: Final = "(blank)"
 
 @attrs.frozen
 class Conversion:
-    """How amounts are reported: per currency (no rates), or converted into
-    *currency* with *rates*."""
+    """Amounts converted into *currency* with *rates* (without one, amounts are
+    reported per currency)."""
 
-    currency: str | None = None
-    rates: RateTable | None = None
+    currency: str
+    rates: RateTable
 
 
 def figures(
@@ -50,7 +50,7 @@ def figures(
     key: Key,
     period: PeriodKind | None,
     zone: tzinfo,
-    conversion: Conversion,
+    conversion: Conversion | None,
 ) -> dict[str, Any]:
     """Every figure of the report on *export*'s deals (see the module docs)."""
     deals, undated = export.deals, export.undated
@@ -58,7 +58,7 @@ def figures(
     statuses = Counter(d.status for d in everything)
     unknown = Counter(d.status for d in everything if d.amount is None)
     currencies = sorted({d.amount.currency for d in everything if d.amount is not None})
-    if conversion.rates is not None and conversion.currency is not None:
+    if conversion is not None:
         for code in currencies:  # a missing rate: CurrencyMismatchError names it
             conversion.rates.rate(code, conversion.currency)
     overall = _groups(deals, undated, lambda _: None, conversion).get(None, _EMPTY)
@@ -71,7 +71,7 @@ def figures(
         "lost": statuses[Status.LOST],
         "undated": len(undated),
         "currencies": currencies,
-        "converted_to": None if conversion.rates is None else conversion.currency,
+        "converted_to": None if conversion is None else conversion.currency,
         "value_unknown": {s.value: unknown[s] for s in Status},
         "overall": overall,
         "groups": {
@@ -87,7 +87,7 @@ def figures(
 
 
 def _groups(
-    deals: list[Deal], undated: list[Deal], key: Key, conversion: Conversion
+    deals: list[Deal], undated: list[Deal], key: Key, conversion: Conversion | None
 ) -> dict[Hashable, dict[str, Any]]:
     counts: defaultdict[Hashable, Counter[Status]] = defaultdict(Counter)
     for deal in (*deals, *undated):
@@ -150,7 +150,7 @@ def _json_key(key: Hashable) -> str | None:
 
 
 def _periods(
-    deals: list[Deal], period: PeriodKind, zone: tzinfo, conversion: Conversion
+    deals: list[Deal], period: PeriodKind, zone: tzinfo, conversion: Conversion | None
 ) -> dict[str, Any]:
     won = [d for d in deals if d.status is Status.WON]
     known = [d for d in won if d.amount is not None]
@@ -173,7 +173,7 @@ def _periods(
 
 
 def _open_pipeline(
-    deals: list[Deal], undated: list[Deal], pipeline: Pipeline, conversion: Conversion
+    deals: list[Deal], undated: list[Deal], pipeline: Pipeline, conversion: Conversion | None
 ) -> dict[str, Any]:
     open_deals = [d for d in deals if d.status is Status.OPEN] + undated
     counts = Counter(d.stage for d in open_deals)
@@ -195,12 +195,15 @@ def _open_pipeline(
 
 
 def _money(
-    measure: Callable[..., Any], deals: Sequence[Deal], conversion: Conversion, **options: Any
+    measure: Callable[..., Any],
+    deals: Sequence[Deal],
+    conversion: Conversion | None,
+    **options: Any,
 ) -> dict[Hashable, dict[str, str]]:
     """*measure* (a KPI of money, grouped by *options*) of *deals*, all of known
     value: ``{group: {currency: amount}}``, per currency or converted."""
     by_currency: dict[str, list[Deal]] = defaultdict(list)
-    if conversion.rates is not None and conversion.currency is not None:
+    if conversion is not None:
         results = {
             conversion.currency: measure(
                 deals, currency=conversion.currency, rates=conversion.rates, **options

@@ -85,15 +85,15 @@ def add_parser(commands: Any) -> None:
         help="read a Deal field from this column (repeatable; overrides the preset); "
         "FIELD may also be 'stage', 'closed_at', 'currency' or 'loss_reason'",
     )
-    parser.add_argument(
-        "--currency",
-        help="the currency of amounts without one, e.g. USD; with --rates, the one to report in",
-    )
+    parser.add_argument("--currency", help="the currency of amounts without one, e.g. USD")
     parser.add_argument(
         "--rates",
         metavar="RATES.csv",
-        help="convert every amount into --currency with these rates "
-        "(columns base, quote, rate: 1 base buys rate quote)",
+        help="exchange rates to convert amounts with (columns base, quote, rate: 1 base buys "
+        "rate quote); without them, amounts in several currencies are reported per currency",
+    )
+    parser.add_argument(
+        "--convert-to", metavar="CURRENCY", help="the currency to report in, with --rates"
     )
     parser.add_argument(
         "--date-format", help="strptime format of the dates, e.g. %%m/%%d/%%Y (default ISO 8601)"
@@ -131,8 +131,8 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     layout = _layout(args.column, LAYOUTS[args.preset] if args.preset else GENERIC)
     zone = _zone(args.tz)
-    currency = _currency(args.currency) or layout.amounts_in
-    conversion = _conversion(args.rates, currency)
+    currency = _currency("--currency", args.currency) or layout.amounts_in
+    conversion = _conversion(args.rates, _currency("--convert-to", args.convert_to))
     field, key, extra = _grouping(args.by, layout)
     reading = Reading(
         encoding=_encoding(args.encoding),
@@ -230,21 +230,23 @@ def _zone(name: str) -> tzinfo:
         raise UsageError(f"--tz {name!r} is not a known time zone (e.g. Europe/Paris)") from None
 
 
-def _currency(code: str | None) -> str | None:
-    """The ``--currency`` code, any case; refused as Money refuses it."""
+def _currency(option: str, code: str | None) -> str | None:
+    """The currency code an option names, any case; refused as Money refuses it."""
     if code is None:
         return None
     try:
         return Money(0, code.strip().upper()).currency
     except ValidationError:
-        raise UsageError(f"--currency {code!r} must be a currency code such as USD") from None
+        raise UsageError(f"{option} {code!r} must be a currency code such as USD") from None
 
 
-def _conversion(rates: str | None, currency: str | None) -> Conversion:
+def _conversion(rates: str | None, currency: str | None) -> Conversion | None:
+    if rates is None and currency is None:
+        return None
     if rates is None:
-        return Conversion(currency)
+        raise UsageError("--convert-to needs --rates: no exchange rate is ever assumed")
     if currency is None:
-        raise UsageError("--rates needs --currency: the currency to report in")
+        raise UsageError("--rates needs --convert-to: the currency to report in")
     return Conversion(currency, read_rates(rates, "utf-8-sig"))
 
 
@@ -324,7 +326,7 @@ def _skipped(problems: Sequence[Problem]) -> dict[str, Any]:
 # --- text -------------------------------------------------------------------------------
 
 
-def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion) -> str:
+def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | None) -> str:
     overall = report["overall"]
     parts = [
         "\n".join(_head(report, layout, conversion)),
@@ -392,7 +394,7 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion) -> 
     return "\n\n".join(parts)
 
 
-def _head(report: Mapping[str, Any], layout: Layout, conversion: Conversion) -> list[str]:
+def _head(report: Mapping[str, Any], layout: Layout, conversion: Conversion | None) -> list[str]:
     skipped = report["skipped"]["rows"]
     lines = [
         printable(
@@ -419,9 +421,9 @@ def _head(report: Mapping[str, Any], layout: Layout, conversion: Conversion) -> 
     return lines
 
 
-def _currency_lines(report: Mapping[str, Any], conversion: Conversion) -> list[str]:
+def _currency_lines(report: Mapping[str, Any], conversion: Conversion | None) -> list[str]:
     currencies = report["currencies"]
-    if conversion.rates is not None and conversion.currency is not None:
+    if conversion is not None:
         target = conversion.currency
         applied = "; ".join(
             f"1 {code} = {conversion.rates.rate(code, target)} {target}"
@@ -435,7 +437,7 @@ def _currency_lines(report: Mapping[str, Any], conversion: Conversion) -> list[s
     if len(currencies) > 1:
         return [
             f"Amounts in {', '.join(currencies)}: each figure of money is given per currency "
-            "(to convert, pass --rates RATES.csv and --currency)."
+            "(to convert, pass --rates RATES.csv and --convert-to CURRENCY)."
         ]
     return [f"Amounts in {currencies[0]}."] if currencies else []
 
