@@ -238,6 +238,7 @@ def test_control_characters_in_cells_are_printed_as_escapes(tmp_path):
         generic(owner_id="\x1b[31mRED\x1b[0m"),
         generic(id="2", owner_id="x\nfake  9  9  100.0% (9/9)"),
         generic(id="3", owner_id="\u202eevil", name="\x9b2J"),
+        generic(id="4", name="tag\U000e0041", owner_id="x\nfake  9  9  100.0% (9/9)"),
     ]
     path = str(write_csv(tmp_path / "x.csv", rows))
     code, out, err = report(path, "--by", "owner_id")
@@ -252,6 +253,8 @@ def test_control_characters_in_cells_are_printed_as_escapes(tmp_path):
     code, out, err = report(path, "--json", "--by", "name")
     assert all(line.isprintable() for line in out.splitlines())
     assert '"key": "\\u009b2J"' in out
+    assert '"key": "tag\\udb40\\udc41"' in out  # JSON escapes beyond U+FFFF as pairs
+    assert json.loads(out)["groups"]["tag\\U000e0041"]["key"] == "tag\U000e0041"
     assert json.loads(out)["groups"]["\\x9b2J"]["key"] == "\x9b2J"
 
 
@@ -324,6 +327,8 @@ def test_a_row_with_too_few_or_too_many_cells_is_refused(tmp_path):
         (b"id;name;amount;stage;created_at\n1;A;1;won;2026-01-01\n", " has no column 'id' (its "
          "columns: id;name;amount;stage;created_at); its columns look separated by ';': pass "
          "--delimiter ';'"),
+        (b"deals\n", " has no column 'id' (its columns: deals); pick a --preset or map it "
+         "with --column FIELD=COLUMN"),
         (b"id\tname\tamount\n", " has no column 'id' (its columns: id\\tname\\tamount); its "
          "columns look separated by tab: pass --delimiter tab"),
     ],
@@ -375,6 +380,13 @@ def test_an_empty_file_or_a_header_alone(tmp_path):
     assert (result["rows"], result["deals"], result["groups"]) == (0, 0, {})
     assert result["overall"]["win_rate"] == {"numerator": 0, "denominator": 0, "value": None}
     assert report(str(path))[0] == 0
+
+
+def test_a_blank_id_is_refused_by_the_deal_and_never_taken_for_a_repeat(tmp_path):
+    rows = [generic(id=""), generic(id=" "), generic(id="2")]
+    result = as_json(report(str(write_csv(tmp_path / "x.csv", rows)), "--json"))
+    assert result["deals"] == 1
+    assert [(r["field"], r["lines"]) for r in result["skipped"]["reasons"]] == [("id", [2, 3])]
 
 
 def test_a_lost_deal_without_the_reason_its_pipeline_requires_is_refused(tmp_path):

@@ -217,17 +217,16 @@ def _money(
     out: dict[Hashable, dict[str, str]] = defaultdict(dict)
     for currency, grouped in results.items():
         for group, result in grouped.items():
-            amount = _amount(result)
-            if amount is not None:
-                out[group][currency] = str(amount.amount)
+            out[group][currency] = str(_amount(result).amount)
     return out
 
 
-def _amount(result: Any) -> Money | None:
-    """The Money of a Total (its sum) or an Average (its value)."""
-    if isinstance(result, kpi.Average):
-        return result.value
-    return result.amount  # type: ignore[no-any-return]
+def _amount(result: Any) -> Money:
+    """The Money of a Total (its sum) or an Average (its value): never None, as
+    every group holds a deal."""
+    amount = result.value if isinstance(result, kpi.Average) else result.amount
+    assert isinstance(amount, Money)
+    return amount
 
 
 def _ratio(ratio: Ratio | None) -> dict[str, Any]:

@@ -215,7 +215,7 @@ class _RowBuilder:
         self.width = width
         self.reading = reading
         self.fields = {f: index[c] for f, c in layout.columns.items() if c in index}
-        self.id = self.fields.get("id")
+        self.id = self.fields["id"]
         self.stage = index[layout.stage]
         self.closed_at = index.get(layout.closed_at) if layout.closed_at else None
         self.currency = index.get(layout.currency) if layout.currency else None
@@ -233,12 +233,11 @@ class _RowBuilder:
         if len(row) < self.width or any(c.strip() for c in row[self.width :]):
             expected = f"{self.width} cells, as in the header (a row cut short or shifted?)"
             return Problem(line, "cells", expected, len(row))
-        if self.id is not None:
-            key = row[self.id].strip()
-            if key:
-                first = first_line.setdefault(key, line)
-                if first != line:
-                    return Problem(line, "id", f"unique (line {first} has it)", row[self.id])
+        key = row[self.id].strip()
+        if key:  # a blank id is the entity's to refuse
+            first = first_line.setdefault(key, line)
+            if first != line:
+                return Problem(line, "id", f"unique (line {first} has it)", row[self.id])
         record: dict[str, Any] = {f: row[i] for f, i in self.fields.items()}
         raw_stage = row[self.stage].strip()
         stage = self.stages.get(raw_stage.casefold())

@@ -170,14 +170,9 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def one_line(error: BaseException) -> str:
-    """*error*'s message on one printable line."""
-    if isinstance(error, ValidationError) and len(error.issues) > 1:
-        shown = [f"{i.path!r} {i.message}" for i in error.issues[:3]]
-        more = len(error.issues) - len(shown)
-        text = "; ".join(shown) + (f"; and {more} more" if more else "")
-    else:
-        text = " ".join(str(error).split("\n"))
-    return printable(text)
+    """*error*'s message on one printable line (a message listing several problems
+    has one per line)."""
+    return printable(str(error).replace("\n", " "))
 
 
 def json_text(data: Any) -> str:
@@ -185,8 +180,6 @@ def json_text(data: Any) -> str:
     escapes the control characters below U+0020; the others a terminal acts on
     (DEL, C1 controls, bidirectional overrides) are escaped here too."""
     text = json.dumps(data, indent=2, ensure_ascii=False)
-    if text.isprintable() or all(c.isprintable() or c == "\n" for c in text):
-        return text
     return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
 
 
