@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from cli_support import generic, lost, report, write_csv
+from salesmodel._cli.report import json_text
 
 
 def one_line_error(result: tuple[int, str, str]) -> str:
@@ -214,8 +215,6 @@ def test_group_keys_that_would_print_the_same_stay_apart(tmp_path):
         generic(owner_id=""),  # a won deal without an owner
         lost(id="2", owner_id="None"),
         generic(id="3", owner_id="(blank)"),
-        generic(id="4", owner_id="\x1b"),
-        generic(id="5", owner_id="\\x1b"),
     ]
     path = str(write_csv(tmp_path / "x.csv", rows))
     groups = as_json(report(path, "--json"))["groups"]
@@ -223,11 +222,17 @@ def test_group_keys_that_would_print_the_same_stay_apart(tmp_path):
         "(blank)": (None, 1, 1),
         "'(blank)'": ("(blank)", 1, 1),
         "None": ("None", 1, 0),
-        "'\\x1b'": ("\x1b", 1, 1),
-        "'\\\\x1b'": ("\\x1b", 1, 1),
     }
     table = report(path)[1].split("By owner_id\n")[1].split("\n\n")[0].splitlines()[3:]
     assert sorted(line.split()[0] for line in table) == sorted(groups)
+    # A tab and the text "\t" print alike once escaped: both are quoted.
+    rows = [generic(manager="a\tb"), generic(id="2", manager="a\\tb")]
+    groups = as_json(report(str(write_csv(tmp_path / "y.csv", rows)), "--json", "--by",
+                            "manager"))["groups"]  # fmt: skip
+    assert {label: g["key"] for label, g in groups.items()} == {
+        "'a\\tb'": "a\tb",
+        "'a\\\\tb'": "a\\tb",
+    }
 
 
 # --- output a person can trust --------------------------------------------------------------
@@ -235,27 +240,31 @@ def test_group_keys_that_would_print_the_same_stay_apart(tmp_path):
 
 def test_control_characters_in_cells_are_printed_as_escapes(tmp_path):
     rows = [
-        generic(owner_id="\x1b[31mRED\x1b[0m"),
-        generic(id="2", owner_id="x\nfake  9  9  100.0% (9/9)"),
-        generic(id="3", owner_id="\u202eevil", name="\x9b2J"),
-        generic(id="4", name="tag\U000e0041", owner_id="x\nfake  9  9  100.0% (9/9)"),
+        generic(manager="x\nfake  9  9  100.0% (9/9)"),  # a line break forging a row
+        generic(id="2", manager="\u202eevil"),  # a right-to-left override
+        generic(id="3", manager="zero\u200bwidth"),
+        generic(id="4", owner_id="\x1b[31mRED\x1b[0m", name="\x1b[2J"),  # ANSI escapes
     ]
     path = str(write_csv(tmp_path / "x.csv", rows))
-    code, out, err = report(path, "--by", "owner_id")
-    assert (code, err) == (0, "")
-    assert all(line.isprintable() for line in out.splitlines())
-    groups = out.split("By owner_id\n")[1].split("\n\n")[0].splitlines()[3:]
+    for by in ("manager", "owner_id", "name"):
+        code, out, err = report(path, "--by", by, "--period", "month")
+        assert (code, err) == (0, "")
+        assert all(line.isprintable() for line in out.splitlines())
+        assert "\x1b" not in out
+    out = report(path, "--by", "manager")[1]
+    groups = out.split("By manager\n")[1].split("\n\n")[0].splitlines()[3:]
     assert [line.split()[0] for line in groups] == [
+        "(blank)",
         "\\u202eevil",
-        "\\x1b[31mRED\\x1b[0m",
         "x\\nfake",
+        "zero\\u200bwidth",
     ]
-    code, out, err = report(path, "--json", "--by", "name")
-    assert all(line.isprintable() for line in out.splitlines())
-    assert '"key": "\\u009b2J"' in out
-    assert '"key": "tag\\udb40\\udc41"' in out  # JSON escapes beyond U+FFFF as pairs
-    assert json.loads(out)["groups"]["tag\\U000e0041"]["key"] == "tag\U000e0041"
-    assert json.loads(out)["groups"]["\\x9b2J"]["key"] == "\x9b2J"
+
+
+def test_json_escapes_what_a_terminal_acts_on_and_keeps_the_rest():
+    text = json_text({"k": "Zoë \x1b\x7f\x9b\u202e\U000e0041\n"})
+    assert text == '{\n  "k": "Zoë \\u001b\\u007f\\u009b\\u202e\\udb40\\udc41\\n"\n}'
+    assert json.loads(text) == {"k": "Zoë \x1b\x7f\x9b\u202e\U000e0041\n"}
 
 
 def test_a_file_name_with_control_characters_is_printed_as_escapes(tmp_path):
