@@ -272,8 +272,8 @@ def _grouping(by: str, layout: Layout) -> tuple[str, Key, str | None]:
     if field in GROUPABLE:
         return field, attrgetter(field), None
     column = by.removeprefix("attributes.")
-    dates = (layout.closed_at, layout.currency, layout.loss_reason)
-    if by in _DEAL_FIELDS or column in read_from or column in dates:
+    read_as = (layout.closed_at, layout.currency, layout.loss_reason)
+    if by in _DEAL_FIELDS or column in read_from or column in read_as:
         known = ", ".join((*GROUPABLE, "currency"))
         raise UsageError(
             f"--by {by!r} must be a Deal field that names a group ({known}), or another "
