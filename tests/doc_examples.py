@@ -24,7 +24,7 @@ def defined_in(page: str, *names: str) -> dict[str, Any]:
         code = compile(example.source, page, "single")
         raising = contextlib.suppress(Exception) if example.exc_msg else contextlib.nullcontext()
         with contextlib.redirect_stdout(io.StringIO()), raising:
-            exec(code, namespace)  # noqa: S102 - the docs' own examples
+            exec(code, namespace)
     missing = [name for name in names if name not in namespace]
     if missing:
         raise LookupError(f"{page} defines no {', '.join(missing)}")

@@ -14,6 +14,7 @@ from hypothesis.database import InMemoryExampleDatabase
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import run_state_machine_as_test
 
+from doc_examples import defined_in
 from salesmodel import (
     DEFAULT_PIPELINE,
     LEAD_LIFECYCLE,
@@ -21,8 +22,10 @@ from salesmodel import (
     Guard,
     Lead,
     LossReason,
+    Money,
     Pipeline,
     Rep,
+    Stage,
     Status,
     TransitionError,
 )
@@ -32,6 +35,7 @@ from salesmodel.strategies import (
     Journey,
     histories,
     invalid_moves,
+    moneys,
     pipeline_machine,
     pipelines,
 )
@@ -276,11 +280,6 @@ def test_a_lost_move_drawn_for_a_deal_keeps_its_reason_on_the_deal():
 
 
 # --- every stage reached, guards satisfied, and the checker says when not -------------
-
-from doc_examples import defined_in  # noqa: E402 - the docs' pipelines, defined there
-
-from salesmodel import Money, Stage  # noqa: E402
-from salesmodel.strategies import moneys  # noqa: E402
 
 DOCUMENTED = {
     "renewals (pipelines how-to)": defined_in("howto/pipelines.md", "renewals")["renewals"],
