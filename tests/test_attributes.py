@@ -5,11 +5,10 @@ from __future__ import annotations
 import pytest
 from attrs.exceptions import FrozenInstanceError
 
+from salesmodel.attributes import _KEY_EXPECTED as KEY
+from salesmodel.attributes import _VALUE_EXPECTED as VALUE
 from salesmodel.attributes import Attributes, attribute_issues
-from salesmodel.errors import Issue, ValidationError
-
-VALUE = "a str, int, float (finite), bool or None"
-KEY = "a non-empty str key"
+from salesmodel.errors import MAX_ISSUES, Issue, ValidationError
 
 
 def test_attributes_read_like_a_mapping():
@@ -28,8 +27,10 @@ def test_attributes_read_like_a_mapping():
 
 @pytest.mark.parametrize(
     "data",
-    [{"": 1}, {" ": 1}, {5: "x"}, {0: "x"}, {"a": [1]}, {"a": float("nan")}, {"a": float("inf")}],
-)
+    [{"": 1}, {" ": 1}, {5: "x"}, {0: "x"}, {"a": [1]}, {"a": float("nan")}, {"a": float("inf")},
+     {"a": 2**63}, {"a": -(2**63) - 1}, {"a": 10**5000}, {"a": "x" * 10_001}, {"a": "nul\x00"},
+     {"a": "esc\x1b[31m"}, {"a": "\ud800"}, {"k" * 257: 1}, {"k\n": 1}, {"\x00": 1}],
+)  # fmt: skip
 def test_a_bad_key_or_value_is_refused_as_attributes(data):
     with pytest.raises(ValidationError) as info:
         Attributes(data)
@@ -70,3 +71,35 @@ def test_attributes_are_frozen():
     with pytest.raises(FrozenInstanceError):
         attributes.extra = 2
     assert attributes.to_dict() == {"a": 1}
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        2**63 - 1,
+        -(2**63),
+        "x" * 10_000,
+        "two\nlines\r\nand a\ttab",
+        "no-break\u00a0space",
+        "e\u0301",
+    ],
+)
+def test_values_at_the_limits_are_kept(value):
+    assert Attributes({"k" * 256: value})["k" * 256] == value
+
+
+def test_a_huge_int_attribute_is_refused_so_repr_and_json_never_fail():
+    import json
+
+    with pytest.raises(ValidationError) as info:
+        Attributes({"n": 10**5000})
+    assert len(str(info.value)) < 500
+    assert json.dumps(Attributes({"n": 2**63 - 1}).to_dict()) == '{"n": 9223372036854775807}'
+
+
+def test_a_mapping_of_a_million_bad_values_stops_after_the_first_hundred_problems():
+    with pytest.raises(ValidationError) as info:
+        Attributes({f"k{i}": [i] for i in range(1_000_000)})
+    assert len(info.value.issues) == MAX_ISSUES
+    assert info.value.stopped
+    assert len(str(info.value)) < 30_000

@@ -27,6 +27,7 @@ from salesmodel import (
 )
 from salesmodel.bulk import from_records
 from salesmodel.errors import MISSING
+from salesmodel.money import CURRENCY_EXPECTED
 from salesmodel.routing import RoutingDecision
 
 ISO = "2026-01-05T09:00:00+00:00"
@@ -37,6 +38,10 @@ TARGET = {"id": "t", "metric": "calls", "goal": 5, "start": ISO, "end": "2026-02
 REP_FIELDS = "active, id, manager_id, name, region, team"
 DATETIME = "an ISO date or datetime, a date, or a datetime"
 AMOUNT = "an amount (a number, or a str such as '12.50') with a currency"
+DATE = "an ISO date such as '2026-03-31' (or an ISO datetime, whose date is taken)"
+ZONE = "an IANA time zone name such as 'Europe/Paris' or 'UTC'"
+TEXT = "a non-empty str of at most 1,000 characters, without control characters"
+ID = "an id: a non-empty str of at most 256 printable characters, with no space at either end"
 
 
 def refusal(cls: type, records: Any, **options: Any) -> tuple[str | None, list[tuple[Any, ...]]]:
@@ -47,10 +52,11 @@ def refusal(cls: type, records: Any, **options: Any) -> tuple[str | None, list[t
 
 
 def test_bad_arguments_are_named_exactly() -> None:
-    assert refusal(Rep, [], tz="UTC") == (None, [("tz", "UTC", "None or a datetime.tzinfo")])
+    assert refusal(Rep, [], tz=5) == (None, [("tz", 5, f"None, a datetime.tzinfo or {ZONE}")])
+    assert refusal(Rep, [], tz="America") == (None, [("tz", "America", ZONE)])
     assert refusal(Rep, [], currency="eur") == (
         None,
-        [("currency", "eur", "None or a currency code such as 'EUR'")],
+        [("currency", "eur", f"None or {CURRENCY_EXPECTED}")],
     )
     for records in ("abc", {"id": "r"}, 5):
         assert refusal(Rep, records) == (
@@ -132,7 +138,7 @@ def test_text_fields_take_ints_but_not_booleans() -> None:
     assert (rep.id, rep.name) == ("7", "12")
     assert refusal(Rep, [{"id": True, "name": "x"}]) == (
         "Rep",
-        [("rows[0].id", True, "a non-empty str")],
+        [("rows[0].id", True, ID)],
     )
 
 
@@ -141,13 +147,15 @@ def test_a_required_text_cell_that_is_blank_or_absent_is_named() -> None:
         "Rep",
         [("rows[0].name", " ", "a non-empty str")],
     )
-    assert refusal(Rep, [{"id": "r"}]) == ("Rep", [("rows[0].name", MISSING, "a non-empty str")])
+    assert refusal(Rep, [{"id": "r"}]) == ("Rep", [("rows[0].name", MISSING, TEXT)])
 
 
 def test_blank_cells_of_optional_text_fields_are_empty() -> None:
     """A cell of spaces or tabs is an empty cell, as None and "" are."""
-    (rep,) = from_records(Rep, [{**REP, "team": " ", "region": "\t", "manager_id": "  M"}])
-    assert (rep.team, rep.region, rep.manager_id) == (None, None, "  M")
+    (rep,) = from_records(Rep, [{**REP, "team": " ", "region": "\t", "manager_id": "M"}])
+    assert (rep.team, rep.region, rep.manager_id) == (None, None, "M")
+    # An id is never trimmed in silence: "  M" and "M" would be two reps.
+    assert refusal(Rep, [{**REP, "manager_id": "  M"}])[1][0][:2] == ("rows[0].manager_id", "  M")
     (deal,) = from_records(Deal, [{**DEAL, "owner_id": " ", "stage": " "}], currency="EUR")
     assert (deal.owner_id, deal.stage) == (None, "prospecting")
 
@@ -221,7 +229,11 @@ def test_bad_date_cells_are_named_with_what_is_expected() -> None:
     )
     assert refusal(Deal, [{**DEAL, "expected_close": "soon"}], currency="EUR") == (
         "Deal",
-        [("rows[0].expected_close", "soon", "an ISO date such as '2026-03-31'")],
+        [("rows[0].expected_close", "soon", DATE)],
+    )
+    assert refusal(Deal, [{**DEAL, "expected_close": "2026-03-31 not a date"}], currency="EUR") == (
+        "Deal",
+        [("rows[0].expected_close", "2026-03-31 not a date", DATE)],
     )
 
 
@@ -297,7 +309,7 @@ def test_amount_and_currency_columns_name_each_bad_part() -> None:
     assert unknown.amount is None
     assert refusal(Deal, [{**DEAL, "cur": "eur"}], columns=columns) == (
         "Deal",
-        [("rows[0].amount.currency", "eur", "a three-letter upper-case currency code")],
+        [("rows[0].amount.currency", "eur", CURRENCY_EXPECTED)],
     )
 
 
@@ -322,7 +334,7 @@ def test_goals_with_a_currency_are_amounts_and_without_one_counts_or_amounts() -
 def test_text_that_is_no_whole_number_reaches_the_entity() -> None:
     assert refusal(Lead, [{**LEAD, "purchase_timeframe_days": "X12"}]) == (
         "Lead",
-        [("rows[0].purchase_timeframe_days", "X12", "None or a non-negative int")],
+        [("rows[0].purchase_timeframe_days", "X12", "None or a non-negative int below 2**63")],
     )
 
 

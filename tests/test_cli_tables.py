@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from salesmodel._cli.tables import DASH, cell, table
+from salesmodel._cli.tables import DASH, cell, printable, table
 
 
 def test_cells_show_none_as_a_dash_and_floats_to_one_decimal() -> None:
@@ -50,3 +50,24 @@ def test_the_default_width_is_80_columns() -> None:
     assert wide.splitlines()[2] == "a" * 76 + "…  1"
     # Exactly 80 columns fit as they are.
     assert table(["name", "n"], [["a" * 77, 1]]).splitlines()[2] == "a" * 77 + "  1"
+
+
+def test_printable_text_is_kept_and_anything_a_terminal_acts_on_is_escaped() -> None:
+    assert printable("Zoë Ñúñez 北京 -> ok") == "Zoë Ñúñez 北京 -> ok"
+    assert printable("\x1b[2J\x1b]0;title\x07") == "\\x1b[2J\\x1b]0;title\\x07"
+    assert printable("a\nb\rc\td\x00e\x7f\x9b") == "a\\nb\\rc\\td\\x00e\\x7f\\x9b"
+    # Right-to-left override, zero-width space, line separator, a tag, a lone surrogate.
+    assert printable("\u202e\u200b\u2028\U000e0041\udcff") == (
+        "\\u202e\\u200b\\u2028\\U000e0041\\udcff"
+    )
+
+
+def test_cells_titles_and_headers_are_printable() -> None:
+    text = table(["who\n", "n"], [["x\ny  1", 1]], title="\x1b[31mred")
+    assert text.splitlines() == [
+        "\\x1b[31mred",
+        "=" * 11,
+        "who\\n    n",
+        "-------  -",
+        "x\\ny  1  1",
+    ]

@@ -180,8 +180,13 @@ def test_cohort_matrix_repr_and_html_mark_unobserved_cells_apart_from_zero() -> 
     assert table.matrix() == [[1.0, 0.5, 0.0], [1.0, 1.0, None]]
     assert repr(table).splitlines() == [
         "CohortTable(observed until 2026-03)",
-        "   2026-01      2  100.0%  50.0%   0.0%",
-        "   2026-02      1  100.0% 100.0%      .",
+        "    cohort  customers      +0      +1      +2",
+        "   2026-01          2  100.0%   50.0%    0.0%",
+        "   2026-02          1  100.0%  100.0%       .",
+    ]
+    assert repr(kpi.CohortTable((), None)).splitlines() == [
+        "CohortTable(observed until None)",
+        "    cohort  customers",
     ]
     html = table._repr_html_()
     assert "<caption>Cohort retention (observed until 2026-03)</caption>" in html
@@ -442,7 +447,10 @@ def test_cohort_tables_without_rows_and_with_unknown_rates_as_text() -> None:
     )
     jan = Period("month", 2026, 1)
     odd = kpi.CohortTable((kpi.CohortRow(jan, 0, (Ratio(0, 0),)),), jan)
-    assert repr(odd).splitlines()[1] == "   2026-01      0     n/a"
+    assert repr(odd).splitlines()[1:] == [
+        "    cohort  customers      +0",
+        "   2026-01          0     n/a",
+    ]
     assert odd.to_records()[0]["retention"] is None
 
 

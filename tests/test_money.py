@@ -11,6 +11,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from salesmodel import CurrencyMismatchError, Money, RateTable, ValidationError
+from salesmodel.money import (
+    CURRENCY_EXPECTED,
+    known_currencies,
+    minor_unit,
+    register_currency,
+)
 from salesmodel.strategies import amounts, moneys, rate_tables
 
 EUR = st.just("EUR")
@@ -62,11 +68,67 @@ def test_currency_must_be_three_upper_case_letters(bad):
     with pytest.raises(ValidationError) as info:
         Money(1, bad)
     assert info.value.errors.keys() == {"currency"}
-    assert "three-letter upper-case" in str(info.value)
+    assert "ISO 4217 currency code" in str(info.value)
 
 
-def test_an_unlisted_code_of_the_right_shape_is_accepted():
-    assert Money(1, "XBT").currency == "XBT"
+def test_an_unlisted_code_is_refused_until_registered():
+    with pytest.raises(ValidationError) as info:
+        Money(1, "QZA")
+    assert info.value.field == "currency"
+    register_currency("QZA", places=4)
+    assert Money(1, "QZA").currency == "QZA"
+    assert Money("1.23456", "QZA").round() == Money("1.2346", "QZA")
+    assert minor_unit("QZA") == 4
+    assert "QZA" in known_currencies()
+
+
+def test_registering_a_code_again_with_the_same_places_does_nothing_and_other_places_fail():
+    register_currency("QZB", places=2)
+    register_currency("QZB", places=2)
+    with pytest.raises(ValidationError) as info:
+        register_currency("QZB", places=3)
+    assert info.value.field == "places"
+    with pytest.raises(ValidationError) as info:
+        register_currency("EUR", places=3)  # ISO 4217 codes keep their minor unit
+    assert info.value.field == "places"
+
+
+@pytest.mark.parametrize(
+    ("code", "places", "field"),
+    [("qzc", 2, "code"), ("QZ", 2, "code"), ("QZÉ", 2, "code"), ("QZD", -1, "places"),
+     ("QZD", 19, "places"), ("QZD", 2.0, "places"), ("QZD", True, "places")],
+)  # fmt: skip
+def test_a_malformed_registration_names_what_is_wrong(code, places, field):
+    with pytest.raises(ValidationError) as info:
+        register_currency(code, places)
+    assert info.value.field == field
+
+
+def test_registering_from_many_threads_at_once_keeps_one_meaning():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def register(_: int) -> int:
+        register_currency("QZE", places=1)
+        return minor_unit("QZE")
+
+    with ThreadPoolExecutor(8) as pool:
+        assert set(pool.map(register, range(200))) == {1}
+
+
+@pytest.mark.parametrize(
+    ("code", "places"),
+    [("EUR", 2), ("USD", 2), ("JPY", 0), ("KRW", 0), ("CLP", 0), ("BHD", 3), ("KWD", 3),
+     ("TND", 3), ("CLF", 4), ("UYW", 4), ("XAU", 2)],
+)  # fmt: skip
+def test_each_currency_knows_its_iso_4217_minor_unit(code, places):
+    assert minor_unit(code) == places
+    assert Money(1, code).places == places
+
+
+def test_minor_unit_of_an_unknown_code_is_a_validation_error():
+    with pytest.raises(ValidationError) as info:
+        minor_unit("ABC")
+    assert info.value.field == "currency"
 
 
 def test_both_bad_fields_are_named_at_once():
@@ -272,7 +334,7 @@ def test_a_refused_currency_is_reported_with_its_value_alone():
     with pytest.raises(ValidationError) as info:
         Money(1, "eur")
     assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
-        ("currency", "eur", "a three-letter upper-case currency code such as 'EUR'")
+        ("currency", "eur", CURRENCY_EXPECTED)
     ]
     assert info.value.subject == "Money"
 

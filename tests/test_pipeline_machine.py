@@ -10,9 +10,11 @@ import attrs
 import pytest
 from hypothesis import Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.database import InMemoryExampleDatabase
 from hypothesis.errors import InvalidArgument
 from hypothesis.stateful import run_state_machine_as_test
 
+from doc_examples import defined_in
 from salesmodel import (
     DEFAULT_PIPELINE,
     LEAD_LIFECYCLE,
@@ -20,8 +22,10 @@ from salesmodel import (
     Guard,
     Lead,
     LossReason,
+    Money,
     Pipeline,
     Rep,
+    Stage,
     Status,
     TransitionError,
 )
@@ -31,6 +35,7 @@ from salesmodel.strategies import (
     Journey,
     histories,
     invalid_moves,
+    moneys,
     pipeline_machine,
     pipelines,
 )
@@ -272,3 +277,189 @@ def test_a_lost_move_drawn_for_a_deal_keeps_its_reason_on_the_deal():
             assert isinstance(end.loss_reason, (LossReason, str))
 
     check()
+
+
+# --- every stage reached, guards satisfied, and the checker says when not -------------
+
+DOCUMENTED = {
+    "renewals (pipelines how-to)": defined_in("howto/pipelines.md", "renewals")["renewals"],
+    "quotes (testing how-to)": defined_in("howto/test-your-pipeline.md", "quotes")["quotes"],
+}
+#: What the predicates of the documented pipelines read, as the docs draw it.
+EUROS = {"amount": moneys(currency="EUR")}
+
+
+def reached_by_histories(pipeline: Pipeline, examples: int, **options: Any) -> set[str]:
+    reached = {pipeline.first.id}
+
+    @settings(max_examples=examples, database=None)
+    @given(histories(pipeline, **options))
+    def collect(journey: Journey[Any]) -> None:
+        reached.update(change.to_stage for change in journey.end.history)
+
+    collect()
+    return reached
+
+
+@pytest.mark.parametrize("name", sorted({**BUILT_IN, **DOCUMENTED}))
+def test_histories_reach_every_stage_within_200_examples(name):
+    pipeline = {**BUILT_IN, **DOCUMENTED}[name]
+    fields = EUROS if pipeline.id == "quotes" else None
+    assert reached_by_histories(pipeline, 200, fields=fields) == {s.id for s in pipeline.stages}
+
+
+def stages(*ids: str) -> list[Stage]:
+    """Open stages named *ids*, then won and lost."""
+    opened = [Stage(stage_id, stage_id.title(), "0.5") for stage_id in ids]
+    return [*opened, Stage("won", "Won", 1, Status.WON), Stage("lost", "Lost", 0, Status.LOST)]
+
+
+#: The issue's case: a close date needed for a proposal; no journey got past it.
+CLOSE_DATE = Pipeline(
+    "close-date",
+    stages("discovery", "proposal", "negotiation"),
+    guards=[Guard(name="needs-close-date", into=["proposal"], fields=("expected_close",))],
+    kind=Deal,
+)
+
+
+def test_journeys_fill_the_fields_a_guard_needs_and_so_get_past_it():
+    assert reached_by_histories(CLOSE_DATE, 100) == {s.id for s in CLOSE_DATE.stages}
+
+
+def test_journeys_also_draw_records_a_field_guard_refuses():
+    starts = []
+
+    @settings(max_examples=100, database=None)
+    @given(histories(CLOSE_DATE, max_moves=0))
+    def collect(journey):
+        starts.append(journey.start.expected_close)
+
+    collect()
+    assert None in starts
+    assert sum(close is not None for close in starts) > len(starts) / 2
+
+
+def big(deal: Deal) -> bool:
+    return deal.amount >= Money(5000, "EUR")
+
+
+def guarded_by(predicate: Any) -> Pipeline:
+    return Pipeline(
+        "big",
+        stages("discovery", "negotiation"),
+        guards=[Guard(name="big-only", into=["negotiation"], predicate=predicate)],
+        kind=Deal,
+    )
+
+
+QUICK = settings(max_examples=30, stateful_step_count=25, database=None)
+
+
+def test_a_predicate_guard_is_passed_by_records_drawn_with_the_fields_it_reads():
+    pipeline_machine(guarded_by(big), fields=EUROS).run_as_test(settings=QUICK)
+    assert reached_by_histories(guarded_by(big), 100, fields=EUROS) == {
+        "discovery", "negotiation", "won", "lost"
+    }  # fmt: skip
+
+
+def test_the_checker_fails_naming_the_stages_no_record_reached():
+    never = guarded_by(lambda deal: False)
+    with pytest.raises(AssertionError) as failed:
+        pipeline_machine(never).run_as_test(settings=QUICK)
+    message = str(failed.value)
+    assert message.startswith("pipeline_machine(Pipeline('big', stages=[discovery, negotiation")
+    assert "- no record reached 'negotiation', 'won'." in message
+    assert "unreachable=('negotiation', 'won')" in message
+
+
+def test_stages_listed_as_unreachable_are_not_expected_and_must_not_be_reached():
+    never = guarded_by(lambda deal: False)
+    pipeline_machine(never, unreachable=("negotiation", "won")).run_as_test(settings=QUICK)
+    with pytest.raises(AssertionError) as failed:
+        pipeline_machine(guarded_by(big), fields=EUROS, unreachable=["won"]).run_as_test(
+            settings=settings(QUICK, phases=[Phase.generate], print_blob=False)
+        )
+    assert "reached 'won', though unreachable= lists it (by discovery -> " in str(failed.value)
+
+
+def test_the_checker_fails_naming_a_guard_that_never_refused():
+    with pytest.raises(AssertionError) as failed:
+        pipeline_machine(guarded_by(lambda deal: True)).run_as_test(settings=QUICK)
+    assert "- guard 'big-only' never refused a record: is its predicate always true?" in str(
+        failed.value
+    )
+
+
+def test_the_test_case_makes_the_end_of_run_checks():
+    case = pipeline_machine(guarded_by(lambda deal: False)).TestCase
+    case.settings = QUICK
+    with pytest.raises(AssertionError, match="no record reached 'negotiation', 'won'"):
+        case().runTest()
+    assert pipeline_machine(CLOSE_DATE).TestCase is not case
+
+
+def test_the_end_of_run_checks_need_one_pipeline():
+    pipeline_machine(st.just(guarded_by(lambda deal: False))).run_as_test(settings=QUICK)
+
+
+def test_the_end_of_run_checks_are_left_out_of_a_run_that_only_replays():
+    database = InMemoryExampleDatabase()
+
+    class Failing(pipeline_machine(guarded_by(lambda deal: False))):  # type: ignore[misc]
+        failing = True
+
+        def teardown(self) -> None:
+            assert not type(self).failing
+
+    with pytest.raises(AssertionError):
+        Failing.run_as_test(settings=settings(QUICK, database=database, print_blob=False))
+    Failing.failing = False
+    # The failing example again, fixed: it passes, and the run reached nothing new.
+    Failing.run_as_test(settings=settings(QUICK, database=database, phases=[Phase.reuse]))
+
+
+def test_a_predicate_that_fails_on_what_is_drawn_is_shown_with_the_guard_that_raised():
+    with pytest.raises(Exception) as failed:  # noqa: PT011 - the predicate's own error
+        pipeline_machine(guarded_by(big)).run_as_test(
+            settings=settings(QUICK, phases=[Phase.generate], print_blob=False)
+        )
+    notes = "\n".join(failed.value.__notes__)
+    assert "raised by guard 'big-only' of pipeline 'big' on Deal" in notes
+    assert "with fields={...}" in notes
+
+
+def test_a_deal_predicate_handed_a_lead_says_how_to_declare_the_kind():
+    with_code = defined_in("howto/pipelines.md", "with_code")["with_code"]
+    # the docs' big_only, on the deals the pipeline moves by default: it works
+    pipeline_machine(with_code, fields=EUROS).run_as_test(settings=QUICK)
+    # asked to move leads too, it reads a lead's amount: the note says what to do
+    with pytest.raises(AttributeError) as failed:
+        pipeline_machine(with_code, kinds=[Deal, Lead], fields=EUROS).run_as_test(
+            settings=settings(QUICK, phases=[Phase.generate], print_blob=False)
+        )
+    assert "say so with Pipeline(kind=...)" in "\n".join(failed.value.__notes__)
+
+
+class ForgetfulPipeline(Pipeline):
+    """Moves into research forget who made them."""
+
+    __slots__ = ()
+
+    def move(self, entity: Any, to: str, **arguments: Any) -> Any:
+        if to == "research":
+            arguments["by"] = None
+        return super().move(entity, to, **arguments)
+
+
+def test_a_failing_case_shrinks_to_one_record_and_the_moves_that_show_it():
+    forgetful = ForgetfulPipeline("default", DEFAULT_PIPELINE.stages, kind=Deal)
+    with pytest.raises(AssertionError) as failed:
+        pipeline_machine(forgetful).run_as_test(
+            settings=settings(max_examples=100, stateful_step_count=25, print_blob=False)
+        )
+    report = "\n".join(failed.value.__notes__)
+    assert report.count("(new): Deal(") == 1
+    assert report.count("(step): ('move'") == 2  # to qualification, then research
+    assert "Move(to='research'" in report
+    assert "at=datetime.datetime(" in report

@@ -10,6 +10,7 @@ import math
 import random
 from datetime import UTC, datetime
 
+import attrs
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -199,14 +200,40 @@ def test_no_prior_is_carried_from_one_fit_to_the_next():
     assert first != second
 
 
-def test_calibration_keeps_the_ranking_and_brings_probabilities_closer():
+def test_platt_calibration_keeps_the_ranking_and_brings_probabilities_closer():
     raw = NaiveBayesScorer.fit(LEADS, LABELS, calibrate=False)
-    calibrated = NaiveBayesScorer.fit(LEADS, LABELS)
+    calibrated = NaiveBayesScorer.fit(LEADS, LABELS, calibrate="platt")
     assert calibrated.scale > 0
     raw_p = [raw.predict_proba(x) for x in LEADS]
     cal_p = [calibrated.predict_proba(x) for x in LEADS]
     assert roc_auc(LABELS, raw_p) == pytest.approx(roc_auc(LABELS, cal_p))
     assert brier_score(LABELS, cal_p) <= brier_score(LABELS, raw_p)
+
+
+def test_weighing_features_fits_the_training_outcomes_better_than_one_scale():
+    platt = NaiveBayesScorer.fit(LEADS, LABELS, calibrate="platt")
+    weighed = NaiveBayesScorer.fit(LEADS, LABELS)
+    assert len(weighed.weights) == len(weighed.features)
+    platt_p = [platt.predict_proba(x) for x in LEADS]
+    weighed_p = [weighed.predict_proba(x) for x in LEADS]
+    assert brier_score(LABELS, weighed_p) <= brier_score(LABELS, platt_p)
+
+
+def test_an_unknown_calibration_is_refused_naming_the_choices():
+    with pytest.raises(ValidationError) as caught:
+        NaiveBayesScorer.fit(LEADS, LABELS, calibrate="isotonic")
+    assert caught.value.field == "calibrate"
+    assert "'features' or 'platt'" in str(caught.value)
+    with pytest.raises(ValidationError):
+        NaiveBayesScorer.fit(LEADS, LABELS, calibrate=1)  # type: ignore[arg-type]
+
+
+def test_a_stored_model_needs_one_weight_per_feature_none_negative():
+    model = NaiveBayesScorer.fit(LEADS, LABELS)
+    for weights in ((1.0,), (-1.0,) * len(model.features)):
+        with pytest.raises(ValidationError) as caught:
+            attrs.evolve(model, weights=weights)
+        assert caught.value.field == "weights"
 
 
 def test_naive_bayes_learns_the_signal():

@@ -16,6 +16,7 @@ from salesmodel.predictive import (
     Feature,
     LogisticScorer,
     NaiveBayesScorer,
+    _fit_weights,
     _platt,
     _sigmoid,
     brier_score,
@@ -64,11 +65,19 @@ def test_count_tables_need_one_row_per_feature() -> None:
     }
 
 
-def test_a_calibration_that_would_invert_the_ranking_is_left_as_it_is() -> None:
-    assert _platt([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0]) == (1.0, 0.0)
-    scale, shift = _platt([1.0, 2.0, 3.0, 4.0], [0, 1, 0, 1])
-    assert scale > 0
+def test_a_calibration_never_inverts_the_ranking_nor_runs_off_on_separated_scores() -> None:
+    # A score that ranks backwards gets a slope of 0 (a constant: the base rate)...
+    scale, shift = _platt([1.0, 2.0, 3.0, 4.0], [1, 1, 0, 0])
+    assert scale == 0.0
+    assert _sigmoid(shift) == pytest.approx(0.5, abs=1e-4)
+    # ...a score that separates the outcomes a finite slope, so probabilities never
+    # round to exactly 0 or 1 and tie...
+    scale, shift = _platt([-3.0, -1.0, 1.0, 3.0], [0, 0, 1, 1])
+    assert 1.0 < scale < 10.0
     assert math.isfinite(shift)
+    # ...and a feature's weight is never negative.
+    _, weights = _fit_weights([[1.0, 2.0, 3.0, 4.0], [0.0, 1.0, 0.0, 1.0]], [1, 1, 0, 0])
+    assert weights[0] == 0.0 < weights[1]
 
 
 def test_a_fit_asked_for_a_tolerance_it_cannot_reach_stops_after_its_iterations() -> None:
@@ -323,6 +332,20 @@ def noisy(n: int = 60, seed: int = 3) -> tuple[list[Lead], list[int]]:
     return leads, labels
 
 
+def optimal(intercept: float, weights: list[float], columns: list[list[float]], ys: list[int]):
+    """The gradient of the penalised log loss by the intercept and each free weight
+    (a weight held at 0 may have a positive one)."""
+    residuals = [
+        _sigmoid(intercept + sum(w * c[i] for w, c in zip(weights, columns, strict=True))) - y
+        for i, y in enumerate(ys)
+    ]
+    by_weight = [
+        sum(r * x for r, x in zip(residuals, c, strict=True)) + (w - 1.0)
+        for w, c in zip(weights, columns, strict=True)
+    ]
+    return sum(residuals), by_weight
+
+
 @pytest.mark.parametrize(
     ("z", "ys"),
     [
@@ -330,23 +353,55 @@ def noisy(n: int = 60, seed: int = 3) -> tuple[list[Lead], list[int]]:
         ([-0.5, 0.0, 0.5, 1.0], [0, 1, 0, 1]),  # a narrow one: stretched
     ],
 )
-def test_platt_scaling_minimises_the_log_loss(z: list[float], ys: list[int]) -> None:
+def test_platt_scaling_minimises_the_log_loss_pulled_towards_a_slope_of_1(
+    z: list[float], ys: list[int]
+) -> None:
     a, b = _platt(z, ys)
-    residuals = [_sigmoid(a * zi + b) - y for zi, y in zip(z, ys, strict=True)]
-    assert sum(residuals) == pytest.approx(0, abs=1e-9)
-    assert sum(r * zi for r, zi in zip(residuals, z, strict=True)) == pytest.approx(0, abs=1e-9)
+    by_shift, (by_scale,) = optimal(b, [a], [z], ys)
+    # Fitted until no gradient exceeds 1e-5 per lead.
+    tolerance = 1e-5 * len(ys)
+    assert (by_shift, by_scale) == (pytest.approx(0, abs=tolerance),) * 2
     assert a != 1.0
     assert (0 < a < 1) is (len(z) == 6)
 
 
-def test_naive_bayes_is_calibrated_by_default_on_its_own_log_odds() -> None:
+def test_feature_weights_minimise_the_log_loss_with_none_below_0() -> None:
+    rnd = random.Random(5)
+    columns = [[rnd.gauss(0, 1) for _ in range(80)] for _ in range(3)]
+    ys = [int(rnd.random() < _sigmoid(c0 - 0.5 * c1)) for c0, c1, _ in zip(*columns, strict=True)]
+    intercept, weights = _fit_weights(columns, ys)
+    by_intercept, by_weight = optimal(intercept, weights, columns, ys)
+    tolerance = 1e-5 * len(ys)
+    assert by_intercept == pytest.approx(0, abs=tolerance)
+    assert weights[0] > 0.5
+    assert weights[1] == 0.0  # it would be negative: held at 0, its gradient points up
+    assert by_weight[1] > 0
+    assert [by_weight[0], by_weight[2]] == [pytest.approx(0, abs=tolerance)] * 2
+
+
+def test_naive_bayes_weighs_each_feature_by_default() -> None:
+    leads, labels = noisy()
+    names = ["tier", "visits"]
+    plain = NaiveBayesScorer.fit(leads, labels, names, calibrate=False)
+    model = NaiveBayesScorer.fit(leads, labels, names)
+    assert model == NaiveBayesScorer.fit(leads, labels, names, calibrate="features")
+    assert (model.positive_counts, model.scale) == (plain.positive_counts, 1.0)
+    # Its evidence: each feature's effect in the plain model, lead by lead.
+    effects = [{e.feature: e.log_odds for e in plain.explain(x).effects} for x in leads]
+    columns = [[row[name] for row in effects] for name in names]
+    intercept, weights = _fit_weights(columns, labels)
+    assert model.weights == pytest.approx(tuple(weights), rel=1e-9)
+    assert model.explain(leads[0]).base_log_odds == pytest.approx(intercept, rel=1e-9)
+
+
+def test_naive_bayes_calibrated_by_platt_scales_its_own_log_odds() -> None:
     leads, labels = noisy()
     raw = NaiveBayesScorer.fit(leads, labels, ["tier", "visits"], calibrate=False)
-    model = NaiveBayesScorer.fit(leads, labels, ["tier", "visits"])
+    model = NaiveBayesScorer.fit(leads, labels, ["tier", "visits"], calibrate="platt")
     a, b = _platt([raw.log_odds(x) for x in leads], labels)
     assert (model.scale, model.shift) == (pytest.approx(a, rel=1e-9), pytest.approx(b, abs=1e-9))
     assert model.scale != 1.0
-    assert model == NaiveBayesScorer.fit(leads, labels, ["tier", "visits"], calibrate=True)
+    assert model.weights == ()
 
 
 @pytest.mark.parametrize("l2", [None, 2.5])

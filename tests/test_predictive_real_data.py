@@ -1,24 +1,25 @@
 """The predictive models on real leads: X Education's 9,240 leads (Leads.csv) and
 Olist's 8,000 marketing-qualified leads, loaded here as a user would (the library
-does no I/O), fitted on a fixed 70/30 split.
+does no I/O, see tests/xeducation.py), fitted on fixed 70/30 splits.
 
 Reference points on Leads.csv without the columns that leak the label (see the
 data's SOURCE.md): scikit-learn's logistic regression 0.892, its CategoricalNB
-0.857, Odoo-style naive Bayes 0.872, a hand-written points scorer 0.850.
+0.857, Odoo-style naive Bayes 0.872, a hand-written points scorer 0.850 (all on
+scikit-learn's split 0).
 """
 
 from __future__ import annotations
 
 import csv
 import itertools
-import random
+import statistics
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from salesmodel import Lead
+import xeducation
+from salesmodel import DEFAULT_SCORER, Lead
 from salesmodel.predictive import (
     LogisticScorer,
     NaiveBayesScorer,
@@ -27,57 +28,19 @@ from salesmodel.predictive import (
     lift,
     roc_auc,
 )
-
-# Assigned by the sales team or a vendor after contact: they leak the outcome.
-LEAKY = {"Tags", "Lead Quality", "Lead Profile"}
-NOT_FEATURES = {"Prospect ID", "Lead Number", "Converted", "Lead Source", ""}
-NUMERIC = {"TotalVisits", "Total Time Spent on Website", "Page Views Per Visit"}
-CAPTURED = datetime(2020, 1, 1, tzinfo=UTC)  # the file has no dates
-
-
-def _value(column: str, raw: str) -> Any:
-    raw = raw.strip()
-    if raw in ("", "Select"):  # "Select": the form field was left at its default
-        return None
-    if column in NUMERIC:
-        number = float(raw)
-        return int(number) if number.is_integer() else number
-    return raw
+from xeducation import LEAKY, REPORT_SEEDS, split
 
 
 @pytest.fixture(scope="session")
-def x_education(data_dir: Path) -> tuple[list[Lead], list[bool]]:
+def rows(data_dir: Path) -> list[dict[str, str]]:
+    return xeducation.read(data_dir)
+
+
+@pytest.fixture(scope="session")
+def x_education(rows: list[dict[str, str]]) -> tuple[list[Lead], list[bool]]:
     """Every row as a Lead (source from "Lead Source", the other non-leaky columns
     as attributes) and whether it converted."""
-    leads, labels = [], []
-    with (data_dir / "leads" / "Leads.csv").open(newline="", encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            attributes = {
-                column: _value(column, raw)
-                for column, raw in row.items()
-                if column not in NOT_FEATURES
-                and column not in LEAKY
-                and not column.startswith("Asymmetrique")
-            }
-            leads.append(
-                Lead(
-                    id=row["Prospect ID"],
-                    name=f"Lead {row['Lead Number']}",
-                    created_at=CAPTURED,
-                    source=row["Lead Source"] or "unknown",
-                    attributes=attributes,
-                )
-            )
-            labels.append(row["Converted"] == "1")
-    return leads, labels
-
-
-def split(n: int, seed: int) -> tuple[list[int], list[int]]:
-    """A fixed 70/30 split of ``range(n)``."""
-    order = list(range(n))
-    random.Random(seed).shuffle(order)
-    cut = (n * 7) // 10
-    return order[:cut], order[cut:]
+    return [xeducation.lead(row) for row in rows], [xeducation.converted(row) for row in rows]
 
 
 @pytest.fixture(scope="session")
@@ -103,6 +66,62 @@ def test_the_data_loads_as_documented(x_education):
     assert not any(key in LEAKY or key.startswith("Asymmetrique") for key in leads[0].attributes)
 
 
+# --- ten splits: the figures docs/explanation/predictive.md reports ---------------------------
+
+
+@pytest.fixture(scope="session")
+def held_out(x_education) -> dict[str, list[float]]:
+    """The held-out ROC AUC of each model on each of the ten report splits (the
+    settings were chosen on other splits, xeducation.TUNING_SEEDS)."""
+    leads, labels = x_education
+    return {
+        "naive_bayes": xeducation.held_out_aucs(
+            leads, labels, lambda x, y: NaiveBayesScorer.fit(x, y).predict_proba
+        ),
+        "logistic": xeducation.held_out_aucs(
+            leads, labels, lambda x, y: LogisticScorer.fit(x, y).predict_proba
+        ),
+    }
+
+
+def test_naive_bayes_ranks_held_out_leads_at_0_875_on_average_and_0_86_at_worst(held_out):
+    aucs = held_out["naive_bayes"]
+    assert len(aucs) == len(REPORT_SEEDS) == 10
+    assert statistics.mean(aucs) >= 0.875  # measured 0.892
+    assert min(aucs) >= 0.86  # measured 0.879
+
+
+def test_logistic_regression_ranks_held_out_leads_at_0_895_on_average(held_out):
+    # The goal was 0.905; a model additive in one effect per feature tops out near
+    # 0.90 on these columns (scikit-learn's LogisticRegression on the same levels:
+    # 0.901 on the tuning splits; gradient boosting restricted to no interactions:
+    # 0.900, with interactions 0.907). See docs/explanation/predictive.md.
+    aucs = held_out["logistic"]
+    assert statistics.mean(aucs) >= 0.895  # measured 0.898
+    assert min(aucs) >= 0.88  # measured 0.885
+    assert statistics.mean(aucs) > statistics.mean(held_out["naive_bayes"])
+
+
+def test_the_default_rule_scorer_barely_ranks_these_leads(rows, x_education):
+    """DEFAULT_SCORER's points are for B2B leads (BANT, referrals, demo requests);
+    X Education records none of that, and its engagement (visits, forms, the last
+    activity) is all the rules can read: 0.55 where a fitted model reaches 0.89."""
+    _, labels = x_education
+    totals = [
+        float(DEFAULT_SCORER.score(lead, activities, at=xeducation.CAPTURED).total)
+        for lead, activities in map(xeducation.scored, rows)
+    ]
+    aucs = []
+    for seed in REPORT_SEEDS:
+        _, test = split(len(rows), seed)
+        aucs.append(roc_auc([labels[i] for i in test], [totals[i] for i in test]))
+    assert 0.52 <= statistics.mean(aucs) <= 0.58  # measured 0.551
+    assert min(aucs) >= 0.5  # measured 0.529
+
+
+# --- split 0: calibration, lift and explanations -----------------------------------------
+
+
 def test_logistic_regression_ranks_held_out_leads_with_an_auc_above_0_88(fitted):
     models, x_test, y_test = fitted
     scores = [models["logistic"].predict_proba(x) for x in x_test]
@@ -111,10 +130,11 @@ def test_logistic_regression_ranks_held_out_leads_with_an_auc_above_0_88(fitted)
     assert lift(y_test, scores, top=0.1) > 2.2
 
 
-def test_naive_bayes_ranks_held_out_leads_with_an_auc_above_0_86(fitted):
+def test_naive_bayes_ranks_held_out_leads_with_an_auc_above_0_88(fitted):
     models, x_test, y_test = fitted
     scores = [models["naive_bayes"].predict_proba(x) for x in x_test]
-    assert roc_auc(y_test, scores) > 0.86  # measured 0.876 on this split
+    assert roc_auc(y_test, scores) > 0.88  # measured 0.892 on this split
+    assert brier_score(y_test, scores) < 0.14
 
 
 @pytest.mark.parametrize("name", ["logistic", "naive_bayes"])
@@ -129,14 +149,15 @@ def test_the_calibration_table_is_monotone_enough_to_be_useful(fitted, name):
     assert observed[0] < 0.06
     assert observed[-1] > 0.9
     # ...and the predicted rate is close to the observed one in every bin.
-    assert all(abs(b.mean_predicted - b.observed) < 0.08 for b in table)  # measured: 0.06, 0.04
+    assert all(abs(b.mean_predicted - b.observed) < 0.08 for b in table)
 
 
 def test_explanations_name_the_strongest_reasons(fitted):
     models, x_test, _ = fitted
-    explanation = models["logistic"].explain(x_test[0])
-    assert len(explanation.effects) == 27
-    assert abs(explanation.effects[0].log_odds) >= abs(explanation.effects[-1].log_odds)
+    for model in models.values():
+        explanation = model.explain(x_test[0])
+        assert len(explanation.effects) == 27
+        assert abs(explanation.effects[0].log_odds) >= abs(explanation.effects[-1].log_odds)
 
 
 # --- Olist ----------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import Enum
 
 import attrs
 import pytest
@@ -11,10 +12,11 @@ from hypothesis import strategies as st
 
 from salesmodel import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from salesmodel import strategies as sst
+from salesmodel.attributes import Attributes
 from salesmodel.errors import ValidationError
 from salesmodel.privacy import personal_fields, pseudonym, redact
 
-KEY = b"0123456789abcdef-test-key"
+KEY = b"0123456789abcdef-a-test-key-of-32+"
 ENTITIES = {
     Rep: sst.reps(),
     Lead: sst.leads(),
@@ -28,13 +30,28 @@ ENTITIES = {
 }
 
 
-def test_the_personal_fields_of_each_entity_are_marked():
-    assert personal_fields(Lead) == ("name", "email")
-    assert personal_fields(Prospect) == ("name",)
-    assert personal_fields(Customer) == ("name",)
+def test_every_field_that_can_hold_personal_data_is_marked():
+    assert personal_fields(Lead) == ("name", "company", "email", "attributes", "history")
+    assert personal_fields(Prospect) == ("name", "company", "needs", "attributes")
+    assert personal_fields(Customer) == ("name", "attributes")
     assert personal_fields(Rep) == ("name",)
-    assert personal_fields(Deal) == ()
+    assert personal_fields(Deal) == ("name", "loss_reason", "attributes", "history")
+    assert personal_fields(StageChange) == ("reason",)
     assert personal_fields(Activity) == ()
+    assert personal_fields(Target) == ()
+
+
+def _texts(value: object) -> list[str]:
+    """Every str inside *value* (a field's value), records included."""
+    if isinstance(value, str) and not isinstance(value, Enum):
+        return [value]
+    if isinstance(value, Attributes):
+        return [str(v) for v in value.values() if v is not None]
+    if isinstance(value, tuple):
+        return [t for item in value for t in _texts(item)]
+    if attrs.has(type(value)):
+        return [t for name in personal_fields(type(value)) for t in _texts(getattr(value, name))]
+    return []
 
 
 @pytest.mark.parametrize("cls", list(ENTITIES))
@@ -46,9 +63,9 @@ def test_no_personal_value_survives_redaction_and_everything_else_does(cls):
         personal = personal_fields(cls)
         for field in attrs.fields(cls):
             before, after = getattr(entity, field.name), getattr(safe, field.name)
-            if field.name in personal and before is not None:
-                assert after != before
-                assert after.startswith("p-")
+            if field.name in personal:
+                assert all(t.startswith("p-") for t in _texts(after))
+                assert len(_texts(after)) == len(_texts(before))
             else:
                 assert after == before
 
@@ -58,7 +75,78 @@ def test_no_personal_value_survives_redaction_and_everything_else_does(cls):
 @given(st.text(min_size=1))
 def test_pseudonyms_are_stable_under_a_key_and_differ_between_keys(value):
     assert pseudonym(value, key=KEY) == pseudonym(value, key=KEY)
-    assert pseudonym(value, key=KEY) != pseudonym(value, key=b"another key of 16 bytes")
+    assert pseudonym(value, key=KEY) != pseudonym(value, key=b"another key of at least 32 bytes")
+
+
+DAY = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def test_deal_names_companies_needs_reasons_and_attributes_are_redacted():
+    from salesmodel import DEFAULT_PIPELINE, LossReason, Money
+
+    deal = Deal(id="D-1", name="Bruno Lima - 40 seats", amount=Money(1, "EUR"), created_at=DAY,
+                attributes={"phone": "+55 11 5555-0100", "seats": 40, "industry": "saas",
+                            "vip": True, "note": None})  # fmt: skip
+    lost = DEFAULT_PIPELINE.lose(deal, at=DAY, reason="Bruno's boss Maria said no")
+    safe = redact(lost, key=KEY, safe_attributes=["industry", "seats"])
+    assert safe.name.startswith("p-")
+    assert "Bruno" not in safe.name
+    assert safe.loss_reason == safe.history[-1].reason
+    assert safe.loss_reason.startswith("p-")
+    assert dict(safe.attributes) == {
+        "phone": pseudonym("+55 11 5555-0100", key=KEY),
+        "seats": 40,
+        "industry": "saas",
+        "vip": pseudonym("true", key=KEY),
+        "note": None,
+    }
+    # A well-known reason names nobody: it stays, so loss-reason figures survive.
+    priced = DEFAULT_PIPELINE.lose(deal, at=DAY, reason="Price")
+    assert redact(priced, key=KEY).loss_reason is LossReason.PRICE
+    lead = Lead(id="L", name="Ana", company="Ana Lima ME", created_at=DAY, source="web")
+    assert redact(lead, key=KEY).company == pseudonym("Ana Lima ME", key=KEY)
+    prospect = Prospect(id="P", name="Ana", owner_id="r", qualified_at=DAY,
+                        needs=("call Ana on +55 11 5555-0100", "a CRM"))  # fmt: skip
+    assert redact(prospect, key=KEY).needs == tuple(pseudonym(n, key=KEY) for n in prospect.needs)
+
+
+def test_safe_attributes_must_be_keys_not_one_str():
+    rep = Rep(id="r", name="Ana")
+    for bad in ("industry", b"industry", 5):
+        with pytest.raises(ValidationError) as info:
+            redact(rep, key=KEY, safe_attributes=bad)  # type: ignore[arg-type]
+        assert info.value.field == "safe_attributes"
+
+
+def test_emails_are_pseudonymised_whatever_their_case_so_joins_survive():
+    assert pseudonym("Ana@X.io", key=KEY) == pseudonym("ana@x.io", key=KEY)
+    lead = Lead(id="L", name="Ana", email="ANA@X.IO", created_at=DAY, source="web")
+    other = Lead(id="M", name="Ana", email="ana@x.io", created_at=DAY, source="web")
+    assert redact(lead, key=KEY).email == redact(other, key=KEY).email
+    assert pseudonym("Ana", key=KEY) != pseudonym("ana", key=KEY)  # names keep their case
+
+
+@pytest.mark.parametrize(
+    "key",
+    [b"\x00" * 32, b"a" * 64, bytes(range(7)) * 5, b"0123456789abcdef", b"x" * 31],
+)
+def test_a_short_or_placeholder_key_is_refused(key):
+    with pytest.raises(ValidationError) as info:
+        pseudonym("Ana", key=key)
+    assert info.value.field == "key"
+    assert "secrets.token_bytes(32)" in str(info.value)
+
+
+def test_a_random_key_of_32_bytes_is_enough():
+    import secrets
+
+    assert pseudonym("Ana", key=secrets.token_bytes(32)).startswith("p-")
+
+
+def test_a_pseudonym_of_something_that_is_not_text_is_refused():
+    with pytest.raises(ValidationError) as info:
+        pseudonym(5, key=KEY)  # type: ignore[arg-type]
+    assert info.value.field == "value"
 
 
 def test_the_same_name_gets_the_same_pseudonym_in_every_entity_so_joins_survive():
@@ -102,17 +190,17 @@ def test_kpis_over_redacted_entities_equal_kpis_over_the_originals():
     assert not leftovers & (names | emails)
 
 
-KEY16 = b"0123456789abcdef"
+KEY16 = KEY
 
 
-def test_a_key_of_exactly_16_bytes_is_enough_and_15_is_refused_by_its_length():
-    assert pseudonym("Ana", key=KEY16).startswith("p-")
+def test_a_key_of_exactly_32_bytes_is_enough_and_31_is_refused_by_its_length():
+    assert pseudonym("Ana", key=KEY[:32]).startswith("p-")
     with pytest.raises(ValidationError) as info:
-        pseudonym("Ana", key=KEY16[:15])
+        pseudonym("Ana", key=KEY[:31])
     assert (info.value.field, info.value.value, info.value.allowed) == (
         "key",
-        "15 bytes",
-        "a secret of at least 16 bytes",
+        "31 bytes",
+        "a random secret of at least 32 bytes, e.g. secrets.token_bytes(32)",
     )
     with pytest.raises(ValidationError) as info:
         redact(Rep(id="R", name="Ana"), key="0123456789abcdefgh")  # type: ignore[arg-type]

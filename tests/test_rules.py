@@ -54,15 +54,21 @@ def test_a_closed_enum_takes_its_members_and_turns_their_values_into_them():
 
 def test_an_open_enum_takes_its_members_and_any_other_non_blank_text():
     rule = r.open_enum(Color)
-    assert rule.expected == "a Color or another non-empty str"
+    assert rule.expected.startswith("a Color or another non-empty str of at most 1000 characters")
     assert passes(rule, Color.GREEN)
     assert passes(rule, "purple")
-    assert not passes(rule, "red")  # a member's value must become the member
+    assert passes(rule, "purple")  # the second time from the memo of labels
+    for spelling in ("red", "Red", " RED ", "rED"):
+        assert not passes(rule, spelling)  # a member's spelling must become the member
     assert not passes(rule, "")
     assert not passes(rule, "  ")
+    assert not passes(rule, "pur\x00ple")
+    assert not passes(rule, "p" * 1001)
     assert not passes(rule, 5)
     assert rule.normalize("red") is Color.RED
+    assert rule.normalize(" Red ") is Color.RED
     assert rule.normalize("purple") == "purple"
+    assert rule.normalize(" Purple ") == " Purple "  # other text is kept as given
     assert type(rule.normalize("purple")) is str
     assert rule.normalize(5) == 5
 
@@ -95,9 +101,9 @@ def test_texts_are_a_tuple_of_non_blank_str_each_named_when_bad():
     assert rule.normalize(["a"]) == ("a",)
     assert rule.explain(["a"]) == [Issue("$", ["a"], "a tuple of non-empty str")]
     assert rule.explain(("a", "", "b", " ", 3)) == [
-        Issue("[1]", "", "a non-empty str"),
-        Issue("[3]", " ", "a non-empty str"),
-        Issue("[4]", 3, "a non-empty str"),
+        Issue("[1]", "", r.TEXT.expected),
+        Issue("[3]", " ", r.TEXT.expected),
+        Issue("[4]", 3, r.TEXT.expected),
     ]
 
 
@@ -143,3 +149,32 @@ def test_tuples_of_two_classes_can_sit_in_one_record():
     assert Both(bants=[Bant()]).bants == (Bant(),)
     with pytest.raises(ValidationError):
         Both(moves=[Bant()])
+
+
+@pytest.mark.parametrize(
+    ("rule", "good", "bad"),
+    [
+        (r.ID, ["D-1", "a b", "x" * 256, "ção", "\U0001f4b0"],
+         ["", " D-1", "D-1 ", "D\x00", "D\n1", "x" * 257, "no\u00a0break", " ", 1, None]),
+        (r.TEXT, ["Acme", " Acme ", "x" * 1000, "no\u00a0break", "e\u0301", "\u202eevil"],
+         ["", "  ", "\u00a0", "x" * 1001, "nul\x00", "esc\x1b[2J", "two\nlines", "\ud800",
+          "line\u2028sep", "del\x7f", "c1\x85", None]),
+        (r.NOTE, ["two\nlines", "crlf\r\n", "tab\there", "x" * 10_000],
+         ["", "\n", "x" * 10_001, "nul\x00", "esc\x1b", "\ud800"]),
+    ],
+)  # fmt: skip
+def test_text_rules_keep_their_documented_limits(rule, good, bad):
+    for value in good:
+        assert passes(rule, value), value
+    for value in bad:
+        assert not passes(rule, value), value
+
+
+def test_ints_and_counts_stay_within_64_bits_and_decimals_within_10_to_the_30():
+    assert passes(r.NONNEG_INT, 2**63 - 1)
+    assert not passes(r.NONNEG_INT, 2**63)
+    assert not passes(r.NONNEG_INT, 10**5000)
+    assert passes(r.NONNEG_NUMBER, Decimal("1E+30"))
+    assert not passes(r.NONNEG_NUMBER, Decimal("1E+31"))
+    assert not passes(r.NONNEG_NUMBER, Decimal("1E+999999"))
+    assert not passes(r.NONNEG_NUMBER, 2**63)

@@ -1,5 +1,5 @@
-"""Rule scoring: fit and engagement points, decay, caps and clamping, every point
-explained by a contribution, and scorers stored as JSON."""
+"""Rule scoring: fit and engagement points, decay, caps, clamping and the curve,
+every point explained by a contribution, and scorers stored as JSON."""
 
 from __future__ import annotations
 
@@ -30,6 +30,7 @@ from salesmodel.scoring import (
     ENGAGEMENT_CAP,
     FIT_CAP,
     TOTAL_CLAMP,
+    TOTAL_CURVE,
     BantRule,
     Contribution,
     Decay,
@@ -290,6 +291,50 @@ def test_caps_and_the_clamp_show_as_contributions_that_explain_the_total():
     assert (score.fit, score.engagement, score.total) == (60, 45, 100)
 
 
+def test_the_curve_maps_any_positive_sum_below_100_keeping_the_order():
+    forms = EngagementRule(name="forms", kind=K.FORM_SUBMISSION, points=20)
+    scorer = LeadScorer(engagement_rules=(forms,), half_points=40)
+    totals = []
+    for n in range(21):
+        score = scorer.score(lead(), [act(K.FORM_SUBMISSION, 0, n=i) for i in range(n)], at=AT)
+        assert sum(c.points for c in score.contributions) == score.total
+        totals.append(score.total)
+    # 40 points score 50, 80 score 75, 120 score 87.5: each 40 more halve the gap.
+    assert (totals[0], totals[2], totals[4], totals[6]) == (0, 50, 75, Decimal("87.5"))
+    assert totals == sorted(totals)
+    assert len(set(totals)) == len(totals)  # 380 points still score below 400
+    assert totals[-1] == Decimal("99.90")
+    # Only about 14 times half_points rounds to 100.
+    many = scorer.score(lead(), [act(K.FORM_SUBMISSION, 0, n=i) for i in range(29)], at=AT)
+    assert many.total == 100
+    score = scorer.score(lead(), [act(K.FORM_SUBMISSION, 0)], at=AT)
+    assert points(score) == {"forms": 20, TOTAL_CURVE: Decimal("9.29")}  # 29.29 in all
+
+
+def test_the_curve_leaves_a_sum_at_or_below_zero_to_the_clamp():
+    cold = SourceRule(name="cold", sources=("cold_call",), points=-20)
+    scorer = LeadScorer(source_rules=(cold,), half_points=40)
+    score = scorer.score(lead(source="cold_call"), at=AT)
+    assert (score.total, points(score)) == (0, {"cold": -20, TOTAL_CLAMP: 20})
+    assert points(LeadScorer(half_points=40).score(lead(), at=AT)) == {}
+
+
+@pytest.mark.parametrize("half", [0, -5, "x", 10_001, Decimal("NaN")])
+def test_a_curve_needs_a_positive_number_of_points(half: object) -> None:
+    with pytest.raises(ValidationError) as caught:
+        LeadScorer(half_points=half)  # type: ignore[arg-type]
+    assert caught.value.field == "half_points"
+
+
+def test_the_default_scorer_ranks_the_busiest_leads_instead_of_tying_them():
+    forms = [act(K.FORM_SUBMISSION, d, n=i) for i, d in enumerate((1, 2, 3))]
+    demos = [act(K.DEMO_REQUEST, d, n=10 + i) for i, d in enumerate((1, 2))]
+    qualified = lead(source="referral", bant=Bant(budget=True, authority=True, need=True))
+    busy = DEFAULT_SCORER.score(qualified, forms, at=AT)
+    busier = DEFAULT_SCORER.score(qualified, forms + demos, at=AT)
+    assert 90 < busy.total < busier.total < 100
+
+
 def test_a_negative_total_is_clamped_to_zero():
     scorer = LeadScorer(source_rules=(SourceRule(name="cold", sources=("cold_call",), points=-20),))
     score = scorer.score(lead(source="cold_call"), at=AT)
@@ -333,12 +378,17 @@ def test_the_default_scorer_on_a_well_qualified_busy_lead():
         "authority": 10,
         "need": 15,
         "timescale": 10,
-        FIT_CAP: -10,
         "form": 50,
         "page views": 1,
         "unsubscribed": -50,
+        TOTAL_CURVE: Decimal("4.25"),  # 61 points score 100 * (1 - 2 ** (-61 / 40))
     }
-    assert (score.total, score.fit, score.engagement, score.grade) == (51, 50, 1, "A3")
+    assert (score.total, score.fit, score.engagement, score.grade) == (
+        Decimal("65.25"),
+        60,
+        1,
+        "A3",
+    )
     assert score.temperature is Temperature.HOT  # 210 days stated 200 days ago
     assert [c.rule for c in score.top_reasons(2)] == ["form", "unsubscribed"]
 
@@ -483,6 +533,7 @@ def scorers(draw: st.DrawFn) -> LeadScorer:
         fit_max=draw(st.none() | st.integers(0, 80)),
         engagement_max=draw(st.none() | st.integers(0, 90)),
         temperature=draw(st.sampled_from([TemperaturePolicy(), TemperaturePolicy(warm_score=40)])),
+        half_points=draw(st.none() | st.integers(1, 120)),
     )
 
 

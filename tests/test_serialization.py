@@ -38,7 +38,9 @@ from salesmodel import (
     to_dict,
 )
 from salesmodel import strategies as sst
+from salesmodel.attributes import _KEY_EXPECTED as KEY_EXPECTED
 from salesmodel.errors import MISSING
+from salesmodel.money import CURRENCY_EXPECTED
 from salesmodel.serialization import format_duration, structure_duration
 
 ROUND_TRIPS: dict[type, st.SearchStrategy[Any]] = {
@@ -478,7 +480,7 @@ def test_money_loads_from_any_mapping_of_its_two_fields_and_names_every_problem(
     assert from_dict(money, Money) is money
     assert issues_of(["1", "EUR"], Money) == (None, [("$", ["1", "EUR"], MONEY_OBJECT)])
     amount = "a finite decimal amount such as '12.50'"
-    currency = "a three-letter upper-case code such as 'EUR'"
+    currency = CURRENCY_EXPECTED
     assert issues_of({"amount": "x", "currency": "eur", "rate": 1}, Money) == (
         "Money",
         [
@@ -584,7 +586,7 @@ def test_attributes_load_from_a_mapping_and_name_every_bad_key():
     assert from_dict({}, Attributes) is EMPTY_ATTRIBUTES
     attributes = Attributes({"a": 1})
     assert from_dict(attributes, Attributes) is attributes
-    assert issues_of({"": 1}, Attributes) == ("Attributes", [("['']", "", "a non-empty str key")])
+    assert issues_of({"": 1}, Attributes) == ("Attributes", [("['']", "", KEY_EXPECTED)])
     assert issues_of(5, Attributes) == (
         "Attributes",
         [("$", 5, "a mapping of str to str/int/float/bool/None")],

@@ -2,7 +2,8 @@
 
 Entities (leads, prospects, deals, reps, targets, customers, activities), exact
 Money, lossless serialisation, and (in their own modules) the stage engine, lead
-scoring and KPIs. Pure Python, no I/O.
+scoring and KPIs. Pure Python, no I/O (naming a time zone reads the system zone
+database, nothing else).
 """
 
 from importlib.metadata import PackageNotFoundError, version
@@ -19,7 +20,7 @@ from .errors import (
     ValidationError,
 )
 from .history import StageVisit, stage_visits, time_in_stages
-from .money import Money, RateTable
+from .money import Money, RateTable, minor_unit, register_currency
 from .pipeline import (
     DEFAULT_PIPELINE,
     LEAD_LIFECYCLE,
@@ -107,8 +108,10 @@ __all__ = [
     "converter",
     "from_dict",
     "make_converter",
+    "minor_unit",
     "open_deal",
     "qualify",
+    "register_currency",
     "stage_visits",
     "time_in_stages",
     "to_dict",

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
@@ -11,17 +12,47 @@ from typing import Any, Final
 
 from ._checks import Rule
 from ._time import aware_instant, time_expected
-from .attributes import Attributes, attribute_issues
+from ._vocabulary import well_known
+from .attributes import (
+    INT_LIMIT,
+    MAX_KEY,
+    MAX_NOTE,
+    Attributes,
+    attribute_issues,
+    no_controls,
+    text_expected,
+)
 from .errors import Issue, ValidationError
 from .money import Money, parse_amount
 
-_NONBLANK = "{v} != '' and not {v}.isspace()"
+# Text limits (documented in docs/explanation/security.md). Each test is cheap in
+# the common case: str.isprintable() is one C loop that passes plain text; only
+# text it refuses (a no-break space, an accent written as a combining mark, a
+# control character) pays for the precise check.
+#: The longest id: record ids, references to other records, stage ids.
+MAX_ID: Final = MAX_KEY
+#: The longest name or label (a deal's name, a team, a custom source).
+MAX_NAME: Final = 1_000
 
-TEXT: Final = Rule(f"type({{v}}) is str and {_NONBLANK}", "a non-empty str")
+ID: Final = Rule(
+    f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_ID} and {{v}}.isprintable() "
+    "and {v}.strip() == {v}",
+    f"an id: a non-empty str of at most {MAX_ID} printable characters, with no space at either end",
+)
+OPT_ID: Final = ID.optional()
+TEXT: Final = Rule(
+    f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_NAME} "
+    "and ({v}.isprintable() or _no_controls({v})) and not {v}.isspace()",
+    text_expected(MAX_NAME),
+    {"_no_controls": no_controls},
+)
 OPT_TEXT: Final = TEXT.optional()
 BOOL: Final = Rule("type({v}) is bool", "True or False")
 OPT_BOOL: Final = BOOL.optional()
-NONNEG_INT: Final = Rule("type({v}) is int and {v} >= 0", "a non-negative int")
+NONNEG_INT: Final = Rule(
+    f"type({{v}}) is int and 0 <= {{v}} < {INT_LIMIT}",
+    "a non-negative int below 2**63",
+)
 OPT_NONNEG_INT: Final = NONNEG_INT.optional()
 
 
@@ -88,23 +119,41 @@ def closed_enum(enum: type[StrEnum]) -> Rule:
 
 
 def open_enum(enum: type[StrEnum]) -> Rule:
-    """A member of *enum* or any other non-empty str; a str equal to a member's
-    value becomes that member, so equal inputs give equal records."""
-    values = frozenset(m.value for m in enum)
-    known = f"_{enum.__name__}_VALUES"
+    """A member of *enum*, or a label of the caller's own (as :data:`TEXT`); a
+    str that spells a member's value in any case, with surrounding spaces, or with
+    spaces or hyphens between words (``"Webinar"``, ``"Trade Show"``) becomes that
+    member, so equal inputs give equal records. Other text is kept as given."""
+    vocabulary = well_known(enum)
+    is_text = _compile(TEXT)
+    # Labels already judged valid: a valid custom label costs one set lookup, not
+    # a spelling comparison. A memo of a pure check, bounded, so never stale.
+    labels: set[str] = set()
+    name = enum.__name__
+
+    def is_label(value: str) -> bool:
+        if value in vocabulary or not is_text(value):
+            return False
+        if len(labels) < 10_000:
+            labels.add(value)
+        return True
 
     def normalize(value: Any) -> Any:
-        if type(value) is str and value in values:
-            return enum(value)
-        return value
+        return vocabulary.get(value, value)
 
     return Rule(
-        f"type({{v}}) is {enum.__name__} or "
-        f"(type({{v}}) is str and {{v}} not in {known} and {_NONBLANK})",
-        f"a {enum.__name__} or another non-empty str",
-        {enum.__name__: enum, known: values},
+        f"type({{v}}) is {name} or (type({{v}}) is str "
+        f"and ({{v}} in _{name}_labels or _{name}_is_label({{v}})))",
+        f"a {name} or another non-empty str of at most {MAX_NAME} characters, "
+        "with no control characters",
+        {name: enum, f"_{name}_labels": labels, f"_{name}_is_label": is_label},
         normalize=normalize,
     )
+
+
+def _compile(rule: Rule) -> Callable[[Any], bool]:
+    """*rule*'s test as a function (rules are salesmodel's own text, never input)."""
+    source = f"lambda v: bool({rule.test.format(v='v')})"
+    return eval(source, dict(rule.names))  # type: ignore[no-any-return]
 
 
 def _as_tuple(value: Any) -> Any:
@@ -137,27 +186,38 @@ def tuple_of(cls: type, expected: str) -> Rule:
     )
 
 
-def _texts_ok(items: tuple[Any, ...]) -> bool:
-    return all(type(x) is str and x and not x.isspace() for x in items)
+def texts(item: Rule, what: str) -> Rule:
+    """A tuple of str, each passing *item* (any other iterable is converted)."""
+    test = _compile(item)
+    checker = f"_all_{next(_SERIAL)}"
+
+    def all_ok(items: tuple[Any, ...]) -> bool:
+        return all(map(test, items))
+
+    def explain(value: Any) -> list[Issue]:
+        if type(value) is not tuple:
+            return [Issue("$", value, f"a tuple of {what}")]
+        return [Issue(f"[{i}]", x, item.expected) for i, x in enumerate(value) if not test(x)]
+
+    return Rule(
+        f"type({{v}}) is tuple and {checker}({{v}})",
+        f"a tuple of {what}",
+        {checker: all_ok},
+        normalize=_as_tuple,
+        explain=explain,
+    )
 
 
-def _explain_texts(value: Any) -> list[Issue]:
-    if type(value) is not tuple:
-        return [Issue("$", value, "a tuple of non-empty str")]
-    return [
-        Issue(f"[{i}]", x, "a non-empty str")
-        for i, x in enumerate(value)
-        if not (type(x) is str and x and not x.isspace())
-    ]
-
-
-TEXTS: Final = Rule(
-    "type({v}) is tuple and _texts_ok({v})",
-    "a tuple of non-empty str",
-    {"_texts_ok": _texts_ok},
-    normalize=_as_tuple,
-    explain=_explain_texts,
+_SERIAL: Final = itertools.count()
+TEXTS: Final = texts(TEXT, "non-empty str")
+#: Free text in a person's own words: up to 10,000 characters, lines allowed.
+NOTE: Final = Rule(
+    f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_NOTE} "
+    "and ({v}.isprintable() or _no_controls({v}, True)) and not {v}.isspace()",
+    text_expected(MAX_NOTE, lines=True),
+    {"_no_controls": no_controls},
 )
+NOTES: Final = texts(NOTE, "non-empty str")
 
 
 def _to_attributes(value: Any) -> Any:
@@ -177,11 +237,13 @@ ATTRIBUTES: Final = Rule(
     explain=attribute_issues,
 )
 
-_EMAIL: Final = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
+#: An e-mail address, loosely: printable, one ``@``, a dotted domain (RFC 5321
+#: caps an address at 254 characters).
+EMAIL: Final = re.compile(r"[^@\s]+@[^@\s.]+(?:\.[^@\s.]+)+")
 OPT_EMAIL: Final = Rule(
-    "type({v}) is str and _email({v}) is not None",
+    "type({v}) is str and len({v}) <= 254 and {v}.isprintable() and _email({v}) is not None",
     "an e-mail address such as 'ana@example.com'",
-    {"_email": _EMAIL.fullmatch},
+    {"_email": EMAIL.fullmatch},
 ).optional()
 
 
@@ -193,8 +255,9 @@ def _to_number(value: Any) -> Any:
 
 
 NONNEG_NUMBER: Final = Rule(
-    "(type({v}) is int and {v} >= 0) or (type({v}) is Decimal and {v}.is_finite() and {v} >= 0)",
-    "a non-negative int or Decimal",
+    f"(type({{v}}) is int and 0 <= {{v}} < {INT_LIMIT}) or (type({{v}}) is Decimal "
+    "and {v}.is_finite() and {v} >= 0 and -30 <= {v}.adjusted() <= 30)",
+    "a non-negative int below 2**63, or a non-negative Decimal within 10**±30",
     {"Decimal": Decimal},
     normalize=_to_number,
 )
@@ -203,13 +266,20 @@ __all__ = [
     "ATTRIBUTES",
     "AWARE",
     "BOOL",
+    "EMAIL",
+    "ID",
+    "MAX_ID",
+    "MAX_NAME",
     "MONEY",
     "NONNEG_INT",
     "NONNEG_NUMBER",
+    "NOTE",
+    "NOTES",
     "OPT_AWARE",
     "OPT_BOOL",
     "OPT_DATE",
     "OPT_EMAIL",
+    "OPT_ID",
     "OPT_NONNEG_INT",
     "OPT_TEXT",
     "POSITIVE_DURATION",
@@ -219,5 +289,6 @@ __all__ = [
     "closed_enum",
     "instance",
     "open_enum",
+    "texts",
     "tuple_of",
 ]

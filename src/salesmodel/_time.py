@@ -19,16 +19,25 @@ occurrence of a repeated hour is written with its offset (``+02:00``), since
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
-from typing import Any, Final
+from typing import Any, Final, Literal, overload
+from zoneinfo import ZoneInfo
+
+from .errors import ValidationError
 
 __all__ = [
+    "ZONE_EXPECTED",
     "as_instant",
     "aware_instant",
+    "instant_argument",
     "is_instant",
     "start_of_day",
     "time_expected",
+    "zone_named",
     "zone_problem",
 ]
+
+#: What a time zone name must be, for messages.
+ZONE_EXPECTED: Final = "an IANA time zone name such as 'Europe/Paris' or 'UTC'"
 
 _FIXED: Final[dict[timedelta, timezone]] = {}
 
@@ -125,6 +134,50 @@ def time_expected(value: Any) -> str:
 
 
 _AWARE: Final = "a timezone-aware datetime"
+
+
+@overload
+def instant_argument(
+    value: Any, name: str, subject: str, *, optional: Literal[False] = False
+) -> datetime: ...
+@overload
+def instant_argument(value: Any, name: str, subject: str, *, optional: bool) -> datetime | None: ...
+def instant_argument(
+    value: Any, name: str, subject: str, *, optional: bool = False
+) -> datetime | None:
+    """The time argument *name* (``at=``, ``as_of=``) of *subject* as an
+    instant, or the ValidationError every function raises for a malformed one:
+    naming the argument, with the entities' wording ("a timezone-aware
+    datetime", or why a wall time names no single instant)."""
+    if value is None and optional:
+        return None
+    instant = aware_instant(value)
+    if instant is None:
+        expected = time_expected(value)
+        raise ValidationError.single(
+            name, value, f"None or {expected}" if optional else expected, subject
+        )
+    return instant
+
+
+def zone_named(name: Any, field: str = "tz") -> tzinfo:
+    """The time zone called *name* (``"Europe/Paris"``), read from the system zone
+    database (or the ``tzdata`` package): the only file salesmodel reads outside
+    the command line.
+
+    Raises:
+        ValidationError: naming *field*, for anything that is not the name of a
+            zone: a folder of the database (``"America"``), a path, an unknown
+            name, a non-str.
+    """
+    # ZoneInfo raises KeyError, ValueError, IsADirectoryError, PermissionError,
+    # UnicodeEncodeError... depending on the name: all mean "not a zone name".
+    if type(name) is str and 0 < len(name) <= 255 and name.isprintable():
+        try:
+            return ZoneInfo(name)
+        except Exception:  # noqa: BLE001, S110 - any failure is a bad name
+            pass
+    raise ValidationError.single(field, name, ZONE_EXPECTED)
 
 
 def start_of_day(day: date, zone: tzinfo) -> datetime:

@@ -3,33 +3,93 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, TypeAlias
 
 from attrs.exceptions import FrozenInstanceError
 
-from .errors import Issue, ValidationError
+from .errors import MAX_ISSUES, Issue, ValidationError, short_repr
 
 __all__ = ["EMPTY_ATTRIBUTES", "AttributeValue", "Attributes"]
 
 #: The values an attribute may hold: JSON scalars.
 AttributeValue: TypeAlias = str | int | float | bool | None
 
+#: Ints, in attributes and int fields, stay within a signed 64-bit integer: what
+#: JSON consumers, data frames and databases hold, and what repr() prints quickly.
+INT_LIMIT: Final = 2**63
+#: The longest attribute key (and id, see _rules).
+MAX_KEY: Final = 256
+#: The longest free text: an attribute's str value, a prospect's need.
+MAX_NOTE: Final = 10_000
+
 _SCALARS: Final = frozenset({str, int, float, bool, type(None)})
-_VALUE_EXPECTED: Final = "a str, int, float (finite), bool or None"
+_VALUE_EXPECTED: Final = (
+    f"a str of at most {MAX_NOTE:,} characters without control characters other than "
+    "tab and line breaks, an int within ±2**63, a finite float, a bool or None"
+)
+_KEY_EXPECTED: Final = (
+    f"a non-empty str key of at most {MAX_KEY} characters, without control characters"
+)
+
+# What text never holds: C0 and C1 control characters (NUL, escape, ...), lone
+# surrogates (not encodable), and the Unicode line and paragraph separators.
+_CONTROLS: Final = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u2028\u2029]")
+# Free text may also hold tabs and line breaks.
+_NOTE_CONTROLS: Final = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def no_controls(text: str, lines: bool = False) -> bool:
+    """Whether *text* has no control character (with *lines*, tabs and line
+    breaks are allowed).
+
+    The slow path of text checks: str.isprintable() passes plain text first, and
+    refuses more than controls (no-break spaces, combining marks are fine)."""
+    return (_NOTE_CONTROLS if lines else _CONTROLS).search(text) is None
+
+
+def text_expected(limit: int, *, lines: bool = False) -> str:
+    """What a text field with *limit* characters must be, for messages."""
+    allowed = "other than tab and line breaks" if lines else ""
+    return f"a non-empty str of at most {limit:,} characters, without control characters" + (
+        f" {allowed}" if allowed else ""
+    )
+
+
+def _bad_key(key: object) -> bool:
+    return (
+        type(key) is not str
+        or not 0 < len(key) <= MAX_KEY
+        or key.isspace()
+        or not (key.isprintable() or no_controls(key))
+    )
+
+
+def _bad_value(value: object) -> bool:
+    if type(value) is str:
+        return len(value) > MAX_NOTE or not (value.isprintable() or no_controls(value, True))
+    if type(value) is int:
+        return not -INT_LIMIT <= value < INT_LIMIT
+    if type(value) is float:
+        return not math.isfinite(value)
+    return type(value) not in _SCALARS
 
 
 def attribute_issues(data: object) -> list[Issue]:
-    """Every problem with *data* as attributes; paths look like ``"['key']"``."""
+    """Every problem with *data* as attributes, up to :data:`MAX_ISSUES`; paths
+    look like ``"['key']"``."""
     if not isinstance(data, Mapping):
         return [Issue("$", data, "a mapping of str to str/int/float/bool/None")]
     issues = []
     for key, value in data.items():
-        path = f"[{key!r}]"
-        if type(key) is not str or not key or key.isspace():
-            issues.append(Issue(path, key, "a non-empty str key"))
-        elif type(value) not in _SCALARS or (type(value) is float and not math.isfinite(value)):
+        path = f"[{short_repr(key)}]"
+        if _bad_key(key):
+            issues.append(Issue(path, key, _KEY_EXPECTED))
+        elif _bad_value(value):
             issues.append(Issue(path, value, _VALUE_EXPECTED))
+        if len(issues) > MAX_ISSUES:  # enough to say what is wrong; stop early
+            break
     return issues
 
 
@@ -41,9 +101,12 @@ class Attributes(Mapping[str, AttributeValue]):
     >>> Attributes({"industry": "saas", "employees": 40})["employees"]
     40
 
+    Keys are non-empty str of at most 256 characters; values are str of at most
+    10,000 characters (tabs and line breaks allowed, no other control
+    characters), ints within ±2**63, finite floats, bools or None.
+
     Raises:
-        ValidationError: for a key that is not a non-empty str, or a value that is
-            not a str, int, finite float, bool or None.
+        ValidationError: for a key or a value outside those limits.
 
     .. versionadded:: 0.1.0
     """
@@ -59,12 +122,15 @@ class Attributes(Mapping[str, AttributeValue]):
         for key, value in items.items():
             if (
                 type(key) is not str
-                or not key
-                or type(value) not in _SCALARS
-                or (type(value) is float and not math.isfinite(value))
+                or type(value) is not str
+                or not 0 < len(key) <= MAX_KEY
+                or len(value) > MAX_NOTE
+                or not key.isprintable()
+                or not value.isprintable()
                 or key.isspace()
-            ):
-                raise ValidationError(attribute_issues(items), "Attributes")
+            ) and (_bad_key(key) or _bad_value(value)):
+                issues = attribute_issues(items)
+                raise ValidationError(issues, "Attributes", stopped=len(issues) > MAX_ISSUES)
         object.__setattr__(self, "_data", items)
 
     def __getitem__(self, key: str) -> AttributeValue:

@@ -29,10 +29,11 @@ from typing import Any, Final, Generic, Literal, TypeVar, overload
 import attrs
 
 from ._book import PipelineBook, Pipelines
-from ._time import start_of_day
+from ._time import ZONE_EXPECTED, start_of_day, zone_named
+from ._vocabulary import well_known
 from .attributes import Attributes
 from .errors import MISSING, Issue, ValidationError
-from .money import Money, is_currency, parse_amount
+from .money import CURRENCY_EXPECTED, Money, amount_expected, is_currency, parse_amount
 
 __all__ = ["Built", "RowError", "from_records"]
 
@@ -211,6 +212,9 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
     return convert
 
 
+_DATE_EXPECTED: Final = "an ISO date such as '2026-03-31' (or an ISO datetime, whose date is taken)"
+
+
 def _date(field: str, optional: bool) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         if _missing(value):
@@ -222,10 +226,15 @@ def _date(field: str, optional: bool) -> Callable[[Any], Any]:
         if isinstance(value, dt.date):
             return value
         if isinstance(value, str):
-            try:
-                return dt.date.fromisoformat(value.strip()[:10])
+            text = value.strip()
+            try:  # a date, or a datetime whose date is meant ("2026-03-31 00:00:00")
+                return (
+                    dt.date.fromisoformat(text)
+                    if len(text) == 10
+                    else dt.datetime.fromisoformat(text).date()
+                )
             except ValueError:
-                raise _Bad(Issue(field, value, "an ISO date such as '2026-03-31'")) from None
+                raise _Bad(Issue(field, value, _DATE_EXPECTED)) from None
         raise _Bad(Issue(field, value, "a date"))
 
     return convert
@@ -251,8 +260,8 @@ def _closed_enum(field: str, optional: bool, kind: type[enum.Enum]) -> Callable[
     return convert
 
 
-def _open_enum(field: str, optional: bool, kind: type[enum.Enum]) -> Callable[[Any], Any]:
-    values = {str(m.value): m for m in kind}
+def _open_enum(field: str, optional: bool, kind: type[enum.StrEnum]) -> Callable[[Any], Any]:
+    vocabulary = well_known(kind)
 
     def convert(value: Any) -> Any:
         if _missing(value):
@@ -261,7 +270,7 @@ def _open_enum(field: str, optional: bool, kind: type[enum.Enum]) -> Callable[[A
             raise _Bad(Issue(field, value, "a non-empty str"))
         if isinstance(value, str):
             text = value.strip()
-            return values.get(text, text)
+            return vocabulary.get(text, text)
         return value
 
     return convert
@@ -277,8 +286,14 @@ def _number(value: Any) -> Decimal | None:
     return parse_amount(value)
 
 
+def _amount_expected(value: Any, suffix: str = "") -> str:
+    if type(value) is float:
+        return amount_expected(value)
+    return "an amount (a number, or a str such as '12.50')" + suffix
+
+
 def _money(field: str, optional: bool, currency: str | None) -> Callable[[Any], Any]:
-    expected = "an amount (a number, or a str such as '12.50') with a currency"
+    expected = _amount_expected(None, " with a currency")
 
     def convert(value: Any) -> Any:
         kind = type(value)
@@ -302,7 +317,7 @@ def _money(field: str, optional: bool, currency: str | None) -> Callable[[Any], 
                 raise _Bad(Issue(field, value, expected)) from None
         amount = _number(value)
         if amount is None:
-            raise _Bad(Issue(field, value, expected))
+            raise _Bad(Issue(field, value, _amount_expected(value, " with a currency")))
         if currency is None:
             raise _Bad(Issue(f"{field}.currency", MISSING, "a currency: pass currency= or map it"))
         return Money(amount, currency)
@@ -420,7 +435,7 @@ def _converter(
         return _money, _money(name, optional, currency)
     enums = [k for k in kinds if isinstance(k, type) and issubclass(k, enum.Enum)]
     if enums and str in kinds:
-        return _open_enum, _open_enum(name, optional, enums[0])
+        return _open_enum, _open_enum(name, optional, enums[0])  # type: ignore[arg-type]
     if enums:
         return _closed_enum, _closed_enum(name, optional, enums[0])
     if kinds == [str]:
@@ -575,9 +590,9 @@ def _money_with_currency(field: str, optional: bool) -> Callable[[Any], Any]:
             return None
         number = None if _missing(amount) else _number(amount)
         if number is None:
-            raise _Bad(Issue(field, amount, "an amount (a number, or a str such as '12.50')"))
+            raise _Bad(Issue(field, amount, _amount_expected(amount)))
         if not is_currency(code):
-            raise _Bad(Issue(f"{field}.currency", code, "a three-letter upper-case currency code"))
+            raise _Bad(Issue(f"{field}.currency", code, CURRENCY_EXPECTED))
         return Money(number, code)
 
     return convert
@@ -671,7 +686,7 @@ def from_records(
     columns: Mapping[str, Source] | None = None,
     defaults: Mapping[str, Any] | None = None,
     attributes: Sequence[str] = (),
-    tz: dt.tzinfo | None = None,
+    tz: dt.tzinfo | str | None = None,
     currency: str | None = None,
     strict: Literal[True] = True,
     first_row: int = 0,
@@ -685,7 +700,7 @@ def from_records(
     columns: Mapping[str, Source] | None = None,
     defaults: Mapping[str, Any] | None = None,
     attributes: Sequence[str] = (),
-    tz: dt.tzinfo | None = None,
+    tz: dt.tzinfo | str | None = None,
     currency: str | None = None,
     strict: Literal[False],
     first_row: int = 0,
@@ -698,7 +713,7 @@ def from_records(
     columns: Mapping[str, Source] | None = None,
     defaults: Mapping[str, Any] | None = None,
     attributes: Sequence[str] = (),
-    tz: dt.tzinfo | None = None,
+    tz: dt.tzinfo | str | None = None,
     currency: str | None = None,
     strict: bool = True,
     first_row: int = 0,
@@ -718,7 +733,8 @@ def from_records(
       ``"<field>.currency"`` column mapping, or a ``{"amount", "currency"}``
       mapping);
     - closed enums from their value or name, any case (``"Won"`` →
-      ``Status.WON``); open enums from their value, other strings kept;
+      ``Status.WON``); open enums from their value in any case and spacing
+      (``"Webinar"`` → ``LeadSource.WEBINAR``), other strings kept;
     - ids and other text from ints too; *attributes* lists columns to keep in
       ``attributes``.
 
@@ -733,7 +749,8 @@ def from_records(
             ``"amount.currency"`` → the column holding the amount's currency.
         defaults: Field → value for fields no column gives.
         attributes: Columns to keep in the entity's ``attributes``.
-        tz: The zone of naive datetimes and of dates.
+        tz: The zone of naive datetimes and of dates: a :class:`datetime.tzinfo`
+            or an IANA name such as ``"Europe/Paris"``.
         currency: The currency of amounts given as plain numbers.
         strict: Raise on the first bad row (True), or collect bad rows.
         first_row: The number of the first row, for messages (e.g. the offset of
@@ -764,10 +781,12 @@ def from_records(
     """
     columns = dict(columns or {})
     defaults = dict(defaults or {})
-    if tz is not None and not isinstance(tz, dt.tzinfo):
-        raise ValidationError.single("tz", tz, "None or a datetime.tzinfo")
+    if isinstance(tz, str):
+        tz = zone_named(tz)
+    elif tz is not None and not isinstance(tz, dt.tzinfo):
+        raise ValidationError.single("tz", tz, f"None, a datetime.tzinfo or {ZONE_EXPECTED}")
     if currency is not None and not is_currency(currency):
-        raise ValidationError.single("currency", currency, "None or a currency code such as 'EUR'")
+        raise ValidationError.single("currency", currency, f"None or {CURRENCY_EXPECTED}")
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ValidationError.single("records", records, "an iterable of mappings (rows)")
     if type(first_row) is not int:

@@ -5,6 +5,11 @@ a violation raises :class:`~salesmodel.ValidationError` naming every bad field, 
 value and what is allowed. Change one by making a new one (:func:`attrs.evolve`, or
 the pipeline operations).
 
+Text is bounded: ids (``id``, ``owner_id``, ``stage``, ...) are 1 to 256 printable
+characters with no space at either end; names and labels up to 1,000 characters;
+free text (a prospect's needs) up to 10,000, lines allowed; no control characters.
+Ints stay within ±2**63.
+
 Every datetime is kept as an instant: a time given in a named zone
 (``ZoneInfo("Europe/Paris")``) is stored as the same instant and wall time with the
 UTC offset then in force, which is what JSON keeps, so comparisons and durations are
@@ -23,7 +28,7 @@ from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta
 from .attributes import EMPTY_ATTRIBUTES, Attributes
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
-from .errors import Issue
+from .errors import Issue, short_repr
 from .money import Money
 
 __all__ = [
@@ -51,7 +56,9 @@ _STATUS = r.closed_enum(Status)
 )
 def _moves_somewhere(from_stage: str, to_stage: str, to_pipeline: str | None) -> list[Issue] | None:
     if from_stage == to_stage and to_pipeline is None:
-        expected = f"a stage other than from_stage ({from_stage!r}), unless it changes pipeline"
+        expected = (
+            f"a stage other than from_stage ({short_repr(from_stage)}), unless it changes pipeline"
+        )
         return [Issue("to_stage", to_stage, expected)]
     return None
 
@@ -66,7 +73,8 @@ class StageChange(Record):
         to_stage: The stage entered (never the same as ``from_stage``).
         at: When, timezone-aware.
         by: Who moved it (a rep id), if known.
-        reason: Why, e.g. a :class:`LossReason` for a move to a lost stage.
+        reason: Why, e.g. a :class:`LossReason` for a move to a lost stage (text
+            of one's own is personal data: it may name people).
         to_pipeline: Set on a transfer only: the pipeline the record entered
             with this change (:meth:`Pipeline.transfer`). The changes before it
             followed another pipeline's rules.
@@ -74,12 +82,14 @@ class StageChange(Record):
     .. versionadded:: 0.1.0
     """
 
-    from_stage: str = attrs.field(metadata=meta(r.TEXT))
-    to_stage: str = attrs.field(metadata=meta(r.TEXT))
+    from_stage: str = attrs.field(metadata=meta(r.ID))
+    to_stage: str = attrs.field(metadata=meta(r.ID))
     at: datetime = attrs.field(metadata=meta(r.AWARE))
-    by: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
-    to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    by: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    reason: LossReason | str | None = attrs.field(
+        default=None, metadata=meta(_LOSS_REASON, personal=True)
+    )
+    to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
 
 
 @checked()
@@ -185,10 +195,10 @@ class Rep(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     team: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    manager_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    manager_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
     region: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     active: bool = attrs.field(default=True, metadata=meta(r.BOOL))
 
@@ -232,8 +242,8 @@ def _closed_by_last_change(
         return None
     last = history[-1]
     expected = (
-        f"{last.at.isoformat()}, the time of the last change ({last.from_stage!r} → "
-        f"{last.to_stage!r}), since status is {status.value!r}"
+        f"{last.at.isoformat()}, the time of the last change ({short_repr(last.from_stage)} → "
+        f"{short_repr(last.to_stage)}), since status is {status.value!r}"
     )
     return [Issue("closed_at", closed_at, expected)]
 
@@ -256,12 +266,14 @@ def _history_in_order(
                 Issue(
                     f"history[{i}].from_stage",
                     change.from_stage,
-                    f"{previous.to_stage!r}, where history[{i - 1}] ended",
+                    f"{short_repr(previous.to_stage)}, where history[{i - 1}] ended",
                 )
             )
         before, before_name, previous = change.at, f"history[{i}].at", change
     if history[-1].to_stage != stage:
-        issues.append(Issue("stage", stage, f"{history[-1].to_stage!r}, where history ends"))
+        issues.append(
+            Issue("stage", stage, f"{short_repr(history[-1].to_stage)}, where history ends")
+        )
     return issues or None
 
 
@@ -286,7 +298,8 @@ class Lead(Record):
         name: The person's or organisation's name (personal data).
         created_at: When the lead was captured.
         source: Where it came from: a :class:`LeadSource` or any non-empty str.
-        company: The organisation, if any.
+        company: The organisation, if any (personal data: a sole trader is a
+            person).
         email: Contact e-mail (personal data).
         owner_id: The rep who owns it.
         stage: Its lifecycle stage.
@@ -304,20 +317,24 @@ class Lead(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     created_at: datetime = attrs.field(metadata=meta(r.AWARE))
     source: LeadSource | str = attrs.field(metadata=meta(_SOURCE))
-    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT, personal=True))
     email: str | None = attrs.field(default=None, metadata=meta(r.OPT_EMAIL, personal=True))
-    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    stage: str = attrs.field(default="suspect", metadata=meta(r.TEXT))
+    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    stage: str = attrs.field(default="suspect", metadata=meta(r.ID))
     status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
     closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
     purchase_timeframe_days: int | None = attrs.field(default=None, metadata=meta(r.OPT_NONNEG_INT))
     bant: Bant = attrs.field(default=_NO_BANT, metadata=meta(r.instance(Bant, "a Bant")))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
-    history: tuple[StageChange, ...] = attrs.field(default=(), metadata=meta(_HISTORY))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
+    history: tuple[StageChange, ...] = attrs.field(
+        default=(), metadata=meta(_HISTORY, personal=True)
+    )
 
 
 @checked()
@@ -331,27 +348,31 @@ class Prospect(Record):
         owner_id: The rep who works it.
         qualified_at: When it was qualified.
         lead_id: The lead it came from.
-        company: The organisation, if any.
+        company: The organisation, if any (personal data: a sole trader is a
+            person).
         bant: BANT qualification answers.
         temperature: How soon it wants to buy.
-        needs: What it needs, in its own words.
+        needs: What it needs, in its own words (personal data; each may span
+            lines).
         attributes: Custom fields.
 
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
-    owner_id: str = attrs.field(metadata=meta(r.TEXT))
+    owner_id: str = attrs.field(metadata=meta(r.ID))
     qualified_at: datetime = attrs.field(metadata=meta(r.AWARE))
-    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    company: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT, personal=True))
     bant: Bant = attrs.field(default=_NO_BANT, metadata=meta(r.instance(Bant, "a Bant")))
     temperature: Temperature = attrs.field(
         default=Temperature.COLD, metadata=meta(r.closed_enum(Temperature))
     )
-    needs: tuple[str, ...] = attrs.field(default=(), metadata=meta(r.TEXTS))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+    needs: tuple[str, ...] = attrs.field(default=(), metadata=meta(r.NOTES, personal=True))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
 
 
 @cross(
@@ -381,7 +402,8 @@ class Deal(Record):
 
     Attributes:
         id: Unique id.
-        name: What is being sold to whom, e.g. ``"Acme - 40 seats"``.
+        name: What is being sold to whom, e.g. ``"Acme - 40 seats"`` (personal
+            data: it often names the buyer).
         amount: Its value, a non-negative :class:`Money`, or None when the value
             is not known (yet): a required argument, so unknown is said, never
             assumed. Any status may lack one (some CRMs close deals without a
@@ -417,23 +439,29 @@ class Deal(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
-    name: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
+    name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     amount: Money | None = attrs.field(metadata=meta(r.MONEY.optional()))
     created_at: datetime = attrs.field(metadata=meta(r.AWARE))
-    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    pipeline_id: str = attrs.field(default="default", metadata=meta(r.TEXT))
-    stage: str = attrs.field(default="prospecting", metadata=meta(r.TEXT))
+    owner_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    pipeline_id: str = attrs.field(default="default", metadata=meta(r.ID))
+    stage: str = attrs.field(default="prospecting", metadata=meta(r.ID))
     status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
     closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
-    loss_reason: LossReason | str | None = attrs.field(default=None, metadata=meta(_LOSS_REASON))
+    loss_reason: LossReason | str | None = attrs.field(
+        default=None, metadata=meta(_LOSS_REASON, personal=True)
+    )
     source: LeadSource | str | None = attrs.field(default=None, metadata=meta(_SOURCE.optional()))
     product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     expected_close: date | None = attrs.field(default=None, metadata=meta(r.OPT_DATE))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
-    history: tuple[StageChange, ...] = attrs.field(default=(), metadata=meta(_HISTORY))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
+    history: tuple[StageChange, ...] = attrs.field(
+        default=(), metadata=meta(_HISTORY, personal=True)
+    )
 
 
 @cross("acquired_at", "churned_at", fast="churned_at is None or churned_at >= acquired_at")
@@ -463,12 +491,14 @@ class Customer(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     name: str = attrs.field(metadata=meta(r.TEXT, personal=True))
     acquired_at: datetime = attrs.field(metadata=meta(r.AWARE))
     churned_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
-    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    attributes: Attributes = attrs.field(default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES))
+    prospect_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    attributes: Attributes = attrs.field(
+        default=EMPTY_ATTRIBUTES, metadata=meta(r.ATTRIBUTES, personal=True)
+    )
 
 
 @checked()
@@ -486,13 +516,13 @@ class Activity(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     kind: ActivityKind = attrs.field(metadata=meta(r.closed_enum(ActivityKind)))
     at: datetime = attrs.field(metadata=meta(r.AWARE))
-    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    deal_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
-    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    lead_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    deal_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    customer_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
 
 
 @cross("metric", "goal")
@@ -531,7 +561,7 @@ class Target(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))
     metric: TargetMetric = attrs.field(metadata=meta(r.closed_enum(TargetMetric)))
     goal: Money | int | Decimal = attrs.field(
         metadata=meta(
@@ -545,7 +575,7 @@ class Target(Record):
     )
     start: datetime = attrs.field(metadata=meta(r.AWARE))
     end: datetime = attrs.field(metadata=meta(r.AWARE))
-    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
+    rep_id: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
     team: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     region: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))
     product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))

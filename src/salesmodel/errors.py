@@ -13,6 +13,7 @@ from typing import Any, Final
 import attrs
 
 __all__ = [
+    "MAX_ISSUES",
     "MISSING",
     "CurrencyMismatchError",
     "Issue",
@@ -23,6 +24,15 @@ __all__ = [
 ]
 
 _MAX_REPR: Final = 80
+# Paths and "must be" texts can quote input too (a stage id, a key): they are cut
+# like values, a little longer since they carry the explanation.
+_MAX_PATH: Final = 120
+_MAX_EXPECTED: Final = 400
+
+#: The most issues a :class:`ValidationError` keeps and shows; further problems are
+#: counted in :attr:`ValidationError.more`, so a hostile payload cannot make an
+#: error message (or an HTTP 422 body) of unbounded size.
+MAX_ISSUES: Final = 100
 
 
 class _Missing:
@@ -42,13 +52,21 @@ MISSING: Final = _Missing()
 
 def short_repr(value: object) -> str:
     """``repr(value)``, cut to a readable length (inputs can be hostile)."""
+    if type(value) is str and len(value) > 4 * _MAX_REPR:
+        value = f"{value[:_MAX_REPR]}{value[-_MAX_REPR:]}"  # repr() of 10 MB would cost
     try:
         text = repr(value)
     except Exception:  # noqa: BLE001 - a broken __repr__ must not hide the real error
         text = f"<{type(value).__name__} object>"
-    if len(text) > _MAX_REPR:
-        text = f"{text[: _MAX_REPR - 15]}...{text[-12:]}"
-    return text
+    return cut(text, _MAX_REPR)
+
+
+def cut(text: str, limit: int) -> str:
+    """*text*, or its head and tail around ``...`` when longer than *limit*."""
+    if len(text) <= limit:
+        return text
+    tail = max(limit * 3 // 20, 3)
+    return f"{text[: limit - tail - 3]}...{text[-tail:]}"
 
 
 class SalesModelError(Exception):
@@ -78,9 +96,15 @@ class Issue:
 
     @property
     def message(self) -> str:
-        """``"must be <expected> (got <value>)"``."""
+        """``"must be <expected> (got <value>)"``, every part cut to a readable
+        length."""
         got = "nothing" if self.value is MISSING else short_repr(self.value)
-        return f"must be {self.expected} (got {got})"
+        return f"must be {cut(self.expected, _MAX_EXPECTED)} (got {got})"
+
+    @property
+    def shown_path(self) -> str:
+        """:attr:`path`, cut to a readable length (a path can quote a key)."""
+        return cut(self.path, _MAX_PATH)
 
     def under(self, prefix: str) -> Issue:
         """The same issue, seen from a container at *prefix*."""
@@ -98,25 +122,49 @@ class Issue:
 class ValidationError(SalesModelError, ValueError):
     """An input broke a rule: a bad value, a missing field, an inconsistent record.
 
-    The message names every offending field with its value and what is allowed.
+    The message names every offending field with its value and what is allowed, up
+    to :data:`MAX_ISSUES` (100) of them; further problems are counted, not shown,
+    and every value, path and explanation shown is cut to a readable length. So the
+    message, and :attr:`errors`, stay small whatever the input.
 
     Attributes:
-        issues: Every problem found, in field order.
+        issues: The problems found, in field order, at most :data:`MAX_ISSUES`.
         subject: What was being built, e.g. ``"Deal"``.
+        more: How many further problems were found and left out of ``issues``.
+        stopped: Whether checking stopped early, after :data:`MAX_ISSUES`
+            problems (then there may be more than ``more`` says).
 
     .. versionadded:: 0.1.0
     """
 
     issues: tuple[Issue, ...]
     subject: str | None
+    more: int
+    stopped: bool
 
-    def __init__(self, issues: Iterable[Issue], subject: str | None = None) -> None:
-        self.issues = tuple(issues)
+    def __init__(
+        self,
+        issues: Iterable[Issue],
+        subject: str | None = None,
+        *,
+        more: int = 0,
+        stopped: bool = False,
+    ) -> None:
+        kept = tuple(issues)
+        if len(kept) > MAX_ISSUES:
+            more += len(kept) - MAX_ISSUES
+            kept = kept[:MAX_ISSUES]
+        self.issues = kept
         self.subject = subject
+        self.more = more
+        self.stopped = stopped
         super().__init__(self._render())
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (type(self), (self.issues, self.subject))
+        return (
+            _rebuild_validation_error,
+            (type(self), self.issues, self.subject, self.more, self.stopped),
+        )
 
     @classmethod
     def single(
@@ -127,13 +175,15 @@ class ValidationError(SalesModelError, ValueError):
 
     @property
     def errors(self) -> dict[str, str]:
-        """Field path → message, one entry per offending path."""
+        """Field path → message, one entry per offending path (at most
+        :data:`MAX_ISSUES`, paths and messages cut), fit for an HTTP 422 body."""
         out: dict[str, str] = {}
         for issue in self.issues:
-            if issue.path in out:
-                out[issue.path] += "; " + issue.message
+            path = issue.shown_path
+            if path in out:
+                out[path] += "; " + issue.message
             else:
-                out[issue.path] = issue.message
+                out[path] = issue.message
         return out
 
     @property
@@ -153,10 +203,34 @@ class ValidationError(SalesModelError, ValueError):
 
     def _render(self) -> str:
         what = f"invalid {self.subject}" if self.subject else "invalid input"
-        lines = [f"{i.path!r} {i.message}" for i in self.issues]
-        if len(lines) == 1:
+        what = cut(what, _MAX_PATH)
+        lines = [f"{i.shown_path!r} {i.message}" for i in self.issues]
+        if len(lines) == 1 and not (self.more or self.stopped):
             return f"{what}: {lines[0]}"
-        return f"{what}: {len(lines)} problems:\n" + "\n".join(f"  - {x}" for x in lines)
+        if self.more or self.stopped:
+            shown = f"the first {len(lines)} shown"
+            if self.stopped:
+                lines.append(
+                    f"and {self.more or 'maybe'} more: checking stopped after {MAX_ISSUES} problems"
+                )
+            else:
+                lines.append(f"and {self.more} more")
+            head = f"more than {len(self.issues)} problems ({shown})"
+        else:
+            head = f"{len(lines)} problems"
+        return f"{what}: {head}:\n" + "\n".join(f"  - {x}" for x in lines)
+
+
+def _rebuild_validation_error(
+    cls: type[ValidationError],
+    issues: tuple[Issue, ...],
+    subject: str | None,
+    more: int,
+    stopped: bool,
+) -> ValidationError:
+    error = cls.__new__(cls)
+    ValidationError.__init__(error, issues, subject, more=more, stopped=stopped)
+    return error
 
 
 class CurrencyMismatchError(SalesModelError, ValueError):

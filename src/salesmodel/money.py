@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, Final, TypeAlias
 
@@ -11,11 +12,20 @@ from attrs.exceptions import FrozenInstanceError
 
 from .errors import CurrencyMismatchError, Issue, ValidationError
 
-__all__ = ["AmountLike", "Money", "RateTable"]
+__all__ = [
+    "AmountLike",
+    "Money",
+    "RateTable",
+    "known_currencies",
+    "minor_unit",
+    "register_currency",
+]
 
 #: What :class:`Money` accepts as an amount.
 AmountLike: TypeAlias = Decimal | int | str | float
 
+# Every computation names one of salesmodel's own contexts, so the caller's
+# decimal context (its precision, its traps) never changes a figure or an error.
 # Arithmetic on amounts is exact: a result that would need rounding raises instead.
 # 100 significant digits leave room for sums of billions of bounded amounts.
 _EXACT: Final = decimal.Context(
@@ -23,41 +33,167 @@ _EXACT: Final = decimal.Context(
     rounding=decimal.ROUND_HALF_EVEN,
     traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow, decimal.Inexact],
 )
+# Rounding on request (Money.round): as exact, except that rounding is the point.
+_ROUND: Final = decimal.Context(
+    prec=100,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
 # Only a rate inverted by RateTable is rounded (to 28 significant digits).
-_INVERSE: Final = decimal.Context(prec=28, rounding=decimal.ROUND_HALF_EVEN)
+_INVERSE: Final = decimal.Context(
+    prec=28,
+    rounding=decimal.ROUND_HALF_EVEN,
+    traps=[decimal.InvalidOperation, decimal.DivisionByZero, decimal.Overflow],
+)
 # Amounts keep their leading digit within 10**±30: larger or smaller values are
 # typos or hostile input, and would make formatting and rounding explode.
 _MAX_ADJUSTED: Final = 30
 _MAX_TEXT: Final = 100
+# A binary float carries 15 significant decimal digits safely (DBL_DIG): one whose
+# shortest repr has more may have lost digits on its way (JSON numbers do).
+_FLOAT_DIGITS: Final = 15
 
 _AMOUNT_EXPECTED: Final = (
     "a finite amount within 10**±30: a Decimal, an int, a str such as '12.50', or a float"
 )
-_CURRENCY_EXPECTED: Final = "a three-letter upper-case currency code such as 'EUR'"
-_ZERO: Final = Decimal(0)
-# ISO 4217 codes in use: membership is the fast path of the currency check; any
-# other three upper-case letters (XBT, a company's own unit) pass the slow path.
-_ISO_4217: Final = frozenset(
-    """
-    AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL
-    BSD BTN BWP BYN BZD CAD CDF CHF CLP CNY COP CRC CUC CUP CVE CZK DJF DKK DOP DZD
-    EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GNF GTQ GYD HKD HNL HTG HUF IDR ILS
-    INR IQD IRR ISK JMD JOD JPY KES KGS KHR KMF KPW KRW KWD KYD KZT LAK LBP LKR LRD
-    LSL LYD MAD MDL MGA MKD MMK MNT MOP MRU MUR MVR MWK MXN MYR MZN NAD NGN NIO NOK
-    NPR NZD OMR PAB PEN PGK PHP PKR PLN PYG QAR RON RSD RUB RWF SAR SBD SCR SDG SEK
-    SGD SHP SLE SLL SOS SRD SSP STN SVC SYP SZL THB TJS TMT TND TOP TRY TTD TWD TZS
-    UAH UGX USD UYU UZS VES VND VUV WST XAF XAG XAU XCD XDR XOF XPD XPF XPT XSU YER
-    ZAR ZMW ZWL
-    """.split()  # noqa: SIM905 - a table reads better as text
+_FLOAT_EXPECTED: Final = (
+    f"a float of at most {_FLOAT_DIGITS} significant digits, since a longer one may "
+    "have lost digits (send amounts as strings, e.g. '12345678901234567.89')"
 )
+#: What a currency code must be, for messages.
+CURRENCY_EXPECTED: Final = (
+    "an ISO 4217 currency code such as 'EUR' (upper case), or a code registered "
+    "with salesmodel.money.register_currency()"
+)
+_ZERO: Final = Decimal(0)
+
+
+def _iso_table(text: str) -> dict[str, int]:
+    """``{code: places}`` from lines of ``places: CODE CODE ...``."""
+    table: dict[str, int] = {}
+    for line in text.strip().splitlines():
+        places, codes = line.split(":")
+        table.update(dict.fromkeys(codes.split(), int(places)))
+    return table
+
+
+# The minor unit (decimal places) of every ISO 4217 code in use, of the fund and
+# precious-metal codes, and of codes withdrawn since 2011 that old exports still
+# carry. Codes ISO gives no minor unit (XAU, XDR, ...) round to 2 places, as
+# Unicode CLDR's default does.
+_ISO_4217: Final = _iso_table(
+    """
+    0: BIF BYR CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV XAF XOF XPF
+    3: BHD IQD JOD KWD LYD OMR TND
+    4: CLF UYW
+    2: AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BMD BND BOB BOV BRL
+    2: BSD BTN BWP BYN BZD CAD CDF CHE CHF CHW CNY COP COU CRC CUC CUP CVE CZK DKK
+    2: DOP DZD EEK EGP ERN ETB EUR FJD FKP GBP GEL GHS GIP GMD GTQ GYD HKD HNL HRK
+    2: HTG HUF IDR ILS INR IRR JMD KES KGS KHR KPW KYD KZT LAK LBP LKR LRD LSL LTL
+    2: LVL MAD MDL MGA MKD MMK MNT MOP MRO MRU MUR MVR MWK MXN MXV MYR MZN NAD NGN
+    2: NIO NOK NPR NZD PAB PEN PGK PHP PKR PLN QAR RON RSD RUB SAR SBD SCR SDG SEK
+    2: SGD SHP SLE SLL SOS SRD SSP STD STN SVC SYP SZL THB TJS TMT TOP TRY TTD TWD
+    2: TZS UAH USD USN UYU UZS VED VEF VES WST XAG XAU XBA XBB XBC XBD XCD XCG XDR
+    2: XPD XPT XSU XUA YER ZAR ZMW ZWG ZWL
+    """
+)
+# The codes salesmodel knows: ISO 4217's, then those the caller registers. Only
+# ever added to, never changed (see register_currency), so a code once valid keeps
+# its meaning and its places in every thread.
+_PLACES: Final[dict[str, int]] = dict(_ISO_4217)
+_REGISTERING: Final = threading.Lock()
+
+
+def register_currency(code: str, places: int = 2) -> None:
+    """Let salesmodel accept *code*, a currency ISO 4217 does not list (a
+    company's own unit, a crypto-currency), rounded to *places* decimal places.
+
+    Configuration, done once at start-up, in every process that builds or loads
+    such amounts (dask or multiprocessing workers too): the table of codes is
+    append-only, so a code once known never changes meaning, and registering the
+    same code with the same places again does nothing. Thread-safe.
+
+    >>> register_currency("XBT", places=8)
+    >>> Money("0.00012345", "XBT").places
+    8
+
+    Args:
+        code: Three upper-case ASCII letters.
+        places: Its minor unit: how many decimal places an amount is rounded to
+            by default (0 to 18).
+
+    Raises:
+        ValidationError: for a malformed code or places, or a code already known
+            with other places (an ISO 4217 code included).
+
+    .. versionadded:: 0.1.0
+    """
+    issues = []
+    if not (
+        type(code) is str
+        and len(code) == 3
+        and code.isascii()
+        and code.isalpha()
+        and code.isupper()
+    ):
+        issues.append(Issue("code", code, "three upper-case ASCII letters such as 'XBT'"))
+    if type(places) is not int or not 0 <= places <= 18:
+        issues.append(Issue("places", places, "an int from 0 to 18"))
+    if issues:
+        raise ValidationError(issues, "register_currency")
+    with _REGISTERING:
+        known = _PLACES.get(code)
+        if known is None:
+            _PLACES[code] = places
+        elif known != places:
+            expected = f"{known}, the places {code} already has (a code never changes meaning)"
+            raise ValidationError.single("places", places, expected, "register_currency")
+
+
+def minor_unit(code: str) -> int:
+    """The decimal places of currency *code*: 2 for EUR, 0 for JPY, 3 for BHD.
+
+    >>> minor_unit("JPY"), minor_unit("EUR"), minor_unit("BHD")
+    (0, 2, 3)
+
+    Raises:
+        ValidationError: for a code neither ISO 4217 nor registered.
+
+    .. versionadded:: 0.1.0
+    """
+    places = _PLACES.get(code) if type(code) is str else None
+    if places is None:
+        raise ValidationError.single("currency", code, CURRENCY_EXPECTED)
+    return places
+
+
+def known_currencies() -> tuple[str, ...]:
+    """Every code salesmodel accepts now, sorted: ISO 4217's and those registered.
+
+    .. versionadded:: 0.1.0
+    """
+    return tuple(sorted(_PLACES))
+
+
+def amount_expected(value: object) -> str:
+    """What an amount must be, for the error about *value*."""
+    if type(value) is float and value == value and abs(value) != float("inf"):
+        return _FLOAT_EXPECTED
+    return _AMOUNT_EXPECTED
 
 
 def parse_amount(value: object) -> Decimal | None:
-    """*value* as a bounded finite Decimal, or None when it is not one."""
+    """*value* as a bounded finite Decimal, or None when it is not one.
+
+    A float is taken by its shortest repr, and only when that has at most 15
+    significant digits: beyond, digits may have been lost already.
+    """
     kind = type(value)
     if kind is Decimal:
         number: Decimal = value  # type: ignore[assignment]
     elif kind is int or (isinstance(value, int) and kind is not bool):
+        if not -(10**31) < value < 10**31:  # type: ignore[operator]
+            return None  # Decimal() of a 5,000-digit int would be slow for nothing
         number = Decimal(value)  # type: ignore[arg-type]
     elif kind is str or kind is float or isinstance(value, (str, float)):
         text = float.__repr__(value) if isinstance(value, float) else str.strip(value)  # type: ignore[arg-type]
@@ -65,7 +201,9 @@ def parse_amount(value: object) -> Decimal | None:
             return None
         try:
             number = Decimal(text)
-        except decimal.InvalidOperation:
+        except (decimal.InvalidOperation, ValueError):
+            return None
+        if isinstance(value, float) and _significant(number.as_tuple().digits) > _FLOAT_DIGITS:
             return None
     elif isinstance(value, Decimal):
         number = Decimal(value)
@@ -76,15 +214,18 @@ def parse_amount(value: object) -> Decimal | None:
     return number
 
 
+def _significant(digits: tuple[int, ...]) -> int:
+    """How many of *digits* are significant (trailing zeros are not: 100.0)."""
+    count = len(digits)
+    while count > 1 and digits[count - 1] == 0:
+        count -= 1
+    return count
+
+
 def is_currency(code: object) -> bool:
-    """Whether *code* is a three-letter upper-case ASCII code."""
-    return (type(code) is str and code in _ISO_4217) or (
-        type(code) is str
-        and len(code) == 3
-        and code.isascii()
-        and code.isalpha()
-        and code.isupper()
-    )
+    """Whether *code* is a currency salesmodel knows: an ISO 4217 code, or one
+    registered with :func:`register_currency`."""
+    return type(code) is str and code in _PLACES
 
 
 class Money:
@@ -93,13 +234,17 @@ class Money:
     Args:
         amount: A :class:`~decimal.Decimal`, an ``int``, a ``str`` such as
             ``"12.50"``, or a ``float`` (taken by its shortest repr, so ``0.1`` is
-            ``Decimal("0.1")``). NaN and infinities are refused.
-        currency: A three-letter upper-case code such as ``"EUR"``.
+            ``Decimal("0.1")``, and only with at most 15 significant digits: a
+            longer one may have lost digits already). NaN, infinities and
+            amounts beyond 10**±30 are refused.
+        currency: An ISO 4217 code such as ``"EUR"``, or one registered with
+            :func:`register_currency`.
 
     ``+`` and ``-`` work within one currency (else :class:`CurrencyMismatchError`),
     ``*`` by an int or Decimal, comparisons within one currency, and ``sum()`` of
     Money starts from ``0``. Arithmetic is exact: a result that would need rounding
-    raises :class:`ValidationError` instead.
+    raises :class:`ValidationError` instead. Every computation uses a decimal
+    context of salesmodel's own, never the caller's.
 
     >>> Money("12.50", "EUR") + Money(2, "EUR")
     Money('14.50', 'EUR')
@@ -123,16 +268,17 @@ class Money:
             number is not None
             and number.is_finite()
             and -_MAX_ADJUSTED <= number.adjusted() <= _MAX_ADJUSTED
-            and ((type(currency) is str and currency in _ISO_4217) or is_currency(currency))
+            and type(currency) is str
+            and currency in _PLACES
         ):
             _set_amount(self, number)
             _set_currency(self, currency)
             return
         issues = []
         if number is None or parse_amount(number) is None:
-            issues.append(Issue("amount", amount, _AMOUNT_EXPECTED))
+            issues.append(Issue("amount", amount, amount_expected(amount)))
         if not is_currency(currency):
-            issues.append(Issue("currency", currency, _CURRENCY_EXPECTED))
+            issues.append(Issue("currency", currency, CURRENCY_EXPECTED))
         raise ValidationError(issues, "Money")
 
     @classmethod
@@ -222,19 +368,47 @@ class Money:
     __rmul__ = __mul__
 
     def __neg__(self) -> Money:
-        return Money(-self.amount, self.currency)
+        return Money(self.amount.copy_negate(), self.currency)  # exact, no context
 
     def __pos__(self) -> Money:
         return self
 
     def __abs__(self) -> Money:
-        return Money(abs(self.amount), self.currency)
+        return Money(self.amount.copy_abs(), self.currency)
 
-    def round(self, places: int = 2, rounding: str = decimal.ROUND_HALF_EVEN) -> Money:
-        """The amount rounded to *places* decimal places (banker's rounding by
-        default; pass e.g. ``decimal.ROUND_HALF_UP``)."""
-        quantum = Decimal(1).scaleb(-places)
-        return Money(self.amount.quantize(quantum, rounding=rounding), self.currency)
+    @property
+    def places(self) -> int:
+        """The minor unit of the currency: how many decimal places :meth:`round`
+        keeps by default (2 for EUR, 0 for JPY, 3 for BHD).
+
+        .. versionadded:: 0.1.0
+        """
+        return _PLACES[self.currency]
+
+    def round(self, places: int | None = None, rounding: str = decimal.ROUND_HALF_EVEN) -> Money:
+        """The amount rounded to *places* decimal places, by default the
+        currency's minor unit (:attr:`places`), with banker's rounding unless
+        told otherwise (e.g. ``decimal.ROUND_HALF_UP``).
+
+        >>> Money("1234.5", "JPY").round(), Money("2.345", "EUR").round()
+        (Money('1234', 'JPY'), Money('2.34', 'EUR'))
+
+        Raises:
+            ValidationError: for *places* not an int from -30 to 30, an unknown
+                *rounding*, or a result beyond 10**±30.
+        """
+        if places is None:
+            places = _PLACES[self.currency]
+        elif type(places) is not int or not -_MAX_ADJUSTED <= places <= _MAX_ADJUSTED:
+            raise ValidationError.single("places", places, "an int from -30 to 30", "Money.round")
+        if rounding not in _ROUNDINGS:
+            expected = f"one of the decimal module's roundings ({', '.join(sorted(_ROUNDINGS))})"
+            raise ValidationError.single("rounding", rounding, expected, "Money.round")
+        quantum = _ONE.scaleb(-places, _EXACT)
+        rounded = _compute(
+            self.amount.quantize, quantum, rounding=rounding, context=_ROUND, shown=self.amount
+        )
+        return Money(rounded, self.currency)
 
     def convert(self, currency: str, rates: RateTable) -> Money:
         """This amount in *currency*, at the rate *rates* gives.
@@ -244,9 +418,15 @@ class Money:
 
         Raises:
             CurrencyMismatchError: when *rates* has no rate for the pair.
+            ValidationError: for an unknown *currency*, *rates* not a
+                :class:`RateTable`, or a result beyond 10**±30.
         """
+        if not is_currency(currency):
+            raise ValidationError.single("currency", currency, CURRENCY_EXPECTED, "Money.convert")
         if currency == self.currency:
             return self
+        if type(rates) is not RateTable:
+            raise ValidationError.single("rates", rates, "a RateTable", "Money.convert")
         return Money(rates.apply(self.amount, self.currency, currency), currency)
 
 
@@ -254,14 +434,33 @@ _set_amount = Money.__dict__["amount"].__set__
 _set_currency = Money.__dict__["currency"].__set__
 
 
-def _exact(op: Any, left: Decimal, right: Decimal, currency: str) -> Money:
+_ONE: Final = Decimal(1)
+_ROUNDINGS: Final = frozenset(
+    value for name, value in vars(decimal).items() if name.startswith("ROUND_")
+)
+
+
+def _compute(
+    op: Callable[..., Decimal],
+    *args: Any,
+    shown: object = None,
+    expected: str = "an amount computed within 100 digits and 10**±30",
+    **kwargs: Any,
+) -> Decimal:
+    """*op* (a method of one of our contexts, or given one) applied to *args*,
+    any decimal signal its context traps turned into a ValidationError showing
+    *shown* (by default the arguments)."""
     try:
-        result: Decimal = op(left, right)
-    except decimal.Inexact:
-        raise ValidationError.single(
-            "amount", f"{left} and {right}", "exactly representable in 100 digits", "Money"
-        ) from None
-    return Money(result, currency)
+        return op(*args, **kwargs)
+    except decimal.DecimalException:
+        if shown is None:
+            shown = " and ".join(str(x) for x in args)
+        raise ValidationError.single("amount", shown, expected, "Money") from None
+
+
+def _exact(op: Callable[..., Decimal], left: Decimal, right: Decimal, currency: str) -> Money:
+    expected = "exactly representable in 100 digits"
+    return Money(_compute(op, left, right, expected=expected), currency)
 
 
 class RateTable:
@@ -289,6 +488,10 @@ class RateTable:
     def __init__(self, rates: Mapping[tuple[str, str], AmountLike] | None = None) -> None:
         table: dict[tuple[str, str], Decimal] = {}
         issues: list[Issue] = []
+        given: object = rates  # callers without a type checker pass anything
+        if given is not None and not isinstance(given, Mapping):
+            expected = "a mapping of (source, target) currency pairs to rates"
+            raise ValidationError.single("rates", rates, expected, "RateTable")
         for pair, raw in (rates or {}).items():
             path = f"[{pair!r}]"
             if (
@@ -299,7 +502,7 @@ class RateTable:
             ):
                 issues.append(Issue(path, pair, "a pair of two different currency codes"))
                 continue
-            rate = parse_amount(raw)
+            rate = parse_amount(raw) if type(raw) is not bool else None
             if rate is None or rate <= 0:
                 issues.append(Issue(path, raw, "a positive finite rate"))
                 continue
@@ -312,6 +515,10 @@ class RateTable:
     def from_base(cls, base: str, rates: Mapping[str, AmountLike]) -> RateTable:
         """Rates quoted against one base, as central banks publish them:
         ``from_base("EUR", {"USD": "1.08"})`` means 1 EUR buys 1.08 USD."""
+        given: object = rates  # callers without a type checker pass anything
+        if not isinstance(given, Mapping):
+            expected = "a mapping of currency code to rate"
+            raise ValidationError.single("rates", rates, expected, "RateTable")
         return cls({(base, quote): rate for quote, rate in rates.items()})
 
     def rate(self, source: str, target: str) -> Decimal:
@@ -323,7 +530,7 @@ class RateTable:
             return direct
         inverse = self._rates.get((target, source))
         if inverse is not None:
-            return _INVERSE.divide(Decimal(1), inverse)
+            return _compute(_INVERSE.divide, _ONE, inverse)
         raise self._missing(source, target)
 
     def apply(self, amount: Decimal, source: str, target: str) -> Decimal:
@@ -333,19 +540,16 @@ class RateTable:
             return amount
         direct = self._rates.get((source, target))
         if direct is not None:
-            try:
-                return _EXACT.multiply(amount, direct)
-            except decimal.Inexact:
-                raise ValidationError.single(
-                    "amount", amount, "convertible exactly within 100 digits", "Money"
-                ) from None
+            expected = "convertible exactly within 100 digits"
+            return _compute(_EXACT.multiply, amount, direct, shown=amount, expected=expected)
         inverse = self._rates.get((target, source))
         if inverse is not None:
-            result: Decimal = _INVERSE.divide(amount, inverse)
+            result = _compute(_INVERSE.divide, amount, inverse)
             # 100 / 1.25 is 8E+1 to Decimal; show it with the amount's places: 80.
             exponent = amount.as_tuple().exponent
             if isinstance(exponent, int) and result.as_tuple().exponent > exponent:  # type: ignore[operator]
-                result = result.quantize(Decimal(1).scaleb(exponent), context=_EXACT)
+                quantum = _ONE.scaleb(exponent, _EXACT)
+                result = _compute(result.quantize, quantum, context=_EXACT, shown=amount)
             return result
         raise self._missing(source, target)
 

@@ -23,6 +23,7 @@ import attrs
 from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta, replacer
 from ._time import aware_instant, time_expected
+from ._vocabulary import well_known
 from .entities import Deal, Lead, StageChange
 from .enums import LossReason, Status
 from .errors import (
@@ -1299,7 +1300,8 @@ def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
     return names
 
 
-_LOSS_BY_VALUE: Final[dict[object, LossReason]] = {m.value: m for m in LossReason}
+# A reason spelling a well-known one ("Price", " price ") is that member.
+_LOSS_BY_VALUE: Final = well_known(LossReason)
 _MOVED: Final = ("stage", "status", "closed_at", "loss_reason", "history")
 _PAIR: Final = attrgetter("from_stage", "to_stage")
 _ENTITIES: Final = (Deal, Lead)

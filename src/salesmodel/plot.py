@@ -207,7 +207,10 @@ def funnel_chart(
             (one group of a grouped result: ``result[key]``).
         pipeline: The pipeline it was computed on; its stage names label the
             steps (ids it lacks are shown as they are).
-        title: The title; None for a default naming the bottleneck, ``""`` for none.
+        title: The title; None for a default naming the pipeline (by its name,
+            never its id; left out when the pipeline has no name of its own or
+            none of the funnel's steps is one of its stages) and the bottleneck,
+            ``""`` for none.
         figsize: ``(width, height)`` in inches.
 
     Returns:
@@ -270,14 +273,22 @@ def funnel_chart(
         Patch(color=_BOTTLENECK, label="bottleneck"),
     ]
     fig.legend(handles=handles, loc="outside lower center", ncols=3, frameon=False)
-    if funnel.bottleneck is None:
-        default = f"{pipeline.name} funnel"
-    else:
-        default = (
-            f"{pipeline.name} funnel: bottleneck at {_stage_name(pipeline, funnel.bottleneck)}"
-        )
+    default = _funnel_title(funnel, pipeline)
+    if funnel.bottleneck is not None:
+        default += f": bottleneck at {_stage_name(pipeline, funnel.bottleneck)}"
     _set_title(ax, title, default)
     return fig
+
+
+def _funnel_title(funnel: Funnel, pipeline: Pipeline) -> str:
+    """``"Sales process funnel"``: the pipeline's name, when it has one of its own
+    (not just its id) and some of the funnel's steps are its stages; else
+    ``"Funnel"``: never a pipeline id, nor the name of a pipeline the funnel was
+    not computed on."""
+    ours = not funnel.steps or any(step.stage in pipeline for step in funnel.steps)
+    if pipeline.name != pipeline.id and ours:
+        return f"{pipeline.name} funnel"
+    return "Funnel"
 
 
 def _is_won(step: FunnelStep, pipeline: Pipeline) -> bool:

@@ -5,7 +5,8 @@ Two models, pure Python, with one interface:
 - :class:`NaiveBayesScorer`: won/lost frequency tables per feature value, done
   properly (Lidstone smoothing in numerators *and* denominators, missing values as a
   known state, values never seen in training handled explicitly, no prior carried
-  from one fit to the next), optionally recalibrated (Platt scaling).
+  from one fit to the next), each feature's evidence weighed on the training
+  outcomes so that features which repeat one another are not counted twice.
 - :class:`LogisticScorer`: L2-regularised logistic regression over the same
   encoding, fitted by L-BFGS.
 
@@ -32,6 +33,7 @@ from __future__ import annotations
 import functools
 import itertools
 import math
+import operator
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
@@ -590,7 +592,26 @@ def _counts_add_up(
     return issues or None
 
 
-@checked(_counts_fit_features, _counts_add_up)
+@cross("features", "weights")
+def _one_weight_per_feature(
+    features: tuple[Feature, ...], weights: tuple[float, ...]
+) -> list[Issue] | None:
+    if weights and len(weights) != len(features):
+        expected = f"() or one weight per feature ({len(features)})"
+        return [Issue("weights", weights, expected)]
+    return None
+
+
+_CALIBRATIONS: Final = ("features", "platt")
+_NONNEG_FLOATS: Final = Rule(
+    "type({v}) is tuple and _finite_floats({v}) and all(x >= 0.0 for x in {v})",
+    "a tuple of finite floats, none negative",
+    {"_finite_floats": _finite_floats},
+    normalize=_as_floats,
+)
+
+
+@checked(_counts_fit_features, _counts_add_up, _one_weight_per_feature)
 @attrs.frozen(kw_only=True)
 class NaiveBayesScorer(_Additive, Record):
     """Naive Bayes over won/lost frequency tables, with the known defects of the
@@ -606,11 +627,18 @@ class NaiveBayesScorer(_Additive, Record):
     smoothed likelihood of a zero count instead (which leans towards the smaller
     class). The prior comes from this fit's labels only.
 
-    Naive Bayes counts correlated features twice, so its raw probabilities are too
-    sure of themselves; with ``calibrate=True`` (the default) ``fit`` also fits
-    ``sigmoid(scale * log_odds + shift)`` to the training outcomes (Platt
-    scaling), which keeps the ranking and makes the probabilities honest. The
-    explanation's effects are in the calibrated scale.
+    Naive Bayes counts correlated features as if each were new evidence, so its
+    raw probabilities are too sure of themselves and its ranking leans on
+    whatever several features repeat. ``fit`` therefore calibrates by default
+    (``calibrate=True``, or ``"features"``): it weighs each feature's evidence,
+    fitting ``sigmoid(intercept + sum(weight * log-likelihood ratio))`` to the
+    training outcomes, every weight at least 0 and pulled towards 1 (attribute-
+    weighted naive Bayes). A feature whose evidence others already carry gets a
+    small weight, one that tells the outcomes apart more than its count table
+    suggests a larger one. ``calibrate="platt"`` fits one ``scale`` and
+    ``shift`` for all features instead (Platt scaling: the ranking of plain
+    naive Bayes, with honest probabilities), and ``calibrate=False`` keeps the
+    plain model. The explanation's effects are the weighted ones.
 
     Build one with :meth:`fit`. The fields are the fitted model, stored exactly.
 
@@ -625,6 +653,8 @@ class NaiveBayesScorer(_Additive, Record):
         unseen: ``"neutral"`` or ``"smoothed"``, see above.
         scale: The calibration slope (1.0 when not calibrated).
         shift: The calibration intercept (0.0 when not calibrated).
+        weights: Per feature, the weight of its evidence; ``()`` weighs every
+            feature 1.
 
     .. versionadded:: 0.1.0
     """
@@ -638,6 +668,7 @@ class NaiveBayesScorer(_Additive, Record):
     unseen: str = attrs.field(default="neutral", metadata=meta(_UNSEEN))
     scale: float = attrs.field(default=1.0, metadata=meta(_FLOAT))
     shift: float = attrs.field(default=0.0, metadata=meta(_FLOAT))
+    weights: tuple[float, ...] = attrs.field(default=(), metadata=meta(_NONNEG_FLOATS))
 
     @classmethod
     def fit(
@@ -649,7 +680,7 @@ class NaiveBayesScorer(_Additive, Record):
         bins: int = 10,
         alpha: float = 1.0,
         unseen: str = "neutral",
-        calibrate: bool = True,
+        calibrate: bool | str = True,
         categorical: Iterable[str] = (),
     ) -> NaiveBayesScorer:
         """A model fitted on *leads* and whether each converted.
@@ -665,7 +696,9 @@ class NaiveBayesScorer(_Additive, Record):
             alpha: The Lidstone smoothing, added to every count (1.0: Laplace).
             unseen: How a level without training leads counts: ``"neutral"``
                 (no evidence) or ``"smoothed"``.
-            calibrate: Fit Platt scaling on the training outcomes.
+            calibrate: ``True`` or ``"features"``: weigh each feature's evidence
+                on the training outcomes; ``"platt"``: one scale and shift
+                for all (Platt scaling); ``False``: plain naive Bayes.
             categorical: Features to treat as categorical even when every value
                 is a number.
 
@@ -682,6 +715,9 @@ class NaiveBayesScorer(_Additive, Record):
         _check_fit_args(bins, "alpha", alpha)
         if unseen not in _UNSEEN_POLICIES:
             raise ValidationError.single("unseen", unseen, "'neutral' or 'smoothed'", "fit")
+        if type(calibrate) is not bool and calibrate not in _CALIBRATIONS:
+            expected = "True, False, 'features' or 'platt'"
+            raise ValidationError.single("calibrate", calibrate, expected, "fit")
         rows = list(leads)
         ys = _labels(labels, len(rows))
         built, columns = _design(rows, features, bins, categorical)
@@ -703,22 +739,29 @@ class NaiveBayesScorer(_Additive, Record):
             alpha=float(alpha),
             unseen=unseen,
         )
-        if not calibrate:
+        if calibrate is False:
             return model
         tables = model._tables
-        raw = [
-            tables.base + sum(row[col[i]] for row, col in zip(tables.effects, columns, strict=True))
-            for i in range(len(ys))
+        evidence = [
+            [row[level] for level in column]
+            for row, column in zip(tables.effects, columns, strict=True)
         ]
-        scale, shift = _platt(raw, ys)
-        return attrs.evolve(model, scale=scale, shift=shift)
+        if calibrate == "platt":
+            raw = [tables.base + math.fsum(e[i] for e in evidence) for i in range(len(ys))]
+            scale, shift = _platt(raw, ys)
+            return attrs.evolve(model, scale=scale, shift=shift)
+        intercept, weights = _fit_weights(evidence, ys)
+        return attrs.evolve(model, shift=intercept - tables.base, weights=tuple(weights))
 
     @functools.cached_property
     def _tables(self) -> _Tables:
         a = self.alpha
         p_total, n_total = self.positives, self.negatives
+        weights = self.weights or (1.0,) * len(self.features)
         effects = []
-        for pos, neg in zip(self.positive_counts, self.negative_counts, strict=True):
+        for pos, neg, weight in zip(
+            self.positive_counts, self.negative_counts, weights, strict=True
+        ):
             k = sum(1 for p, n in zip(pos, neg, strict=True) if p or n)
             p_denominator = p_total + a * k
             n_denominator = n_total + a * k
@@ -730,40 +773,19 @@ class NaiveBayesScorer(_Additive, Record):
                 else:
                     row.append(smoothed if self.unseen == "smoothed" else 0.0)
             row.append(smoothed if self.unseen == "smoothed" else 0.0)  # unseen
-            effects.append(tuple(self.scale * e for e in row))
+            factor = self.scale * weight
+            effects.append(tuple(factor * e for e in row))
         prior = math.log((p_total + a) / (n_total + a))
         base = self.scale * prior + self.shift
         return _Tables.build(self.features, base, tuple(effects))
 
 
 def _platt(z: list[float], ys: list[int]) -> tuple[float, float]:
-    """``(scale, shift)`` minimising the log loss of ``sigmoid(scale * z + shift)``
-    (Newton's method, a tiny ridge for stability)."""
-    a, b = 1.0, 0.0
-    for _ in range(50):
-        ga = gb = haa = hab = hbb = 0.0
-        for zi, y in zip(z, ys, strict=True):
-            p = _sigmoid(a * zi + b)
-            d = p - y
-            w = p * (1.0 - p)
-            ga += d * zi
-            gb += d
-            haa += w * zi * zi
-            hab += w * zi
-            hbb += w
-        haa += 1e-9
-        hbb += 1e-9
-        det = haa * hbb - hab * hab
-        if det <= 0:
-            break
-        da = (hbb * ga - hab * gb) / det
-        db = (haa * gb - hab * ga) / det
-        a, b = a - da, b - db
-        if abs(da) < 1e-12 and abs(db) < 1e-12:
-            break
-    if not (math.isfinite(a) and math.isfinite(b)) or a <= 0:
-        return 1.0, 0.0
-    return a, b
+    """``(scale, shift)`` of ``sigmoid(scale * z + shift)`` fitted to *ys* (Platt
+    scaling): :func:`_fit_weights` on the one column *z*, so the scale is never
+    negative and stays finite even when *z* separates the outcomes."""
+    shift, (scale,) = _fit_weights([z], ys)
+    return scale, shift
 
 
 # --- logistic regression --------------------------------------------------------------
@@ -887,6 +909,27 @@ class LogisticScorer(_Additive, Record):
         return _Tables.build(self.features, self.intercept, effects)
 
 
+def _log_loss(margins: list[float], signs: list[float]) -> tuple[float, list[float]]:
+    """The summed log loss of ``sigmoid(margin)`` against outcomes given as signs
+    (+1 converted, -1 not), and its derivative by each margin (``p - y``)."""
+    residuals = []
+    loss = 0.0
+    exp, log1p = math.exp, math.log1p
+    for z, s in zip(margins, signs, strict=True):
+        m = -s * z  # the margin's opposite: loss = log(1 + e^m)
+        if m > 0:
+            e = exp(-m)
+            loss += m + log1p(e)
+            q = 1.0 / (1.0 + e)  # sigmoid(m)
+        else:
+            e = exp(m)
+            loss += log1p(e)
+            q = e / (1.0 + e)
+        # d loss / dz = sigmoid(z) - y = -s * sigmoid(m)
+        residuals.append(-s * q)
+    return loss, residuals
+
+
 def _fit_logistic(
     rows: list[tuple[int, ...]], ys: list[int], width: int, l2: float, max_iter: int, tol: float
 ) -> list[float]:
@@ -901,21 +944,7 @@ def _fit_logistic(
     def loss_and_gradient(w: list[float]) -> tuple[float, list[float]]:
         get = w.__getitem__
         b = w[0]
-        residuals = []
-        loss = 0.0
-        exp, log1p = math.exp, math.log1p
-        for row, s in zip(rows, signs, strict=True):
-            m = -s * (b + sum(map(get, row)))  # the margin's opposite: loss = log(1 + e^m)
-            if m > 0:
-                e = exp(-m)
-                loss += m + log1p(e)
-                q = 1.0 / (1.0 + e)  # sigmoid(m)
-            else:
-                e = exp(m)
-                loss += log1p(e)
-                q = e / (1.0 + e)
-            # d loss / dz = sigmoid(z) - y = -s * sigmoid(m)
-            residuals.append(-s * q)
+        loss, residuals = _log_loss([b + sum(map(get, row)) for row in rows], signs)
         rget = residuals.__getitem__
         grad = [sum(residuals)]
         for j in range(1, width):
@@ -931,8 +960,79 @@ def _fit_logistic(
     return _lbfgs(loss_and_gradient, [0.0] * width, max_iter, tol * len(rows), scaling)
 
 
+#: How strongly the weights of :func:`_fit_weights` are pulled towards 1.
+_WEIGHT_RIDGE: Final = 1.0
+
+
+def _fit_weights(columns: list[list[float]], ys: list[int]) -> tuple[float, list[float]]:
+    """``(intercept, weights)`` of ``sigmoid(intercept + sum(w_j * column_j))``
+    fitted to *ys*: the summed log loss plus ``_WEIGHT_RIDGE / 2`` times the
+    squared distance of each weight from 1, every weight at least 0.
+
+    Logistic regression on real-valued columns. The ridge keeps the fit finite
+    when the columns separate the outcomes, and pulls a weight that the data say
+    little about back to 1 (the column taken as it is). The bound keeps each
+    column's direction: a weight of 0 drops a column. It is met by an active set:
+    fit the free weights, hold those that came out negative at 0, release a held
+    one whose loss would fall if it rose, refit."""
+    signs = [1.0 if y else -1.0 for y in ys]
+    intercept, weights = 0.0, [1.0] * len(columns)
+    held: set[int] = set()
+    for _round in range(len(columns) + 1):  # pragma: no branch - left by the break below
+        free = [j for j in range(len(columns)) if j not in held]
+        intercept, fitted = _fit_ridge(
+            [columns[j] for j in free], signs, intercept, [weights[j] for j in free]
+        )
+        for j, wj in zip(free, fitted, strict=True):
+            weights[j] = max(0.0, wj)
+        negative = {j for j, wj in zip(free, fitted, strict=True) if wj < 0.0}
+        if negative:
+            held |= negative
+            continue
+        _, residuals = _log_loss(_margins(intercept, weights, columns, len(ys)), signs)
+        wanting = {j for j in held if _dot(residuals, columns[j]) < _WEIGHT_RIDGE}
+        if not wanting:
+            break
+        held -= wanting
+    return intercept, weights
+
+
+def _margins(
+    intercept: float, weights: list[float], columns: list[list[float]], n: int
+) -> list[float]:
+    z = [intercept] * n
+    for w, column in zip(weights, columns, strict=True):
+        if w:
+            z = [zi + w * xi for zi, xi in zip(z, column, strict=True)]
+    return z
+
+
+def _fit_ridge(
+    columns: list[list[float]], signs: list[float], intercept: float, weights: list[float]
+) -> tuple[float, list[float]]:
+    """The unbounded fit of :func:`_fit_weights`, by L-BFGS from the given start."""
+    n = len(signs)
+    ridge = _WEIGHT_RIDGE
+
+    def loss_and_gradient(x: list[float]) -> tuple[float, list[float]]:
+        loss, residuals = _log_loss(_margins(x[0], x[1:], columns, n), signs)
+        grad = [math.fsum(residuals)]
+        for w, column in zip(x[1:], columns, strict=True):
+            grad.append(_dot(residuals, column) + ridge * (w - 1.0))
+        loss += 0.5 * ridge * math.fsum((w - 1.0) ** 2 for w in x[1:])
+        return loss, grad
+
+    scaling = [1.0 / (0.25 * n)]
+    scaling += [1.0 / (0.25 * _dot(c, c) + ridge) for c in columns]
+    # A mean gradient of 1e-5 per lead: far finer than the data can tell apart.
+    fitted = _lbfgs(loss_and_gradient, [intercept, *weights], 200, 1e-5 * n, scaling)
+    return fitted[0], fitted[1:]
+
+
 def _dot(a: list[float], b: list[float]) -> float:
-    return math.fsum(x * y for x, y in zip(a, b, strict=True))
+    if len(a) != len(b):  # pragma: no cover - every caller pairs equal lengths
+        raise ValueError("_dot of vectors of different lengths")
+    return math.fsum(map(operator.mul, a, b))  # exact, whatever the order
 
 
 def _lbfgs(

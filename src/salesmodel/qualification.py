@@ -18,6 +18,7 @@ from datetime import date, datetime
 
 import attrs
 
+from ._time import instant_argument
 from .attributes import Attributes, AttributeValue
 from .entities import Deal, Lead, Prospect
 from .enums import LeadSource
@@ -27,11 +28,6 @@ from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Pipeline
 from .temperature import DEFAULT_TEMPERATURE_POLICY, TemperaturePolicy, classify_temperature
 
 __all__ = ["open_deal", "qualify"]
-
-
-def _aware(at: object, subject: str) -> None:
-    if type(at) is not datetime or at.utcoffset() is None:
-        raise ValidationError.single("at", at, "a timezone-aware datetime", subject)
 
 
 def qualify(
@@ -88,7 +84,7 @@ def qualify(
 
     .. versionadded:: 0.1.0
     """
-    _aware(at, "qualify")
+    at = instant_argument(at, "at", "qualify")
     if min_bant_letters is not None:
         if type(min_bant_letters) is not int or not 0 <= min_bant_letters <= 4:
             raise ValidationError.single(
@@ -170,7 +166,7 @@ def open_deal(
 
     .. versionadded:: 0.1.0
     """
-    _aware(at, "open_deal")
+    at = instant_argument(at, "at", "open_deal")
     if at < prospect.qualified_at:
         expected = f"no earlier than the prospect's qualified_at ({prospect.qualified_at})"
         raise ValidationError.single("at", at, expected, "open_deal")

@@ -30,6 +30,7 @@ import attrs
 
 from . import _rules as r
 from ._checks import Record, Rule, checked, meta
+from ._time import instant_argument
 from .entities import Lead, Rep
 from .enums import Status, Temperature
 from .errors import Issue, ValidationError
@@ -214,8 +215,7 @@ def assign(
     """
     if type(policy) is not RoutingPolicy:
         raise ValidationError.single("policy", policy, "a RoutingPolicy", "assign")
-    if type(at) is not datetime or at.utcoffset() is None:
-        raise ValidationError.single("at", at, "a timezone-aware datetime", "assign")
+    at = instant_argument(at, "at", "assign")
     leads = list(leads)
     reps = list(reps)
     issues = []

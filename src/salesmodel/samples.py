@@ -23,12 +23,18 @@ The story each book tells, from the source material:
   through :data:`~salesmodel.DEFAULT_PIPELINE` one stage at a time: a narrowing
   funnel whose bottleneck is ``demonstration``, log-normal days in each stage, a
   few deals sent back a step, some stalled past their stage's ``rot_after``,
-  losses with stage-typical :class:`~salesmodel.LossReason` values, a few lost
-  deals reopened. Amounts are log-normal by segment.
+  losses with :class:`~salesmodel.LossReason` values weighted by stage (no
+  intent, need, budget or authority early; a failed demo or the product at the
+  demonstration; price and competitors late), a few lost deals reopened.
+  Amounts are log-normal by segment.
 - A won deal makes a **customer** (sharing the deal's ``prospect_id``; the won
-  deal carries its ``customer_id``), who buys again: expansion deals, and a
-  renewal after about a year, each with its ``customer_id``. Customers churn
-  (small businesses more often), and a lost renewal ends the relationship.
+  deal carries its ``customer_id``), who buys again, each deal with its
+  ``customer_id``: an add-on while it onboards (a fifth to a third of new
+  customers, by segment: onboarding services, training or a few more seats,
+  about a month after the first win, so month-1 cohort retention runs at 5 to
+  30 %), expansion deals some months, and a renewal after about a year.
+  Customers churn (small businesses more often), and a lost renewal ends the
+  relationship.
 
 Every record is built by its own validating constructor and moved only by the
 pipelines' own moves, so every history is one the pipelines allow. Nothing reads
@@ -439,16 +445,25 @@ _PRODUCTS: Final = (
     _Weighted([("Enterprise", 70), ("Enterprise Plus", 30)]),
 )
 _EXPANSIONS: Final = _Weighted([("Extra seats", 60), ("Analytics add-on", 25), ("Services", 15)])
+_ADD_ONS: Final = _Weighted([("Onboarding services", 45), ("Training", 35), ("Extra seats", 20)])
 
 _MONTH_DAYS: Final = 30.4375
 _CHURN_HAZARD: Final = (0.035, 0.02, 0.01)  # a month, by segment
 _EXPANSION_CHANCE: Final = 0.10  # a month
+#: The chance a new customer adds to its first order while it onboards, by
+#: segment; the add-on opens about three weeks after the win and closes fast.
+_ADD_ON_CHANCE: Final = (0.2, 0.25, 0.3)
+_ADD_ON_AFTER: Final = 20.0  # median days from the win
+_ADD_ON_PACE: Final = 0.25  # of the segment's pace through the stages
 _RENEWAL_AFTER: Final = 335.0  # days after the first win, for an annual contract
-_RENEWAL_STRENGTH: Final = 8.0  # the chance of losing at each stage, divided
+#: For a renewal or an add-on, the chance of losing at each stage is divided by this.
+_SURE_STRENGTH: Final = 8.0
 
 _DEAL_TYPE_NEW: Final = "new_business"
 _DEAL_TYPE_EXPANSION: Final = "expansion"
 _DEAL_TYPE_RENEWAL: Final = "renewal"
+_DEAL_TYPE_ADD_ON: Final = "add_on"
+_DEAL_TYPES: Final = (_DEAL_TYPE_NEW, _DEAL_TYPE_ADD_ON, _DEAL_TYPE_EXPANSION, _DEAL_TYPE_RENEWAL)
 
 # Activities.
 _ENGAGEMENT_MEAN: Final = (1.6, 3.6)
@@ -709,7 +724,12 @@ class _Generator:
             (kind, segment, region): Attributes(
                 {"type": kind, "segment": _SEGMENTS[segment], "region": _REGIONS[region]}
             )
-            for kind in (_DEAL_TYPE_NEW, _DEAL_TYPE_EXPANSION, _DEAL_TYPE_RENEWAL)
+            for kind in (
+                _DEAL_TYPE_NEW,
+                _DEAL_TYPE_ADD_ON,
+                _DEAL_TYPE_EXPANSION,
+                _DEAL_TYPE_RENEWAL,
+            )
             for segment in range(3)
             for region in range(len(_REGIONS))
         }
@@ -1126,8 +1146,11 @@ class _Generator:
             month += _MONTH_DAYS
         if churned is not None and churned >= self.horizon:
             churned = None
-        # When it buys again: an expansion some months, a renewal after a year.
+        # When it buys again: an add-on while it onboards (some), an expansion
+        # some months, a renewal after a year.
         openings: list[tuple[float, str]] = []
+        if u() < _ADD_ON_CHANCE[segment]:
+            openings.append((won_at + _lognormal(u, _ADD_ON_AFTER, 0.25), _DEAL_TYPE_ADD_ON))
         month = won_at + _MONTH_DAYS
         while month < self.horizon:
             if u() < _EXPANSION_CHANCE:
@@ -1137,14 +1160,18 @@ class _Generator:
         openings.sort()
         runs: list[_DealRun] = []
         # A customer is an easier sale: the chance of losing at each stage is
-        # halved for an expansion, and most renewals go through.
+        # halved for an expansion, and most renewals and add-ons go through.
         loyal = min(2.5, strength * 2.0)
         for opened, kind in openings:
             stop = self.horizon if churned is None else churned
             if opened >= stop or len(runs) >= limit:
                 continue
+            pace = _SEGMENT_PACE[segment] * 0.6
             if kind == _DEAL_TYPE_RENEWAL:
                 amount, product = round(first_amount * (0.9 + 0.2 * u())), "Renewal"
+            elif kind == _DEAL_TYPE_ADD_ON:
+                amount, product = self.amount(u, segment, 0.15), _ADD_ONS(u)
+                pace = _SEGMENT_PACE[segment] * _ADD_ON_PACE
             else:
                 amount, product = self.amount(u, segment, 0.35), _EXPANSIONS(u)
             run = self.deal(
@@ -1160,8 +1187,8 @@ class _Generator:
                 prospect_id=prospect_id,
                 customer_id=customer_id,
                 attributes=self.attributes[kind, segment, region],
-                strength=_RENEWAL_STRENGTH if kind == _DEAL_TYPE_RENEWAL else loyal,
-                pace=_SEGMENT_PACE[segment] * 0.6,
+                strength=loyal if kind == _DEAL_TYPE_EXPANSION else _SURE_STRENGTH,
+                pace=pace,
             )
             runs.append(run)
             if kind == _DEAL_TYPE_RENEWAL and run.deal.status is Status.LOST:

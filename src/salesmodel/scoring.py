@@ -12,15 +12,18 @@ do:
   HubSpot does).
 
 Points may be negative. Each axis may be capped, and the total is kept in
-[0, 100]. Every point is accounted for: :attr:`LeadScore.contributions` lists one
-:class:`Contribution` per rule that fired, plus one per cap or clamp that changed
-the sum (named :data:`FIT_CAP`, :data:`ENGAGEMENT_CAP` and :data:`TOTAL_CLAMP`, with
-the points they took away or added back), so the contributions add up to the total
-exactly, those of group ``"fit"`` to ``fit`` and those of group ``"engagement"`` to
-``engagement``.
+[0, 100]: clamped there, or, with ``half_points``, mapped onto it by a curve that
+keeps every difference in order (``half_points`` points score 50, twice as many
+75, three times 87.5), so the leads at the top of a list stay ranked instead of
+tying at 100. Every point is accounted for: :attr:`LeadScore.contributions` lists
+one :class:`Contribution` per rule that fired, plus one per cap, clamp or curve
+that changed the sum (named :data:`FIT_CAP`, :data:`ENGAGEMENT_CAP`,
+:data:`TOTAL_CLAMP` and :data:`TOTAL_CURVE`, with the points they took away or
+added back), so the contributions add up to the total exactly, those of group
+``"fit"`` to ``fit`` and those of group ``"engagement"`` to ``engagement``.
 
 Points are :class:`~decimal.Decimal`; decayed engagement is rounded to the cent
-(0.01 point) once per rule, half to even.
+(0.01 point) once per rule, half to even, and so is the curve's total.
 
 Scorers are checked attrs records: a CRM stores its own with
 :func:`salesmodel.to_dict` and loads it with :func:`salesmodel.from_dict`.
@@ -54,6 +57,7 @@ __all__ = [
     "ENGAGEMENT_CAP",
     "FIT_CAP",
     "TOTAL_CLAMP",
+    "TOTAL_CURVE",
     "BantRule",
     "Contribution",
     "Decay",
@@ -71,7 +75,10 @@ FIT_CAP: Final = "cap:fit"
 ENGAGEMENT_CAP: Final = "cap:engagement"
 #: The contribution that keeps the total in [0, 100].
 TOTAL_CLAMP: Final = "clamp:total"
-_RESERVED: Final = frozenset({FIT_CAP, ENGAGEMENT_CAP, TOTAL_CLAMP})
+#: The contribution that maps a positive sum onto [0, 100] by the scorer's curve
+#: (:attr:`LeadScorer.half_points`).
+TOTAL_CURVE: Final = "curve:total"
+_RESERVED: Final = frozenset({FIT_CAP, ENGAGEMENT_CAP, TOTAL_CLAMP, TOTAL_CURVE})
 
 _ZERO: Final = Decimal(0)
 _HUNDRED: Final = Decimal(100)
@@ -80,23 +87,30 @@ _OPT_DECIMAL: Final = DECIMAL.optional()
 # Rule points are bounded: a score lives in [0, 100], and bounded points keep every
 # sum exact at Decimal's default precision.
 _MAX_POINTS: Final = Decimal(10_000)
-_POINTS: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and -_MAX_POINTS <= {v} <= _MAX_POINTS",
+
+
+def _points(bounds: str, expected: str) -> Rule:
+    """A finite Decimal number of points within *bounds* (a condition on ``{v}``)."""
+    return Rule(
+        "type({v}) is Decimal and {v}.is_finite() and " + bounds,
+        expected,
+        {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
+        normalize=DECIMAL.normalize,
+    )
+
+
+_POINTS: Final = _points(
+    "-_MAX_POINTS <= {v} <= _MAX_POINTS",
     "a number of points from -10000 to 10000, such as 10 or '2.5'",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
 )
-_OPT_LIMIT: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and -_MAX_POINTS <= {v} <= _MAX_POINTS",
-    "a number of points from -10000 to 10000",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
+_OPT_LIMIT: Final = _points(
+    "-_MAX_POINTS <= {v} <= _MAX_POINTS", "a number of points from -10000 to 10000"
 ).optional()
-_NONNEG_DECIMAL: Final = Rule(
-    "type({v}) is Decimal and {v}.is_finite() and 0 <= {v} <= _MAX_POINTS",
-    "a number of points from 0 to 10000",
-    {"Decimal": Decimal, "_MAX_POINTS": _MAX_POINTS},
-    normalize=DECIMAL.normalize,
+_NONNEG_DECIMAL: Final = _points(
+    "0 <= {v} <= _MAX_POINTS", "a number of points from 0 to 10000"
+).optional()
+_HALF_POINTS: Final = _points(
+    "0 < {v} <= _MAX_POINTS", "a positive number of points up to 10000, such as 40"
 ).optional()
 _POSITIVE_DURATION: Final = r.POSITIVE_DURATION.optional()
 _FRACTION: Final = Rule(
@@ -477,11 +491,12 @@ class Contribution(Record):
 
     Attributes:
         rule: The rule's name, or :data:`FIT_CAP`, :data:`ENGAGEMENT_CAP`,
-            :data:`TOTAL_CLAMP`.
-        group: ``"fit"``, ``"engagement"``, or ``"total"`` for the clamp.
+            :data:`TOTAL_CLAMP`, :data:`TOTAL_CURVE`.
+        group: ``"fit"``, ``"engagement"``, or ``"total"`` for the clamp and
+            the curve.
         points: The points added (negative: taken away).
         count: How many activities the rule counted (1 for a fit rule, 0 for a
-            cap or the clamp).
+            cap, the clamp or the curve).
 
     .. versionadded:: 0.1.0
     """
@@ -519,7 +534,7 @@ def _explained(
 class LeadScore(Record):
     """A lead's score, and every point of it explained.
 
-    ``total == fit + engagement + (the clamp's points)``, and the
+    ``total == fit + engagement + (the clamp's or the curve's points)``, and the
     ``contributions`` add up to ``total`` exactly.
 
     Attributes:
@@ -527,8 +542,8 @@ class LeadScore(Record):
         total: The score, in [0, 100].
         fit: The fit axis (after its cap).
         engagement: The engagement axis (after its cap).
-        contributions: Each rule that fired, then the caps and the clamp that
-            changed the sum, in the scorer's order.
+        contributions: Each rule that fired, then the caps and the clamp or
+            curve that changed the sum, in the scorer's order.
         temperature: The lead's temperature, by the scorer's policy.
         grade: The fit-by-engagement grade, ``"A1"`` to ``"C3"``.
 
@@ -546,8 +561,8 @@ class LeadScore(Record):
     grade: str = attrs.field(metadata=meta(_GRADE))
 
     def top_reasons(self, n: int = 3) -> tuple[Contribution, ...]:
-        """The *n* rule contributions with the most points either way (caps and
-        the clamp left out), largest first.
+        """The *n* rule contributions with the most points either way (caps, the
+        clamp and the curve left out), largest first.
 
         .. versionadded:: 0.1.0
         """
@@ -595,6 +610,12 @@ class LeadScorer(Record):
         engagement_max: The most the engagement axis counts (None: no cap).
         grades: The fit-by-engagement grid.
         temperature: How the score's temperature is decided.
+        half_points: None: the total is the sum of the axes, clamped to
+            [0, 100]. A number ``h``: a positive sum ``p`` scores
+            ``100 * (1 - 2 ** (-p / h))``, rounded to the cent (``h`` points
+            score 50, each further ``h`` halves the gap to 100), so a larger
+            sum never scores less, and only a sum above about ``14 * h``
+            rounds to 100; a sum at or below 0 scores 0.
 
     Raises:
         ValidationError: for a bad rule, or two rules with one name.
@@ -623,6 +644,7 @@ class LeadScorer(Record):
         default=DEFAULT_TEMPERATURE_POLICY,
         metadata=meta(r.instance(TemperaturePolicy, "a TemperaturePolicy")),
     )
+    half_points: Decimal | None = attrs.field(default=None, metadata=meta(_HALF_POINTS))
 
     def score(self, lead: Lead, activities: Iterable[Activity] = (), *, at: datetime) -> LeadScore:
         """Score *lead* as of *at*.
@@ -793,6 +815,12 @@ class LeadScorer(Record):
         if total < _ZERO:
             append(_new_contribution(TOTAL_CLAMP, "total", -total, 0))
             total = _ZERO
+        elif plan.half is not None:
+            if total > _ZERO:
+                curved = _cents(round(10_000.0 - 10_000.0 * 2.0 ** (-float(total) / plan.half)))
+                if curved != total:
+                    append(_new_contribution(TOTAL_CURVE, "total", curved - total, 0))
+                    total = curved
         elif total > _HUNDRED:
             append(_new_contribution(TOTAL_CLAMP, "total", _HUNDRED - total, 0))
             total = _HUNDRED
@@ -826,6 +854,12 @@ class LeadScorer(Record):
             lead.id, total, fit, engagement, tuple(out), temperature, grade
         )
         return score
+
+
+@functools.cache
+def _cents(n: int) -> Decimal:
+    """*n* hundredths of a point (0 to 10,000 of them: a curved total), made once."""
+    return Decimal(n).scaleb(-2)
 
 
 def _answers(bant: Bant) -> tuple[bool | None, bool | None, bool | None]:
@@ -889,6 +923,7 @@ class _Plan:
     by_kind: dict[ActivityKind, tuple[tuple[int, Callable[[float], float] | None], ...]]
     engagement: tuple[tuple[str, Decimal, bool, Decimal | None], ...]
     engagement_max: Decimal | None
+    half: float | None
 
     @classmethod
     def build(cls, scorer: LeadScorer) -> _Plan:
@@ -927,6 +962,7 @@ class _Plan:
                 for x in scorer.engagement_rules
             ),
             engagement_max=scorer.engagement_max,
+            half=None if scorer.half_points is None else float(scorer.half_points),
         )
 
 
@@ -946,16 +982,18 @@ def _engage(
     )
 
 
-#: The default scorer. Fit (capped at 50): BANT budget +10, authority +10, need
-#: +15, timescale within 90 days +10, no need -20, no budget -10; sources: referral
-#: +15; webinar, trade show, peer meeting, sponsored event, networking, live chat
-#: +10; content, website, chatbot, e-mail +5; purchased list, cold call, cold e-mail
-#: -5; recycled (a lost opportunity come back) -30. Engagement (capped at 60, each
-#: with a 30-day half-life), after Pardot's defaults: form +50, demo request +50,
-#: page view +1 (10 at most), link click +3, content download +3, chat +10,
-#: webinar +15, event +15, e-mail open +1 (5 at most); an unsubscribe -50, which
-#: does not fade. Grades: fit A from 30, B from 15; engagement 1 from 40, 2 from
-#: 10. Temperature: the source material's (hot within 14 days, warm within 90).
+#: The default scorer. Fit: BANT budget +10, authority +10, need +15, timescale
+#: within 90 days +10, no need -20, no budget -10; sources: referral +15;
+#: webinar, trade show, peer meeting, sponsored event, networking, live chat +10;
+#: content, website, chatbot, e-mail +5; purchased list, cold call, cold e-mail
+#: -5; recycled (a lost opportunity come back) -30. Engagement (each with a 30-day
+#: half-life), after Pardot's defaults: form +50, demo request +50, page view +1
+#: (10 at most), link click +3, content download +3, chat +10, webinar +15, event
+#: +15, e-mail open +1 (5 at most); an unsubscribe -50, which does not fade.
+#: Neither axis is capped: the total follows the curve with ``half_points=40``
+#: (40 points score 50, 80 score 75, 120 score 87.5), so the busiest leads stay
+#: ranked. Grades: fit A from 30, B from 15; engagement 1 from 40, 2 from 10.
+#: Temperature: the source material's (hot within 14 days, warm within 90).
 DEFAULT_SCORER: Final = LeadScorer(
     bant_rules=(
         BantRule(name="budget", letter="budget", points=Decimal(10)),
@@ -1003,6 +1041,5 @@ DEFAULT_SCORER: Final = LeadScorer(
         _engage("e-mail opens", ActivityKind.EMAIL_OPEN, 1, max_points=5),
         EngagementRule(name="unsubscribed", kind=ActivityKind.UNSUBSCRIBE, points=Decimal(-50)),
     ),
-    fit_max=Decimal(50),
-    engagement_max=Decimal(60),
+    half_points=Decimal(40),
 )

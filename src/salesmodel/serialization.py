@@ -37,10 +37,11 @@ from cattrs.errors import (
 from . import enums
 from ._book import PipelineBook, Pipelines
 from ._checks import Record, collect, plan_of
+from ._vocabulary import well_known
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
 from .entities import Deal, Lead
-from .errors import MISSING, Issue, ValidationError
-from .money import Money, RateTable, is_currency, parse_amount
+from .errors import MAX_ISSUES, MISSING, Issue, ValidationError, short_repr
+from .money import CURRENCY_EXPECTED, Money, RateTable, amount_expected, is_currency, parse_amount
 from .pipeline import Guard, Pipeline, Stage
 
 __all__ = ["configure_converter", "converter", "from_dict", "make_converter", "to_dict"]
@@ -141,11 +142,24 @@ def structure_duration(value: Any, _: Any = None) -> timedelta:
 
 
 def structure_decimal(value: Any, _: Any = None) -> Decimal:
-    """A finite Decimal from a str, int, float or Decimal."""
+    """A finite Decimal from a str, int, float or Decimal (a float only with at
+    most 15 significant digits: a longer one may have lost digits)."""
     number = parse_amount(value) if type(value) is not bool else None
     if number is None:
-        raise _fail(value, "a finite decimal number such as '12.50'")
+        raise _fail(value, _number_expected(value))
     return number
+
+
+def _amount_expected(value: Any) -> str:
+    if type(value) is float:
+        return amount_expected(value)
+    return "a finite decimal amount such as '12.50'"
+
+
+def _number_expected(value: Any) -> str:
+    if type(value) is float:
+        return amount_expected(value)
+    return "a finite decimal number such as '12.50'"
 
 
 def unstructure_money(value: Money) -> dict[str, str]:
@@ -173,9 +187,9 @@ def structure_money(value: Any, _: Any = None) -> Money:
     amount = value.get("amount", MISSING)
     currency = value.get("currency", MISSING)
     if amount is MISSING or type(amount) is bool or parse_amount(amount) is None:
-        issues.append(Issue("amount", amount, "a finite decimal amount such as '12.50'"))
+        issues.append(Issue("amount", amount, _amount_expected(amount)))
     if not is_currency(currency):
-        issues.append(Issue("currency", currency, "a three-letter upper-case code such as 'EUR'"))
+        issues.append(Issue("currency", currency, CURRENCY_EXPECTED))
     if issues:
         raise ValidationError(issues, "Money")
     return Money(amount, currency)
@@ -233,12 +247,12 @@ def _enum_value(value: StrEnum) -> str:
 
 
 def _open_enum_hooks(enum: type[StrEnum]) -> tuple[StructureHook, UnstructureHook]:
-    by_value: dict[Any, StrEnum] = {m.value: m for m in enum}
+    vocabulary = well_known(enum)
 
     def structure(value: Any, _: Any = None) -> Any:
         if type(value) is not str and type(value) is not enum:
             raise _fail(value, f"a {enum.__name__} value or another non-empty str")
-        return by_value.get(value, value)
+        return vocabulary.get(value, value)
 
     return structure, str
 
@@ -329,26 +343,37 @@ def _optional_structurer(hook: StructureHook, inner: Any) -> StructureHook:
     return structure
 
 
-def _tuple_structurer(item_hook: StructureHook | None, item: Any) -> StructureHook:
-    def structure(value: Any, _: Any = None) -> tuple[Any, ...]:
+def _tuple_structurer(
+    item_hook: StructureHook | None,
+    item: Any,
+    make: type[list[Any]] | type[tuple[Any, ...]] = tuple,
+    subject: str | None = None,
+) -> StructureHook:
+    def structure(value: Any, _: Any = None) -> Any:
         if not value and type(value) is list:
-            return ()
-        if type(value) is tuple and item_hook is None:
+            return make(())
+        if type(value) is make and item_hook is None:
             return value
         if not isinstance(value, (list, tuple)):
             raise _fail(value, "a list")
         if item_hook is None:
-            return tuple(value)
+            return make(value)
         out: list[Any] = []
         issues: list[Issue] = []
+        more = 0
         for i, x in enumerate(value):
             try:
                 out.append(item_hook(x, item))
             except ValidationError as exc:
                 issues.extend(issue.under(f"[{i}]") for issue in exc.issues)
+                more += exc.more
+                if len(issues) >= MAX_ISSUES or exc.stopped:
+                    # Fail fast: a list of 200,000 bad items says no more after 100.
+                    stopped = i < len(value) - 1 or exc.stopped
+                    raise ValidationError(issues, subject, more=more, stopped=stopped) from None
         if issues:
-            raise ValidationError(issues)
-        return tuple(out)
+            raise ValidationError(issues, subject, more=more)
+        return make(out)
 
     return structure
 
@@ -455,6 +480,7 @@ def _detailed_structurer(
             raise ValidationError.single("$", data, f"a mapping of {subject} fields", subject)
         issues: list[Issue] = []
         values: dict[str, Any] = {}
+        more, stopped = 0, False
         for f in fields:
             if f.name not in data:
                 if f.default is attrs.NOTHING:
@@ -468,17 +494,22 @@ def _detailed_structurer(
                 values[f.name] = raw if hook is None else hook(raw, f.type)
             except ValidationError as exc:
                 issues.extend(issue.under(f.name) for issue in exc.issues)
+                more += exc.more
+                stopped = stopped or exc.stopped
             except Exception:  # noqa: BLE001 - any other failure is this field's fault
                 issues.append(Issue(f.name, raw, expected[f.name]))
         for key in data:
             if key not in order:
-                path = key if type(key) is str else repr(key)
+                if len(issues) >= MAX_ISSUES:  # count the rest, no need to describe them
+                    more += 1
+                    continue
+                path = key if type(key) is str else short_repr(key)
                 issues.append(Issue(path, data[key], f"one of the {subject} fields ({known})"))
         found, _ = collect(plan, values)
         issues.extend(found)
         if issues:
             issues.sort(key=lambda i: order.get(i.path.split(".")[0].split("[")[0], len(order)))
-            raise ValidationError(issues, subject)
+            raise ValidationError(issues, subject, more=more, stopped=stopped)
         try:
             return cls(**values)
         except ValidationError:  # pragma: no cover - collect() above ran these same checks
@@ -517,6 +548,22 @@ def _record_unstructure_hook(cls: type[T], conv: cattrs.Converter) -> Unstructur
 
 def _is_record(tp: Any) -> bool:
     return isinstance(tp, type) and issubclass(tp, Record) and attrs.has(tp)
+
+
+def _is_list_of_records(tp: Any) -> bool:
+    """``list[Deal]`` or ``tuple[Deal, ...]``."""
+    args = get_args(tp)
+    if get_origin(tp) is list and len(args) == 1:
+        return _is_record(args[0])
+    return get_origin(tp) is tuple and len(args) == 2 and args[1] is ... and _is_record(args[0])
+
+
+def _list_of_records_hook(tp: Any, conv: cattrs.Converter) -> StructureHook:
+    """Records in a list, failing fast (cattrs' own hook would describe every
+    bad item of a list of 200,000)."""
+    item = get_args(tp)[0]
+    make = list if get_origin(tp) is list else tuple
+    return _tuple_structurer(conv.get_structure_hook(item), item, make, make.__name__)
 
 
 # --- pipelines ---------------------------------------------------------------------
@@ -584,6 +631,8 @@ def _names(value: Any, path: str, what: str, issues: list[Issue]) -> tuple[str, 
     for i, item in enumerate(value):
         if type(item) is not str or not item.strip():
             issues.append(Issue(f"{path}[{i}]", item, f"a non-empty str ({what})"))
+            if len(issues) > MAX_ISSUES:
+                break
     return tuple(value)
 
 
@@ -647,7 +696,9 @@ def _stage_map(value: Any, path: str, issues: list[Issue]) -> dict[str, tuple[st
         return {}
     out: dict[str, tuple[str, ...]] = {}
     for key, targets in value.items():
-        where = f"{path}[{key!r}]"
+        if len(issues) > MAX_ISSUES:
+            break
+        where = f"{path}[{short_repr(key)}]"
         if type(key) is not str or not key.strip():
             issues.append(Issue(where, key, "a non-empty str (a stage id)"))
             continue
@@ -717,6 +768,8 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
                     stages.append(conv.structure(raw, Stage))
                 except ValidationError as exc:
                     issues.extend(issue.under(f"stages[{i}]") for issue in exc.issues)
+                    if len(issues) > MAX_ISSUES:
+                        break
         raw_transitions = data.get("transitions")
         transitions = (
             None if raw_transitions is None else _stage_map(raw_transitions, "transitions", issues)
@@ -736,6 +789,8 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
             for i, raw in enumerate(raw_guards):
                 guard, found = _guard_issues(raw)
                 issues.extend(issue.under(f"guards[{i}]") for issue in found)
+                if len(issues) > MAX_ISSUES:
+                    break
                 if guard is not None:
                     guards.append(guard)
         raw_entries = data.get("entry_stages")
@@ -813,6 +868,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
         lambda tp, c: _mixed_hooks(c, tp)[0],
     )
     conv.register_structure_hook_factory(_is_record, _record_structure_hook)
+    conv.register_structure_hook_factory(_is_list_of_records, _list_of_records_hook)
     conv.register_unstructure_hook_factory(_is_record, _record_unstructure_hook)
     conv.register_structure_hook(Guard, structure_guard)
     conv.register_unstructure_hook(Guard, unstructure_guard)

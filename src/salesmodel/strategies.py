@@ -6,30 +6,43 @@ strategies accepted where a value would be, and
 :class:`hypothesis.errors.InvalidArgument` for bad arguments. Installing
 salesmodel registers them with Hypothesis, so ``st.from_type(Deal)`` works.
 
-Everything drawn is valid: every constructor accepts it.
+Everything drawn is valid: every constructor accepts it. Values are built from
+what was drawn, never by a call Hypothesis would print instead of the value, so a
+failing example shows real values (``datetime.datetime(2026, 1, 5, 9, 0,
+tzinfo=datetime.timezone.utc)``) that can be pasted into a test.
 
 .. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
+import functools
 import itertools
-from collections.abc import Callable, Iterable, Sequence
+import unittest
+from collections import deque
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, ClassVar, Final, Generic, Literal, TypeVar, cast, overload
 
 import attrs
-from hypothesis import reject
+from hypothesis import HealthCheck, Phase, reject
+from hypothesis import settings as Settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from .attributes import Attributes, AttributeValue
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
 from .errors import TransitionError
-from .money import Money, RateTable
+from .money import Money, RateTable, known_currencies
 from .pipeline import Guard, Pipeline, Stage
 
 __all__ = [
@@ -60,12 +73,13 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+EntityT = TypeVar("EntityT", bound=Deal | Lead)
 
 _EPOCH = datetime(2000, 1, 1)
 _END = datetime(2099, 12, 31)
-_OFFSETS = st.sampled_from(
-    [UTC] + [timezone(timedelta(minutes=m)) for m in (-480, -300, 60, 120, 330, 545)]
-)
+_ZONES = (UTC, *(timezone(timedelta(minutes=m)) for m in (-480, -300, 60, 120, 330, 545)))
+_OFFSETS = st.sampled_from(_ZONES)
+_MICROSECONDS_A_DAY = 86_400 * 10**6
 _COMMON_CURRENCIES = ("EUR", "USD", "GBP", "JPY", "BRL", "INR")
 
 
@@ -85,11 +99,15 @@ def identifiers() -> st.SearchStrategy[str]:
     return st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=10)
 
 
+# Text holds no control characters, lone surrogates or line separators (_rules).
+_PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="\u2028\u2029")
+
+
 def texts(*, max_size: int = 30) -> st.SearchStrategy[str]:
-    """Non-blank text from all of Unicode."""
+    """Non-blank text from all of Unicode, without control characters."""
     if max_size < 1:
         raise InvalidArgument(f"max_size={max_size!r} must be at least 1")
-    return st.text(min_size=1, max_size=max_size).filter(lambda s: not s.isspace())
+    return st.text(_PRINTABLE, min_size=1, max_size=max_size).filter(lambda s: not s.isspace())
 
 
 def aware_datetimes(
@@ -103,18 +121,26 @@ def aware_datetimes(
     return st.datetimes(min_value=min_value, max_value=max_value, timezones=_OFFSETS)
 
 
-def _after(start: datetime, *, max_days: int = 400) -> st.SearchStrategy[datetime]:
-    """Aware datetimes no earlier than *start*, in a random fixed offset."""
-    return st.builds(
-        lambda delta, tz: (start + delta).astimezone(tz),
-        st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=max_days)),
-        _OFFSETS,
-    )
+@functools.cache
+def _elapsed(max_days: int) -> st.SearchStrategy[int]:
+    return st.integers(0, (max_days * _MICROSECONDS_A_DAY + 1) * len(_ZONES) - 1)
+
+
+def _later(
+    draw: Callable[[st.SearchStrategy[Any]], Any], start: datetime, max_days: int
+) -> datetime:
+    """An aware datetime no earlier than *start* (at most *max_days* later), in a
+    random fixed offset. One draw gives both (records and moves are drawn by the
+    thousand, and each draw costs), and the value is computed, so a failing
+    example prints it as itself."""
+    drawn: int = draw(_elapsed(max_days))
+    micro, zone = divmod(drawn, len(_ZONES))
+    return (start + timedelta(microseconds=micro)).astimezone(_ZONES[zone])
 
 
 def currencies() -> st.SearchStrategy[str]:
-    """Three-letter upper-case codes, mostly common ones."""
-    return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.from_regex(r"\A[A-Z]{3}\Z"))
+    """Currency codes salesmodel knows (ISO 4217 and registered), mostly common ones."""
+    return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.sampled_from(known_currencies()))
 
 
 def amounts(
@@ -151,9 +177,9 @@ def rate_tables() -> st.SearchStrategy[RateTable]:
 _SCALARS: st.SearchStrategy[AttributeValue] = st.one_of(
     st.none(),
     st.booleans(),
-    st.integers(),
+    st.integers(-(2**63), 2**63 - 1),
     st.floats(allow_nan=False, allow_infinity=False),
-    st.text(max_size=20),
+    st.text(_PRINTABLE, max_size=20),
 )
 
 
@@ -170,40 +196,6 @@ def _open(enum: Any) -> st.SearchStrategy[Any]:
     return st.one_of(st.sampled_from(enum), texts(max_size=12))
 
 
-@st.composite
-def stage_changes(draw: st.DrawFn) -> StageChange:
-    """Single stage changes between two different stage names."""
-    from_stage = draw(identifiers())
-    return StageChange(
-        from_stage=from_stage,
-        to_stage=draw(identifiers().filter(from_stage.__ne__)),
-        at=draw(aware_datetimes()),
-        by=draw(_optional(identifiers())),
-        reason=draw(_optional(_open(LossReason))),
-    )
-
-
-@st.composite
-def _history(
-    draw: st.DrawFn, created_at: datetime, stages: Sequence[str] | None, max_moves: int
-) -> tuple[str, tuple[StageChange, ...]]:
-    """A stage and a consistent history leading to it."""
-    names = st.sampled_from(stages) if stages else identifiers()
-    current = draw(names)
-    at = created_at
-    changes = []
-    for _ in range(draw(st.integers(0, max_moves))):
-        target = draw(names.filter(current.__ne__))
-        at = draw(_after(at, max_days=60))
-        changes.append(
-            StageChange(
-                from_stage=current, to_stage=target, at=at, by=draw(_optional(identifiers()))
-            )
-        )
-        current = target
-    return current, tuple(changes)
-
-
 def bants() -> st.SearchStrategy[Bant]:
     """BANT answers, each possibly unknown."""
     return st.builds(
@@ -215,21 +207,117 @@ def bants() -> st.SearchStrategy[Bant]:
     )
 
 
+# Built once: a strategy built anew for every draw costs far more than the draw.
+_IDS: Final = identifiers()
+_TEXTS: Final = texts()
+_DATETIMES: Final = aware_datetimes()
+_BOOLEANS: Final = st.booleans()
+_STATUSES: Final = st.sampled_from(Status)
+_REASONS: Final = _open(LossReason)
+_BYS: Final = _optional(_IDS)
+_MAYBE_REASONS: Final = _optional(_REASONS)
+
+#: A value that is set (not None, not empty: what a guard's ``fields`` asks for),
+#: for each field of a deal or a lead the strategies draw.
+_SET: Final[dict[str, st.SearchStrategy[Any]]] = {
+    "id": _IDS,
+    "name": _TEXTS,
+    "amount": moneys(),
+    "created_at": _DATETIMES,
+    "owner_id": _IDS,
+    "prospect_id": _IDS,
+    "customer_id": _IDS,
+    "source": _open(LeadSource),
+    "product": texts(max_size=12),
+    "expected_close": st.dates(date(2000, 1, 1), date(2099, 12, 31)),
+    "company": texts(max_size=15),
+    "email": st.from_regex(r"\A[a-z0-9.]{1,8}@[a-z]{1,8}\.[a-z]{2,4}\Z"),
+    "purchase_timeframe_days": st.integers(0, 720),
+    "bant": bants(),
+    "attributes": attributes(),
+}
+_MAYBE: Final = {name: _optional(strategy) for name, strategy in _SET.items()}
+#: What every new record of a kind needs, and what else :func:`deals` and
+#: :func:`leads` fill in (optional fields may be None).
+_REQUIRED: Final[dict[type, tuple[str, ...]]] = {
+    Deal: ("id", "name", "amount", "created_at"),
+    Lead: ("id", "name", "created_at", "source"),
+}
+_DETAILS: Final[dict[type, tuple[str, ...]]] = {
+    Deal: ("prospect_id", "customer_id", "source", "product", "expected_close", "attributes"),
+    Lead: ("company", "email", "purchase_timeframe_days", "bant", "attributes"),
+}
+_NEVER_NONE: Final = frozenset({"bant", "attributes"})
+
+
 @st.composite
-def reps(draw: st.DrawFn) -> Rep:
-    """Sales reps."""
-    rep_id = draw(identifiers())
-    return Rep(
-        id=rep_id,
-        name=draw(texts()),
-        team=draw(_optional(texts(max_size=10))),
-        manager_id=draw(_optional(identifiers().filter(rep_id.__ne__))),
-        region=draw(_optional(texts(max_size=10))),
-        active=draw(st.booleans()),
+def stage_changes(draw: st.DrawFn) -> StageChange:
+    """Single stage changes between two different stage names."""
+    from_stage = draw(_IDS)
+    return StageChange(
+        from_stage=from_stage,
+        to_stage=_other_than(draw(_IDS), from_stage),
+        at=draw(_DATETIMES),
+        by=draw(_BYS),
+        reason=draw(_MAYBE_REASONS),
     )
 
 
+def _other_than(name: str, *taken: object) -> str:
+    """*name*, or *name* lengthened until it is none of *taken* (cheaper than a
+    filter built for each draw, and as good: the name only has to differ)."""
+    while name in taken:
+        name += "-"
+    return name
+
+
+def _pick(draw: Callable[[st.SearchStrategy[Any]], Any], options: Sequence[T]) -> T:
+    """One of *options* (it shrinks to the first)."""
+    index: int = draw(_indices(len(options)))
+    return options[index]
+
+
+@functools.cache
+def _indices(size: int) -> st.SearchStrategy[int]:
+    return st.integers(0, size - 1)
+
+
+def _history(
+    draw: st.DrawFn, created_at: datetime, stages: Sequence[str] | None, max_moves: int
+) -> tuple[str, tuple[StageChange, ...]]:
+    """A stage and a consistent history leading to it, between any stage names."""
+    current = _pick(draw, stages) if stages else draw(_IDS)
+    at = created_at
+    changes = []
+    for _ in range(draw(_indices(max_moves + 1))):
+        if stages:
+            others = [s for s in stages if s != current]
+            if not others:
+                break
+            target = _pick(draw, others)
+        else:
+            target = _other_than(draw(_IDS), current)
+        at = _later(draw, at, 60)
+        changes.append(StageChange(from_stage=current, to_stage=target, at=at, by=draw(_BYS)))
+        current = target
+    return current, tuple(changes)
+
+
 @st.composite
+def reps(draw: st.DrawFn) -> Rep:
+    """Sales reps."""
+    rep_id = draw(_IDS)
+    manager_id = draw(_BYS)
+    return Rep(
+        id=rep_id,
+        name=draw(_TEXTS),
+        team=draw(_optional(texts(max_size=10))),
+        manager_id=None if manager_id is None else _other_than(manager_id, rep_id),
+        region=draw(_optional(texts(max_size=10))),
+        active=draw(_BOOLEANS),
+    )
+
+
 def _closing(
     draw: st.DrawFn,
     created_at: datetime,
@@ -243,39 +331,67 @@ def _closing(
         return chosen, None
     if history:
         return chosen, history[-1].at
-    return chosen, draw(_after(created_at, max_days=90))
+    return chosen, _later(draw, created_at, 90)
 
 
-@st.composite
+def _check_status(status: object) -> st.SearchStrategy[Status]:
+    if status is None:
+        return _STATUSES
+    if isinstance(status, st.SearchStrategy):
+        return status
+    try:
+        return st.just(Status(status))  # type: ignore[arg-type]
+    except ValueError:
+        raise InvalidArgument(
+            f"status={status!r} must be None, a Status or a strategy of them"
+        ) from None
+
+
+def _check_stages(stages: object, pipeline: object) -> Sequence[str] | None:
+    if stages is None:
+        return None
+    if pipeline is not None:
+        raise InvalidArgument("stages= and pipeline= exclude each other: the pipeline has stages")
+    if isinstance(stages, str) or not isinstance(stages, Sequence):
+        raise InvalidArgument(f"stages={stages!r} must be a sequence of stage names")
+    return stages
+
+
+def _details(draw: st.DrawFn, kind: type, values: dict[str, Any]) -> dict[str, Any]:
+    """*values* with the fields of *kind* not already set drawn, optional ones
+    possibly None."""
+    required = _REQUIRED[kind]
+    for name in (*required, "owner_id", *_DETAILS[kind]):
+        if name not in values:
+            filled = name in required or name in _NEVER_NONE
+            values[name] = draw(_SET[name] if filled else _MAYBE[name])
+    return values
+
+
 def leads(
-    draw: st.DrawFn,
     *,
     status: st.SearchStrategy[Status] | Status | None = None,
     stages: Sequence[str] | None = None,
+    pipeline: Pipeline | st.SearchStrategy[Pipeline] | None = None,
     max_moves: int = 4,
-) -> Lead:
-    """Leads with a consistent history; *stages* limits the stage names used."""
-    created_at = draw(aware_datetimes())
-    stage, history = draw(_history(created_at, stages, max_moves))
-    chosen, closed_at = draw(
-        _closing(created_at, history, _strategy(status, st.sampled_from(Status)))
-    )
-    return Lead(
-        id=draw(identifiers()),
-        name=draw(texts()),
-        created_at=created_at,
-        source=draw(_open(LeadSource)),
-        company=draw(_optional(texts(max_size=15))),
-        email=draw(_optional(st.from_regex(r"\A[a-z0-9.]{1,8}@[a-z]{1,8}\.[a-z]{2,4}\Z"))),
-        owner_id=draw(_optional(identifiers())),
-        stage=stage,
-        status=chosen,
-        closed_at=closed_at,
-        purchase_timeframe_days=draw(_optional(st.integers(0, 720))),
-        bant=draw(bants()),
-        attributes=draw(attributes()),
-        history=history,
-    )
+) -> st.SearchStrategy[Lead]:
+    """Leads with a consistent history.
+
+    Args:
+        status: The status, or a strategy of statuses.
+        stages: The stage names a history may use (any names by default).
+        pipeline: Draw leads of this pipeline instead: each is a new lead moved
+            through it by :func:`histories`' moves, so it passes
+            ``pipeline.validate``. Excludes *stages*.
+        max_moves: The most changes in a history. With *pipeline* and *status*,
+            it must allow reaching a stage of that status.
+
+    Raises:
+        hypothesis.errors.InvalidArgument: for a bad argument.
+
+    .. versionadded:: 0.1.0
+    """
+    return _records(Lead, status, stages, pipeline, max_moves, {})
 
 
 def prospects() -> st.SearchStrategy[Prospect]:
@@ -295,56 +411,102 @@ def prospects() -> st.SearchStrategy[Prospect]:
     )
 
 
-@st.composite
 def deals(
-    draw: st.DrawFn,
     *,
     currency: st.SearchStrategy[str] | str | None = None,
     status: st.SearchStrategy[Status] | Status | None = None,
     stages: Sequence[str] | None = None,
     owners: st.SearchStrategy[str] | None = None,
+    pipeline: Pipeline | st.SearchStrategy[Pipeline] | None = None,
     max_moves: int = 4,
-) -> Deal:
-    """Deals with a consistent history, closing and loss reason."""
-    if max_moves < 0:
-        raise InvalidArgument(f"max_moves={max_moves!r} must be non-negative")
-    created_at = draw(aware_datetimes())
-    stage, history = draw(_history(created_at, stages, max_moves))
-    chosen, closed_at = draw(
-        _closing(created_at, history, _strategy(status, st.sampled_from(Status)))
-    )
-    return Deal(
-        id=draw(identifiers()),
-        name=draw(texts()),
-        amount=draw(moneys(currency=currency)),
-        created_at=created_at,
-        owner_id=draw(_optional(identifiers() if owners is None else owners)),
-        prospect_id=draw(_optional(identifiers())),
-        customer_id=draw(_optional(identifiers())),
-        pipeline_id=draw(st.one_of(st.just("default"), identifiers())),
-        stage=stage,
-        status=chosen,
-        closed_at=closed_at,
-        loss_reason=draw(_optional(_open(LossReason))) if chosen is Status.LOST else None,
-        source=draw(_optional(_open(LeadSource))),
-        product=draw(_optional(texts(max_size=12))),
-        expected_close=draw(_optional(st.dates(date(2000, 1, 1), date(2099, 12, 31)))),
-        attributes=draw(attributes()),
-        history=history,
-    )
+) -> st.SearchStrategy[Deal]:
+    """Deals with a consistent history, closing and loss reason.
+
+    Args:
+        currency: The currency of every amount, or a strategy of currencies.
+        status: The status, or a strategy of statuses.
+        stages: The stage names a history may use (any names by default).
+        owners: A strategy of owner ids (owners may also be None).
+        pipeline: Draw deals of this pipeline instead: each is a new deal moved
+            through it by :func:`histories`' moves, so it passes
+            ``pipeline.validate``. Excludes *stages*.
+        max_moves: The most changes in a history. With *pipeline* and *status*,
+            it must allow reaching a stage of that status.
+
+    Raises:
+        hypothesis.errors.InvalidArgument: for a bad argument.
+
+    .. versionadded:: 0.1.0
+    """
+    given: dict[str, st.SearchStrategy[Any]] = {}
+    if currency is not None:
+        given["amount"] = moneys(currency=currency)
+    if owners is not None:
+        given["owner_id"] = _optional(owners)
+    return _records(Deal, status, stages, pipeline, max_moves, given)
+
+
+def _records(
+    kind: type[EntityT],
+    status: object,
+    stages: object,
+    pipeline: object,
+    max_moves: object,
+    given: dict[str, st.SearchStrategy[Any]],
+) -> st.SearchStrategy[EntityT]:
+    """:func:`deals` or :func:`leads`: the arguments checked, then drawn."""
+    _check_count("max_moves", max_moves, 0)
+    assert isinstance(max_moves, int)
+    statuses = _check_status(status)
+    names = _check_stages(stages, pipeline)
+    if pipeline is None:
+        return _loose_records(kind, statuses, names, max_moves, tuple(given.items()))
+    source = _check_pipeline(pipeline)
+    fixed_status = status is not None and not isinstance(status, st.SearchStrategy)
+    if isinstance(pipeline, Pipeline):
+        _kind_for(pipeline, kind)
+        if fixed_status:
+            _check_reach(pipeline, Status(str(status)), max_moves)
+    fields = tuple(sorted(given.items()))
+    ends = None if status is None else statuses
+    return source.flatmap(lambda p: _conforming(p, _kind_for(p, kind), fields, ends, max_moves))
+
+
+@st.composite
+def _loose_records(
+    draw: st.DrawFn,
+    kind: type[Any],
+    status: st.SearchStrategy[Status],
+    stages: Sequence[str] | None,
+    max_moves: int,
+    given: tuple[tuple[str, st.SearchStrategy[Any]], ...],
+) -> Any:
+    """Records of no pipeline: any stage names, a consistent history."""
+    created_at = draw(_DATETIMES)
+    stage, history = _history(draw, created_at, stages, max_moves)
+    chosen, closed_at = _closing(draw, created_at, history, status)
+    values: dict[str, Any] = {"created_at": created_at}
+    for name, strategy in given:
+        values[name] = draw(strategy)
+    values.update(stage=stage, status=chosen, closed_at=closed_at, history=history)
+    if kind is Deal:
+        values["pipeline_id"] = draw(st.one_of(st.just("default"), _IDS))
+        values["loss_reason"] = draw(_MAYBE_REASONS) if chosen is Status.LOST else None
+    return kind(**_details(draw, kind, values))
 
 
 @st.composite
 def customers(draw: st.DrawFn) -> Customer:
     """Customers, some churned."""
-    acquired_at = draw(aware_datetimes())
+    acquired_at = draw(_DATETIMES)
+    churned = draw(_BOOLEANS)
     return Customer(
-        id=draw(identifiers()),
-        name=draw(texts()),
+        id=draw(_IDS),
+        name=draw(_TEXTS),
         acquired_at=acquired_at,
-        churned_at=draw(_optional(_after(acquired_at, max_days=1000))),
-        prospect_id=draw(_optional(identifiers())),
-        attributes=draw(attributes()),
+        churned_at=_later(draw, acquired_at, 1000) if churned else None,
+        prospect_id=draw(_BYS),
+        attributes=draw(_SET["attributes"]),
     )
 
 
@@ -366,19 +528,19 @@ def activities() -> st.SearchStrategy[Activity]:
 def targets(draw: st.DrawFn) -> Target:
     """Targets of every metric, with a goal of the right kind."""
     metric = draw(st.sampled_from(TargetMetric))
-    start = draw(aware_datetimes())
+    start = draw(_DATETIMES)
     goal: Money | int | Decimal
     if metric is TargetMetric.REVENUE:
-        goal = draw(moneys())
+        goal = draw(_SET["amount"])
     else:
         goal = draw(st.one_of(st.integers(0, 10_000), amounts(max_value=10_000)))
     return Target(
-        id=draw(identifiers()),
+        id=draw(_IDS),
         metric=metric,
         goal=goal,
         start=start,
-        end=draw(_after(start + timedelta(seconds=1), max_days=366)),
-        rep_id=draw(_optional(identifiers())),
+        end=_later(draw, start + timedelta(seconds=1), 366),
+        rep_id=draw(_BYS),
         team=draw(_optional(texts(max_size=10))),
         region=draw(_optional(texts(max_size=10))),
         product=draw(_optional(texts(max_size=10))),
@@ -387,8 +549,6 @@ def targets(draw: st.DrawFn) -> Target:
 
 
 # --- pipelines ---------------------------------------------------------------------
-
-EntityT = TypeVar("EntityT", bound=Deal | Lead)
 
 _FORECAST_CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 _KINDS = (Deal, Lead)
@@ -626,90 +786,322 @@ def _last_change(entity: Deal | Lead) -> datetime:
     return entity.history[-1].at if entity.history else entity.created_at
 
 
-def _fresh(pipeline: Pipeline, kind: type[Any]) -> st.SearchStrategy[Any]:
-    """New entities of *kind* in the first stage of *pipeline*, ready to move."""
-    if kind is Lead:
-        return st.builds(
-            Lead,
-            id=identifiers(),
-            name=texts(),
-            created_at=aware_datetimes(),
-            source=_open(LeadSource),
-            owner_id=_optional(identifiers()),
-            stage=st.just(pipeline.first.id),
-        )
-    return st.builds(
-        Deal,
-        id=identifiers(),
-        name=texts(),
-        amount=moneys(),
-        created_at=aware_datetimes(),
-        owner_id=_optional(identifiers()),
-        pipeline_id=st.just(pipeline.id),
-        stage=st.just(pipeline.first.id),
-    )
+# --- new records, and the moves that take them everywhere ------------------------------
+
+#: The fields a move sets: they are drawn by the moves, never given.
+_MOVED_FIELDS = frozenset({"stage", "status", "closed_at", "loss_reason", "history"})
+_SET_BY_PIPELINE = _MOVED_FIELDS | {"pipeline_id"}
+#: Who moves records, and the notes a move into an open stage may carry: a few
+#: values are as good as any text here, and far cheaper to draw.
+_BY_POOL: Final = st.sampled_from((None, "ana", "ben", "chen", "dana"))
+_NOTES: Final = st.sampled_from((None, "call booked", "follow-up", "sent the deck"))
+_LOSSES: Final = st.sampled_from((*LossReason, "went dark", "chose to wait"))
+_MAYBE_LOSSES: Final = st.sampled_from((None, *LossReason, "went dark"))
+#: A steering draw: 0 to 6 steer (0 is what failing examples shrink to), 7 goes
+#: anywhere allowed.
+_STEER: Final = st.integers(0, 7)
+#: Whether a new record meets the guards' fields (1 to 3), or may not (0).
+_MEETS: Final = st.integers(0, 3)
+
+
+_FIRST_DAY: Final = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@st.composite
+def _instants(draw: st.DrawFn) -> datetime:
+    return _later(draw, _FIRST_DAY, 36_500)
+
+
+@st.composite
+def _prices(draw: st.DrawFn) -> Money:
+    cents: int = draw(st.integers(0, 10**8))
+    return Money(Decimal(cents).scaleb(-2), draw(_CURRENCY_POOL))
+
+
+_CURRENCY_POOL: Final = st.sampled_from(_COMMON_CURRENCIES)
+_Fill = Literal["lean", "new", "full"]
+#: Cheap values of the fields every new record needs, for :func:`pipeline_machine`.
+_LEAN: Final[dict[str, st.SearchStrategy[Any]]] = {
+    "id": st.sampled_from(("r-1", "r-2", "r-3", "r-4")),
+    "name": st.sampled_from(("Acme", "Globex", "Initech", "Umbrella")),
+    "amount": _prices(),
+    "created_at": _instants(),
+    "source": st.sampled_from(LeadSource),
+    "owner_id": _BY_POOL,
+}
+
+
+def _is_set(value: object) -> bool:
+    """Whether a guard's ``fields`` count *value* as set."""
+    return value is not None and value != "" and value != ()
+
+
+@attrs.frozen
+class _Recipe:
+    """How to draw a new record of one kind in a pipeline's first stage.
+
+    Attributes:
+        kind: Deal or Lead.
+        fixed: Values set, not drawn (the first stage, the pipeline's id).
+        drawn: Each field drawn for every record, with its strategy.
+        guarded: The fields guards need set: each with a strategy of set values
+            (for records that meet the guards) and one of any value (for the
+            others, so that guards also refuse).
+    """
+
+    kind: type[Any]
+    fixed: Mapping[str, Any]
+    drawn: tuple[tuple[str, st.SearchStrategy[Any]], ...]
+    guarded: tuple[tuple[str, st.SearchStrategy[Any], st.SearchStrategy[Any]], ...]
+
+    def draw(self, draw: Callable[[st.SearchStrategy[Any]], Any], meets: bool | None = None) -> Any:
+        """A new record; one that *meets* the guards' fields, or may not (drawn
+        when None)."""
+        values = dict(self.fixed)
+        for name, strategy in self.drawn:
+            values[name] = draw(strategy)
+        if self.guarded:
+            if meets is None:
+                meets = draw(_MEETS) > 0
+            for name, filled, anything in self.guarded:
+                values[name] = draw(filled if meets else anything)
+        return self.kind(**values)
+
+
+Fields = tuple[tuple[str, st.SearchStrategy[Any]], ...]
+
+
+def _recipe(pipeline: Pipeline, kind: type[Any], given: Fields, fill: _Fill) -> _Recipe:
+    """The recipe for new *kind* records of *pipeline*, worked out once."""
+    return _recipes(pipeline, cast("Hashable", kind), given, fill)
+
+
+@functools.lru_cache(maxsize=256)
+def _recipes(pipeline: Pipeline, kind: Any, given: Fields, fill: _Fill) -> _Recipe:
+    """The recipe for new *kind* records of *pipeline*: the fields *given*
+    drawn from their strategies; each field a guard names drawn set for most
+    records; the others as *fill* says: ``"full"`` every field (as :func:`deals`
+    does), ``"new"`` those a new record needs, ``"lean"`` those too, from a few
+    values (the state machine draws records by the hundred, and only their moves
+    matter to it)."""
+    own = attrs.fields_dict(kind)
+    names = (*_REQUIRED[kind], "owner_id", *(_DETAILS[kind] if fill == "full" else ()))
+    strategies = {
+        name: _LEAN[name]
+        if fill == "lean"
+        else _SET[name]
+        if name in _REQUIRED[kind] or name in _NEVER_NONE
+        else _MAYBE[name]
+        for name in names
+    }
+    strategies.update((name, strategy) for name, strategy in given if name in own)
+    guarded = []
+    for name in dict.fromkeys(f for guard in pipeline.guards for f in guard.fields):
+        if name not in own or name in _SET_BY_PIPELINE or name not in _SET:
+            continue  # moves set it (or it is always set): nothing to draw
+        mine = dict(given).get(name)
+        filled = _SET[name] if mine is None else mine.filter(_is_set)
+        guarded.append((name, filled, strategies.pop(name, _MAYBE[name])))
+    fixed: dict[str, Any] = {"stage": pipeline.first.id}
+    if kind is Deal:
+        fixed["pipeline_id"] = pipeline.id
+    return _Recipe(kind, fixed, tuple(strategies.items()), tuple(guarded))
 
 
 def _movable(pipeline: Pipeline, entity: Deal | Lead) -> list[str]:
     """The stages *entity* may move to now."""
-    return [t for t in pipeline.targets(entity.stage) if pipeline.can_move(entity, t)]
+    try:
+        return [t for t in pipeline.targets(entity.stage) if pipeline.can_move(entity, t)]
+    except Exception:
+        _failing(pipeline, entity)  # a guard raised: raise it again, named
+        raise
 
 
-def _forward(pipeline: Pipeline, entity: Deal | Lead, options: Sequence[str]) -> str | None:
-    """The move that makes progress: the nearest open stage ahead, or else a won
-    stage; None when no option does."""
-    if entity.status is not Status.OPEN:
-        return None
-    here = pipeline.index(entity.stage)
-    ahead = [t for t in options if pipeline.stage(t).is_open and pipeline.index(t) > here]
-    if ahead:
-        return min(ahead, key=pipeline.index)
-    won = [t for t in options if pipeline.stage(t).status is Status.WON]
-    return won[0] if won else None
+def _failing(pipeline: Pipeline, entity: Deal | Lead) -> list[Guard]:
+    """The guards *entity* does not pass (as it is now).
+
+    A guard whose predicate raises is the pipeline's bug, shown as it is with a
+    note that says where it came from.
+    """
+    failing = []
+    for guard in pipeline.guards:
+        try:
+            allowed = guard.allows(entity)
+        except Exception as error:
+            kind = type(entity).__name__
+            hint = (
+                f"; if it moves no {kind} records, say so with Pipeline(kind=...)"
+                if pipeline.kind is None
+                else ""
+            )
+            error.add_note(
+                f"raised by guard {guard.name!r} of pipeline {pipeline.id!r} on {kind} "
+                f"{entity.id!r}: the strategies draw any value the model allows; draw "
+                f"only those the predicate expects with fields={{...}}{hint}"
+            )
+            raise
+        if not allowed:
+            failing.append(guard)
+    return failing
 
 
-@st.composite
-def _targets(draw: st.DrawFn, pipeline: Pipeline, entity: Deal | Lead, options: list[str]) -> str:
-    """One of *options*: mostly the one that makes progress, so that deals reach
-    the late stages and win (a uniform choice rarely gets past a few stages when
-    every stage may be lost)."""
-    forward = _forward(pipeline, entity, options)
-    if forward is not None and draw(st.integers(0, 3)):
-        return forward
-    return draw(st.sampled_from(options))
+def _blocked(pipeline: Pipeline, entity: Deal | Lead) -> frozenset[str]:
+    """The stages a guard keeps *entity* out of (as it is now)."""
+    failing = _failing(pipeline, entity) if pipeline.guards else ()
+    if not failing:
+        return frozenset()
+    return frozenset(s.id for s in pipeline.stages if any(g.applies_to(s.id) for g in failing))
 
 
-@st.composite
-def _valid_moves(draw: st.DrawFn, pipeline: Pipeline, entity: Deal | Lead, to: str) -> Move:
+def _hops(pipeline: Pipeline, start: str, blocked: frozenset[str]) -> dict[str, str]:
+    """Each stage reachable from *start* without entering a *blocked* one, and
+    the first move of a shortest way there."""
+    first: dict[str, str] = {}
+    queue = deque([start])
+    while queue:
+        stage = queue.popleft()
+        for target in pipeline.targets(stage):
+            if target != start and target not in blocked and target not in first:
+                first[target] = target if stage == start else first[stage]
+                queue.append(target)
+    return first
+
+
+def _distances(pipeline: Pipeline, ends: frozenset[str], blocked: frozenset[str]) -> dict[str, int]:
+    """The fewest moves from each stage into one of *ends*, entering no
+    *blocked* stage (stages that cannot get there are left out)."""
+    into: dict[str, list[str]] = {}
+    for source in pipeline.stages:
+        for target in pipeline.targets(source.id):
+            into.setdefault(target, []).append(source.id)
+    distance = dict.fromkeys(ends, 0)
+    queue = deque(ends)
+    while queue:
+        stage = queue.popleft()
+        if stage in blocked:
+            continue  # a record may be there, but cannot enter it
+        for before in into.get(stage, ()):
+            if before not in distance:
+                distance[before] = distance[stage] + 1
+                queue.append(before)
+    return distance
+
+
+def _steer(
+    draw: Callable[[st.SearchStrategy[Any]], Any],
+    pipeline: Pipeline,
+    entity: Deal | Lead,
+    options: Sequence[str],
+    goal: str | None,
+    visited: set[str],
+) -> tuple[str, str | None]:
+    """The stage *entity* moves to next, one of *options*, and the goal it heads
+    for.
+
+    The goal is a stage the record can reach (guards included), drawn at random,
+    among those not *visited* yet while there are any, and drawn again once
+    reached or out of reach; most moves take a shortest way towards it, the
+    others go anywhere allowed. So records reach every stage they can, however
+    far and however guarded, and still wander.
+    """
+    hops = _hops(pipeline, entity.stage, _blocked(pipeline, entity))
+    if goal not in hops:
+        ahead = [s.id for s in pipeline.stages if s.id in hops]
+        new = [stage for stage in ahead if stage not in visited]
+        goal = _pick(draw, new or ahead) if ahead else None
+    if goal is not None and draw(_STEER) < 7 and hops[goal] in options:
+        return hops[goal], goal
+    return _pick(draw, options), goal
+
+
+def _valid_move(
+    draw: Callable[[st.SearchStrategy[Any]], Any], pipeline: Pipeline, entity: Deal | Lead, to: str
+) -> Move:
     """A valid move of *entity* to *to*: a later time, a by, and a reason (always
     one into a lost stage that needs it)."""
     if pipeline.stage(to).status is Status.LOST:
-        reasons = _open(LossReason)
-        reason = draw(reasons if pipeline.lost_requires_reason else _optional(reasons))
+        reason = draw(_LOSSES if pipeline.lost_requires_reason else _MAYBE_LOSSES)
     else:
-        reason = draw(_optional(texts(max_size=12)))
-    return Move(
-        to=to,
-        at=draw(_after(_last_change(entity), max_days=60)),
-        by=draw(_optional(identifiers())),
-        reason=reason,
-    )
+        reason = draw(_NOTES)
+    return Move(to=to, at=_later(draw, _last_change(entity), 60), by=draw(_BY_POOL), reason=reason)
+
+
+def _walk(
+    draw: Callable[[st.SearchStrategy[Any]], Any],
+    pipeline: Pipeline,
+    start: EntityT,
+    max_moves: int,
+    ends: frozenset[str] | None = None,
+) -> tuple[list[EntityT], tuple[Move, ...]]:
+    """Up to *max_moves* valid moves of *start*, steered (:func:`_steer`), and
+    every record along the way; with *ends*, moves that finish in one of those
+    stages (or :func:`~hypothesis.reject` when they cannot)."""
+    entity, entities, moves = start, [start], []
+    distance: dict[str, int] | None = None
+    if ends is None:
+        count = draw(_indices(max_moves + 1))
+    else:
+        distance = _distances(pipeline, ends, _blocked(pipeline, start))
+        need = distance.get(start.stage, max_moves + 1)
+        if need > max_moves:
+            reject()  # this record cannot get there in time (a guard keeps it out)
+        count = need + draw(_indices(max_moves - need + 1))
+    goal, visited = None, {start.stage}
+    for step in range(count):
+        options = _movable(pipeline, entity)
+        if distance is not None:  # only moves that can still end in time
+            left = count - step - 1
+            options = [t for t in options if distance.get(t, left + 1) <= left]
+        if not options:
+            break  # a final stage
+        to, goal = _steer(draw, pipeline, entity, options, goal, visited)
+        move = _valid_move(draw, pipeline, entity, to)
+        entity = move.apply(pipeline, entity)
+        visited.add(to)
+        entities.append(entity)
+        moves.append(move)
+    if ends is not None and entity.stage not in ends:
+        reject()  # a guard that reads more than fields changed its mind
+    return entities, tuple(moves)
 
 
 @st.composite
 def _journeys(
-    draw: st.DrawFn, pipeline: Pipeline, kind: type[EntityT], max_moves: int
+    draw: st.DrawFn, pipeline: Pipeline, kind: type[Any], given: Fields, max_moves: int
 ) -> Journey[EntityT]:
-    start = draw(_fresh(pipeline, kind))
-    entity, moves = start, []
-    for _ in range(draw(st.integers(0, max_moves))):
-        options = _movable(pipeline, entity)
-        if not options:
-            break  # a final stage
-        move = draw(_valid_moves(pipeline, entity, draw(_targets(pipeline, entity, options))))
-        entity = move.apply(pipeline, entity)
-        moves.append(move)
-    return Journey(pipeline=pipeline, start=start, moves=tuple(moves), end=entity)
+    start = _recipe(pipeline, kind, given, "new").draw(draw)
+    entities, moves = _walk(draw, pipeline, start, max_moves)
+    return Journey(pipeline=pipeline, start=start, moves=moves, end=entities[-1])
+
+
+@st.composite
+def _conforming(
+    draw: st.DrawFn,
+    pipeline: Pipeline,
+    kind: type[Any],
+    given: Fields,
+    status: st.SearchStrategy[Status] | None,
+    max_moves: int,
+) -> Any:
+    """Records of *pipeline* with every field drawn, moved there by valid moves."""
+    ends = None
+    if status is not None:
+        chosen = draw(status)
+        ends = frozenset(s.id for s in pipeline.stages if s.status is chosen)
+    start = _recipe(pipeline, kind, given, "full").draw(draw)
+    return _walk(draw, pipeline, start, max_moves, ends)[0][-1]
+
+
+def _check_reach(pipeline: Pipeline, status: Status, max_moves: int) -> None:
+    """InvalidArgument when no stage of *status* is within *max_moves* moves of
+    the first stage."""
+    ends = frozenset(s.id for s in pipeline.stages if s.status is status)
+    need = _distances(pipeline, ends, frozenset()).get(pipeline.first.id)
+    if need is None or need > max_moves:
+        how = "has no such stage" if need is None else f"needs {need} moves to reach one"
+        raise InvalidArgument(
+            f"max_moves={max_moves} with status={status.value!r}: pipeline {pipeline.id!r} {how}"
+        )
 
 
 def _check_pipeline(pipeline: object) -> st.SearchStrategy[Pipeline]:
@@ -738,11 +1130,45 @@ def _kind_for(pipeline: Pipeline, kind: type[Any] | None) -> type[Any]:
     return pipeline.kind if pipeline.kind in _KINDS else Deal
 
 
+def _check_fields(fields: object, kinds: Sequence[type[Any]]) -> Fields:
+    """*fields* as (name, strategy) pairs, each a field of one of *kinds* that
+    moves do not set."""
+    if fields is None:
+        return ()
+    if not isinstance(fields, Mapping):
+        raise InvalidArgument(
+            f"fields={fields!r} must be a mapping of field name to a strategy or a value"
+        )
+    known = {name for kind in kinds for name in attrs.fields_dict(kind)}
+    for name in fields:
+        if name in _SET_BY_PIPELINE:
+            raise InvalidArgument(
+                f"fields={{{name!r}: ...}}: moves set {name!r}; give the fields of new records"
+            )
+        if name not in known:
+            whose = " or ".join(kind.__name__ for kind in kinds)
+            raise InvalidArgument(
+                f"fields={{{name!r}: ...}}: {name!r} is not a field of {whose} "
+                f"({', '.join(sorted(known - _SET_BY_PIPELINE))})"
+            )
+    return tuple(sorted((name, _strategy(value, st.none())) for name, value in fields.items()))
+
+
+def _kinds_of(pipeline: object, kind: type[Any] | None) -> Sequence[type[Any]]:
+    """The kinds a strategy may draw, as far as its arguments tell."""
+    if kind is not None:
+        return (kind,)
+    if isinstance(pipeline, Pipeline):
+        return (_kind_for(pipeline, None),)
+    return _KINDS
+
+
 @overload
 def histories(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kind: type[Lead],
+    fields: Mapping[str, Any] | None = ...,
     max_moves: int = ...,
 ) -> st.SearchStrategy[Journey[Lead]]: ...
 @overload
@@ -750,21 +1176,29 @@ def histories(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kind: type[Deal] = ...,
+    fields: Mapping[str, Any] | None = ...,
     max_moves: int = ...,
 ) -> st.SearchStrategy[Journey[Deal]]: ...
 def histories(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kind: type[Deal] | type[Lead] | None = None,
+    fields: Mapping[str, Any] | None = None,
     max_moves: int = 10,
 ) -> st.SearchStrategy[Any]:
     """Valid move sequences through *pipeline*, to property-test your own.
 
-    Each :class:`Journey` holds a new entity in the first stage, up to
+    Each :class:`Journey` holds a new record in the first stage, up to
     *max_moves* valid moves (fewer when it reaches a final stage) with times
-    that never go back, and the entity they lead to. Every move honours the
+    that never go back, and the record they lead to. Every move honours the
     pipeline's transitions, policies, guards and reason rule; into a lost stage
     that needs one, a reason is always given.
+
+    Journeys reach every stage a record can reach in *max_moves* moves: each
+    heads for a stage drawn at random, mostly by a shortest way, and most new
+    records have the fields the guards name set (the others test the guards'
+    refusals). A guard with a ``predicate`` is passed by the records that pass
+    it: draw the fields it reads with *fields* so that some do.
 
     >>> from hypothesis import given
     >>> from salesmodel import DEFAULT_PIPELINE
@@ -780,6 +1214,10 @@ def histories(
         kind: :class:`~salesmodel.Deal` (with the pipeline's id) or
             :class:`~salesmodel.Lead`; by default what the pipeline moves
             (``Pipeline.kind``), a deal when it does not say.
+        fields: Values for fields of the new records, by name: a strategy or a
+            fixed value each, e.g. ``{"amount": moneys(currency="EUR")}``; the
+            fields a record is moved by (``stage``, ``status``, ...) are not
+            given.
         max_moves: The most moves in one journey.
 
     Raises:
@@ -789,8 +1227,9 @@ def histories(
     """
     source = _check_pipeline(pipeline)
     _check_kind(kind)
+    given = _check_fields(fields, _kinds_of(pipeline, kind))
     _check_count("max_moves", max_moves, 0)
-    return source.flatmap(lambda p: _journeys(p, _kind_for(p, kind), max_moves))
+    return source.flatmap(lambda p: _journeys(p, _kind_for(p, kind), given, max_moves))
 
 
 def _refusal(
@@ -802,53 +1241,50 @@ def _refusal(
     """A move of *entity* that *pipeline* must refuse, with the rule it must
     name, one of *rules* (the callers pick an entity some of them apply to)."""
     applicable = _applicable(pipeline, entity)
-    names = sorted(applicable if rules is None else applicable & rules)
-    rule = draw(st.sampled_from(names))
+    rule = _pick(draw, sorted(applicable if rules is None else applicable & rules))
     current = entity.stage
     allowed = pipeline.targets(current)
     last = _last_change(entity)
 
     def refused(to: str) -> InvalidMove[EntityT]:
-        move = Move(to=to, at=draw(_after(last, max_days=30)))
-        return InvalidMove(pipeline=pipeline, entity=entity, move=move, rule=rule, allowed=allowed)
-
-    def spoilt(**changes: Any) -> InvalidMove[EntityT]:
-        """A valid move with *changes* that spoil it."""
-        to = draw(st.sampled_from(_movable(pipeline, entity)))
-        move = attrs.evolve(draw(_valid_moves(pipeline, entity, to)), **changes)
+        move = Move(to=to, at=_later(draw, last, 30))
         return InvalidMove(pipeline=pipeline, entity=entity, move=move, rule=rule, allowed=allowed)
 
     if rule == "same-stage":
         return refused(current)
     if rule == "unknown-stage":
-        return refused(draw(_stage_ids().filter(lambda s: s not in pipeline)))
+        return refused(_other_than(draw(_STAGE_IDS), *(s.id for s in pipeline.stages)))
     if rule == "not-allowed":
         elsewhere = [s.id for s in pipeline.stages if s.id != current and s.id not in allowed]
-        return refused(draw(st.sampled_from(elsewhere)))
+        return refused(_pick(draw, elsewhere))
     if rule == "time-order":
-        earlier = st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=30))
-        return spoilt(at=last - draw(earlier))
+        move = _valid_move(draw, pipeline, entity, _pick(draw, _movable(pipeline, entity)))
+        early = attrs.evolve(move, at=last - draw(_EARLIER))
+        return InvalidMove(pipeline=pipeline, entity=entity, move=early, rule=rule, allowed=allowed)
     if rule == "reason-required":
         movable = _movable(pipeline, entity)
-        lost = [t for t in movable if pipeline.stage(t).status is Status.LOST]
-        return refused(draw(st.sampled_from(lost)))
+        return refused(_pick(draw, [t for t in movable if pipeline.stage(t).status is Status.LOST]))
     if rule == "wrong-pipeline":
-        other = draw(identifiers().filter(lambda s: s != pipeline.id))
-        to = draw(st.sampled_from([s.id for s in pipeline.stages]))
-        move = Move(to=to, at=draw(_after(last, max_days=30)))
-        moved = attrs.evolve(entity, pipeline_id=other)
+        deal: Any = entity
+        moved = attrs.evolve(deal, pipeline_id=_other_than(draw(_IDS), pipeline.id))
+        move = Move(to=_pick(draw, [s.id for s in pipeline.stages]), at=_later(draw, last, 30))
         return InvalidMove(pipeline=pipeline, entity=moved, move=move, rule=rule, allowed=())
     # A guard's name: a move into a stage that guard refuses first.
-    return refused(draw(st.sampled_from(_guarded(pipeline, entity)[rule])))
+    return refused(_pick(draw, _guarded(pipeline, entity)[rule]))
+
+
+_STAGE_IDS: Final = _stage_ids()
+_EARLIER: Final = st.timedeltas(min_value=timedelta(microseconds=1), max_value=timedelta(days=30))
 
 
 def _guarded(pipeline: Pipeline, entity: Deal | Lead) -> dict[str, list[str]]:
     """Guard name -> the allowed stages it refuses *entity* (the first guard
     that refuses a move is the one named)."""
+    failing = _failing(pipeline, entity) if pipeline.guards else ()
     out: dict[str, list[str]] = {}
     for to in pipeline.targets(entity.stage):
-        for guard in pipeline.guards:
-            if guard.applies_to(to) and not guard.allows(entity):
+        for guard in failing:
+            if guard.applies_to(to):
                 out.setdefault(guard.name, []).append(to)
                 break
     return out
@@ -877,23 +1313,28 @@ def _applicable(pipeline: Pipeline, entity: Deal | Lead) -> frozenset[str]:
 def _invalid_moves(
     draw: st.DrawFn,
     pipeline: Pipeline,
-    kind: type[EntityT],
+    kind: type[Any],
+    given: Fields,
     rules: frozenset[str] | None,
     max_moves: int,
 ) -> InvalidMove[EntityT]:
-    journey = draw(_journeys(pipeline, kind, max_moves))
-    entity = journey.end
+    # A guard's refusal needs a record that fails it.
+    refused = None if rules is None or rules <= _STAGE_RULES | _ARGUMENT_RULES else False
+    start = _recipe(pipeline, kind, given, "new").draw(draw, refused)
+    entities, _ = _walk(draw, pipeline, start, max_moves)
+    entity = entities[-1]
     if rules is not None:
         # Any entity along the journey will do: pick one the rules apply to.
-        entities, entity = [journey.start], journey.start
-        for move in journey.moves:
-            entity = move.apply(pipeline, entity)
-            entities.append(entity)
         fitting = [e for e in entities if _applicable(pipeline, e) & rules]
         if not fitting:
             reject()  # none of the rules asked for applies along this journey
-        entity = draw(st.sampled_from(fitting))
+        entity = _pick(draw, fitting)
     return _refusal(draw, pipeline, entity, rules)
+
+
+@st.composite
+def _refusals(draw: st.DrawFn, pipeline: Pipeline, entity: EntityT) -> InvalidMove[EntityT]:
+    return _refusal(draw, pipeline, entity, None)
 
 
 @overload
@@ -901,6 +1342,7 @@ def invalid_moves(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kind: type[Lead],
+    fields: Mapping[str, Any] | None = ...,
     rules: Iterable[str] | None = ...,
     max_moves: int = ...,
 ) -> st.SearchStrategy[InvalidMove[Lead]]: ...
@@ -909,6 +1351,7 @@ def invalid_moves(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kind: type[Deal] = ...,
+    fields: Mapping[str, Any] | None = ...,
     rules: Iterable[str] | None = ...,
     max_moves: int = ...,
 ) -> st.SearchStrategy[InvalidMove[Deal]]: ...
@@ -916,19 +1359,21 @@ def invalid_moves(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kind: type[Deal] | type[Lead] | None = None,
+    fields: Mapping[str, Any] | None = None,
     rules: Iterable[str] | None = None,
     max_moves: int = 10,
 ) -> st.SearchStrategy[Any]:
     """Moves *pipeline* must refuse, each labelled with the rule it must name.
 
     The entity is a valid one somewhere along a journey drawn by
-    :func:`histories`; the move is one of: a stage it may not go to
-    (``"not-allowed"``), its own stage (``"same-stage"``), a stage the pipeline
-    does not have (``"unknown-stage"``), a guard's refusal (the guard's name),
-    a time before its last change (``"time-order"``), a lost move without the
-    reason the pipeline requires (``"reason-required"``), or a deal of another
-    pipeline (``"wrong-pipeline"``). (A malformed argument, such as a naive
-    time, is a :class:`~salesmodel.ValidationError`, not a refused move.)
+    :func:`histories` (so at any stage a record can reach); the move is one of:
+    a stage it may not go to (``"not-allowed"``), its own stage
+    (``"same-stage"``), a stage the pipeline does not have
+    (``"unknown-stage"``), a guard's refusal (the guard's name), a time before
+    its last change (``"time-order"``), a lost move without the reason the
+    pipeline requires (``"reason-required"``), or a deal of another pipeline
+    (``"wrong-pipeline"``). (A malformed argument, such as a naive time, is a
+    :class:`~salesmodel.ValidationError`, not a refused move.)
 
     >>> import pytest
     >>> from hypothesis import given
@@ -944,6 +1389,7 @@ def invalid_moves(
         pipeline: The pipeline, or a strategy of pipelines.
         kind: :class:`~salesmodel.Deal` or :class:`~salesmodel.Lead`; by default
             what the pipeline moves.
+        fields: Values for fields of the new records, as for :func:`histories`.
         rules: Draw only refusals by these rules (default: every rule that
             applies to the drawn entity).
         max_moves: The most valid moves made before the invalid one.
@@ -956,6 +1402,7 @@ def invalid_moves(
     """
     source = _check_pipeline(pipeline)
     _check_kind(kind)
+    given = _check_fields(fields, _kinds_of(pipeline, kind))
     _check_count("max_moves", max_moves, 0)
     wanted: frozenset[str] | None = None
     if rules is not None:
@@ -970,15 +1417,15 @@ def invalid_moves(
         if not wanted or not wanted <= known:
             names = ", ".join(sorted(known))
             raise InvalidArgument(f"rules={sorted(wanted)!r} must be a non-empty set of: {names}")
-    return source.flatmap(lambda p: _invalid_moves(p, _kind_for(p, kind), wanted, max_moves))
+    return source.flatmap(lambda p: _invalid_moves(p, _kind_for(p, kind), given, wanted, max_moves))
+
+
+# --- the stateful checker ----------------------------------------------------------
 
 
 def _fields(entity: Deal | Lead) -> tuple[Any, ...]:
     """Every field value of *entity*, to tell whether anything changed it."""
     return tuple(getattr(entity, f.name) for f in attrs.fields(type(entity)))
-
-
-_MOVED_FIELDS = frozenset({"stage", "status", "closed_at", "loss_reason", "history"})
 
 
 class _PipelineChecks:
@@ -1027,6 +1474,8 @@ class _PipelineChecks:
                 assert entity.loss_reason == history[-1].reason
             else:
                 assert entity.loss_reason is None, "an open or won deal keeps a loss reason"
+        issues = p.issues(entity)
+        assert not issues, f"a moved record does not conform to its pipeline: {list(issues)}"
         # The move builds entities without re-checking them: they must be exactly
         # what the checked constructor accepts.
         assert attrs.evolve(entity) == entity
@@ -1075,10 +1524,117 @@ class _PipelineChecks:
             assert not p.can_move(entity, invalid.move.to), "can_move disagrees with move"
 
 
+class _Coverage:
+    """What one run of a :func:`pipeline_machine` reached, over all its examples:
+    every stage a record was in, and the guards that kept a record out of a stage
+    it could otherwise move to."""
+
+    def __init__(self, pipeline: Pipeline, unreachable: frozenset[str]) -> None:
+        self.pipeline = pipeline
+        self.unreachable = unreachable
+        self.examples = 0
+        self.stages: set[str] = set()
+        self.idle = {guard.name: guard for guard in pipeline.guards}  # yet to refuse
+
+    def see(self, entity: Deal | Lead) -> None:
+        self.stages.add(entity.stage)
+        if self.idle:
+            p = self.pipeline
+            targets = p.targets(entity.stage)
+            for guard in _failing(p, entity):
+                if guard.name in self.idle and any(map(guard.applies_to, targets)):
+                    del self.idle[guard.name]
+
+    def check(self) -> None:
+        """AssertionError naming every stage never reached (and not listed as
+        unreachable) and every guard that never refused."""
+        p = self.pipeline
+        missed = [
+            s.id for s in p.stages if s.id not in self.stages and s.id not in self.unreachable
+        ]
+        problems = []
+        if missed:
+            problems.append(
+                f"no record reached {_quoted(missed)}. Field guards are met by most "
+                "records drawn, but a predicate only by records that pass it: draw the "
+                "fields it reads with fields=. If no record can ever get there, say so "
+                f"with unreachable={tuple(missed)!r}."
+            )
+        if self.idle:
+            problems.append(
+                f"guard {_quoted(list(self.idle))} never refused a record: is its "
+                "predicate always true? Or every record drawn passes it: draw some that "
+                "fail it with fields=."
+            )
+        if problems:
+            lines = "\n".join(f"- {problem}" for problem in problems)
+            raise AssertionError(
+                f"pipeline_machine({p!r}), over {self.examples} examples:\n{lines}"
+            )
+
+
+def _quoted(names: Sequence[str]) -> str:
+    return ", ".join(map(repr, names))
+
+
+class _TestCaseOf:
+    """``Machine.TestCase``: a :class:`unittest.TestCase` that runs the machine
+    with ``Machine.run_as_test`` (so the end-of-run checks run too), with the
+    settings assigned to ``TestCase.settings``."""
+
+    def __get__(self, obj: object, owner: type[Any]) -> type[unittest.TestCase]:
+        machine: Any = owner if obj is None else type(obj)
+        case: type[unittest.TestCase] | None = machine.__dict__.get("_salesmodel_test_case")
+        if case is None:
+
+            class TestCase(unittest.TestCase):
+                # Hypothesis' own TestCase settings, and half its steps: records
+                # reach every stage of the built-in pipelines within 25, and each
+                # step costs Hypothesis more than it costs salesmodel.
+                settings = Settings(
+                    deadline=None,
+                    suppress_health_check=list(HealthCheck),
+                    stateful_step_count=25,
+                )
+
+                def runTest(self) -> None:
+                    machine.run_as_test(settings=self.settings)
+
+                runTest.is_hypothesis_test = True  # type: ignore[attr-defined]
+                runTest._hypothesis_state_machine_class = machine  # type: ignore[attr-defined]
+
+            TestCase.__name__ = f"{machine.__name__}.TestCase"
+            TestCase.__qualname__ = f"{machine.__qualname__}.TestCase"
+            type.__setattr__(machine, "_salesmodel_test_case", TestCase)
+            case = TestCase
+        return case
+
+
+def _check_unreachable(unreachable: object, pipeline: object) -> frozenset[str]:
+    if isinstance(unreachable, str) or not isinstance(unreachable, Iterable):
+        raise InvalidArgument(f"unreachable={unreachable!r} must be a tuple of stage ids")
+    names = frozenset(unreachable)
+    if not names:
+        return names
+    if not isinstance(pipeline, Pipeline):
+        raise InvalidArgument(
+            "unreachable= names stages of one pipeline: pass a Pipeline, not a strategy"
+        )
+    for name in names:
+        if name not in pipeline or name == pipeline.first.id:
+            raise InvalidArgument(
+                f"unreachable={tuple(unreachable)!r}: {name!r} is not a stage of "
+                f"{pipeline.id!r} other than its first"
+            )
+    return names
+
+
 def pipeline_machine(
     pipeline: Pipeline | st.SearchStrategy[Pipeline],
     *,
     kinds: Sequence[type[Deal] | type[Lead]] | None = None,
+    fields: Mapping[str, Any] | None = None,
+    unreachable: Iterable[str] = (),
     max_entities: int = 4,
 ) -> type[RuleBasedStateMachine]:
     """A Hypothesis state machine that checks every invariant of *pipeline*
@@ -1086,31 +1642,47 @@ def pipeline_machine(
 
         TestMyPipeline = pipeline_machine(MY_PIPELINE).TestCase
 
-    It keeps a few entities (new ones start in the first stage), and at each
-    step makes a valid move (directly, or through ``win``, ``lose`` and
-    ``reopen``), or tries a move the pipeline must refuse. It checks that:
+    It keeps a few records (new ones start in the first stage; most have the
+    fields the guards name set), and at each step makes a valid move (directly,
+    or through ``win``, ``lose`` and ``reopen``), each record heading for a stage
+    drawn at random, or tries a move the pipeline must refuse. It checks that:
 
     - the status is the current stage's status; ``closed_at`` is set exactly
-      when the entity is closed, at the closing move's time;
+      when the record is closed, at the closing move's time;
     - the history is in time order, a chain of moves from the first stage, and
       ends at the current stage; a move appends one change and rewrites nothing;
     - a loss sets ``loss_reason``, and reopening clears it and ``closed_at``;
     - every refused move raises :class:`~salesmodel.TransitionError` naming the
-      expected rule, entity, stages and allowed targets, and leaves the entity
+      expected rule, record, stages and allowed targets, and leaves the record
       unchanged (``can_move`` agrees);
     - closed stages are final except where ``reopen_to`` reopens them;
-    - every entity a move returns passes the entity's own checks.
+    - every record a move returns passes the record's own checks and
+      ``pipeline.validate``;
+    - no record enters a stage listed in *unreachable*.
+
+    And at the end of the run, over all its examples (``TestCase`` and
+    ``run_as_test`` do this; :func:`~hypothesis.stateful.run_state_machine_as_test`
+    runs only the steps): every stage of *pipeline* was reached, unless listed
+    in *unreachable*, and every guard refused some record. A stage no record
+    reached is one no test of yours reached either: a guard too strict, or
+    records drawn that never pass it (draw them with *fields*).
 
     Args:
-        pipeline: The pipeline, or a strategy of pipelines (each run draws one).
+        pipeline: The pipeline, or a strategy of pipelines (each example draws
+            one; the end-of-run checks are then skipped).
         kinds: What moves through it: :class:`~salesmodel.Deal` (with the
             pipeline's id), :class:`~salesmodel.Lead`, or both; by default what
             the pipeline moves (``Pipeline.kind``), deals when it does not say.
-        max_entities: The most entities moving at once.
+        fields: Values for fields of the new records, as for :func:`histories`
+            (applied to the kinds that have the field).
+        unreachable: The stages no record should ever reach: the run fails when
+            one does, and does not expect them to be reached.
+        max_entities: The most records moving at once.
 
     Returns:
         A :class:`~hypothesis.stateful.RuleBasedStateMachine` subclass; set
-        ``.TestCase.settings`` to tune it.
+        ``.TestCase.settings`` to tune it, or call its
+        ``run_as_test(settings=...)``.
 
     Raises:
         hypothesis.errors.InvalidArgument: for a bad argument.
@@ -1124,82 +1696,155 @@ def pipeline_machine(
         for kind in kinds:
             if kind not in _KINDS:
                 raise InvalidArgument(f"kinds={kinds!r} must hold only Deal and Lead")
+        if isinstance(pipeline, Pipeline):
+            for kind in kinds:
+                _kind_for(pipeline, kind)
+    chosen_kinds = None if kinds is None else tuple(dict.fromkeys(kinds))
+    given = _check_fields(fields, chosen_kinds or _kinds_of(pipeline, None))
+    never = _check_unreachable(unreachable, pipeline)
     _check_count("max_entities", max_entities, 1)
-    chosen_kinds = None if kinds is None else tuple(kinds)
+    fixed = pipeline if isinstance(pipeline, Pipeline) else None
 
     class PipelineMachine(_PipelineChecks, RuleBasedStateMachine):
         """Random moves through one pipeline, checking every invariant."""
 
+        TestCase = _TestCaseOf()  # type: ignore[assignment]
+        #: What the run in progress reached (set by run_as_test).
+        _coverage: ClassVar[_Coverage | None] = None
+
         def __init__(self) -> None:
             super().__init__()
             self.entities: list[Deal | Lead] = []
+            self.goals: list[str | None] = []
+            self.checked: list[Deal | Lead] = []  # the entities as last checked
+            self.visited: set[str] = set()  # the stages reached in this example
+            self.coverage = type(self)._coverage
+            if self.coverage is not None:
+                self.coverage.examples += 1
 
-        def _draw_entity(self, data: st.DataObject) -> int:
-            return data.draw(st.integers(0, len(self.entities) - 1), label="entity")
+        @classmethod
+        def run_as_test(cls, *, settings: Settings | None = None) -> None:
+            """Run the machine as a test (what ``TestCase`` does), then check
+            what the whole run reached: every stage, every guard's refusal.
 
-        def _add(self, data: st.DataObject) -> None:
+            Raises:
+                AssertionError: naming what the run never reached.
+            """
+            if settings is None:
+                settings = cls.TestCase.settings  # type: ignore[attr-defined]
+            coverage = None if fixed is None else _Coverage(fixed, never)
+            type.__setattr__(cls, "_coverage", coverage)
+            try:
+                run_state_machine_as_test(cls, settings=settings)
+            finally:
+                type.__setattr__(cls, "_coverage", None)
+            if coverage is not None and coverage.examples and Phase.generate in settings.phases:
+                coverage.check()
+
+        def _record(self, draw: st.DrawFn) -> int:
+            n = len(self.entities)
+            return 0 if n == 1 else _pick(draw, range(n))
+
+        def _new(self, draw: st.DrawFn) -> Deal | Lead:
             options = chosen_kinds or (_kind_for(self.pipeline, None),)
-            kind = data.draw(st.sampled_from(options), label="kind")
-            self.entities.append(data.draw(_fresh(self.pipeline, kind), label="new"))
+            kind = _pick(draw, options)
+            return _recipe(self.pipeline, kind, given, "lean").draw(draw)  # type: ignore[no-any-return]
+
+        def _next(self, draw: st.DrawFn) -> tuple[Any, ...]:
+            """One step, drawn at once: a new record, a move (towards the
+            record's goal), a win, loss or reopen, or a move to refuse."""
+            action = _pick(draw, _ACTIONS if len(self.entities) < max_entities else _ACTIONS[:-1])
+            if action == "new":
+                return (action, self._new(draw))
+            i = self._record(draw)
+            entity, p = self.entities[i], self.pipeline
+            if action == "refuse":
+                # a move to the same stage always applies: there is always a refusal
+                return (action, _refusal(draw, p, entity, None))
+            options = _movable(p, entity)
+            closing = entity.status is Status.OPEN
+            if action == "close":
+                options = [t for t in options if not closing or p.stage(t).is_closed]
+            if not options:
+                return (action, i, None)  # a final stage (a refusal covers it)
+            if action == "move":
+                goal = self.goals[i]
+                to, self.goals[i] = _steer(draw, p, entity, options, goal, self.visited)
+                return (action, i, _valid_move(draw, p, entity, to))
+            move = _valid_move(draw, p, entity, _pick(draw, options))
+            if closing and p.stage(move.to).status is Status.WON:
+                move = attrs.evolve(move, reason=None)  # win() takes none
+            elif closing and move.reason is None:
+                move = attrs.evolve(move, reason=draw(_LOSSES))  # lose() needs one
+            return (action, i, move)
 
         @initialize(data=st.data())
         def start(self, data: st.DataObject) -> None:
-            self.pipeline = data.draw(source, label="pipeline")
+            self.pipeline = fixed if fixed is not None else data.draw(source, label="pipeline")
             self.check_definition()
-            self._add(data)
-
-        @precondition(lambda self: len(self.entities) < max_entities)
-        @rule(data=st.data())
-        def add_entity(self, data: st.DataObject) -> None:
-            self._add(data)
+            self.entities.append(data.draw(_drawn(self._new), label="new"))
+            self.goals.append(None)
 
         @rule(data=st.data())
-        def move(self, data: st.DataObject) -> None:
-            i = self._draw_entity(data)
-            entity = self.entities[i]
-            options = _movable(self.pipeline, entity)
-            if not options:
-                return  # a final stage (check_refusal covers it)
-            to = data.draw(_targets(self.pipeline, entity, options))
-            move = data.draw(_valid_moves(self.pipeline, entity, to))
-            snapshot = _fields(entity)
-            moved = move.apply(self.pipeline, entity)
-            assert _fields(entity) == snapshot, "the move changed the old entity"
-            self.check_move(entity, move, moved)
-            self.entities[i] = moved
+        def step(self, data: st.DataObject) -> None:
+            # One rule drawing its whole step at once: each rule and each draw
+            # costs Hypothesis far more than a move costs salesmodel.
+            action, *drawn = data.draw(_drawn(self._next), label="step")
+            if action == "new":
+                self.entities.append(drawn[0])
+                self.goals.append(None)
+            elif action == "refuse":
+                self.check_refusal(drawn[0])
+            elif drawn[1] is not None:
+                self._apply(action, *drawn)
 
-        @rule(data=st.data())
-        def win_lose_or_reopen(self, data: st.DataObject) -> None:
-            i = self._draw_entity(data)
+        def _apply(self, action: str, i: int, move: Move) -> None:
             entity, p = self.entities[i], self.pipeline
-            closing = entity.status is Status.OPEN
-            options = [t for t in _movable(p, entity) if not closing or p.stage(t).is_closed]
-            if not options:
-                return
-            move = data.draw(_valid_moves(p, entity, data.draw(st.sampled_from(options))))
-            status = p.stage(move.to).status
-            if not closing:
+            snapshot = _fields(entity)
+            if action == "move":
+                moved = move.apply(p, entity)
+            elif entity.status is not Status.OPEN:
                 moved = p.reopen(entity, at=move.at, to=move.to, by=move.by, reason=move.reason)
-            elif status is Status.WON:
+            elif move.reason is None:
                 moved = p.win(entity, at=move.at, by=move.by, to=move.to)
-                move = attrs.evolve(move, reason=None)
             else:
-                if move.reason is None:
-                    move = attrs.evolve(move, reason=data.draw(_open(LossReason)))
-                assert move.reason is not None
                 moved = p.lose(entity, move.reason, at=move.at, by=move.by, to=move.to)
+            assert _fields(entity) == snapshot, "the move changed the old record"
             self.check_move(entity, move, moved)
             self.entities[i] = moved
-
-        @rule(data=st.data())
-        def refuse(self, data: st.DataObject) -> None:
-            entity = self.entities[self._draw_entity(data)]
-            # a move to the same stage always applies: there is always a refusal
-            self.check_refusal(_refusal(data.draw, self.pipeline, entity, None))
 
         @invariant()
         def every_entity_keeps_the_invariants(self) -> None:
-            for entity in self.entities:
+            # Records are immutable: one checked before is checked still.
+            for i, entity in enumerate(self.entities):
+                if i < len(self.checked) and self.checked[i] is entity:
+                    continue
+                if entity.stage in never:
+                    path = [self.pipeline.first.id, *(c.to_stage for c in entity.history)]
+                    raise AssertionError(
+                        f"{type(entity).__name__} {entity.id!r} reached {entity.stage!r}, "
+                        f"though unreachable= lists it (by {' -> '.join(path)})"
+                    )
                 self.check_entity(entity)
+                self.visited.add(entity.stage)
+                if self.coverage is not None:
+                    self.coverage.see(entity)
+                self.checked[i : i + 1] = [entity]
 
     return PipelineMachine
+
+
+#: What a machine step does: mostly moves (a loss is often final, and ends a
+#: record's journey); a draw of 0, what failing examples shrink to, moves.
+_ACTIONS: Final = ("move", "move", "move", "move", "move", "close", "refuse", "new")
+
+
+@functools.cache
+def _picks(options: tuple[Any, ...]) -> st.SearchStrategy[Any]:
+    return st.sampled_from(options)
+
+
+@st.composite
+def _drawn(draw: st.DrawFn, make: Callable[[st.DrawFn], T]) -> T:
+    """What *make* draws: a machine step's choices in one draw, printed once."""
+    return make(draw)

@@ -19,6 +19,7 @@ import attrs
 
 from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta
+from ._time import instant_argument
 from .entities import Lead
 from .enums import Temperature
 from .errors import Issue, ValidationError
@@ -185,8 +186,7 @@ def classify_temperature(
     """
     if type(policy) is not TemperaturePolicy:
         raise ValidationError.single("policy", policy, "a TemperaturePolicy", "temperature")
-    if at is not None and (not isinstance(at, datetime) or at.utcoffset() is None):
-        raise ValidationError.single("at", at, "None or a timezone-aware datetime", "temperature")
+    at = instant_argument(at, "at", "temperature", optional=True)
     by_time = policy.by_timeframe(timeframe_days(lead, at=at))
     if score is None or (policy.hot_score is None and policy.warm_score is None):
         return by_time

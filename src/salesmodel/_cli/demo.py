@@ -17,10 +17,12 @@ from salesmodel import (
     LEAD_LIFECYCLE,
     Activity,
     Deal,
+    Lead,
     LeadScore,
     Money,
     Status,
     TargetMetric,
+    Temperature,
     TransitionError,
     __version__,
     kpi,
@@ -31,6 +33,7 @@ from salesmodel.kpi import Ratio
 
 WIDTH = 80
 TOP_LEADS = 8
+COLD_LEADS = 3
 TOP_REPS = 12
 COHORT_COLUMNS = 9
 
@@ -235,22 +238,46 @@ def _activities_by_lead(activities: Iterable[Activity]) -> dict[str, list[Activi
 def _leads_section(book: samples.Book) -> str:
     activities = _activities_by_lead(book.activities)
     open_leads = [lead for lead in book.leads if lead.status is Status.OPEN]
-    scored: list[tuple[LeadScore, Any]] = [
+    scored: list[tuple[LeadScore, Lead]] = [
         (DEFAULT_SCORER.score(lead, activities.get(lead.id, ()), at=book.as_of), lead)
         for lead in open_leads
     ]
     scored.sort(key=lambda pair: (-pair[0].total, -pair[0].engagement, -pair[0].fit, pair[1].id))
-    rows: list[list[object]] = []
-    for score, lead in scored[:TOP_LEADS]:
-        reasons = ", ".join(f"{c.rule} {c.points:+.0f}" for c in score.top_reasons(2))
-        rows.append(
-            [
-                lead.company or lead.name,
-                int(score.total),
-                score.temperature.value,
-                score.grade,
-                reasons,
-            ]
+    # Who to call: the best scores among the leads that said they buy within about
+    # three months. A busy lead without a timeframe is named apart, with why.
+    timed = [pair for pair in scored if pair[0].temperature is not Temperature.COLD][:TOP_LEADS]
+    rows: list[list[object]] = [
+        [
+            lead.company or lead.name,
+            float(score.total),
+            score.temperature.value,
+            score.grade,
+            _reasons(score),
+        ]
+        for score, lead in timed
+    ]
+    lowest = timed[-1][0].total if timed else Decimal(0)
+    cold = [
+        f"{lead.company or lead.name} ({float(score.total):.1f}: {_reasons(score)})"
+        for score, lead in scored
+        if score.temperature is Temperature.COLD and score.total > lowest
+    ][:COLD_LEADS]
+    notes = [
+        _wrap(
+            f"{len(open_leads):,} open leads scored by DEFAULT_SCORER (fit, source, BANT "
+            "and decayed engagement, on a curve that keeps the busiest apart); listed "
+            "by score among the hot and warm ones, who gave a purchase timeframe of "
+            "three months or less.",
+            "",
+        )
+    ]
+    if cold:
+        notes.append(
+            _wrap(
+                f"Also scoring this high, but cold: {'; '.join(cold)}. They gave no "
+                "purchase timeframe: ask for one before a sales call.",
+                "",
+            )
         )
     return "\n".join(
         [
@@ -258,13 +285,17 @@ def _leads_section(book: samples.Book) -> str:
             "",
             table(["lead", "score", "temp", "grade", "top reasons"], rows),
             "",
-            _wrap(
-                f"{len(open_leads):,} open leads scored by DEFAULT_SCORER (fit, source, BANT "
-                "and decayed engagement); temperature from the purchase timeframe each "
-                "lead gave.",
-                "",
-            ),
+            "\n\n".join(notes),
         ]
+    )
+
+
+def _reasons(score: LeadScore) -> str:
+    """The two largest contributions, as ``"form +48, need +15"`` (a faded
+    fraction of a point to one decimal, so it never reads as +0)."""
+    return ", ".join(
+        f"{c.rule} {c.points:+.0f}" if abs(c.points) >= 1 else f"{c.rule} {c.points:+.1f}"
+        for c in score.top_reasons(2)
     )
 
 
@@ -287,7 +318,9 @@ def _cohort_section(book: samples.Book) -> str:
             "",
             _wrap(
                 "Share of each month's new customers who bought again in each later "
-                "month (m0 is the month they were won); '.' is a month not yet observed.",
+                "month (m0 is the month they were won): an add-on while they onboard, "
+                "expansions later, a renewal after a year. '.' is a month not yet "
+                "observed.",
                 "",
             ),
         ]

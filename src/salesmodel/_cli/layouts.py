@@ -11,7 +11,7 @@ from typing import Final
 
 import attrs
 
-from salesmodel import Pipeline, Stage, Status
+from salesmodel import DEFAULT_PIPELINE, Pipeline, Stage, Status
 from salesmodel.presets import HUBSPOT, SALESFORCE
 
 
@@ -28,8 +28,16 @@ class Layout:
         closed_at: The column holding the close date; read as ``closed_at`` for a
             closed stage, and as ``expected_close`` for an open one.
         currency: The column holding each amount's currency, if any.
+        amounts_in: The currency of every amount, when the export is known to
+            hold one only (Maven's data set: US dollars).
+        loss_reason: The column holding why a deal was lost, if any; read for
+            deals in a lost stage only.
         pipeline: The stages the export uses.
         fallback_name: Column to name a deal by when ``name``'s column is empty.
+        undated: Stages whose rows the export leaves without a creation date
+            (Maven's Prospecting: deals not yet engaged). Such a row is an open deal
+            of unknown age: counted with the deals, in its group and in the open
+            pipeline, never in a dated figure.
     """
 
     name: str
@@ -38,8 +46,11 @@ class Layout:
     stage: str
     closed_at: str | None
     currency: str | None = None
+    amounts_in: str | None = None
+    loss_reason: str | None = None
     pipeline: Pipeline
     fallback_name: str | None = None
+    undated: frozenset[str] = frozenset()
 
 
 #: The stages of the Maven Analytics "CRM Sales Opportunities" data set.
@@ -56,6 +67,31 @@ MAVEN_PIPELINE: Final = Pipeline(
     name="Maven CRM sales opportunities",
 )
 
+#: Deal fields a column may be read into (``--column FIELD=COLUMN``).
+READABLE: Final = (
+    "id",
+    "name",
+    "amount",
+    "created_at",
+    "owner_id",
+    "prospect_id",
+    "customer_id",
+    "product",
+    "source",
+)
+
+#: Columns named as Deal fields, for exports with no preset.
+GENERIC: Final = Layout(
+    name="generic",
+    description="columns named as Deal fields (id, name, amount, created_at, stage, ...)",
+    columns={f: f for f in READABLE},
+    stage="stage",
+    closed_at="closed_at",
+    currency="currency",
+    loss_reason="loss_reason",
+    pipeline=DEFAULT_PIPELINE,
+)
+
 LAYOUTS: Final[Mapping[str, Layout]] = {
     "maven": Layout(
         name="maven",
@@ -70,8 +106,11 @@ LAYOUTS: Final[Mapping[str, Layout]] = {
         },
         stage="deal_stage",
         closed_at="close_date",
+        amounts_in="USD",
         pipeline=MAVEN_PIPELINE,
         fallback_name="opportunity_id",
+        # SOURCE.md: Prospecting rows have no dates and no value.
+        undated=frozenset({"Prospecting"}),
     ),
     "salesforce": Layout(
         name="salesforce",
@@ -104,6 +143,7 @@ LAYOUTS: Final[Mapping[str, Layout]] = {
         stage="Deal Stage",
         closed_at="Close Date",
         currency="Currency",
+        loss_reason="Closed Lost Reason",
         pipeline=HUBSPOT,
         fallback_name="Record ID",
     ),

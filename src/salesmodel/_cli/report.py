@@ -1,52 +1,67 @@
 """``python -m salesmodel report FILE.csv``: the KPIs of a real CRM export.
 
-This is the only code in the package that reads a file: the one named on the
-command line. Bad rows are reported with their line number and field, then
-skipped (or, with ``--strict``, fatal); a missing file or column is a one-line
-error and a non-zero exit, never a traceback.
+This is the only code in the package that reads files: the export named on the
+command line, and the rates file ``--rates`` names. What it promises:
+
+- No traceback on an export: a problem with the command line or a file as a whole
+  is one line on stderr and exit status 2; a bad row is skipped and summarised by
+  reason (with ``--strict``, the first one stops the report: exit status 1).
+- No figure changed in silence: a blank amount is an unknown value, counted apart
+  and never added as zero; amounts in several currencies are reported per currency
+  unless ``--rates`` converts them; a repeated deal id is counted once and its
+  other rows listed; groups whose keys print alike stay apart.
+- Output a person can trust: every character of file content a terminal would act
+  on is printed as its escape.
 """
 
 from __future__ import annotations
 
 import argparse
-import csv
+import codecs
 import json
-from collections import Counter
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, tzinfo
-from decimal import Decimal
+from datetime import UTC, tzinfo
+from decimal import Context, Decimal
+from operator import attrgetter
 from typing import Any, Final, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import attrs
 
-from salesmodel import DEFAULT_PIPELINE, Deal, Money, Pipeline, Status, ValidationError, kpi
-from salesmodel._cli.layouts import LAYOUTS, Layout
-from salesmodel._cli.tables import DASH, table
-from salesmodel.bulk import from_records
-from salesmodel.kpi import Ratio
-from salesmodel.kpi._grouping import PeriodKind
+from salesmodel import Attributes, Deal, Money, SalesModelError, ValidationError
+from salesmodel._cli.figures import Conversion, Key, figures
+from salesmodel._cli.layouts import GENERIC, LAYOUTS, READABLE, Layout
+from salesmodel._cli.reading import (
+    Problem,
+    Reading,
+    UsageError,
+    read_export,
+    read_rates,
+)
+from salesmodel._cli.tables import DASH, printable, table
 
 USAGE_ERROR: Final = 2
 DATA_ERROR: Final = 1
-SHOWN_ERRORS: Final = 10
 PERIODS: Final = ("week", "month", "quarter", "year")
-REQUIRED: Final = ("id", "created_at", "amount")
-
-#: Columns named as Deal fields, for exports with no preset.
-GENERIC: Final = Layout(
-    name="generic",
-    description="columns named as Deal fields (id, name, amount, created_at, stage, ...)",
-    columns={f: f for f in ("id", "name", "amount", "created_at", "owner_id", "product", "source")},
-    stage="stage",
-    closed_at="closed_at",
-    currency="currency",
-    pipeline=DEFAULT_PIPELINE,
+#: Line numbers shown for each reason rows were skipped.
+SHOWN_LINES: Final = 5
+#: Deal fields ``--by`` takes (besides ``currency`` and the file's other columns).
+GROUPABLE: Final = (
+    "id",
+    "name",
+    "owner_id",
+    "prospect_id",
+    "customer_id",
+    "pipeline_id",
+    "stage",
+    "status",
+    "loss_reason",
+    "source",
+    "product",
 )
-
-
-class UsageError(Exception):
-    """A problem with the command line or the file as a whole (exit 2)."""
+_DEAL_FIELDS: Final = frozenset(attrs.fields_dict(Deal))
+#: Layout columns a ``--column`` mapping sets besides the Deal fields.
+_SPECIAL: Final = ("stage", "closed_at", "currency", "loss_reason")
 
 
 def add_parser(commands: Any) -> None:
@@ -68,9 +83,18 @@ def add_parser(commands: Any) -> None:
         default=[],
         metavar="FIELD=COLUMN",
         help="read a Deal field from this column (repeatable; overrides the preset); "
-        "FIELD may also be 'stage' or 'closed_at'",
+        "FIELD may also be 'stage', 'closed_at', 'currency' or 'loss_reason'",
     )
-    parser.add_argument("--currency", help="the currency of plain amounts, e.g. USD")
+    parser.add_argument("--currency", help="the currency of amounts without one, e.g. USD")
+    parser.add_argument(
+        "--rates",
+        metavar="RATES.csv",
+        help="exchange rates to convert amounts with (columns base, quote, rate: 1 base buys "
+        "rate quote); without them, amounts in several currencies are reported per currency",
+    )
+    parser.add_argument(
+        "--convert-to", metavar="CURRENCY", help="the currency to report in, with --rates"
+    )
     parser.add_argument(
         "--date-format", help="strptime format of the dates, e.g. %%m/%%d/%%Y (default ISO 8601)"
     )
@@ -80,85 +104,114 @@ def add_parser(commands: Any) -> None:
         help="the time zone of naive dates, and of periods (an IANA name; default UTC)",
     )
     parser.add_argument(
-        "--by", default="owner_id", help="the Deal field to group by (default owner_id)"
+        "--by",
+        default="owner_id",
+        help="group by a Deal field, 'currency', or any other column of the file "
+        "(default owner_id)",
     )
     parser.add_argument("--period", choices=PERIODS, help="also group by close period")
+    parser.add_argument("--encoding", default="utf-8", help="the file's encoding (default utf-8)")
+    parser.add_argument(
+        "--delimiter", default=",", help="the character between cells (default ','; 'tab' for tabs)"
+    )
     parser.add_argument("--json", action="store_true", help="print JSON instead of tables")
     parser.add_argument("--strict", action="store_true", help="stop at the first bad row")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Read ``args.file`` and print its report."""
+    """Read ``args.file`` and print its report; returns the exit status."""
     try:
-        layout = _layout(args)
-        zone = _zone(args.tz)
-        records, lines, problems = _read(args.file, layout, args.date_format)
-    except UsageError as error:
-        print(f"error: {error}", file=err)
+        return _run(args, out, err)
+    except SalesModelError as error:
+        print(f"error: {one_line(error)}", file=err)
         return USAGE_ERROR
-    # Every data row: those built, and those refused before building (one problem each).
-    rows = len(lines) + len(problems)
-    currency = args.currency or ("USD" if layout.name == "maven" else None)
-    built = from_records(
-        Deal,
-        records,
+
+
+def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    layout = _layout(args.column, LAYOUTS[args.preset] if args.preset else GENERIC)
+    zone = _zone(args.tz)
+    currency = _currency("--currency", args.currency) or layout.amounts_in
+    conversion = _conversion(args.rates, _currency("--convert-to", args.convert_to))
+    field, key, extra = _grouping(args.by, layout)
+    reading = Reading(
+        encoding=_encoding(args.encoding),
+        delimiter=_delimiter(args.delimiter),
+        date_format=args.date_format,
         tz=zone,
         currency=currency,
-        defaults={"pipeline_id": layout.pipeline.id},
-        strict=False,
+        extra=extra,
     )
-    for row_error in built.errors:
-        line = lines[row_error.row]
-        problems.extend((line, i.path.split(".", 1)[-1], i.message) for i in row_error.error.issues)
-    problems.sort()
-    if problems and args.strict:
-        line, field, message = problems[0]
-        print(f"error: {args.file}, line {line}: {field} {message}", file=err)
+    export = read_export(args.file, layout, reading)
+    if export.problems and args.strict:
+        first = export.problems[0]
+        shown = printable(f"{args.file}, line {first.line}: {first.reason} (got {first.got})")
+        print(f"error: {shown}", file=err)
         return DATA_ERROR
-    deals = built.records
-    try:
-        report = _report(deals, layout.pipeline, by=args.by, period=args.period, zone=zone)
-    except ValidationError as error:
-        print(f"error: {error}", file=err)
-        return USAGE_ERROR
-    report["file"] = args.file
-    report["layout"] = layout.name
-    report["rows"] = rows
-    report["skipped"] = [{"line": ln, "field": f, "problem": m} for ln, f, m in problems]
+    report: dict[str, Any] = {
+        "file": args.file,
+        "layout": layout.name,
+        "rows": export.rows,
+        "tz": args.tz,
+        "by": args.by,
+        "by_field": field,
+        "period": args.period,
+        "rates": args.rates,
+        **figures(
+            export, layout.pipeline, key=key, period=args.period, zone=zone, conversion=conversion
+        ),
+        "skipped": _skipped(export.problems),
+    }
     if args.json:
-        json.dump(report, out, indent=2, ensure_ascii=False)
-        print(file=out)
+        print(json_text(report), file=out)
     else:
-        print(_text(report, args), file=out)
+        print(_text(report, layout, conversion), file=out)
     return 0
 
 
-# --- reading ---------------------------------------------------------------------
+def one_line(error: BaseException) -> str:
+    """*error*'s message on one printable line (a message listing several problems
+    has one per line)."""
+    return printable(str(error).replace("\n", " "))
 
 
-def _layout(args: argparse.Namespace) -> Layout:
-    layout = LAYOUTS[args.preset] if args.preset else GENERIC
+def json_text(data: Any) -> str:
+    """*data* as indented JSON whose every character prints as itself: JSON
+    escapes the control characters below U+0020; the others a terminal acts on
+    (DEL, C1 controls, bidirectional overrides) are escaped here too."""
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    return "".join(c if c.isprintable() or c == "\n" else _json_escape(c) for c in text)
+
+
+def _json_escape(char: str) -> str:
+    code = ord(char)
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
+
+
+# --- the command line's options -----------------------------------------------------------
+
+
+def _layout(mappings: Sequence[str], layout: Layout) -> Layout:
+    """*layout* with the ``--column FIELD=COLUMN`` mappings applied."""
     columns = dict(layout.columns)
-    stage, closed_at, currency = layout.stage, layout.closed_at, layout.currency
-    for item in args.column:
+    special = {name: getattr(layout, name) for name in _SPECIAL}
+    for item in mappings:
         field, sep, column = item.partition("=")
         if not sep or not field or not column:
             raise UsageError(f"--column {item!r} must look like FIELD=COLUMN")
-        if field == "stage":
-            stage = column
-        elif field == "closed_at":
-            closed_at = column
-        elif field == "currency":
-            currency = column
-        elif field not in attrs.fields_dict(Deal):
-            known = ", ".join(attrs.fields_dict(Deal))
-            raise UsageError(f"--column {item!r}: Deal has no field {field!r} ({known})")
-        else:
+        if field in _SPECIAL:
+            special[field] = column
+        elif field in READABLE:
             columns[field] = column
-    return attrs.evolve(
-        layout, columns=columns, stage=stage, closed_at=closed_at, currency=currency
-    )
+        else:
+            raise UsageError(
+                f"--column {item!r}: FIELD must be a Deal field read from a column "
+                f"({', '.join(READABLE)}), or {', '.join(_SPECIAL)}"
+            )
+    return attrs.evolve(layout, columns=columns, **special)
 
 
 def _zone(name: str) -> tzinfo:
@@ -166,238 +219,151 @@ def _zone(name: str) -> tzinfo:
         return UTC
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a folder, e.g. "America"
         raise UsageError(f"--tz {name!r} is not a known time zone (e.g. Europe/Paris)") from None
 
 
-def _read(
-    path: str, layout: Layout, date_format: str | None
-) -> tuple[list[dict[str, Any]], list[int], list[tuple[int, str, str]]]:
-    """The rows as Deal records, the line number of each, and the rows refused
-    before building (an unknown stage, a date in the wrong format)."""
+def _currency(option: str, code: str | None) -> str | None:
+    """The currency code an option names, any case; refused as Money refuses it."""
+    if code is None:
+        return None
     try:
-        handle = open(path, newline="", encoding="utf-8-sig")  # noqa: SIM115 - closed below
-    except OSError as error:
-        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
-    with handle:
-        try:
-            reader = csv.DictReader(handle)
-            header = reader.fieldnames or []
-            _check_columns(path, layout, header)
-            return _rows(reader, layout, date_format, header)
-        except (UnicodeDecodeError, csv.Error) as error:
-            raise UsageError(f"{path} is not a readable CSV file: {error}") from None
+        return Money(0, code.strip().upper()).currency
+    except ValidationError:
+        raise UsageError(f"{option} {code!r} must be a currency code such as USD") from None
 
 
-def _check_columns(path: str, layout: Layout, header: Sequence[str]) -> None:
-    """Refuse a file without a column a deal cannot do without; other mapped
-    columns are read when present."""
-    needed = [layout.columns[f] for f in REQUIRED if f in layout.columns] + [layout.stage]
-    if layout.fallback_name and layout.columns.get("name") not in header:
-        needed.append(layout.fallback_name)
-    elif not layout.fallback_name and "name" in layout.columns:
-        needed.append(layout.columns["name"])
-    for column in needed:
-        if column not in header:
-            shown = ", ".join(header) or "none"
-            raise UsageError(
-                f"{path} has no column {column!r} (its columns: {shown}); "
-                "pick a --preset or map it with --column FIELD=COLUMN"
-            )
+def _conversion(rates: str | None, currency: str | None) -> Conversion | None:
+    if rates is None and currency is None:
+        return None
+    if rates is None:
+        raise UsageError("--convert-to needs --rates: no exchange rate is ever assumed")
+    if currency is None:
+        raise UsageError("--rates needs --convert-to: the currency to report in")
+    return Conversion(currency, read_rates(rates, "utf-8-sig"))
 
 
-def _rows(
-    reader: csv.DictReader[str], layout: Layout, date_format: str | None, header: Sequence[str]
-) -> tuple[list[dict[str, Any]], list[int], list[tuple[int, str, str]]]:
-    stages = _stage_lookup(layout.pipeline)
-    present = set(header)
-    columns = {f: c for f, c in layout.columns.items() if c in present}
-    dates = {f for f in ("created_at",) if f in columns}
-    records: list[dict[str, Any]] = []
-    lines: list[int] = []
-    problems: list[tuple[int, str, str]] = []
-    for row in reader:
-        line = reader.line_num
-        record: dict[str, Any] = {f: row.get(c) for f, c in columns.items()}
-        raw_stage = (row.get(layout.stage) or "").strip()
-        stage = stages.get(raw_stage.casefold())
-        if stage is None:
-            known = ", ".join(s.id for s in layout.pipeline.stages)
-            problems.append((line, "stage", f"must be one of {known} (got {raw_stage!r})"))
-            continue
-        record["stage"] = stage.id
-        record["status"] = stage.status
-        closing = (row.get(layout.closed_at) or "").strip() if layout.closed_at else ""
-        if stage.status is Status.OPEN:
-            record["expected_close"] = closing or None
-        else:
-            record["closed_at"] = closing or None
-        if not (record.get("name") or "").strip() and layout.fallback_name:
-            record["name"] = row.get(layout.fallback_name)
-        if not (record.get("amount") or "").strip():
-            record["amount"] = "0"
-        if layout.currency and (row.get(layout.currency) or "").strip():
-            # Built with the row, so that a bad amount or currency is a skipped row.
-            currency = row[layout.currency].strip()
-            record["amount"] = {"amount": record["amount"], "currency": currency}
-        try:
-            _parse_dates(record, dates, date_format)
-        except ValueError:
-            problems.append((line, "created_at", f"must be a date like {date_format!r}"))
-            continue
-        records.append(record)
-        lines.append(line)
-    return records, lines, problems
+def _encoding(name: str) -> str:
+    """The codec to read with; UTF-8 drops a byte-order mark, as Excel writes one."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise UsageError(f"--encoding {name!r} is not a known text encoding") from None
+    return "utf-8-sig" if codec == "utf-8" else codec
 
 
-def _stage_lookup(pipeline: Pipeline) -> dict[str, Any]:
-    lookup = {s.name.casefold(): s for s in pipeline.stages}
-    lookup.update({s.id.casefold(): s for s in pipeline.stages})
-    return lookup
+def _delimiter(text: str) -> str:
+    mark = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if len(mark) != 1 or mark in '"\r\n' or mark.isalnum():
+        raise UsageError(f"--delimiter {text!r} must be one character such as ';' or '|', or 'tab'")
+    return mark
 
 
-def _parse_dates(record: dict[str, Any], fields: set[str], date_format: str | None) -> None:
-    if date_format is None:
-        return
-    for field in (*fields, "closed_at", "expected_close"):
-        value = record.get(field)
-        if isinstance(value, str) and value.strip():
-            parsed = datetime.strptime(value.strip(), date_format)
-            record[field] = parsed.date() if field == "expected_close" else parsed
+def _grouping(by: str, layout: Layout) -> tuple[str, Key, str | None]:
+    """What ``--by`` groups by: a Deal field (also named by the column it is read
+    from), the amount's currency, or another column of the file, read into
+    ``attributes`` (``manager`` or ``attributes.manager``). Returns the field (or
+    ``attributes.<column>``), the key of a deal, and the column to read, if any."""
+    read_from = {column: field for field, column in layout.columns.items()}
+    read_from[layout.stage] = "stage"
+    field = by if by in GROUPABLE else read_from.get(by, by)
+    if field == "currency":
+        return field, _currency_of, None
+    if field in GROUPABLE:
+        return field, attrgetter(field), None
+    column = by.removeprefix("attributes.")
+    read_as = (layout.closed_at, layout.currency, layout.loss_reason)
+    if by in _DEAL_FIELDS or column in read_from or column in read_as:
+        known = ", ".join((*GROUPABLE, "currency"))
+        raise UsageError(
+            f"--by {by!r} must be a Deal field that names a group ({known}), or another "
+            "column of the file (periods of dates: --period)"
+        )
+    try:
+        Attributes({column: None})
+    except ValidationError:
+        raise UsageError(f"--by {by!r} names no column") from None
+
+    def attribute(deal: Any) -> Any:
+        return deal.attributes.get(column)
+
+    return f"attributes.{column}", attribute, column
 
 
-# --- figures ---------------------------------------------------------------------
+def _currency_of(deal: Any) -> str | None:
+    return None if deal.amount is None else deal.amount.currency
 
 
-def _report(
-    deals: list[Deal], pipeline: Pipeline, *, by: str, period: PeriodKind | None, zone: tzinfo
-) -> dict[str, Any]:
-    statuses = Counter(d.status for d in deals)
-    report: dict[str, Any] = {
-        "deals": len(deals),
-        "open": statuses[Status.OPEN],
-        "won": statuses[Status.WON],
-        "lost": statuses[Status.LOST],
-        "overall": _figures(deals),
-        "by": by,
-        "groups": {},
-        "period": period,
-        "periods": {},
-    }
-    if deals and by not in attrs.fields_dict(Deal):
-        known = ", ".join(attrs.fields_dict(Deal))
-        raise ValidationError.single("--by", by, f"a Deal field ({known})")
-    groups: dict[Any, list[Deal]] = {}
-    for deal in deals:
-        groups.setdefault(getattr(deal, by), []).append(deal)
-    report["groups"] = {
-        str(key): _figures(members)
-        for key, members in sorted(groups.items(), key=lambda kv: str(kv[0]))
-    }
-    if period is not None:
-        rates = kpi.win_rate(deals, period=period, tz=zone)
-        booked = kpi.bookings(deals, period=period, tz=zone)
-        # every period with a booking (a won deal) has a win rate (a closed deal)
-        report["periods"] = {
-            str(key): {
-                "win_rate": _ratio(rates[key]),
-                "bookings": _money(booked[key].amount) if key in booked else None,
-            }
-            for key in sorted(rates.keys())
+# --- skipped rows -------------------------------------------------------------------------
+
+
+def _skipped(problems: Sequence[Problem]) -> dict[str, Any]:
+    """The refused rows, summed up by reason: how many, their lines, an example."""
+    by_reason: dict[str, list[Problem]] = {}
+    for problem in problems:
+        by_reason.setdefault(problem.reason, []).append(problem)
+    reasons: list[dict[str, Any]] = [
+        {
+            "field": found[0].field,
+            "problem": f"must be {found[0].expected}",
+            "rows": len({p.line for p in found}),
+            "lines": sorted({p.line for p in found}),
+            "example": found[0].got,
         }
-    open_deals = [d for d in deals if d.status is Status.OPEN]
-    by_stage = kpi.pipeline_value(open_deals, by="stage") if open_deals else {}
-    report["open_pipeline"] = {
-        stage.id: {
-            "deals": by_stage[stage.id].count,
-            "value": _money(by_stage[stage.id].amount),
-        }
-        for stage in pipeline.stages
-        if stage.id in by_stage
-    }
-    return report
-
-
-def _figures(deals: list[Deal]) -> dict[str, Any]:
-    won = [d for d in deals if d.status is Status.WON]
-    cycle = kpi.sales_cycle(won)
-    return {
-        "deals": len(deals),
-        "won": len(won),
-        "win_rate": _ratio(kpi.win_rate(deals)),
-        "average_ticket": _money(kpi.average_ticket(won).value),
-        "bookings": _money(kpi.bookings(won).amount),
-        "cycle_days": {
-            "count": cycle.count,
-            "mean": _days(cycle.mean),
-            "median": _days(cycle.median),
-            "p90": _days(cycle.p90),
-        },
-    }
-
-
-def _ratio(ratio: Ratio) -> dict[str, Any]:
-    value = ratio.value
-    return {
-        "numerator": ratio.numerator,
-        "denominator": ratio.denominator,
-        "value": None if value is None else float(value),
-    }
-
-
-def _money(value: Money | None) -> dict[str, str] | None:
-    return None if value is None else {"amount": str(value.amount), "currency": value.currency}
-
-
-def _days(value: Any) -> float | None:
-    return None if value is None else round(value.total_seconds() / 86400, 2)
-
-
-# --- text ------------------------------------------------------------------------
-
-
-def _text(report: Mapping[str, Any], args: argparse.Namespace) -> str:
-    overall = report["overall"]
-    head = [
-        f"{report['file']} ({report['layout']} layout): {report['rows']:,} rows, "
-        f"{report['deals']:,} deals ({report['open']:,} open, {report['won']:,} won, "
-        f"{report['lost']:,} lost), {_count_rows(report['skipped']):,} rows skipped",
-        f"Dates read in {args.tz}.",
+        for found in by_reason.values()
     ]
-    summary = table(
-        ["measure", "value"],
-        [
-            ["win rate (won / closed)", _show_ratio(overall["win_rate"])],
-            ["average ticket (won)", _show_money(overall["average_ticket"])],
-            ["bookings (won)", _show_money(overall["bookings"])],
-            ["cycle, mean days (won)", overall["cycle_days"]["mean"]],
-            ["cycle, median days", overall["cycle_days"]["median"]],
-            ["cycle, 90th percentile days", overall["cycle_days"]["p90"]],
-        ],
-        title="Overall",
-    )
-    groups = table(
-        [report["by"], "deals", "won", "win rate", "avg ticket", "median d"],
-        [
+    reasons.sort(key=lambda r: (-r["rows"], r["lines"][0]))
+    return {"rows": len({p.line for p in problems}), "reasons": reasons}
+
+
+# --- text -------------------------------------------------------------------------------
+
+
+def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | None) -> str:
+    overall = report["overall"]
+    parts = [
+        "\n".join(_head(report, layout, conversion)),
+        table(
+            ["measure", "value"],
             [
-                key,
-                f["deals"],
-                f["won"],
-                _show_ratio(f["win_rate"]),
-                _show_money(f["average_ticket"]),
-                f["cycle_days"]["median"],
-            ]
-            for key, f in report["groups"].items()
-        ],
-        title=f"By {report['by']}",
-    )
-    parts = ["\n".join(head), summary, groups]
+                ["win rate (won / closed)", _show_ratio(overall["win_rate"])],
+                [
+                    "average ticket (won)",
+                    _show_money(overall["average_ticket"], overall["won_value_unknown"]),
+                ],
+                ["bookings (won)", _show_money(overall["bookings"], overall["won_value_unknown"])],
+                ["cycle, mean days (won)", overall["cycle_days"]["mean"]],
+                ["cycle, median days", overall["cycle_days"]["median"]],
+                ["cycle, 90th percentile days", overall["cycle_days"]["p90"]],
+            ],
+            title="Overall",
+        ),
+        table(
+            [report["by"], "deals", "won", "win rate", "avg ticket", "median d"],
+            [
+                [
+                    label,
+                    f["deals"],
+                    f["won"],
+                    _show_ratio(f["win_rate"]),
+                    _show_money(f["average_ticket"], f["won_value_unknown"]),
+                    f["cycle_days"]["median"],
+                ]
+                for label, f in report["groups"].items()
+            ],
+            title=f"By {report['by']}",
+        ),
+    ]
     if report["periods"]:
         parts.append(
             table(
                 ["period", "win rate", "bookings"],
                 [
-                    [key, _show_ratio(p["win_rate"]), _show_money(p["bookings"])]
+                    [
+                        key,
+                        _show_ratio(p["win_rate"]),
+                        _show_money(p["bookings"], p["won_value_unknown"]),
+                    ]
                     for key, p in report["periods"].items()
                 ],
                 title=f"By close {report['period']}",
@@ -408,41 +374,104 @@ def _text(report: Mapping[str, Any], args: argparse.Namespace) -> str:
             table(
                 ["stage", "open deals", "value"],
                 [
-                    [stage, v["deals"], _show_money(v["value"])]
+                    [stage, v["deals"], _show_money(v["value"], v["value_unknown"])]
                     for stage, v in report["open_pipeline"].items()
                 ],
                 title="Open pipeline by stage",
             )
         )
-    if report["skipped"]:
-        parts.append(_skipped(report["skipped"]))
+    # "Why we lose" goes here once the KPI package has loss_reasons: lost deals carry
+    # their reason when the layout maps a reason column (Layout.loss_reason).
+    if report["skipped"]["rows"]:
+        parts.append(_show_skipped(report["skipped"]))
     return "\n\n".join(parts)
 
 
-def _skipped(skipped: Sequence[Mapping[str, Any]]) -> str:
-    lines = [f"Skipped rows ({_count_rows(skipped):,}):"]
-    for item in skipped[:SHOWN_ERRORS]:
-        lines.append(f"  line {item['line']}: {item['field']} {item['problem']}")
-    if len(skipped) > SHOWN_ERRORS:
-        fields = Counter(item["field"] for item in skipped)
-        counts = ", ".join(f"{field}: {n:,}" for field, n in fields.most_common())
-        lines.append(f"  ... and {len(skipped) - SHOWN_ERRORS:,} more (by field: {counts})")
+def _head(report: Mapping[str, Any], layout: Layout, conversion: Conversion | None) -> list[str]:
+    skipped = report["skipped"]["rows"]
+    lines = [
+        printable(
+            f"{report['file']} ({report['layout']} layout): {_count(report['rows'], 'row')}, "
+            f"{_count(report['deals'], 'deal')} ({report['open']:,} open, {report['won']:,} won, "
+            f"{report['lost']:,} lost), {_count(skipped, 'row')} skipped"
+        )
+    ]
+    if report["undated"]:
+        stages = ", ".join(sorted(layout.undated))
+        lines.append(
+            f"{report['undated']:,} open deals have no date ({stages}): counted in the deals, "
+            "their groups and the open pipeline, never in a dated figure."
+        )
+    lines.append(printable(f"Dates read in {report['tz']}."))
+    lines.extend(_currency_lines(report, conversion))
+    unknown = report["value_unknown"]
+    if sum(unknown.values()):
+        counts = ", ".join(f"{unknown[s]:,} {s}" for s in ("open", "won", "lost") if unknown[s])
+        lines.append(
+            f"Deals of unknown value (no amount): {sum(unknown.values()):,} ({counts}); "
+            "left out of every sum and average, never counted as zero."
+        )
+    return lines
+
+
+def _currency_lines(report: Mapping[str, Any], conversion: Conversion | None) -> list[str]:
+    currencies = report["currencies"]
+    if conversion is not None:
+        target = conversion.currency
+        applied = "; ".join(
+            f"1 {code} = {conversion.rates.rate(code, target)} {target}"
+            for code in currencies
+            if code != target
+        )
+        return [
+            printable(f"Amounts converted to {target} with the rates in {report['rates']}")
+            + (f": {applied}." if applied else ".")
+        ]
+    if len(currencies) > 1:
+        return [
+            f"Amounts in {', '.join(currencies)}: each figure of money is given per currency "
+            "(to convert, pass --rates RATES.csv and --convert-to CURRENCY)."
+        ]
+    return [f"Amounts in {currencies[0]}."] if currencies else []
+
+
+def _show_skipped(skipped: Mapping[str, Any]) -> str:
+    lines = [f"Skipped rows ({skipped['rows']:,}), by reason:"]
+    for reason in skipped["reasons"]:
+        shown = ", ".join(map(str, reason["lines"][:SHOWN_LINES]))
+        more = ", ..." if len(reason["lines"]) > SHOWN_LINES else ""
+        lines.append(
+            printable(
+                f"  {reason['field']} {reason['problem']}: {_count(reason['rows'], 'row')} "
+                f"({'line' if reason['rows'] == 1 else 'lines'} {shown}{more}; first got "
+                f"{reason['example']})"
+            )
+        )
     return "\n".join(lines)
 
 
-def _count_rows(skipped: Sequence[Mapping[str, Any]]) -> int:
-    """The rows skipped: a row may have several problems."""
-    return len({item["line"] for item in skipped})
+def _count(n: int, what: str) -> str:
+    return f"{n:,} {what}{'' if n == 1 else 's'}"
 
 
-def _show_ratio(ratio: Mapping[str, Any] | None) -> str:
-    if ratio is None or ratio["value"] is None:
+def _show_ratio(ratio: Mapping[str, Any]) -> str:
+    if ratio["value"] is None:
         return DASH
     return f"{ratio['value'] * 100:.1f}% ({ratio['numerator']:,}/{ratio['denominator']:,})"
 
 
-def _show_money(money: Mapping[str, str] | None) -> str:
-    if money is None:
-        return DASH
-    amount = Decimal(money["amount"]).quantize(Decimal("0.01"))
-    return f"{amount:,} {money['currency']}"
+#: Wide enough to round any amount salesmodel holds (10**±30) to the cent.
+_DISPLAY: Final = Context(prec=100)
+
+
+def _show_money(money: Mapping[str, str], unknown: int = 0) -> str:
+    """Amounts by currency, and how many deals of unknown value they leave out."""
+    shown = "; ".join(
+        f"{Decimal(amount).quantize(Decimal('0.01'), context=_DISPLAY):,} {code}"
+        for code, amount in sorted(money.items())
+    )
+    if not unknown:
+        return shown or DASH
+    if not shown:
+        return "value unknown"
+    return f"{shown} ({unknown:,} unknown)"

@@ -1,4 +1,11 @@
-"""Plain-text tables for the command line: aligned, and readable in 80 columns."""
+"""Plain-text output for the command line: aligned tables readable in 80 columns,
+and text that is safe to print.
+
+Everything the command line prints from a file goes through :func:`printable`
+(table cells do by themselves): a cell of a CRM export can hold an ANSI escape
+sequence that recolours or clears the terminal, or a line break that forges a
+table row.
+"""
 
 from __future__ import annotations
 
@@ -11,13 +18,43 @@ _NUMERIC: Final = (int, float, Decimal)
 DASH: Final = "-"
 
 
+def printable(text: str) -> str:
+    """*text* with every character a terminal would act on or hide written as its
+    escape, as Python writes it: control characters (``\\x1b``, ``\\n``, ``\\t``),
+    format characters such as right-to-left overrides (``\\u202e``), separators other
+    than the space, and lone surrogates (from undecodable file names).
+
+    >>> print(printable("Ana\\x1b[31m\\nBo"))
+    Ana\\x1b[31m\\nBo
+    """
+    if text.isprintable():  # the common case, one C-level scan
+        return text
+    return "".join(c if c.isprintable() else _escape(c) for c in text)
+
+
+_SHORT: Final = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escape(char: str) -> str:
+    short = _SHORT.get(char)
+    if short is not None:
+        return short
+    code = ord(char)
+    if code < 0x100:
+        return f"\\x{code:02x}"
+    if code < 0x10000:
+        return f"\\u{code:04x}"
+    return f"\\U{code:08x}"
+
+
 def cell(value: object) -> str:
-    """*value* as table text: None as a dash, floats to one decimal."""
+    """*value* as table text: None as a dash, floats to one decimal, and text made
+    :func:`printable`."""
     if value is None:
         return DASH
     if isinstance(value, float):
         return f"{value:.1f}"
-    return str(value)
+    return printable(str(value))
 
 
 def table(
@@ -36,6 +73,7 @@ def table(
     ana      3
     bruno   12
     """
+    headers = [cell(h) for h in headers]
     texts = [[cell(v) for v in row] for row in rows]
     numeric = [
         all(isinstance(row[i], _NUMERIC) or row[i] is None for row in rows) and bool(rows)
@@ -54,7 +92,7 @@ def table(
             parts.append(text.rjust(widths[i]) if numeric[i] else text.ljust(widths[i]))
         return "  ".join(parts).rstrip()
 
-    out = [] if title is None else [title, "=" * min(len(title), width)]
+    out = [] if title is None else [cell(title), "=" * min(len(cell(title)), width)]
     out.append(line(headers))
     out.append("  ".join("-" * w for w in widths))
     out.extend(line(r) for r in texts)

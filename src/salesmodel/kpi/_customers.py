@@ -407,10 +407,13 @@ class CohortTable(Table):
         )
 
     def __repr__(self) -> str:
+        width = max((len(r.cells) for r in self.rows), default=0)
+        head = "".join(f"  {f'+{i}':>6}" for i in range(width))
         lines = [f"CohortTable(observed until {self.observed_until})"]
+        lines.append(f"  {'cohort':>8}  {'customers':>9}{head}")
         for row in self.rows:
-            cells = " ".join("     ." if c is None else f"{_percent(c):>6}" for c in row.cells)
-            lines.append(f"  {row.cohort!s:>8} {row.size:>6}  {cells}")
+            cells = "".join("       ." if c is None else f"  {_percent(c):>6}" for c in row.cells)
+            lines.append(f"  {row.cohort!s:>8}  {row.size:>9}{cells}")
         return "\n".join(lines)
 
 

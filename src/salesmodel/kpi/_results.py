@@ -423,8 +423,9 @@ class Total:
 class Average:
     """A mean amount that keeps its total and count.
 
-    ``value`` is ``total / count`` rounded to the cent (2 places, halves to
-    even); :meth:`rounded` rounds otherwise, ``exact`` is the exact quotient.
+    ``value`` is ``total / count`` rounded to the currency's minor unit (2
+    places for USD, 0 for JPY, 3 for BHD; halves to even); :meth:`rounded` rounds
+    otherwise, ``exact`` is the exact quotient.
     ``unknown`` counts the records left out because their value is not known:
     they are in neither the total nor the count.
 
@@ -432,6 +433,8 @@ class Average:
     >>> avg = Average(Money("100.00", "USD"), 3)
     >>> avg.value, avg.exact
     (Money('33.33', 'USD'), Fraction(100, 3))
+    >>> Average(Money("1000", "JPY"), 3).value
+    Money('333', 'JPY')
 
     .. versionadded:: 0.1.0
     """
@@ -450,8 +453,10 @@ class Average:
 
     @property
     def value(self) -> Money | None:
-        """The mean rounded to the cent (halves to even), or None."""
-        return self.rounded(2)
+        """The mean rounded to the currency's minor unit (halves to even), or
+        None.
+        """
+        return None if self.total is None else self.rounded(self.total.places)
 
     def rounded(self, places: int = 2, rounding: str = decimal.ROUND_HALF_EVEN) -> Money | None:
         """The mean rounded to *places* decimal places with *rounding*."""

@@ -1,0 +1,386 @@
+"""Reading the files named on the report's command line: the export's rows as deals,
+with the line each comes from and every refused row's reason, and a rates file.
+
+No figure may change in silence, so the reader refuses what it cannot read exactly:
+a header naming a column twice, a row with cells beyond the header's or missing,
+quoting that is not valid CSV, text that is not in the file's encoding. A repeated
+deal id keeps its first row; later rows with that id are refused and listed. A blank
+amount is an unknown value (None), never zero.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import UTC, date, datetime, tzinfo
+from typing import Any, Final, TextIO
+
+import attrs
+
+from salesmodel import Deal, Pipeline, RateTable, Stage, Status, ValidationError
+from salesmodel._cli.layouts import Layout
+from salesmodel.bulk import from_records
+from salesmodel.errors import MISSING, SalesModelError, short_repr
+
+#: Where a row names an amount's currency (a key of the record, not a column).
+_CURRENCY: Final = "amount.currency"
+#: The creation date an undated row is checked with, then never read: such deals are
+#: kept apart from every dated figure (see :attr:`Layout.undated`).
+_UNDATED_AT: Final = datetime(2000, 1, 1, tzinfo=UTC)
+#: Dates the report takes: a period of any zone around them exists in the calendar
+#: (year 1 and 9999 are the placeholders some exports write for "no date").
+FIRST_DAY: Final = date(2, 1, 1)
+LAST_DAY: Final = date(9998, 12, 31)
+
+
+class UsageError(SalesModelError):
+    """The command line, or a file as a whole, cannot be used (exit status 2)."""
+
+
+@attrs.frozen
+class Problem:
+    """Why one row of the export is not a deal.
+
+    Attributes:
+        line: The line the row starts on (the header is line 1).
+        field: The Deal field at fault, or ``"cells"`` or ``"id"``.
+        expected: What the field must be (follows "must be").
+        value: What the row holds there.
+    """
+
+    line: int
+    field: str
+    expected: str
+    value: Any = MISSING
+
+    @property
+    def reason(self) -> str:
+        """``"<field> must be <expected>"``: rows with one reason are counted together."""
+        return f"{self.field} must be {self.expected}"
+
+    @property
+    def got(self) -> str:
+        """The value as shown: cut to a readable length."""
+        return "nothing" if self.value is MISSING else short_repr(self.value)
+
+
+@attrs.frozen
+class Export:
+    """What the export holds.
+
+    Attributes:
+        rows: Its data rows (blank lines are not rows).
+        deals: The deals of its good rows, dated.
+        undated: The open deals of stages the export leaves undated.
+        problems: Every refused row's problems, by line.
+    """
+
+    rows: int
+    deals: list[Deal]
+    undated: list[Deal]
+    problems: list[Problem]
+
+
+@attrs.frozen(kw_only=True)
+class Reading:
+    """How to read the export: the command line's options."""
+
+    encoding: str = "utf-8-sig"
+    delimiter: str = ","
+    date_format: str | None = None
+    tz: tzinfo = UTC
+    currency: str | None = None
+    #: A column read into ``attributes`` under its own name (the ``--by`` column).
+    extra: str | None = None
+
+
+def read_export(path: str, layout: Layout, reading: Reading) -> Export:
+    """The deals of the CSV file *path*.
+
+    Raises:
+        UsageError: the file cannot be read, is not CSV in *reading*'s encoding,
+            names a column twice or lacks one a deal cannot do without.
+    """
+    with _open(path, reading.encoding) as handle:
+        cells = csv.reader(handle, delimiter=reading.delimiter, strict=True)
+        rows = _rows(path, cells, reading.encoding)
+        header = next(rows, (1, []))[1]
+        columns = _columns(path, layout, header, reading.extra)
+        records: list[dict[str, Any]] = []
+        lines: list[int] = []
+        problems: list[Problem] = []
+        undated: set[int] = set()
+        first_line: dict[str, int] = {}
+        builder = _RowBuilder(layout, columns, len(header), reading)
+        count = 0
+        for line, row in rows:
+            count += 1
+            record = builder.record(line, row, first_line)
+            if isinstance(record, Problem):
+                problems.append(record)
+                continue
+            if record["created_at"] is _UNDATED_AT:
+                undated.add(line)
+            records.append(record)
+            lines.append(line)
+    deals, undated_deals = _build(records, lines, undated, layout, reading, problems)
+    problems.sort(key=lambda p: p.line)
+    return Export(count, deals, undated_deals, problems)
+
+
+def _open(path: str, encoding: str) -> TextIO:
+    try:
+        return open(path, newline="", encoding=encoding)
+    except OSError as error:
+        raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str]]]:
+    """``(line, cells)`` of each row that holds anything; file-level errors as
+    :class:`UsageError` naming the line."""
+    line = 1
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as error:
+            raise UsageError(
+                f"{path}, near line {line}: not {encoding} text ({error.reason}); "
+                "name the file's encoding with --encoding, e.g. cp1252"
+            ) from None
+        except csv.Error as error:
+            hint = (
+                "a quote opened and never closed?"
+                if "field limit" in str(error) or "end of data" in str(error)
+                else "fix the quoting"
+            )
+            raise UsageError(f"{path}, line {line}: not valid CSV ({error}; {hint})") from None
+        if any(c.strip() for c in row):
+            yield line, row
+        line = reader.line_num + 1
+
+
+def _columns(path: str, layout: Layout, header: Sequence[str], extra: str | None) -> dict[str, int]:
+    """Each column's index, checked: no column twice, every needed one there."""
+    index: dict[str, int] = {}
+    for i, name in enumerate(header):
+        if name in index and name.strip():
+            raise UsageError(
+                f"{path} has the column {name!r} twice (columns {index[name] + 1} and {i + 1}); "
+                "rename one: which to read cannot be guessed"
+            )
+        index.setdefault(name, i)
+    needed = [layout.columns[f] for f in ("id", "created_at", "amount") if f in layout.columns]
+    needed.append(layout.stage)
+    if layout.fallback_name and layout.columns.get("name") not in index:
+        needed.append(layout.fallback_name)
+    elif not layout.fallback_name and "name" in layout.columns:
+        needed.append(layout.columns["name"])
+    if extra is not None and extra not in index:
+        raise UsageError(
+            f"{path} has no column {extra!r} to group by (its columns: {_shown(header)}); "
+            "--by takes a Deal field such as owner_id, 'currency', or a column of the file"
+        )
+    for column in needed:
+        if column not in index:
+            hint = _delimiter_hint(header)
+            raise UsageError(
+                f"{path} has no column {column!r} (its columns: {_shown(header)}); "
+                f"{hint or 'pick a --preset or map it with --column FIELD=COLUMN'}"
+            )
+    return index
+
+
+def _shown(header: Sequence[str]) -> str:
+    return ", ".join(header) if header else "none"
+
+
+def _delimiter_hint(header: Sequence[str]) -> str | None:
+    if len(header) == 1:
+        for mark, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'")):
+            if mark in header[0]:
+                return f"its columns look separated by {name}: pass --delimiter {name}"
+    return None
+
+
+class _RowBuilder:
+    """One row's cells as a Deal record, or the :class:`Problem` that refuses it
+    before a deal is built."""
+
+    def __init__(
+        self, layout: Layout, index: Mapping[str, int], width: int, reading: Reading
+    ) -> None:
+        self.layout = layout
+        self.width = width
+        self.reading = reading
+        self.fields = {f: index[c] for f, c in layout.columns.items() if c in index}
+        self.id = self.fields["id"]
+        self.stage = index[layout.stage]
+        self.closed_at = index.get(layout.closed_at) if layout.closed_at else None
+        self.currency = index.get(layout.currency) if layout.currency else None
+        self.loss_reason = index.get(layout.loss_reason) if layout.loss_reason else None
+        self.fallback = index.get(layout.fallback_name) if layout.fallback_name else None
+        self.extra = None if reading.extra is None else index[reading.extra]
+        self.stages = _stage_lookup(layout.pipeline)
+        self.known = ", ".join(s.id for s in layout.pipeline.stages)
+
+    def record(
+        self, line: int, row: list[str], first_line: dict[str, int]
+    ) -> dict[str, Any] | Problem:
+        """The record of *row*, or why it is refused; *first_line* maps each id
+        seen to its first row's line."""
+        if len(row) < self.width or any(c.strip() for c in row[self.width :]):
+            expected = f"{self.width} cells, as in the header (a row cut short or shifted?)"
+            return Problem(line, "cells", expected, len(row))
+        key = row[self.id].strip()
+        if key:  # a blank id is the entity's to refuse
+            first = first_line.setdefault(key, line)
+            if first != line:
+                return Problem(line, "id", f"unique (line {first} has it)", row[self.id])
+        record: dict[str, Any] = {f: row[i] for f, i in self.fields.items()}
+        raw_stage = row[self.stage].strip()
+        stage = self.stages.get(raw_stage.casefold())
+        if stage is None:
+            return Problem(line, "stage", f"one of {self.known}", raw_stage)
+        record["stage"] = stage.id
+        record["status"] = stage.status
+        closing = "" if self.closed_at is None else row[self.closed_at].strip()
+        if stage.status is Status.OPEN:
+            record["expected_close"] = closing or None
+        else:
+            record["closed_at"] = closing or None
+        if stage.status is Status.LOST and self.loss_reason is not None:
+            record["loss_reason"] = row[self.loss_reason]
+        if self.fallback is not None and not (record.get("name") or "").strip():
+            record["name"] = row[self.fallback]
+        problem = self._amount(line, row, record)
+        if problem is not None:
+            return problem
+        if self.extra is not None:
+            value = row[self.extra]
+            record["attributes"] = {self.reading.extra: value if value.strip() else None}
+        if stage.id in self.layout.undated and not (record.get("created_at") or "").strip():
+            record["created_at"] = _UNDATED_AT
+            return record
+        return self._dates(line, record)
+
+    def _amount(self, line: int, row: list[str], record: dict[str, Any]) -> Problem | None:
+        amount = record.get("amount")
+        code = "" if self.currency is None else row[self.currency].strip().upper()
+        code = code or self.reading.currency or ""
+        if amount is not None and amount.strip() and not code:
+            expected = "a currency: a currency column, or --currency for the whole file"
+            return Problem(line, _CURRENCY, expected)
+        record[_CURRENCY] = code or None
+        return None
+
+    def _dates(self, line: int, record: dict[str, Any]) -> dict[str, Any] | Problem:
+        fmt = self.reading.date_format
+        if fmt is None:
+            return record
+        for field in ("created_at", "closed_at", "expected_close"):
+            value = record.get(field)
+            if isinstance(value, str) and value.strip():
+                try:
+                    parsed = datetime.strptime(value.strip(), fmt)
+                except ValueError:
+                    return Problem(line, field, f"a date like {fmt!r}", value)
+                record[field] = parsed.date() if field == "expected_close" else parsed
+        return record
+
+
+def _stage_lookup(pipeline: Pipeline) -> dict[str, Stage]:
+    """Stages by id and by name, any case."""
+    lookup = {s.name.casefold(): s for s in pipeline.stages}
+    lookup.update({s.id.casefold(): s for s in pipeline.stages})
+    return lookup
+
+
+def _build(
+    records: list[dict[str, Any]],
+    lines: list[int],
+    undated_lines: set[int],
+    layout: Layout,
+    reading: Reading,
+    problems: list[Problem],
+) -> tuple[list[Deal], list[Deal]]:
+    """The deals, checked by the entity and against the layout's pipeline, dated
+    and undated; every refused row added to *problems*."""
+    built = from_records(
+        Deal,
+        records,
+        columns={"amount.currency": _CURRENCY},
+        tz=reading.tz,
+        defaults={"pipeline_id": layout.pipeline.id},
+        pipelines=layout.pipeline,
+        strict=False,
+    )
+    refused = {e.row for e in built.errors}
+    for row_error in built.errors:
+        line = lines[row_error.row]
+        for issue in row_error.error.issues:
+            _, dot, field = issue.path.partition(".")
+            problems.append(Problem(line, field if dot else "row", issue.expected, issue.value))
+    good = iter(built.records)
+    deals: list[Deal] = []
+    undated: list[Deal] = []
+    for n, line in enumerate(lines):
+        if n in refused:
+            continue
+        deal = next(good)
+        if line in undated_lines:
+            undated.append(deal)
+            continue
+        outside = _outside_calendar(deal)
+        if outside is None:
+            deals.append(deal)
+        else:
+            problems.append(Problem(line, outside, _CALENDAR, getattr(deal, outside)))
+    return deals, undated
+
+
+_CALENDAR: Final = f"a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+
+
+def _outside_calendar(deal: Deal) -> str | None:
+    """The first date field of *deal* outside the report's calendar, if any."""
+    for field in ("created_at", "closed_at"):
+        value = getattr(deal, field)
+        if value is not None and not FIRST_DAY <= value.date() <= LAST_DAY:
+            return field
+    return None
+
+
+def read_rates(path: str, encoding: str) -> RateTable:
+    """The exchange rates of the CSV file *path*: columns ``base``, ``quote`` and
+    ``rate`` (1 *base* buys *rate* *quote*), one pair per row."""
+    with _open(path, encoding) as handle:
+        rows = _rows(path, csv.reader(handle, strict=True), encoding)
+        header = [c.strip().lower() for c in next(rows, (1, []))[1]]
+        missing = [c for c in ("base", "quote", "rate") if c not in header]
+        if missing:
+            raise UsageError(
+                f"{path} has no column {missing[0]!r} (a rates file has the columns base, "
+                f"quote, rate: 1 base buys rate quote)"
+            )
+        base, quote, rate = (header.index(c) for c in ("base", "quote", "rate"))
+        pairs: dict[tuple[str, str], str] = {}
+        seen: dict[tuple[str, str], int] = {}
+        for line, row in rows:
+            cells = [*row, "", "", ""]
+            pair = (cells[base].strip().upper(), cells[quote].strip().upper())
+            try:
+                RateTable({pair: cells[rate]})
+            except ValidationError as error:
+                issue = error.issues[0]
+                what = "base and quote" if issue.value == pair else "rate"
+                raise UsageError(f"{path}, line {line}: {what} {issue.message}") from None
+            if pair in seen:
+                raise UsageError(
+                    f"{path}, line {line}: the rate of {pair[0]} in {pair[1]} is on line "
+                    f"{seen[pair]} already; give each pair once"
+                )
+            seen[pair] = line
+            pairs[pair] = cells[rate]
+    return RateTable(pairs)

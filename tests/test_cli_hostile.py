@@ -1,0 +1,405 @@
+"""The report on hostile and ordinary-but-awkward exports (issue #13): every case ends
+in a correct report or one line on stderr with exit status 2, never a traceback, and
+no figure changes in silence."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli_support import generic, lost, report, write_csv
+from salesmodel._cli.report import json_text
+
+
+def one_line_error(result: tuple[int, str, str]) -> str:
+    """The message of a failed report: exit 2, nothing on stdout, one line on stderr."""
+    code, out, err = result
+    assert (code, out) == (2, ""), err
+    assert err.startswith("error: ")
+    assert err.count("\n") == 1
+    assert err[:-1].isprintable()
+    return err[len("error: ") : -1]
+
+
+def as_json(result: tuple[int, str, str]) -> dict:
+    code, out, err = result
+    assert (code, err) == (0, ""), err
+    return json.loads(out)
+
+
+# --- tracebacks on ordinary exports -------------------------------------------------------
+
+
+def test_two_currencies_are_reported_per_currency_and_said_so(tmp_path):
+    rows = [generic(), generic(id="2", amount="300", currency="USD", owner_id="bo"), lost(id="3")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    result = as_json(report(path, "--json", "--period", "month", "--by", "currency"))
+    assert (result["currencies"], result["converted_to"]) == (["EUR", "USD"], None)
+    assert result["overall"]["bookings"] == {"EUR": "100", "USD": "300"}
+    assert result["overall"]["average_ticket"] == {"EUR": "100.00", "USD": "300.00"}
+    assert result["periods"]["2026-01"]["bookings"] == {"EUR": "100", "USD": "300"}
+    assert [(g["key"], g["deals"]) for g in result["groups"].values()] == [("EUR", 2), ("USD", 1)]
+    code, out, err = report(path)
+    assert (code, err) == (0, "")
+    assert out.splitlines()[2] == (
+        "Amounts in EUR, USD: each figure of money is given per currency (to convert, pass "
+        "--rates RATES.csv and --convert-to CURRENCY)."
+    )
+    assert "\nbookings (won)               100.00 EUR; 300.00 USD\n" in out
+
+
+def rates_file(tmp_path: Path, text: str) -> str:
+    path = tmp_path / "rates.csv"
+    path.write_text(text, encoding="utf-8")
+    return str(path)
+
+
+def test_two_currencies_convert_with_the_rates_a_user_names_and_say_so(tmp_path):
+    rows = [generic(), generic(id="2", amount="300", currency="usd", owner_id="bo")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    rates = rates_file(tmp_path, "base,quote,rate\nEUR,USD,1.08\n")
+    result = as_json(report(path, "--json", "--rates", rates, "--convert-to", "usd"))
+    assert (result["rates"], result["converted_to"]) == (rates, "USD")
+    assert result["overall"]["bookings"] == {"USD": "408.00"}
+    assert result["groups"]["ana"]["average_ticket"] == {"USD": "108.00"}
+    # The other way round: the rate inverted (USD in EUR), to 28 significant digits in
+    # JSON (as RateTable inverts it), to the cent in the text.
+    result = as_json(report(path, "--json", "--rates", rates, "--convert-to", "EUR"))
+    assert result["overall"]["bookings"] == {"EUR": "377.7777777777777777777777778"}
+    text = report(path, "--rates", rates, "--convert-to", "EUR")[1]
+    assert "\nbookings (won)               377.78 EUR\n" in text
+    out = report(path, "--rates", rates, "--convert-to", "USD")[1]
+    assert (
+        out.splitlines()[2]
+        == f"Amounts converted to USD with the rates in {rates}: 1 EUR = 1.08 USD."
+    )
+
+
+def test_a_rate_missing_or_a_bad_rates_file_is_one_line(tmp_path):
+    rows = [generic(), generic(id="2", currency="GBP")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    rates = rates_file(tmp_path, "base,quote,rate\nEUR,USD,1.08\n")
+    assert one_line_error(report(path, "--rates", rates, "--convert-to", "USD")) == (
+        "no exchange rate from GBP to USD (the table has: EUR->USD); add one to the RateTable"
+    )
+    assert one_line_error(report(path, "--rates", rates)) == (
+        "--rates needs --convert-to: the currency to report in"
+    )
+    assert one_line_error(report(path, "--convert-to", "USD")) == (
+        "--convert-to needs --rates: no exchange rate is ever assumed"
+    )
+    assert one_line_error(report(path, "--rates", rates, "--convert-to", "bucks")) == (
+        "--convert-to 'bucks' must be a currency code such as USD"
+    )
+    for text, message in [
+        ("base,quote\n", " has no column 'rate' (a rates file has the columns base, quote, "
+         "rate: 1 base buys rate quote)"),
+        ("base,quote,rate\nEUR,USD,abc\n", ", line 2: rate must be a positive finite rate "
+         "(got 'abc')"),
+        ("base,quote,rate\nEUR,USD,0\n", ", line 2: rate must be a positive finite rate (got '0')"),
+        ("base,quote,rate\nEUR,EUR,1\n", ", line 2: base and quote must be a pair of two "
+         "different currency codes (got ('EUR', 'EUR'))"),
+        ("base,quote,rate\nEUR,USD,1.08\nEUR,USD,1.1\n", ", line 3: the rate of EUR in USD is "
+         "on line 2 already; give each pair once"),
+    ]:  # fmt: skip
+        bad = rates_file(tmp_path, text)
+        assert one_line_error(report(path, "--rates", bad, "--convert-to", "USD")) == bad + message
+
+
+def test_a_currency_option_is_taken_in_any_case_or_refused_in_one_line(tmp_path):
+    path = str(write_csv(tmp_path / "x.csv", [generic(currency="")]))
+    assert as_json(report(path, "--json", "--currency", "usd"))["currencies"] == ["USD"]
+    assert as_json(report(path, "--json", "--currency", " gbp "))["currencies"] == ["GBP"]
+    for code in ("dollars", "", "U$D", "€"):
+        assert one_line_error(report(path, "--currency", code)) == (
+            f"--currency {code!r} must be a currency code such as USD"
+        )
+
+
+def test_a_time_zone_that_is_a_folder_of_the_zone_database_is_one_line(tmp_path):
+    path = str(write_csv(tmp_path / "x.csv", [generic()]))
+    assert one_line_error(report(path, "--tz", "America")) == (
+        "--tz 'America' is not a known time zone (e.g. Europe/Paris)"
+    )
+
+
+def test_an_amount_of_1e26_is_shown_to_the_cent(tmp_path):
+    path = str(write_csv(tmp_path / "x.csv", [generic(amount="1e26")]))
+    code, out, err = report(path)
+    assert (code, err) == (0, "")
+    assert "\nbookings (won)               100,000,000,000,000,000,000,000,000.00 EUR\n" in out
+    assert as_json(report(path, "--json"))["overall"]["bookings"] == {
+        "EUR": "100000000000000000000000000"
+    }
+
+
+def test_dates_at_the_ends_of_the_calendar_are_skipped_rows_whatever_the_zone(tmp_path):
+    rows = [
+        generic(created_at="0001-01-01T00:00:00+00:00", closed_at="0001-01-02T00:00:00+00:00"),
+        generic(id="2", created_at="9999-12-30T00:00:00+00:00", closed_at="9999-12-31"),
+        generic(id="3", closed_at="0001-01-01"),
+        generic(id="4"),
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    for zone in ("America/New_York", "Asia/Tokyo", "UTC"):
+        for period in ("week", "month", "quarter", "year"):
+            result = as_json(report(path, "--json", "--period", period, "--tz", zone))
+            assert result["deals"] == 1
+            assert result["skipped"]["rows"] == 3
+    reasons = as_json(report(path, "--json", "--tz", "America/New_York"))["skipped"]["reasons"]
+    assert {(r["field"], r["problem"]) for r in reasons} >= {
+        ("created_at", "must be a date from 0002-01-01 to 9998-12-31")
+    }
+
+
+# --- figures changed in silence ------------------------------------------------------------
+
+
+def test_a_blank_amount_is_unknown_never_zero(tmp_path):
+    rows = [generic(amount="1000"), generic(id="2", amount=""), generic(id="3", amount=" ")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    result = as_json(report(path, "--json"))
+    assert (result["deals"], result["skipped"]["rows"]) == (3, 0)
+    assert result["overall"]["average_ticket"] == {"EUR": "1000.00"}  # not 333.33
+    assert result["overall"]["won_value_unknown"] == 2
+    assert result["value_unknown"] == {"open": 0, "won": 2, "lost": 0}
+    out = report(path)[1]
+    assert "\naverage ticket (won)         1,000.00 EUR (2 unknown)\n" in out
+    assert "Deals of unknown value (no amount): 2 (2 won); left out of every sum" in out
+
+
+def test_an_open_pipeline_of_unknown_value_says_so(tmp_path):
+    rows = [generic(id=str(i), stage="research", amount="", closed_at="") for i in range(3)]
+    out = report(str(write_csv(tmp_path / "x.csv", rows)))[1]
+    assert out.endswith("research           3  value unknown\n")
+    assert "0.00" not in out
+
+
+def test_a_column_named_twice_is_refused_as_which_to_read_cannot_be_guessed(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "id,name,amount,currency,stage,created_at,closed_at,owner_id,amount\n"
+        "1,A,1000,EUR,won,2026-01-02,2026-01-12,ana,5\n",
+        encoding="utf-8",
+    )
+    assert one_line_error(report(str(path))) == (
+        f"{path} has the column 'amount' twice (columns 3 and 9); rename one: which to read "
+        "cannot be guessed"
+    )
+    # Unnamed columns (trailing separators) hold nothing to read.
+    path.write_text(
+        "id,name,amount,currency,stage,created_at,closed_at,owner_id,,\n"
+        "1,A,1000,EUR,won,2026-01-02,2026-01-12,ana,,\n",
+        encoding="utf-8",
+    )
+    assert as_json(report(str(path), "--json"))["deals"] == 1
+
+
+def test_a_repeated_deal_id_is_counted_once_and_its_other_rows_listed(tmp_path):
+    rows = [generic(), generic(), generic(id=" 1 ", amount="5"), generic(id="2")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    result = as_json(report(path, "--json"))
+    assert (result["rows"], result["deals"], result["won"]) == (4, 2, 2)
+    assert result["overall"]["bookings"] == {"EUR": "200"}
+    assert result["skipped"]["reasons"] == [
+        {"field": "id", "problem": "must be unique (line 2 has it)", "rows": 2, "lines": [3, 4],
+         "example": "'1'"}
+    ]  # fmt: skip
+    assert report(path, "--strict")[0] == 1
+
+
+def test_group_keys_that_would_print_the_same_stay_apart(tmp_path):
+    rows = [
+        generic(owner_id=""),  # a won deal without an owner
+        lost(id="2", owner_id="None"),
+        generic(id="3", owner_id="(blank)"),
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    groups = as_json(report(path, "--json"))["groups"]
+    assert {label: (g["key"], g["deals"], g["won"]) for label, g in groups.items()} == {
+        "(blank)": (None, 1, 1),
+        "'(blank)'": ("(blank)", 1, 1),
+        "None": ("None", 1, 0),
+    }
+    table = report(path)[1].split("By owner_id\n")[1].split("\n\n")[0].splitlines()[3:]
+    assert sorted(line.split()[0] for line in table) == sorted(groups)
+    # A tab and the text "\t" print alike once escaped: both are quoted.
+    rows = [generic(manager="a\tb"), generic(id="2", manager="a\\tb")]
+    groups = as_json(report(str(write_csv(tmp_path / "y.csv", rows)), "--json", "--by",
+                            "manager"))["groups"]  # fmt: skip
+    assert {label: g["key"] for label, g in groups.items()} == {
+        "'a\\tb'": "a\tb",
+        "'a\\\\tb'": "a\\tb",
+    }
+
+
+# --- output a person can trust --------------------------------------------------------------
+
+
+def test_control_characters_in_cells_are_printed_as_escapes(tmp_path):
+    rows = [
+        generic(manager="x\nfake  9  9  100.0% (9/9)"),  # a line break forging a row
+        generic(id="2", manager="\u202eevil"),  # a right-to-left override
+        generic(id="3", manager="zero\u200bwidth"),
+        generic(id="4", owner_id="\x1b[31mRED\x1b[0m", name="\x1b[2J"),  # ANSI escapes
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    for by in ("manager", "owner_id", "name"):
+        code, out, err = report(path, "--by", by, "--period", "month")
+        assert (code, err) == (0, "")
+        assert all(line.isprintable() for line in out.splitlines())
+        assert "\x1b" not in out
+    out = report(path, "--by", "manager")[1]
+    groups = out.split("By manager\n")[1].split("\n\n")[0].splitlines()[3:]
+    assert [line.split()[0] for line in groups] == [
+        "(blank)",
+        "\\u202eevil",
+        "x\\nfake",
+        "zero\\u200bwidth",
+    ]
+
+
+def test_json_escapes_what_a_terminal_acts_on_and_keeps_the_rest():
+    text = json_text({"k": "Zoë \x1b\x7f\x9b\u202e\U000e0041\n"})
+    assert text == '{\n  "k": "Zoë \\u001b\\u007f\\u009b\\u202e\\udb40\\udc41\\n"\n}'
+    assert json.loads(text) == {"k": "Zoë \x1b\x7f\x9b\u202e\U000e0041\n"}
+
+
+def test_a_file_name_with_control_characters_is_printed_as_escapes(tmp_path):
+    path = write_csv(tmp_path / "a\x1b[2Jb\nc.csv", [generic()])
+    code, out, err = report(str(path))
+    assert (code, err) == (0, "")
+    assert out.splitlines()[0].startswith(str(tmp_path / "a\\x1b[2Jb\\nc.csv"))
+    assert one_line_error(report(str(tmp_path / "\x1b[2J.csv"))).startswith(
+        f"cannot read {tmp_path}/\\x1b[2J.csv"
+    )
+
+
+# --- the Maven preset ------------------------------------------------------------------------
+
+
+def test_maven_prospecting_rows_are_undated_open_deals_not_skipped(tmp_path):
+    head = {"opportunity_id": "", "sales_agent": "Ana", "product": "GTX", "account": "",
+            "deal_stage": "", "engage_date": "", "close_date": "", "close_value": ""}  # fmt: skip
+    rows = [
+        {**head, "opportunity_id": "P1", "deal_stage": "Prospecting"},
+        {**head, "opportunity_id": "P2", "deal_stage": "Prospecting", "sales_agent": "Bo"},
+        {**head, "opportunity_id": "E1", "deal_stage": "Engaging", "engage_date": "2017-01-02"},
+        {**head, "opportunity_id": "W1", "deal_stage": "Won", "engage_date": "2017-01-02",
+         "close_date": "2017-01-12", "close_value": "550"},
+        {**head, "opportunity_id": "X1", "deal_stage": "Engaging"},  # Engaging needs a date
+    ]  # fmt: skip
+    path = str(write_csv(tmp_path / "m.csv", rows))
+    result = as_json(report(path, "--preset", "maven", "--json", "--period", "month"))
+    assert (result["deals"], result["undated"], result["open"]) == (4, 2, 3)
+    assert {g: f["deals"] for g, f in result["groups"].items()} == {"Ana": 3, "Bo": 1}
+    assert result["open_pipeline"]["Prospecting"] == {"deals": 2, "value": {}, "value_unknown": 2}
+    assert list(result["periods"]) == ["2017-01"]
+    assert [(r["field"], r["lines"]) for r in result["skipped"]["reasons"]] == [("created_at", [6])]
+
+
+# --- what a CSV file can be -------------------------------------------------------------------
+
+
+def test_a_row_with_too_few_or_too_many_cells_is_refused(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "id,name,amount,currency,stage,created_at,closed_at,owner_id\n"
+        "1,Acme, Inc,1000,EUR,won,2026-01-02,2026-01-12,ana\n"  # an unquoted comma
+        "2,B,1000,EUR,won,2026-01-02,2026-01-12\n"  # cut short
+        "3,C,1000,EUR,won,2026-01-02,2026-01-12,ana,,\n"  # empty extra cells: nothing lost
+        "\n"  # a blank line is no row
+        "4,D,1000,EUR,won,2026-01-02,2026-01-12,ana\n",
+        encoding="utf-8",
+    )
+    result = as_json(report(str(path), "--json"))
+    assert (result["rows"], result["deals"]) == (4, 2)
+    assert result["skipped"]["reasons"] == [
+        {"field": "cells", "problem": "must be 8 cells, as in the header (a row cut short or "
+         "shifted?)", "rows": 2, "lines": [2, 3], "example": "9"}
+    ]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfeid\x00", ", near line 1: not utf-8-sig text (invalid start byte); name the "
+         "file's encoding with --encoding, e.g. cp1252"),
+        (b"id,name\n" + b"1,Zo\xeb\n" * 3, ", near line 1: not utf-8-sig text (invalid "
+         "continuation byte); name the file's encoding with --encoding, e.g. cp1252"),
+        (b'id,name,amount,stage,created_at\n1,"a"b,1,won,2026-01-01\n', ", line 2: not valid "
+         "CSV (',' expected after '\"'; fix the quoting)"),
+        (b'id,name,amount,stage,created_at\n1,"' + b"x" * 200_000 + b'",1\n', ", line 2: not "
+         "valid CSV (field larger than field limit (131072); a quote opened and never closed?)"),
+        (b"id;name;amount;stage;created_at\n1;A;1;won;2026-01-01\n", " has no column 'id' (its "
+         "columns: id;name;amount;stage;created_at); its columns look separated by ';': pass "
+         "--delimiter ';'"),
+        (b"deals\n", " has no column 'id' (its columns: deals); pick a --preset or map it "
+         "with --column FIELD=COLUMN"),
+        (b"id\tname\tamount\n", " has no column 'id' (its columns: id\\tname\\tamount); its "
+         "columns look separated by tab: pass --delimiter tab"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_csv_as_told_is_one_line_naming_where(tmp_path, content, message):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    assert one_line_error(report(str(path))) == f"{path}{message}"
+
+
+def test_other_encodings_and_delimiters_are_read_when_named(tmp_path):
+    rows = [generic(owner_id="Zoë"), lost(id="2", owner_id="Zoë")]
+    expected = as_json(report(str(write_csv(tmp_path / "x.csv", rows)), "--json"))["overall"]
+    text = (tmp_path / "x.csv").read_text(encoding="utf-8")
+    for encoding, delimiter in [
+        ("cp1252", ","),
+        ("utf-16", ","),
+        ("latin-1", ";"),
+        ("utf-8", "\t"),
+    ]:
+        path = tmp_path / f"{encoding}.csv"
+        path.write_bytes(text.replace(",", delimiter).encode(encoding))
+        name = "tab" if delimiter == "\t" else delimiter
+        result = as_json(report(str(path), "--json", "--encoding", encoding, "--delimiter", name))
+        assert result["overall"] == expected
+        assert list(result["groups"]) == ["Zoë"]
+    assert one_line_error(report(str(path), "--encoding", "klingon")) == (
+        "--encoding 'klingon' is not a known text encoding"
+    )
+    for bad in ("", ";;", '"', "a", "\n"):
+        assert one_line_error(report(str(path), "--delimiter", bad)) == (
+            f"--delimiter {bad!r} must be one character such as ';' or '|', or 'tab'"
+        )
+
+
+def test_nul_characters_and_long_cells_do_not_stop_the_report(tmp_path):
+    rows = [generic(name="a\x00b"), generic(id="2", owner_id="x" * 100_000)]
+    code, out, err = report(str(write_csv(tmp_path / "x.csv", rows)))
+    assert (code, err) == (0, "")
+    assert all(line.isprintable() and len(line) <= 200 for line in out.splitlines()[1:])
+
+
+def test_an_empty_file_or_a_header_alone(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(b"")
+    assert "has no column 'id' (its columns: none)" in one_line_error(report(str(path)))
+    path.write_text("id,name,amount,currency,stage,created_at\n\n\n", encoding="utf-8")
+    result = as_json(report(str(path), "--json", "--period", "week"))
+    assert (result["rows"], result["deals"], result["groups"]) == (0, 0, {})
+    assert result["overall"]["win_rate"] == {"numerator": 0, "denominator": 0, "value": None}
+    assert report(str(path))[0] == 0
+
+
+def test_a_blank_id_is_refused_by_the_deal_and_never_taken_for_a_repeat(tmp_path):
+    rows = [generic(id=""), generic(id=" "), generic(id="2")]
+    result = as_json(report(str(write_csv(tmp_path / "x.csv", rows)), "--json"))
+    assert result["deals"] == 1
+    assert [(r["field"], r["lines"]) for r in result["skipped"]["reasons"]] == [("id", [2, 3])]
+
+
+def test_a_lost_deal_without_the_reason_its_pipeline_requires_is_refused(tmp_path):
+    rows = [lost(), lost(id="2", loss_reason=""), lost(id="3", loss_reason="competitor")]
+    result = as_json(report(str(write_csv(tmp_path / "x.csv", rows)), "--json"))
+    assert (result["lost"], result["skipped"]["rows"]) == (2, 1)
+    assert result["skipped"]["reasons"][0]["field"] == "loss_reason"
