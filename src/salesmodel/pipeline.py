@@ -815,6 +815,16 @@ class Pipeline:
                             f"an entry stage of pipeline {self.id!r} ({entries})",
                         )
                     )
+            elif change.from_stage not in self._status or change.to_stage not in self._status:
+                end = "from_stage" if change.from_stage not in self._status else "to_stage"
+                known = ", ".join(self._status)
+                issues.append(
+                    Issue(
+                        f"history[{i}].{end}",
+                        getattr(change, end),
+                        f"a stage of pipeline {self.id!r} ({known})",
+                    )
+                )
             elif (change.from_stage, change.to_stage) not in self._allowed:
                 allowed = ", ".join(self._targets.get(change.from_stage, ())) or "none"
                 issues.append(
