@@ -49,6 +49,10 @@ from zoneinfo import ZoneInfo
 from salesmodel._cli import main
 from salesmodel._cli.tables import printable
 
+#: ISO 4217 minor units of the codes drawn here that do not use cents, by hand.
+MINOR_UNIT = {"JPY": Decimal(1), "KRW": Decimal(1), "BHD": Decimal("0.001")}
+CENT = Decimal("0.01")
+
 ZONES = ("UTC", "Europe/Paris", "America/New_York", "Asia/Tokyo", "Australia/Lord_Howe",
          "America/Sao_Paulo")  # fmt: skip
 CURRENCIES = ("EUR", "USD", "JPY", "GBP")
@@ -551,7 +555,7 @@ def _group_figures(case: Case, rows: list[Row]) -> dict[str, Any]:
         "lost": len(closed) - len(won),
         "win_rate": (len(won), len(closed)),
         "bookings": totals,
-        "average_ticket": {c: (t / counts[c]).quantize(Decimal("0.01"), ROUND_HALF_EVEN)
+        "average_ticket": {c: (t / counts[c]).quantize(MINOR_UNIT.get(c, CENT), ROUND_HALF_EVEN)
                            for c, t in totals.items()},
         "won_value_unknown": len(won) - len(known),
         "cycle_count": len(won),

@@ -197,8 +197,8 @@ def test_a_compiled_class_names_every_bad_field_then_the_cross_rules_of_the_good
         thing_cls(name="", amount=-1, low=5, high=2)
     assert info.value.subject == "Thing"
     assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
-        ("name", "", "a non-empty str"),
-        ("amount", -1, "a non-negative int or Decimal"),
+        ("name", "", "a non-empty str of at most 1,000 characters, without control characters"),
+        ("amount", -1, "a non-negative int below 2**63, or a non-negative Decimal within 10**±30"),
         ("high", 2, "at least low (5)"),
     ]
     with pytest.raises(_ThingError) as info:
@@ -300,7 +300,9 @@ def test_an_optional_rule_also_accepts_none_and_normalises_the_rest():
     assert type(plain) is datetime
     assert plain == moment
     assert r.TEXT.optional().normalize is None
-    assert r.TEXT.optional().expected == "None or a non-empty str"
+    assert r.TEXT.optional().expected == (
+        "None or a non-empty str of at most 1,000 characters, without control characters"
+    )
 
 
 class _Moment(datetime):
@@ -358,7 +360,11 @@ def test_an_optional_rule_never_hands_none_to_its_normaliser():
 def test_collect_skips_the_fields_it_is_not_given_and_judges_the_others():
     plan = plan_of(_compile_thing())
     issues, good = collect(plan, {"amount": -1, "label": "lid", "high": 3})
-    assert issues == [Issue("amount", -1, "a non-negative int or Decimal")]
+    assert issues == [
+        Issue(
+            "amount", -1, "a non-negative int below 2**63, or a non-negative Decimal within 10**±30"
+        )
+    ]
     assert good == {"label": "lid", "high": 3}
 
 

@@ -401,8 +401,14 @@ def test_rows_refused_by_the_deal_are_skipped_with_their_line_and_field(tmp_path
         ([3], "created_at", "must be an ISO date or datetime, a date, or a datetime",
          "'2026-02-30'"),
         ([4], "amount", "must be an amount (a number, or a str such as '12.50')", "'1,200'"),
-        ([5], "amount.currency", "must be a three-letter upper-case currency code", "'ZZZZ'"),
-        ([7], "expected_close", "must be an ISO date such as '2026-03-31'", "'soon'"),
+        ([5], "amount.currency", (
+            "must be an ISO 4217 currency code such as 'EUR' (upper case), or a code "
+            "registered with salesmodel.money.register_currency()"
+        ),
+        "'ZZZZ'",
+        ),
+        ([7], "expected_close", "must be an ISO date such as '2026-03-31' (or an ISO "
+         "datetime, whose date is taken)", "'soon'"),
         ([8], "loss_reason", "must be a reason, since pipeline 'default' requires one for a "
          "lost stage", "None"),
     ]  # fmt: skip
@@ -472,7 +478,8 @@ def test_skipped_rows_are_summed_up_by_reason_with_their_first_lines(tmp_path):
         "  stage must be one of prospecting, qualification, research, demonstration, "
         "objection_handling, closing, won, lost: 7 rows (lines 2, 3, 4, 5, 6, ...; first got "
         "'nowhere')\n"
-        "  amount.currency must be a three-letter upper-case currency code: 1 row (line 9; "
+        "  amount.currency must be an ISO 4217 currency code such as 'EUR' (upper case), or a "
+        "code registered with salesmodel.money.register_currency(): 1 row (line 9; "
         "first got 'ZZZZ')\n"
     )
 
@@ -609,16 +616,21 @@ def test_the_json_report_names_its_file_layout_and_options_in_a_fixed_order(tmp_
 
 def test_a_file_is_read_as_utf8_with_or_without_a_byte_order_mark(tmp_path):
     text = "id,name,amount,currency,stage,created_at,closed_at,owner_id\r\n"
-    text += '1,"Acme\r\nEast",100,EUR,won,2026-01-02,2026-01-12,Zoë\r\n'
+    text += '1,"Acme, East",100,EUR,won,2026-01-02,2026-01-12,Zoë\r\n'
     path = tmp_path / "x.csv"
     for encoding in ("utf-8", "utf-8-sig"):
         path.write_bytes(text.encode(encoding))
         code, out, err = report(str(path), "--json", "--by", "name")
         assert code == 0, err
         result = json.loads(out)
-        # A quoted line break is kept as it is, and counts as one row.
-        assert result["groups"]["Acme\\r\\nEast"]["key"] == "Acme\r\nEast"
+        # A quoted delimiter is kept as it is, and the row counts once.
+        assert result["groups"]["Acme, East"]["key"] == "Acme, East"
         assert result["rows"] == 1
+    # A quoted line break keeps the row whole: one row, refused by the deal's name rule.
+    path.write_bytes(text.replace("Acme, East", "Acme\r\nEast").encode())
+    result = json.loads(report(str(path), "--json")[1])
+    assert (result["rows"], result["deals"]) == (1, 0)
+    assert [(r["field"], r["lines"]) for r in result["skipped"]["reasons"]] == [("name", [2])]
 
 
 def test_the_report_is_written_to_the_streams_it_is_given(tmp_path, capsys):

@@ -278,11 +278,13 @@ def test_pipelines_equal_whatever_order_their_transitions_were_written_in():
     assert hash(one) == hash(two)
 
 
-def test_a_newline_in_a_stage_name_stays_inside_its_mermaid_label():
-    named = Pipeline("p", [Stage("a", 'A\nstate "x" as evil', "0.5"), *P.stages[-2:]])
+def test_a_quote_in_a_stage_name_stays_inside_its_mermaid_label():
+    named = Pipeline("p", [Stage("a", 'A" as a state "x" as evil', "0.5"), *P.stages[-2:]])
     diagram = named.to_mermaid()
-    assert 'state "A state #quot;x#quot; as evil (50%)" as a' in diagram
+    assert '#quot;x#quot; as evil (50%)" as a' in diagram
     assert '\n    state "x"' not in diagram
+    with pytest.raises(PipelineDefinitionError):  # a newline cannot get that far
+        Stage("a", 'A\nstate "x" as evil', "0.5")
 
 
 # --- the boundaries ------------------------------------------------------------------

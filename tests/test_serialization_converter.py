@@ -226,11 +226,11 @@ def test_a_type_no_hook_can_build_is_named_in_one_validation_error(monkeypatch):
     ]
 
 
-def test_errors_inside_an_optional_container_have_no_subject_but_name_the_item():
+def test_errors_inside_an_optional_container_name_the_container_and_the_item():
     deal = serialization.to_dict(_deal())
     with pytest.raises(ValidationError) as caught:
         serialization.from_dict([deal, {**deal, "amount": 3}], list[Deal] | None)
-    assert caught.value.subject is None
+    assert caught.value.subject == "list"
     assert [(i.path, i.value) for i in caught.value.issues] == [("[1].amount", 3)]
 
 

@@ -561,7 +561,13 @@ _STAGE_RULES = frozenset({"not-allowed", "same-stage", "unknown-stage", "wrong-p
 def _stage_ids() -> st.SearchStrategy[str]:
     """Stage ids as CRMs spell them: snake_case keys, or labels with spaces,
     slashes and any other character."""
-    return st.one_of(identifiers(), texts(max_size=16))
+    return st.one_of(identifiers(), _LABELS)
+
+
+# A label is an id too (_rules.ID): printable, no space at either end.
+_LABELS: Final = st.text(
+    st.one_of(st.characters(exclude_categories=("C", "Z")), st.just(" ")), min_size=1, max_size=16
+).filter(lambda s: s.isprintable() and s == s.strip())
 
 
 @st.composite
