@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from salesmodel import Deal, Money, ValidationError, kpi
+from salesmodel import Deal, Money, Status, ValidationError, kpi
 from salesmodel.bulk import Built, from_records
 
 STATUS = {"Won": "won", "Lost": "lost", "Engaging": "open", "Prospecting": "open"}
@@ -55,7 +55,6 @@ def built(maven: pd.DataFrame) -> Built[Deal]:
         Deal,
         maven.to_dict("records"),
         columns=COLUMNS,
-        defaults={"amount": Money(0, "USD")},
         attributes=["regional_office", "manager", "account"],
         tz=UTC,
         currency="USD",
@@ -104,6 +103,25 @@ def test_a_strict_build_names_the_first_bad_row_and_its_field(maven: pd.DataFram
     first = int(maven.index[maven.engage_date.isna()][0])
     assert caught.value.field == f"rows[{first}].created_at"
     assert "must be an ISO date or datetime" in str(caught.value)
+
+
+def test_open_deals_of_unknown_value_load_and_are_counted_as_unknown(
+    deals: list[Deal], maven: pd.DataFrame
+) -> None:
+    engaging = maven[maven.deal_stage == "Engaging"]
+    assert len(engaging) == engaging.close_value.isna().sum() == 1589  # no value in the file
+    unknown = [d for d in deals if d.amount is None]
+    assert len(unknown) == 1589
+    assert all(d.status is Status.OPEN for d in unknown)
+    # Maven's lost deals give no reason, which DEFAULT_PIPELINE requires: value the
+    # open ones (the lost would be named, not counted, if they were passed in).
+    value = kpi.pipeline_value([d for d in deals if d.status is Status.OPEN])
+    assert (value.count, value.unknown) == (0, 1589)  # count: the deals of known value
+    assert value.amount is None  # nothing known is added up: no figure, not zero
+    assert value.to_record()["unknown"] == 1589
+    booked = kpi.bookings(deals)  # the won deals all carry their value
+    assert (booked.count, booked.unknown) == (4238, 0)
+    assert booked.amount == Money(int(maven.close_value[maven.deal_stage == "Won"].sum()), "USD")
 
 
 def test_win_rate_overall_per_agent_per_office_and_per_close_quarter(

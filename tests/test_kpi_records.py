@@ -94,7 +94,12 @@ def test_a_record_without_a_status_is_named_with_what_it_lacks() -> None:
         ({"closed_at": NAIVE}, "closed_at", NAIVE, "a timezone-aware datetime"),
         ({"closed_at": day(-1)}, "closed_at", day(-1), "no earlier than created_at"),
         ({"amount": 10}, "amount", 10, "a non-negative Money, or None when not known"),
-        ({"amount": Money(-1, "EUR")}, "amount", Money(-1, "EUR"), "a non-negative Money, or None when not known"),
+        (
+            {"amount": Money(-1, "EUR")},
+            "amount",
+            Money(-1, "EUR"),
+            "a non-negative Money, or None when not known",
+        ),
     ],
 )
 def test_each_broken_deal_invariant_is_named_with_its_value(
@@ -330,7 +335,9 @@ def test_deal_amounts_may_be_zero_but_not_negative_nor_plain_numbers() -> None:
 def test_purchases_check_amounts_only_when_asked_and_then_the_customer() -> None:
     bad_amount = deal_row(amount=-1, customer_id=None)
     assert purchase_issue(bad_amount) is None
-    assert purchase_issue(bad_amount, amount=True) == Issue("amount", -1, "a non-negative Money, or None when not known")
+    assert purchase_issue(bad_amount, amount=True) == Issue(
+        "amount", -1, "a non-negative Money, or None when not known"
+    )
     assert purchase_issue(deal_row(customer_id="")) == Issue(
         "customer_id", "", "None or a customer id (a non-empty str)"
     )

@@ -1,13 +1,13 @@
 """Deal outcome KPIs: conversion rate, win rate, average ticket, bookings, and the
 sales cycle. Each is defined once (a :class:`~._define.Definition`: the records it
-counts and how its figure comes out), and runs over records or DataFrames alike."""
+counts and how its figure comes out), read by the accumulator engine."""
 
 from __future__ import annotations
 
 import datetime as dt
 from bisect import bisect_left
 from collections.abc import Callable, Container, Iterable, Mapping
-from typing import Any, ClassVar, Final, Literal, TypeAlias, overload
+from typing import Any, ClassVar, Final, Literal, overload
 
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
@@ -44,9 +44,6 @@ _CLOSED: Final = frozenset({WON, LOST})
 
 Outcome = Literal["won", "lost", "closed"]
 _OUTCOMES: Final = {"won": _WON, "lost": frozenset({LOST}), "closed": _CLOSED}
-#: What a KPI reads: records (any iterable, a generator works) or a DataFrame of
-#: pandas, polars, PyArrow, DuckDB, Dask or PySpark (the ``frames`` extra).
-Frame: TypeAlias = Any
 
 
 def _what(kpi: str, key: Any) -> str:
@@ -129,10 +126,21 @@ class ConversionRateAccumulator(DefinedAccumulator):
 
     definition = ConversionRate()
 
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        period: PeriodKind | None = None,
+        tz: Zone | None = None,
+        converted: Container[str] | Callable[[Any], bool] | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(by=by, period=period, tz=tz, converted=converted, strict=strict)
+
 
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead] | Frame,
+    records: Iterable[Deal | Lead],
     *,
     by: None = None,
     period: None = None,
@@ -142,7 +150,7 @@ def conversion_rate(
 ) -> Ratio: ...
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead] | Frame,
+    records: Iterable[Deal | Lead],
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -152,7 +160,7 @@ def conversion_rate(
 ) -> Grouped[Ratio]: ...
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead] | Frame,
+    records: Iterable[Deal | Lead],
     *,
     by: None = None,
     period: PeriodKind,
@@ -161,7 +169,7 @@ def conversion_rate(
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 def conversion_rate(
-    records: Iterable[Deal | Lead] | Frame,
+    records: Iterable[Deal | Lead],
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -177,14 +185,14 @@ def conversion_rate(
     compare mature cohorts). Converted means status ``WON`` now (a reopened deal
     counts by its current status), or, with *converted*, whose ``id`` is in that
     container (e.g. the lead ids that have a closed deal) or for which that
-    callable is true (records only: a callable cannot run in a DataFrame engine).
+    callable is true.
     Periods group by **creation** date (conversion cohorts).
 
-    Common rules (grouping, periods, bad records, DataFrames): see
+    Common rules (grouping, periods, bad records): see
     :mod:`salesmodel.kpi`.
 
     Args:
-        records: Deals or leads, or a DataFrame of them.
+        records: Deals or leads.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by creation period too.
         tz: The zone periods are bucketed in.
@@ -267,10 +275,33 @@ class WinRateAccumulator(DefinedAccumulator):
 
     definition = WinRate()
 
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        period: PeriodKind | None = None,
+        tz: Zone | None = None,
+        anchor: Literal["created", "closed"] = "closed",
+        by_value: bool = False,
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(
+            by=by,
+            period=period,
+            tz=tz,
+            anchor=anchor,
+            by_value=by_value,
+            currency=currency,
+            rates=rates,
+            strict=strict,
+        )
+
 
 @overload
 def win_rate(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: None = None,
@@ -283,7 +314,7 @@ def win_rate(
 ) -> Ratio: ...
 @overload
 def win_rate(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -296,7 +327,7 @@ def win_rate(
 ) -> Grouped[Ratio]: ...
 @overload
 def win_rate(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: PeriodKind,
@@ -308,7 +339,7 @@ def win_rate(
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 def win_rate(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -329,11 +360,11 @@ def win_rate(
     (``anchor="closed"``); ``anchor="created"`` groups closed deals by when they
     were created (recent cohorts are then incomplete).
 
-    Common rules (grouping, periods, currencies, bad records, DataFrames): see
+    Common rules (grouping, periods, currencies, bad records): see
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals (leads work too: converted over closed), or a DataFrame.
+        deals: The deals (leads work too: converted over closed).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -414,6 +445,27 @@ class AverageTicketAccumulator(DefinedAccumulator):
 
     definition = AverageTicket()
 
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        period: PeriodKind | None = None,
+        tz: Zone | None = None,
+        anchor: Literal["created", "closed"] = "closed",
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(
+            by=by,
+            period=period,
+            tz=tz,
+            anchor=anchor,
+            currency=currency,
+            rates=rates,
+            strict=strict,
+        )
+
 
 class BookingsAccumulator(DefinedAccumulator):
     """Accumulates :func:`bookings`; same arguments.
@@ -423,10 +475,31 @@ class BookingsAccumulator(DefinedAccumulator):
 
     definition = Bookings()
 
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        period: PeriodKind | None = None,
+        tz: Zone | None = None,
+        anchor: Literal["created", "closed"] = "closed",
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(
+            by=by,
+            period=period,
+            tz=tz,
+            anchor=anchor,
+            currency=currency,
+            rates=rates,
+            strict=strict,
+        )
+
 
 @overload
 def average_ticket(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: None = None,
@@ -438,7 +511,7 @@ def average_ticket(
 ) -> Average: ...
 @overload
 def average_ticket(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -450,7 +523,7 @@ def average_ticket(
 ) -> Grouped[Average]: ...
 @overload
 def average_ticket(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: PeriodKind,
@@ -461,7 +534,7 @@ def average_ticket(
     strict: bool = True,
 ) -> Grouped[Average]: ...
 def average_ticket(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -480,11 +553,11 @@ def average_ticket(
     neither the total nor the count, but in ``.unknown``. Periods group by
     **close** date by default (``anchor="closed"``).
 
-    Common rules (grouping, periods, currencies, bad records, DataFrames): see
+    Common rules (grouping, periods, currencies, bad records): see
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -518,7 +591,7 @@ def average_ticket(
 
 @overload
 def bookings(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: None = None,
@@ -530,7 +603,7 @@ def bookings(
 ) -> Total: ...
 @overload
 def bookings(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -542,7 +615,7 @@ def bookings(
 ) -> Grouped[Total]: ...
 @overload
 def bookings(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: PeriodKind,
@@ -553,7 +626,7 @@ def bookings(
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def bookings(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -573,7 +646,7 @@ def bookings(
     Common rules: as :func:`average_ticket`.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -697,10 +770,35 @@ class SalesCycleAccumulator(DefinedAccumulator):
 
     definition = SalesCycle()
 
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        period: PeriodKind | None = None,
+        tz: Zone | None = None,
+        anchor: Literal["created", "closed"] = "closed",
+        outcome: Outcome = "won",
+        business_days: bool = False,
+        holidays: Iterable[dt.date] = (),
+        start: Callable[[Any], dt.datetime | None] | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(
+            by=by,
+            period=period,
+            tz=tz,
+            anchor=anchor,
+            outcome=outcome,
+            business_days=business_days,
+            holidays=holidays,
+            start=start,
+            strict=strict,
+        )
+
 
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead] | Frame,
+    deals: Iterable[Deal | Lead],
     *,
     by: None = None,
     period: None = None,
@@ -714,7 +812,7 @@ def sales_cycle(
 ) -> DurationSummary: ...
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead] | Frame,
+    deals: Iterable[Deal | Lead],
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -728,7 +826,7 @@ def sales_cycle(
 ) -> Grouped[DurationSummary]: ...
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead] | Frame,
+    deals: Iterable[Deal | Lead],
     *,
     by: None = None,
     period: PeriodKind,
@@ -741,7 +839,7 @@ def sales_cycle(
     strict: bool = True,
 ) -> Grouped[DurationSummary]: ...
 def sales_cycle(
-    deals: Iterable[Deal | Lead] | Frame,
+    deals: Iterable[Deal | Lead],
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -771,12 +869,11 @@ def sales_cycle(
     first contact) is a bad record: an error naming its id, or with
     ``strict=False`` skipped and reported in ``.skipped``.
 
-    Common rules (grouping, periods, bad records, DataFrames): see
-    :mod:`salesmodel.kpi`. On a DataFrame, *start* and *business_days* are not
-    available (a Python callable and a holiday calendar cannot run in the engine).
+    Common rules (grouping, periods, bad records): see
+    :mod:`salesmodel.kpi`.
 
     Args:
-        deals: Deals (or leads: time to conversion), or a DataFrame of them.
+        deals: Deals (or leads: time to conversion).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods (and business days) are read in.

@@ -1,10 +1,10 @@
 """A KPI, said once: the records it reads, the options it takes, the measures it
 adds up per group, and how its typed figure comes out of them.
 
-A :class:`Definition` is read by two engines: :class:`DefinedAccumulator` over any
-iterable of records (and partitions merged anywhere), and the frame engine inside a
-DataFrame (pandas, polars, DuckDB, Dask, Spark). The public function of a KPI is a
-thin wrapper, :func:`compute`, that picks the engine from what it is given.
+A :class:`Definition` is read by :class:`DefinedAccumulator` over any iterable of
+records (and partitions merged anywhere); the public function of a KPI is a thin
+wrapper, :func:`compute`. The definition names its measures apart from how they are
+added up, so that another engine (one that runs inside a DataFrame) can read it too.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from salesmodel.errors import Issue
 from ._base import ANCHORS, GroupedAccumulator
 from ._measures import Measure
 
-__all__ = ["DefinedAccumulator", "Definition", "compute", "is_frame"]
+__all__ = ["DefinedAccumulator", "Definition", "compute"]
 
 #: Options every grouped KPI takes, and their defaults (anchor: the definition's).
 _GROUPING: Final = {"by": None, "period": None, "tz": None, "strict": True}
@@ -171,23 +171,6 @@ def finish(
     return out
 
 
-def is_frame(records: object) -> bool:
-    """Whether *records* is a DataFrame of a known engine (told by its type's
-    module, so that none of them is imported to find out)."""
-    module = type(records).__module__.partition(".")[0]
-    return module in _FRAME_MODULES
-
-
-_FRAME_MODULES: Final = frozenset(
-    {"pandas", "polars", "pyarrow", "duckdb", "dask", "dask_expr", "pyspark", "narwhals"}
-)
-
-
 def compute(accumulator: type[DefinedAccumulator], records: Any, **options: Any) -> Any:
-    """The KPI of *accumulator*'s definition over *records*: a DataFrame runs in
-    its own engine (only aggregates leave it), anything else is read as records."""
-    if is_frame(records):
-        from ._frames import compute_frame
-
-        return compute_frame(accumulator.definition, records, options)
+    """The KPI of *accumulator*'s definition over *records*."""
     return accumulator(**options).add_many(records).result()

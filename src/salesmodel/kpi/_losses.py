@@ -15,7 +15,7 @@ from salesmodel.enums import LossReason, Status
 from salesmodel.errors import Issue
 from salesmodel.money import RateTable
 
-from ._deals import Frame, _Money, _money, _what
+from ._deals import _Money, _money, _what
 from ._define import DefinedAccumulator, compute
 from ._grouping import By, PeriodKind, Zone
 from ._measures import AmountMeasure, Amounts, Extra, Measure, Where
@@ -193,10 +193,31 @@ class LossReasonsAccumulator(DefinedAccumulator):
 
     definition = LossReasonsDefinition()
 
+    def __init__(
+        self,
+        *,
+        by: By | None = None,
+        period: PeriodKind | None = None,
+        tz: Zone | None = None,
+        anchor: Literal["created", "closed"] = "closed",
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(
+            by=by,
+            period=period,
+            tz=tz,
+            anchor=anchor,
+            currency=currency,
+            rates=rates,
+            strict=strict,
+        )
+
 
 @overload
 def loss_reasons(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: None = None,
@@ -208,7 +229,7 @@ def loss_reasons(
 ) -> LossReasons: ...
 @overload
 def loss_reasons(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -220,7 +241,7 @@ def loss_reasons(
 ) -> Grouped[LossReasons]: ...
 @overload
 def loss_reasons(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: None = None,
     period: PeriodKind,
@@ -231,7 +252,7 @@ def loss_reasons(
     strict: bool = True,
 ) -> Grouped[LossReasons]: ...
 def loss_reasons(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -253,11 +274,11 @@ def loss_reasons(
     as lost, and in each reason's ``value.unknown``. Periods group by **close**
     date (the loss) by default.
 
-    Common rules (grouping, periods, currencies, bad records, DataFrames): see
+    Common rules (grouping, periods, currencies, bad records): see
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         by: Group by this attribute (``"owner_id"``, ``"source"``,
             ``"product"``), these attributes, or this callable.
         period: Group by period too.

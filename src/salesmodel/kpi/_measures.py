@@ -3,9 +3,9 @@ sums of their amounts (records of unknown value counted apart, never as zero), a
 the distribution of their durations.
 
 A KPI declares its measures (:mod:`._define`); the accumulator engine here reads
-records in chunks, and the frame engine (:mod:`._frames`) computes the same
-aggregates inside a DataFrame engine. Both hand :meth:`Measure.values` of the same
-shape to the KPI's ``finish``, so a figure is defined once whichever engine runs it.
+records in chunks and hands :meth:`Measure.values` to the KPI's ``finish``. An engine
+that computes the same aggregates elsewhere (inside a DataFrame) would hand values
+of the same shape, so a figure stays defined once.
 
 Each measure keeps mergeable state (counters and exact sums), so partitions merged
 in any order give exactly the single-pass figure.
@@ -54,8 +54,7 @@ Reject = Callable[[Any, Any], None]
 class Where:
     """Which records a measure counts: those whose status is in *statuses* (every
     record when None), or, with *ids*, those whose id is in that container, or
-    with *predicate*, those it is true for (the object engine only: a Python
-    callable cannot run inside a DataFrame engine)."""
+    with *predicate*, those it is true for."""
 
     statuses: frozenset[Status] | None = None
     ids: Container[str] | None = None

@@ -27,7 +27,7 @@ from salesmodel.pipeline import DEFAULT_PIPELINE, Stage
 from ._accumulators import aware, missing_or_bad
 from ._amounts import check_currency, resolve
 from ._base import GroupedAccumulator
-from ._deals import Frame, _Money, _money, _what, _zero
+from ._deals import _Money, _money, _what, _zero
 from ._define import DefinedAccumulator, compute
 from ._grouping import By
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Extra, Measure, Where
@@ -132,10 +132,21 @@ class PipelineValueAccumulator(DefinedAccumulator):
 
     definition = PipelineValue()
 
+    def __init__(
+        self,
+        *,
+        pipelines: Pipelines = DEFAULT_PIPELINE,
+        by: By | None = None,
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+
 
 @overload
 def pipeline_value(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: None = None,
@@ -145,7 +156,7 @@ def pipeline_value(
 ) -> Total: ...
 @overload
 def pipeline_value(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: By,
@@ -154,7 +165,7 @@ def pipeline_value(
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def pipeline_value(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
@@ -170,11 +181,11 @@ def pipeline_value(
     reopened deal is in). Every deal must conform to its pipeline
     (:meth:`~salesmodel.Pipeline.validate`): one that does not is a bad record.
 
-    Common rules (grouping, currencies, bad records, DataFrames): see
+    Common rules (grouping, currencies, bad records): see
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
@@ -239,10 +250,21 @@ class WeightedPipelineAccumulator(DefinedAccumulator):
 
     definition = WeightedPipeline()
 
+    def __init__(
+        self,
+        *,
+        pipelines: Pipelines = DEFAULT_PIPELINE,
+        by: By | None = None,
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+
 
 @overload
 def weighted_pipeline(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: None = None,
@@ -252,7 +274,7 @@ def weighted_pipeline(
 ) -> Total: ...
 @overload
 def weighted_pipeline(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: By,
@@ -261,7 +283,7 @@ def weighted_pipeline(
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def weighted_pipeline(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
@@ -281,7 +303,7 @@ def weighted_pipeline(
     Common rules: as :func:`pipeline_value`.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
@@ -393,10 +415,21 @@ class ForecastAccumulator(DefinedAccumulator):
 
     definition = ForecastDefinition()
 
+    def __init__(
+        self,
+        *,
+        pipelines: Pipelines = DEFAULT_PIPELINE,
+        by: By | None = None,
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+
 
 @overload
 def forecast(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: None = None,
@@ -406,7 +439,7 @@ def forecast(
 ) -> Forecast: ...
 @overload
 def forecast(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: By,
@@ -415,7 +448,7 @@ def forecast(
     strict: bool = True,
 ) -> Grouped[Forecast]: ...
 def forecast(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
@@ -439,7 +472,7 @@ def forecast(
     Common rules: as :func:`pipeline_value`.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
@@ -730,10 +763,21 @@ class SalesVelocityAccumulator(DefinedAccumulator):
 
     definition = SalesVelocity()
 
+    def __init__(
+        self,
+        *,
+        pipelines: Pipelines = DEFAULT_PIPELINE,
+        by: By | None = None,
+        currency: str | None = None,
+        rates: RateTable | None = None,
+        strict: bool = True,
+    ) -> None:
+        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+
 
 @overload
 def sales_velocity(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: None = None,
@@ -743,7 +787,7 @@ def sales_velocity(
 ) -> Velocity: ...
 @overload
 def sales_velocity(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = ...,
     by: By,
@@ -752,7 +796,7 @@ def sales_velocity(
     strict: bool = True,
 ) -> Grouped[Velocity]: ...
 def sales_velocity(
-    deals: Iterable[Deal] | Frame,
+    deals: Iterable[Deal],
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
@@ -776,7 +820,7 @@ def sales_velocity(
     distinct cycle lengths.
 
     Args:
-        deals: The deals, or a DataFrame of them.
+        deals: The deals.
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
