@@ -9,6 +9,7 @@ added up, so that another engine (one that runs inside a DataFrame) can read it 
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final
 
@@ -118,7 +119,12 @@ class DefinedAccumulator(GroupedAccumulator):
     # --- the accumulator protocol -------------------------------------------------------
 
     def _init_options(self) -> dict[str, Any]:
-        return dict(self._given)
+        # The options this class's __init__ names (the definition may default more,
+        # such as conversion's only anchor).
+        named = inspect.signature(type(self)).parameters
+        if any(p.kind is p.VAR_KEYWORD for p in named.values()):
+            return dict(self._given)
+        return {k: v for k, v in self._given.items() if k in named}
 
     def _issue(self, record: Any) -> Issue | None:
         return self.definition.issue(record, self._given)
