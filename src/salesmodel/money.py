@@ -378,8 +378,8 @@ class Money:
 
     @property
     def places(self) -> int:
-        """The minor unit of the currency: how many decimal places :meth:`round`
-        keeps by default (2 for EUR, 0 for JPY, 3 for BHD).
+        """How many decimal places the currency's minor unit has, which
+        :meth:`round` keeps by default (2 for EUR, 0 for JPY, 3 for BHD).
 
         .. versionadded:: 0.1.0
         """

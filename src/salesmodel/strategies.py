@@ -1667,7 +1667,7 @@ def pipeline_machine(
     - no record enters a stage listed in *unreachable*.
 
     And at the end of the run, over all its examples (``TestCase`` and
-    ``run_as_test`` do this; :func:`~hypothesis.stateful.run_state_machine_as_test`
+    ``run_as_test`` do this; ``run_state_machine_as_test``
     runs only the steps): every stage of *pipeline* was reached, unless listed
     in *unreachable*, and every guard refused some record. A stage no record
     reached is one no test of yours reached either: a guard too strict, or
