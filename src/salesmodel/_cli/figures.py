@@ -179,7 +179,7 @@ def _open_pipeline(
     counts = Counter(d.stage for d in open_deals)
     unknown = Counter(d.stage for d in open_deals if d.amount is None)
     known = [d for d in open_deals if d.amount is not None]
-    values = _money(kpi.pipeline_value, known, conversion, by="stage")
+    values = _money(kpi.pipeline_value, known, conversion, by="stage", pipelines=pipeline)
     return {
         stage.id: {
             "deals": counts[stage.id],
