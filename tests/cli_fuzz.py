@@ -21,7 +21,8 @@ The check runs the report in this process, as JSON, as text and sometimes with
 - a figure differs from the oracle's, computed from the rows the report says it
   loaded: counts by status, win rate, bookings and average ticket per currency
   (or converted), deals of unknown value, groups and their keys, the open pipeline
-  by stage, bookings by close period in the named zone;
+  by stage, bookings by close period in the named zone, the lost deals and their
+  value by loss reason;
 - the text report shows a different number of group rows than there are groups.
 
 Used by tests/test_cli_fuzz.py (a few hundred files in CI) and scripts/fuzz_cli.py
@@ -518,6 +519,7 @@ def _figures(case: Case, report: dict[str, Any]) -> list[str]:
             problems += _same(f"group {label}", figures,
                               _group_figures(case, groups[figures["key"]]))  # fmt: skip
     problems += _open_pipeline(case, loaded, report["open_pipeline"])
+    problems += _loss_reasons(case, loaded, report["loss_reasons"])
     if case.period is not None:
         problems += _periods(case, loaded, report["periods"])
     return problems
@@ -608,6 +610,30 @@ def _open_pipeline(case: Case, loaded: list[Row], got: dict[str, Any]) -> list[s
     seen = {s: {**v, "value": {c: Decimal(a) for c, a in v["value"].items()}}
             for s, v in got.items()}  # fmt: skip
     return [] if seen == expected else [f"open pipeline {seen!r}, expected {expected!r}"]
+
+
+def _loss_reasons(case: Case, loaded: list[Row], got: list[dict[str, Any]] | None) -> list[str]:
+    if "loss_reason" not in case.columns:  # Maven's export has no reason column
+        return [] if got is None else [f"loss reasons {got!r} without a reason column"]
+    by_reason: dict[str, list[Row]] = defaultdict(list)
+    for row in loaded:
+        if row.status == "lost":
+            by_reason[row.cells["loss_reason"].strip().casefold()].append(row)
+    expected = {
+        reason: {
+            "lost": len(rows),
+            "value": _totals(case, [r for r in rows if r.amount is not None]),
+            "value_unknown": sum(1 for r in rows if r.amount is None),
+        }
+        for reason, rows in by_reason.items()
+    }
+    seen = {r["reason"]: {"lost": r["lost"], "value_unknown": r["value_unknown"],
+                          "value": {c: Decimal(a) for c, a in r["value"].items()}}
+            for r in got or []}  # fmt: skip
+    losses = [r["lost"] for r in got or []]
+    if losses != sorted(losses, reverse=True):
+        return [f"loss reasons not most lost first: {losses}"]
+    return [] if seen == expected else [f"loss reasons {seen!r}, expected {expected!r}"]
 
 
 def _periods(case: Case, loaded: list[Row], got: dict[str, Any]) -> list[str]:

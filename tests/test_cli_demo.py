@@ -63,7 +63,22 @@ SMALL_SEED_0 = [
     "Bottleneck: demonstration. Only 62.1% of the deals that reach it move on; 10",
     "were lost there.",
     "",
-    "2. The reps: who sells, and how well",
+    "2. Why we lose: the reasons deals are lost, and where",
+    "=====================================================",
+    "",
+    "reason                 lost  share  lost most from",
+    "---------------------  ----  -----  -------------------",
+    "competitor_comparison     8  30.8%  Demonstration",
+    "no_budget                 3  11.5%  Qualification",
+    "unresponsive              3  11.5%  Qualification",
+    "demo_failed               2  7.7%   Demonstration",
+    "no_authority              2  7.7%   Handling objections",
+    "",
+    "The 26 deals lost, by the reason recorded: share of all losses, and the stage",
+    "most of them were lost from.",
+    "... and 6 more reasons (8 lost).",
+    "",
+    "3. The reps: who sells, and how well",
     "====================================",
     "",
     "rep           team          won   win rate  avg ticket   cycle d  Q attained",
@@ -76,7 +91,7 @@ SMALL_SEED_0 = [
     "Ranked by attainment of their revenue target for the last quarter. Win rate: won",
     "/ closed; cycle: median days from creation to win.",
     "",
-    "3. The hottest leads: who to call first, and why",
+    "4. The hottest leads: who to call first, and why",
     "================================================",
     "",
     "lead                  score  temp  grade  top reasons",
@@ -98,7 +113,7 @@ SMALL_SEED_0 = [
     "Beacon College (46.5: need +15, webinar +11); Evergreen Cloud (44.9: need +15,",
     "budget +10). They gave no purchase timeframe: ask for one before a sales call.",
     "",
-    "4. Retention: monthly customer cohorts",
+    "5. Retention: monthly customer cohorts",
     "======================================",
     "",
     "cohort   custs  m0    m1  m2    m3  m4  m5  m6  m7   m8",
@@ -115,7 +130,7 @@ SMALL_SEED_0 = [
     "the month they were won): an add-on while they onboard, expansions later, a",
     "renewal after a year. '.' is a month not yet observed.",
     "",
-    "5. A deal moving through the pipeline",
+    "6. A deal moving through the pipeline",
     "=====================================",
     "",
     "  2025-12-06  prospecting -> qualification",
@@ -160,8 +175,8 @@ def test_the_help_describes_the_demo_and_its_options(capsys):
     shown = " ".join(capsys.readouterr().out.split())
     for text in (
         "Build a seeded sample book of business and print the report a sales manager would "
-        "read: funnel and bottleneck, reps, hottest leads, retention cohorts, and a deal "
-        "moving through the pipeline.",
+        "read: funnel and bottleneck, why deals are lost, reps, hottest leads, retention "
+        "cohorts, and a deal moving through the pipeline.",
         "--seed SEED the sample's seed (default 0)",
         "--size {small,medium,large} the sample's size: small (40 deals), medium (3,000; the "
         "default), large (100,000; takes about a minute)",
@@ -179,10 +194,11 @@ def test_the_demo_prints_every_section_a_sales_manager_reads(medium):
     for heading in (
         "1. The pipeline",
         "Bottleneck: demonstration",
-        "2. The reps",
-        "3. The hottest leads",
-        "4. Retention: monthly customer cohorts",
-        "5. A deal moving through the pipeline",
+        "2. Why we lose",
+        "3. The reps",
+        "4. The hottest leads",
+        "5. Retention: monthly customer cohorts",
+        "6. A deal moving through the pipeline",
         "rule 'not-allowed'",
         # Only the top twelve of the 25 reps are listed.
         "\n... and 13 more reps.\n",
@@ -238,7 +254,7 @@ def test_a_bad_option_exits_with_a_usage_message():
 
 def test_the_hottest_leads_are_ranked_by_score_among_the_hot_and_warm_ones(medium):
     out, _ = medium
-    section = out.split("3. The hottest leads")[1].split("4. Retention")[0]
+    section = out.split("4. The hottest leads")[1].split("5. Retention")[0]
     table = [re.split(r"\s{2,}", row) for row in section.split("\n\n")[1].splitlines()[2:]]
     assert [row[:3] for row in table] == [
         ["Evergreen Capital", "98.4", "warm"],
@@ -273,7 +289,7 @@ def test_under_the_curve_few_sample_leads_reach_the_top_score():
 
 def test_month_1_retention_in_the_demo_is_neither_0_nor_most(medium):
     out, _ = medium
-    section = out.split("4. Retention")[1].split("\n\n")[1].splitlines()[2:]
+    section = out.split("5. Retention")[1].split("\n\n")[1].splitlines()[2:]
     month_1 = [int(row.split()[3].rstrip("%")) for row in section if row.split()[3] != "."]
     assert sum(5 <= share <= 30 for share in month_1) >= 0.8 * len(month_1)
 
@@ -324,3 +340,20 @@ def test_a_ratio_without_a_value_shows_a_dash():
 def test_a_book_without_customers_says_so_instead_of_a_cohort_table():
     section = demo._cohort_section(generate(seed=0, size=0))
     assert section.split("\n\n")[1] == "  (no customers in this sample)"
+
+
+def test_why_we_lose_names_losses_without_a_reason_and_without_a_stage():
+    book = generate(seed=0, size="small")
+    lost = [d for d in book.deals if d.loss_reason is not None]
+    unexplained = {d.id for d in lost[:9]}  # more than any one reason of this book
+    deals = tuple(
+        attrs.evolve(d, loss_reason=None, history=()) if d.id in unexplained else d
+        for d in book.deals
+    )
+    rows = demo._losses_section(attrs.evolve(book, deals=deals)).split("\n\n")[1]
+    assert rows.splitlines()[2] == "(no reason)               9  34.6%  -"
+
+
+def test_a_book_without_lost_deals_says_so_instead_of_a_table():
+    section = demo._losses_section(generate(seed=0, size=0))
+    assert section.split("\n\n")[1] == "  (no lost deals in this sample)"

@@ -408,3 +408,54 @@ def test_a_lost_deal_without_the_reason_its_pipeline_requires_is_refused(tmp_pat
     result = as_json(report(str(write_csv(tmp_path / "x.csv", rows)), "--json"))
     assert (result["lost"], result["skipped"]["rows"]) == (2, 1)
     assert result["skipped"]["reasons"][0]["field"] == "loss_reason"
+
+
+def test_loss_reasons_are_printed_escaped_and_in_json_escaped_too(tmp_path):
+    rows = [
+        lost(loss_reason="\u202eevil"),
+        lost(id="2", loss_reason="zero\u200bwidth"),
+        lost(id="3", loss_reason="went \x1b[31mquiet"),  # refused by the deal, and named
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    code, out, err = report(path)
+    assert (code, err) == (0, "")
+    assert all(line.isprintable() for line in out.splitlines())
+    reasons = out.split("Why we lose\n")[1].split("\n\n")[0].splitlines()[3:]
+    assert [line.split()[0] for line in reasons] == ["zero\\u200bwidth", "\\u202eevil"]
+    text = report(path, "--json")[1]
+    assert "\\u202eevil" in text
+    assert all(line.isprintable() for line in text.splitlines())
+    assert [r["reason"] for r in json.loads(text)["loss_reasons"]] == [
+        "zero\u200bwidth",
+        "\u202eevil",
+    ]
+
+
+def test_loss_values_in_two_currencies_are_given_per_currency_or_converted(tmp_path):
+    rows = [
+        lost(),
+        lost(id="2", amount="300", currency="USD"),
+        lost(id="3", amount=""),
+        lost(id="4", loss_reason="timing", amount="", currency=""),
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    result = as_json(report(path, "--json"))
+    assert [
+        (r["reason"], r["lost"], r["value"], r["value_unknown"]) for r in result["loss_reasons"]
+    ] == [
+        ("price", 3, {"EUR": "100", "USD": "300"}, 1),
+        ("timing", 1, {}, 1),
+    ]
+    rates = tmp_path / "rates.csv"
+    rates.write_text("base,quote,rate\nUSD,EUR,0.5\n", encoding="utf-8")
+    converted = ("--rates", str(rates), "--convert-to", "EUR")
+    result = as_json(report(path, "--json", *converted))
+    assert [(r["reason"], r["value"], r["value_unknown"]) for r in result["loss_reasons"]] == [
+        ("price", {"EUR": "250.0"}, 1),
+        ("timing", {}, 1),
+    ]
+    out = report(path, *converted)[1]
+    assert out.split("Why we lose\n")[1].splitlines()[3:5] == [
+        "price      3  75.0% (3/4)  250.00 EUR (1 unknown)",
+        "timing     1  25.0% (1/4)  value unknown",
+    ]

@@ -8,8 +8,11 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import random
+import re
 import subprocess
 import sys
+from collections import Counter, defaultdict
 
 import pandas as pd
 import pytest
@@ -524,7 +527,12 @@ def test_the_text_report_without_periods_open_deals_or_skipped_rows(tmp_path):
         "owner_id  deals  won  win rate      avg ticket  median d\n"
         "--------  -----  ---  ------------  ----------  --------\n"
         "ana           1    1  100.0% (1/1)  100.00 EUR      10.0\n"
-        "bo            1    0  0.0% (0/1)    -                  -\n",
+        "bo            1    0  0.0% (0/1)    -                  -",
+        "Why we lose\n"
+        "===========\n"
+        "reason  lost  share         value\n"
+        "------  ----  ------------  -------------\n"
+        "price      1  100.0% (1/1)  value unknown\n",
     ]
 
 
@@ -574,6 +582,11 @@ def test_the_text_report_with_periods_open_deals_and_skipped_rows(tmp_path):
         "stage    open deals  value\n"
         "-------  ----------  ---------------------\n"
         "closing           2  70.00 EUR (1 unknown)",
+        "Why we lose\n"
+        "===========\n"
+        "reason  lost  share         value\n"
+        "------  ----  ------------  ----------\n"
+        "price      1  100.0% (1/1)  100.00 EUR",
         "Skipped rows (1), by reason:\n"
         "  stage must be one of prospecting, qualification, research, demonstration,"
         " objection_handling, closing, won, lost: 1 row (line 6; first got 'nowhere')\n",
@@ -601,7 +614,7 @@ def test_the_json_report_names_its_file_layout_and_options_in_a_fixed_order(tmp_
     assert list(result) == [
         "file", "layout", "rows", "tz", "by", "by_field", "period", "rates", "deals", "open",
         "won", "lost", "undated", "currencies", "converted_to", "value_unknown", "overall",
-        "groups", "periods", "open_pipeline", "skipped",
+        "groups", "periods", "open_pipeline", "loss_reasons", "skipped",
     ]  # fmt: skip
     assert [result[k] for k in ("file", "layout", "rows", "tz", "by", "period", "rates")] == [
         path, "generic", 3, "UTC", "owner_id", None, None
@@ -695,3 +708,160 @@ def test_the_help_names_the_command_every_option_and_every_preset(capsys):
         assert text in shown
     assert "--json JSON" not in shown
     assert "--strict STRICT" not in shown
+
+
+# --- why we lose ------------------------------------------------------------------------------
+
+
+def test_why_we_lose_agrees_with_a_count_of_the_file(tmp_path):
+    rng = random.Random(16)
+    reasons = ["price", "Price ", "PRICE", "timing", "went quiet", "Went Quiet", "competitor"]
+    rows = []
+    for i in range(60):
+        stage = rng.choice(["lost", "lost", "won", "closing"])
+        rows.append(
+            generic(
+                id=str(i),
+                stage=stage,
+                amount=rng.choice(["", "100", "250", "1200"]),
+                currency=rng.choice(["EUR", "USD"]),
+                closed_at="" if stage == "closing" else "2026-01-12",
+                loss_reason=rng.choice(reasons) if stage == "lost" else "",
+            )
+        )
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    # The count, independently: reasons grouped ignoring case and surrounding spaces.
+    lost = [r for r in rows if r["stage"] == "lost"]
+    counts = Counter(r["loss_reason"].strip().casefold() for r in lost)
+    sums: dict[str, Counter[str]] = defaultdict(Counter)
+    for r in lost:
+        if r["amount"]:
+            sums[r["loss_reason"].strip().casefold()][r["currency"]] += int(r["amount"])
+    expected = [
+        {
+            "reason": reason,
+            "lost": counts[reason],
+            "share": {
+                "numerator": counts[reason],
+                "denominator": len(lost),
+                "value": counts[reason] / len(lost),
+            },
+            "value": {code: str(total) for code, total in sorted(sums[reason].items())},
+            "value_unknown": sum(
+                1 for r in lost if r["loss_reason"].strip().casefold() == reason and not r["amount"]
+            ),
+        }
+        for reason in sorted(counts, key=lambda reason: (-counts[reason], reason))
+    ]
+    code, out, err = report(path, "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert result["skipped"]["rows"] == 0
+    assert result["loss_reasons"] == expected
+    assert sum(r["lost"] for r in expected) == result["lost"]
+    code, out, err = report(path)
+    assert code == 0, err
+    table = out.split("Why we lose\n")[1].split("\n\n")[0].splitlines()
+    assert table[1].split() == ["reason", "lost", "share", "value"]
+    assert [re.split(r"\s{2,}", line)[:3] for line in table[3:]] == [
+        [
+            r["reason"],
+            str(r["lost"]),
+            f"{r['lost'] / len(lost) * 100:.1f}% ({r['lost']}/{len(lost)})",
+        ]
+        for r in expected
+    ]
+
+
+def test_why_we_lose_prints_each_reason_its_share_and_value(tmp_path):
+    rows = [
+        lost(),
+        lost(id="2", loss_reason="Price", amount="", currency=""),
+        lost(id="3", loss_reason="timing", amount="300", currency="USD"),
+        lost(id="4", loss_reason="went quiet", amount=""),
+        generic(id="5"),
+    ]
+    code, out, err = report(str(write_csv(tmp_path / "x.csv", rows)))
+    assert code == 0, err
+    assert out.split("\n\n")[3] == (
+        "Why we lose\n"
+        "===========\n"
+        "reason      lost  share        value\n"
+        "----------  ----  -----------  ----------------------\n"
+        "price          2  50.0% (2/4)  100.00 EUR (1 unknown)\n"
+        "timing         1  25.0% (1/4)  300.00 USD\n"
+        "went quiet     1  25.0% (1/4)  value unknown\n"
+    )
+
+
+def test_without_a_reason_column_the_report_says_nothing_of_reasons(tmp_path):
+    rows = [maven_row(opportunity_id="OPP1", deal_stage="Lost"), maven_row(opportunity_id="OPP2")]
+    path = str(write_csv(tmp_path / "m.csv", rows))
+    code, out, err = report(path, "--preset", "maven", "--json")
+    assert code == 0, err
+    result = json.loads(out)
+    assert (result["lost"], result["loss_reasons"]) == (1, None)
+    code, out, err = report(path, "--preset", "maven")
+    assert code == 0, err
+    assert "Why we lose" not in out
+    # A reason column and no lost deal: nothing to say either.
+    code, out, err = report(str(write_csv(tmp_path / "g.csv", [generic()])), "--json")
+    assert json.loads(out)["loss_reasons"] == []
+    assert "Why we lose" not in report(str(tmp_path / "g.csv"))[1]
+
+
+def test_the_maven_export_has_no_reason_column(data_dir):
+    code, out, err = report(str(data_dir / MAVEN), "--preset", "maven", "--json")
+    assert code == 0, err
+    assert json.loads(out)["loss_reasons"] is None
+
+
+def hubspot_lost(record: str, reason: str) -> dict[str, str]:
+    return {"Record ID": record, "Deal Name": "Acme", "Amount": "500",
+            "Create Date": "2026-01-01", "Close Date": "2026-01-31",
+            "Deal Stage": "Closed Lost", "Deal owner": "Bo",
+            "Closed Lost Reason": reason}  # fmt: skip
+
+
+def test_blank_reasons_group_as_no_reason_apart_from_a_reason_written_so(tmp_path):
+    rows = [
+        hubspot_lost("1", ""),
+        hubspot_lost("2", "  "),
+        hubspot_lost("3", "(No reason)"),
+        hubspot_lost("4", "Budget"),
+        hubspot_lost("5", ""),
+    ]
+    path = str(write_csv(tmp_path / "hs.csv", rows))
+    args = ("--preset", "hubspot", "--currency", "USD")
+    code, out, err = report(path, *args, "--json")
+    assert code == 0, err
+    result = json.loads(out)["loss_reasons"]
+    assert [(r["reason"], r["lost"], r["value"]) for r in result] == [
+        (None, 3, {"USD": "1500"}),
+        ("(no reason)", 1, {"USD": "500"}),
+        ("budget", 1, {"USD": "500"}),
+    ]
+    code, out, err = report(path, *args)
+    assert out.split("\n\n")[3].splitlines()[4:] == [
+        "(no reason)       3  60.0% (3/5)  1,500.00 USD",
+        "'(no reason)'     1  20.0% (1/5)  500.00 USD",
+        "budget            1  20.0% (1/5)  500.00 USD",
+    ]
+
+
+def test_a_reason_column_named_on_the_command_line_is_read(tmp_path):
+    rows = [
+        maven_row(opportunity_id="OPP1", deal_stage="Lost", why="Price"),
+        maven_row(opportunity_id="OPP2", why="x"),  # won: its reason is not read
+    ]
+    path = str(write_csv(tmp_path / "m.csv", rows))
+    code, out, err = report(path, "--preset", "maven", "--column", "loss_reason=why", "--json")
+    assert code == 0, err
+    (price,) = json.loads(out)["loss_reasons"]
+    assert price == {
+        "reason": "price",
+        "lost": 1,
+        "share": {"numerator": 1, "denominator": 1, "value": 1.0},
+        "value": {"USD": "550"},
+        "value_unknown": 0,
+    }

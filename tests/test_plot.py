@@ -77,20 +77,26 @@ def scores(book: Book) -> list[Any]:
 
 @pytest.fixture(scope="module")
 def charts(
-    funnel: kpi.Funnel, cohorts: kpi.CohortTable, open_deals: list[Deal], scores: list[Any]
+    book: Book,
+    funnel: kpi.Funnel,
+    cohorts: kpi.CohortTable,
+    open_deals: list[Deal],
+    scores: list[Any],
 ) -> dict[str, Callable[..., Figure]]:
     """Each chart as a function of its keyword options only."""
     values = kpi.pipeline_value(open_deals, by="stage")
     weighted = kpi.weighted_pipeline(open_deals, by="stage")
+    losses = kpi.loss_reasons(book.deals)
     return {
         "funnel": lambda **kw: plot.funnel_chart(funnel, **kw),
         "cohorts": lambda **kw: plot.cohort_heatmap(cohorts, **kw),
         "pipeline": lambda **kw: plot.pipeline_value_chart(values, weighted=weighted, **kw),
         "scores": lambda **kw: plot.score_distribution(scores, **kw),
+        "losses": lambda **kw: plot.loss_reasons_chart(losses, by="value", **kw),
     }
 
 
-CHARTS = ["funnel", "cohorts", "pipeline", "scores"]
+CHARTS = ["funnel", "cohorts", "pipeline", "scores", "losses"]
 
 
 def png_size(data: bytes) -> tuple[int, int]:
@@ -214,6 +220,7 @@ figures = [
     plot.cohort_heatmap(kpi.cohort_retention(book.deals, tz=UTC)),
     plot.pipeline_value_chart(kpi.pipeline_value(deals, by="stage")),
     plot.score_distribution(DEFAULT_SCORER.score(x, at=book.as_of) for x in book.leads),
+    plot.loss_reasons_chart(kpi.loss_reasons(book.deals), by="value"),
 ]
 for fig in figures:
     fig.canvas.draw()
@@ -234,7 +241,7 @@ def test_charts_drawn_in_threads_at_once_equal_those_drawn_one_by_one(
         return buffer.getvalue()
 
     alone = [png(name) for name in CHARTS]
-    with ThreadPoolExecutor(max_workers=4) as pool:
+    with ThreadPoolExecutor(max_workers=len(CHARTS)) as pool:
         together = list(pool.map(png, CHARTS))
     assert together == alone
 
@@ -520,6 +527,34 @@ def test_amounts_in_two_currencies_are_refused_on_one_axis() -> None:
     with pytest.raises(CurrencyMismatchError, match="EUR, USD") as caught:
         plot.pipeline_value_chart(values)
     assert caught.value.currencies == ("EUR", "USD")
+
+
+# --- why deals are lost ------------------------------------------------------------------
+
+
+def test_loss_reasons_bar_each_reason_of_the_kpi_most_lost_first(book: Book) -> None:
+    why = kpi.loss_reasons(book.deals)
+    fig = plot.loss_reasons_chart(why)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == [row.reason for row in why.rows]
+    widths = [bar.get_width() for bar in bars(fig)]
+    assert widths == [row.lost for row in why.rows]
+    assert widths == sorted(widths, reverse=True)
+    assert sum(widths) == why.lost == sum(d.status is Status.LOST for d in book.deals)
+    top = why.rows[0]
+    assert ax.texts[0].get_text() == f"{top.lost} lost ({top.lost / why.lost * 100:.1f}%)"
+    assert ax.get_title() == f"Why we lose: {why.lost} lost deals"
+
+
+def test_loss_reasons_by_value_bar_the_value_lost_largest_first(book: Book) -> None:
+    why = kpi.loss_reasons(book.deals)
+    fig = plot.loss_reasons_chart(why, by="value")
+    widths = [bar.get_width() for bar in bars(fig)]
+    assert widths == sorted(widths, reverse=True)
+    lost = {row.reason: float(row.value.amount.amount) for row in why.rows if row.value.amount}
+    names = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+    assert widths == [lost[name] for name in names]
+    assert fig.axes[0].get_xlabel() == "USD"
 
 
 # --- lead scores ---------------------------------------------------------------------------

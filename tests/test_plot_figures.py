@@ -20,7 +20,7 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
-from salesmodel import DEFAULT_SCORER, Money, SalesModelError, ValidationError, plot
+from salesmodel import DEFAULT_SCORER, LossReason, Money, SalesModelError, ValidationError, plot
 from salesmodel.errors import CurrencyMismatchError
 from salesmodel.kpi import (
     CohortRow,
@@ -28,6 +28,8 @@ from salesmodel.kpi import (
     Funnel,
     FunnelStep,
     Grouped,
+    LossReasonRow,
+    LossReasons,
     Period,
     Ratio,
     Total,
@@ -38,6 +40,7 @@ from salesmodel.samples import generate
 REACHED, ADVANCED = "#c6dbef", "#2171b5"
 BOTTLENECK_REACHED, BOTTLENECK, WON = "#fdd0a2", "#d94801", "#238b45"
 VALUE, WEIGHTED = "#9ecae1", "#08519c"
+NO_REASON = "#bdbdbd"
 GREY_NOTE = "#737373"
 
 
@@ -681,6 +684,150 @@ def test_pipeline_value_without_amounts_says_so_on_a_plain_axis() -> None:
     assert ax.get_title() == "Open pipeline by stage: 0 in 0 deals"
 
 
+# --- why deals are lost ---------------------------------------------------------------------
+
+
+def loss(reason: Any, lost: int, value: Total) -> LossReasonRow:
+    """A row of ten lost deals in all."""
+    return LossReasonRow(reason, lost, Ratio(lost, 10), value, ())
+
+
+LONG = "the champion left and the new head of purchasing never replied"
+LOSSES = LossReasons(
+    (
+        loss(LossReason.PRICE, 4, Total(Money(1000, "EUR"), 3, unknown=1)),
+        loss(None, 3, eur(2500, 3)),
+        loss("went quiet", 2, Total(None, 0, unknown=2)),
+        loss(LONG, 1, eur(500, 1)),
+    )
+)
+
+
+def test_loss_reasons_bar_the_lost_deals_of_each_reason_most_first() -> None:
+    fig = plot.loss_reasons_chart(LOSSES)
+    ax = fig.axes[0]
+    assert ticks(ax.get_yticklabels()) == [
+        "price",
+        "(no reason)",
+        "went quiet",
+        "the champion left and the new h…",
+    ]
+    assert list(ax.get_yticks()) == [0, 1, 2, 3]
+    assert ax.get_ylim() == (3.5, -0.5)
+    assert [p.get_width() for p in ax.patches] == [4, 3, 2, 1]
+    assert flat([(p.get_y(), p.get_height()) for p in ax.patches[:2]]) == pytest.approx(
+        flat([(-0.35, 0.7), (0.65, 0.7)])
+    )
+    assert hexes(ax.patches) == [ADVANCED, NO_REASON, ADVANCED, ADVANCED]
+    assert texts(fig) == ["4 lost (40.0%)", "3 lost (30.0%)", "2 lost (20.0%)", "1 lost (10.0%)"]
+    assert [n.xy for n in ax.texts] == [(4, 0), (3, 1), (2, 2), (1, 3)]  # type: ignore[attr-defined]
+    for note in ax.texts:
+        assert note.xyann == (4, 0)  # type: ignore[attr-defined]
+        assert note.anncoords == "offset points"  # type: ignore[attr-defined]
+        assert note.get_va() == "center"
+        assert note.get_fontsize() == pytest.approx(_size("small"))
+    assert ax.get_xlim() == pytest.approx((0, plot._room_for_notes([(4, "4 lost (40.0%)")], 8)))
+    assert ax.get_xlabel() == "lost deals"
+    locator = ax.xaxis.get_major_locator()
+    assert isinstance(locator, MaxNLocator)
+    assert locator._integer  # type: ignore[attr-defined]
+    assert ax.get_title() == "Why we lose: 10 lost deals"
+    assert fig.legends == []
+
+
+def test_loss_reasons_by_value_bar_known_values_and_say_what_is_unknown() -> None:
+    fig = plot.loss_reasons_chart(LOSSES, by="value")
+    ax = fig.axes[0]
+    # Largest value first; "went quiet" has no known value: no bar, and last.
+    assert ticks(ax.get_yticklabels()) == [
+        "(no reason)",
+        "price",
+        "the champion left and the new h…",
+        "went quiet",
+    ]
+    assert [(p.get_y() + p.get_height() / 2, p.get_width()) for p in ax.patches] == [
+        (0, 2500),
+        (1, 1000),
+        (2, 500),
+    ]
+    assert hexes(ax.patches) == [NO_REASON, ADVANCED, ADVANCED]
+    assert texts(fig) == [
+        "2.5k (3 lost, 30.0%)",
+        "1k (4 lost, 40.0%; 1 of unknown value)",
+        "500 (1 lost, 10.0%)",
+        "value unknown (2 lost, 20.0%)",
+    ]
+    assert [n.xy for n in ax.texts] == [(2500, 0), (1000, 1), (500, 2), (0, 3)]  # type: ignore[attr-defined]
+    assert ax.get_xlabel() == "EUR"
+    assert ax.xaxis.get_major_formatter()(2500, 0) == "2.5k"
+    assert ax.get_title() == "Why we lose: 4k EUR in 10 lost deals, 3 of unknown value"
+
+
+def test_loss_reasons_axes_and_grid_follow_the_pipeline_value_chart() -> None:
+    ax = plot.loss_reasons_chart(LOSSES).axes[0]
+    gridline = ax.xaxis.get_gridlines()[0]
+    assert gridline.get_visible()
+    assert (to_hex(gridline.get_color()), gridline.get_linewidth()) == ("#e0e0e0", 0.8)
+    assert not ax.yaxis.get_gridlines()[0].get_visible()
+    assert ax.get_axisbelow() is True
+    assert tick_length(ax.yaxis) == 0
+    assert [ax.spines[s].get_visible() for s in ("top", "right", "bottom", "left")] == [
+        False,
+        False,
+        True,
+        True,
+    ]
+
+
+def test_a_reason_written_as_the_no_reason_label_is_quoted_apart_from_it() -> None:
+    both = LossReasons((loss(None, 1, eur(1, 1)), loss("(no reason)", 1, eur(1, 1))))
+    labels = plot.loss_reasons_chart(both).axes[0].get_yticklabels()
+    assert ticks(labels) == ["(no reason)", "'(no reason)'"]
+
+
+def test_no_lost_deals_draw_an_empty_chart_with_a_note() -> None:
+    for by, title in (
+        ("lost", "Why we lose: 0 lost deals"),
+        ("value", "Why we lose: 0 in 0 lost deals"),
+    ):
+        fig = plot.loss_reasons_chart(LossReasons(()), by=by)  # type: ignore[arg-type]
+        ax = fig.axes[0]
+        assert texts(fig) == ["no lost deals"]
+        assert (len(ax.patches), list(ax.get_yticks())) == (0, [])
+        assert (ax.get_xlim(), ax.get_ylim()) == ((0, 1), (0.5, -0.5))
+        assert ax.get_title() == title
+
+
+def test_loss_reasons_arguments_are_refused_with_their_rule() -> None:
+    rule = "LossReasons from kpi.loss_reasons() (for a grouped result, one group)"
+    grouped = Grouped({"ana": LOSSES}, ("owner_id",))
+    for bad in (grouped, list(LOSSES.rows), None):
+        with pytest.raises(ValidationError) as caught:
+            plot.loss_reasons_chart(bad)  # type: ignore[arg-type]
+        assert issue(caught) == ("reasons", bad, rule)
+    for wrong in ("count", "Value", None, ["lost"]):
+        with pytest.raises(ValidationError) as caught:
+            plot.loss_reasons_chart(LOSSES, by=wrong)  # type: ignore[arg-type]
+        assert issue(caught) == ("by", wrong, "'lost' or 'value'")
+    with pytest.raises(ValidationError) as caught:
+        plot.loss_reasons_chart(LOSSES, title=1)  # type: ignore[arg-type]
+    assert issue(caught) == ("title", 1, "a str, or None for the default title")
+    with pytest.raises(ValidationError) as caught:
+        plot.loss_reasons_chart(LOSSES, figsize=(8, 0))
+    assert issue(caught) == ("figsize", (8, 0), "two positive numbers, (width, height) in inches")
+
+
+def test_loss_values_in_two_currencies_are_refused_on_one_axis_but_counts_are_drawn() -> None:
+    mixed = LossReasons((loss("price", 1, eur(5, 1)), loss("timing", 1, Total(Money(7, "USD"), 1))))
+    with pytest.raises(CurrencyMismatchError) as caught:
+        plot.loss_reasons_chart(mixed, by="value")
+    assert str(caught.value).startswith(
+        "cannot plot amounts in EUR, USD on one axis: compute the values with currency= "
+        "and rates=, or plot each currency alone"
+    )
+    assert [p.get_width() for p in plot.loss_reasons_chart(mixed).axes[0].patches] == [1, 1]
+
+
 # --- lead scores ------------------------------------------------------------------------
 
 
@@ -794,6 +941,7 @@ def test_each_chart_without_matplotlib_says_what_to_install(
         "cohort_heatmap": lambda: plot.cohort_heatmap(CohortTable((), None)),
         "pipeline_value_chart": lambda: plot.pipeline_value_chart({}),
         "score_distribution": lambda: plot.score_distribution([]),
+        "loss_reasons_chart": lambda: plot.loss_reasons_chart(LOSSES),
     }
     for what, chart in charts.items():
         with pytest.raises(MissingExtraError) as caught:

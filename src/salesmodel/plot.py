@@ -1,4 +1,5 @@
-"""Plots of KPI results: the funnel, cohort retention, pipeline value, lead scores.
+"""Plots of KPI results: the funnel, cohort retention, pipeline value, why deals are
+lost, lead scores.
 
 An optional extra: ``pip install "salesmodel[plot]"`` brings matplotlib. This module
 imports matplotlib only when a function is called, so importing it costs nothing
@@ -27,11 +28,19 @@ import statistics
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal
 
 from salesmodel.enums import Status, Temperature
 from salesmodel.errors import CurrencyMismatchError, SalesModelError, ValidationError
-from salesmodel.kpi import CohortTable, Funnel, FunnelStep, Grouped, Total
+from salesmodel.kpi import (
+    CohortTable,
+    Funnel,
+    FunnelStep,
+    Grouped,
+    LossReasonRow,
+    LossReasons,
+    Total,
+)
 from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 from salesmodel.scoring import LeadScore
 
@@ -44,6 +53,7 @@ __all__ = [
     "MissingExtraError",
     "cohort_heatmap",
     "funnel_chart",
+    "loss_reasons_chart",
     "pipeline_value_chart",
     "score_distribution",
 ]
@@ -61,6 +71,8 @@ _BOTTLENECK: Final = "#d94801"
 _WON: Final = "#238b45"
 _VALUE: Final = "#9ecae1"
 _WEIGHTED: Final = "#08519c"
+# Grey: losses without a recorded reason, a gap in the data rather than a reason.
+_NO_REASON: Final = "#bdbdbd"
 _NOT_OBSERVED: Final = "#f0f0f0"
 _NOT_OBSERVED_HATCH: Final = "#bdbdbd"
 _TEMPERATURE_COLOURS: Final = {
@@ -70,6 +82,9 @@ _TEMPERATURE_COLOURS: Final = {
 }
 _COHORT_CMAP: Final = "YlGnBu"
 _MAX_LABELLED_COLUMNS: Final = 16
+# How a loss without a recorded reason is labelled, and how long a reason may print.
+_NO_REASON_LABEL: Final = "(no reason)"
+_REASON_CHARACTERS: Final = 32
 # The share of a figure's width (height) the heat map's cells take, roughly.
 _PLOT_SHARE: Final = 0.7
 _LABELS_PER_INCH: Final = 4
@@ -537,7 +552,7 @@ def pipeline_value_chart(
     if weighted is not None:
         _check_by_stage("weighted", weighted)
     pipeline = _check_pipeline(pipeline)
-    currency = _one_currency(values, weighted)
+    currency = _one_currency([*values.values(), *(weighted or {}).values()])
     stages = [s.id for s in pipeline.open_stages]
     extra = [k for k in (*values, *(weighted or {})) if k not in stages]
     stages += list(dict.fromkeys(extra))
@@ -634,8 +649,7 @@ def _check_by_stage(name: str, values: object) -> None:
             raise ValidationError.single(f"{name}[{key!r}]", total, "a Total")
 
 
-def _one_currency(values: Mapping[str, Total], weighted: Mapping[str, Total] | None) -> str | None:
-    totals = [*values.values(), *(weighted or {}).values()]
+def _one_currency(totals: Iterable[Total]) -> str | None:
     currencies = sorted({t.amount.currency for t in totals if t.amount is not None})
     if len(currencies) > 1:
         raise CurrencyMismatchError(
@@ -648,6 +662,140 @@ def _one_currency(values: Mapping[str, Total], weighted: Mapping[str, Total] | N
 
 def _amount(total: Total | None) -> float:
     return 0.0 if total is None or total.amount is None else float(total.amount.amount)
+
+
+# --- why deals are lost ----------------------------------------------------------------------
+
+
+def loss_reasons_chart(
+    reasons: LossReasons,
+    *,
+    by: Literal["lost", "value"] = "lost",
+    title: str | None = None,
+    figsize: tuple[float, float] = DEFAULT_FIGSIZE,
+) -> Figure:
+    """Why we lose: one horizontal bar per loss reason, the largest on top.
+
+    With ``by="lost"`` (the default) each bar is how many deals were lost for the
+    reason, labelled with that count and its share of all losses. With
+    ``by="value"`` each bar is the value lost, labelled with it, the count and
+    the share; deals of unknown value are said so beside it, never added as
+    zero, and a reason whose deals all have an unknown value has no bar and is
+    labelled ``value unknown``, after the others. Losses without a recorded
+    reason are the grey bar ``(no reason)``.
+
+    >>> from salesmodel import kpi
+    >>> from salesmodel.samples import generate
+    >>> fig = loss_reasons_chart(kpi.loss_reasons(generate(seed=0).deals))
+    >>> [label.get_text() for label in fig.axes[0].get_yticklabels()][:2]
+    ['competitor_comparison', 'no_budget']
+
+    Args:
+        reasons: A :class:`~salesmodel.kpi.LossReasons` from
+            :func:`salesmodel.kpi.loss_reasons` (one group of a grouped result:
+            ``result[key]``).
+        by: ``"lost"`` to compare how many deals each reason lost, ``"value"``
+            how much value.
+        title: The title; None for a default with the total, ``""`` for none.
+        figsize: ``(width, height)`` in inches.
+
+    Returns:
+        A new figure, not shown and not saved.
+
+    Raises:
+        ValidationError: for an argument of the wrong kind.
+        CurrencyMismatchError: with ``by="value"``, when the values are in more
+            than one currency (compute them with ``currency=`` and ``rates=``).
+        MissingExtraError: when matplotlib is not installed.
+
+    .. versionadded:: 0.1.0
+    """
+    if not isinstance(reasons, LossReasons):
+        raise ValidationError.single(
+            "reasons",
+            reasons,
+            "LossReasons from kpi.loss_reasons() (for a grouped result, one group)",
+        )
+    if by not in ("lost", "value"):
+        raise ValidationError.single("by", by, "'lost' or 'value'")
+    rows = list(reasons.rows)  # most lost first
+    currency = None
+    if by == "value":
+        currency = _one_currency(row.value for row in rows)
+        # Largest value first; a reason of no known value is no bar, after the others.
+        rows.sort(key=lambda row: (not row.value.count, -_amount(row.value)))
+    fig, ax = _new_figure("loss_reasons_chart", figsize)
+    from matplotlib.ticker import FuncFormatter, MaxNLocator
+
+    # Where each bar ends (0 for a reason of no known value, which has no bar).
+    ends = [float(row.lost) if by == "lost" else _amount(row.value) for row in rows]
+    bars = [y for y, row in enumerate(rows) if by == "lost" or row.value.count]
+    ax.barh(
+        bars,
+        [ends[y] for y in bars],
+        height=0.7,
+        color=[_NO_REASON if rows[y].reason is None else _ADVANCED for y in bars],
+    )
+    notes = [_loss_note(row, by) for row in rows]
+    for y, (end, note) in enumerate(zip(ends, notes, strict=True)):
+        ax.annotate(
+            note,
+            xy=(end, y),
+            xytext=(4, 0),
+            textcoords="offset points",
+            va="center",
+            fontsize="small",
+        )
+    ax.set_yticks(list(range(len(rows))), [_reason_label(row) for row in rows])
+    ax.set_ylim(max(len(rows), 1) - 0.5, -0.5)
+    ax.set_xlim(0, _room_for_notes(list(zip(ends, notes, strict=True)), fig.get_figwidth()))
+    if by == "value":
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: _compact(x)))
+        ax.set_xlabel(currency or "amount")
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True, steps=[1, 2, 5, 10]))
+        ax.set_xlabel("lost deals")
+    ax.grid(axis="x", color="#e0e0e0", linewidth=0.8)
+    ax.set_axisbelow(True)
+    ax.tick_params(axis="y", length=0)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    if not rows:
+        _note_empty(ax, "no lost deals")
+    lost = _count(reasons.lost, "lost deal")
+    default = f"Why we lose: {lost}"
+    if by == "value":
+        unknown = sum(row.value.unknown for row in rows)
+        default = f"Why we lose: {_compact(sum(ends))} {currency or ''} in {lost}"
+        default += f", {unknown:,} of unknown value" if unknown else ""
+    _set_title(ax, title, " ".join(default.split()))
+    return fig
+
+
+def _reason_label(row: LossReasonRow) -> str:
+    """The reason as it reads on the axis: its text, cut to a readable length;
+    ``(no reason)`` for losses without one (and a reason written so, quoted)."""
+    if row.reason is None:
+        return _NO_REASON_LABEL
+    text = str(getattr(row.reason, "value", row.reason))
+    if text == _NO_REASON_LABEL:
+        return repr(text)
+    if len(text) > _REASON_CHARACTERS:
+        return text[: _REASON_CHARACTERS - 1] + "…"
+    return text
+
+
+def _loss_note(row: LossReasonRow, by: str) -> str:
+    """``"8 lost (30.8%)"``; by value ``"425k (8 lost, 30.8%; 2 of unknown value)"``,
+    or ``"value unknown (3 lost, 11.5%)"`` for a reason of no known value."""
+    share = _percent(_float(row.share.value))
+    if by == "lost":
+        return f"{row.lost:,} lost ({share})"
+    value = _compact(_amount(row.value)) if row.value.count else "value unknown"
+    unknown = (
+        f"; {row.value.unknown:,} of unknown value" if row.value.unknown and row.value.count else ""
+    )
+    return f"{value} ({row.lost:,} lost, {share}{unknown})"
 
 
 # --- lead scores ---------------------------------------------------------------------------

@@ -35,6 +35,7 @@ WIDTH = 80
 TOP_LEADS = 8
 COLD_LEADS = 3
 TOP_REPS = 12
+TOP_LOSS_REASONS = 5
 COHORT_COLUMNS = 9
 
 
@@ -44,8 +45,8 @@ def add_parser(commands: Any) -> None:
         "demo",
         help="a report on a built-in sample book of business",
         description="Build a seeded sample book of business and print the report a "
-        "sales manager would read: funnel and bottleneck, reps, hottest leads, "
-        "retention cohorts, and a deal moving through the pipeline.",
+        "sales manager would read: funnel and bottleneck, why deals are lost, reps, "
+        "hottest leads, retention cohorts, and a deal moving through the pipeline.",
     )
     parser.add_argument("--seed", type=int, default=0, help="the sample's seed (default 0)")
     parser.add_argument(
@@ -69,6 +70,7 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     sections = [
         _header(book, args),
         _pipeline_section(book),
+        _losses_section(book),
         _reps_section(book),
         _leads_section(book),
         _cohort_section(book),
@@ -175,6 +177,42 @@ def _pipeline_section(book: samples.Book) -> str:
     )
 
 
+def _losses_section(book: samples.Book) -> str:
+    why = kpi.loss_reasons(book.deals)
+    rows: list[list[object]] = []
+    for row in why.rows[:TOP_LOSS_REASONS]:
+        stage = row.stages[0][0] if row.stages else None
+        rows.append(
+            [
+                "(no reason)" if row.reason is None else getattr(row.reason, "value", row.reason),
+                row.lost,
+                _percent(row.share),
+                DASH if stage is None else DEFAULT_PIPELINE.stage(stage).name,
+            ]
+        )
+    notes = [
+        _wrap(
+            f"The {why.lost:,} deals lost, by the reason recorded: share of all losses, "
+            "and the stage most of them were lost from.",
+            "",
+        )
+    ]
+    rest = why.rows[TOP_LOSS_REASONS:]
+    if rest:
+        notes.append(f"... and {len(rest)} more reasons ({sum(r.lost for r in rest):,} lost).")
+    return "\n".join(
+        [
+            _heading(2, "Why we lose: the reasons deals are lost, and where"),
+            "",
+            table(["reason", "lost", "share", "lost most from"], rows)
+            if rows
+            else "  (no lost deals in this sample)",
+            "",
+            *notes,
+        ]
+    )
+
+
 def _reps_section(book: samples.Book) -> str:
     sellers = {r.id: r for r in book.reps if r.manager_id is not None}
     deals = [d for d in book.deals if d.owner_id in sellers]
@@ -224,7 +262,7 @@ def _reps_section(book: samples.Book) -> str:
     ]
     if more:
         notes.append(f"... and {more} more reps.")
-    return "\n".join([_heading(2, "The reps: who sells, and how well"), "", shown, "", *notes])
+    return "\n".join([_heading(3, "The reps: who sells, and how well"), "", shown, "", *notes])
 
 
 def _activities_by_lead(activities: Iterable[Activity]) -> dict[str, list[Activity]]:
@@ -281,7 +319,7 @@ def _leads_section(book: samples.Book) -> str:
         )
     return "\n".join(
         [
-            _heading(3, "The hottest leads: who to call first, and why"),
+            _heading(4, "The hottest leads: who to call first, and why"),
             "",
             table(["lead", "score", "temp", "grade", "top reasons"], rows),
             "",
@@ -312,7 +350,7 @@ def _cohort_section(book: samples.Book) -> str:
     headers = ["cohort", "custs", *[f"m{i}" for i in range(width)]]
     return "\n".join(
         [
-            _heading(4, "Retention: monthly customer cohorts"),
+            _heading(5, "Retention: monthly customer cohorts"),
             "",
             table(headers, rows) if rows else "  (no customers in this sample)",
             "",
@@ -335,7 +373,7 @@ def _moves_section(book: samples.Book) -> str:
         created_at=book.as_of - timedelta(days=30),
         owner_id=book.reps[-1].id,
     )
-    lines = [_heading(5, "A deal moving through the pipeline"), ""]
+    lines = [_heading(6, "A deal moving through the pipeline"), ""]
     day = deal.created_at
     for stage in ("qualification", "research", "demonstration"):
         day += timedelta(days=4)

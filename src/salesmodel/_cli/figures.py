@@ -1,6 +1,6 @@
 """The report's figures: counts, win rate, average ticket, bookings and cycle time,
-overall, by group and by close period, and the open pipeline by stage, as JSON-ready
-data (the text report is drawn from the same data).
+overall, by group and by close period, the open pipeline by stage, and why deals
+are lost, as JSON-ready data (the text report is drawn from the same data).
 
 Two rules shape every figure of money:
 
@@ -16,7 +16,7 @@ Groups are kept apart by their real value: a blank owner and an owner named
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
 from datetime import tzinfo
 from typing import Any, Final
 
@@ -32,6 +32,8 @@ from salesmodel.kpi._grouping import PeriodKind
 Key = Callable[[Deal], Hashable]
 #: How a blank group key (None) is labelled.
 BLANK: Final = "(blank)"
+#: How the losses without a recorded reason are labelled.
+NO_REASON: Final = "(no reason)"
 
 
 @attrs.frozen
@@ -80,6 +82,8 @@ def figures(
         },
         "periods": {} if period is None else _periods(deals, period, zone, conversion),
         "open_pipeline": _open_pipeline(deals, undated, pipeline, conversion),
+        # None when the export has no reason column: nothing to say, not "no reason".
+        "loss_reasons": _loss_reasons(deals, conversion) if export.reasons else None,
     }
 
 
@@ -128,14 +132,14 @@ _EMPTY: Final[dict[str, Any]] = {
 }
 
 
-def labels(keys: Iterable[Hashable]) -> dict[Hashable, str]:
+def labels(keys: Iterable[Hashable], blank: str = BLANK) -> dict[Hashable, str]:
     """A distinct, printable label for each group key: the key's text, a blank key
-    (None) as ``(blank)``; keys whose labels would print the same are quoted.
+    (None) as *blank*; keys whose labels would print the same are quoted.
 
     >>> labels([None, "None", "(blank)"])
     {None: '(blank)', 'None': 'None', '(blank)': "'(blank)'"}
     """
-    shown = {k: BLANK if k is None else printable(str(k)) for k in keys}
+    shown = {k: blank if k is None else printable(str(k)) for k in keys}
     clashes = Counter(shown.values())
     return {
         k: text if clashes[text] == 1 or k is None else repr(str(k)) for k, text in shown.items()
@@ -189,6 +193,40 @@ def _open_pipeline(
         for stage in pipeline.stages
         if counts[stage.id]
     }
+
+
+def _loss_reasons(deals: list[Deal], conversion: Conversion | None) -> list[dict[str, Any]]:
+    """Why deals were lost (``kpi.loss_reasons``): one record per reason, most
+    losses first (``reason`` None for losses without one), its value lost given
+    as every figure of money is: per currency, or converted."""
+    lost = [d for d in deals if d.status is Status.LOST]
+    parts: Mapping[Hashable, kpi.LossReasons]
+    if conversion is None:
+        # Counts and shares from a pass that adds no amount, so that currencies
+        # never meet; each currency's value from a pass of its own.
+        why = kpi.loss_reasons(attrs.evolve(d, amount=None) for d in lost)
+        parts = kpi.loss_reasons(lost, by="currency")
+    else:
+        why = kpi.loss_reasons(lost, currency=conversion.currency, rates=conversion.rates)
+        parts = {conversion.currency: why}
+    # Each currency's value lost per reason, where the reason lost a deal of known value.
+    values = {
+        code: {row.reason: row.value for row in part.rows if row.value.count}
+        for code, part in parts.items()
+    }
+    records = []
+    for row in why.rows:
+        known = {code: v[row.reason] for code, v in values.items() if row.reason in v}
+        records.append(
+            {
+                "reason": _json_key(row.reason),
+                "lost": row.lost,
+                "share": _ratio(row.share),
+                "value": {str(code): str(_amount(t).amount) for code, t in sorted(known.items())},
+                "value_unknown": row.lost - sum(t.count for t in known.values()),
+            }
+        )
+    return records
 
 
 # --- money, ratios, durations ---------------------------------------------------------------

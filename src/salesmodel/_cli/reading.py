@@ -73,12 +73,14 @@ class Export:
         deals: The deals of its good rows, dated.
         undated: The open deals of stages the export leaves undated.
         problems: Every refused row's problems, by line.
+        reasons: Whether it has the layout's loss-reason column.
     """
 
     rows: int
     deals: list[Deal]
     undated: list[Deal]
     problems: list[Problem]
+    reasons: bool
 
 
 @attrs.frozen(kw_only=True)
@@ -125,7 +127,7 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
             lines.append(line)
     deals, undated_deals = _build(records, lines, undated, layout, reading, problems)
     problems.sort(key=lambda p: p.line)
-    return Export(count, deals, undated_deals, problems)
+    return Export(count, deals, undated_deals, problems, layout.loss_reason in columns)
 
 
 def _open(path: str, encoding: str) -> TextIO:

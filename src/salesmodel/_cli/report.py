@@ -29,7 +29,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import attrs
 
 from salesmodel import Attributes, Deal, Money, SalesModelError, ValidationError
-from salesmodel._cli.figures import Conversion, Key, figures
+from salesmodel._cli.figures import NO_REASON, Conversion, Key, figures, labels
 from salesmodel._cli.layouts import GENERIC, LAYOUTS, READABLE, Layout
 from salesmodel._cli.reading import (
     Problem,
@@ -380,8 +380,24 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | No
                 title="Open pipeline by stage",
             )
         )
-    # "Why we lose" goes here once the KPI package has loss_reasons: lost deals carry
-    # their reason when the layout maps a reason column (Layout.loss_reason).
+    if report["loss_reasons"]:  # None without a reason column
+        reasons = report["loss_reasons"]
+        names = labels([r["reason"] for r in reasons], blank=NO_REASON)
+        parts.append(
+            table(
+                ["reason", "lost", "share", "value"],
+                [
+                    [
+                        names[r["reason"]],
+                        r["lost"],
+                        _show_ratio(r["share"]),
+                        _show_money(r["value"], r["value_unknown"]),
+                    ]
+                    for r in reasons
+                ],
+                title="Why we lose",
+            )
+        )
     if report["skipped"]["rows"]:
         parts.append(_show_skipped(report["skipped"]))
     return "\n\n".join(parts)
