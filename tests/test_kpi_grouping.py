@@ -466,3 +466,21 @@ def test_aliases_are_followed_for_periods_and_for_names_read_with_getattr() -> N
 def test_callables_without_a_module_are_specified_by_their_name_alone() -> None:
     assert spec_of(str.upper) == ("callable", "", "str.upper")
     assert spec_of(str.upper) != spec_of(str.lower)
+
+
+def test_a_by_callable_that_returns_no_group_key_is_named() -> None:
+    deals = [won_deal("a", "ana")]
+    for period in (None, "month"):
+        with pytest.raises(ValidationError) as caught:
+            kpi.win_rate(deals, by=lambda d: [d.owner_id], period=period, tz=UTC)
+        assert (caught.value.field, caught.value.value) == ("by", ["ana"])
+        assert "hashable" in str(caught.value)
+    named = kpi.WinRateAccumulator(by=attrgetter("owner_id"))
+    assert pickle.loads(pickle.dumps(named)).add_many(deals).result() == {"ana": kpi.Ratio(1, 1)}
+
+
+def test_a_zone_name_that_is_a_folder_or_a_path_is_a_bad_tz() -> None:
+    for name in ("America", "../zoneinfo/UTC", "Europe/Nowhere"):
+        with pytest.raises(ValidationError) as caught:
+            kpi.win_rate([won_deal("a", "ana")], period="month", tz=name)
+        assert (caught.value.field, caught.value.value) == ("tz", name)

@@ -484,3 +484,11 @@ def test_a_small_logistic_fit_stops_on_its_tolerance_within_20_iterations() -> N
     names = ["tier", "visits"]
     quick = LogisticScorer.fit(leads, labels, names, bins=4, tol=1e-8, max_iter=20)
     assert quick == LogisticScorer.fit(leads, labels, names, bins=4, tol=1e-8)
+
+
+@pytest.mark.parametrize("model", [NaiveBayesScorer, LogisticScorer])
+def test_fitting_on_no_leads_is_a_validation_error(model) -> None:
+    with pytest.raises(ValidationError) as caught:
+        model.fit([], [])
+    assert caught.value.field == "labels"
+    assert "both outcomes present" in str(caught.value)

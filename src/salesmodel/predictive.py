@@ -380,7 +380,7 @@ def _labels(labels: Iterable[Any], count: int) -> list[int]:
             issues.append(Issue(f"labels[{i}]", label, "True, False, 1 or 0"))
     if len(out) + len(issues) != count:
         issues.append(Issue("labels", len(out) + len(issues), f"one label per lead ({count})"))
-    elif count and (sum(out) == 0 or sum(out) == len(out)) and not issues:
+    elif not issues and sum(out) in (0, len(out)):  # no leads, or one outcome alone
         issues.append(Issue("labels", f"{sum(out)} of {count} positive", "both outcomes present"))
     if issues:
         raise ValidationError(issues, "labels")

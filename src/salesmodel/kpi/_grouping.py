@@ -9,17 +9,18 @@ opt-out that buckets every datetime by the UTC offset it carries.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import hashlib
 import keyword
-import zoneinfo
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from operator import attrgetter, methodcaller
 from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
+from salesmodel._time import zone_named
 from salesmodel.errors import ValidationError
 
 __all__ = ["ALL", "Anchor", "By", "Grouping", "Period", "PeriodKind", "Zone"]
@@ -217,11 +218,10 @@ def check_tz(tz: object, period: object, *, required: bool = True) -> Zone | Non
     if tz == "recorded" or isinstance(tz, dt.tzinfo):
         return tz
     if isinstance(tz, str) and tz:
-        # An IANA name, as analysts type it: tz="Europe/Lisbon".
-        try:
-            return zoneinfo.ZoneInfo(tz)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
+        # An IANA name, as analysts type it: tz="Europe/Lisbon" (a folder such as
+        # "America", or a path, is refused like any name that is not a zone).
+        with contextlib.suppress(ValidationError):
+            return zone_named(tz)
     raise ValidationError.single(
         "tz", tz, "a datetime.tzinfo, an IANA zone name such as 'Europe/Lisbon', or 'recorded'"
     )
@@ -290,7 +290,7 @@ class Grouping:
             paths = [(aliases or {}).get(x, x) for x in by]
             by_get, by_columns = _tuple_getter(tuple(map(path_getter, paths))), tuple(by)
         elif callable(by):
-            by_get, by_columns = by, (_callable_name(by),)
+            by_get, by_columns = _HashableKeys(by), (_callable_name(by),)
         else:
             raise ValidationError.single(
                 "by", by, "None, an attribute name, a tuple of attribute names, or a callable"
@@ -309,7 +309,8 @@ class Grouping:
         set_(self, "_cache", None if period is None else _PeriodCache(period))  # type: ignore[arg-type]
         set_(self, "columns", by_columns + (("period",) if period is not None else ()))
         set_(self, "_aliases", dict(aliases or {}))
-        set_(self, "_select", None if period is not None else _selector(by, aliases or {}))
+        selected = by_get if isinstance(by_get, _HashableKeys) else by
+        set_(self, "_select", None if period is not None else _selector(selected, aliases or {}))
 
     def __setattr__(self, name: str, value: object) -> None:
         raise attrs.exceptions.FrozenInstanceError
@@ -432,6 +433,27 @@ def _compiled_selector(expression: str, value: str | None = None) -> Callable[..
 
 #: The values :meth:`Grouping.select` may pair with each key.
 DURATION: Final = "r.closed_at - r.created_at"
+
+
+@attrs.frozen
+class _HashableKeys:
+    """A ``by=`` callable whose every key is checked to be one: a list or a dict
+    cannot name a group, and would fail deep inside a dict as a TypeError."""
+
+    by: Callable[[Any], Any]
+
+    def __call__(self, record: Any) -> Any:
+        group = self.by(record)
+        try:
+            hash(group)
+        except TypeError:
+            raise ValidationError.single(
+                "by",
+                group,
+                "a group key the by= callable returns: hashable (a str, a number, None, "
+                "or a tuple of them)",
+            ) from None
+        return group
 
 
 def _selector(by: Any, aliases: dict[str, str]) -> Callable[..., list[Any]]:
