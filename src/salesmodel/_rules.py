@@ -174,7 +174,7 @@ def tuple_of(cls: type, expected: str) -> Rule:
     checker = f"_all_{name}"
 
     def all_items(items: tuple[Any, ...]) -> bool:
-        for item in items:  # a plain loop: twice as fast as all() over a generator
+        for item in items:  # noqa: SIM110 - a plain loop: 4x all() over a generator
             if type(item) is not cls:
                 return False
         return True
