@@ -135,7 +135,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
     name = enum.__name__
 
     def is_label(value: str) -> bool:
-        if value in members or value in vocabulary or not is_text(value):
+        if value in vocabulary or not is_text(value):
             return False
         if len(labels) < 10_000:
             labels.add(value)
@@ -145,12 +145,19 @@ def open_enum(enum: type[StrEnum]) -> Rule:
         member = members.get(value) if type(value) is str else None
         return vocabulary.get(value, value) if member is None else member
 
+    # A member's exact value, the commonest near-valid input, fails by a dict
+    # lookup, before the memo of labels and the spelling check.
     return Rule(
-        f"type({{v}}) is {name} or (type({{v}}) is str "
+        f"type({{v}}) is {name} or (type({{v}}) is str and {{v}} not in _{name}_members "
         f"and ({{v}} in _{name}_labels or _{name}_is_label({{v}})))",
         f"a {name} or another non-empty str of at most {MAX_NAME} characters, "
         "with no control characters",
-        {name: enum, f"_{name}_labels": labels, f"_{name}_is_label": is_label},
+        {
+            name: enum,
+            f"_{name}_members": members,
+            f"_{name}_labels": labels,
+            f"_{name}_is_label": is_label,
+        },
         normalize=normalize,
         eager=True,
     )
