@@ -16,6 +16,8 @@ same expressions, so the two paths cannot disagree.
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final, TypeVar
 
@@ -141,26 +143,87 @@ def checked(
     attrs' own ``__init__`` followed by a post-init check would walk the fields
     twice; the compiled one tests the arguments in one boolean expression, then
     stores them, with the signature attrs (and type checkers) give the class.
+    The code is generated when the class is first used, not when it is
+    defined, so importing a module of entities costs little.
     """
 
-    def compile_class(cls: type[T]) -> type[T]:
+    def declare(cls: type[T]) -> type[T]:
         fields = attrs.fields(cls)  # type: ignore[arg-type]
         unruled = [f.name for f in fields if RULE not in f.metadata]
         if unruled:
             raise TypeError(f"{cls.__name__} fields without a rule: {unruled}")
         if any(isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
             raise TypeError(f"{cls.__name__}: use immutable defaults, not factories")
-        plan = _Plan(
-            cls.__name__,
-            tuple((f.name, f.metadata[RULE], _compile_test(f.metadata[RULE])) for f in fields),
-            cross_rules,
-            error,
-        )
-        cls.__salesmodel_plan__ = plan  # type: ignore[attr-defined]
-        cls.__init__ = _compile_init(cls, plan, fields)  # type: ignore[method-assign]
+        _rule_names(cls, [f.metadata[RULE] for f in fields], cross_rules)  # fail early
+        declared = cls.__init__  # attrs' own: its name and docstring stay
+
+        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+            _compiled(cls)  # replaces this __init__ with the compiled one
+            cls.__init__(self, *args, **kwargs)
+
+        def make(*values: Any) -> Any:
+            return _compiled(cls)[1](*values)
+
+        __init__.__qualname__ = declared.__qualname__
+        __init__.__doc__ = declared.__doc__
+        __init__.__signature__ = _signature(fields)  # type: ignore[attr-defined]
+        cls.__salesmodel_declared__ = (cross_rules, error)  # type: ignore[attr-defined]
+        cls.__init__ = __init__  # type: ignore[method-assign]
+        cls.__salesmodel_make__ = make  # type: ignore[attr-defined]
         return cls
 
-    return compile_class
+    return declare
+
+
+def _signature(fields: Any) -> inspect.Signature:
+    """The signature of the compiled ``__init__`` (positional fields first, as
+    attrs orders them), for the placeholder that stands for it until then."""
+    params = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    for kw_only in (False, True):
+        kind = (
+            inspect.Parameter.KEYWORD_ONLY if kw_only else inspect.Parameter.POSITIONAL_OR_KEYWORD
+        )
+        params.extend(
+            inspect.Parameter(
+                f.name,
+                kind,
+                default=inspect.Parameter.empty if f.default is attrs.NOTHING else f.default,
+            )
+            for f in fields
+            if f.kw_only is kw_only
+        )
+    return inspect.Signature(params)
+
+
+_COMPILING: Final = threading.Lock()
+
+
+def _compiled(cls: type) -> tuple[_Plan, Callable[..., Any]]:
+    """The compiled rules of *cls* and its ``make``, generated on first use."""
+    done: tuple[_Plan, Callable[..., Any]] | None = cls.__dict__.get("__salesmodel_compiled__")
+    if done is not None:
+        return done
+    with _COMPILING:  # two threads' first records: one compiles, the other waits
+        done = cls.__dict__.get("__salesmodel_compiled__")
+        if done is None:
+            cross_rules, error = cls.__salesmodel_declared__  # type: ignore[attr-defined]
+            fields = attrs.fields(cls)
+            rules = tuple(
+                (f.name, f.metadata[RULE], _compile_test(f.metadata[RULE])) for f in fields
+            )
+            plan = _Plan(cls.__name__, rules, cross_rules, error)
+            init, make = _compile_init(cls, plan, fields)
+            cls.__init__ = init  # type: ignore[misc]
+            cls.__salesmodel_make__ = make  # type: ignore[attr-defined]
+            done = (plan, make)
+            cls.__salesmodel_compiled__ = done  # type: ignore[attr-defined]
+    return done
+
+
+def maker(cls: type) -> Callable[..., Any]:
+    """``make(*values)``: a new *cls* from its field values in field order, with
+    every check of its ``__init__`` (for callers that build many)."""
+    return _compiled(cls)[1]
 
 
 def _compile_test(rule: Rule) -> Callable[[Any], bool]:
@@ -168,16 +231,14 @@ def _compile_test(rule: Rule) -> Callable[[Any], bool]:
     return eval(source, dict(rule.names))  # type: ignore[no-any-return]
 
 
-def _compile_init(cls: type, plan: _Plan, fields: Any) -> Callable[..., None]:
-    """Generate ``__init__`` (keyword-only, as attrs declares it) and, as
-    ``cls.__salesmodel_make__``, the same construction taking positional values in
-    field order, for callers that build many (deserialisation)."""
+def _compile_init(
+    cls: type, plan: _Plan, fields: Any
+) -> tuple[Callable[..., None], Callable[..., Any]]:
+    """Generate ``__init__`` (keyword-only, as attrs declares it) and ``make``,
+    the same construction taking positional values in field order."""
     names = [f.name for f in fields]
     namespace: dict[str, Any] = {"_repair": _repairer(plan, names), "_new": object.__new__}
-    for mapping in [rule.names for _, rule, _ in plan.rules] + [x.names for x in plan.cross]:
-        for key, value in mapping.items():
-            if namespace.setdefault(key, value) is not value:
-                raise TypeError(f"rule name {key!r} means two things in {cls.__name__}")
+    namespace.update(_rule_names(cls, [rule for _, rule, _ in plan.rules], plan.cross))
     positional: list[str] = []
     keyword: list[str] = []
     for f in fields:
@@ -251,8 +312,17 @@ def _compile_init(cls: type, plan: _Plan, fields: Any) -> Callable[..., None]:
     init: Callable[..., None] = namespace["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     init.__doc__ = getattr(cls.__init__, "__doc__", None)  # type: ignore[misc]
-    cls.__salesmodel_make__ = namespace["make"]  # type: ignore[attr-defined]
-    return init
+    return init, namespace["make"]
+
+
+def _rule_names(cls: type, rules: list[Rule], cross_rules: tuple[CrossRule, ...]) -> dict[str, Any]:
+    """The globals of all the rules of *cls*: one name, one meaning."""
+    names: dict[str, Any] = {}
+    for mapping in [rule.names for rule in rules] + [x.names for x in cross_rules]:
+        for key, value in mapping.items():
+            if names.setdefault(key, value) is not value:
+                raise TypeError(f"rule name {key!r} means two things in {cls.__name__}")
+    return names
 
 
 def _builder(cls: type) -> type | None:
@@ -262,9 +332,9 @@ def _builder(cls: type) -> type | None:
     slots = tuple(name for name in cls.__dict__.get("__slots__", ()) if name != "__weakref__")
     try:
         twin = type(f"{cls.__name__}Builder", cls.__bases__, {"__slots__": slots})
-        if twin.__setattr__ is not object.__setattr__:  # type: ignore[comparison-overlap]
+        if any("__setattr__" in vars(base) for base in twin.__mro__[1:-1]):
             return None  # a base of its own freezes it too
-        probe = object.__new__(twin)
+        probe: Any = object.__new__(twin)
         probe.__class__ = cls
     except TypeError:
         return None
@@ -330,7 +400,7 @@ def replacer(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
 
 def plan_of(cls: type) -> _Plan:
     """The compiled rules of a :func:`checked` class."""
-    return cls.__salesmodel_plan__  # type: ignore[attr-defined,no-any-return]
+    return _compiled(cls)[0]
 
 
 def _passes(test: Callable[[Any], bool], value: Any) -> bool:

@@ -36,7 +36,7 @@ from cattrs.errors import (
 
 from . import enums
 from ._book import PipelineBook, Pipelines
-from ._checks import Record, collect, plan_of
+from ._checks import Record, collect, maker, plan_of
 from ._vocabulary import well_known
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
 from .entities import Deal, Lead
@@ -417,7 +417,7 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
     hooks = {f.name: _field_structurer(conv, f.type) for f in fields}
     namespace: dict[str, Any] = {
-        "_make": cls.__salesmodel_make__,  # type: ignore[attr-defined]
+        "_make": maker(cls),
         "_known": frozenset(f.name for f in fields),
         "_MISSING": MISSING,
         "_Money": Money,
