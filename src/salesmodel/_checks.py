@@ -72,7 +72,11 @@ class Rule:
 
 
 def _skip_none(normalize: Callable[[Any], Any]) -> Callable[[Any], Any]:
-    return lambda v: v if v is None else normalize(v)
+    def skip_none(v: Any) -> Any:
+        return v if v is None else normalize(v)
+
+    skip_none.__wrapped__ = normalize  # type: ignore[attr-defined]
+    return skip_none
 
 
 @attrs.frozen
@@ -352,7 +356,9 @@ def _fast_test(
     at the cost of one identity test."""
     test = f"({rule.test.format(v=name)})"
     if rule.eager and rule.normalize is not None:
-        namespace[f"_n_{name}"] = rule.normalize
+        # Only a value that failed the test gets here: never None for an
+        # optional rule, so its normaliser is called without the None guard.
+        namespace[f"_n_{name}"] = getattr(rule.normalize, "__wrapped__", rule.normalize)
         # `(x := n(x)) is x` is always true: it rebinds x, then the test runs on it.
         test = f"({test} or (({name} := _n_{name}({name})) is {name} and {test}))"
     if default is not attrs.NOTHING and default is not None and _passes(compiled, default):
