@@ -543,8 +543,7 @@ def _record_unstructure_hook(cls: type[T], conv: cattrs.Converter) -> Unstructur
     for f in fields:
         name = f.name
         inner = _optional_inner(f.type)
-        open_enum = _open_enum_of(f.type) is not None
-        if open_enum:  # a member or a str of one's own: its text, or None
+        if _open_enum_of(f.type) is not None:  # a member or a str of one's own: its text
             items.append(f"{name!r}: None if o.{name} is None else _str(o.{name})")
         elif inner is not None:  # None stays None, the rest as the inner type
             value = _unstructure_expr(conv, inner, name, f"_u_{name}", namespace)
@@ -584,7 +583,10 @@ def _unstructure_expr(
         namespace[hook_name] = conv.get_unstructure_hook(get_args(tp)[0])
         return f"[{hook_name}(x) for x in {value}]"
     hook = _field_unstructurer(conv, tp)
-    inline = _INLINE_UNSTRUCTURE.get(hook)
+    try:
+        inline = _INLINE_UNSTRUCTURE.get(hook)
+    except TypeError:  # an unhashable hook of one's own
+        inline = None
     if inline is not None:
         return inline.replace("{v}", value)
     namespace[hook_name] = hook
