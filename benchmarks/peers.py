@@ -32,6 +32,7 @@ class PStageChange(pydantic.BaseModel):
     at: AwareDatetime
     by: NonEmpty | None = None
     reason: NonEmpty | None = None
+    to_pipeline: NonEmpty | None = None
 
 
 class PMoney(pydantic.BaseModel):
@@ -95,6 +96,7 @@ class MStageChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     at: MAware
     by: MNonEmpty | None = None
     reason: MNonEmpty | None = None
+    to_pipeline: MNonEmpty | None = None
 
 
 class MMoney(msgspec.Struct, frozen=True, forbid_unknown_fields=True):

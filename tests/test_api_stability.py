@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
+import subprocess
 import sys
 import tomllib
 from importlib.metadata import version
@@ -97,6 +98,26 @@ def test_every_public_name_is_documented():
 def test_the_version_comes_from_the_package_metadata_and_pyproject():
     pyproject = tomllib.loads(Path(__file__).parents[1].joinpath("pyproject.toml").read_text())
     assert salesmodel.__version__ == version("salesmodel") == pyproject["project"]["version"]
+
+
+def test_importing_the_package_loads_the_records_only_and_the_rest_on_first_use():
+    code = (
+        "import sys\n"
+        "import salesmodel as sm\n"
+        "loaded = {m for m in sys.modules if m.startswith('salesmodel.')}\n"
+        "assert loaded <= {'salesmodel.' + m for m in ('_checks', '_rules', '_time',"
+        " '_vocabulary', 'attributes', 'entities', 'enums', 'errors', 'money')}, loaded\n"
+        "assert sm.kpi.win_rate is sys.modules['salesmodel.kpi'].win_rate\n"
+        "assert sm.from_dict is sys.modules['salesmodel.serialization'].from_dict\n"
+        "assert 'kpi' in dir(sm) and sm.DEFAULT_PIPELINE.id == 'default'\n"
+        "try:\n"
+        "    sm.no_such_name\n"
+        "except AttributeError as exc:\n"
+        "    assert 'no_such_name' in str(exc)\n"
+        "else:\n"
+        "    raise AssertionError('no AttributeError')\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
 
 
 if __name__ == "__main__" and sys.argv[1:] == ["--update"]:

@@ -398,3 +398,48 @@ def test_a_class_compiled_now_refuses_a_value_whose_check_raises():
         ("at", at, "a timezone-aware datetime")
     ]
     assert Stamp(at=T0).at == T0
+
+
+def test_a_near_valid_field_is_normalised_on_the_fast_path(monkeypatch):
+    # The slow path (collect) is not needed for values one field's normaliser fixes.
+    def refuse(*_: object) -> None:
+        raise AssertionError("the slow path ran")
+
+    deal = Deal(id="D-1", name="Acme", amount=None, created_at=T0, source="Referral")
+    monkeypatch.setattr("salesmodel._checks.collect", refuse)
+    won = Deal(
+        id="D-2",
+        name="Acme",
+        amount=None,
+        created_at=T0,
+        stage="won",
+        status="won",
+        closed_at=T0,
+        source="referral",
+        loss_reason=None,
+        attributes={"tier": 1},
+    )
+    assert (won.status, won.source, won.attributes["tier"]) == (Status.WON, deal.source, 1)
+    assert type(won.status) is Status
+
+
+def test_a_history_given_as_a_generator_is_read_once():
+    # Converting an iterator consumes it: only the slow path does, once.
+    def changes():
+        yield StageChange(from_stage="prospecting", to_stage="qualification", at=T0)
+        raise RuntimeError("a broken source")
+
+    with pytest.raises(ValidationError) as info:
+        Deal(id="D-1", name="Acme", amount=None, created_at=T0, history=changes())
+    assert info.value.field == "history"
+
+
+def test_a_subclass_of_ones_own_is_built_as_itself():
+    class Moved(StageChange):
+        __slots__ = ()
+
+    moved = Moved(from_stage="a", to_stage="b", at=T0)
+    assert type(moved) is Moved
+    assert type(StageChange(from_stage="a", to_stage="b", at=T0)) is StageChange
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        moved.to_stage = "c"  # type: ignore[misc]

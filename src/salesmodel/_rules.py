@@ -74,6 +74,7 @@ AWARE: Final = Rule(
     {"datetime": datetime, "_fixed_zone": timezone},
     normalize=_to_instant,
     explain=_explain_time,
+    eager=True,
 )
 OPT_AWARE: Final = AWARE.optional()
 OPT_DATE: Final = Rule("type({v}) is date", "a date (not a datetime)", {"date": date}).optional()
@@ -103,11 +104,12 @@ def instance(cls: type, expected: str) -> Rule:
 def closed_enum(enum: type[StrEnum]) -> Rule:
     """A member of *enum*; its value as a plain str is accepted too."""
     allowed = ", ".join(repr(m.value) for m in enum)
+    members = {m.value: m for m in enum}  # a dict lookup: a tenth of enum(value)
 
     def normalize(value: Any) -> Any:
         try:
-            return enum(value)
-        except (ValueError, TypeError):
+            return members.get(value, value)
+        except TypeError:  # unhashable
             return value
 
     return Rule(
@@ -115,6 +117,7 @@ def closed_enum(enum: type[StrEnum]) -> Rule:
         f"one of {allowed}",
         {enum.__name__: enum},
         normalize=normalize,
+        eager=True,
     )
 
 
@@ -124,6 +127,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
     spaces or hyphens between words (``"Webinar"``, ``"Trade Show"``) becomes that
     member, so equal inputs give equal records. Other text is kept as given."""
     vocabulary = well_known(enum)
+    members = {m.value: m for m in enum}  # the commonest spellings, by one dict lookup
     is_text = _compile(TEXT)
     # Labels already judged valid: a valid custom label costs one set lookup, not
     # a spelling comparison. A memo of a pure check, bounded, so never stale.
@@ -138,15 +142,24 @@ def open_enum(enum: type[StrEnum]) -> Rule:
         return True
 
     def normalize(value: Any) -> Any:
-        return vocabulary.get(value, value)
+        member = members.get(value) if type(value) is str else None
+        return vocabulary.get(value, value) if member is None else member
 
+    # A member's exact value, the commonest near-valid input, fails by a dict
+    # lookup, before the memo of labels and the spelling check.
     return Rule(
-        f"type({{v}}) is {name} or (type({{v}}) is str "
+        f"type({{v}}) is {name} or (type({{v}}) is str and {{v}} not in _{name}_members "
         f"and ({{v}} in _{name}_labels or _{name}_is_label({{v}})))",
         f"a {name} or another non-empty str of at most {MAX_NAME} characters, "
         "with no control characters",
-        {name: enum, f"_{name}_labels": labels, f"_{name}_is_label": is_label},
+        {
+            name: enum,
+            f"_{name}_members": members,
+            f"_{name}_labels": labels,
+            f"_{name}_is_label": is_label,
+        },
         normalize=normalize,
+        eager=True,
     )
 
 
@@ -168,7 +181,10 @@ def tuple_of(cls: type, expected: str) -> Rule:
     checker = f"_all_{name}"
 
     def all_items(items: tuple[Any, ...]) -> bool:
-        return all(type(item) is cls for item in items)
+        for item in items:  # noqa: SIM110 - a plain loop: 4x all() over a generator
+            if type(item) is not cls:
+                return False
+        return True
 
     def explain(value: Any) -> list[Issue]:
         if type(value) is not tuple:
@@ -235,6 +251,7 @@ ATTRIBUTES: Final = Rule(
     {"Attributes": Attributes},
     normalize=_to_attributes,
     explain=attribute_issues,
+    eager=True,
 )
 
 #: An e-mail address, loosely: printable, one ``@``, a dotted domain (RFC 5321
@@ -260,6 +277,7 @@ NONNEG_NUMBER: Final = Rule(
     "a non-negative int below 2**63, or a non-negative Decimal within 10**±30",
     {"Decimal": Decimal},
     normalize=_to_number,
+    eager=True,
 )
 
 __all__ = [

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Final, Literal, overload
-from zoneinfo import ZoneInfo
 
 from .errors import ValidationError
 
@@ -173,6 +172,8 @@ def zone_named(name: Any, field: str = "tz") -> tzinfo:
     # ZoneInfo raises KeyError, ValueError, IsADirectoryError, PermissionError,
     # UnicodeEncodeError... depending on the name: all mean "not a zone name".
     if type(name) is str and 0 < len(name) <= 255 and name.isprintable():
+        from zoneinfo import ZoneInfo  # here: it would add a tenth to `import salesmodel`
+
         try:
             return ZoneInfo(name)
         except Exception:  # noqa: BLE001, S110 - any failure is a bad name

@@ -29,6 +29,7 @@ from typing import Any, Final, Generic, Literal, TypeVar, overload
 import attrs
 
 from ._book import PipelineBook, Pipelines
+from ._checks import maker
 from ._time import ZONE_EXPECTED, start_of_day, zone_named
 from ._vocabulary import well_known
 from .attributes import Attributes
@@ -507,9 +508,9 @@ def _plan(
     tz: dt.tzinfo | None,
     currency: str | None,
 ) -> _Plan:
-    make = getattr(cls, "__salesmodel_make__", None)
-    if make is None or not attrs.has(cls):
+    if getattr(cls, "__salesmodel_make__", None) is None or not attrs.has(cls):
         raise ValidationError.single("cls", cls, "a salesmodel entity class such as Deal")
+    make = maker(cls)
     fields = attrs.fields(cls)
     hints = typing.get_type_hints(cls)
     known = {f.name for f in fields}

@@ -248,7 +248,24 @@ def _closed_by_last_change(
     return [Issue("closed_at", closed_at, expected)]
 
 
-@cross("history", "created_at", "stage")  # its loop is the fast path too
+def _in_order(history: tuple[StageChange, ...], created_at: datetime) -> bool:
+    """Whether *history* runs forward in time from *created_at*, each change
+    starting where the one before ended (the fast path of the rule below)."""
+    before, stage = created_at, history[0].from_stage
+    for change in history:
+        if change.at < before or change.from_stage != stage:
+            return False
+        before, stage = change.at, change.to_stage
+    return True
+
+
+@cross(
+    "history",
+    "created_at",
+    "stage",
+    fast="not history or (history[-1].to_stage == stage and _in_order(history, created_at))",
+    names={"_in_order": _in_order},
+)
 def _history_in_order(
     history: tuple[StageChange, ...], created_at: datetime, stage: str
 ) -> list[Issue] | None:
@@ -570,6 +587,7 @@ class Target(Record):
                 "a non-negative Money or count",
                 {"Money": Money, **r.NONNEG_NUMBER.names},
                 normalize=r.NONNEG_NUMBER.normalize,
+                eager=True,
             )
         )
     )

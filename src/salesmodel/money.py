@@ -191,11 +191,7 @@ def parse_amount(value: object) -> Decimal | None:
     kind = type(value)
     if kind is Decimal:
         number: Decimal = value  # type: ignore[assignment]
-    elif kind is int or (isinstance(value, int) and kind is not bool):
-        if not -(10**31) < value < 10**31:  # type: ignore[operator]
-            return None  # Decimal() of a 5,000-digit int would be slow for nothing
-        number = Decimal(value)  # type: ignore[arg-type]
-    elif kind is str or kind is float or isinstance(value, (str, float)):
+    elif kind is str or kind is float or isinstance(value, (str, float)):  # str first: JSON's
         text = float.__repr__(value) if isinstance(value, float) else str.strip(value)  # type: ignore[arg-type]
         if len(text) > _MAX_TEXT or "_" in text:  # Decimal() would read "1_000"
             return None
@@ -205,6 +201,10 @@ def parse_amount(value: object) -> Decimal | None:
             return None
         if isinstance(value, float) and _significant(number.as_tuple().digits) > _FLOAT_DIGITS:
             return None
+    elif kind is int or (isinstance(value, int) and kind is not bool):
+        if not -(10**31) < value < 10**31:  # type: ignore[operator]
+            return None  # Decimal() of a 5,000-digit int would be slow for nothing
+        number = Decimal(value)  # type: ignore[arg-type]
     elif isinstance(value, Decimal):
         number = Decimal(value)
     else:
@@ -263,19 +263,13 @@ class Money:
     currency: str
 
     def __init__(self, amount: AmountLike, currency: str) -> None:
-        number = amount if type(amount) is Decimal else parse_amount(amount)
-        if (
-            number is not None
-            and number.is_finite()
-            and -_MAX_ADJUSTED <= number.adjusted() <= _MAX_ADJUSTED
-            and type(currency) is str
-            and currency in _PLACES
-        ):
+        number = parse_amount(amount)  # a finite, bounded Decimal, or None
+        if number is not None and type(currency) is str and currency in _PLACES:
             _set_amount(self, number)
             _set_currency(self, currency)
             return
         issues = []
-        if number is None or parse_amount(number) is None:
+        if number is None:
             issues.append(Issue("amount", amount, amount_expected(amount)))
         if not is_currency(currency):
             issues.append(Issue("currency", currency, CURRENCY_EXPECTED))

@@ -36,7 +36,7 @@ from cattrs.errors import (
 
 from . import enums
 from ._book import PipelineBook, Pipelines
-from ._checks import Record, collect, plan_of
+from ._checks import Record, collect, maker, plan_of
 from ._vocabulary import well_known
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
 from .entities import Deal, Lead
@@ -417,7 +417,7 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
     hooks = {f.name: _field_structurer(conv, f.type) for f in fields}
     namespace: dict[str, Any] = {
-        "_make": cls.__salesmodel_make__,  # type: ignore[attr-defined]
+        "_make": maker(cls),
         "_known": frozenset(f.name for f in fields),
         "_MISSING": MISSING,
         "_Money": Money,
@@ -433,10 +433,13 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
             body.append(f"    {name} = get({name!r}, _d_{name})")
         # The commonest types are converted inline; a lax conversion is fine here,
         # since the record's checks judge the result and failures go to _detailed.
-        if f.type is Money:
-            body.append(f"    if len({name}) != 2: raise KeyError  # an unknown key")
-            body.append(f"    {name} = _Money({name}['amount'], {name}['currency'])")
-        elif f.type is datetime or (f.default is None and _optional_inner(f.type) is datetime):
+        inner = _optional_inner(f.type)
+        if f.type is Money or inner is Money:
+            # None stays None (the record's rule judges whether None is allowed).
+            body.append(f"    if {name} is not None:")
+            body.append(f"        if len({name}) != 2: raise KeyError  # an unknown key")
+            body.append(f"        {name} = _Money({name}['amount'], {name}['currency'])")
+        elif f.type is datetime or (f.default is None and inner is datetime):
             body.append(f"    if {name} is not None: {name} = _iso({name})")
         elif lookup is not None:  # a dict lookup, not a call (unhashable input raises)
             namespace[f"_m_{name}"] = lookup
@@ -447,6 +450,16 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
             if f.default is None:
                 skip = f"{name} is not None"
             call = f"{name} = _s_{name}({name}, _t_{name})"
+            if get_origin(f.type) is tuple and _is_record(get_args(f.type)[0]):
+                # A list of records, each by its own hook, without the list hook's
+                # bookkeeping: on any failure, the detailed pass names the item.
+                item = get_args(f.type)[0]
+                namespace[f"_i_{name}"] = conv.get_structure_hook(item)
+                namespace[f"_it_{name}"] = item
+                call = (
+                    f"{name} = tuple([_i_{name}(x, _it_{name}) for x in {name}]) "
+                    f"if type({name}) is list else _s_{name}({name}, _t_{name})"
+                )
             body.append(f"    if {skip}: {call}" if skip else f"    {call}")
     namespace["_detailed"] = _detailed_structurer(cls, fields, hooks)
     source = "\n".join(
@@ -524,26 +537,60 @@ def _detailed_structurer(
 
 def _record_unstructure_hook(cls: type[T], conv: cattrs.Converter) -> UnstructureHook:
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
-    namespace: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"_str": str}
     items = []
     lines = ["def unstructure(o):"]
     for f in fields:
+        name = f.name
         inner = _optional_inner(f.type)
-        optional = inner is not None and _open_enum_of(f.type) is None
-        hook = _field_unstructurer(conv, inner if optional else f.type)
-        if hook is None:
-            items.append(f"{f.name!r}: o.{f.name}")
-            continue
-        namespace[f"_u_{f.name}"] = hook
-        if optional:  # skip the hook for None, inline
-            lines.append(f"    {f.name} = o.{f.name}")
-            lines.append(f"    if {f.name} is not None: {f.name} = _u_{f.name}({f.name})")
-            items.append(f"{f.name!r}: {f.name}")
+        if _open_enum_of(f.type) is not None:  # a member or a str of one's own: its text
+            items.append(f"{name!r}: None if o.{name} is None else _str(o.{name})")
+        elif inner is not None:  # None stays None, the rest as the inner type
+            value = _unstructure_expr(conv, inner, name, f"_u_{name}", namespace)
+            if value == name:
+                items.append(f"{name!r}: o.{name}")
+            else:
+                lines.append(f"    {name} = o.{name}")
+                lines.append(f"    if {name} is not None: {name} = {value}")
+                items.append(f"{name!r}: {name}")
         else:
-            items.append(f"{f.name!r}: _u_{f.name}(o.{f.name})")
+            items.append(
+                f"{name!r}: {_unstructure_expr(conv, f.type, f'o.{name}', f'_u_{name}', namespace)}"
+            )
     source = "\n".join(lines) + "\n    return {" + ", ".join(items) + "}"
     exec(source, namespace)
     return namespace["unstructure"]  # type: ignore[no-any-return]
+
+
+#: salesmodel's own unstructure hooks, written inline in a record's hook (a
+#: call a field saved); a hook the caller registered instead is called.
+_INLINE_UNSTRUCTURE: Final[dict[Any, str]] = {
+    datetime.isoformat: "{v}.isoformat()",
+    date.isoformat: "{v}.isoformat()",
+    unstructure_money: "{'amount': _str({v}.amount), 'currency': {v}.currency}",
+    _enum_value: "{v}._value_",
+    Attributes.to_dict: "{v}.to_dict()",
+}
+
+
+def _unstructure_expr(
+    conv: cattrs.Converter, tp: Any, value: str, hook_name: str, namespace: dict[str, Any]
+) -> str:
+    """The expression that unstructures *value* (an expression) of type *tp*."""
+    if _is_passthrough(tp):
+        return value
+    if get_origin(tp) is tuple and _is_record(get_args(tp)[0]):
+        namespace[hook_name] = conv.get_unstructure_hook(get_args(tp)[0])
+        return f"[{hook_name}(x) for x in {value}]"
+    hook = _field_unstructurer(conv, tp)
+    try:
+        inline = _INLINE_UNSTRUCTURE.get(hook)
+    except TypeError:  # an unhashable hook of one's own
+        inline = None
+    if inline is not None:
+        return inline.replace("{v}", value)
+    namespace[hook_name] = hook
+    return f"{hook_name}({value})"
 
 
 def _is_record(tp: Any) -> bool:
