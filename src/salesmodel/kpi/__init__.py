@@ -27,6 +27,11 @@ Common rules of every KPI (the full definitions are in ``docs/kpi.md``):
 - Every KPI has a mergeable, picklable **accumulator** (``add``, ``add_many``,
   ``merge``, ``result``); the functions are thin wrappers over them, and
   :func:`collect` runs several in one pass.
+- **DataFrames**: win rate, conversion rate, average ticket, bookings, sales
+  cycle, pipeline value and weighted pipeline also take a DataFrame (pandas,
+  polars eager or lazy, PyArrow, DuckDB, Dask, PySpark; the ``frames`` extra) whose
+  columns carry the entity field names (``columns=`` maps others); the same figures
+  come out, and only aggregates leave the engine (:data:`Frame`).
 - Results turn into a pandas DataFrame in one line,
   ``pandas.DataFrame(result.to_records())``, without salesmodel importing
   pandas; tables render as HTML in notebooks.
@@ -65,6 +70,7 @@ from ._customers import (
     repeat_purchase_rate,
     retention_rate,
 )
+from ._define import Frame
 from ._deals import (
     AverageTicketAccumulator,
     BookingsAccumulator,
@@ -146,6 +152,7 @@ __all__ = [
     "CustomerSummaryAccumulator",
     "DurationSummary",
     "Forecast",
+    "Frame",
     "ForecastAccumulator",
     "Funnel",
     "FunnelAccumulator",

@@ -203,18 +203,22 @@ class _Engine:
                 dtype = schema[field]
                 if dtype == nw.String:
                     continue
-                if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown):
+                if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or self._empty(field):
                     exprs.append(nw.col(field).cast(nw.String))
                     continue
                 raise ValidationError.single(field, str(dtype), "a column of text")
         self.local: Any = None
         for field in ("created_at", "closed_at"):
             dtype = schema[field]
-            if not isinstance(dtype, nw.Datetime):
-                raise ValidationError.single(
-                    field, str(dtype), "a column of timezone-aware datetimes"
-                )
             expr = nw.col(field)
+            if not isinstance(dtype, nw.Datetime):
+                if not self._empty(field):
+                    raise ValidationError.single(
+                        field, str(dtype), "a column of timezone-aware datetimes"
+                    )
+                # A column of nothing but nulls has whatever type its engine guessed.
+                dtype = nw.Datetime("us", "UTC")
+                expr = expr.cast(dtype)
             zone = _zone_name(self.grouping.tz)
             if dtype.time_zone is None:
                 if zone is None:
@@ -251,9 +255,14 @@ class _Engine:
         currencies = self._distinct("currency")
         places = {c: minor_unit(c) for c in currencies if is_currency(c)}
         self.places = places
-        scale = _chain(nw, [(nw.col("currency") == c, 10**p) for c, p in places.items()], None)
+        # 1 for a currency it does not know: such a row is bad (a null would make
+        # pandas-like engines fall back to object columns).
+        scale = _chain(nw, [(nw.col("currency") == c, 10**p) for c, p in places.items()], 1)
         amount = nw.col("amount")
         dtype = self.schema["amount"]
+        if not (dtype.is_numeric() or dtype == nw.String) and self._empty("amount"):
+            dtype = nw.Float64  # nothing but unknown amounts, of whatever type was guessed
+            self.frame = self.frame.with_columns(amount.cast(dtype))
         if dtype.is_integer():
             negative = amount < 0
             unreadable = amount.abs() >= 10**_DIGITS
@@ -272,10 +281,11 @@ class _Engine:
             ) | (digits.str.len_chars() > _DIGITS)
             negative = ~unreadable & text.str.starts_with("-") & text.str.contains("[1-9]")
             whole = text.str.replace_all(r"\..*$", "")
-            decimals = (text.str.len_chars() - whole.str.len_chars() - 1).clip(lower_bound=0)
-            shift = _chain(
-                nw, [(nw.col("currency") == c, p) for c, p in places.items()], None
-            ) - decimals
+            # lengths are unsigned in some engines: subtract them as int64
+            length = text.str.len_chars().cast(nw.Int64)
+            decimals = (length - whole.str.len_chars().cast(nw.Int64) - 1).clip(lower_bound=0)
+            shift = _chain(nw, [(nw.col("currency") == c, p) for c, p in places.items()], 0)
+            shift = shift - decimals
             too_fine = ~unreadable & (shift < 0)
             factor = _chain(nw, [(shift == k, 10**k) for k in range(max(places.values(), default=0) + 1)], 0)
             readable = _fill(~unreadable & ~too_fine)
@@ -296,6 +306,12 @@ class _Engine:
         self.frame = self.frame.with_columns(
             nw.when(_fill(good)).then(cents_f).otherwise(0).cast(nw.Int64).alias(_CENTS)
         )
+
+    def _empty(self, field: str) -> bool:
+        """Whether a column holds nothing but nulls (an aggregate)."""
+        nw = self.nw
+        got = _collect(self.frame.select(nw.col(field).is_null().all().alias("__all")))
+        return bool(got.to_dict(as_series=False)["__all"][0])
 
     def _distinct(self, field: str) -> list[Any]:
         """The distinct values of a (small) column: an aggregate."""
@@ -460,6 +476,7 @@ class _Engine:
         shown = [f for f in self.frame.collect_schema().names() if f != _CENTS]
         rows = _rows(_collect(bad.select([*shown, _BAD])))
         for row in sorted(rows, key=lambda r: (r.get(_ROW) or 0)):
+            row = {k: _cell(v) for k, v in row.items()}
             issue = checks[row[_BAD] - 1][2](row)
             self._reject(row, issue)
         return frame.filter(nw.col(_BAD) == 0)
@@ -498,18 +515,19 @@ class _Engine:
             ids = where.ids
             if not isinstance(ids, Iterable):
                 raise ValidationError.single("converted", ids, "ids one can iterate over")
-            frame = frame.filter(nw.col("id").is_in([i for i in ids if isinstance(i, str)]))
+            frame = frame.filter(_is_in(nw, nw.col("id"), [i for i in ids if isinstance(i, str)]))
         elif where.statuses is not None:
             frame = frame.filter(nw.col("status").is_in(sorted(s.value for s in where.statuses)))
         extra = ["pipeline_id", "stage"] if measure.extra is not None else []
+        keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
         if isinstance(measure, CountMeasure):
-            rows = _aggregate(nw, frame, keys + extra, [nw.len().alias("__n")])
+            rows = _aggregate(nw, frame, keys, [nw.len().alias("__n")])
             flat = {self._slot(r, keys, extra): int(r["__n"]) for r in rows}
         elif isinstance(measure, AmountMeasure):
             rows = _aggregate(
                 nw,
                 frame,
-                [*keys, *extra, "currency"],
+                [*keys, "currency"],
                 [
                     nw.len().alias("__n"),
                     nw.col("amount").count().alias("__known"),
@@ -521,7 +539,7 @@ class _Engine:
             assert isinstance(measure, DurationMeasure)
             micros = (nw.col("closed_at") - nw.col("created_at")).dt.total_microseconds()
             frame = frame.with_columns(micros.alias(_MICROS))
-            rows = _aggregate(nw, frame, [*keys, *extra, _MICROS], [nw.len().alias("__n")])
+            rows = _aggregate(nw, frame, [*keys, _MICROS], [nw.len().alias("__n")])
             flat = {}
             for r in rows:
                 bucket = flat.setdefault(self._slot(r, keys, extra), {})
@@ -563,8 +581,10 @@ class _Engine:
 
 
 def _cell(value: Any) -> Any:
-    """A value from the engine as the records hold it: pandas' NaN is None."""
+    """A value from the engine as the records hold it: pandas' NaN and NaT are None."""
     if value is None or (isinstance(value, float) and value != value):
+        return None
+    if type(value).__name__ == "NaTType":
         return None
     return value
 
@@ -575,7 +595,12 @@ def _fill(cond: Any) -> Any:
 
 
 def _known_currency(nw: Any, places: Mapping[str, int]) -> Any:
-    return nw.col("currency").is_in(sorted(places)) if places else nw.lit(False)
+    return _is_in(nw, nw.col("currency"), sorted(places))
+
+
+def _is_in(nw: Any, expr: Any, values: list[Any]) -> Any:
+    """``expr.is_in(values)``, false for no values (PyArrow cannot type ``[]``)."""
+    return expr.is_in(values) if values else expr.is_null() & ~expr.is_null()
 
 
 def _chain(nw: Any, cases: list[tuple[Any, Any]], otherwise: Any) -> Any:
