@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from salesmodel import CurrencyMismatchError, Deal, Money, Status, ValidationError, kpi
 from salesmodel import strategies as sms
-from salesmodel.pipeline import DEFAULT_PIPELINE
+from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
 nw = pytest.importorskip("narwhals")
 pd = pytest.importorskip("pandas")
@@ -144,21 +144,23 @@ GROUPINGS = st.fixed_dictionaries(
 def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     """Every KPI the frames take, with *options* (grouping, anchor, currency)."""
     grouping = {k: v for k, v in options.items() if k in ("by", "period", "tz")}
+    # by="currency" (the amount's currency) is for the KPIs that add amounts
+    counted = {**grouping, "by": "owner_id"} if grouping.get("by") == "currency" else grouping
     anchor = {"anchor": options["anchor"]} if "anchor" in options else {}
     money = {"currency": options["currency"]} if "currency" in options else {}
     stage_by = {"by": options["by"]} if "by" in options else {}
     return {
-        "win_rate": lambda x: kpi.win_rate(x, **grouping, **anchor),
+        "win_rate": lambda x: kpi.win_rate(x, **counted, **anchor),
         "win_rate_by_value": lambda x: kpi.win_rate(x, by_value=True, **grouping, **money),
-        "conversion_rate": lambda x: kpi.conversion_rate(x, **grouping),
+        "conversion_rate": lambda x: kpi.conversion_rate(x, **counted),
         "conversion_by_id": lambda x: kpi.conversion_rate(
-            x, converted=options["converted"], **grouping
+            x, converted=options["converted"], **counted
         ),
         "average_ticket": lambda x: kpi.average_ticket(x, **grouping, **anchor, **money),
         "bookings": lambda x: kpi.bookings(x, **grouping, **anchor, **money),
-        "sales_cycle": lambda x: kpi.sales_cycle(x, **grouping, **anchor),
-        "sales_cycle_lost": lambda x: kpi.sales_cycle(x, outcome="lost", **grouping),
-        "sales_cycle_closed": lambda x: kpi.sales_cycle(x, outcome="closed", **grouping),
+        "sales_cycle": lambda x: kpi.sales_cycle(x, **counted, **anchor),
+        "sales_cycle_lost": lambda x: kpi.sales_cycle(x, outcome="lost", **counted),
+        "sales_cycle_closed": lambda x: kpi.sales_cycle(x, outcome="closed", **counted),
         "pipeline_value": lambda x: kpi.pipeline_value(x, **stage_by, **money),
         "weighted_pipeline": lambda x: kpi.weighted_pipeline(x, **stage_by, **money),
     }
@@ -193,7 +195,7 @@ def test_every_kpi_on_every_engine_equals_the_records(
             continue  # DuckDB reads times in its connection's zone (see the next test)
         data = frame(engine, deals)
         for name, f in calls.items():
-            got = outcome(lambda f=f: f(data))
+            got = outcome(lambda f=f, data=data: f(data))
             assert got == expected[name], (engine, name, options, got, expected[name], deals)
             if not isinstance(got, tuple):
                 assert got.skipped == expected[name].skipped
@@ -446,11 +448,12 @@ MAVEN_STAGE = {
 
 
 def test_maven_crm_through_pandas_and_polars_frames_matches_the_records(data_dir: Path) -> None:
+    from salesmodel.bulk import from_records
     from test_kpi_maven import COLUMNS
 
-    from salesmodel.bulk import from_records
-
-    raw = pd.read_csv(data_dir / "pipeline" / "maven_crm_sales_opportunities" / "sales_pipeline.csv")
+    raw = pd.read_csv(
+        data_dir / "pipeline" / "maven_crm_sales_opportunities" / "sales_pipeline.csv"
+    )
     deals = from_records(
         Deal, raw.to_dict("records"), columns=COLUMNS, tz=UTC, currency="USD", strict=False
     ).records
@@ -484,3 +487,51 @@ def test_maven_crm_through_pandas_and_polars_frames_matches_the_records(data_dir
         on_records = kpi.pipeline_value(deals, by="owner_id", strict=False)
         assert on_frame == on_records
         assert on_frame.skipped == on_records.skipped
+
+
+# --- arguments a frame cannot honour ---------------------------------------------------------------
+
+
+def test_a_zone_without_a_name_is_refused_for_periods_on_a_frame() -> None:
+    fixed = dt.timezone(dt.timedelta(hours=2))
+    with pytest.raises(ValidationError, match="'tz' must be a zoneinfo.ZoneInfo"):
+        kpi.win_rate(_polars(columns_of(BOOK)), period="month", tz=fixed)
+
+
+def test_naive_times_on_duckdb_are_refused_even_with_tz() -> None:
+    data = columns_of(BOOK)
+    for name in ("created_at", "closed_at"):
+        data[name] = [None if t is None else t.replace(tzinfo=None) for t in data[name]]
+    naive = pl.DataFrame(data)  # noqa: F841 - DuckDB reads the local by name
+    with pytest.raises(ValidationError, match="UTC on a DuckDB relation"):
+        kpi.win_rate(duckdb.sql("select * from naive"), tz=UTC)
+
+
+def test_converted_must_be_ids_one_can_iterate_over() -> None:
+    class Only:
+        def __contains__(self, item: object) -> bool:
+            return item == "D-1"
+
+    with pytest.raises(ValidationError, match="'converted' must be ids one can iterate over"):
+        kpi.conversion_rate(_polars(columns_of(BOOK)), converted=Only())
+
+
+def test_a_series_is_no_frame() -> None:
+    with pytest.raises(ValidationError, match="'records' must be an iterable of records"):
+        kpi.win_rate(pd.Series([1, 2]))
+
+
+def test_without_a_pipeline_id_column_every_row_is_of_the_one_pipeline() -> None:
+    native = _polars(columns_of(BOOK)).drop("pipeline_id")
+    assert kpi.weighted_pipeline(native) == kpi.weighted_pipeline(BOOK)
+    other = Pipeline("other", DEFAULT_PIPELINE.stages)
+    with pytest.raises(ValidationError, match="'pipeline_id' must be a column naming"):
+        kpi.pipeline_value(native, pipelines=[DEFAULT_PIPELINE, other])
+
+
+def test_a_lost_deal_without_the_reason_its_pipeline_requires_is_a_bad_row() -> None:
+    data = columns_of(BOOK)
+    data["loss_reason"][1] = None
+    got = kpi.pipeline_value(_pandas(data), strict=False)
+    assert [(s.id, s.field) for s in got.skipped] == [("D-2", "loss_reason")]
+    assert got == kpi.pipeline_value(BOOK)

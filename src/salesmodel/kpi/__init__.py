@@ -70,7 +70,6 @@ from ._customers import (
     repeat_purchase_rate,
     retention_rate,
 )
-from ._define import Frame
 from ._deals import (
     AverageTicketAccumulator,
     BookingsAccumulator,
@@ -84,6 +83,7 @@ from ._deals import (
     sales_cycle,
     win_rate,
 )
+from ._define import Frame
 from ._grouping import Period
 from ._growth import GrowthAccumulator, LeadVelocityRateAccumulator, growth, lead_velocity_rate
 from ._lifetimes import CustomerSummary, CustomerSummaryAccumulator, SummaryRow, customer_summary
@@ -152,8 +152,8 @@ __all__ = [
     "CustomerSummaryAccumulator",
     "DurationSummary",
     "Forecast",
-    "Frame",
     "ForecastAccumulator",
+    "Frame",
     "Funnel",
     "FunnelAccumulator",
     "FunnelStep",

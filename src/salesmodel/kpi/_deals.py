@@ -375,7 +375,8 @@ def win_rate(
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals (leads work too: converted over closed); or a DataFrame of deals (:data:`Frame`).
+        deals: The deals (leads work too: converted over closed); or a DataFrame
+            of deals (:data:`Frame`).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.

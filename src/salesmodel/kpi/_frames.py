@@ -28,7 +28,7 @@ from decimal import Decimal
 from typing import Any, Final
 
 from salesmodel.errors import Issue, ValidationError
-from salesmodel.money import CURRENCY_EXPECTED, is_currency, known_currencies, minor_unit
+from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit
 
 from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
@@ -165,7 +165,9 @@ class _Engine:
             wanted.append("stage")
             optional += ["pipeline_id", "loss_reason"]
         by = self.grouping.by
-        self.by_names: tuple[str, ...] = () if by is None else (by,) if isinstance(by, str) else by
+        self.by_names: tuple[str, ...] = (
+            (by,) if isinstance(by, str) else by if isinstance(by, tuple) else ()
+        )
         for name in self.by_names:
             path = self.acc.definition.aliases.get(name, name)
             field = _COLUMN_OF_PATH.get(path, name)
@@ -241,8 +243,10 @@ class _Engine:
             if zone in ("UTC", "Etc/UTC") and not replace:
                 return expr
             raise ValidationError.single(
-                "tz", zone, "UTC on a DuckDB relation, with aware times (DuckDB reads times "
-                "in its connection's zone)"
+                "tz",
+                zone,
+                "UTC on a DuckDB relation, with aware times (DuckDB reads times "
+                "in its connection's zone)",
             )
         if replace:
             return expr.dt.replace_time_zone(zone)
@@ -275,10 +279,16 @@ class _Engine:
             too_fine = ~unreadable & (cents_f / scale != amount)
         elif dtype in (nw.String, nw.Object, nw.Unknown) or isinstance(dtype, nw.Decimal):
             text = amount.cast(nw.String).str.strip_chars()
+            # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
+            fraction = text.str.contains(r"\.")
+            text = nw.when(_fill(fraction)).then(text.str.strip_chars_end("0")).otherwise(text)
+            text = text.str.strip_chars_end(".")
             digits = text.str.replace_all(r"[.\-]", "")
-            unreadable = ~text.str.contains(r"^-?[0-9]*\.?[0-9]*$") | ~text.str.contains(
-                "[0-9]"
-            ) | (digits.str.len_chars() > _DIGITS)
+            unreadable = (
+                ~text.str.contains(r"^-?[0-9]*\.?[0-9]*$")
+                | ~text.str.contains("[0-9]")
+                | (digits.str.len_chars() > _DIGITS)
+            )
             negative = ~unreadable & text.str.starts_with("-") & text.str.contains("[1-9]")
             whole = text.str.replace_all(r"\..*$", "")
             # lengths are unsigned in some engines: subtract them as int64
@@ -287,7 +297,9 @@ class _Engine:
             shift = _chain(nw, [(nw.col("currency") == c, p) for c, p in places.items()], 0)
             shift = shift - decimals
             too_fine = ~unreadable & (shift < 0)
-            factor = _chain(nw, [(shift == k, 10**k) for k in range(max(places.values(), default=0) + 1)], 0)
+            factor = _chain(
+                nw, [(shift == k, 10**k) for k in range(max(places.values(), default=0) + 1)], 0
+            )
             readable = _fill(~unreadable & ~too_fine)
             cents_f = nw.when(readable).then(digits).otherwise(nw.lit("0")).cast(nw.Int64) * factor
         else:
@@ -315,7 +327,6 @@ class _Engine:
 
     def _distinct(self, field: str) -> list[Any]:
         """The distinct values of a (small) column: an aggregate."""
-        nw = self.nw
         got = _collect(self.frame.select(field).unique())
         return [v for v in got.to_dict(as_series=False)[field] if isinstance(v, str)]
 
@@ -372,9 +383,7 @@ class _Engine:
                 ),
             }
             checks += [(cond, "amount", messages[name]) for cond, name in self.amount_checks]
-        checks.append(
-            (col(_DUP), "id", lambda r: Issue("id", r["id"], "an id no other row has"))
-        )
+        checks.append((col(_DUP), "id", lambda r: Issue("id", r["id"], "an id no other row has")))
         if self.stages:
             checks += self._stage_checks()
         return checks
@@ -413,9 +422,7 @@ class _Engine:
         def of(pipeline: Any) -> Any:
             return col("pipeline_id") == pipeline.id if named else nw.lit(True)
 
-        in_stage = [
-            (of(p) & (col("stage") == s.id), p, s) for p in pipelines for s in p.stages
-        ]
+        in_stage = [(of(p) & (col("stage") == s.id), p, s) for p in pipelines for s in p.stages]
         stage_known = functools.reduce(operator.or_, [c for c, _, _ in in_stage])
         by_id = {p.id: p for p in pipelines}
 
@@ -446,7 +453,9 @@ class _Engine:
 
                 def reason_issue(row: dict[str, Any]) -> Issue:
                     pipeline = pipeline_of(row)
-                    expected = f"a reason, since pipeline {pipeline.id!r} requires one for a lost stage"
+                    expected = (
+                        f"a reason, since pipeline {pipeline.id!r} requires one for a lost stage"
+                    )
                     return Issue("loss_reason", None, expected)
 
                 checks.append((lost & col("loss_reason").is_null(), "loss_reason", reason_issue))
@@ -475,7 +484,7 @@ class _Engine:
             bad = bad.sort(order, nulls_last=True).head(1)
         shown = [f for f in self.frame.collect_schema().names() if f != _CENTS]
         rows = _rows(_collect(bad.select([*shown, _BAD])))
-        for row in sorted(rows, key=lambda r: (r.get(_ROW) or 0)):
+        for row in sorted(rows, key=lambda r: r.get(_ROW) or 0):
             row = {k: _cell(v) for k, v in row.items()}
             issue = checks[row[_BAD] - 1][2](row)
             self._reject(row, issue)
@@ -503,9 +512,10 @@ class _Engine:
             part = self.local.dt.ordinal_day() if period == "week" else self.local.dt.month()
             good = good.with_columns(self.local.dt.year().alias(_YEAR), part.alias(_PART))
             keys += [_YEAR, _PART]
-        if self.stages and any(m.extra is not None for m in self.measures):
-            if "pipeline_id" not in self.present:
-                good = good.with_columns(nw.lit(None, nw.String).alias("pipeline_id"))
+        extras = any(m.extra is not None for m in self.measures)
+        if self.stages and extras and "pipeline_id" not in self.present:
+            # a frame without the column: every row is of the book's one pipeline
+            good = good.with_columns(nw.lit(None, nw.String).alias("pipeline_id"))
         return {m.name: self._measure(good, m, keys) for m in self.measures}
 
     def _measure(self, frame: Any, measure: Measure, keys: list[str]) -> dict[Any, Any]:
@@ -518,6 +528,7 @@ class _Engine:
             frame = frame.filter(_is_in(nw, nw.col("id"), [i for i in ids if isinstance(i, str)]))
         elif where.statuses is not None:
             frame = frame.filter(nw.col("status").is_in(sorted(s.value for s in where.statuses)))
+        flat: dict[Any, Any]
         extra = ["pipeline_id", "stage"] if measure.extra is not None else []
         keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
         if isinstance(measure, CountMeasure):
@@ -527,7 +538,7 @@ class _Engine:
             rows = _aggregate(
                 nw,
                 frame,
-                [*keys, "currency"],
+                keys if "currency" in keys else [*keys, "currency"],
                 [
                     nw.len().alias("__n"),
                     nw.col("amount").count().alias("__known"),
@@ -546,7 +557,9 @@ class _Engine:
                 bucket[int(r[_MICROS])] = int(r["__n"])
         return measure._nest(flat)
 
-    def _amounts(self, rows: list[dict[str, Any]], keys: list[str], extra: list[str]) -> dict[Any, Any]:
+    def _amounts(
+        self, rows: list[dict[str, Any]], keys: list[str], extra: list[str]
+    ) -> dict[Any, Any]:
         parts: dict[Any, tuple[dict[str, Decimal], list[int]]] = {}
         for r in rows:
             sums, counts = parts.setdefault(self._slot(r, keys, extra), ({}, [0, 0]))
@@ -564,7 +577,13 @@ class _Engine:
     def _slot(self, row: dict[str, Any], keys: list[str], extra: list[str]) -> Any:
         """The accumulator's key of an aggregate row (with its extra part)."""
         by = [_cell(row[f]) for f in self.by_fields]
-        group: Any = ALL if not by else by[0] if len(by) == 1 and isinstance(self.grouping.by, str) else tuple(by)
+        group: Any = (
+            ALL
+            if not by
+            else by[0]
+            if len(by) == 1 and isinstance(self.grouping.by, str)
+            else tuple(by)
+        )
         kind = self.grouping.period
         if kind is None:
             key = group
