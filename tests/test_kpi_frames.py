@@ -428,8 +428,13 @@ def test_a_spark_frame_gives_what_the_records_give() -> None:
         .config("spark.ui.enabled", "false")
         .getOrCreate()
     )
+    data = columns_of(BOOK)
+    schema = ", ".join(
+        f"{name} {'timestamp' if name.endswith('_at') else 'double' if name == 'amount' else 'string'}"
+        for name in data
+    )
     try:
-        native = spark.createDataFrame(_pandas(columns_of(BOOK)))
+        native = spark.createDataFrame(list(zip(*data.values(), strict=True)), schema)
         for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():
             assert call(native) == call(BOOK), name
     finally:
@@ -489,12 +494,12 @@ def test_maven_crm_through_pandas_and_polars_frames_matches_the_records(data_dir
         assert on_frame.skipped == on_records.skipped
 
 
-# --- arguments a frame cannot honour ---------------------------------------------------------------
+# --- arguments a frame cannot honour ------------------------------------------------------------
 
 
 def test_a_zone_without_a_name_is_refused_for_periods_on_a_frame() -> None:
     fixed = dt.timezone(dt.timedelta(hours=2))
-    with pytest.raises(ValidationError, match="'tz' must be a zoneinfo.ZoneInfo"):
+    with pytest.raises(ValidationError, match=r"'tz' must be a zoneinfo\.ZoneInfo"):
         kpi.win_rate(_polars(columns_of(BOOK)), period="month", tz=fixed)
 
 

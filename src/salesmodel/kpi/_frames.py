@@ -51,6 +51,8 @@ _STATUSES: Final = ("open", "won", "lost")
 _AMOUNT_EXPECTED: Final = "a non-negative Money, or None when not known"
 #: Options a frame cannot honour: a callable reads records, not columns.
 _CALLABLES: Final = ("by", "converted", "start")
+#: Engines that read times in their session's zone, not the column's.
+_SESSION_ZONED: Final = {"duckdb": "DuckDB relation", "pyspark": "Spark DataFrame"}
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 
@@ -238,15 +240,16 @@ class _Engine:
             self._cents()
 
     def _in_zone(self, expr: Any, zone: str, *, replace: bool = False) -> Any:
-        if self.backend == "duckdb":
-            # DuckDB keeps instants and reads them in its connection's zone.
+        if self.backend in _SESSION_ZONED:
+            # These keep instants and read them in their session's zone: converting
+            # to UTC changes nothing a duration or a UTC period reads.
             if zone in ("UTC", "Etc/UTC") and not replace:
                 return expr
             raise ValidationError.single(
                 "tz",
                 zone,
-                "UTC on a DuckDB relation, with aware times (DuckDB reads times "
-                "in its connection's zone)",
+                f"UTC on a {_SESSION_ZONED[self.backend]}, with aware times (it reads "
+                "times in its session's zone)",
             )
         if replace:
             return expr.dt.replace_time_zone(zone)
@@ -316,7 +319,7 @@ class _Engine:
         ]
         good = known & ~currency_bad & ~unreadable & ~negative & ~too_fine
         self.frame = self.frame.with_columns(
-            nw.when(_fill(good)).then(cents_f).otherwise(0).cast(nw.Int64).alias(_CENTS)
+            nw.when(_fill(good)).then(cents_f).otherwise(0).fill_null(0).cast(nw.Int64).alias(_CENTS)
         )
 
     def _empty(self, field: str) -> bool:
@@ -548,7 +551,7 @@ class _Engine:
             flat = self._amounts(rows, keys, extra)
         else:
             assert isinstance(measure, DurationMeasure)
-            micros = (nw.col("closed_at") - nw.col("created_at")).dt.total_microseconds()
+            micros = self._duration()
             frame = frame.with_columns(micros.alias(_MICROS))
             rows = _aggregate(nw, frame, [*keys, _MICROS], [nw.len().alias("__n")])
             flat = {}
@@ -556,6 +559,20 @@ class _Engine:
                 bucket = flat.setdefault(self._slot(r, keys, extra), {})
                 bucket[int(r[_MICROS])] = int(r["__n"])
         return measure._nest(flat)
+
+    def _duration(self) -> Any:
+        """From ``created_at`` to ``closed_at``, in microseconds."""
+        nw = self.nw
+        if not self.backend.startswith("pyspark"):
+            return (nw.col("closed_at") - nw.col("created_at")).dt.total_microseconds()
+        # Spark has no durations here: each time as microseconds since the epoch,
+        # its floor in seconds (a cast) plus a remainder never negative, to agree.
+        ends = [
+            nw.col(f).cast(nw.Int64) * 1_000_000
+            + (nw.col(f).dt.microsecond() + 1_000_000) % 1_000_000
+            for f in ("closed_at", "created_at")
+        ]
+        return ends[0] - ends[1]
 
     def _amounts(
         self, rows: list[dict[str, Any]], keys: list[str], extra: list[str]
