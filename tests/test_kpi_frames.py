@@ -166,8 +166,9 @@ def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     }
 
 
-@settings(max_examples=25)
+@settings(max_examples=30)
 @given(
+    engine=st.sampled_from(list(ENGINES)),
     deals=DEALS,
     grouping=GROUPINGS,
     zone=st.sampled_from([UTC, SAO_PAULO]),
@@ -176,6 +177,7 @@ def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     converted=st.sets(st.sampled_from(["a", "b", "0", "1"]), max_size=2),
 )
 def test_every_kpi_on_every_engine_equals_the_records(
+    engine: str,
     deals: list[Deal],
     grouping: dict[str, Any],
     zone: Any,
@@ -189,16 +191,15 @@ def test_every_kpi_on_every_engine_equals_the_records(
     if currency is not None:
         options["currency"] = currency
     calls = kpi_calls(options)
-    expected = {name: outcome(lambda f=f: f(deals)) for name, f in calls.items()}
-    for engine in ENGINES:
-        if engine == "duckdb" and options.get("tz") not in (None, UTC):
-            continue  # DuckDB reads times in its connection's zone (see the next test)
-        data = frame(engine, deals)
-        for name, f in calls.items():
-            got = outcome(lambda f=f, data=data: f(data))
-            assert got == expected[name], (engine, name, options, got, expected[name], deals)
-            if not isinstance(got, tuple):
-                assert got.skipped == expected[name].skipped
+    if engine == "duckdb" and options.get("tz") not in (None, UTC):
+        engine = "polars-lazy"  # DuckDB reads times in its session's zone (see the next test)
+    data = frame(engine, deals)
+    for name, f in calls.items():
+        expected = outcome(lambda f=f: f(deals))
+        got = outcome(lambda f=f: f(data))
+        assert got == expected, (engine, name, options)
+        if not isinstance(got, tuple):
+            assert got.skipped == expected.skipped
 
 
 def test_duckdb_periods_in_another_zone_are_refused_clearly() -> None:
@@ -412,8 +413,9 @@ def test_a_dask_frame_gives_what_the_records_give() -> None:
     native = dd.from_pandas(_pandas(columns_of(deals)), npartitions=2)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
-        for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():
-            assert call(native) == call(deals), name
+        calls = kpi_calls({"by": "owner_id", "converted": {"D-1"}})
+        for name in ("win_rate_by_value", "conversion_by_id", "sales_cycle", "weighted_pipeline"):
+            assert calls[name](native) == calls[name](deals), name
 
 
 def test_a_spark_frame_gives_what_the_records_give() -> None:
@@ -429,10 +431,8 @@ def test_a_spark_frame_gives_what_the_records_give() -> None:
         .getOrCreate()
     )
     data = columns_of(BOOK)
-    schema = ", ".join(
-        f"{name} {'timestamp' if name.endswith('_at') else 'double' if name == 'amount' else 'string'}"
-        for name in data
-    )
+    types = {"created_at": "timestamp", "closed_at": "timestamp", "amount": "double"}
+    schema = ", ".join(f"{name} {types.get(name, 'string')}" for name in data)
     try:
         native = spark.createDataFrame(list(zip(*data.values(), strict=True)), schema)
         for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():

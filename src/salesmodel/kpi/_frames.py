@@ -281,7 +281,7 @@ class _Engine:
             unreadable = ~amount.is_finite() | (cents_f.abs() >= 10**_DIGITS)
             too_fine = ~unreadable & (cents_f / scale != amount)
         elif dtype in (nw.String, nw.Object, nw.Unknown) or isinstance(dtype, nw.Decimal):
-            text = amount.cast(nw.String).str.strip_chars()
+            text = amount.cast(nw.String).fill_null("").str.strip_chars()  # no NaN lengths
             # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
             fraction = text.str.contains(r"\.")
             text = nw.when(_fill(fraction)).then(text.str.strip_chars_end("0")).otherwise(text)
@@ -319,7 +319,12 @@ class _Engine:
         ]
         good = known & ~currency_bad & ~unreadable & ~negative & ~too_fine
         self.frame = self.frame.with_columns(
-            nw.when(_fill(good)).then(cents_f).otherwise(0).fill_null(0).cast(nw.Int64).alias(_CENTS)
+            nw.when(_fill(good))
+            .then(cents_f)
+            .otherwise(0)
+            .fill_null(0)
+            .cast(nw.Int64)
+            .alias(_CENTS)
         )
 
     def _empty(self, field: str) -> bool:
