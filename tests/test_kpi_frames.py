@@ -540,3 +540,24 @@ def test_a_lost_deal_without_the_reason_its_pipeline_requires_is_a_bad_row() -> 
     got = kpi.pipeline_value(_pandas(data), strict=False)
     assert [(s.id, s.field) for s in got.skipped] == [("D-2", "loss_reason")]
     assert got == kpi.pipeline_value(BOOK)
+
+
+def test_integer_amounts_are_whole_units_exactly() -> None:
+    data = columns_of(BOOK)
+    data["amount"] = [100, 100, 100, 20]
+    deals = [*BOOK[:3], attrs.evolve(BOOK[3], amount=Money(20, "EUR"))]
+    assert kpi.bookings(pl.DataFrame(data)) == kpi.bookings(deals)
+    data["amount"][0] = -1
+    got = kpi.bookings(pl.DataFrame(data), strict=False)
+    assert [(s.id, s.field) for s in got.skipped] == [("D-1", "amount")]
+
+
+def test_an_empty_frame_of_guessed_types_gives_the_empty_figures() -> None:
+    empty = pd.DataFrame({name: [] for name in columns_of([])}, dtype=object)
+    assert kpi.average_ticket(empty, currency="EUR") == kpi.average_ticket([], currency="EUR")
+    assert kpi.sales_cycle(empty) == kpi.sales_cycle([])
+
+
+def test_columns_must_map_names_to_names() -> None:
+    with pytest.raises(ValidationError, match="'columns' must be a mapping"):
+        kpi.win_rate(_polars(columns_of(BOOK)), columns={"id": 3})  # type: ignore[dict-item]
