@@ -561,3 +561,17 @@ def test_an_empty_frame_of_guessed_types_gives_the_empty_figures() -> None:
 def test_columns_must_map_names_to_names() -> None:
     with pytest.raises(ValidationError, match="'columns' must be a mapping"):
         kpi.win_rate(_polars(columns_of(BOOK)), columns={"id": 3})  # type: ignore[dict-item]
+
+
+@pytest.mark.parametrize("period", ["week", "quarter", "year"])
+def test_rows_of_one_period_read_on_different_days_add_up(period: str) -> None:
+    deals = [
+        sample_deal("D-1", status="won"),
+        sample_deal("D-2", status="won", created_at=T0 + dt.timedelta(days=1)),
+        sample_deal("D-3", status="won", created_at=T0 - dt.timedelta(days=1)),
+    ]
+    deals[1] = attrs.evolve(deals[1], closed_at=T0 + dt.timedelta(days=5))
+    native = _polars(columns_of(deals))
+    for call in (kpi.win_rate, kpi.bookings, kpi.sales_cycle):
+        got = call(native, period=period, tz=UTC, anchor="created")
+        assert got == call(deals, period=period, tz=UTC, anchor="created"), call

@@ -541,7 +541,10 @@ class _Engine:
         keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
         if isinstance(measure, CountMeasure):
             rows = _aggregate(nw, frame, keys, [nw.len().alias("__n")])
-            flat = {self._slot(r, keys, extra): int(r["__n"]) for r in rows}
+            flat = {}
+            for r in rows:  # several engine groups (months of a quarter) may be one key
+                slot = self._slot(r, keys, extra)
+                flat[slot] = flat.get(slot, 0) + int(r["__n"])
         elif isinstance(measure, AmountMeasure):
             rows = _aggregate(
                 nw,
@@ -562,7 +565,8 @@ class _Engine:
             flat = {}
             for r in rows:
                 bucket = flat.setdefault(self._slot(r, keys, extra), {})
-                bucket[int(r[_MICROS])] = int(r["__n"])
+                micros = int(r[_MICROS])
+                bucket[micros] = bucket.get(micros, 0) + int(r["__n"])
         return measure._nest(flat)
 
     def _duration(self) -> Any:
