@@ -27,6 +27,11 @@ Common rules of every KPI (the full definitions are in ``docs/kpi.md``):
 - Every KPI has a mergeable, picklable **accumulator** (``add``, ``add_many``,
   ``merge``, ``result``); the functions are thin wrappers over them, and
   :func:`collect` runs several in one pass.
+- **DataFrames**: win rate, conversion rate, average ticket, bookings, sales
+  cycle, pipeline value and weighted pipeline also take a DataFrame (pandas,
+  polars eager or lazy, PyArrow, DuckDB, Dask, PySpark; the ``frames`` extra) whose
+  columns carry the entity field names (``columns=`` maps others); the same figures
+  come out, and only aggregates leave the engine (:data:`Frame`).
 - Results turn into a pandas DataFrame in one line,
   ``pandas.DataFrame(result.to_records())``, without salesmodel importing
   pandas; tables render as HTML in notebooks.
@@ -78,6 +83,7 @@ from ._deals import (
     sales_cycle,
     win_rate,
 )
+from ._define import Frame
 from ._grouping import Period
 from ._growth import GrowthAccumulator, LeadVelocityRateAccumulator, growth, lead_velocity_rate
 from ._lifetimes import CustomerSummary, CustomerSummaryAccumulator, SummaryRow, customer_summary
@@ -147,6 +153,7 @@ __all__ = [
     "DurationSummary",
     "Forecast",
     "ForecastAccumulator",
+    "Frame",
     "Funnel",
     "FunnelAccumulator",
     "FunnelStep",

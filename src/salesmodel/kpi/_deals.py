@@ -16,7 +16,7 @@ from salesmodel.money import Money, RateTable
 
 from ._accumulators import missing_or_bad
 from ._amounts import CURRENCY_ALIAS, check_currency, resolve
-from ._define import DefinedAccumulator, Definition, compute
+from ._define import DefinedAccumulator, Definition, Frame, compute
 from ._grouping import ALL, By, PeriodKind, Zone, check_tz
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Where
 from ._records import closing_issue, deal_issue
@@ -140,41 +140,45 @@ class ConversionRateAccumulator(DefinedAccumulator):
 
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: None = None,
     tz: Zone | None = None,
     converted: Container[str] | Callable[[Any], bool] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Ratio: ...
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
     tz: Zone | None = None,
     converted: Container[str] | Callable[[Any], bool] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 @overload
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
     tz: Zone | None = None,
     converted: Container[str] | Callable[[Any], bool] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 def conversion_rate(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
     tz: Zone | None = None,
     converted: Container[str] | Callable[[Any], bool] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Ratio | Grouped[Ratio]:
     """The share of records that converted: leads that became customers, deals
@@ -192,12 +196,14 @@ def conversion_rate(
     :mod:`salesmodel.kpi`.
 
     Args:
-        records: Deals or leads.
+        records: Deals or leads; or a DataFrame of deals (:data:`Frame`).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by creation period too.
         tz: The zone periods are bucketed in.
         converted: What counts as converted (see above).
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Ratio`, or a :class:`Grouped` of them with *by* or *period*.
@@ -221,6 +227,7 @@ def conversion_rate(
         period=period,
         tz=tz,
         converted=converted,
+        columns=columns,
         strict=strict,
     )
 
@@ -301,7 +308,7 @@ class WinRateAccumulator(DefinedAccumulator):
 
 @overload
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -310,11 +317,12 @@ def win_rate(
     by_value: bool = False,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Ratio: ...
 @overload
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -323,11 +331,12 @@ def win_rate(
     by_value: bool = False,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 @overload
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -336,10 +345,11 @@ def win_rate(
     by_value: bool = False,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Ratio]: ...
 def win_rate(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -348,6 +358,7 @@ def win_rate(
     by_value: bool = False,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Ratio | Grouped[Ratio]:
     """The share of closed deals that were won.
@@ -364,7 +375,8 @@ def win_rate(
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals (leads work too: converted over closed).
+        deals: The deals (leads work too: converted over closed); or a DataFrame
+            of deals (:data:`Frame`).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -373,6 +385,8 @@ def win_rate(
         currency: With *by_value*, the currency to report in.
         rates: With *by_value*, the exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Ratio`, or a :class:`Grouped` of them with *by* or *period*.
@@ -393,6 +407,7 @@ def win_rate(
         by_value=by_value,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
@@ -499,7 +514,7 @@ class BookingsAccumulator(DefinedAccumulator):
 
 @overload
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -507,11 +522,12 @@ def average_ticket(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Average: ...
 @overload
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -519,11 +535,12 @@ def average_ticket(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Average]: ...
 @overload
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -531,10 +548,11 @@ def average_ticket(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Average]: ...
 def average_ticket(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -542,6 +560,7 @@ def average_ticket(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Average | Grouped[Average]:
     """The mean amount of won deals (average ticket, average deal size).
@@ -557,7 +576,7 @@ def average_ticket(
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (:data:`Frame`).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -566,6 +585,8 @@ def average_ticket(
             empty result as zero of it).
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         An :class:`Average`, or a :class:`Grouped` of them.
@@ -585,13 +606,14 @@ def average_ticket(
         anchor=anchor,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
 
 @overload
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -599,11 +621,12 @@ def bookings(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Total: ...
 @overload
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -611,11 +634,12 @@ def bookings(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Total]: ...
 @overload
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -623,10 +647,11 @@ def bookings(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def bookings(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -634,6 +659,7 @@ def bookings(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Total | Grouped[Total]:
     """The total amount of won deals (sales volume booked), and how many.
@@ -646,7 +672,7 @@ def bookings(
     Common rules: as :func:`average_ticket`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (:data:`Frame`).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods are bucketed in.
@@ -654,6 +680,8 @@ def bookings(
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Total`, or a :class:`Grouped` of them.
@@ -673,6 +701,7 @@ def bookings(
         anchor=anchor,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
@@ -798,7 +827,7 @@ class SalesCycleAccumulator(DefinedAccumulator):
 
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -808,11 +837,12 @@ def sales_cycle(
     business_days: bool = False,
     holidays: Iterable[dt.date] = (),
     start: Callable[[Any], dt.datetime | None] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> DurationSummary: ...
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -822,11 +852,12 @@ def sales_cycle(
     business_days: bool = False,
     holidays: Iterable[dt.date] = (),
     start: Callable[[Any], dt.datetime | None] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[DurationSummary]: ...
 @overload
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -836,10 +867,11 @@ def sales_cycle(
     business_days: bool = False,
     holidays: Iterable[dt.date] = (),
     start: Callable[[Any], dt.datetime | None] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[DurationSummary]: ...
 def sales_cycle(
-    deals: Iterable[Deal | Lead],
+    deals: Iterable[Deal | Lead] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -849,6 +881,7 @@ def sales_cycle(
     business_days: bool = False,
     holidays: Iterable[dt.date] = (),
     start: Callable[[Any], dt.datetime | None] | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> DurationSummary | Grouped[DurationSummary]:
     """How long deals took to close: from ``created_at`` (or *start*) to
@@ -873,7 +906,7 @@ def sales_cycle(
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: Deals (or leads: time to conversion).
+        deals: Deals (or leads: time to conversion); or a DataFrame of deals (:data:`Frame`).
         by: Group by this attribute, these attributes, or this callable.
         period: Group by period too.
         tz: The zone periods (and business days) are read in.
@@ -884,6 +917,8 @@ def sales_cycle(
         start: When each record's cycle began, if not ``created_at`` (e.g. the
             first contact of its lead).
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`DurationSummary`, or a :class:`Grouped` of them.
@@ -904,5 +939,6 @@ def sales_cycle(
         business_days=business_days,
         holidays=holidays,
         start=start,
+        columns=columns,
         strict=strict,
     )

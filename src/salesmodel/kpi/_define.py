@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Iterable, Mapping
-from typing import Any, ClassVar, Final
+from typing import Any, ClassVar, Final, TypeAlias
 
 from salesmodel._book import PipelineBook
-from salesmodel.errors import Issue
+from salesmodel.errors import Issue, ValidationError
 
 from ._base import ANCHORS, GroupedAccumulator
 from ._measures import Measure
 
-__all__ = ["DefinedAccumulator", "Definition", "compute"]
+__all__ = ["DefinedAccumulator", "Definition", "Frame", "compute", "is_frame"]
 
 #: Options every grouped KPI takes, and their defaults (anchor: the definition's).
 _GROUPING: Final = {"by": None, "period": None, "tz": None, "strict": True}
@@ -148,7 +148,11 @@ class DefinedAccumulator(GroupedAccumulator):
 
     def result(self) -> Any:
         """The KPI over every record added so far."""
-        values = {m.name: m.values(self._state[m.name]) for m in self._measures}
+        return self.figure({m.name: m.values(self._state[m.name]) for m in self._measures})
+
+    def figure(self, values: Mapping[str, Mapping[Any, Any]]) -> Any:
+        """The KPI from its measures' values ``{measure: {key: value}}``, whichever
+        engine computed them (this accumulator's state, or a DataFrame)."""
         options = self._given if self._book is None else {**self._given, "pipelines": self._book}
         return self._wrap(
             finish(self.definition, self._measures, values, options),
@@ -177,6 +181,38 @@ def finish(
     return out
 
 
-def compute(accumulator: type[DefinedAccumulator], records: Any, **options: Any) -> Any:
-    """The KPI of *accumulator*'s definition over *records*."""
+#: Where the DataFrame types of the engines the frame engine runs on live (the top
+#: package of ``type(frame).__module__``): told apart without importing any.
+FRAME_PACKAGES: Final = frozenset(
+    {"pandas", "polars", "pyarrow", "duckdb", "_duckdb", "narwhals", "dask", "dask_expr", "pyspark"}
+)
+
+#: A DataFrame of one of those engines (pandas, polars eager or lazy, a PyArrow
+#: table, a DuckDB relation, Dask, PySpark), read through narwhals (the ``frames``
+#: extra). Typed as ``Any``: salesmodel imports none of them.
+Frame: TypeAlias = Any
+
+
+def is_frame(value: object) -> bool:
+    """Whether *value* is a DataFrame of an engine the frame engine knows."""
+    return type(value).__module__.partition(".")[0] in FRAME_PACKAGES
+
+
+def compute(
+    accumulator: type[DefinedAccumulator],
+    records: Any,
+    *,
+    columns: Mapping[str, str] | None = None,
+    **options: Any,
+) -> Any:
+    """The KPI of *accumulator*'s definition over *records*: an iterable of
+    records, or a DataFrame (then *columns* maps field names to its columns)."""
+    if is_frame(records):
+        from ._frames import frame_figure  # narwhals only when a frame is passed
+
+        return frame_figure(accumulator, records, columns, options)
+    if columns is not None:
+        raise ValidationError.single(
+            "columns", columns, "None: columns= names the columns of a DataFrame, not of records"
+        )
     return accumulator(**options).add_many(records).result()

@@ -28,7 +28,7 @@ from ._accumulators import aware, missing_or_bad
 from ._amounts import check_currency, resolve
 from ._base import GroupedAccumulator
 from ._deals import _Money, _money, _what, _zero
-from ._define import DefinedAccumulator, compute
+from ._define import DefinedAccumulator, Frame, compute
 from ._grouping import By
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Extra, Measure, Where
 from ._records import deal_issue, history_issue
@@ -146,31 +146,34 @@ class PipelineValueAccumulator(DefinedAccumulator):
 
 @overload
 def pipeline_value(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Total: ...
 @overload
 def pipeline_value(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: By,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def pipeline_value(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Total | Grouped[Total]:
     """The total amount of open deals, and how many.
@@ -185,12 +188,14 @@ def pipeline_value(
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Total`, or a :class:`Grouped` of them.
@@ -208,6 +213,7 @@ def pipeline_value(
         by=by,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
@@ -264,31 +270,34 @@ class WeightedPipelineAccumulator(DefinedAccumulator):
 
 @overload
 def weighted_pipeline(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Total: ...
 @overload
 def weighted_pipeline(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: By,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Total]: ...
 def weighted_pipeline(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Total | Grouped[Total]:
     """The open pipeline weighted by each stage's probability.
@@ -303,12 +312,14 @@ def weighted_pipeline(
     Common rules: as :func:`pipeline_value`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Total`, or a :class:`Grouped` of them.
@@ -326,6 +337,7 @@ def weighted_pipeline(
         by=by,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
