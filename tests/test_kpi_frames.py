@@ -575,3 +575,30 @@ def test_rows_of_one_period_read_on_different_days_add_up(period: str) -> None:
     for call in (kpi.win_rate, kpi.bookings, kpi.sales_cycle):
         got = call(native, period=period, tz=UTC, anchor="created")
         assert got == call(deals, period=period, tz=UTC, anchor="created"), call
+
+
+@pytest.mark.parametrize("engine", ["polars", "pandas"])
+def test_float_cents_read_from_text_are_exact_and_finer_ones_are_bad_rows(engine: str) -> None:
+    # polars divides by multiplying by the reciprocal: 794019 / 100 is not 7940.19 there.
+    amounts = [7940.19, 0.29, 1.1, 19.99, 1234567.89]
+    make = {"polars": pl.DataFrame, "pandas": pd.DataFrame}[engine]
+    frame = make(
+        {
+            "id": [f"D{i}" for i in range(len(amounts))],
+            "status": ["won"] * len(amounts),
+            "stage": ["won"] * len(amounts),
+            "pipeline_id": ["default"] * len(amounts),
+            "created_at": [dt.datetime(2026, 1, 1, tzinfo=dt.UTC)] * len(amounts),
+            "closed_at": [dt.datetime(2026, 1, 2, tzinfo=dt.UTC)] * len(amounts),
+            "amount": amounts,
+            "currency": ["EUR"] * len(amounts),
+        }
+    )
+    assert kpi.bookings(frame).amount == Money("1242529.46", "EUR")
+    finer = (
+        frame.with_columns(amount=pl.lit(7940.191))
+        if engine == "polars"
+        else frame.assign(amount=7940.191)
+    )
+    with pytest.raises(ValidationError, match="at most 2 decimal places"):
+        kpi.bookings(finer)

@@ -44,6 +44,9 @@ _MICROS: Final = "__micros"
 _DUP: Final = "__dup"
 _YEAR: Final = "__year"
 _PART: Final = "__part"
+#: Two units in the last place of a float, relative: how far a float amount times
+#: its scale may lie from the whole number of minor units it stands for.
+_ULPS: Final = 2.0**-51
 #: The most digits of minor units a row may hold: the in-engine int64 sums stay
 #: exact for any realistic number of rows (and a float carries 15 digits safely).
 _DIGITS: Final = 15
@@ -277,9 +280,13 @@ class _Engine:
             too_fine = nw.lit(False)
         elif dtype.is_float():
             negative = amount < 0
-            cents_f = (amount * scale).round(0)
+            scaled = amount * scale
+            cents_f = scaled.round(0)
             unreadable = ~amount.is_finite() | (cents_f.abs() >= 10**_DIGITS)
-            too_fine = ~unreadable & (cents_f / scale != amount)
+            # A float read from "7940.19" is the float nearest 794019 / 100: scaled, it
+            # is within two units in the last place of 794019. (Dividing back is not
+            # exact in every engine: polars divides by multiplying by 1/100.)
+            too_fine = ~unreadable & ((scaled - cents_f).abs() > cents_f.abs() * _ULPS)
         elif dtype in (nw.String, nw.Object, nw.Unknown) or isinstance(dtype, nw.Decimal):
             text = amount.cast(nw.String).fill_null("").str.strip_chars()  # no NaN lengths
             # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
