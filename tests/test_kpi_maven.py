@@ -219,3 +219,24 @@ def test_grouped_results_become_a_data_frame_in_one_line(deals: list[Deal]) -> N
     assert list(frame.columns) == ["owner_id", "period", "numerator", "denominator", "rate"]
     assert frame.denominator.sum() == 6711
     assert frame.period.str.match(r"2017Q[1-4]").all()
+
+
+def test_losses_per_agent_and_office_with_no_reason_recorded(
+    deals: list[Deal], closed: pd.DataFrame
+) -> None:
+    lost = closed[~closed.won]
+    why = kpi.loss_reasons(deals)
+    # Maven records no reason: every loss is in the one row of unknown reason.
+    assert [row.reason for row in why.rows] == [None]
+    assert why.lost == why[None].lost == len(lost) == 2473
+    assert why[None].share == kpi.Ratio(2473, 2473)
+    assert why[None].value.amount == Money(int(lost.close_value.sum()), "USD")
+    assert why[None].value.unknown == int(lost.close_value.isna().sum())
+    per_agent = kpi.loss_reasons(deals, by="owner_id")
+    assert {agent: result.lost for agent, result in per_agent.items()} == {
+        agent: int(n) for agent, n in lost.groupby("sales_agent").size().items()
+    }
+    by_office = kpi.loss_reasons(deals, by="attributes.regional_office")
+    assert {office: r.lost for office, r in by_office.items()} == {
+        office: int(n) for office, n in lost.groupby("regional_office").size().items()
+    }
