@@ -484,3 +484,17 @@ def test_a_zone_name_that_is_a_folder_or_a_path_is_a_bad_tz() -> None:
         with pytest.raises(ValidationError) as caught:
             kpi.win_rate([won_deal("a", "ana")], period="month", tz=name)
         assert (caught.value.field, caught.value.value) == ("tz", name)
+
+
+def test_a_time_whose_date_in_the_zone_is_beyond_the_calendar_is_named() -> None:
+    last = attrs.evolve(
+        won_deal("z", "ana"),
+        created_at=datetime(9999, 12, 30, tzinfo=UTC),
+        closed_at=datetime(9999, 12, 31, 23, tzinfo=UTC),
+    )
+    for period in ("week", "month", "quarter", "year"):
+        with pytest.raises(ValidationError) as caught:
+            kpi.win_rate([won_deal("a", "ana"), last], period=period, tz="Pacific/Kiritimati")
+        assert (caught.value.field, caught.value.value) == ("closed_at", last.closed_at)
+        assert "within the years 1 to 9999" in str(caught.value)
+    assert len(kpi.win_rate([last], period="year", tz=UTC)) == 1  # in UTC it is 9999

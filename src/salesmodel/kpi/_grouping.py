@@ -350,9 +350,13 @@ class Grouping:
         cache = self._cache
         assert cache is not None
         tz = self.tz
-        local_times = (
-            datetimes if tz == "recorded" else map(methodcaller("astimezone", tz), datetimes)
-        )
+        local_times: Iterable[dt.datetime] = datetimes
+        if tz != "recorded":
+            times = list(datetimes)
+            try:
+                local_times = list(map(methodcaller("astimezone", tz), times))
+            except OverflowError:  # a wall time past 9999-12-31 (or before year 1) in tz
+                raise self._beyond_the_calendar(times) from None
         kind = self.period
         if kind == "year":
             parts: Iterable[Any] = map(_YEAR, local_times)
@@ -361,6 +365,19 @@ class Grouping:
         else:
             parts = map(_YEAR_MONTH, local_times)
         return map(cache.__getitem__, parts)
+
+    def _beyond_the_calendar(self, times: list[dt.datetime]) -> ValidationError:
+        for value in times:
+            try:
+                value.astimezone(self.tz)  # type: ignore[arg-type]
+            except OverflowError:
+                return ValidationError.single(
+                    self.anchor,
+                    value,
+                    f"a time whose date in {self.tz} lies within the years 1 to 9999 "
+                    "(periods are dates in that zone)",
+                )
+        raise AssertionError("no time overflowed")  # pragma: no cover
 
     def key(self, record: Any, anchor_value: dt.datetime | None = None) -> Any:
         """The key of one record (the anchor datetime may be given)."""
