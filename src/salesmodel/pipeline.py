@@ -754,12 +754,15 @@ class Pipeline:
         except (KeyError, AttributeError, TypeError):
             return False
 
+    def _not_a_stage(self, path: str, value: object) -> Issue:
+        known = ", ".join(self._status)
+        return Issue(path, value, f"a stage of pipeline {self.id!r} ({known})")
+
     def _conformance(self, record: Any) -> list[Issue]:
         """Every rule of this pipeline *record* breaks (see :meth:`validate`)."""
         stage = getattr(record, "stage", MISSING)
         if type(stage) is not str:
-            known = ", ".join(self._status)
-            return [Issue("stage", stage, f"a stage of pipeline {self.id!r} ({known})")]
+            return [self._not_a_stage("stage", stage)]
         kind = self.kind
         # Another entity kind is refused; a row of your own type is judged by its fields.
         if kind is not None and type(record) is not kind and isinstance(record, _ENTITIES):
@@ -780,8 +783,7 @@ class Pipeline:
             )
         status = self._status.get(stage)
         if status is None:
-            known = ", ".join(self._status)
-            issues.append(Issue("stage", stage, f"a stage of pipeline {self.id!r} ({known})"))
+            issues.append(self._not_a_stage("stage", stage))
         elif getattr(record, "status", MISSING) is not status:
             got = getattr(record, "status", MISSING)
             issues.append(Issue("status", got, f"{status.value!r}, the status of stage {stage!r}"))
@@ -817,14 +819,7 @@ class Pipeline:
                     )
             elif change.from_stage not in self._status or change.to_stage not in self._status:
                 end = "from_stage" if change.from_stage not in self._status else "to_stage"
-                known = ", ".join(self._status)
-                issues.append(
-                    Issue(
-                        f"history[{i}].{end}",
-                        getattr(change, end),
-                        f"a stage of pipeline {self.id!r} ({known})",
-                    )
-                )
+                issues.append(self._not_a_stage(f"history[{i}].{end}", getattr(change, end)))
             elif (change.from_stage, change.to_stage) not in self._allowed:
                 allowed = ", ".join(self._targets.get(change.from_stage, ())) or "none"
                 issues.append(

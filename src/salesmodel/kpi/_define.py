@@ -9,7 +9,6 @@ added up, so that another engine (one that runs inside a DataFrame) can read it 
 
 from __future__ import annotations
 
-import inspect
 from collections.abc import Iterable, Mapping
 from typing import Any, ClassVar, Final, TypeAlias
 
@@ -117,14 +116,6 @@ class DefinedAccumulator(GroupedAccumulator):
         self._state = {m.name: m.fresh() for m in self._measures}
 
     # --- the accumulator protocol -------------------------------------------------------
-
-    def _init_options(self) -> dict[str, Any]:
-        # The options this class's __init__ names (the definition may default more,
-        # such as conversion's only anchor).
-        named = inspect.signature(type(self)).parameters
-        if any(p.kind is p.VAR_KEYWORD for p in named.values()):
-            return dict(self._given)
-        return {k: v for k, v in self._given.items() if k in named}
 
     def _issue(self, record: Any) -> Issue | None:
         return self.definition.issue(record, self._given)
