@@ -18,7 +18,14 @@ from salesmodel.errors import Issue, ValidationError
 from ._base import ANCHORS, GroupedAccumulator
 from ._measures import Measure
 
-__all__ = ["DefinedAccumulator", "Definition", "Frame", "compute", "is_frame"]
+__all__ = [
+    "DefinedAccumulator",
+    "Definition",
+    "Frame",
+    "compute",
+    "is_frame",
+    "refuse_frame_options",
+]
 
 #: Options every grouped KPI takes, and their defaults (anchor: the definition's).
 _GROUPING: Final = {"by": None, "period": None, "tz": None, "strict": True}
@@ -194,16 +201,30 @@ def compute(
     records: Any,
     *,
     columns: Mapping[str, str] | None = None,
+    history: Frame | None = None,
     **options: Any,
 ) -> Any:
     """The KPI of *accumulator*'s definition over *records*: an iterable of
-    records, or a DataFrame (then *columns* maps field names to its columns)."""
+    records, or a DataFrame (then *columns* maps field names to its columns, and
+    *history* is a frame of the deals' stage changes)."""
     if is_frame(records):
         from ._frames import frame_figure  # narwhals only when a frame is passed
 
-        return frame_figure(accumulator, records, columns, options)
+        return frame_figure(accumulator, records, columns, options, history)
+    refuse_frame_options(columns, history)
+    return accumulator(**options).add_many(records).result()
+
+
+def refuse_frame_options(columns: object, history: object) -> None:
+    """Refuse the options that only a DataFrame of records takes."""
     if columns is not None:
         raise ValidationError.single(
             "columns", columns, "None: columns= names the columns of a DataFrame, not of records"
         )
-    return accumulator(**options).add_many(records).result()
+    if history is not None:
+        raise ValidationError.single(
+            "history",
+            type(history).__name__,
+            "None: history= is the frame of stage changes of a DataFrame of deals; "
+            "records carry their own history",
+        )

@@ -25,17 +25,25 @@ import functools
 import operator
 from collections.abc import Callable, Iterable, Mapping
 from decimal import Decimal
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
+from salesmodel._book import PipelineBook
+from salesmodel.entities import Lead
 from salesmodel.errors import Issue, ValidationError
 from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit
 
 from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
+from ._losses import reason_key
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure
 from ._results import SkippedRecord
 
-__all__ = ["frame_figure"]
+if TYPE_CHECKING:
+    from salesmodel.pipeline import Pipeline
+
+    from ._changes import Changes
+
+__all__ = ["frame_figure", "history_engine"]
 
 _ROW: Final = "__row"
 _BAD: Final = "__bad"
@@ -56,6 +64,17 @@ _AMOUNT_EXPECTED: Final = "a non-negative Money, or None when not known"
 _CALLABLES: Final = ("by", "converted", "start")
 #: Engines that read times in their session's zone, not the column's.
 _SESSION_ZONED: Final = {"duckdb": "DuckDB relation", "pyspark": "Spark DataFrame"}
+_LOST_FROM: Final = "__lost_from"
+_HISTORY_BAD: Final = "__hbad"
+#: The extra part of a measure's key (:class:`~._measures.Extra`, by name): the
+#: frame columns it is read from, and how, as the records' ``Extra.of`` reads it.
+_EXTRAS: Final[dict[str, tuple[tuple[str, ...], Callable[..., Any]]]] = {
+    "place": (("pipeline_id", "stage"), lambda pipeline, stage: (pipeline, stage)),
+    "reason_stage": (
+        ("loss_reason", _LOST_FROM),
+        lambda reason, stage: (reason_key(reason), stage),
+    ),
+}
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 
@@ -75,18 +94,58 @@ def frame_figure(
     frame: Any,
     columns: Mapping[str, str] | None,
     options: dict[str, Any],
+    history: Any = None,
 ) -> Any:
-    """The KPI of *accumulator*'s definition over the rows of *frame*."""
+    """The KPI of *accumulator*'s definition over the rows of *frame* (and the
+    stage changes of *history*, a frame of the same engine, when given)."""
     _refuse_callables(options)
     by = options.get("by")
     acc = accumulator(**{**options, "by": None})  # checks every other option
     plain = acc._grouping
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
-    engine = _Engine(_narwhals(), frame, columns, acc, grouping)
-    values = engine.values()
+    measures = acc._measures
+    engine = _Engine(
+        _narwhals(),
+        frame,
+        columns,
+        grouping,
+        strict=acc.strict,
+        book=acc._book,
+        amounts=any(isinstance(m, AmountMeasure) for m in measures),
+        extras={m.extra.name for m in measures if m.extra is not None},
+        history=history,
+    )
+    values = engine.values(measures)
     acc._skipped.extend(engine.skipped)
     return acc.figure(values)
+
+
+def history_engine(
+    frame: Any,
+    history: Any,
+    columns: Mapping[str, str] | None,
+    by: Any,
+    *,
+    strict: bool,
+    book: PipelineBook,
+) -> _Engine:
+    """The engine of a history KPI (funnel, time in stage) over a frame of deals
+    and a frame of their stage changes."""
+    _refuse_callables({"by": by})
+    grouping = Grouping(by, None, None, "created")
+    return _Engine(
+        _narwhals(),
+        frame,
+        columns,
+        grouping,
+        strict=strict,
+        book=book,
+        amounts=False,
+        extras=set(),
+        history=history,
+        zones=False,
+    )
 
 
 def _refuse_callables(options: Mapping[str, Any]) -> None:
@@ -130,117 +189,168 @@ class _Engine:
         nw: Any,
         frame: Any,
         columns: Mapping[str, str] | None,
-        acc: DefinedAccumulator,
         grouping: Grouping,
+        *,
+        strict: bool,
+        book: PipelineBook | None,
+        amounts: bool,
+        extras: set[str],
+        history: Any = None,
+        zones: bool = True,
     ) -> None:
         self.nw = nw
-        self.acc = acc
         self.grouping = grouping
-        self.measures: tuple[Measure, ...] = acc._measures
+        self.strict = strict
+        self.book = book
+        self.amounts = amounts
+        self.extras = extras
+        #: Whether the KPI takes ``tz=`` (the history KPIs read instants only).
+        self.zones = zones
         self.skipped: list[SkippedRecord] = []
-        self.amounts = any(isinstance(m, AmountMeasure) for m in self.measures)
-        self.stages = acc._book is not None
-        try:
-            native = nw.from_native(frame)
-        except TypeError:
-            raise ValidationError.single(
-                "records", type(frame).__name__, "an iterable of records, or a DataFrame"
-            ) from None
+        native = self.native(frame, "records")
         self.eager = isinstance(native, nw.DataFrame)
+        self.implementation = native.implementation
         self.backend = str(native.implementation).lower()
         if self.eager:
             native = native.with_row_index(_ROW)
         self.frame = native
-        self._select(dict(columns or {}))
+        self.changes_given = history is not None
+        self.columns = dict(columns or {})
+        if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()):
+            raise ValidationError.single("columns", columns, "a mapping of field name to column")
+        self._select()
+        if book is not None:
+            self._pipelines(book)
+        self.changes: Changes | None = None
+        self._good: Any = None
+        if history is not None:
+            from ._changes import Changes  # the stage changes, when given
+
+            self.changes = Changes(self, history)
+
+    def native(self, frame: Any, field: str) -> Any:
+        """*frame* as a narwhals frame (a bad one refused as *field*)."""
+        try:
+            return self.nw.from_native(frame)
+        except TypeError:
+            expected = (
+                "an iterable of records, or a DataFrame"
+                if field == "records"
+                else "a DataFrame of stage changes (deal_id, from_stage, to_stage, at)"
+            )
+            raise ValidationError.single(field, type(frame).__name__, expected) from None
 
     # --- columns -----------------------------------------------------------------------
 
-    def _select(self, columns: dict[str, str]) -> None:
+    def _select(self) -> None:
         """Keep the columns the KPI reads, under the entity field names."""
-        if not all(isinstance(k, str) and isinstance(v, str) for k, v in columns.items()):
-            raise ValidationError.single("columns", columns, "a mapping of field name to column")
-        nw = self.nw
-        schema = self.frame.collect_schema()
-        names = list(schema.names())
+        names = list(self.frame.collect_schema().names())
         wanted = ["id", "status", "created_at", "closed_at"]
         optional: list[str] = []
         if self.amounts:
             wanted += ["amount", "currency"]
-        if self.stages:
+        if "reason_stage" in self.extras:
+            wanted.append("loss_reason")
+        if self.book is not None or self.extras & {"place"}:
             wanted.append("stage")
             optional += ["pipeline_id", "loss_reason"]
+        elif self.changes_given:
+            wanted.append("stage")
+        aliases = self.grouping._aliases
         by = self.grouping.by
         self.by_names: tuple[str, ...] = (
             (by,) if isinstance(by, str) else by if isinstance(by, tuple) else ()
         )
-        for name in self.by_names:
-            path = self.acc.definition.aliases.get(name, name)
-            field = _COLUMN_OF_PATH.get(path, name)
+        self.by_fields = tuple(_COLUMN_OF_PATH.get(aliases.get(n, n), n) for n in self.by_names)
+        for field in self.by_fields:
             if field not in wanted:
                 wanted.append(field)
-        self.by_fields = tuple(
-            _COLUMN_OF_PATH.get(self.acc.definition.aliases.get(n, n), n) for n in self.by_names
-        )
-        exprs = [nw.col(_ROW)] if self.eager else []
+        exprs = [self.nw.col(_ROW)] if self.eager else []
         self.present: set[str] = set()
-        for field in wanted + optional:
-            source = columns.get(field, field)
-            if source not in names:
-                if field in optional:
-                    continue
-                shown = ", ".join(map(repr, names[:12])) + (", ..." if len(names) > 12 else "")
-                raise ValidationError.single(
-                    field,
-                    source,
-                    f"a column of the frame ({shown}); map another with columns={{{field!r}: ...}}",
-                )
-            self.present.add(field)
-            exprs.append(nw.col(source).alias(field))
+        for field in wanted + [o for o in optional if o not in wanted]:
+            source = self.column(field, names, required=field not in optional)
+            if source is not None:
+                self.present.add(field)
+                exprs.append(self.nw.col(source).alias(field))
         self.frame = self.frame.select(exprs)
         self.schema = self.frame.collect_schema()
         self._normalise()
 
+    def column(
+        self, field: str, names: list[str], *, required: bool = True, frame: str = "frame"
+    ) -> str | None:
+        """The column of the *frame* holding *field* (None for a missing optional
+        one)."""
+        source = self.columns.get(field, field)
+        if source in names:
+            return source
+        if not required:
+            return None
+        shown = ", ".join(map(repr, names[:12])) + (", ..." if len(names) > 12 else "")
+        where = f"history.{field}" if frame == "history" else field
+        raise ValidationError.single(
+            where,
+            source,
+            f"a column of the {frame} ({shown}); map another with columns={{{field!r}: ...}}",
+        )
+
     def _normalise(self) -> None:
         """Text columns as text, times as UTC instants (naive ones read in
         ``tz=``), amounts as exact integers of minor units."""
-        nw, schema = self.nw, self.schema
-        exprs = []
-        for field in ("id", "status", "stage", "pipeline_id", "loss_reason", "currency"):
-            if field in self.present:
-                dtype = schema[field]
-                if dtype == nw.String:
-                    continue
-                if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or self._empty(field):
-                    exprs.append(nw.col(field).cast(nw.String))
-                    continue
-                raise ValidationError.single(field, str(dtype), "a column of text")
+        fields = ("id", "status", "stage", "pipeline_id", "loss_reason", "currency")
+        exprs = [self.text(self.schema, f) for f in fields if f in self.present]
+        if self.changes_given:  # the key of the joins with the changes, of one string type
+            exprs[0] = self.nw.col("id").cast(self.nw.String)
         self.local: Any = None
+        zone = _zone_name(self.grouping.tz)
         for field in ("created_at", "closed_at"):
-            dtype = schema[field]
-            expr = nw.col(field)
-            if not isinstance(dtype, nw.Datetime):
-                if not self._empty(field):
-                    raise ValidationError.single(
-                        field, str(dtype), "a column of timezone-aware datetimes"
-                    )
-                # A column of nothing but nulls has whatever type its engine guessed.
-                dtype = nw.Datetime("us", "UTC")
-                expr = expr.cast(dtype)
-            zone = _zone_name(self.grouping.tz)
-            if dtype.time_zone is None:
-                if zone is None:
-                    raise ValidationError.single(
-                        field,
-                        f"naive datetimes ({dtype})",
-                        "timezone-aware datetimes, or tz= naming the zone they were recorded in",
-                    )
-                expr = self._in_zone(expr, zone, replace=True)
+            expr = self.instant(self.schema, field)
             if field == self.grouping.anchor and self.grouping.period is not None:
-                self.local = expr if zone is None else self._in_zone(expr, zone)
-            exprs.append(self._in_zone(expr, "UTC").alias(field))
-        self.frame = self.frame.with_columns(exprs)
+                local = self.instant(self.schema, field, utc=False)
+                self.local = local if zone is None else self._in_zone(local, zone)
+            exprs.append(expr)
+        self.frame = self.frame.with_columns([e for e in exprs if e is not None])
         if self.amounts:
             self._cents()
+
+    def text(self, schema: Any, field: str, frame: Any = None) -> Any:
+        """*field* as text (None: it is already), or a ValidationError."""
+        nw = self.nw
+        dtype = schema[field]
+        if dtype == nw.String:
+            return None
+        if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or self._empty(field, frame):
+            return nw.col(field).cast(nw.String)
+        raise ValidationError.single(field, str(dtype), "a column of text")
+
+    def instant(self, schema: Any, field: str, frame: Any = None, *, utc: bool = True) -> Any:
+        """*field* as UTC instants (naive times read in ``tz=``), or as the times
+        recorded (*utc* False)."""
+        nw = self.nw
+        dtype = schema[field]
+        expr = nw.col(field)
+        if not isinstance(dtype, nw.Datetime):
+            if not self._empty(field, frame):
+                raise ValidationError.single(
+                    field, str(dtype), "a column of timezone-aware datetimes"
+                )
+            # A column of nothing but nulls has whatever type its engine guessed.
+            dtype = nw.Datetime("us", "UTC")
+            expr = expr.cast(dtype)
+        if dtype.time_zone is None:
+            zone = _zone_name(self.grouping.tz)
+            if zone is None:
+                expected = (
+                    "timezone-aware datetimes, or tz= naming the zone they were recorded in"
+                    if self.zones
+                    else "timezone-aware datetimes (convert naive ones with "
+                    "dt.tz_localize or dt.replace_time_zone first)"
+                )
+                raise ValidationError.single(field, f"naive datetimes ({dtype})", expected)
+            expr = self._in_zone(expr, zone, replace=True)
+        if not utc:
+            return expr
+        return self._in_zone(expr, "UTC").alias(field)
 
     def _in_zone(self, expr: Any, zone: str, *, replace: bool = False) -> Any:
         if self.backend in _SESSION_ZONED:
@@ -334,10 +444,11 @@ class _Engine:
             .alias(_CENTS)
         )
 
-    def _empty(self, field: str) -> bool:
+    def _empty(self, field: str, frame: Any = None) -> bool:
         """Whether a column holds nothing but nulls (an aggregate)."""
         nw = self.nw
-        got = _collect(self.frame.select(nw.col(field).is_null().all().alias("__all")))
+        frame = self.frame if frame is None else frame
+        got = _collect(frame.select(nw.col(field).is_null().all().alias("__all")))
         return bool(got.to_dict(as_series=False)["__all"][0])
 
     def _distinct(self, field: str) -> list[Any]:
@@ -399,8 +510,10 @@ class _Engine:
             }
             checks += [(cond, "amount", messages[name]) for cond, name in self.amount_checks]
         checks.append((col(_DUP), "id", lambda r: Issue("id", r["id"], "an id no other row has")))
-        if self.stages:
+        if self.book is not None:
             checks += self._stage_checks()
+        if self.changes is not None:
+            checks.append(self.changes.check())
         return checks
 
     def _stage_checks(self) -> list[tuple[Any, str, Callable[[dict[str, Any]], Issue]]]:
@@ -409,10 +522,10 @@ class _Engine:
         stage's status, and a loss reason where the pipeline requires one."""
         nw = self.nw
         col = nw.col
-        book = self.acc._book
+        book = self.book
         assert book is not None
         known = ", ".join(map(repr, sorted(book.by_id)))
-        named = "pipeline_id" in self.present
+        named, pipelines = self.named, self.pipelines
         checks: list[tuple[Any, str, Callable[[dict[str, Any]], Issue]]] = []
         if named:
             checks.append(
@@ -424,25 +537,12 @@ class _Engine:
                     ),
                 )
             )
-            pipelines = list(book.by_id.values())
-        else:
-            if book.unnamed is None:
-                raise ValidationError.single(
-                    "pipeline_id",
-                    None,
-                    f"a column naming each deal's pipeline, since several were given ({known})",
-                )
-            pipelines = [book.unnamed]
 
-        def of(pipeline: Any) -> Any:
-            return col("pipeline_id") == pipeline.id if named else nw.lit(True)
+        of = self.of
 
         in_stage = [(of(p) & (col("stage") == s.id), p, s) for p in pipelines for s in p.stages]
         stage_known = functools.reduce(operator.or_, [c for c, _, _ in in_stage])
-        by_id = {p.id: p for p in pipelines}
-
-        def pipeline_of(row: dict[str, Any]) -> Any:
-            return by_id[row["pipeline_id"]] if named else pipelines[0]
+        pipeline_of = self.pipeline_of
 
         def stage_issue(row: dict[str, Any]) -> Issue:
             pipeline = pipeline_of(row)
@@ -476,6 +576,35 @@ class _Engine:
                 checks.append((lost & col("loss_reason").is_null(), "loss_reason", reason_issue))
         return checks
 
+    def _pipelines(self, book: PipelineBook) -> None:
+        """``named``: whether rows name their pipeline; ``pipelines``: those they
+        may be of."""
+        self.named = "pipeline_id" in self.present
+        if self.named:
+            self.pipelines = list(book.by_id.values())
+            return
+        # A deal names its pipeline; a frame without the column holds deals of the
+        # only pipeline given for deals.
+        self.pipelines = [p for p in book.by_id.values() if p.kind is not Lead]
+        if len(self.pipelines) != 1:
+            known = ", ".join(map(repr, sorted(book.by_id)))
+            raise ValidationError.single(
+                "pipeline_id",
+                None,
+                f"a column naming each deal's pipeline, since several were given ({known})",
+            )
+
+    def of(self, pipeline: Any) -> Any:
+        """True for the rows of *pipeline*."""
+        nw = self.nw
+        return nw.col("pipeline_id") == pipeline.id if self.named else nw.lit(True)
+
+    def pipeline_of(self, row: Mapping[str, Any]) -> Pipeline:
+        """The pipeline of a (checked) row."""
+        if not self.named:
+            return self.pipelines[0]
+        return next(p for p in self.pipelines if p.id == row["pipeline_id"])
+
     def _screen(self) -> Any:
         """The good rows; each bad row raised (strict) or noted as skipped."""
         nw = self.nw
@@ -488,6 +617,11 @@ class _Engine:
         frame = self.frame.join(dups, on="id", how="left").with_columns(
             nw.col(_DUP).fill_null(False)
         )
+        if self.changes is not None:
+            flags = self.changes.flags()
+            frame = frame.join(flags, on="id", how="left").with_columns(
+                nw.col(_HISTORY_BAD).fill_null(False)
+            )
         checks = self._checks()
         code = nw.lit(0)
         for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
@@ -495,7 +629,7 @@ class _Engine:
         frame = frame.with_columns(code.alias(_BAD))
         bad = frame.filter(nw.col(_BAD) != 0)
         order = _ROW if self.eager else "id"
-        if self.acc.strict:
+        if self.strict:
             bad = bad.sort(order, nulls_last=True).head(1)
         shown = [f for f in self.frame.collect_schema().names() if f != _CENTS]
         rows = _rows(_collect(bad.select([*shown, _BAD])))
@@ -503,11 +637,13 @@ class _Engine:
             row = {k: _cell(v) for k, v in row.items()}
             issue = checks[row[_BAD] - 1][2](row)
             self._reject(row, issue)
+        if self.changes is not None:
+            self.changes.orphans()
         return frame.filter(nw.col(_BAD) == 0)
 
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
         record_id = row.get("id") if isinstance(row.get("id"), str) else None
-        if self.acc.strict:
+        if self.strict:
             where = f"row {row[_ROW]}" if _ROW in row else "a row"
             subject = where + (f" (id {record_id!r})" if record_id else "")
             raise ValidationError(
@@ -517,21 +653,39 @@ class _Engine:
 
     # --- measures ------------------------------------------------------------------------
 
-    def values(self) -> dict[str, dict[Any, Any]]:
+    def good(self) -> Any:
+        """The rows that pass every check (the others raised or skipped)."""
+        if self._good is None:
+            self._good = self._screen()
+        return self._good
+
+    def values(self, measures: tuple[Measure, ...]) -> dict[str, dict[Any, Any]]:
         """``{measure: {key: value}}``, as the accumulator's measures give them."""
         nw = self.nw
-        good = self._screen()
+        good = self.good()
         keys = list(self.by_fields)
         period = self.grouping.period
         if period is not None:
             part = self.local.dt.ordinal_day() if period == "week" else self.local.dt.month()
             good = good.with_columns(self.local.dt.year().alias(_YEAR), part.alias(_PART))
             keys += [_YEAR, _PART]
-        extras = any(m.extra is not None for m in self.measures)
-        if self.stages and extras and "pipeline_id" not in self.present:
+        if "place" in self.extras and "pipeline_id" not in self.present:
             # a frame without the column: every row is of the book's one pipeline
             good = good.with_columns(nw.lit(None, nw.String).alias("pipeline_id"))
-        return {m.name: self._measure(good, m, keys) for m in self.measures}
+        if "reason_stage" in self.extras:
+            good = self._lost_from(good)
+        return {m.name: self._measure(good, m, keys) for m in measures}
+
+    def _lost_from(self, good: Any) -> Any:
+        """``__lost_from``: the stage each deal's last change left (None without
+        changes), as :func:`~._losses.lost_from` reads it from a history."""
+        nw = self.nw
+        if self.changes is None:
+            return good.with_columns(nw.lit(None, nw.String).alias(_LOST_FROM))
+        last = self.changes.last().select(
+            nw.col("deal_id").alias("id"), nw.col("from_stage").alias(_LOST_FROM)
+        )
+        return good.join(last, on="id", how="left")
 
     def _measure(self, frame: Any, measure: Measure, keys: list[str]) -> dict[Any, Any]:
         nw = self.nw
@@ -544,13 +698,14 @@ class _Engine:
         elif where.statuses is not None:
             frame = frame.filter(nw.col("status").is_in(sorted(s.value for s in where.statuses)))
         flat: dict[Any, Any]
-        extra = ["pipeline_id", "stage"] if measure.extra is not None else []
+        named = measure.extra.name if measure.extra is not None else None
+        extra = list(_EXTRAS[named][0]) if named is not None else []
         keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
         if isinstance(measure, CountMeasure):
             rows = _aggregate(nw, frame, keys, [nw.len().alias("__n")])
             flat = {}
             for r in rows:  # several engine groups (months of a quarter) may be one key
-                slot = self._slot(r, keys, extra)
+                slot = self._slot(r, named)
                 flat[slot] = flat.get(slot, 0) + int(r["__n"])
         elif isinstance(measure, AmountMeasure):
             rows = _aggregate(
@@ -563,7 +718,7 @@ class _Engine:
                     nw.col(_CENTS).sum().alias("__sum"),
                 ],
             )
-            flat = self._amounts(rows, keys, extra)
+            flat = self._amounts(rows, named)
         else:
             assert isinstance(measure, DurationMeasure)
             micros = self._duration()
@@ -571,31 +726,32 @@ class _Engine:
             rows = _aggregate(nw, frame, [*keys, _MICROS], [nw.len().alias("__n")])
             flat = {}
             for r in rows:
-                bucket = flat.setdefault(self._slot(r, keys, extra), {})
+                bucket = flat.setdefault(self._slot(r, named), {})
                 micros = int(r[_MICROS])
                 bucket[micros] = bucket.get(micros, 0) + int(r["__n"])
         return measure._nest(flat)
 
     def _duration(self) -> Any:
         """From ``created_at`` to ``closed_at``, in microseconds."""
+        return self.micros_between(self.nw.col("closed_at"), self.nw.col("created_at"))
+
+    def micros_between(self, later: Any, earlier: Any) -> Any:
+        """The microseconds from one instant to another (expressions)."""
         nw = self.nw
         if not self.backend.startswith("pyspark"):
-            return (nw.col("closed_at") - nw.col("created_at")).dt.total_microseconds()
+            return (later - earlier).dt.total_microseconds()
         # Spark has no durations here: each time as microseconds since the epoch,
         # its floor in seconds (a cast) plus a remainder never negative, to agree.
         ends = [
-            nw.col(f).cast(nw.Int64) * 1_000_000
-            + (nw.col(f).dt.microsecond() + 1_000_000) % 1_000_000
-            for f in ("closed_at", "created_at")
+            e.cast(nw.Int64) * 1_000_000 + (e.dt.microsecond() + 1_000_000) % 1_000_000
+            for e in (later, earlier)
         ]
         return ends[0] - ends[1]
 
-    def _amounts(
-        self, rows: list[dict[str, Any]], keys: list[str], extra: list[str]
-    ) -> dict[Any, Any]:
+    def _amounts(self, rows: list[dict[str, Any]], extra: str | None) -> dict[Any, Any]:
         parts: dict[Any, tuple[dict[str, Decimal], list[int]]] = {}
         for r in rows:
-            sums, counts = parts.setdefault(self._slot(r, keys, extra), ({}, [0, 0]))
+            sums, counts = parts.setdefault(self._slot(r, extra), ({}, [0, 0]))
             known = int(r["__known"])
             counts[0] += known
             counts[1] += int(r["__n"]) - known
@@ -607,16 +763,16 @@ class _Engine:
             slot: Amounts(sums, count, unknown) for slot, (sums, (count, unknown)) in parts.items()
         }
 
-    def _slot(self, row: dict[str, Any], keys: list[str], extra: list[str]) -> Any:
-        """The accumulator's key of an aggregate row (with its extra part)."""
+    def group(self, row: Mapping[str, Any]) -> Any:
+        """The group of an aggregate row, as the accumulator's grouping names it."""
         by = [_cell(row[f]) for f in self.by_fields]
-        group: Any = (
-            ALL
-            if not by
-            else by[0]
-            if len(by) == 1 and isinstance(self.grouping.by, str)
-            else tuple(by)
-        )
+        if not by:
+            return ALL
+        return by[0] if len(by) == 1 and isinstance(self.grouping.by, str) else tuple(by)
+
+    def _slot(self, row: dict[str, Any], extra: str | None) -> Any:
+        """The accumulator's key of an aggregate row (with its *extra* part)."""
+        group = self.group(row)
         kind = self.grouping.period
         if kind is None:
             key = group
@@ -626,9 +782,10 @@ class _Engine:
                 period = Period.of(dt.date(year, 1, 1) + dt.timedelta(days=part - 1), "week")
             else:
                 period = Period.of(dt.date(year, part, 1), kind)
-            key = period if not by else (group, period)
-        if extra:
-            return (key, (_cell(row["pipeline_id"]), row["stage"]))
+            key = period if group is ALL else (group, period)
+        if extra is not None:
+            columns, read = _EXTRAS[extra]
+            return (key, read(*(_cell(row[c]) for c in columns)))
         return key
 
 

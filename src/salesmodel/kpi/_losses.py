@@ -16,7 +16,7 @@ from salesmodel.errors import Issue
 from salesmodel.money import RateTable
 
 from ._deals import _Money, _money, _what
-from ._define import DefinedAccumulator, compute
+from ._define import DefinedAccumulator, Frame, compute
 from ._grouping import By, PeriodKind, Zone
 from ._measures import AmountMeasure, Amounts, Extra, Measure, Where
 from ._records import deal_issue
@@ -217,7 +217,7 @@ class LossReasonsAccumulator(DefinedAccumulator):
 
 @overload
 def loss_reasons(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: None = None,
@@ -225,11 +225,13 @@ def loss_reasons(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> LossReasons: ...
 @overload
 def loss_reasons(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By,
     period: PeriodKind | None = None,
@@ -237,11 +239,13 @@ def loss_reasons(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[LossReasons]: ...
 @overload
 def loss_reasons(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: None = None,
     period: PeriodKind,
@@ -249,10 +253,12 @@ def loss_reasons(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[LossReasons]: ...
 def loss_reasons(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     by: By | None = None,
     period: PeriodKind | None = None,
@@ -260,6 +266,8 @@ def loss_reasons(
     anchor: Literal["created", "closed"] = "closed",
     currency: str | None = None,
     rates: RateTable | None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> LossReasons | Grouped[LossReasons]:
     """Why deals are lost: for each loss reason, how many deals were lost, their
@@ -270,7 +278,10 @@ def loss_reasons(
     :class:`~salesmodel.LossReason` values (whatever their case), any other text
     stripped and lower-cased, None for losses without a recorded reason. The
     stage lost from is where the deal's last change started (the move into its
-    lost stage); None for a deal without a history. Deals of unknown value count
+    lost stage); None for a deal without a history. On a DataFrame of deals (with
+    a ``loss_reason`` column), *history* is the frame of their stage changes
+    (``deal_id``, ``from_stage``, ``to_stage``, ``at``; see :mod:`salesmodel.kpi`);
+    without it no stage is known. Deals of unknown value count
     as lost, and in each reason's ``value.unknown``. Periods group by **close**
     date (the loss) by default.
 
@@ -278,7 +289,7 @@ def loss_reasons(
     :mod:`salesmodel.kpi`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of deals (:data:`Frame`).
         by: Group by this attribute (``"owner_id"``, ``"source"``,
             ``"product"``), these attributes, or this callable.
         period: Group by period too.
@@ -286,6 +297,9 @@ def loss_reasons(
         anchor: ``"closed"`` (default) or ``"created"``.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
+        history: On a DataFrame, the frame of the deals' stage changes.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
         strict: Raise on the first bad record (True) or skip and report it.
 
     Returns:
@@ -320,5 +334,7 @@ def loss_reasons(
         anchor=anchor,
         currency=currency,
         rates=rates,
+        history=history,
+        columns=columns,
         strict=strict,
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Final, Literal, overload
 
 import attrs
@@ -22,6 +22,7 @@ from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
 from ._accumulators import aware
 from ._base import GroupedAccumulator
+from ._define import Frame, is_frame, refuse_frame_options
 from ._grouping import By
 from ._records import history_issue
 from ._results import NOTHING_SKIPPED, DurationSummary, Grouped, Ratio, Skipped, Table
@@ -89,6 +90,21 @@ class TimeInStageAccumulator(GroupedAccumulator):
     def _absorb(self, other: TimeInStageAccumulator) -> None:
         self._counts.update(other._counts)
 
+    def _of_frame(
+        self, deals: Frame, history: Frame | None, columns: Mapping[str, str] | None, by: By | None
+    ) -> Grouped[DurationSummary]:
+        """The result over a DataFrame of deals and one of their changes (the
+        stays counted inside the engine)."""
+        from ._changes import stage_times
+        from ._frames import history_engine
+
+        engine = history_engine(deals, history, columns, by, strict=self.strict, book=self._book)
+        self._grouping = engine.grouping
+        for (group, stage, micros), n in stage_times(engine, self._as_of).items():
+            self._counts[(group, stage, micros * _MICRO)] += n
+        self._skipped.extend(engine.skipped)
+        return self.result()
+
     def result(self) -> Grouped[DurationSummary]:
         """A :class:`Grouped` summary per stage (per ``(group, stage)`` with
         ``by``)."""
@@ -105,11 +121,13 @@ class TimeInStageAccumulator(GroupedAccumulator):
 
 
 def time_in_stage(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     by: By | None = None,
     as_of: dt.datetime | None = None,
     pipelines: Pipelines | None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[DurationSummary]:
     """How long records stayed in each stage, from their history.
@@ -130,12 +148,19 @@ def time_in_stage(
     distinct (group, stage, duration) (exact medians need the values); ``by=`` an
     attribute name, a tuple of names or a callable.
 
+    On a DataFrame of deals, *history* is the frame of their stage changes
+    (``deal_id``, ``from_stage``, ``to_stage``, ``at``; see :mod:`salesmodel.kpi`),
+    checked as the entities check a history; without it each deal has none.
+
     Args:
-        records: Deals or leads with their history.
+        records: Deals or leads with their history, or a DataFrame of deals.
         by: Group by this attribute, these attributes, or this callable too.
         as_of: Count the current stay of open records up to this moment.
         pipelines: The records' pipelines (default: DEFAULT_PIPELINE and
             LEAD_LIFECYCLE).
+        history: On a DataFrame, the frame of the deals' stage changes.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's (or the changes') fields.
         strict: Raise on the first bad record (True) or skip and report it.
 
     Returns:
@@ -147,6 +172,10 @@ def time_in_stage(
 
     .. versionadded:: 0.1.0
     """
+    if is_frame(records):
+        acc = TimeInStageAccumulator(as_of=as_of, pipelines=pipelines, strict=strict)
+        return acc._of_frame(records, history, columns, by)
+    refuse_frame_options(columns, history)
     acc = TimeInStageAccumulator(by=by, as_of=as_of, pipelines=pipelines, strict=strict)
     return acc.add_many(records).result()
 
@@ -331,6 +360,20 @@ class FunnelAccumulator(GroupedAccumulator):
     def _absorb(self, other: FunnelAccumulator) -> None:
         self._counts.update(other._counts)
 
+    def _of_frame(
+        self, deals: Frame, history: Frame | None, columns: Mapping[str, str] | None, by: By | None
+    ) -> Any:
+        """The result over a DataFrame of deals and one of their changes (the
+        steps counted inside the engine)."""
+        from ._changes import funnel_counts
+        from ._frames import history_engine
+
+        engine = history_engine(deals, history, columns, by, strict=self.strict, book=self._book)
+        self._grouping = engine.grouping
+        self._counts.update(funnel_counts(engine, self._index, self._won_step, self._strict_mode))
+        self._skipped.extend(engine.skipped)
+        return self.result()
+
     def _funnel(self, counts: dict[tuple[int, int], int]) -> Funnel:
         steps = []
         first = sum(counts.get((0, o), 0) for o in range(3))
@@ -373,31 +416,37 @@ class FunnelAccumulator(GroupedAccumulator):
 
 @overload
 def funnel(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     pipeline: Pipeline = ...,
     stages: Sequence[str] | None = None,
     mode: FunnelMode = "any",
     by: None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Funnel: ...
 @overload
 def funnel(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     pipeline: Pipeline = ...,
     stages: Sequence[str] | None = None,
     mode: FunnelMode = "any",
     by: By,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Funnel]: ...
 def funnel(
-    records: Iterable[Deal | Lead],
+    records: Iterable[Deal | Lead] | Frame,
     *,
     pipeline: Pipeline = DEFAULT_PIPELINE,
     stages: Sequence[str] | None = None,
     mode: FunnelMode = "any",
     by: By | None = None,
+    history: Frame | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Funnel | Grouped[Funnel]:
     """The funnel: per stage, how many records reached it, went further, are
@@ -432,12 +481,20 @@ def funnel(
     ``by=`` an attribute name, a tuple of names or a callable → a
     :class:`Grouped` result; ``strict=False`` skips bad records and reports them.
 
+    On a DataFrame of deals, *history* is the frame of their stage changes
+    (``deal_id``, ``from_stage``, ``to_stage``, ``at``; see :mod:`salesmodel.kpi`),
+    checked as the entities check a history; without it a deal reached its
+    stage only.
+
     Args:
-        records: Deals or leads.
+        records: Deals or leads, or a DataFrame of deals.
         pipeline: Their pipeline.
         stages: The funnel's steps, in order.
         mode: ``"any"`` or ``"strict"`` (see above).
         by: Group by this attribute, these attributes, or this callable.
+        history: On a DataFrame, the frame of the deals' stage changes.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's (or the changes') fields.
         strict: Raise on the first bad record (True) or skip and report it.
 
     Returns:
@@ -448,5 +505,9 @@ def funnel(
 
     .. versionadded:: 0.1.0
     """
+    if is_frame(records):
+        acc = FunnelAccumulator(pipeline=pipeline, stages=stages, mode=mode, strict=strict)
+        return acc._of_frame(records, history, columns, by)  # type: ignore[no-any-return]
+    refuse_frame_options(columns, history)
     acc = FunnelAccumulator(pipeline=pipeline, stages=stages, mode=mode, by=by, strict=strict)
     return acc.add_many(records).result()  # type: ignore[no-any-return]
