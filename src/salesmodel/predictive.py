@@ -8,14 +8,16 @@ Two models, pure Python, with one interface:
   from one fit to the next), each feature's evidence weighed on the training
   outcomes so that features which repeat one another are not counted twice.
 - :class:`LogisticScorer`: L2-regularised logistic regression over the same
-  encoding, fitted by L-BFGS.
+  encoding, plus weights for a few pairs of features that it chooses on the
+  training leads, fitted by L-BFGS.
 
 Both encode a lead the same way (:class:`Feature`): each feature is a lead
 attribute (or one of a few lead fields, see :data:`LEAD_FIELDS`), categorical or
 numeric; numeric features are cut into bins at quantile edges found when fitting
 and kept in the model. Both are additive in log-odds, so a prediction is a base
-plus one effect per feature, and :meth:`~NaiveBayesScorer.explain` lists those
-effects, strongest first.
+plus one effect per feature (and, for the logistic model, one per pair of
+features), and :meth:`~NaiveBayesScorer.explain` lists those effects, strongest
+first.
 
 Both are checked attrs records: :func:`salesmodel.to_dict` and
 :func:`salesmodel.from_dict` store and load them exactly (counts are ints, weights
@@ -47,6 +49,8 @@ from .entities import Lead
 from .errors import Issue, ValidationError
 
 __all__ = [
+    "DEFAULT_PAIRS",
+    "DEFAULT_PAIR_L2",
     "LEAD_FIELDS",
     "CalibrationBin",
     "Explanation",
@@ -520,9 +524,9 @@ class _Tables:
             first, second = self.features[a], self.features[b]
             found.append(
                 _new_effect(
-                    pair_name(first.name, second.name),
+                    _pair_name(first.name, second.name),
                     (values[a], values[b]),
-                    pair_name(first.label(levels[a]), second.label(levels[b])),
+                    _pair_name(first.label(levels[a]), second.label(levels[b])),
                     effect,
                 )
             )
@@ -531,12 +535,9 @@ class _Tables:
         return explanation
 
 
-def pair_name(first: str, second: str) -> str:
+def _pair_name(first: str, second: str) -> str:
     """How an explanation names a pair of features, or a pair of their levels:
-    ``"Lead Origin & Last Activity"``.
-
-    .. versionadded:: 0.1.0
-    """
+    ``"Lead Origin & Last Activity"``."""
     return f"{first} & {second}"
 
 
