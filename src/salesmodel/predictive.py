@@ -1087,15 +1087,15 @@ def _pairs_wanted(pairs: Any) -> int | None:
     """How many pairs ``fit`` should choose, or None when *pairs* lists them."""
     if type(pairs) is int and pairs >= 0:
         return pairs
-    if type(pairs) is bool or type(pairs) is int or isinstance(pairs, (str, bytes)):
-        expected = "a number of pairs to choose (an int of at least 0), or (name, name) pairs"
-        raise ValidationError.single("pairs", pairs, expected, "fit")
-    try:
-        iter(pairs)
-    except TypeError:
-        expected = "a number of pairs to choose (an int of at least 0), or (name, name) pairs"
-        raise ValidationError.single("pairs", pairs, expected, "fit") from None
-    return None
+    if type(pairs) not in (bool, int, str, bytes):
+        try:
+            iter(pairs)
+        except TypeError:
+            pass
+        else:
+            return None
+    expected = "a number of pairs to choose (an int of at least 0), or (name, name) pairs"
+    raise ValidationError.single("pairs", pairs, expected, "fit")
 
 
 def _strongest_pairs(
