@@ -5,10 +5,12 @@ Run: ``python benchmarks/bench_scoring.py [--leads 100000] [--data DIR]``.
 
 Speed: scores 100,000 synthetic leads with 10 activities each (fixed seed) with
 ``DEFAULT_SCORER``, and predicts them with a naive Bayes and a logistic model
-fitted on 20,000 others. Goals: at least 50,000 leads/s for rule scoring, 100,000
-leads/s for each model. With scikit-learn installed (optional, not a dependency),
-its ``predict_proba`` on one lead at a time is measured on the same encoded leads
-as a peer, and its vectorised batch call for context.
+fitted on 20,000 others (the logistic one without pairs, and with every pair of
+its six features, the slowest shape pairs take). Goals: at least 50,000 leads/s
+for rule scoring, 100,000 leads/s for each model. With scikit-learn installed
+(optional, not a dependency), its ``predict_proba`` on one lead at a time is
+measured on the same encoded leads as a peer, and its vectorised batch call for
+context.
 
 Accuracy, when X Education's leads are found (``--data``, else
 ``$SALESMODEL_DATA``, else ``../shared/data`` beside the project): the held-out
@@ -22,6 +24,7 @@ leads share the top score.
 from __future__ import annotations
 
 import argparse
+import itertools
 import math
 import os
 import random
@@ -55,6 +58,7 @@ INDUSTRIES = ["saas", "retail", "bank", "telco", "health", "public", "media", "e
 COUNTRIES = ["PT", "BR", "ES", "FR", "DE", "US", "UK", "IN", "MX", None]
 ROLES = ["founder", "cto", "engineer", "buyer", "student", None]
 FEATURES = ["lead.source", "industry", "employees", "country", "role", "visits"]
+ALL_PAIRS = list(itertools.combinations(FEATURES, 2))
 
 
 def make_leads(n: int, seed: int, start: int = 0) -> tuple[list[Lead], list[bool]]:
@@ -163,8 +167,12 @@ def speed(args: argparse.Namespace) -> None:
     bayes = NaiveBayesScorer.fit(train, labels, FEATURES)
     fit_nb = time.perf_counter() - start
     start = time.perf_counter()
-    logistic = LogisticScorer.fit(train, labels, FEATURES)
+    logistic = LogisticScorer.fit(train, labels, FEATURES, pairs=0)
     fit_lr = time.perf_counter() - start
+    # The worst shape of the pairs: every pair of the six features weighed.
+    start = time.perf_counter()
+    paired = LogisticScorer.fit(train, labels, FEATURES, pairs=ALL_PAIRS)
+    fit_pairs = time.perf_counter() - start
 
     def predict(model: NaiveBayesScorer | LogisticScorer) -> Callable[[], None]:
         def run() -> None:
@@ -179,11 +187,16 @@ def speed(args: argparse.Namespace) -> None:
         "rules: DEFAULT_SCORER.score_many (grouping)": best_of(rules_many, args.repeat),
         "naive Bayes predict_proba (6 features)": best_of(predict(bayes), args.repeat),
         "logistic predict_proba (6 features)": best_of(predict(logistic), args.repeat),
+        "logistic predict_proba (6 features, 15 pairs)": best_of(predict(paired), args.repeat),
     }
     goals = {"rules: DEFAULT_SCORER.score, 10 activities": 50_000}
     goals["naive Bayes predict_proba (6 features)"] = 100_000
     goals["logistic predict_proba (6 features)"] = 100_000
-    print(f"\nfit on 20,000 leads: naive Bayes {fit_nb:.2f} s, logistic {fit_lr:.2f} s")
+    goals["logistic predict_proba (6 features, 15 pairs)"] = 100_000
+    print(
+        f"\nfit on 20,000 leads: naive Bayes {fit_nb:.2f} s, logistic {fit_lr:.2f} s,"
+        f" logistic with 15 pairs {fit_pairs:.2f} s"
+    )
     print(f"\n{'measure':<46} {'leads/s':>10}  goal")
     for name, seconds in timings.items():
         goal = goals.get(name)
@@ -191,6 +204,9 @@ def speed(args: argparse.Namespace) -> None:
             "" if goal is None else f">= {goal:,}: {'met' if n / seconds >= goal else 'MISSED'}"
         )
         print(f"{name:<46} {n / seconds:>10,.0f}  {verdict}")
+    additive = timings["logistic predict_proba (6 features)"]
+    with_pairs = timings["logistic predict_proba (6 features, 15 pairs)"]
+    print(f"15 pairs cost {with_pairs / additive:.2f}x the time of the model without pairs")
     _peer(leads, train, labels, bayes, timings["naive Bayes predict_proba (6 features)"] / n)
 
 
@@ -260,6 +276,7 @@ def accuracy(data: Path) -> None:
     fits = {
         "NaiveBayesScorer": lambda x, y: NaiveBayesScorer.fit(x, y),
         "LogisticScorer": lambda x, y: LogisticScorer.fit(x, y),
+        "LogisticScorer(pairs=0)": lambda x, y: LogisticScorer.fit(x, y, pairs=0),
     }
     split_0: dict[str, list[float]] = {}
     _, test = xeducation.split(len(leads), seeds[0])

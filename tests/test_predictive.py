@@ -277,6 +277,115 @@ def test_stronger_regularisation_shrinks_the_weights():
     assert size(tight) < size(loose)
 
 
+# --- pairs of features -------------------------------------------------------------------
+
+
+def crossed(n: int, seed: int = 3) -> tuple[list[Lead], list[bool]]:
+    """Leads that convert when their plan fits their size (small on basic, large
+    on premium): neither feature says anything alone, the pair says nearly all."""
+    rnd = random.Random(seed)
+    leads, labels = [], []
+    for i in range(n):
+        plan, size = rnd.choice(["basic", "premium"]), rnd.choice(["small", "large"])
+        fits = (plan == "basic") == (size == "small")
+        labels.append(rnd.random() < (0.85 if fits else 0.15))
+        noise = rnd.choice(["a", "b", "c"])
+        leads.append(lead(i, plan=plan, size=size, noise=noise))
+    return leads, labels
+
+
+def test_fit_finds_the_pair_of_features_that_decides_and_ranks_with_it():
+    leads, labels = crossed(600)
+    model = LogisticScorer.fit(leads, labels)
+    assert model.pairs == (("plan", "size"),)  # chosen from the training leads alone
+    additive = LogisticScorer.fit(leads, labels, pairs=0)
+    assert additive.pairs == additive.pair_weights == ()
+    test, outcomes = crossed(600, seed=4)
+    assert roc_auc(outcomes, [additive.predict_proba(x) for x in test]) < 0.6
+    assert roc_auc(outcomes, [model.predict_proba(x) for x in test]) > 0.8
+
+
+def test_a_pair_explains_itself_as_one_line_and_the_lines_add_up():
+    leads, labels = crossed(300)
+    model = LogisticScorer.fit(leads, labels, pairs=[("size", "plan")])
+    assert model.pairs == (("size", "plan"),)
+    for x in leads[:20]:
+        explanation = model.explain(x)
+        logit = explanation.base_log_odds + math.fsum(e.log_odds for e in explanation.effects)
+        assert logit == pytest.approx(model.log_odds(x), abs=1e-12)
+        (pair,) = [e for e in explanation.effects if e.feature == "size & plan"]
+        size, plan = x.attributes["size"], x.attributes["plan"]
+        assert (pair.value, pair.level) == ((size, plan), f"{size!r} & {plan!r}")
+        assert pair.log_odds == explanation.effects[0].log_odds  # the strongest reason
+    unseen = model.explain(lead(1, plan="enterprise", size="small"))
+    (pair,) = [e for e in unseen.effects if e.feature == "size & plan"]
+    assert (pair.level, pair.log_odds) == ("'small' & (unseen)", 0.0)
+
+
+def test_pair_weights_are_the_penalised_optimum_centred_on_the_training_leads():
+    # At the optimum each pair of levels' weight is -(its residuals) / pair_l2, then
+    # centred: less its mean over the training leads; a pair no lead had weighs 0.
+    leads, labels = crossed(200)
+    model = LogisticScorer.fit(leads, labels, pairs=[("plan", "size")], pair_l2=2.0, tol=1e-8)
+    plan, size = model.features[2], model.features[3]
+    stride = size.size + 1
+    sums, counts = [0.0] * ((plan.size + 1) * stride), [0] * ((plan.size + 1) * stride)
+    for x, y in zip(leads, labels, strict=True):
+        cell = plan.level(x.attributes["plan"]) * stride + size.level(x.attributes["size"])
+        sums[cell] += model.predict_proba(x) - y
+        counts[cell] += 1
+    own = [-s / 2.0 for s in sums]
+    mean = sum(c * w for c, w in zip(counts, own, strict=True)) / len(leads)
+    expected = [w - mean if c else 0.0 for w, c in zip(own, counts, strict=True)]
+    assert model.pair_weights[0] == pytest.approx(expected, abs=1e-5)
+    assert model.pair_weights[0][2::3] == (0.0, 0.0, 0.0)  # no lead missed a size
+    assert model.pair_l2 == 2.0
+
+
+@pytest.mark.parametrize(
+    ("pairs", "path"),
+    [
+        ([("plan", "plan")], "pairs[0]"),
+        ([("plan", "colour")], "pairs[0]"),
+        ([("plan", "size"), ("size", "plan")], "pairs[1]"),
+        ([("plan", "size", "noise")], "pairs[0]"),
+        ([["plan", 3]], "pairs[0]"),
+        (-1, "pairs"),
+        (True, "pairs"),
+        (2.5, "pairs"),
+        ("plan", "pairs"),
+    ],
+)
+def test_bad_pairs_are_named_with_what_is_allowed(pairs, path):
+    leads, labels = crossed(40)
+    with pytest.raises(ValidationError) as caught:
+        LogisticScorer.fit(leads, labels, pairs=pairs)
+    assert path in caught.value.errors
+    allowed = "two different feature names of the model (lead.source, noise, plan, size)"
+    assert caught.value.issues[0].expected in (
+        allowed,
+        "a pair not given before, in either order",
+        "a number of pairs to choose (an int of at least 0), or (name, name) pairs",
+    )
+
+
+def test_a_stored_model_with_pairs_is_checked():
+    data = to_dict(LogisticScorer.fit(*crossed(100), pairs=[("plan", "size")]))
+    assert data["pairs"] == [["plan", "size"]]
+    assert len(data["pair_weights"][0]) == 9  # basic, premium, missing by large, small, missing
+    assert from_dict(json.loads(json.dumps(data)), LogisticScorer).pairs == (("plan", "size"),)
+    for key, value, path in (
+        ("pair_weights", [[0.5]], "pair_weights[0]"),
+        ("pair_weights", [], "pair_weights"),
+        ("pairs", [["plan", "colour"]], "pairs[0]"),
+        ("pairs", [["plan"]], "pairs"),
+        ("pair_l2", 0, "pair_l2"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            from_dict({**data, key: value}, LogisticScorer)
+        assert path in caught.value.errors
+
+
 # --- explanations ---------------------------------------------------------------------------
 
 
@@ -317,12 +426,14 @@ probes = st.lists(
 )
 
 
-@given(datasets, probes, st.sampled_from(["nb", "nb-smoothed", "lr"]))
+@given(datasets, probes, st.sampled_from(["nb", "nb-smoothed", "lr", "lr-pairs"]))
 def test_fit_to_dict_from_dict_predict_gives_identical_probabilities(rows, probe, kind):
     leads = [lead(i, s, c=c, v=v) for i, (c, v, s, _) in enumerate(rows)]
     labels = [y for *_, y in rows]
-    if kind == "lr":
-        model = LogisticScorer.fit(leads, labels, ["c", "v", "lead.source"], max_iter=30)
+    if kind.startswith("lr"):
+        pairs = [("v", "c"), ("c", "lead.source")] if kind == "lr-pairs" else 0
+        names = ["c", "v", "lead.source"]
+        model = LogisticScorer.fit(leads, labels, names, max_iter=30, pairs=pairs)
     else:
         unseen = "smoothed" if kind == "nb-smoothed" else "neutral"
         model = NaiveBayesScorer.fit(leads, labels, ["c", "v", "lead.source"], unseen=unseen)

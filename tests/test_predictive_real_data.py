@@ -3,9 +3,9 @@ Olist's 8,000 marketing-qualified leads, loaded here as a user would (the librar
 does no I/O, see tests/xeducation.py), fitted on fixed 70/30 splits.
 
 Reference points on Leads.csv without the columns that leak the label (see the
-data's SOURCE.md): scikit-learn's logistic regression 0.892, its CategoricalNB
-0.857, Odoo-style naive Bayes 0.872, a hand-written points scorer 0.850 (all on
-scikit-learn's split 0).
+data's SOURCE.md), before LogisticScorer had pairs of features: scikit-learn's
+logistic regression 0.892, its CategoricalNB 0.857, Odoo-style naive Bayes 0.872,
+a hand-written points scorer 0.850 (all on scikit-learn's split 0).
 """
 
 from __future__ import annotations
@@ -91,14 +91,13 @@ def test_naive_bayes_ranks_held_out_leads_at_0_875_on_average_and_0_86_at_worst(
     assert min(aucs) >= 0.86  # measured 0.879
 
 
-def test_logistic_regression_ranks_held_out_leads_at_0_895_on_average(held_out):
-    # The goal was 0.905; a model additive in one effect per feature tops out near
-    # 0.90 on these columns (scikit-learn's LogisticRegression on the same levels:
-    # 0.901 on the tuning splits; gradient boosting restricted to no interactions:
-    # 0.900, with interactions 0.907). See docs/explanation/predictive.md.
+def test_logistic_regression_with_its_pairs_ranks_held_out_leads_at_0_90_on_average(held_out):
+    # The goal was 0.905. One effect per feature tops out near 0.90 (0.898 here);
+    # the pairs of features fit chooses lift it to 0.904 (0.905 on the tuning
+    # splits), short of the goal. See docs/explanation/predictive.md.
     aucs = held_out["logistic"]
-    assert statistics.mean(aucs) >= 0.895  # measured 0.898
-    assert min(aucs) >= 0.88  # measured 0.885
+    assert statistics.mean(aucs) >= 0.901  # measured 0.904
+    assert min(aucs) >= 0.888  # measured 0.891
     assert statistics.mean(aucs) > statistics.mean(held_out["naive_bayes"])
 
 
@@ -125,7 +124,7 @@ def test_the_default_rule_scorer_barely_ranks_these_leads(rows, x_education):
 def test_logistic_regression_ranks_held_out_leads_with_an_auc_above_0_88(fitted):
     models, x_test, y_test = fitted
     scores = [models["logistic"].predict_proba(x) for x in x_test]
-    assert roc_auc(y_test, scores) > 0.88  # measured 0.899 on this split
+    assert roc_auc(y_test, scores) > 0.89  # measured 0.904 on this split
     assert brier_score(y_test, scores) < 0.14
     assert lift(y_test, scores, top=0.1) > 2.2
 
@@ -154,10 +153,15 @@ def test_the_calibration_table_is_monotone_enough_to_be_useful(fitted, name):
 
 def test_explanations_name_the_strongest_reasons(fitted):
     models, x_test, _ = fitted
+    pairs = models["logistic"].pairs
+    assert 5 <= len(pairs) <= 16  # measured 9, each beating chance on the training leads
+    assert ("Last Notable Activity", "What is your current occupation") in pairs
     for model in models.values():
         explanation = model.explain(x_test[0])
-        assert len(explanation.effects) == 27
+        assert len(explanation.effects) == 27 + len(getattr(model, "pairs", ()))
         assert abs(explanation.effects[0].log_odds) >= abs(explanation.effects[-1].log_odds)
+        logit = explanation.base_log_odds + sum(e.log_odds for e in explanation.effects)
+        assert logit == pytest.approx(model.log_odds(x_test[0]), abs=1e-9)
 
 
 # --- Olist ----------------------------------------------------------------------------------

@@ -8,14 +8,16 @@ Two models, pure Python, with one interface:
   from one fit to the next), each feature's evidence weighed on the training
   outcomes so that features which repeat one another are not counted twice.
 - :class:`LogisticScorer`: L2-regularised logistic regression over the same
-  encoding, fitted by L-BFGS.
+  encoding, plus weights for a few pairs of features that it chooses on the
+  training leads, fitted by L-BFGS.
 
 Both encode a lead the same way (:class:`Feature`): each feature is a lead
 attribute (or one of a few lead fields, see :data:`LEAD_FIELDS`), categorical or
 numeric; numeric features are cut into bins at quantile edges found when fitting
 and kept in the model. Both are additive in log-odds, so a prediction is a base
-plus one effect per feature, and :meth:`~NaiveBayesScorer.explain` lists those
-effects, strongest first.
+plus one effect per feature (and, for the logistic model, one per pair of
+features), and :meth:`~NaiveBayesScorer.explain` lists those effects, strongest
+first.
 
 Both are checked attrs records: :func:`salesmodel.to_dict` and
 :func:`salesmodel.from_dict` store and load them exactly (counts are ints, weights
@@ -47,6 +49,8 @@ from .entities import Lead
 from .errors import Issue, ValidationError
 
 __all__ = [
+    "DEFAULT_PAIRS",
+    "DEFAULT_PAIR_L2",
     "LEAD_FIELDS",
     "CalibrationBin",
     "Explanation",
@@ -410,20 +414,25 @@ def _sigmoid(z: float) -> float:
 @checked()
 @attrs.frozen(kw_only=True)
 class FeatureEffect(Record):
-    """What one feature adds to a lead's log-odds of converting.
+    """What one feature, or one pair of features, adds to a lead's log-odds of
+    converting.
 
     Attributes:
         feature: The feature's name.
-        value: The lead's raw value (None when missing).
+        value: The lead's raw value (None when missing); for a pair of
+            features, the pair of values.
         level: The level it fell in, e.g. ``"'Unemployed'"``, ``"[120, 300)"``,
-            ``"(missing)"`` or ``"(unseen)"``.
+            ``"(missing)"`` or ``"(unseen)"``; for a pair, both levels, e.g.
+            ``"'API' & 'Email Opened'"``.
         log_odds: The effect: positive raises the odds, 0 is no evidence.
 
     .. versionadded:: 0.1.0
     """
 
     feature: str = attrs.field(metadata=meta(r.TEXT))
-    value: AttributeValue = attrs.field(metadata=meta(Rule("True", "any attribute value")))
+    value: AttributeValue | tuple[AttributeValue, AttributeValue] = attrs.field(
+        metadata=meta(Rule("True", "any attribute value, or a pair of them"))
+    )
     level: str = attrs.field(metadata=meta(r.TEXT))
     log_odds: float = attrs.field(metadata=meta(_FLOAT))
 
@@ -437,7 +446,8 @@ class Explanation(Record):
         probability: The predicted probability of converting.
         base_log_odds: The log-odds before any feature (the prior, or the
             intercept for an average lead).
-        effects: One per feature, strongest (largest absolute log-odds) first.
+        effects: One per feature and one per pair of features (a logistic
+            model's ``pairs``), strongest (largest absolute log-odds) first.
 
     .. versionadded:: 0.1.0
     """
@@ -455,42 +465,80 @@ _new_explanation: Final = replacer(Explanation, ("probability", "base_log_odds",
 
 @attrs.frozen
 class _Tables:
-    """A fitted additive model, compiled for fast scoring: ``base`` plus, per
-    feature, the effect of each level (known levels, then missing, then unseen)."""
+    """A fitted model, compiled for fast scoring: ``base`` plus, per feature, the
+    effect of each level (known levels, then missing, then unseen), plus, per pair
+    of features, the effect of each pair of their levels."""
 
     features: tuple[Feature, ...]
     base: float
     effects: tuple[tuple[float, ...], ...]
     plan: tuple[tuple[Callable[[Lead], Any], Callable[[Any], int], tuple[float, ...]], ...]
+    #: Per pair: the two features' positions, the second's level count (with
+    #: missing and unseen), and the effect of level ``(i, j)`` at ``i * stride + j``.
+    pairs: tuple[tuple[int, int, int, tuple[float, ...]], ...] = ()
 
     @classmethod
     def build(
-        cls, features: tuple[Feature, ...], base: float, effects: tuple[tuple[float, ...], ...]
+        cls,
+        features: tuple[Feature, ...],
+        base: float,
+        effects: tuple[tuple[float, ...], ...],
+        pairs: tuple[tuple[int, int, int, tuple[float, ...]], ...] = (),
     ) -> _Tables:
         plan = []
         for feature, row in zip(features, effects, strict=True):
             name = feature.name
             getter = _FIELD_GETTERS.get(name) or _attribute_getter(name)
             plan.append((getter, _encoder(feature), row))
-        return cls(features, base, effects, tuple(plan))
+        return cls(features, base, effects, tuple(plan), pairs)
 
     def log_odds(self, lead: Lead) -> float:
         z = self.base
+        if not self.pairs:
+            for get, encode, row in self.plan:
+                z += row[encode(get(lead))]
+            return z
+        levels = []
         for get, encode, row in self.plan:
-            z += row[encode(get(lead))]
+            level = encode(get(lead))
+            levels.append(level)
+            z += row[level]
+        for a, b, stride, grid in self.pairs:
+            z += grid[levels[a] * stride + levels[b]]
         return z
 
     def explain(self, lead: Lead) -> Explanation:
         found = []
         z = self.base
+        values, levels = [], []
         for feature, (get, encode, row) in zip(self.features, self.plan, strict=True):
             value = get(lead)
             level = encode(value)
+            values.append(value)
+            levels.append(level)
             z += row[level]
             found.append(_new_effect(feature.name, value, feature.label(level), row[level]))
+        for a, b, stride, grid in self.pairs:
+            effect = grid[levels[a] * stride + levels[b]]
+            z += effect
+            first, second = self.features[a], self.features[b]
+            found.append(
+                _new_effect(
+                    _pair_name(first.name, second.name),
+                    (values[a], values[b]),
+                    _pair_name(first.label(levels[a]), second.label(levels[b])),
+                    effect,
+                )
+            )
         found.sort(key=lambda e: (-abs(e.log_odds), e.feature))
         explanation: Explanation = _new_explanation(_sigmoid(z), self.base, tuple(found))
         return explanation
+
+
+def _pair_name(first: str, second: str) -> str:
+    """How an explanation names a pair of features, or a pair of their levels:
+    ``"Lead Origin & Last Activity"``."""
+    return f"{first} & {second}"
 
 
 def _attribute_getter(name: str) -> Callable[[Lead], Any]:
@@ -790,6 +838,54 @@ def _platt(z: list[float], ys: list[int]) -> tuple[float, float]:
 
 # --- logistic regression --------------------------------------------------------------
 
+#: How many pairs of features :meth:`LogisticScorer.fit` looks for by default.
+DEFAULT_PAIRS: Final = 16
+#: The default L2 penalty on the weights of a pair's crossed levels.
+DEFAULT_PAIR_L2: Final = 3.0
+
+
+def _name_pairs_ok(items: tuple[Any, ...]) -> bool:
+    return all(
+        type(pair) is tuple and len(pair) == 2 and all(type(x) is str for x in pair)
+        for pair in items
+    )
+
+
+def _as_pairs(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return tuple(tuple(x) if isinstance(x, (list, tuple)) else x for x in value)
+    return value
+
+
+_NAME_PAIRS: Final = Rule(
+    "type({v}) is tuple and _name_pairs_ok({v})",
+    "a tuple of (feature name, feature name) pairs",
+    {"_name_pairs_ok": _name_pairs_ok},
+    normalize=_as_pairs,
+)
+
+
+def _pair_issues(pairs: Sequence[Any], names: Sequence[str], path: str) -> list[Issue]:
+    """What is wrong with *pairs*: each must be two different names from *names*,
+    and no pair may come twice (in either order)."""
+    known = frozenset(names)
+    issues = []
+    seen: set[frozenset[str]] = set()
+    for i, pair in enumerate(pairs):
+        if not (
+            type(pair) is tuple
+            and len(pair) == 2
+            and all(type(x) is str and x in known for x in pair)
+            and pair[0] != pair[1]
+        ):
+            expected = f"two different feature names of the model ({', '.join(names)})"
+            issues.append(Issue(f"{path}[{i}]", pair, expected))
+        elif frozenset(pair) in seen:
+            issues.append(Issue(f"{path}[{i}]", pair, "a pair not given before, in either order"))
+        else:
+            seen.add(frozenset(pair))
+    return issues
+
 
 @cross("features", "weights")
 def _weights_fit_features(
@@ -805,19 +901,46 @@ def _weights_fit_features(
     return issues or None
 
 
-@checked(_weights_fit_features)
+@cross("features", "pairs", "pair_weights")
+def _pairs_fit_features(
+    features: tuple[Feature, ...],
+    pairs: tuple[tuple[str, str], ...],
+    pair_weights: tuple[tuple[float, ...], ...],
+) -> list[Issue] | None:
+    sizes = {feature.name: feature.size + 1 for feature in features}
+    issues = _pair_issues(pairs, tuple(sizes), "pairs")
+    if len(pair_weights) != len(pairs):
+        issues.append(Issue("pair_weights", len(pair_weights), f"one row per pair ({len(pairs)})"))
+    elif not issues:
+        for i, ((a, b), row) in enumerate(zip(pairs, pair_weights, strict=True)):
+            if len(row) != sizes[a] * sizes[b]:
+                expected = (
+                    f"{sizes[a] * sizes[b]} weights (each level of {a!r}, then missing,"
+                    f" by each level of {b!r}, then missing)"
+                )
+                issues.append(Issue(f"pair_weights[{i}]", row, expected))
+    return issues or None
+
+
+@checked(_weights_fit_features, _pairs_fit_features)
 @attrs.frozen(kw_only=True)
 class LogisticScorer(_Additive, Record):
     """L2-regularised logistic regression over the same encoding as
-    :class:`NaiveBayesScorer`, in pure Python.
+    :class:`NaiveBayesScorer`, with weights for a few pairs of features, in pure
+    Python.
 
-    Each feature is one-hot encoded (its levels, then missing); ``fit`` minimises
-    the summed log loss plus ``l2 / 2`` times the squared weights (the intercept is
-    not penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights are
-    then centred per feature on the training leads, so the intercept is the
-    log-odds of an average lead and each effect reads "compared with an average
-    lead". A level no training lead had (unseen, or missing when none missed it)
-    has weight 0: no evidence.
+    Each feature is one-hot encoded (its levels, then missing); so is each pair of
+    features in ``pairs``, by its crossed levels (``'API' & 'Email Opened'``: one
+    weight for each pair of a level of the first and a level of the second).
+    ``fit`` minimises the summed log loss plus half the squared weights times
+    their penalty (``l2`` for a feature's, ``pair_l2`` for a pair's; the intercept
+    is not penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights
+    are then centred per feature and per pair on the training leads, so the
+    intercept is the log-odds of an average lead and each effect reads "compared
+    with an average lead". A level no training lead had (unseen, or missing when
+    none missed it) has weight 0: no evidence. A pair's weights say what the two
+    features together add beyond each one's own effect, and an explanation shows
+    each pair as one line.
 
     Build one with :meth:`fit`. The fields are the fitted model, stored exactly.
 
@@ -826,7 +949,12 @@ class LogisticScorer(_Additive, Record):
         intercept: The log-odds of an average training lead.
         weights: Per feature, the centred weight of each level (known levels, then
             missing).
-        l2: The regularisation strength it was fitted with.
+        l2: The penalty on the features' weights it was fitted with.
+        pairs: The pairs of features (by name) weighed together, or ``()``.
+        pair_weights: Per pair ``(a, b)``, the centred weight of each pair of
+            levels, level ``(i, j)`` at ``i * (b's levels + 1) + j`` (each
+            counting missing as its last level).
+        pair_l2: The penalty on the pairs' weights it was fitted with.
 
     .. versionadded:: 0.1.0
     """
@@ -835,6 +963,11 @@ class LogisticScorer(_Additive, Record):
     intercept: float = attrs.field(metadata=meta(_FLOAT))
     weights: tuple[tuple[float, ...], ...] = attrs.field(metadata=meta(_FLOAT_ROWS))
     l2: float = attrs.field(default=1.0, metadata=meta(_POSITIVE_FLOAT))
+    pairs: tuple[tuple[str, str], ...] = attrs.field(default=(), metadata=meta(_NAME_PAIRS))
+    pair_weights: tuple[tuple[float, ...], ...] = attrs.field(
+        default=(), metadata=meta(_FLOAT_ROWS)
+    )
+    pair_l2: float = attrs.field(default=DEFAULT_PAIR_L2, metadata=meta(_POSITIVE_FLOAT))
 
     @classmethod
     def fit(
@@ -845,19 +978,36 @@ class LogisticScorer(_Additive, Record):
         *,
         bins: int = 10,
         l2: float = 1.0,
+        pairs: int | Iterable[tuple[str, str]] = DEFAULT_PAIRS,
+        pair_l2: float = DEFAULT_PAIR_L2,
         max_iter: int = 500,
         tol: float = 1e-4,
         categorical: Iterable[str] = (),
     ) -> LogisticScorer:
         """A model fitted on *leads* and whether each converted.
 
+        With ``pairs`` a number (the default, :data:`DEFAULT_PAIRS`), ``fit``
+        chooses the pairs of features itself, on the training leads only: it
+        fits the model without pairs, then scores every pair of features by how
+        much of what that model misses the pair's crossed levels hold (the score
+        statistic for adding their weights: over the crossed levels, the squared
+        sum of ``converted - predicted`` divided by the sum of
+        ``predicted * (1 - predicted)`` plus ``pair_l2``), less the number of
+        crossed levels the leads fill (what the statistic comes to by chance).
+        The pairs that beat chance, at most ``pairs`` of them, strongest first,
+        are weighed in a second fit. ``pairs=0`` fits no pairs: a model with one
+        effect per feature.
+
         Args:
             leads: The training leads.
             labels: One outcome per lead: True/1 converted, False/0 not.
             features: The feature names, as for :meth:`NaiveBayesScorer.fit`.
             bins: How many quantile bins a numeric feature is cut into (at most).
-            l2: The L2 penalty on the weights (larger: simpler model).
-            max_iter: The most L-BFGS iterations.
+            l2: The L2 penalty on the features' weights (larger: simpler model).
+            pairs: The most pairs of features to choose, or the pairs themselves
+                as ``(name, name)`` tuples of features of this fit.
+            pair_l2: The L2 penalty on the pairs' weights.
+            max_iter: The most L-BFGS iterations (of each fit).
             tol: Stop when no weight's gradient exceeds ``tol`` times the number
                 of leads.
             categorical: Features to treat as categorical even when numeric.
@@ -866,47 +1016,137 @@ class LogisticScorer(_Additive, Record):
             The fitted model; the same data always gives the same model.
 
         Raises:
-            ValidationError: as :meth:`NaiveBayesScorer.fit` does.
+            ValidationError: as :meth:`NaiveBayesScorer.fit` does, and for
+                ``pairs`` that are neither a number of at least 0 nor pairs of
+                two different feature names of this fit, each pair once.
 
         .. versionadded:: 0.1.0
         """
         _check_fit_args(bins, "l2", l2)
+        _check_fit_args(bins, "pair_l2", pair_l2)
         if type(max_iter) is not int or max_iter < 1:
             raise ValidationError.single("max_iter", max_iter, "a positive int", "fit")
         if type(tol) not in (int, float) or not 0 < tol < math.inf:
             raise ValidationError.single("tol", tol, "a positive finite number", "fit")
+        most = _pairs_wanted(pairs)
         rows_in = list(leads)
         ys = _labels(labels, len(rows_in))
         built, columns = _design(rows_in, features, bins, categorical)
-        offsets = []
-        width = 1  # column 0 is the intercept
-        for feature in built:
-            offsets.append(width)
-            width += feature.size + 1
-        rows = [
-            tuple(offset + column[i] for offset, column in zip(offsets, columns, strict=True))
-            for i in range(len(ys))
-        ]
-        weights = _fit_logistic(rows, ys, width, float(l2), max_iter, float(tol))
-        # Centre each feature's weights on the training leads; unseen levels get 0.
-        n = len(ys)
-        intercept = weights[0]
-        centred = []
-        for feature, offset, column in zip(built, offsets, columns, strict=True):
-            size = feature.size + 1
-            counts = [0] * size
-            for level in column:
-                counts[level] += 1
-            own = weights[offset : offset + size]
-            mean = sum(c * w for c, w in zip(counts, own, strict=True)) / n
-            intercept += mean
-            centred.append(tuple(w - mean if c else 0.0 for c, w in zip(counts, own, strict=True)))
-        return cls(features=built, intercept=intercept, weights=tuple(centred), l2=float(l2))
+        names = [feature.name for feature in built]
+        sizes = [feature.size + 1 for feature in built]
+        if most is None:
+            listed = _as_pairs(list(pairs))  # type: ignore[arg-type]
+            issues = _pair_issues(listed, names, "pairs")
+            if issues:
+                raise ValidationError(issues, "pairs")
+            chosen = [(names.index(a), names.index(b)) for a, b in listed]
+        fit = functools.partial(_fit_logistic, ys=ys, max_iter=max_iter, tol=float(tol))
+        blocks = [(size, column, float(l2)) for size, column in zip(sizes, columns, strict=True)]
+        start = None
+        if most is not None:
+            start = fit(blocks)
+            chosen = _strongest_pairs(start, blocks, ys, float(pair_l2), most) if most else []
+        for a, b in chosen:
+            stride = sizes[b]
+            crossed = [i * stride + j for i, j in zip(columns[a], columns[b], strict=True)]
+            blocks.append((sizes[a] * stride, crossed, float(pair_l2)))
+        weights = start if start is not None and not chosen else fit(blocks, start=start)
+        intercept, centred = _centred(weights, blocks)
+        return cls(
+            features=built,
+            intercept=intercept,
+            weights=tuple(centred[: len(built)]),
+            l2=float(l2),
+            pairs=tuple((names[a], names[b]) for a, b in chosen),
+            pair_weights=tuple(centred[len(built) :]),
+            pair_l2=float(pair_l2),
+        )
 
     @functools.cached_property
     def _tables(self) -> _Tables:
         effects = tuple((*row, 0.0) for row in self.weights)  # unseen: no evidence
-        return _Tables.build(self.features, self.intercept, effects)
+        position = {feature.name: i for i, feature in enumerate(self.features)}
+        pairs = []
+        for (a, b), row in zip(self.pairs, self.pair_weights, strict=True):
+            i, j = position[a], position[b]
+            fitted = self.features[j].size + 1
+            stride = fitted + 1  # and unseen, with no evidence
+            grid = [0.0] * ((self.features[i].size + 2) * stride)
+            for k, weight in enumerate(row):
+                grid[(k // fitted) * stride + k % fitted] = weight
+            pairs.append((i, j, stride, tuple(grid)))
+        return _Tables.build(self.features, self.intercept, effects, tuple(pairs))
+
+
+#: A block of one-hot columns of a logistic fit: its width, each lead's column in
+#: it, and the L2 penalty on its weights.
+_Block = tuple[int, list[int], float]
+
+
+def _pairs_wanted(pairs: Any) -> int | None:
+    """How many pairs ``fit`` should choose, or None when *pairs* lists them."""
+    if type(pairs) is int and pairs >= 0:
+        return pairs
+    if type(pairs) not in (bool, int, str, bytes):
+        try:
+            iter(pairs)
+        except TypeError:
+            pass
+        else:
+            return None
+    expected = "a number of pairs to choose (an int of at least 0), or (name, name) pairs"
+    raise ValidationError.single("pairs", pairs, expected, "fit")
+
+
+def _strongest_pairs(
+    weights: list[float], blocks: list[_Block], ys: list[int], l2: float, most: int
+) -> list[tuple[int, int]]:
+    """Up to *most* pairs of blocks whose crossed levels the fitted *weights* miss
+    most, strongest first: those whose score statistic beats its count of crossed
+    levels (see :meth:`LogisticScorer.fit`)."""
+    offsets = list(itertools.accumulate((size for size, _, _ in blocks), initial=1))
+    margins = [weights[0]] * len(ys)
+    for offset, (_, column, _) in zip(offsets, blocks, strict=False):
+        margins = [z + weights[offset + level] for z, level in zip(margins, column, strict=True)]
+    predicted = [_sigmoid(z) for z in margins]
+    residuals = [y - p for y, p in zip(ys, predicted, strict=True)]
+    curvature = [p * (1.0 - p) for p in predicted]
+    found = []
+    for a, b in itertools.combinations(range(len(blocks)), 2):
+        stride = blocks[b][0]
+        sums = [0.0] * (blocks[a][0] * stride)
+        weigh = [0.0] * len(sums)
+        filled = [False] * len(sums)
+        for i, j, residual, h in zip(blocks[a][1], blocks[b][1], residuals, curvature, strict=True):
+            cell = i * stride + j
+            sums[cell] += residual
+            weigh[cell] += h
+            filled[cell] = True
+        statistic = sum(g * g / (h + l2) for g, h in zip(sums, weigh, strict=True))
+        excess = statistic - sum(filled)
+        if excess > 0:
+            found.append((-excess, a, b))
+    found.sort()
+    return [(a, b) for _, a, b in found[:most]]
+
+
+def _centred(weights: list[float], blocks: list[_Block]) -> tuple[float, list[tuple[float, ...]]]:
+    """The intercept and each block's weights, centred on the training leads:
+    each block's mean weight over the leads moves into the intercept, and a
+    level no lead had gets 0."""
+    intercept = weights[0]
+    centred = []
+    offset = 1
+    for size, column, _ in blocks:
+        counts = [0] * size
+        for level in column:
+            counts[level] += 1
+        own = weights[offset : offset + size]
+        mean = sum(c * w for c, w in zip(counts, own, strict=True)) / len(column)
+        intercept += mean
+        centred.append(tuple(w - mean if c else 0.0 for c, w in zip(counts, own, strict=True)))
+        offset += size
+    return intercept, centred
 
 
 def _log_loss(margins: list[float], signs: list[float]) -> tuple[float, list[float]]:
@@ -931,10 +1171,22 @@ def _log_loss(margins: list[float], signs: list[float]) -> tuple[float, list[flo
 
 
 def _fit_logistic(
-    rows: list[tuple[int, ...]], ys: list[int], width: int, l2: float, max_iter: int, tol: float
+    blocks: list[_Block],
+    ys: list[int],
+    max_iter: int,
+    tol: float,
+    start: list[float] | None = None,
 ) -> list[float]:
-    """Weights minimising the penalised log loss (column 0 unpenalised), by
-    L-BFGS with a backtracking line search."""
+    """Weights minimising the penalised log loss of the one-hot *blocks* (column
+    0, the intercept, unpenalised), by L-BFGS with a backtracking line search,
+    from *start* (its columns, then 0s for any more) or from 0."""
+    offsets = list(itertools.accumulate((size for size, _, _ in blocks), initial=1))
+    width = offsets[-1]
+    rows = [
+        tuple(offset + level for offset, level in zip(offsets, levels, strict=False))
+        for levels in zip(*(column for _, column, _ in blocks), strict=True)
+    ]
+    penalty = [0.0] + [l2 for size, _, l2 in blocks for _ in range(size)]
     by_column: list[list[int]] = [[] for _ in range(width)]
     for i, row in enumerate(rows):
         for j in row:
@@ -948,16 +1200,17 @@ def _fit_logistic(
         rget = residuals.__getitem__
         grad = [sum(residuals)]
         for j in range(1, width):
-            grad.append(sum(map(rget, by_column[j])) + l2 * w[j])
-        loss += 0.5 * l2 * sum(x * x for x in w[1:])
+            grad.append(sum(map(rget, by_column[j])) + penalty[j] * w[j])
+        loss += 0.5 * sum(p * x * x for p, x in zip(penalty, w, strict=True))
         return loss, grad
 
     # The Hessian's diagonal at the start (each weight's own curvature) scales the
     # first step of every iteration: one-hot columns differ in frequency by orders of
     # magnitude, and without it L-BFGS needs several times more iterations.
     scaling = [1.0 / (0.25 * len(rows))]
-    scaling += [1.0 / (0.25 * len(by_column[j]) + l2) for j in range(1, width)]
-    return _lbfgs(loss_and_gradient, [0.0] * width, max_iter, tol * len(rows), scaling)
+    scaling += [1.0 / (0.25 * len(by_column[j]) + penalty[j]) for j in range(1, width)]
+    x = [0.0] * width if start is None else [*start, *[0.0] * (width - len(start))]
+    return _lbfgs(loss_and_gradient, x, max_iter, tol * len(rows), scaling)
 
 
 #: How strongly the weights of :func:`_fit_weights` are pulled towards 1.
