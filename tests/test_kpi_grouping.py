@@ -312,7 +312,12 @@ def test_local_time_is_the_recorded_offset_or_the_zone_given() -> None:
 def test_groupings_refuse_a_bad_by_naming_what_it_takes() -> None:
     for bad in ("", " ", (), ("owner_id", " "), ("owner_id", 3), 5):
         assert issues(lambda bad=bad: Grouping(bad, None, None, "closed_at")) == [
-            ("by", bad, "None, an attribute name, a tuple of attribute names, or a callable")
+            (
+                "by",
+                bad,
+                "None, an attribute name, a tuple of attribute names, a callable, or a "
+                "mapping of column name to attribute name or callable",
+            )
         ]
 
 
@@ -498,3 +503,78 @@ def test_a_time_whose_date_in_the_zone_is_beyond_the_calendar_is_named() -> None
         assert (caught.value.field, caught.value.value) == ("closed_at", last.closed_at)
         assert "within the years 1 to 9999" in str(caught.value)
     assert len(kpi.win_rate([last], period="year", tz=UTC)) == 1  # in UTC it is 9999
+
+
+# --- named parts: by= a mapping of column name to attribute or callable -------------------------
+
+
+def _deal(deal_id: str, owner: str, amount: int) -> Deal:
+    return Deal(
+        id=deal_id,
+        name=deal_id,
+        amount=Money(amount, "EUR"),
+        created_at=T0,
+        owner_id=owner,
+        stage="won",
+        status="won",
+        closed_at=T0 + timedelta(days=3),
+    )
+
+
+def size(deal: Deal) -> str:
+    assert deal.amount is not None
+    return "large" if deal.amount.amount >= 1000 else "small"
+
+
+NAMED_BOOK = [_deal("D-1", "ana", 1200), _deal("D-2", "ana", 300), _deal("D-3", "bo", 50)]
+
+
+def test_a_mapping_names_each_part_of_the_group_in_a_column_of_its_own() -> None:
+    got = kpi.bookings(NAMED_BOOK, by={"rep": "owner_id", "size": size})
+    assert got.columns == ("rep", "size")
+    assert sorted(got) == [("ana", "large"), ("ana", "small"), ("bo", "small")]
+    rows = got.to_records()
+    assert {(r["rep"], r["size"]) for r in rows} == set(got)
+    # the same groups as a tuple of names would make, under the mapping's names
+    assert kpi.bookings(NAMED_BOOK, by={"rep": "owner_id"}).columns == ("rep",)
+    plain = kpi.bookings(NAMED_BOOK, by=("owner_id",))
+    assert dict(kpi.bookings(NAMED_BOOK, by={"rep": "owner_id"})) == dict(plain)
+
+
+def test_a_mapping_groups_with_periods_and_pickles() -> None:
+    got = kpi.bookings(NAMED_BOOK, by={"size": size}, period="month", tz=UTC)
+    assert got.columns == ("size", "period")
+    grouping = Grouping({"size": size}, "month", UTC, "closed_at")
+    assert pickle.loads(pickle.dumps(grouping)).columns == ("size", "period")
+
+
+@pytest.mark.parametrize(
+    "by",
+    [{}, {"rep": 3}, {"": "owner_id"}, {"rep": " "}, {1: "owner_id"}],
+)
+def test_a_mapping_must_name_columns_and_what_fills_them(by: Any) -> None:
+    with pytest.raises(ValidationError, match="a mapping of column name"):
+        kpi.bookings(NAMED_BOOK, by=by)
+
+
+def test_a_mapping_to_a_field_no_record_has_is_refused_before_reading() -> None:
+    with pytest.raises(ValidationError, match="names of fields of Deal"):
+        kpi.bookings(NAMED_BOOK, by={"rep": "agent"})
+
+
+def test_a_mapping_key_must_be_hashable_from_a_callable() -> None:
+    with pytest.raises(ValidationError, match="hashable"):
+        kpi.bookings(NAMED_BOOK, by={"tags": lambda d: [d.owner_id]})
+
+
+def test_a_mapping_of_column_names_groups_a_frame_as_it_groups_records() -> None:
+    pl = pytest.importorskip("polars")
+    pytest.importorskip("narwhals")
+    from test_kpi_frames import _polars, columns_of
+
+    native = _polars(columns_of(NAMED_BOOK))
+    assert isinstance(native, pl.DataFrame)
+    by = {"rep": "owner_id", "state": "status"}
+    assert kpi.bookings(native, by=by) == kpi.bookings(NAMED_BOOK, by=by)
+    with pytest.raises(ValidationError, match="a callable reads records"):
+        kpi.bookings(native, by={"size": size})

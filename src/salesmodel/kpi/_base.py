@@ -3,7 +3,7 @@ once for every KPI that groups records."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar, Final
 
 import attrs
@@ -70,9 +70,14 @@ class GroupedAccumulator(Accumulator[Any]):
         self._trusted = self.accepts
         if by is None or callable(by) or not self.accepts:
             return
-        heads = [
-            self.aliases.get(n, n).split(".", 1)[0] for n in ((by,) if isinstance(by, str) else by)
-        ]
+        names = (
+            (by,)
+            if isinstance(by, str)
+            else tuple(v for v in by.values() if isinstance(v, str))
+            if isinstance(by, Mapping)
+            else by
+        )
+        heads = [self.aliases.get(n, n).split(".", 1)[0] for n in names]
         self._trusted = tuple(
             cls for cls in self.accepts if all(head in attrs.fields_dict(cls) for head in heads)
         )

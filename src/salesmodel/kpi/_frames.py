@@ -151,6 +151,8 @@ def history_engine(
 def _refuse_callables(options: Mapping[str, Any]) -> None:
     for name in _CALLABLES:
         value = options.get(name)
+        if isinstance(value, Mapping) and any(callable(v) for v in value.values()):
+            value = next(v for v in value.values() if callable(v))
         if callable(value) and not isinstance(value, (str, tuple, frozenset, set)):
             raise ValidationError.single(
                 name,
@@ -259,7 +261,13 @@ class _Engine:
         aliases = self.grouping._aliases
         by = self.grouping.by
         self.by_names: tuple[str, ...] = (
-            (by,) if isinstance(by, str) else by if isinstance(by, tuple) else ()
+            (by,)
+            if isinstance(by, str)
+            else by
+            if isinstance(by, tuple)
+            else tuple(v for v in by.values() if isinstance(v, str))
+            if isinstance(by, Mapping)
+            else ()
         )
         self.by_fields = tuple(_COLUMN_OF_PATH.get(aliases.get(n, n), n) for n in self.by_names)
         for field in self.by_fields:

@@ -30,8 +30,15 @@ PeriodKind: TypeAlias = Literal["week", "month", "quarter", "year"]
 #: ``"created"`` or ``"closed"``: which datetime of a record a period reads.
 Anchor: TypeAlias = Literal["created", "closed"]
 #: What ``by=`` takes: an attribute name (dotted names reach inside, e.g.
-#: ``"amount.currency"``), a tuple of names, or a callable of the record.
-By: TypeAlias = str | tuple[str, ...] | Callable[[Any], Hashable]
+#: ``"amount.currency"``), a tuple of names, a callable of the record, or a mapping
+#: of column name to attribute name or callable (a group per combination, each
+#: part in a column of its own name).
+By: TypeAlias = (
+    str
+    | tuple[str, ...]
+    | Callable[[Any], Hashable]
+    | Mapping[str, "str | Callable[[Any], Hashable]"]
+)
 #: What ``tz=`` takes: a :class:`datetime.tzinfo` (e.g.
 #: ``zoneinfo.ZoneInfo("America/Sao_Paulo")`` or ``datetime.UTC``), or
 #: ``"recorded"`` for the offset each datetime carries.
@@ -291,9 +298,20 @@ class Grouping:
             by_get, by_columns = _tuple_getter(tuple(map(path_getter, paths))), tuple(by)
         elif callable(by):
             by_get, by_columns = _HashableKeys(by), (_callable_name(by),)
+        elif isinstance(by, Mapping) and _is_named_parts(by):
+            getters = tuple(
+                path_getter((aliases or {}).get(part, part))
+                if isinstance(part, str)
+                else _HashableKeys(part)
+                for part in by.values()
+            )
+            by_get, by_columns = _tuple_getter(getters), tuple(by)
         else:
             raise ValidationError.single(
-                "by", by, "None, an attribute name, a tuple of attribute names, or a callable"
+                "by",
+                by,
+                "None, an attribute name, a tuple of attribute names, a callable, or a "
+                "mapping of column name to attribute name or callable",
             )
         if period is not None and period not in _KINDS:
             raise ValidationError.single(
@@ -309,7 +327,7 @@ class Grouping:
         set_(self, "_cache", None if period is None else _PeriodCache(period))  # type: ignore[arg-type]
         set_(self, "columns", by_columns + (("period",) if period is not None else ()))
         set_(self, "_aliases", dict(aliases or {}))
-        selected = by_get if isinstance(by_get, _HashableKeys) else by
+        selected = by_get if isinstance(by_get, _HashableKeys) or isinstance(by, Mapping) else by
         set_(self, "_select", None if period is not None else _selector(selected, aliases or {}))
 
     def __setattr__(self, name: str, value: object) -> None:
@@ -450,6 +468,16 @@ def _compiled_selector(expression: str, value: str | None = None) -> Callable[..
 
 #: The values :meth:`Grouping.select` may pair with each key.
 DURATION: Final = "r.closed_at - r.created_at"
+
+
+def _is_named_parts(by: object) -> bool:
+    """Whether *by* is ``{column: attribute name or callable}``."""
+    return (
+        isinstance(by, Mapping)
+        and bool(by)
+        and all(isinstance(name, str) and name.strip() for name in by)
+        and all((isinstance(p, str) and p.strip()) or callable(p) for p in by.values())
+    )
 
 
 @attrs.frozen
