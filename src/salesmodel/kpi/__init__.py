@@ -31,7 +31,9 @@ Common rules of every KPI (the full definitions are in ``docs/kpi.md``):
   cycle, pipeline value and weighted pipeline also take a DataFrame (pandas,
   polars eager or lazy, PyArrow, DuckDB, Dask, PySpark; the ``frames`` extra) whose
   columns carry the entity field names (``columns=`` maps others); the same figures
-  come out, and only aggregates leave the engine (:data:`Frame`).
+  come out, and only aggregates leave the engine (:data:`Frame`). Funnel, time in
+  stage and loss reasons read a second frame of stage changes (``history=``:
+  ``deal_id``, ``from_stage``, ``to_stage``, ``at``, optionally ``seq``).
 - Results turn into a pandas DataFrame in one line,
   ``pandas.DataFrame(result.to_records())``, without salesmodel importing
   pandas; tables render as HTML in notebooks.
