@@ -32,8 +32,8 @@ from fractions import Fraction
 from typing import Any
 
 import pandas as pd
-from _timing import compare
 
+from _timing import compare
 from salesmodel import Deal, Status, kpi
 from salesmodel.bulk import from_records
 

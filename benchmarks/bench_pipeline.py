@@ -58,10 +58,10 @@ import tracemalloc
 from collections.abc import Callable
 from typing import Any
 
+import attrs
 from statemachine import State, StateMachine
 from transitions import Machine
 
-import attrs
 from _timing import compare, table
 from salesmodel import DEFAULT_PIPELINE, Deal, Money, Pipeline, StageChange, from_dict, to_dict
 
@@ -217,6 +217,7 @@ def move_salesmodel(deals: list[Deal]) -> list[Deal]:
 HISTORIES = (0, 2, 20)
 #: The move measured: research → demonstration, from a deal whose history holds n changes.
 FROM, TO = "research", "demonstration"
+LATER = T0 + dt.timedelta(days=30)
 
 
 def deal_with_history(n: int) -> Deal:
@@ -235,7 +236,8 @@ def deal_with_history(n: int) -> Deal:
     path = ["qualification", "research"] * (n // 2)
     for i, stage in enumerate(path):
         deal = DEFAULT_PIPELINE.move(deal, stage, at=T0 + dt.timedelta(hours=i + 1))
-    assert deal.stage == FROM and len(deal.history) == n
+    assert deal.stage == FROM
+    assert len(deal.history) == n
     return deal
 
 
@@ -300,18 +302,18 @@ def one_move(number: int) -> list[tuple[int, dict[str, float]]]:
     out = []
     for n in HISTORIES:
         deal = deal_with_history(n)
-        at = T0 + dt.timedelta(days=30)
+        at = LATER
         status = deal.status
         assert floor(deal, TO, status, at) == move(deal, TO, at=at)
         per_model, shared, machine = peers_in(n)
 
         def there_and_back(model: TModel) -> None:
-            model.advance(at=at)
-            model.back(at=at)
+            model.advance(at=LATER)
+            model.back(at=LATER)
 
         def send_both(machine: DealMachine = machine) -> None:
-            machine.send("advance", at=at)
-            machine.send("back", at=at)
+            machine.send("advance", at=LATER)
+            machine.send("back", at=LATER)
 
         ours: dict[str, Callable[[], object]] = {
             "floor": lambda d=deal, s=status, a=at: floor(d, TO, s, a),  # type: ignore[misc]
