@@ -443,3 +443,25 @@ def test_a_subclass_of_ones_own_is_built_as_itself():
     assert type(StageChange(from_stage="a", to_stage="b", at=T0)) is StageChange
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         moved.to_stage = "c"  # type: ignore[misc]
+
+
+class _Sealed(Record):
+    __slots__ = ()
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise attrs.exceptions.FrozenInstanceError
+
+
+def test_a_replacer_copies_a_record_its_base_freezes_through_its_slots():
+    # A base's own __setattr__ freezes a mutable twin too: then there is none,
+    # and copies are stored through the slots.
+    @checked()
+    @attrs.frozen(kw_only=True)
+    class Label(_Sealed):
+        text: str = attrs.field(metadata=meta(r.TEXT))
+        colour: str = attrs.field(default="red", metadata=meta(r.TEXT))
+
+    new = replacer(Label, ("text",))(Label(text="old"), "new")
+    assert (type(new), new.text, new.colour) == (Label, "new", "red")
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        new.text = "changed"  # type: ignore[misc]

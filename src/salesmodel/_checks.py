@@ -329,6 +329,7 @@ def _rule_names(cls: type, rules: list[Rule], cross_rules: tuple[CrossRule, ...]
     return names
 
 
+@functools.cache
 def _builder(cls: type) -> type | None:
     """A mutable twin of *cls*: the same bases and slots, without the frozen
     ``__setattr__``, so an instance can be filled by plain stores and then made
@@ -390,18 +391,51 @@ def replacer(cls: type, names: tuple[str, ...]) -> Callable[..., Any]:
     unknown = set(names) - set(fields)
     if unknown:
         raise TypeError(f"{cls.__name__} has no fields {sorted(unknown)}")
-    namespace: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    namespace: dict[str, Any] = {}
     # Replacing every field needs no old record: then the function is a plain,
     # unchecked positional constructor.
     head = "def replace(" + ", ".join(["old", *names] if set(names) != set(fields) else names)
-    lines = [head + "):", "    new = _new(_cls)"]
-    for name in fields:
-        namespace[f"_s_{name}"] = cls.__dict__[name].__set__
-        value = name if name in names else f"old.{name}"
-        lines.append(f"    _s_{name}(new, {value})")
-    lines.append("    return new")
+    lines = [
+        head + "):",
+        *unchecked(cls, "new", {n: n for n in names}, namespace),
+        "    return new",
+    ]
     exec("\n".join(lines), namespace)
     return namespace["replace"]  # type: ignore[no-any-return]
+
+
+def unchecked(
+    cls: type, target: str, values: Mapping[str, str], namespace: dict[str, Any]
+) -> list[str]:
+    """Source lines (in a function) that make *target* a new *cls* whose fields
+    hold the expressions *values*, the others those of ``old``, with no checks;
+    the globals they read go into *namespace*."""
+    builder = _builder(cls)
+    new = _unique(namespace, "_new", object.__new__)
+    made = _unique(namespace, f"_{cls.__name__}", cls)
+    if builder is None:
+        lines = [f"    {target} = {new}({made})"]
+        for f in attrs.fields(cls):
+            setter = _unique(namespace, f"_s_{cls.__name__}_{f.name}", cls.__dict__[f.name].__set__)
+            lines.append(f"    {setter}({target}, {values.get(f.name, f'old.{f.name}')})")
+        return lines
+    # Plain stores on the mutable twin, which then becomes a *cls*, as the
+    # compiled __init__ does: a tenth of the cost of a frozen slot's descriptor.
+    twin = _unique(namespace, f"_{cls.__name__}Builder", builder)
+    return [
+        f"    {target} = {new}({twin})",
+        *(
+            f"    {target}.{f.name} = {values.get(f.name, f'old.{f.name}')}"
+            for f in attrs.fields(cls)
+        ),
+        f"    {target}.__class__ = {made}",
+    ]
+
+
+def _unique(namespace: dict[str, Any], name: str, value: Any) -> str:
+    """*name*, bound to *value* in *namespace* (a name is never rebound)."""
+    assert namespace.setdefault(name, value) is value, name
+    return name
 
 
 def plan_of(cls: type) -> _Plan:

@@ -21,7 +21,7 @@ from typing import Any, Final, Literal, Protocol, TypeVar
 import attrs
 
 from . import _rules as r
-from ._checks import Record, Rule, checked, cross, meta, replacer
+from ._checks import Record, Rule, checked, cross, meta, replacer, unchecked
 from ._time import aware_instant, time_expected
 from ._vocabulary import well_known
 from .entities import Deal, Lead, StageChange
@@ -347,7 +347,7 @@ class Pipeline:
     _by_id: dict[str, Stage]
     _index: dict[str, int]
     _targets: dict[str, tuple[str, ...]]
-    _moves: dict[str, dict[str, tuple[Status, tuple[Guard, ...], bool]]]
+    _moves: dict[str, dict[str, tuple[Status, Status, tuple[Guard, ...], bool]]]
     _status: dict[str, Status]
     _allowed: frozenset[tuple[str, str]]
     _needs_reason: frozenset[str]
@@ -417,10 +417,12 @@ class Pipeline:
         problems = self._definition_problems(entries_given=entries is not None)
         if problems:
             raise PipelineDefinitionError(problems, "Pipeline", id)
-        # from → to → (status, guards, needs a reason): all move() looks up.
+        # from → to → (the status a record there has, the status it gets, guards,
+        # needs a reason): all move() looks up.
         moves = {
             source: {
                 to: (
+                    self._by_id[source].status,
                     self._by_id[to].status,
                     tuple(g for g in self.guards if g.applies_to(to)),
                     lost_requires_reason and self._by_id[to].status is Status.LOST,
@@ -958,23 +960,23 @@ class Pipeline:
         # The common case in one expression; anything unusual takes the path that
         # names the exact rule broken (or moves a custom record type).
         try:
-            status, guards, needs_reason = self._moves[entity.stage][to]
+            held, status, guards, needs_reason = self._moves[entity.stage][to]
             history = entity.history
             cls = type(entity)
             fast = (
-                (
+                entity.status is held
+                and (
                     (cls is Deal and self._moves_deals and entity.pipeline_id == self.id)  # type: ignore[attr-defined]
                     or (cls is Lead and self._moves_leads)
                 )
-                and entity.status is self._status[entity.stage]
                 and type(at) is datetime
                 and type(at.tzinfo) is timezone
                 and at >= (history[-1].at if history else entity.created_at)
-                and (reason is not None or not needs_reason)
                 and (by is None or (type(by) is str and by != "" and not by.isspace()))
                 and (
-                    reason is None
-                    or type(reason) is LossReason
+                    not needs_reason
+                    if reason is None
+                    else type(reason) is LossReason
                     or (type(reason) is str and reason != "" and not reason.isspace())
                 )
                 and (not guards or all(guard.allows(entity) for guard in guards))
@@ -985,12 +987,9 @@ class Pipeline:
             return self._checked_move(entity, to, at, by, reason)
         if reason is not None:
             reason = _LOSS_BY_VALUE.get(reason, reason)
-        change = _new_change(entity.stage, to, at, by, reason, None)
-        closed_at = None if status is Status.OPEN else at
         if cls is Deal:
-            loss_reason = reason if status is Status.LOST else None
-            return _replace_deal(entity, to, status, closed_at, loss_reason, (*history, change))  # type: ignore[no-any-return]
-        return _replace_lead(entity, to, status, closed_at, (*history, change))  # type: ignore[no-any-return]
+            return _move_deal(entity, to, status, at, by, reason)  # type: ignore[no-any-return]
+        return _move_lead(entity, to, status, at, by, reason)  # type: ignore[no-any-return]
 
     def _checked_move(
         self, entity: E, to: str, at: datetime, by: str | None, reason: LossReason | str | None
@@ -1010,17 +1009,7 @@ class Pipeline:
                 "reason-required",
                 f"a lost move needs a reason (e.g. {reasons}, or your own)",
             )
-        change = _new_change(entity.stage, to, at, by, reason, None)
-        closed_at = None if target.status is Status.OPEN else at
-        replace = _replace_moved(type(entity))
-        if "loss_reason" in attrs.fields_dict(type(entity)):  # type: ignore[arg-type]
-            loss_reason = reason if target.status is Status.LOST else None
-            moved = replace(
-                entity, to, target.status, closed_at, loss_reason, (*entity.history, change)
-            )
-        else:
-            moved = replace(entity, to, target.status, closed_at, (*entity.history, change))
-        return moved  # type: ignore[no-any-return]
+        return _mover(type(entity))(entity, to, target.status, at, by, reason)  # type: ignore[no-any-return]
 
     def _check_time(self, entity: StageEntity, to: str, at: datetime) -> None:
         history = entity.history
@@ -1307,7 +1296,6 @@ def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
 
 # A reason spelling a well-known one ("Price", " price ") is that member.
 _LOSS_BY_VALUE: Final = well_known(LossReason)
-_MOVED: Final = ("stage", "status", "closed_at", "loss_reason", "history")
 _PAIR: Final = attrgetter("from_stage", "to_stage")
 _ENTITIES: Final = (Deal, Lead)
 _TO_PIPELINE: Final = attrgetter("to_pipeline")
@@ -1374,14 +1362,44 @@ def _move_arguments(
 
 
 @functools.cache
-def _replace_moved(cls: type) -> Callable[..., Any]:
-    """``replace(old, stage, status, closed_at, [loss_reason,] history)`` for *cls*."""
-    names = tuple(n for n in _MOVED if n in attrs.fields_dict(cls))
-    return replacer(cls, names)
+def _mover(cls: type) -> Callable[..., Any]:
+    """``moved(old, to, status, at, by, reason)``: *old*, a *cls*, in stage *to*
+    with *status*, its :class:`StageChange` appended to its history, closed at
+    *at* unless *status* is open, and (a *cls* with a ``loss_reason``) *reason*
+    kept as its loss reason when lost. Nothing is checked: move() has.
+
+    Generated, with both records' fields stored inline: after the checks, making
+    the two records is all a move costs, and calls would add a third to it.
+    """
+    namespace: dict[str, Any] = {"_OPEN": Status.OPEN, "_LOST": Status.LOST}
+    change = {
+        "from_stage": "old.stage",
+        "to_stage": "to",
+        "at": "at",
+        "by": "by",
+        "reason": "reason",
+        "to_pipeline": "None",
+    }
+    moved = {
+        "stage": "to",
+        "status": "status",
+        "closed_at": "None if status is _OPEN else at",
+        "history": "(*old.history, change)",
+    }
+    if "loss_reason" in attrs.fields_dict(cls):
+        moved["loss_reason"] = "reason if status is _LOST else None"
+    lines = [
+        "def moved(old, to, status, at, by, reason):",
+        *unchecked(StageChange, "change", change, namespace),
+        *unchecked(cls, "new", moved, namespace),
+        "    return new",
+    ]
+    exec("\n".join(lines), namespace)
+    return namespace["moved"]  # type: ignore[no-any-return]
 
 
-_replace_deal: Final = _replace_moved(Deal)
-_replace_lead: Final = _replace_moved(Lead)
+_move_deal: Final = _mover(Deal)
+_move_lead: Final = _mover(Lead)
 
 
 _DAY: Final = timedelta(days=1)

@@ -9,7 +9,7 @@ from typing import Any
 
 from salesmodel.errors import ValidationError
 
-from ._accumulators import Accumulator, chunks
+from ._accumulators import Accumulator, chunks, kinds
 
 __all__ = ["collect"]
 
@@ -42,7 +42,7 @@ def collect(records: Iterable[Any], *accumulators: Accumulator[Any]) -> tuple[An
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ValidationError.single("records", records, "an iterable of records")
     for chunk in chunks(records):
-        types = set(map(type, chunk))
+        types = kinds(chunk)
         for acc in accumulators:
             acc._feed(chunk, types)
     return tuple(acc.result() for acc in accumulators)
