@@ -76,6 +76,8 @@ class Changes:
         if eager:
             native = native.with_row_index(_HROW)
             exprs.append(nw.col(_HROW))
+        if engine.planned:
+            native = native.lazy()
         for field in _FIELDS:
             exprs.append(nw.col(engine.column(field, names, frame="history")).alias(field))
         seq = engine.column("seq", names, required=False)
@@ -359,8 +361,10 @@ def stage_times(engine: _Engine, as_of: dt.datetime | None) -> Counter[tuple[Any
         )
         parts.append(stays.filter(col("__us") >= 0))
     for part in parts:
-        for row in _aggregate(nw, part, [*by, "__stage", "__us"], [nw.len().alias("__n")]):
-            counts[(engine.group(row), _cell(row["__stage"]), int(row["__us"]))] += int(row["__n"])
+        table = _aggregate(nw, part, [*by, "__stage", "__us"], [nw.len().alias("__n")])
+        rows = zip(engine.groups(table), table["__stage"], table["__us"], table["__n"], strict=True)
+        for group, stage, spent, n in rows:
+            counts[(group, _cell(stage), int(spent))] += int(n)
     return counts
 
 
@@ -405,11 +409,12 @@ def funnel_counts(
     counts: Counter[tuple[Any, int, int]] = Counter()
     if not strict_mode:
         # every step before the furthest was passed: one aggregate row per ending
-        for row in _aggregate(nw, deals, [*by, "__far", "__end"], [nw.len().alias("__n")]):
-            group, far, n = engine.group(row), int(row["__far"]), int(row["__n"])
-            for i in range(far):
-                counts[(group, i, 0)] += n
-            counts[(group, far, int(row["__end"]))] += n
+        table = _aggregate(nw, deals, [*by, "__far", "__end"], [nw.len().alias("__n")])
+        rows = zip(engine.groups(table), table["__far"], table["__end"], table["__n"], strict=True)
+        for group, far, end, n in rows:
+            for i in range(int(far)):
+                counts[(group, i, 0)] += int(n)
+            counts[(group, int(far), int(end))] += int(n)
         return counts
     reached = visited.join(deals, on="__d").with_columns(
         nw.when(col("__step") < col("__far"))
@@ -417,6 +422,8 @@ def funnel_counts(
         .otherwise(col("__end"))
         .alias("__o")
     )
-    for row in _aggregate(nw, reached, [*by, "__step", "__o"], [nw.len().alias("__n")]):
-        counts[(engine.group(row), int(row["__step"]), int(row["__o"]))] += int(row["__n"])
+    table = _aggregate(nw, reached, [*by, "__step", "__o"], [nw.len().alias("__n")])
+    rows = zip(engine.groups(table), table["__step"], table["__o"], table["__n"], strict=True)
+    for group, step_, outcome, n in rows:
+        counts[(group, int(step_), int(outcome))] += int(n)
     return counts

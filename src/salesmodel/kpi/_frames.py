@@ -213,8 +213,12 @@ class _Engine:
         self.eager = isinstance(native, nw.DataFrame)
         self.implementation = native.implementation
         self.backend = str(native.implementation).lower()
+        #: Whether to plan lazily and screen in one pass (polars, in memory already).
+        self.planned = self.eager and native.implementation is nw.Implementation.POLARS
         if self.eager:
             native = native.with_row_index(_ROW)
+        if self.planned:
+            native = native.lazy()
         self.frame = native
         self.changes_given = history is not None
         self.columns = dict(columns or {})
@@ -616,15 +620,19 @@ class _Engine:
     def _screen(self) -> Any:
         """The good rows; each bad row raised (strict) or noted as skipped."""
         nw = self.nw
-        dups = (
-            self.frame.group_by("id")
-            .agg(nw.len().alias("__n"))
-            .filter(nw.col("__n") > 1)
-            .select("id", nw.lit(True).alias(_DUP))
-        )
-        frame = self.frame.join(dups, on="id", how="left").with_columns(
-            nw.col(_DUP).fill_null(False)
-        )
+        ids = _table(self.frame.select(nw.col("id").n_unique().alias("__u"), nw.len().alias("__n")))
+        if ids["__u"][0] == ids["__n"][0]:  # no id twice: the usual case, found cheaply
+            frame = self.frame.with_columns(nw.lit(False).alias(_DUP))
+        else:
+            dups = (
+                self.frame.group_by("id")
+                .agg(nw.len().alias("__n"))
+                .filter(nw.col("__n") > 1)
+                .select("id", nw.lit(True).alias(_DUP))
+            )
+            frame = self.frame.join(dups, on="id", how="left").with_columns(
+                nw.col(_DUP).fill_null(False)
+            )
         if self.changes is not None:
             flags = self.changes.flags()
             frame = frame.join(flags, on="id", how="left").with_columns(
@@ -635,6 +643,8 @@ class _Engine:
         for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
             code = nw.when(_fill(cond)).then(nw.lit(i)).otherwise(code)
         frame = frame.with_columns(code.alias(_BAD))
+        if self.planned:
+            frame = frame.collect()  # every check in one pass of the plan
         bad = frame.filter(nw.col(_BAD) != 0)
         order = _ROW if self.eager else "id"
         if self.strict:
@@ -647,7 +657,8 @@ class _Engine:
             self._reject(row, issue)
         if self.changes is not None:
             self.changes.orphans()
-        return frame.filter(nw.col(_BAD) == 0)
+        good = frame.filter(nw.col(_BAD) == 0)
+        return good.lazy() if self.planned else good
 
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
         record_id = row.get("id") if isinstance(row.get("id"), str) else None
@@ -710,13 +721,13 @@ class _Engine:
         extra = list(_EXTRAS[named][0]) if named is not None else []
         keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
         if isinstance(measure, CountMeasure):
-            rows = _aggregate(nw, frame, keys, [nw.len().alias("__n")])
+            table = _aggregate(nw, frame, keys, [nw.len().alias("__n")])
             flat = {}
-            for r in rows:  # several engine groups (months of a quarter) may be one key
-                slot = self._slot(r, named)
-                flat[slot] = flat.get(slot, 0) + int(r["__n"])
+            # several engine groups (months of a quarter) may be one key
+            for slot, n in zip(self.slots(table, named), table["__n"], strict=True):
+                flat[slot] = flat.get(slot, 0) + int(n)
         elif isinstance(measure, AmountMeasure):
-            rows = _aggregate(
+            table = _aggregate(
                 nw,
                 frame,
                 keys if "currency" in keys else [*keys, "currency"],
@@ -726,17 +737,21 @@ class _Engine:
                     nw.col(_CENTS).sum().alias("__sum"),
                 ],
             )
-            flat = self._amounts(rows, named)
+            flat = self._amounts(table, named)
         else:
             assert isinstance(measure, DurationMeasure)
             micros = self._duration()
             frame = frame.with_columns(micros.alias(_MICROS))
-            rows = _aggregate(nw, frame, [*keys, _MICROS], [nw.len().alias("__n")])
+            table = _aggregate(nw, frame, [*keys, _MICROS], [nw.len().alias("__n")])
             flat = {}
-            for r in rows:
-                bucket = flat.setdefault(self._slot(r, named), {})
-                micros = int(r[_MICROS])
-                bucket[micros] = bucket.get(micros, 0) + int(r["__n"])
+            for slot, spent, n in zip(
+                self.slots(table, named), table[_MICROS], table["__n"], strict=True
+            ):
+                bucket = flat.get(slot)
+                if bucket is None:
+                    bucket = flat[slot] = {}
+                spent = int(spent)
+                bucket[spent] = bucket.get(spent, 0) + int(n)
         return measure._nest(flat)
 
     def _duration(self) -> Any:
@@ -756,45 +771,76 @@ class _Engine:
         ]
         return ends[0] - ends[1]
 
-    def _amounts(self, rows: list[dict[str, Any]], extra: str | None) -> dict[Any, Any]:
+    def _amounts(self, table: dict[str, list[Any]], extra: str | None) -> dict[Any, Any]:
         parts: dict[Any, tuple[dict[str, Decimal], list[int]]] = {}
-        for r in rows:
-            sums, counts = parts.setdefault(self._slot(r, extra), ({}, [0, 0]))
-            known = int(r["__known"])
+        rows = zip(
+            self.slots(table, extra),
+            table["__n"],
+            table["__known"],
+            table["currency"],
+            table["__sum"],
+            strict=True,
+        )
+        for slot, n, known, currency, cents in rows:
+            sums, counts = parts.setdefault(slot, ({}, [0, 0]))
+            known = int(known)
             counts[0] += known
-            counts[1] += int(r["__n"]) - known
+            counts[1] += int(n) - known
             if known:
-                currency = r["currency"]
-                cents = Decimal(int(r["__sum"])).scaleb(-self.places[currency])
-                sums[currency] = sums.get(currency, Decimal(0)) + cents
+                total = Decimal(int(cents)).scaleb(-self.places[currency])
+                sums[currency] = sums.get(currency, Decimal(0)) + total
         return {
             slot: Amounts(sums, count, unknown) for slot, (sums, (count, unknown)) in parts.items()
         }
 
-    def group(self, row: Mapping[str, Any]) -> Any:
-        """The group of an aggregate row, as the accumulator's grouping names it."""
-        by = [_cell(row[f]) for f in self.by_fields]
-        if not by:
-            return ALL
-        return by[0] if len(by) == 1 and isinstance(self.grouping.by, str) else tuple(by)
+    def groups(self, table: Mapping[str, list[Any]]) -> list[Any]:
+        """The group of each aggregate row, as the accumulator's grouping names it
+        (read column by column: an aggregate may have a row per duration)."""
+        parts = [_cells(table[f]) for f in self.by_fields]
+        if not parts:
+            return [ALL] * _length(table)
+        if len(parts) == 1 and isinstance(self.grouping.by, str):
+            return parts[0]
+        return list(zip(*parts, strict=True))
 
-    def _slot(self, row: dict[str, Any], extra: str | None) -> Any:
-        """The accumulator's key of an aggregate row (with its *extra* part)."""
-        group = self.group(row)
+    def slots(self, table: Mapping[str, list[Any]], extra: str | None) -> list[Any]:
+        """The accumulator's key of each aggregate row (with its *extra* part)."""
+        keys = self.groups(table)
         kind = self.grouping.period
-        if kind is None:
-            key = group
-        else:
-            year, part = int(row[_YEAR]), int(row[_PART])
-            if kind == "week":
-                period = Period.of(dt.date(year, 1, 1) + dt.timedelta(days=part - 1), "week")
-            else:
-                period = Period.of(dt.date(year, part, 1), kind)
-            key = period if group is ALL else (group, period)
+        if kind is not None:
+            known: dict[tuple[int, int], Period] = {}
+
+            def period(year: Any, part: Any) -> Period:
+                at = (int(year), int(part))
+                found = known.get(at)
+                if found is None:
+                    if kind == "week":
+                        day = dt.date(at[0], 1, 1) + dt.timedelta(days=at[1] - 1)
+                    else:
+                        day = dt.date(at[0], at[1], 1)
+                    found = known[at] = Period.of(day, kind)
+                return found
+
+            periods = list(map(period, table[_YEAR], table[_PART]))
+            keys = periods if not self.by_fields else list(zip(keys, periods, strict=True))
         if extra is not None:
             columns, read = _EXTRAS[extra]
-            return (key, read(*(_cell(row[c]) for c in columns)))
-        return key
+            extras = [
+                read(*cells) for cells in zip(*(_cells(table[c]) for c in columns), strict=True)
+            ]
+            keys = list(zip(keys, extras, strict=True))
+        return keys
+
+
+def _length(table: Mapping[str, list[Any]]) -> int:
+    return len(next(iter(table.values()), []))
+
+
+def _cells(values: list[Any]) -> list[Any]:
+    """:func:`_cell` of each value (a column of text or whole numbers needs none)."""
+    if set(map(type, values)) <= {str, int}:
+        return values
+    return [_cell(v) for v in values]
 
 
 def _cell(value: Any) -> Any:
@@ -838,9 +884,17 @@ def _rows(frame: Any) -> list[dict[str, Any]]:
     return [dict(zip(names, values, strict=True)) for values in zip(*data.values(), strict=True)]
 
 
-def _aggregate(nw: Any, frame: Any, keys: list[str], aggs: list[Any]) -> list[dict[str, Any]]:
-    """The aggregate rows of *frame* grouped by *keys* (none: one row)."""
+def _table(frame: Any) -> dict[str, list[Any]]:
+    """The columns of a (small) frame as lists."""
+    return dict(_collect(frame).to_dict(as_series=False))
+
+
+def _aggregate(nw: Any, frame: Any, keys: list[str], aggs: list[Any]) -> dict[str, list[Any]]:
+    """The aggregate of *frame* grouped by *keys* (none: one row, or none when
+    the frame has no rows), column by column."""
     if keys:
-        return _rows(_collect(frame.group_by(*keys, drop_null_keys=False).agg(*aggs)))
-    rows = _rows(_collect(frame.select(*aggs)))
-    return [r for r in rows if int(r["__n"])]
+        return _table(frame.group_by(*keys, drop_null_keys=False).agg(*aggs))
+    table = _table(frame.select(*aggs))
+    if int(table["__n"][0]):
+        return table
+    return {name: [] for name in table}
