@@ -46,11 +46,8 @@ GOAL = 250_000
 
 def columns(rows: int) -> dict[str, list[Any]]:
     rng = random.Random(7)
-    data: dict[str, list[Any]] = {
-        k: []
-        for k in ("id", "name", "owner_id", "status", "stage", "loss_reason")
-        + ("created_at", "closed_at", "amount", "currency")
-    }
+    names = "id name owner_id status stage loss_reason created_at closed_at amount currency"
+    data: dict[str, list[Any]] = {name: [] for name in names.split()}
     stages = {"open": "qualification", "won": "won", "lost": "lost"}
     for i in range(rows):
         created = START + dt.timedelta(minutes=rng.randrange(0, 600_000))

@@ -128,11 +128,11 @@ class FrameColumns:
                 out.append(None)
                 continue
             offset = wall - instant
-            start = starts.get(offset)
-            if start is None:
+            epoch = starts.get(offset)
+            if epoch is None:
                 zone_then = dt.timezone(dt.timedelta(microseconds=offset))
-                start = starts[offset] = _EPOCH.replace(tzinfo=zone_then)
-            out.append(start + dt.timedelta(microseconds=wall))
+                epoch = starts[offset] = _EPOCH.replace(tzinfo=zone_then)
+            out.append(epoch + dt.timedelta(microseconds=wall))
         return out
 
 

@@ -134,12 +134,12 @@ def _missing(value: Any) -> bool:
 # --- converters, one per kind of field ---------------------------------------------------------
 
 
-_CACHE_KEYS: Final = frozenset({str, dt.date, bool, type(None)})
+_CACHE_KEYS: Final[frozenset[type]] = frozenset({str, dt.date, bool, type(None)})
 
 
 #: Amounts a frame column repeats: a float or text. Not zero: 0.0 and -0.0 are
 #: one key but two amounts' spellings.
-_AMOUNT_KEYS: Final = frozenset({str, float, type(None)})
+_AMOUNT_KEYS: Final[frozenset[type]] = frozenset({str, float, type(None)})
 
 
 class _Cache(dict[Any, Any]):
@@ -979,7 +979,8 @@ def from_frame(
             out = []  # some row is bad: the loop below names it
         else:
             return out if strict else Built(out, ())
-    ids = cells[[f.name for f in plan.fields].index("id")] if "id" in attrs.fields_dict(cls) else []
+    names = [f.name for f in plan.fields]
+    ids = cells[names.index("id")] if "id" in names else []
     errors: list[RowError] = []
     for n, values in enumerate(zip(*cells, strict=True)):
         issues = reader.failures.get(n)
@@ -996,10 +997,10 @@ def from_frame(
                 issues = list(found)
         record_id = ids[n] if ids and isinstance(ids[n], str) else None
         subject = f"{plan.subject} at row {n}" + (f" (id {record_id!r})" if record_id else "")
-        error = ValidationError([i.under(f"rows[{n}]") for i in issues], f"{subject} of the frame")
+        bad = ValidationError([i.under(f"rows[{n}]") for i in issues], f"{subject} of the frame")
         if strict:
-            raise error
-        errors.append(RowError(n, error))
+            raise bad
+        errors.append(RowError(n, bad))
     return out if strict else Built(out, tuple(errors))
 
 
@@ -1041,7 +1042,12 @@ class _Columns:
             lists = [self.column(f"attributes[{name!r}]", name) for name in names]
             rows = [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
             function = field.function
-            return self.converted(field.name, lambda row: convert(function(row)), rows or [{}] * table.height, cached=False)
+            return self.converted(
+                field.name,
+                lambda row: convert(function(row)),
+                rows or [{}] * table.height,
+                cached=False,
+            )
         if field.currency is not None:
             return self.amounts(field, convert)
         assert field.column is not None
@@ -1057,7 +1063,8 @@ class _Columns:
 
     def amounts(self, field: _Field, convert: Callable[[Any], Any]) -> list[Any]:
         """Money from an amount column and a currency column."""
-        assert field.column is not None and isinstance(field.currency, str)
+        assert field.column is not None
+        assert isinstance(field.currency, str)
         amounts = self.column(field.name, field.column)
         codes = self.column(f"{field.name}.currency", field.currency)
         wanted = self.currency
@@ -1077,32 +1084,31 @@ class _Columns:
     def converted(
         self,
         name: str,
-        convert: Callable[[Any], Any],
+        convert: Callable[[Any], Any] | _Cache,
         values: list[Any],
         *,
         cached: bool,
         kind: _Kind | None = None,
     ) -> list[Any]:
         """*values* converted; a cell that cannot be is failed (and left MISSING)."""
+        plain = convert.convert if isinstance(convert, _Cache) else convert
+        lookup = convert if isinstance(convert, _Cache) else _Cache(plain)
         try:
             if kind is _text:
                 # what the entity takes as is: a non-empty str (a blank one is empty)
                 return [
-                    v if v.__class__ is str and v and not v[0].isspace() else convert(v)
+                    v if v.__class__ is str and v and not v[0].isspace() else plain(v)
                     for v in values
                 ]
             if kind is _datetime:
-                cache = _Cache(convert)
                 return [
-                    v if v.__class__ is dt.datetime and v.tzinfo is not None else cache[v]
+                    v if v.__class__ is dt.datetime and v.tzinfo is not None else lookup[v]
                     for v in values
                 ]
             if cached:
-                cache = convert if isinstance(convert, _Cache) else _Cache(convert)
-                return [cache[v] for v in values]
-            return list(map(convert, values))
+                return [lookup[v] for v in values]
+            return list(map(plain, values))
         except Exception:  # noqa: BLE001 - some cell is bad: convert one by one to name it
-            plain = convert.convert if isinstance(convert, _Cache) else convert
             out = []
             for row, value in enumerate(values):
                 try:
