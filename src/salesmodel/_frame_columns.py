@@ -25,6 +25,8 @@ from .errors import ValidationError
 __all__ = ["FrameColumns"]
 
 _EPOCH: Final = dt.datetime(1970, 1, 1)
+#: ``_delta(0, 0, n)``: n microseconds, a third faster than by keyword.
+_delta: Final = dt.timedelta
 _UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "+00:00", "Z"})
 #: How many column names an error about a missing column shows.
 _SHOWN: Final = 12
@@ -109,17 +111,16 @@ class FrameColumns:
             walls = _microseconds(series)
             if isinstance(tz, dt.timezone):
                 start = _EPOCH.replace(tzinfo=tz)
-                return [None if m is None else start + dt.timedelta(microseconds=m) for m in walls]
+                return [None if m is None else start + _delta(0, 0, m) for m in walls]
             # A named zone: the entity reads each wall time in it, and refuses one
             # its clocks skip or repeat, exactly as for a record.
             return [
-                None if m is None else (_EPOCH + dt.timedelta(microseconds=m)).replace(tzinfo=tz)
-                for m in walls
+                None if m is None else (_EPOCH + _delta(0, 0, m)).replace(tzinfo=tz) for m in walls
             ]
         instants = _microseconds(series)
         if zone in _UTC_NAMES:
             start = _EPOCH.replace(tzinfo=dt.UTC)
-            return [None if m is None else start + dt.timedelta(microseconds=m) for m in instants]
+            return [None if m is None else start + _delta(0, 0, m) for m in instants]
         walls = _microseconds(series.dt.replace_time_zone(None))
         starts: dict[int, dt.datetime] = {}  # an epoch per UTC offset: a zone has few
         out: list[Any] = []
@@ -132,7 +133,7 @@ class FrameColumns:
             if epoch is None:
                 zone_then = dt.timezone(dt.timedelta(microseconds=offset))
                 epoch = starts[offset] = _EPOCH.replace(tzinfo=zone_then)
-            out.append(epoch + dt.timedelta(microseconds=wall))
+            out.append(epoch + _delta(0, 0, wall))
         return out
 
 

@@ -1147,6 +1147,10 @@ def _in_minor_unit(field: str, value: Any, given: Any) -> Any:
     float columns make 0.1 + 0.2 easy to store)."""
     if type(value) is Money:
         places = minor_unit(value.currency)
+        text = str(value.amount)  # cheaper than as_tuple(): "1200.50" has 2 places
+        point = text.find(".")
+        if "E" not in text and (point < 0 or len(text) - point - 1 <= places):
+            return value
         _, digits, exponent = value.amount.as_tuple()
         finer = -exponent - places  # type: ignore[operator]
         if finer > 0 and any(digits[-finer:]):
