@@ -24,6 +24,7 @@ from salesmodel import Deal, Lead, Money, Rep, Status, ValidationError
 from salesmodel import strategies as sms
 from salesmodel.bulk import Built, from_frame, from_records
 from salesmodel.pipeline import DEFAULT_PIPELINE
+from test_kpi_frames import _pandas  # times as datetime64[us, UTC]
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -90,13 +91,6 @@ def _polars(data: dict[str, Any]) -> Any:
     else:
         schema["amount"] = pl.Float64
     return pl.DataFrame(data, schema_overrides=schema)
-
-
-def _pandas(data: dict[str, Any]) -> Any:
-    frame = pd.DataFrame(data)
-    for name in ("created_at", "closed_at"):
-        frame[name] = pd.to_datetime(frame[name], utc=True).astype("datetime64[us, UTC]")
-    return frame
 
 
 def _duckdb(data: dict[str, Any]) -> Any:
