@@ -945,7 +945,7 @@ def from_frame(
     >>> deals[0].amount, deals[0].closed_at.isoformat(), deals[1].amount
     (Money('1200.5', 'EUR'), '2026-02-02T00:00:00+00:00', None)
 
-    .. versionadded:: 0.2.0
+    .. versionadded:: 0.1.0
     """
     given = dict(columns or {})
     for name, column in given.items():
