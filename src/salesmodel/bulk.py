@@ -13,6 +13,10 @@ rows are collected instead, and the good ones built.
 The per-row work is one generated function: a dictionary lookup per column, a
 cached conversion for repeated values (dates, stages, sources), and the entity's
 compiled constructor.
+
+:func:`from_frame` builds the same entities from a DataFrame column by column:
+the same per-field conversions run over each column read once from the engine
+(:mod:`salesmodel._frame_columns`), then the same constructor over the rows.
 """
 
 from __future__ import annotations
