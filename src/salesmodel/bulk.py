@@ -16,7 +16,7 @@ compiled constructor.
 
 :func:`from_frame` builds the same entities from a DataFrame column by column:
 the same per-field conversions run over each column read once from the engine
-(:mod:`salesmodel._frame_columns`), then the same constructor over the rows.
+(``salesmodel._frame_columns``), then the same constructor over the rows.
 """
 
 from __future__ import annotations
