@@ -13,6 +13,10 @@ rows are collected instead, and the good ones built.
 The per-row work is one generated function: a dictionary lookup per column, a
 cached conversion for repeated values (dates, stages, sources), and the entity's
 compiled constructor.
+
+:func:`from_frame` builds the same entities from a DataFrame column by column:
+the same per-field conversions run over each column read once from the engine
+(``salesmodel._frame_columns``), then the same constructor over the rows.
 """
 
 from __future__ import annotations
@@ -34,9 +38,16 @@ from ._time import ZONE_EXPECTED, start_of_day, zone_named
 from ._vocabulary import well_known
 from .attributes import Attributes
 from .errors import MISSING, Issue, ValidationError
-from .money import CURRENCY_EXPECTED, Money, amount_expected, is_currency, parse_amount
+from .money import (
+    CURRENCY_EXPECTED,
+    Money,
+    amount_expected,
+    is_currency,
+    minor_unit,
+    parse_amount,
+)
 
-__all__ = ["Built", "RowError", "from_records"]
+__all__ = ["Built", "RowError", "from_frame", "from_records"]
 
 T = TypeVar("T")
 
@@ -127,21 +138,27 @@ def _missing(value: Any) -> bool:
 # --- converters, one per kind of field ---------------------------------------------------------
 
 
-_CACHE_KEYS: Final = frozenset({str, dt.date, bool})
+_CACHE_KEYS: Final[frozenset[type]] = frozenset({str, dt.date, bool, type(None)})
+
+
+#: Amounts a frame column repeats: a float or text. Not zero: 0.0 and -0.0 are
+#: one key but two amounts' spellings.
+_AMOUNT_KEYS: Final[frozenset[type]] = frozenset({str, float, type(None)})
 
 
 class _Cache(dict[Any, Any]):
     """Conversion results by input, so repeated values convert once."""
 
-    __slots__ = ("convert",)
+    __slots__ = ("convert", "kinds")
 
-    def __init__(self, convert: Callable[[Any], Any]) -> None:
+    def __init__(self, convert: Callable[[Any], Any], kinds: frozenset[type] = _CACHE_KEYS) -> None:
         super().__init__()
         self.convert = convert
+        self.kinds = kinds
 
     def __missing__(self, key: Any) -> Any:
         value = self.convert(key)
-        if type(key) in _CACHE_KEYS and len(self) < 100_000:
+        if type(key) in self.kinds and len(self) < 100_000 and key != 0:
             self[key] = value
         return value
 
@@ -679,6 +696,17 @@ def _row_error(
     return ValidationError([i.under(f"rows[{n}]") for i in issues], plan.subject)
 
 
+def _zone(tz: dt.tzinfo | str | None, currency: str | None) -> dt.tzinfo | None:
+    """The checked ``tz=`` (a zone name read), after checking ``currency=``."""
+    if isinstance(tz, str):
+        tz = zone_named(tz)
+    elif tz is not None and not isinstance(tz, dt.tzinfo):
+        raise ValidationError.single("tz", tz, f"None, a datetime.tzinfo or {ZONE_EXPECTED}")
+    if currency is not None and not is_currency(currency):
+        raise ValidationError.single("currency", currency, f"None or {CURRENCY_EXPECTED}")
+    return tz
+
+
 @overload
 def from_records(
     cls: type[T],
@@ -780,20 +808,13 @@ def from_records(
 
     .. versionadded:: 0.1.0
     """
-    columns = dict(columns or {})
-    defaults = dict(defaults or {})
-    if isinstance(tz, str):
-        tz = zone_named(tz)
-    elif tz is not None and not isinstance(tz, dt.tzinfo):
-        raise ValidationError.single("tz", tz, f"None, a datetime.tzinfo or {ZONE_EXPECTED}")
-    if currency is not None and not is_currency(currency):
-        raise ValidationError.single("currency", currency, f"None or {CURRENCY_EXPECTED}")
+    zone = _zone(tz, currency)
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ValidationError.single("records", records, "an iterable of mappings (rows)")
     if type(first_row) is not int:
         raise ValidationError.single("first_row", first_row, "an int")
     book = None if pipelines is None else PipelineBook(pipelines)
-    plan = _plan(cls, columns, defaults, tuple(attributes), tz, currency)
+    plan = _plan(cls, dict(columns or {}), dict(defaults or {}), tuple(attributes), zone, currency)
     run = _compile(plan)
     out: list[T] = []
     errors: list[RowError] = []
@@ -823,3 +844,323 @@ def from_records(
     if strict:
         return out
     return Built(out, tuple(errors))
+
+
+# --- from a DataFrame, column-wise ------------------------------------------------------------
+
+_NAN_EXPECTED: Final = "a number, or null (an empty cell) where there is none: NaN is no number"
+_FINE: Final[frozenset[_Kind]] = frozenset({_money, _money_with_currency, _goal})
+
+
+@overload
+def from_frame(
+    frame: Any,
+    cls: type[T],
+    *,
+    columns: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    attributes: Sequence[str] = (),
+    tz: dt.tzinfo | str | None = None,
+    currency: str | None = None,
+    strict: Literal[True] = True,
+    pipelines: Pipelines | None = None,
+) -> list[T]: ...
+@overload
+def from_frame(
+    frame: Any,
+    cls: type[T],
+    *,
+    columns: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    attributes: Sequence[str] = (),
+    tz: dt.tzinfo | str | None = None,
+    currency: str | None = None,
+    strict: Literal[False],
+    pipelines: Pipelines | None = None,
+) -> Built[T]: ...
+def from_frame(
+    frame: Any,
+    cls: type[T],
+    *,
+    columns: Mapping[str, str] | None = None,
+    defaults: Mapping[str, Any] | None = None,
+    attributes: Sequence[str] = (),
+    tz: dt.tzinfo | str | None = None,
+    currency: str | None = None,
+    strict: bool = True,
+    pipelines: Pipelines | None = None,
+) -> list[T] | Built[T]:
+    """Build entities of *cls* from a DataFrame, column by column.
+
+    The same as :func:`from_records` on the frame's rows, with the same options
+    and results, without the ``df.to_dict("records")`` step: each column the
+    entity needs is read once from the engine, times are made aware datetimes
+    there, repeated values (stages, statuses, amounts) convert once, and every
+    entity is then built with all its checks. It takes pandas, polars (eager or
+    lazy), PyArrow tables, DuckDB relations, Dask and PySpark DataFrames, through
+    narwhals (``pip install 'salesmodel[frames]'``). A lazy frame is collected
+    first: building Python objects needs every row anyway.
+
+    Columns carry the entity's field names; *columns* maps a field to a column
+    named otherwise (a column name only: a function of the row needs rows, so use
+    :func:`from_records`). An amount takes its currency from the column
+    ``columns["amount.currency"]`` names, else from a ``currency`` column, else
+    from *currency*.
+
+    It is at least as strict as :func:`from_records`, and stricter on what a
+    frame makes easy to get wrong: a column the entity requires that the frame
+    lacks, and a naive datetime column without *tz*, are refused before any row
+    is read; a float NaN that is not the engine's null (polars, PyArrow, DuckDB
+    and Spark tell them apart; pandas does not), an amount finer than its
+    currency's minor unit, and a currency other than *currency* when both it and
+    a currency column are given, make the row bad. Duplicate ids are built, as
+    :func:`from_records` builds them.
+
+    Args:
+        frame: The DataFrame (or lazy frame, relation, table).
+        cls: The entity class, e.g. :class:`~salesmodel.Deal`.
+        columns: Field → column name; ``"amount.currency"`` → the column holding
+            the amount's currency.
+        defaults: Field → value for fields no column gives.
+        attributes: Columns to keep in the entity's ``attributes``.
+        tz: The zone of naive datetimes and of dates: a :class:`datetime.tzinfo`
+            or an IANA name such as ``"Europe/Paris"``.
+        currency: The currency of amounts without a currency column.
+        strict: Raise on the first bad row (True), or collect bad rows.
+        pipelines: Check every deal or lead built against its pipeline, as
+            :func:`from_records` does.
+
+    Returns:
+        The entities in row order; with ``strict=False`` a :class:`Built` with
+        ``records`` and ``errors``.
+
+    Raises:
+        ValidationError: for a bad argument or a missing column, or (when
+            *strict*) the first bad row: its paths name the row and field
+            (``rows[12].closed_at``), its subject the row and its id.
+
+    >>> import polars as pl
+    >>> from salesmodel import Deal
+    >>> frame = pl.DataFrame({"id": ["D-1", "D-2"], "name": ["Acme", "Bolt"],
+    ...     "status": ["won", "open"], "stage": ["won", "qualification"],
+    ...     "created_at": ["2026-01-05", "2026-01-07"], "closed_at": ["2026-02-02", None],
+    ...     "amount": [1200.5, None], "currency": ["EUR", "EUR"]})
+    >>> deals = from_frame(frame, Deal, tz="UTC")
+    >>> deals[0].amount, deals[0].closed_at.isoformat(), deals[1].amount
+    (Money('1200.5', 'EUR'), '2026-02-02T00:00:00+00:00', None)
+
+    .. versionadded:: 0.1.0
+    """
+    given = dict(columns or {})
+    for name, column in given.items():
+        if not isinstance(column, str):
+            raise ValidationError.single(
+                f"columns[{name!r}]",
+                column,
+                "a column name of the frame (a function of the row reads rows: use from_records)",
+            )
+    zone = _zone(tz, currency)
+    book = None if pipelines is None else PipelineBook(pipelines)
+    from ._frame_columns import FrameColumns  # narwhals only when a frame is passed
+
+    table = FrameColumns(frame)
+    settings = (dict(defaults or {}), tuple(attributes), zone, currency)
+    plan = _plan(cls, given, *settings)
+    paired = {
+        f"{f.name}.currency": "currency"
+        for f in plan.fields
+        if f.kind is _money and "currency" in table and f"{f.name}.currency" not in given
+    }
+    if paired:
+        plan = _plan(cls, {**given, **paired}, *settings)
+    reader = _Columns(table, zone, currency)
+    cells = [reader.field(f, given.get(f.name, f.name), tuple(attributes)) for f in plan.fields]
+    out: list[T] = []
+    if not reader.failures and book is None:
+        try:
+            out = list(map(plan.make, *cells))
+        except ValidationError:
+            out = []  # some row is bad: the loop below names it
+        else:
+            return out if strict else Built(out, ())
+    names = [f.name for f in plan.fields]
+    ids = cells[names.index("id")] if "id" in names else []
+    errors: list[RowError] = []
+    for n, values in enumerate(zip(*cells, strict=True)):
+        issues = reader.failures.get(n)
+        if issues is None:
+            try:
+                record = plan.make(*values)
+            except ValidationError as error:
+                issues = list(error.issues)
+            else:
+                found = () if book is None else book.issues(record)
+                if not found:
+                    out.append(record)
+                    continue
+                issues = list(found)
+        record_id = ids[n] if ids and isinstance(ids[n], str) else None
+        subject = f"{plan.subject} at row {n}" + (f" (id {record_id!r})" if record_id else "")
+        bad = ValidationError([i.under(f"rows[{n}]") for i in issues], f"{subject} of the frame")
+        if strict:
+            raise bad
+        errors.append(RowError(n, bad))
+    return out if strict else Built(out, tuple(errors))
+
+
+class _Columns:
+    """Each field's converted cells, read from a frame's columns; the issues of
+    cells that could not be converted, by row."""
+
+    def __init__(self, table: Any, tz: dt.tzinfo | None, currency: str | None) -> None:
+        self.table = table
+        self.tz = tz
+        self.currency = currency
+        self.failures: dict[int, list[Issue]] = {}
+
+    def fail(self, row: int, issue: Issue) -> None:
+        self.failures.setdefault(row, []).append(issue)
+
+    def column(self, field: str, name: str) -> list[Any]:
+        """The cells of column *name*, for *field*, NaN cells failed."""
+        table = self.table
+        if name not in table:
+            raise ValidationError.single(
+                field,
+                name,
+                f"a column of the frame ({table.shown()}); map another with "
+                f"columns={{{field!r}: ...}}",
+            )
+        for row in table.nan_rows(name):
+            self.fail(row, Issue(field, math.nan, _NAN_EXPECTED))
+        return table.values(name)  # type: ignore[no-any-return]
+
+    def field(self, field: _Field, source: str, attribute_columns: Sequence[str]) -> list[Any]:
+        table = self.table
+        convert = field.convert
+        if field.kind in _FINE:
+            convert = _minor_units(field.name, convert)
+        if field.function is not None:  # attributes, joined by attribute columns
+            names = [source] if source in table else []
+            names += attribute_columns
+            lists = [self.column(f"attributes[{name!r}]", name) for name in names]
+            rows = [dict(zip(names, values, strict=True)) for values in zip(*lists, strict=True)]
+            function = field.function
+            return self.converted(
+                field.name,
+                lambda row: convert(function(row)),
+                rows or [{}] * table.height,
+                cached=False,
+            )
+        if field.currency is not None:
+            return self.amounts(field, convert)
+        assert field.column is not None
+        if field.column not in table and field.default is not attrs.NOTHING:
+            return [field.default] * table.height
+        if field.kind is _datetime and field.column in table and table.is_datetime(field.column):
+            values = table.times(field.column, self.tz)
+        else:
+            values = self.column(field.name, field.column)
+        if field.kind is _money:
+            return self.converted(field.name, _Cache(convert, _AMOUNT_KEYS), values, cached=True)
+        return self.converted(field.name, convert, values, kind=field.kind, cached=field.cached)
+
+    def amounts(self, field: _Field, convert: Callable[[Any], Any]) -> list[Any]:
+        """Money from an amount column and a currency column."""
+        assert field.column is not None
+        assert isinstance(field.currency, str)
+        amounts = self.column(field.name, field.column)
+        codes = self.column(f"{field.name}.currency", field.currency)
+        wanted = self.currency
+        if wanted is not None:
+            # currency= says what the amounts are in: a row that says otherwise is bad.
+            codes = [wanted if c is None else c for c in codes]
+            for row, code in enumerate(codes):
+                if code != wanted and not _missing(amounts[row]):
+                    expected = f"{wanted!r}, the currency= given"
+                    self.fail(row, Issue(f"{field.name}.currency", code, expected))
+        distinct = set(codes)
+        if len(distinct) == 1 and is_currency(code := next(iter(distinct))):
+            return self.converted(field.name, _in(field.name, code, convert), amounts, cached=True)
+        pairs = list(zip(amounts, codes, strict=True))
+        return self.converted(field.name, convert, pairs, cached=False)
+
+    def converted(
+        self,
+        name: str,
+        convert: Callable[[Any], Any] | _Cache,
+        values: list[Any],
+        *,
+        cached: bool,
+        kind: _Kind | None = None,
+    ) -> list[Any]:
+        """*values* converted; a cell that cannot be is failed (and left MISSING)."""
+        plain = convert.convert if isinstance(convert, _Cache) else convert
+        lookup = convert if isinstance(convert, _Cache) else _Cache(plain)
+        try:
+            if kind is _text:
+                # what the entity takes as is: a non-empty str (a blank one is empty)
+                return [
+                    v if v.__class__ is str and v and not v[0].isspace() else plain(v)
+                    for v in values
+                ]
+            if kind is _datetime:
+                return [
+                    v if v.__class__ is dt.datetime and v.tzinfo is not None else lookup[v]
+                    for v in values
+                ]
+            if cached:
+                return [lookup[v] for v in values]
+            return list(map(plain, values))
+        except Exception:  # noqa: BLE001 - some cell is bad: convert one by one to name it
+            out = []
+            for row, value in enumerate(values):
+                try:
+                    out.append(plain(value))
+                except _Bad as bad:
+                    self.fail(row, bad.issue)
+                    out.append(MISSING)
+            return out
+
+
+def _in(field: str, currency: str, convert: Callable[[Any], Any]) -> _Cache:
+    """Money in *currency* from an amount (by an ``(amount, currency)`` *convert*),
+    each distinct amount converted once."""
+
+    def money(amount: Any) -> Any:
+        try:
+            made = Money(amount, currency)  # what convert makes of a good amount
+        except ValidationError:
+            return convert((amount, currency))  # None for an empty cell, or the issue
+        return _in_minor_unit(field, made, amount)
+
+    return _Cache(money, _AMOUNT_KEYS)
+
+
+def _minor_units(field: str, convert: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """*convert*, refusing Money finer than its currency's minor unit."""
+
+    def minor_units(value: Any) -> Any:
+        return _in_minor_unit(field, convert(value), value[0] if type(value) is tuple else value)
+
+    return minor_units
+
+
+def _in_minor_unit(field: str, value: Any, given: Any) -> Any:
+    """*value*, unless it is Money finer than its currency's minor unit (a frame's
+    float columns make 0.1 + 0.2 easy to store)."""
+    if type(value) is Money:
+        places = minor_unit(value.currency)
+        text = str(value.amount)  # cheaper than as_tuple(): "1200.50" has 2 places
+        point = text.find(".")
+        if "E" not in text and (point < 0 or len(text) - point - 1 <= places):
+            return value
+        _, digits, exponent = value.amount.as_tuple()
+        finer = -exponent - places  # type: ignore[operator]
+        if finer > 0 and any(digits[-finer:]):
+            expected = (
+                f"an amount with at most {places} decimal places, the minor unit of "
+                f"{value.currency}"
+            )
+            raise _Bad(Issue(field, given, expected))
+    return value

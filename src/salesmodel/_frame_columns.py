@@ -1,0 +1,146 @@
+"""A DataFrame's columns as Python lists, read once each through narwhals, for
+:func:`salesmodel.bulk.from_frame`.
+
+Whatever the engine (pandas, polars eager or lazy, PyArrow, DuckDB, Dask,
+PySpark), a column comes back as the Python values ``df.to_dict("records")``
+would hold, with two things done in the engine because they are cheap there and
+dear per cell: a datetime column comes back as aware datetimes with the UTC
+offset in force (read from microseconds since the epoch, never through the
+engine's own timestamp objects), and a float NaN that is not the engine's null
+(polars, PyArrow, DuckDB and Spark tell them apart; pandas does not) is named, so
+the caller can refuse it rather than read it as an empty cell.
+
+narwhals is imported here, and this module is imported only when a frame is passed.
+Reading columns of a frame for KPIs (:mod:`salesmodel.kpi._frames`) stays in the
+engine; only this module brings cells into Python.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+from .errors import ValidationError
+
+__all__ = ["FrameColumns"]
+
+_EPOCH: Final = dt.datetime(1970, 1, 1)
+#: ``_delta(0, 0, n)``: n microseconds, a third faster than by keyword.
+_delta: Final = dt.timedelta
+_UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "+00:00", "Z"})
+#: How many column names an error about a missing column shows.
+_SHOWN: Final = 12
+
+
+def _narwhals() -> Any:
+    try:
+        import narwhals.stable.v2 as nw
+    except ImportError as error:  # pragma: no cover - the frames extra is installed in CI
+        raise ImportError(
+            "Entities from DataFrames need narwhals: pip install 'salesmodel[frames]'"
+        ) from error
+    return nw
+
+
+class FrameColumns:
+    """The columns of one frame (a lazy one collected first)."""
+
+    def __init__(self, frame: Any) -> None:
+        nw = _narwhals()
+        self.nw = nw
+        try:
+            native = nw.from_native(frame)
+        except TypeError:
+            raise ValidationError.single(
+                "frame",
+                type(frame).__name__,
+                "a DataFrame (pandas, polars, PyArrow, DuckDB, Dask or PySpark); "
+                "build from rows with bulk.from_records",
+            ) from None
+        if isinstance(native, nw.LazyFrame):
+            native = native.collect()
+        self.frame = native
+        self.schema = native.schema
+        self.names: list[str] = list(self.schema.names())
+        self.height: int = len(native)
+        # pandas' NaN is its null; other engines keep NaN as a value of its own
+        self.nan_is_null: bool = native.implementation.is_pandas_like()
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.schema
+
+    def shown(self) -> str:
+        """The column names, for a message."""
+        names = ", ".join(map(repr, self.names[:_SHOWN]))
+        return names + (", ..." if len(self.names) > _SHOWN else "")
+
+    def values(self, name: str) -> list[Any]:
+        """The cells of column *name* as Python values (None for null)."""
+        series = self.frame[name]
+        dtype = series.dtype
+        nw = self.nw
+        if dtype in (nw.Categorical, nw.Enum):
+            series = series.cast(nw.String)
+        return series.to_list()  # type: ignore[no-any-return]
+
+    def nan_rows(self, name: str) -> list[int]:
+        """The rows whose float cell is NaN, where NaN is not the engine's null."""
+        if self.nan_is_null or not self.schema[name].is_float():
+            return []
+        series = self.frame[name]
+        return [i for i, v in enumerate(series.to_list()) if v != v]
+
+    def is_datetime(self, name: str) -> bool:
+        return isinstance(self.schema[name], self.nw.Datetime)
+
+    def times(self, name: str, tz: dt.tzinfo | None) -> list[Any]:
+        """The cells of datetime column *name* as aware datetimes: an aware
+        column's instants with the offset in force in its zone (as the entities
+        keep them), a naive column's wall times in *tz* (required)."""
+        series = self.frame[name]
+        zone = self.schema[name].time_zone
+        if zone is None:
+            if tz is None:
+                if series.null_count() == len(series):
+                    return [None] * len(series)
+                raise ValidationError.single(
+                    name,
+                    f"naive datetimes ({self.schema[name]})",
+                    "timezone-aware datetimes, or tz= naming the zone they were recorded in",
+                )
+            walls = _microseconds(series)
+            if isinstance(tz, dt.timezone):
+                start = _EPOCH.replace(tzinfo=tz)
+                return [None if m is None else start + _delta(0, 0, m) for m in walls]
+            # A named zone: the entity reads each wall time in it, and refuses one
+            # its clocks skip or repeat, exactly as for a record.
+            return [
+                None if m is None else (_EPOCH + _delta(0, 0, m)).replace(tzinfo=tz) for m in walls
+            ]
+        instants = _microseconds(series)
+        if zone in _UTC_NAMES:
+            start = _EPOCH.replace(tzinfo=dt.UTC)
+            return [None if m is None else start + _delta(0, 0, m) for m in instants]
+        walls = _microseconds(series.dt.replace_time_zone(None))
+        starts: dict[int, dt.datetime] = {}  # an epoch per UTC offset: a zone has few
+        out: list[Any] = []
+        for wall, instant in zip(walls, instants, strict=True):
+            if wall is None or instant is None:
+                out.append(None)
+                continue
+            offset = wall - instant
+            epoch = starts.get(offset)
+            if epoch is None:
+                zone_then = dt.timezone(dt.timedelta(microseconds=offset))
+                epoch = starts[offset] = _EPOCH.replace(tzinfo=zone_then)
+            out.append(epoch + _delta(0, 0, wall))
+        return out
+
+
+def _microseconds(series: Any) -> list[int | None]:
+    """Microseconds since the epoch of each cell (None for null)."""
+    stamps = series.dt.timestamp("us")
+    if stamps.dtype.is_integer():
+        return stamps.to_list()  # type: ignore[no-any-return]
+    # pandas gives floats (NaN for NaT): exact, as microseconds until 2255 are < 2**53
+    return [None if m is None or m != m else int(m) for m in stamps.to_list()]
