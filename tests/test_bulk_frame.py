@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import shutil
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -24,7 +23,7 @@ from salesmodel import Deal, Lead, Money, Rep, Status, ValidationError
 from salesmodel import strategies as sms
 from salesmodel.bulk import Built, from_frame, from_records
 from salesmodel.pipeline import DEFAULT_PIPELINE
-from test_kpi_frames import _pandas  # times as datetime64[us, UTC]
+from test_kpi_frames import _pandas, local_spark  # _pandas: times as datetime64[us, UTC]
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -245,17 +244,7 @@ def test_a_dask_frame_builds_what_from_records_builds() -> None:
 
 
 def test_a_spark_frame_builds_what_from_records_builds() -> None:
-    pytest.importorskip("pyspark", reason="pyspark is not installed (the spark extra)")
-    if shutil.which("java") is None:
-        pytest.skip("pyspark needs Java (a JRE 17) on the PATH")
-    from pyspark.sql import SparkSession
-
-    spark = (
-        SparkSession.builder.master("local[1]")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
+    spark = local_spark()
     data = columns_of(BOOK, "str")
     types = {"created_at": "timestamp", "closed_at": "timestamp", "expected_close": "date"}
     schema = ", ".join(f"{name} {types.get(name, 'string')}" for name in data)
