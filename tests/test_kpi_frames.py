@@ -619,3 +619,27 @@ def test_float_cents_read_from_text_are_exact_and_finer_ones_are_bad_rows(engine
     )
     with pytest.raises(ValidationError, match="at most 2 decimal places"):
         kpi.bookings(finer)
+
+
+def test_long_durations_are_exact_to_the_microsecond_on_pandas_and_dask() -> None:
+    # pandas' durations in float seconds come out a microsecond short for about one
+    # long duration in fifty: the engine subtracts whole microseconds instead
+    start = dt.datetime(2019, 1, 1, 0, 0, 0, 13, tzinfo=UTC)
+    deals = [
+        sample_deal(
+            f"L-{i}",
+            status="won",
+            created_at=start,
+            closed_at=start + dt.timedelta(days=400 + i, microseconds=i * 7919),
+        )
+        for i in range(600)
+    ]
+    expected = kpi.sales_cycle(deals, by="owner_id")
+    native = _pandas(columns_of(deals))
+    assert kpi.sales_cycle(native, by="owner_id") == expected
+    nanos = native.astype({c: "datetime64[ns, UTC]" for c in ("created_at", "closed_at")})
+    assert kpi.sales_cycle(nanos, by="owner_id") == expected
+    dd = pytest.importorskip("dask.dataframe")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
+        assert kpi.sales_cycle(dd.from_pandas(nanos, npartitions=2), by="owner_id") == expected

@@ -357,7 +357,7 @@ def stage_times(engine: _Engine, as_of: dt.datetime | None) -> Counter[tuple[Any
         stays = now.select(
             *by,
             col("stage").alias("__stage"),
-            engine.micros_between(nw.lit(as_of), entered).alias("__us"),
+            engine.micros_between(as_of, entered).alias("__us"),
         )
         parts.append(stays.filter(col("__us") >= 0))
     for part in parts:

@@ -75,6 +75,11 @@ _EXTRAS: Final[dict[str, tuple[tuple[str, ...], Callable[..., Any]]]] = {
         lambda reason, stage: (reason_key(reason), stage),
     ),
 }
+#: Engines whose durations go through float seconds (``dt.total_microseconds()`` is
+#: then a microsecond short for about one long duration in fifty): their durations
+#: are subtracted as integers instead.
+_FLOAT_DURATIONS: Final = frozenset({"pandas", "modin", "cudf", "dask"})
+_EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 
@@ -362,7 +367,12 @@ class _Engine:
             expr = self._in_zone(expr, zone, replace=True)
         if not utc:
             return expr
-        return self._in_zone(expr, "UTC").alias(field)
+        expr = self._in_zone(expr, "UTC")
+        if self.backend in _FLOAT_DURATIONS:
+            # whole microseconds behind each (Dask casts no zoned column: drop the zone)
+            expr = expr.dt.replace_time_zone(None).cast(nw.Datetime("us"))
+            expr = expr.dt.replace_time_zone("UTC")
+        return expr.alias(field)
 
     def _in_zone(self, expr: Any, zone: str, *, replace: bool = False) -> Any:
         if self.backend in _SESSION_ZONED:
@@ -759,17 +769,26 @@ class _Engine:
         return self.micros_between(self.nw.col("closed_at"), self.nw.col("created_at"))
 
     def micros_between(self, later: Any, earlier: Any) -> Any:
-        """The microseconds from one instant to another (expressions)."""
+        """The microseconds from one instant to another (expressions, or a
+        datetime for a moment the caller gave)."""
+        if self.backend in _FLOAT_DURATIONS or self.backend.startswith("pyspark"):
+            return self._epoch_micros(later) - self._epoch_micros(earlier)
+        lit = self.nw.lit
+        later, earlier = (lit(t) if isinstance(t, dt.datetime) else t for t in (later, earlier))
+        return (later - earlier).dt.total_microseconds()
+
+    def _epoch_micros(self, time: Any) -> Any:
+        """An instant as whole microseconds since the epoch, exactly."""
         nw = self.nw
-        if not self.backend.startswith("pyspark"):
-            return (later - earlier).dt.total_microseconds()
-        # Spark has no durations here: each time as microseconds since the epoch,
-        # its floor in seconds (a cast) plus a remainder never negative, to agree.
-        ends = [
-            e.cast(nw.Int64) * 1_000_000 + (e.dt.microsecond() + 1_000_000) % 1_000_000
-            for e in (later, earlier)
-        ]
-        return ends[0] - ends[1]
+        if isinstance(time, dt.datetime):
+            return nw.lit((time - _EPOCH) // dt.timedelta(microseconds=1))
+        if self.backend.startswith("pyspark"):
+            # Spark has no durations here: the floor in seconds (a cast) plus a
+            # remainder never negative, to agree.
+            return time.cast(nw.Int64) * 1_000_000 + (time.dt.microsecond() + 1_000_000) % 1_000_000
+        # pandas and Dask: times are held in microseconds (see instant()); the integer
+        # behind each is exact where a duration's float seconds are not
+        return time.dt.replace_time_zone(None).cast(nw.Int64)
 
     def _amounts(self, table: dict[str, list[Any]], extra: str | None) -> dict[Any, Any]:
         parts: dict[Any, tuple[dict[str, Decimal], list[int]]] = {}
