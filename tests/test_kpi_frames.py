@@ -637,7 +637,7 @@ def test_long_durations_are_exact_to_the_microsecond_on_pandas_and_dask() -> Non
     expected = kpi.sales_cycle(deals, by="owner_id")
     native = _pandas(columns_of(deals))
     assert kpi.sales_cycle(native, by="owner_id") == expected
-    nanos = native.astype({c: "datetime64[ns, UTC]" for c in ("created_at", "closed_at")})
+    nanos = native.astype(dict.fromkeys(("created_at", "closed_at"), "datetime64[ns, UTC]"))
     assert kpi.sales_cycle(nanos, by="owner_id") == expected
     dd = pytest.importorskip("dask.dataframe")
     with warnings.catch_warnings():
