@@ -667,8 +667,9 @@ class _Engine:
             self._reject(row, issue)
         if self.changes is not None:
             self.changes.orphans()
-        good = frame.filter(nw.col(_BAD) == 0)
-        return good.lazy() if self.planned else good
+        if self.planned:  # each measure reads the good rows in its own plan: no copy
+            return frame.lazy().filter(nw.col(_BAD) == 0)
+        return frame.filter(nw.col(_BAD) == 0)
 
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
         record_id = row.get("id") if isinstance(row.get("id"), str) else None
