@@ -45,6 +45,19 @@ SPAN = 3 * 365 * 86_400 * 10**6
 #: Up to 200 days from creation to closing, in microseconds.
 LONGEST = 200 * 86_400 * 10**6
 
+#: One call of each KPI, the options spread over them (the distributed engines run
+#: these: there a KPI is several jobs, whose time goes to scheduling and shipping).
+EACH_KPI = (
+    "win_rate per quarter created",
+    "win_rate by value per pipeline",
+    "conversion_rate by owner and pipeline",
+    "average_ticket by currency",
+    "bookings per month in USD",
+    "sales_cycle closed per week created",
+    "pipeline_value by stage",
+    "weighted_pipeline by owner",
+)
+
 
 def _pick(rng: np.random.Generator, values: list[str], rows: int, p: Any = None) -> pl.Series:
     """*rows* values drawn from *values* (gathered by index: NumPy text is slow)."""

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine_book import book, calls, converted, deals
+from engine_book import EACH_KPI, book, calls, converted, deals
 
 pytestmark = [
     pytest.mark.engines,
@@ -34,18 +34,6 @@ pytestmark = [
 ROWS = 300_000
 UTC = dt.UTC
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
-#: One call of each KPI, the options spread over them: on these engines a KPI is
-#: several jobs whose time goes to scheduling and shipping, not to the rows.
-EACH_KPI = (
-    "win_rate per quarter created",
-    "win_rate by value per pipeline",
-    "conversion_rate by owner and pipeline",
-    "average_ticket by currency",
-    "bookings per month in USD",
-    "sales_cycle closed per week created",
-    "pipeline_value by stage",
-    "weighted_pipeline by owner",
-)
 
 
 @pytest.fixture(scope="module")
