@@ -34,3 +34,31 @@ def data_dir() -> Path:
     if not DATA.is_dir():
         pytest.skip(f"real data sets not found at {DATA} (set SALESMODEL_DATA to their folder)")
     return DATA
+
+
+# --- the distributed engines: skipped where absent, required in CI ----------------------------
+
+#: Set by .ci/run: there a test marked ``engines`` that skips (no pyspark, no Java,
+#: no Dask) fails instead, so CI cannot pass without having run them.
+REQUIRE_ENGINES = os.environ.get("SALESMODEL_REQUIRE_ENGINES", "") not in ("", "0")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        "engines: needs Spark (pyspark and Java) or Dask; skips where they are absent, "
+        "fails instead when SALESMODEL_REQUIRE_ENGINES=1 (CI)",
+    )
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> pytest.TestReport:
+    report: pytest.TestReport = yield
+    skipped = report.skipped and not hasattr(report, "wasxfail")  # an xfail reports as skipped
+    if REQUIRE_ENGINES and skipped and item.get_closest_marker("engines") is not None:
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = (
+            f"skipped, but SALESMODEL_REQUIRE_ENGINES is set (CI runs every engine): {reason}"
+        )
+    return report

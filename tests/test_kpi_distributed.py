@@ -1,0 +1,138 @@
+"""KPIs on the distributed engines, really run: a local Spark session and a Dask
+DataFrame on the processes scheduler, over a seeded book of 300,000 deals
+(tests/engine_book.py), each figure equal (==) to the object path's.
+
+Where pyspark, Java or Dask is absent these tests skip and say why; CI sets
+SALESMODEL_REQUIRE_ENGINES=1, which turns such a skip into a failure
+(tests/conftest.py). Spark runs one session per test process (this module's
+fixture), on two local cores with small shuffles and quiet logs; times are read in
+UTC by Spark, so its periods are UTC, and Dask's are in another zone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import multiprocessing
+import shutil
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine_book import EACH_KPI, book, calls, converted, deals
+
+pytestmark = [
+    pytest.mark.engines,
+    # pyspark 4.x warns about pandas 3, which it does not use on the paths taken here
+    pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
+    # narwhals: its Dask support moves to the narwhals-dask package
+    pytest.mark.filterwarnings("ignore:Dask support is moving out of Narwhals:FutureWarning"),
+]
+
+ROWS = 300_000
+UTC = dt.UTC
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
+
+
+@pytest.fixture(scope="module")
+def frame() -> Any:
+    return book(ROWS)
+
+
+@pytest.fixture(scope="module")
+def objects(frame: Any) -> list[Any]:
+    """The same rows as entities: the object path the engines must agree with."""
+    return deals(frame)
+
+
+def _kpis(frame: Any, *, tz: Any) -> dict[str, Callable[[Any], Any]]:
+    return calls(converted(frame), tz=tz)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Iterator[Any]:
+    """A local Spark session, one per test process, stopped after this module."""
+    pytest.importorskip("pyspark", reason="pyspark is not installed (pip install '.[spark]')")
+    if shutil.which("java") is None:
+        pytest.skip("pyspark needs Java (a JRE 17 or newer) on the PATH")
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("salesmodel-tests")
+        .config("spark.sql.session.timeZone", "UTC")
+        .config("spark.sql.shuffle.partitions", "2")
+        .config("spark.ui.enabled", "false")
+        .config("spark.ui.showConsoleProgress", "false")
+        .getOrCreate()
+    )
+    session.sparkContext.setLogLevel("ERROR")
+    yield session
+    session.stop()
+
+
+@pytest.fixture(scope="module")
+def spark_frame(spark: Any, frame: Any) -> Any:
+    import polars as pl
+
+    # Arrow carries the types across: strings, UTC timestamps, nullable doubles.
+    native = spark.createDataFrame(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    native = native.repartition(4).cache()
+    assert native.count() == ROWS
+    return native
+
+
+@pytest.fixture(scope="module")
+def dask_frame(frame: Any) -> Iterator[Any]:
+    """A Dask DataFrame of four partitions, computed on two worker processes."""
+    dask = pytest.importorskip("dask", reason="dask is not installed (the test extra)")
+    dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
+    native = dd.from_pandas(frame.to_pandas(), npartitions=4)
+    assert native.npartitions > 1
+    # One pool for the module: the processes scheduler would start one per compute.
+    spawn = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(2, mp_context=spawn) as pool,
+        dask.config.set(scheduler="processes", pool=pool),
+    ):
+        yield native
+
+
+@pytest.mark.parametrize("name", EACH_KPI)
+def test_each_kpi_on_a_spark_dataframe_equals_the_object_path(
+    name: str, spark_frame: Any, frame: Any, objects: list[Any]
+) -> None:
+    kpi = _kpis(frame, tz=UTC)[name]
+    assert kpi(spark_frame) == kpi(objects)
+
+
+#: narwhals computes a duration's microseconds through float seconds on pandas-like
+#: engines (Dask among them): past ~2**53 ns, one in ~50 comes out 1 us short.
+FLOAT_MICROSECONDS = pytest.mark.xfail(
+    strict=True, reason="pandas-like durations lose a microsecond (kpi/_frames.py _duration)"
+)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [pytest.param(n, marks=FLOAT_MICROSECONDS) if "cycle" in n else n for n in EACH_KPI],
+)
+def test_each_kpi_on_a_dask_dataframe_on_processes_equals_the_object_path(
+    name: str, dask_frame: Any, frame: Any, objects: list[Any]
+) -> None:
+    kpi = _kpis(frame, tz=SAO_PAULO)[name]
+    assert kpi(dask_frame) == kpi(objects)
+
+
+def test_the_book_has_every_shape_the_kpis_group_by(frame: Any, objects: list[Any]) -> None:
+    assert len(objects) == frame.height == ROWS
+    assert frame["owner_id"].n_unique() == 12
+    assert set(frame["pipeline_id"]) == {"default", "hubspot"}
+    assert set(frame["currency"].drop_nulls()) == {"EUR", "USD", "JPY"}
+    assert set(frame["status"]) == {"open", "won", "lost"}
+    assert frame["stage"].n_unique() == 8 + 7  # every stage of both pipelines
+    assert 0 < frame["amount"].null_count() < ROWS // 10
+    span = frame["created_at"].max() - frame["created_at"].min()  # type: ignore[operator]
+    assert span.days > 3 * 360
