@@ -653,8 +653,6 @@ class _Engine:
         for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
             code = nw.when(_fill(cond)).then(nw.lit(i)).otherwise(code)
         frame = frame.with_columns(code.alias(_BAD))
-        if self.planned:
-            frame = frame.collect()  # every check in one pass of the plan
         bad = frame.filter(nw.col(_BAD) != 0)
         order = _ROW if self.eager else "id"
         if self.strict:
@@ -667,8 +665,8 @@ class _Engine:
             self._reject(row, issue)
         if self.changes is not None:
             self.changes.orphans()
-        if self.planned:  # each measure reads the good rows in its own plan: no copy
-            return frame.lazy().filter(nw.col(_BAD) == 0)
+        # On a polars frame only the bad rows are collected: each measure reads the
+        # good rows in a plan of its own (the checks again, fused, but no copy).
         return frame.filter(nw.col(_BAD) == 0)
 
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
