@@ -936,21 +936,20 @@ class LogisticScorer(_Additive, Record):
 
     Each feature is one-hot encoded (its levels, then missing); so is each pair of
     features in ``pairs``, by its crossed levels (``'API' & 'Email Opened'``: one
-    weight for each pair of a level of the first and a level of the second).
-    Inside a pair, levels with few leads join others, so that each crossed level
-    has leads to learn from: a numeric feature counts in three runs of its bins
-    (about a third of the leads each), and the values of a categorical feature
-    that fewer than 1 % of the training leads have share one level. The stored
-    weights are still one per pair of the features' own levels; those that were
-    joined carry the same weight. ``fit`` minimises the summed log loss plus half the squared weights times
-    their penalty (``l2`` for a feature's, ``pair_l2`` for a pair's; the intercept
-    is not penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights
-    are then centred per feature and per pair on the training leads, so the
-    intercept is the log-odds of an average lead and each effect reads "compared
-    with an average lead". A level no training lead had (unseen, or missing when
-    none missed it) has weight 0: no evidence. A pair's weights say what the two
-    features together add beyond each one's own effect, and an explanation shows
-    each pair as one line.
+    weight for each pair of a level of the first and a level of the second). Inside
+    a pair, levels with few leads join others, so that each crossed level has leads
+    to learn from: a numeric feature counts in three runs of its bins (about a third
+    of the leads each), and the values of a categorical feature that fewer than 1 %
+    of the training leads have share one level. The stored weights are still one per
+    pair of the features' own levels; those that were joined carry the same weight.
+    ``fit`` minimises the summed log loss plus half the squared weights times their
+    penalty (``l2`` for a feature's, ``pair_l2`` for a pair's; the intercept is not
+    penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights are then
+    centred per feature and per pair on the training leads, so the intercept is the
+    log-odds of an average lead and each effect reads "compared with an average
+    lead". A level no training lead had (unseen, or missing when none missed it) has
+    weight 0: no evidence. A pair's weights say what the two features together add
+    beyond each one's own effect, and an explanation shows each pair as one line.
 
     Build one with :meth:`fit`. The fields are the fitted model, stored exactly.
 
