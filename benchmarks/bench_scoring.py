@@ -311,7 +311,7 @@ def accuracy(data: Path) -> None:
 
 def _print_aucs(name: str, aucs: list[float], note: str) -> None:
     print(
-        f"{name:<32} mean {statistics.mean(aucs):.3f}  worst {min(aucs):.3f}"
+        f"{name:<32} mean {statistics.mean(aucs):.4f}  worst {min(aucs):.3f}"
         f"  best {max(aucs):.3f}  ({note})"
     )
     print(f"{'':<32} " + " ".join(f"{a:.3f}" for a in aucs))

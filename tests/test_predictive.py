@@ -342,6 +342,27 @@ def test_pair_weights_are_the_penalised_optimum_centred_on_the_training_leads():
     assert model.pair_l2 == 2.0
 
 
+def test_inside_a_pair_rare_values_share_a_weight_and_numbers_count_in_three_runs():
+    # Each crossed level needs leads to learn from: "legacy" and "trial" (under 1 %
+    # of the leads each) are one level inside the pair, and ten bins of visits three.
+    rnd = random.Random(5)
+    leads, labels = [], []
+    for i in range(400):
+        plan = "legacy" if i < 2 else "trial" if i < 4 else rnd.choice(["basic", "premium"])
+        visits = rnd.randrange(100)
+        labels.append(rnd.random() < (0.8 if (plan == "basic") == (visits < 50) else 0.2))
+        leads.append(lead(i, plan=plan, visits=visits))
+    model = LogisticScorer.fit(leads, labels, pairs=[("plan", "visits")])
+    plan, visits = model.features[1], model.features[2]
+    assert (plan.values, visits.size) == (("basic", "legacy", "premium", "trial"), 10)
+    stride = visits.size + 1
+    rows = [model.pair_weights[0][i * stride : (i + 1) * stride] for i in range(plan.size + 1)]
+    assert rows[1] == rows[3]  # legacy and trial: one level
+    assert rows[0] != rows[2]
+    assert all(len(set(row[: visits.size])) == 3 for row in rows[:4])
+    assert from_dict(to_dict(model), LogisticScorer) == model
+
+
 @pytest.mark.parametrize(
     ("pairs", "path"),
     [

@@ -93,10 +93,10 @@ def test_naive_bayes_ranks_held_out_leads_at_0_875_on_average_and_0_86_at_worst(
 
 def test_logistic_regression_with_its_pairs_ranks_held_out_leads_at_0_90_on_average(held_out):
     # The goal was 0.905. One effect per feature tops out near 0.90 (0.898 here);
-    # the pairs of features fit chooses lift it to 0.904 (0.905 on the tuning
+    # the pairs of features fit chooses lift it to 0.9039 (0.9060 on the tuning
     # splits), short of the goal. See docs/explanation/predictive.md.
     aucs = held_out["logistic"]
-    assert statistics.mean(aucs) >= 0.901  # measured 0.904
+    assert statistics.mean(aucs) >= 0.902  # measured 0.9039
     assert min(aucs) >= 0.888  # measured 0.891
     assert statistics.mean(aucs) > statistics.mean(held_out["naive_bayes"])
 
@@ -124,9 +124,9 @@ def test_the_default_rule_scorer_barely_ranks_these_leads(rows, x_education):
 def test_logistic_regression_ranks_held_out_leads_with_an_auc_above_0_88(fitted):
     models, x_test, y_test = fitted
     scores = [models["logistic"].predict_proba(x) for x in x_test]
-    assert roc_auc(y_test, scores) > 0.89  # measured 0.904 on this split
-    assert brier_score(y_test, scores) < 0.14
-    assert lift(y_test, scores, top=0.1) > 2.2
+    assert roc_auc(y_test, scores) > 0.89  # measured 0.905 on this split
+    assert brier_score(y_test, scores) < 0.13  # measured 0.118
+    assert lift(y_test, scores, top=0.1) > 2.4  # measured 2.59
 
 
 def test_naive_bayes_ranks_held_out_leads_with_an_auc_above_0_88(fitted):
@@ -154,7 +154,7 @@ def test_the_calibration_table_is_monotone_enough_to_be_useful(fitted, name):
 def test_explanations_name_the_strongest_reasons(fitted):
     models, x_test, _ = fitted
     pairs = models["logistic"].pairs
-    assert 5 <= len(pairs) <= 16  # measured 9, each beating chance on the training leads
+    assert 5 <= len(pairs) <= 16  # measured 11, each beating chance on the training leads
     assert ("Last Notable Activity", "What is your current occupation") in pairs
     for model in models.values():
         explanation = model.explain(x_test[0])

@@ -841,7 +841,12 @@ def _platt(z: list[float], ys: list[int]) -> tuple[float, float]:
 #: How many pairs of features :meth:`LogisticScorer.fit` looks for by default.
 DEFAULT_PAIRS: Final = 16
 #: The default L2 penalty on the weights of a pair's crossed levels.
-DEFAULT_PAIR_L2: Final = 3.0
+DEFAULT_PAIR_L2: Final = 6.0
+#: Inside a pair, a numeric feature counts in this many bins (its own joined)...
+_PAIR_BINS: Final = 3
+#: ...and a category fewer than this share of the training leads have joins the
+#: other rare ones: a pair's crossed levels must each hold enough leads to learn from.
+_PAIR_RARE: Final = 0.01
 
 
 def _name_pairs_ok(items: tuple[Any, ...]) -> bool:
@@ -931,16 +936,20 @@ class LogisticScorer(_Additive, Record):
 
     Each feature is one-hot encoded (its levels, then missing); so is each pair of
     features in ``pairs``, by its crossed levels (``'API' & 'Email Opened'``: one
-    weight for each pair of a level of the first and a level of the second).
-    ``fit`` minimises the summed log loss plus half the squared weights times
-    their penalty (``l2`` for a feature's, ``pair_l2`` for a pair's; the intercept
-    is not penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights
-    are then centred per feature and per pair on the training leads, so the
-    intercept is the log-odds of an average lead and each effect reads "compared
-    with an average lead". A level no training lead had (unseen, or missing when
-    none missed it) has weight 0: no evidence. A pair's weights say what the two
-    features together add beyond each one's own effect, and an explanation shows
-    each pair as one line.
+    weight for each pair of a level of the first and a level of the second). Inside
+    a pair, levels with few leads join others, so that each crossed level has leads
+    to learn from: a numeric feature counts in three runs of its bins (about a third
+    of the leads each), and the values of a categorical feature that fewer than 1 %
+    of the training leads have share one level. The stored weights are still one per
+    pair of the features' own levels; those that were joined carry the same weight.
+    ``fit`` minimises the summed log loss plus half the squared weights times their
+    penalty (``l2`` for a feature's, ``pair_l2`` for a pair's; the intercept is not
+    penalised; ``l2=1`` is scikit-learn's ``C=1``) by L-BFGS. The weights are then
+    centred per feature and per pair on the training leads, so the intercept is the
+    log-odds of an average lead and each effect reads "compared with an average
+    lead". A level no training lead had (unseen, or missing when none missed it) has
+    weight 0: no evidence. A pair's weights say what the two features together add
+    beyond each one's own effect, and an explanation shows each pair as one line.
 
     Build one with :meth:`fit`. The fields are the fitted model, stored exactly.
 
@@ -996,7 +1005,8 @@ class LogisticScorer(_Additive, Record):
         crossed levels the leads fill (what the statistic comes to by chance).
         The pairs that beat chance, at most ``pairs`` of them, strongest first,
         are weighed in a second fit. ``pairs=0`` fits no pairs: a model with one
-        effect per feature.
+        effect per feature. A pair's crossed levels, here and in the second fit,
+        are those of its features' levels joined as described above.
 
         Args:
             leads: The training leads.
@@ -1042,23 +1052,37 @@ class LogisticScorer(_Additive, Record):
             chosen = [(names.index(a), names.index(b)) for a, b in listed]
         fit = functools.partial(_fit_logistic, ys=ys, max_iter=max_iter, tol=float(tol))
         blocks = [(size, column, float(l2)) for size, column in zip(sizes, columns, strict=True)]
+        joined = [
+            _pair_levels(feature, column, len(ys))
+            for feature, column in zip(built, columns, strict=True)
+        ]
+        grouped = [
+            (count, [group[level] for level in column])
+            for (group, count), column in zip(joined, columns, strict=True)
+        ]
         start = None
         if most is not None:
             start = fit(blocks)
-            chosen = _strongest_pairs(start, blocks, ys, float(pair_l2), most) if most else []
+            chosen = (
+                _strongest_pairs(start, blocks, grouped, ys, float(pair_l2), most) if most else []
+            )
         for a, b in chosen:
-            stride = sizes[b]
-            crossed = [i * stride + j for i, j in zip(columns[a], columns[b], strict=True)]
-            blocks.append((sizes[a] * stride, crossed, float(pair_l2)))
+            stride = grouped[b][0]
+            crossed = [i * stride + j for i, j in zip(grouped[a][1], grouped[b][1], strict=True)]
+            blocks.append((grouped[a][0] * stride, crossed, float(pair_l2)))
         weights = start if start is not None and not chosen else fit(blocks, start=start)
         intercept, centred = _centred(weights, blocks)
+        pair_weights = []
+        for (a, b), row in zip(chosen, centred[len(built) :], strict=True):
+            (first, _), (second, stride) = joined[a], joined[b]
+            pair_weights.append(tuple(row[i * stride + j] for i in first for j in second))
         return cls(
             features=built,
             intercept=intercept,
             weights=tuple(centred[: len(built)]),
             l2=float(l2),
             pairs=tuple((names[a], names[b]) for a, b in chosen),
-            pair_weights=tuple(centred[len(built) :]),
+            pair_weights=tuple(pair_weights),
             pair_l2=float(pair_l2),
         )
 
@@ -1098,12 +1122,44 @@ def _pairs_wanted(pairs: Any) -> int | None:
     raise ValidationError.single("pairs", pairs, expected, "fit")
 
 
+def _pair_levels(feature: Feature, column: list[int], n: int) -> tuple[list[int], int]:
+    """The level inside a pair of each of *feature*'s levels (known, then missing),
+    and how many there are: a numeric feature's bins joined into
+    :data:`_PAIR_BINS` runs of about equal numbers of the training leads in
+    *column*, a categorical feature's rare values joined into one level; missing
+    stays a level of its own."""
+    size = feature.size
+    counts = [0] * (size + 1)
+    for level in column:
+        counts[level] += 1
+    keys: Iterable[int]
+    if feature.numeric:
+        present = 2 * (n - counts[size])
+        below = itertools.accumulate(counts[:size], initial=0)
+        # a bin joins the run its middle lead falls in
+        keys = (
+            min((2 * low + count) * _PAIR_BINS // present, _PAIR_BINS - 1)
+            for low, count in zip(below, counts[:size], strict=False)
+        )
+    else:
+        keys = (i if count >= _PAIR_RARE * n else -1 for i, count in enumerate(counts[:size]))
+    runs = list(keys)
+    dense = {key: k for k, key in enumerate(dict.fromkeys(runs))}
+    return [*(dense[key] for key in runs), len(dense)], len(dense) + 1
+
+
 def _strongest_pairs(
-    weights: list[float], blocks: list[_Block], ys: list[int], l2: float, most: int
+    weights: list[float],
+    blocks: list[_Block],
+    grouped: list[tuple[int, list[int]]],
+    ys: list[int],
+    l2: float,
+    most: int,
 ) -> list[tuple[int, int]]:
-    """Up to *most* pairs of blocks whose crossed levels the fitted *weights* miss
-    most, strongest first: those whose score statistic beats its count of crossed
-    levels (see :meth:`LogisticScorer.fit`)."""
+    """Up to *most* pairs of features whose crossed levels (of *grouped*: each
+    feature's level count and each lead's level inside a pair) the fitted
+    *weights* of *blocks* miss most, strongest first: those whose score statistic
+    beats its count of crossed levels (see :meth:`LogisticScorer.fit`)."""
     offsets = list(itertools.accumulate((size for size, _, _ in blocks), initial=1))
     margins = [weights[0]] * len(ys)
     for offset, (_, column, _) in zip(offsets, blocks, strict=False):
@@ -1112,12 +1168,13 @@ def _strongest_pairs(
     residuals = [y - p for y, p in zip(ys, predicted, strict=True)]
     curvature = [p * (1.0 - p) for p in predicted]
     found = []
-    for a, b in itertools.combinations(range(len(blocks)), 2):
-        stride = blocks[b][0]
-        sums = [0.0] * (blocks[a][0] * stride)
+    for a, b in itertools.combinations(range(len(grouped)), 2):
+        stride = grouped[b][0]
+        sums = [0.0] * (grouped[a][0] * stride)
         weigh = [0.0] * len(sums)
         filled = [False] * len(sums)
-        for i, j, residual, h in zip(blocks[a][1], blocks[b][1], residuals, curvature, strict=True):
+        rows = zip(grouped[a][1], grouped[b][1], residuals, curvature, strict=True)
+        for i, j, residual, h in rows:
             cell = i * stride + j
             sums[cell] += residual
             weigh[cell] += h
