@@ -50,6 +50,8 @@ _PREV_TO: Final = "__prev_to"
 _PREV_AT: Final = "__prev_at"
 _BAD: Final = "__hbad"
 _FIELDS: Final = ("deal_id", "from_stage", "to_stage", "at")
+#: Joins a pipeline, a stage left and a stage entered into one key of a move.
+_SEP: Final = "\x1f"
 _TIE: Final = (
     "an instant no other change of the deal has, or a 'seq' column ordering the "
     "changes made at the same instant"
@@ -291,8 +293,6 @@ class Changes:
         nw = self.nw
         return self.frame.filter(nw.col(_K) == nw.col(_N) - 1)
 
-
-_SEP: Final = "\x1f"
 
 
 def _key(nw: Any, schema: Any, field: str, engine: _Engine) -> Any:
