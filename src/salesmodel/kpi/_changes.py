@@ -294,7 +294,6 @@ class Changes:
         return self.frame.filter(nw.col(_K) == nw.col(_N) - 1)
 
 
-
 def _key(nw: Any, schema: Any, field: str, engine: _Engine) -> Any:
     engine.text(schema, field)  # refuses a column of numbers
     return nw.col(field).cast(nw.String)
