@@ -89,7 +89,7 @@ def dask_frame(frame: Any) -> Iterator[Any]:
     """A Dask DataFrame of four partitions, computed on two worker processes."""
     dask = pytest.importorskip("dask", reason="dask is not installed (the test extra)")
     dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
-    native = dd.from_pandas(frame.to_pandas(), npartitions=4)
+    native = dd.from_pandas(frame.to_pandas(), npartitions=2)  # one per core
     assert native.npartitions > 1
     # One pool for the module: the processes scheduler would start one per compute.
     spawn = multiprocessing.get_context("spawn")

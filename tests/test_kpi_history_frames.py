@@ -125,7 +125,7 @@ BOOKS = st.lists(
 )
 
 
-@settings(max_examples=30)
+@settings(max_examples=15)
 @given(
     engine=st.sampled_from(list(CHANGE_FRAMES)),
     deals=BOOKS,
@@ -361,7 +361,7 @@ def test_a_dask_pair_of_frames_gives_what_the_records_give() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
         calls = history_calls({"by": "owner_id", "as_of": day(30)})
-        for name in ("funnel", "loss_reasons"):  # Dask runs a graph per aggregate: slow here
+        for name in ("loss_reasons",):  # Dask runs a graph per aggregate: slow here
             assert calls[name](native, history=changes) == calls[name](book), name
 
 
@@ -372,7 +372,7 @@ def test_a_spark_pair_of_frames_gives_what_the_records_give() -> None:
         native = spark_frame(spark, columns_of(book))
         changes = spark_frame(spark, history_of(book))
         calls = history_calls({"by": "owner_id", "as_of": day(30)})
-        for name in ("funnel_strict", "time_in_stage_as_of"):  # a Spark job per aggregate
+        for name in ("time_in_stage_as_of",):  # a Spark job per aggregate: one call
             assert calls[name](native, history=changes) == calls[name](book), name
     finally:
         spark.stop()
