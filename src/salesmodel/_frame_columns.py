@@ -22,7 +22,7 @@ from typing import Any, Final
 
 from .errors import ValidationError
 
-__all__ = ["FrameColumns"]
+__all__ = ["FrameColumns", "narwhals"]
 
 _EPOCH: Final = dt.datetime(1970, 1, 1)
 #: ``_delta(0, 0, n)``: n microseconds, a third faster than by keyword.
@@ -32,13 +32,12 @@ _UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "+00:00", "Z"})
 _SHOWN: Final = 12
 
 
-def _narwhals() -> Any:
+def narwhals(what: str = "Entities from DataFrames") -> Any:
+    """narwhals' stable API, imported when a frame is passed (*what* needs it)."""
     try:
         import narwhals.stable.v2 as nw
     except ImportError as error:  # pragma: no cover - the frames extra is installed in CI
-        raise ImportError(
-            "Entities from DataFrames need narwhals: pip install 'salesmodel[frames]'"
-        ) from error
+        raise ImportError(f"{what} need narwhals: pip install 'salesmodel[frames]'") from error
     return nw
 
 
@@ -46,7 +45,7 @@ class FrameColumns:
     """The columns of one frame (a lazy one collected first)."""
 
     def __init__(self, frame: Any) -> None:
-        nw = _narwhals()
+        nw = narwhals()
         self.nw = nw
         try:
             native = nw.from_native(frame)

@@ -28,6 +28,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from salesmodel._book import PipelineBook
+from salesmodel._frame_columns import narwhals
 from salesmodel.entities import Lead
 from salesmodel.errors import Issue, ValidationError
 from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit
@@ -85,13 +86,7 @@ _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 
 
 def _narwhals() -> Any:
-    try:
-        import narwhals.stable.v2 as nw
-    except ImportError as error:  # pragma: no cover - the frames extra is installed in CI
-        raise ImportError(
-            "KPIs on DataFrames need narwhals: pip install 'salesmodel[frames]'"
-        ) from error
-    return nw
+    return narwhals("KPIs on DataFrames")
 
 
 def frame_figure(
