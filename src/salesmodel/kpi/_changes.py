@@ -24,6 +24,7 @@ on the deal that histories short enough keep cheap.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections import Counter
 from collections.abc import Callable
 from types import SimpleNamespace
@@ -143,8 +144,9 @@ class Changes:
 
     # --- checks -------------------------------------------------------------------------
 
+    @functools.cached_property
     def _with_deals(self) -> Any:
-        """The changes with their deal's columns (``__deal`` null: no such deal)."""
+        """The changes with their deal's columns (``__deal`` null: no such deal), joined once."""
         nw = self.nw
         engine = self.engine
         columns = [
@@ -185,26 +187,26 @@ class Changes:
             bad = bad | ~move.is_in(allowed)
         return bad.fill_null(True)
 
+    @functools.cached_property
     def flags(self) -> Any:
         """``(id, __hbad)`` for every deal with a bad change."""
         nw = self.nw
         return (
-            self._with_deals()
-            .filter(~nw.col("__deal").is_null() & self._bad_change())
+            self._with_deals.filter(~nw.col("__deal").is_null() & self._bad_change())
             .select(nw.col("deal_id").alias("id"))
             .unique()
             .with_columns(nw.lit(True).alias(_BAD))
         )
 
     def check(self) -> tuple[Any, str, Callable[[dict[str, Any]], Issue]]:
-        """The deal rule: no bad change (the engine joins :meth:`flags` first)."""
+        """The deal rule: no bad change (the engine joins :attr:`flags` first)."""
         return (self.nw.col(_BAD), "history", self._explain)
 
     def orphans(self) -> None:
         """Raise for (strict), or skip and report, each change of no deal."""
         nw = self.nw
         engine = self.engine
-        lost = self._with_deals().filter(nw.col("__deal").is_null())
+        lost = self._with_deals.filter(nw.col("__deal").is_null())
         shown = [_HROW] if self.eager else []
         if engine.strict:
             lost = lost.sort(shown or ["deal_id"], nulls_last=True).head(1)
@@ -266,7 +268,7 @@ class Changes:
         from ._frames import _cell, _collect, _rows
 
         nw = self.nw
-        bad = self.flags().select(nw.col("id").alias("__bid"))
+        bad = self.flags.select(nw.col("id").alias("__bid"))
         picked = self.frame.join(bad, left_on="deal_id", right_on="__bid", how="inner")
         order = [_K] + ([self.order] if self.order else [])
         shown = picked.select("deal_id", "from_stage", "to_stage", "at", *order, _SAME)

@@ -639,7 +639,7 @@ class _Engine:
                 nw.col(_DUP).fill_null(False)
             )
         if self.changes is not None:
-            flags = self.changes.flags()
+            flags = self.changes.flags
             frame = frame.join(flags, on="id", how="left").with_columns(
                 nw.col(_HISTORY_BAD).fill_null(False)
             )
