@@ -8,8 +8,8 @@ twelve owners, two pipelines, three currencies, three years) go through one call
 each frame KPI (``engine_book.EACH_KPI``: win rate by count and by value,
 conversion, average ticket, bookings, sales cycle, pipeline value, weighted
 pipeline, with periods, rates and several groupings). Every engine's figures are
-checked equal to the object path's, except where tests/test_kpi_distributed.py
-marks a known difference.
+checked equal to the object path's, as tests/test_kpi_spark.py and test_kpi_dask.py
+check too.
 
 Times are wall-clock seconds (the work of Spark and Dask runs in other processes,
 which this process's CPU time does not see), one round per engine, the engines

@@ -1,5 +1,6 @@
 """A seeded book of deals, generated column-wise, for the distributed-engine tests
-(tests/test_kpi_distributed.py) and benchmarks (bench_distributed.py, bench_memory.py).
+(tests/test_kpi_spark.py, tests/test_kpi_dask.py) and benchmarks
+(bench_distributed.py, bench_memory.py).
 
 The columns are drawn with NumPy in one go (a few hundred thousand rows in well
 under a second, ten million in seconds), so the same rows reach every engine: a

@@ -1,114 +1,67 @@
-"""KPIs on Dask: a ``dask.bag`` of raw data chunks on the processes scheduler,
-entities built inside the workers, only accumulators sent back; the answers are
-exactly those of one process."""
+"""KPIs on Dask, really run: a Dask DataFrame computed on the processes scheduler,
+over a seeded book of 300,000 deals (tests/engine_book.py), each figure equal (==)
+to the object path's, with periods in a named zone.
+
+Where Dask is absent these tests skip and say why; CI sets
+SALESMODEL_REQUIRE_ENGINES=1, which turns such a skip into a failure
+(tests/conftest.py). Spark has a module of its own (test_kpi_spark.py): CI's two
+workers run the two side by side.
+"""
 
 from __future__ import annotations
 
-import csv
-import functools
-import sys
-from collections.abc import Iterable
-from datetime import UTC, datetime
-from pathlib import Path
+import multiprocessing
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
-from salesmodel import DEFAULT_PIPELINE, Deal, Money, Pipeline, kpi
-from salesmodel.bulk import from_records
+from engine_book import EACH_KPI, book, calls, converted, deals
 
-dask = pytest.importorskip("dask")
-db = pytest.importorskip("dask.bag")
-cloudpickle = pytest.importorskip("cloudpickle")
+pytestmark = [
+    pytest.mark.engines,
+    # narwhals: its Dask support moves to the narwhals-dask package
+    pytest.mark.filterwarnings("ignore:Dask support is moving out of Narwhals:FutureWarning"),
+]
 
-# Workers import salesmodel; this module's functions travel by value.
-cloudpickle.register_pickle_by_value(sys.modules[__name__])
-
-STATUS = {"Won": "won", "Lost": "lost", "Engaging": "open"}
-STAGE = {"Won": "won", "Lost": "lost", "Engaging": "qualification"}
-COLUMNS: dict[str, Any] = {
-    "id": "opportunity_id",
-    "name": "opportunity_id",
-    "owner_id": "sales_agent",
-    "product": "product",
-    "status": lambda row: STATUS[row["deal_stage"]],
-    "stage": lambda row: STAGE[row["deal_stage"]],
-    "created_at": "engage_date",
-    "closed_at": "close_date",
-    "amount": "close_value",  # blank for open deals: their value is unknown
-}
-#: Maven's stages on the default pipeline; its lost deals give no reason.
-MAVEN = Pipeline("default", DEFAULT_PIPELINE.stages, lost_requires_reason=False, kind=Deal)
-
-
-def fresh() -> tuple[kpi.Accumulator[Any], ...]:
-    """The KPIs computed: fresh accumulators, the same in every worker."""
-    return (
-        kpi.WinRateAccumulator(by="owner_id", period="quarter", tz=UTC),
-        kpi.AverageTicketAccumulator(by="product"),
-        kpi.SalesCycleAccumulator(business_days=True, tz=UTC),
-        kpi.BookingsAccumulator(period="month", tz=UTC),
-        kpi.FunnelAccumulator(by="owner_id", pipeline=MAVEN),
-        kpi.ConversionRateAccumulator(by=lambda d: d.product.split()[0]),
-        kpi.GrowthAccumulator(kpi.BookingsAccumulator(period="quarter", tz=UTC)),
-        # a set option must compare equal across processes (str hashes do not)
-        kpi.ConversionRateAccumulator(converted={f"{c}{d}" for c in "0123" for d in "AB"}),
-    )
-
-
-def build(rows: Iterable[dict[str, str]]) -> list[Deal]:
-    return from_records(Deal, rows, columns=COLUMNS, tz=UTC, currency="USD")
-
-
-def per_partition(rows: Iterable[dict[str, str]]) -> tuple[kpi.Accumulator[Any], ...]:
-    """In a worker: build this chunk's deals, feed them to fresh accumulators,
-    return the accumulators only (never the entities)."""
-    accumulators = fresh()
-    kpi.collect(build(rows), *accumulators)
-    return accumulators
-
-
-def merge(parts: Iterable[tuple[kpi.Accumulator[Any], ...]]) -> tuple[kpi.Accumulator[Any], ...]:
-    return functools.reduce(
-        lambda left, right: tuple(a.merge(b) for a, b in zip(left, right, strict=True)), parts
-    )
+ROWS = 300_000
+SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 @pytest.fixture(scope="module")
-def rows(data_dir: Path) -> list[dict[str, str]]:
-    path = data_dir / "pipeline" / "maven_crm_sales_opportunities" / "sales_pipeline.csv"
-    with path.open(newline="") as handle:
-        # Prospecting rows have no creation date: not deals (see test_kpi_maven).
-        return [r for r in csv.DictReader(handle) if r["engage_date"]]
+def frame() -> Any:
+    return book(ROWS)
 
 
-def test_kpis_on_a_dask_bag_with_the_processes_scheduler_match_one_process(
-    rows: list[dict[str, str]],
+@pytest.fixture(scope="module")
+def objects(frame: Any) -> list[Any]:
+    """The same rows as entities: the object path the engine must agree with."""
+    return deals(frame)
+
+
+@pytest.fixture(scope="module")
+def dask_frame(frame: Any) -> Iterator[Any]:
+    """A Dask DataFrame of two partitions, computed on two worker processes."""
+    dask = pytest.importorskip("dask", reason="dask is not installed (the test extra)")
+    dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
+    native = dd.from_pandas(frame.to_pandas(), npartitions=2)  # one per core
+    assert native.npartitions > 1
+    # One pool for the module: the processes scheduler would start one per compute.
+    spawn = multiprocessing.get_context("spawn")
+    with (
+        ProcessPoolExecutor(2, mp_context=spawn) as pool,
+        dask.config.set(scheduler="processes", pool=pool),
+    ):
+        yield native
+
+
+# Durations of years, to the microsecond: this test found that narwhals' durations
+# went through float seconds on pandas-like engines (1 us short for ~1 in 50).
+@pytest.mark.parametrize("name", EACH_KPI)
+def test_each_kpi_on_a_dask_dataframe_on_processes_equals_the_object_path(
+    name: str, dask_frame: Any, frame: Any, objects: list[Any]
 ) -> None:
-    bag = db.from_sequence(rows, npartitions=6)
-    accumulators = bag.reduction(per_partition, merge, split_every=3).compute(
-        scheduler="processes", num_workers=2
-    )
-    assert all(isinstance(a, kpi.Accumulator) for a in accumulators)
-    distributed = [a.result() for a in accumulators]
-    deals = build(rows)
-    single = [acc.add_many(deals).result() for acc in fresh()]
-    assert distributed == single
-    assert distributed[0] == kpi.win_rate(deals, by="owner_id", period="quarter", tz=UTC)
-    assert sum(r.denominator for r in distributed[0].values()) == 6711
-
-
-def test_records_offer_dask_a_cheap_deterministic_token() -> None:
-    from dask.base import tokenize
-
-    def deal(deal_id: str) -> Deal:
-        return Deal(
-            id=deal_id,
-            name="Acme",
-            amount=Money("10", "USD"),
-            created_at=datetime(2026, 1, 5, tzinfo=UTC),
-        )
-
-    assert deal("X1").__dask_tokenize__()[0] == "Deal"
-    assert tokenize(deal("X1")) == tokenize(deal("X1"))  # equal records, equal tokens
-    assert tokenize(deal("X1")) != tokenize(deal("X2"))  # different ones never collide
+    kpi = calls(converted(frame), tz=SAO_PAULO)[name]
+    assert kpi(dask_frame) == kpi(objects)

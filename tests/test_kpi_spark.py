@@ -1,23 +1,20 @@
-"""KPIs on the distributed engines, really run: a local Spark session and a Dask
-DataFrame on the processes scheduler, over a seeded book of 300,000 deals
-(tests/engine_book.py), each figure equal (==) to the object path's.
+"""KPIs on Spark, really run: a local Spark session over a seeded book of 300,000
+deals (tests/engine_book.py), each figure equal (==) to the object path's.
 
-Where pyspark, Java or Dask is absent these tests skip and say why; CI sets
+Where pyspark or Java is absent these tests skip and say why; CI sets
 SALESMODEL_REQUIRE_ENGINES=1, which turns such a skip into a failure
 (tests/conftest.py). Spark runs one session per test process (this module's
 fixture), on two local cores with small shuffles and quiet logs; times are read in
-UTC by Spark, so its periods are UTC, and Dask's are in another zone.
+UTC by Spark, so its periods are UTC. Dask has a module of its own
+(test_kpi_dask.py): CI's two workers run the two side by side.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import shutil
-from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -27,13 +24,9 @@ pytestmark = [
     pytest.mark.engines,
     # pyspark 4.x warns about pandas 3, which it does not use on the paths taken here
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
-    # narwhals: its Dask support moves to the narwhals-dask package
-    pytest.mark.filterwarnings("ignore:Dask support is moving out of Narwhals:FutureWarning"),
 ]
 
 ROWS = 300_000
-UTC = dt.UTC
-SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 @pytest.fixture(scope="module")
@@ -43,12 +36,8 @@ def frame() -> Any:
 
 @pytest.fixture(scope="module")
 def objects(frame: Any) -> list[Any]:
-    """The same rows as entities: the object path the engines must agree with."""
+    """The same rows as entities: the object path the engine must agree with."""
     return deals(frame)
-
-
-def _kpis(frame: Any, *, tz: Any) -> dict[str, Callable[[Any], Any]]:
-    return calls(converted(frame), tz=tz)
 
 
 @pytest.fixture(scope="module")
@@ -84,38 +73,12 @@ def spark_frame(spark: Any, frame: Any) -> Any:
     return native
 
 
-@pytest.fixture(scope="module")
-def dask_frame(frame: Any) -> Iterator[Any]:
-    """A Dask DataFrame of four partitions, computed on two worker processes."""
-    dask = pytest.importorskip("dask", reason="dask is not installed (the test extra)")
-    dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
-    native = dd.from_pandas(frame.to_pandas(), npartitions=2)  # one per core
-    assert native.npartitions > 1
-    # One pool for the module: the processes scheduler would start one per compute.
-    spawn = multiprocessing.get_context("spawn")
-    with (
-        ProcessPoolExecutor(2, mp_context=spawn) as pool,
-        dask.config.set(scheduler="processes", pool=pool),
-    ):
-        yield native
-
-
 @pytest.mark.parametrize("name", EACH_KPI)
 def test_each_kpi_on_a_spark_dataframe_equals_the_object_path(
     name: str, spark_frame: Any, frame: Any, objects: list[Any]
 ) -> None:
-    kpi = _kpis(frame, tz=UTC)[name]
+    kpi = calls(converted(frame), tz=dt.UTC)[name]
     assert kpi(spark_frame) == kpi(objects)
-
-
-# Durations of years, to the microsecond: this test found that narwhals' durations
-# went through float seconds on pandas-like engines (1 us short for ~1 in 50).
-@pytest.mark.parametrize("name", EACH_KPI)
-def test_each_kpi_on_a_dask_dataframe_on_processes_equals_the_object_path(
-    name: str, dask_frame: Any, frame: Any, objects: list[Any]
-) -> None:
-    kpi = _kpis(frame, tz=SAO_PAULO)[name]
-    assert kpi(dask_frame) == kpi(objects)
 
 
 def test_the_book_has_every_shape_the_kpis_group_by(frame: Any, objects: list[Any]) -> None:
