@@ -17,7 +17,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesmodel import CurrencyMismatchError, Deal, Money, Status, ValidationError, kpi
+from salesmodel import (
+    CurrencyMismatchError,
+    Deal,
+    Money,
+    Status,
+    Target,
+    TargetMetric,
+    ValidationError,
+    kpi,
+)
 from salesmodel import strategies as sms
 from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
@@ -141,6 +150,10 @@ GROUPINGS = st.fixed_dictionaries(
 )
 
 
+#: A quota for pipeline_coverage (deals in JPY make it a currency mismatch, as on records).
+GOAL = Money("250.00", "EUR")
+
+
 def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     """Every KPI the frames take, with *options* (grouping, anchor, currency)."""
     grouping = {k: v for k, v in options.items() if k in ("by", "period", "tz")}
@@ -163,6 +176,10 @@ def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
         "sales_cycle_closed": lambda x: kpi.sales_cycle(x, outcome="closed", **counted),
         "pipeline_value": lambda x: kpi.pipeline_value(x, **stage_by, **money),
         "weighted_pipeline": lambda x: kpi.weighted_pipeline(x, **stage_by, **money),
+        "forecast": lambda x: kpi.forecast(x, **stage_by, **money),
+        "sales_velocity": lambda x: kpi.sales_velocity(x, **stage_by, **money),
+        "pipeline_coverage": lambda x: kpi.pipeline_coverage(x, GOAL),
+        "weighted_coverage": lambda x: kpi.pipeline_coverage(x, GOAL, weighted=True),
     }
 
 
@@ -404,6 +421,25 @@ def test_stage_kpis_check_the_stage_and_its_status() -> None:
     assert [(s.id, s.field) for s in got.skipped] == [("D-3", "pipeline_id")]
 
 
+def test_coverage_on_a_frame_takes_a_money_goal_and_refuses_a_target_clearly() -> None:
+    data = columns_of(BOOK)
+    goal = Money("50.00", "EUR")
+    assert kpi.pipeline_coverage(_pandas(data), goal) == kpi.pipeline_coverage(BOOK, goal)
+    renamed = _polars({"deal": data.pop("id"), **data})
+    assert kpi.pipeline_coverage(renamed, goal, columns={"id": "deal"}) == kpi.pipeline_coverage(
+        BOOK, goal
+    )
+    target = Target(
+        id="q1",
+        metric=TargetMetric.REVENUE,
+        goal=goal,
+        start=T0,
+        end=T0 + dt.timedelta(days=90),
+    )
+    with pytest.raises(ValidationError, match="'goal' must be a Money on a DataFrame"):
+        kpi.pipeline_coverage(_pandas(columns_of(BOOK)), target)
+
+
 # --- other engines ------------------------------------------------------------------------------
 
 
@@ -505,10 +541,22 @@ def test_maven_crm_through_pandas_and_polars_frames_matches_the_records(data_dir
         assert kpi.bookings(native, period="quarter", tz=UTC) == kpi.bookings(
             deals, period="quarter", tz=UTC
         )
-        on_frame = kpi.pipeline_value(native, by="owner_id", strict=False)
-        on_records = kpi.pipeline_value(deals, by="owner_id", strict=False)
-        assert on_frame == on_records
-        assert on_frame.skipped == on_records.skipped
+        for stage_kpi in (kpi.pipeline_value, kpi.forecast, kpi.sales_velocity):
+            on_frame = stage_kpi(native, by="owner_id", strict=False)
+            on_records = stage_kpi(deals, by="owner_id", strict=False)
+            assert on_frame == on_records, stage_kpi
+            assert on_frame.skipped == on_records.skipped
+        # and against pandas: the forecast's closed category is every won value
+        forecast = kpi.forecast(native, strict=False)
+        won = kept[kept.status == "won"]
+        assert forecast["closed"].amount == Money(int(won.amount.sum()), "USD")
+        assert forecast["closed"].count == len(won)
+        goal = Money(1_000_000, "USD")
+        coverage = kpi.pipeline_coverage(native, goal, strict=False)
+        assert coverage == kpi.pipeline_coverage(deals, goal, strict=False)
+        opened = kept[kept.status == "open"]
+        assert coverage.numerator == Money(int(opened.amount.sum()), "USD")
+        assert coverage.unknown == opened.amount.isna().sum() > 0  # Maven's open deals: no value
 
 
 # --- arguments a frame cannot honour ------------------------------------------------------------

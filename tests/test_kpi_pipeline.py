@@ -202,6 +202,23 @@ def test_weighted_coverage_reports_deals_of_unknown_stages_as_skipped() -> None:
     assert [(s.id, s.field) for s in coverage.skipped] == [("odd", "stage")]
 
 
+def test_coverage_checks_closed_deals_against_their_pipeline_too() -> None:
+    # a won deal at a stage its pipeline lacks: bad for pipeline_value, so for coverage
+    odd = attrs.evolve(won("odd", "50"), stage="signed")
+    book = [deal("a", "200", "qualification"), odd]
+    coverage = kpi.pipeline_coverage(book, Money(100, "EUR"), strict=False)
+    assert coverage == Ratio(Money("200", "EUR"), Money(100, "EUR"))
+    assert [(s.id, s.field) for s in coverage.skipped] == [("odd", "stage")]
+    assert coverage.skipped == kpi.pipeline_value(book, currency="EUR", strict=False).skipped
+    with pytest.raises(ValidationError, match="'stage' must be"):
+        kpi.pipeline_coverage(book, Money(100, "EUR"))
+
+
+def test_coverage_takes_columns_only_with_a_frame() -> None:
+    with pytest.raises(ValidationError, match="columns"):
+        kpi.pipeline_coverage([], Money(1, "EUR"), columns={"id": "deal"})
+
+
 # --- velocity ------------------------------------------------------------------------------------
 
 

@@ -28,7 +28,7 @@ from ._accumulators import aware, missing_or_bad
 from ._amounts import check_currency, resolve
 from ._base import GroupedAccumulator
 from ._deals import _Money, _money, _what, _zero
-from ._define import DefinedAccumulator, Frame, compute
+from ._define import DefinedAccumulator, Frame, compute, is_frame, refuse_frame_options
 from ._grouping import By
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Extra, Measure, Where
 from ._records import deal_issue, history_issue
@@ -441,31 +441,34 @@ class ForecastAccumulator(DefinedAccumulator):
 
 @overload
 def forecast(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Forecast: ...
 @overload
 def forecast(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: By,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Forecast]: ...
 def forecast(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Forecast | Grouped[Forecast]:
     """Amounts per forecast category (pipeline, best case, commit, closed,
@@ -484,12 +487,14 @@ def forecast(
     Common rules: as :func:`pipeline_value`.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Forecast`, or a :class:`Grouped` of them.
@@ -507,6 +512,7 @@ def forecast(
         by=by,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
@@ -598,9 +604,10 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         chosen = (
             chunk if type(self._goal) is not Target else [r for r in chunk if self._in_window(r)]
         )
-        opened = [r for r in chosen if r.status is OPEN]
-        if opened:  # conformance to the pipeline is checked there
-            self._open._feed(opened, set(map(type, opened)))
+        # Every deal counted on goes through the pipeline value (open ones are added
+        # up): there its conformance to its pipeline is checked, as on a frame.
+        if chosen:
+            self._open._feed(chosen, set(map(type, chosen)))
             self._skipped.extend(self._open._skipped)
             self._open._skipped.clear()
         if type(self._goal) is Target:
@@ -631,13 +638,14 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
 
 
 def pipeline_coverage(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     goal: Money | Target,
     *,
     weighted: bool = False,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     reps: Mapping[str, Rep] | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Ratio:
     """How many times the open pipeline covers what is left to sell.
@@ -655,14 +663,19 @@ def pipeline_coverage(
     Common rules: one pass over any iterable, constant memory; amounts in other
     currencies than the goal's need *rates*; ``strict=False`` skips bad records.
 
+    On a DataFrame (:data:`Frame`) the goal is a Money: a Target's scope and
+    window are read from records, for now.
+
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (with a Money goal).
         goal: A Money, or a revenue Target.
         weighted: Weigh open deals by their stage's probability.
         pipelines: The deals' pipelines (for *weighted*).
         reps: Rep id → Rep, for team and region targets.
         rates: Exchange rates into the goal's currency.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Ratio` of two amounts.
@@ -676,7 +689,27 @@ def pipeline_coverage(
     acc = PipelineCoverageAccumulator(
         goal, weighted=weighted, pipelines=pipelines, reps=reps, rates=rates, strict=strict
     )
-    return acc.add_many(deals).result()
+    if not is_frame(deals):
+        refuse_frame_options(columns, None)
+        return acc.add_many(deals).result()
+    if type(goal) is Target:
+        raise ValidationError.single(
+            "goal",
+            goal,
+            "a Money on a DataFrame (a Target's scope and window are read from records, "
+            "for now: pass records, e.g. bulk.from_frame)",
+        )
+    part = weighted_pipeline if weighted else pipeline_value
+    opened = part(
+        deals,
+        pipelines=pipelines,
+        currency=acc._money_goal.currency,
+        rates=rates,
+        columns=columns,
+        strict=strict,
+    )
+    assert opened.amount is not None  # in the goal's currency: zero when nothing is open
+    return Ratio(opened.amount, acc._money_goal, unknown=opened.unknown, skipped=opened.skipped)
 
 
 # --- sales velocity -------------------------------------------------------------------------------
@@ -789,31 +822,34 @@ class SalesVelocityAccumulator(DefinedAccumulator):
 
 @overload
 def sales_velocity(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Velocity: ...
 @overload
 def sales_velocity(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = ...,
     by: By,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Grouped[Velocity]: ...
 def sales_velocity(
-    deals: Iterable[Deal],
+    deals: Iterable[Deal] | Frame,
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
+    columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Velocity | Grouped[Velocity]:
     """Sales velocity: expected revenue per day from the pipeline, with its four
@@ -832,12 +868,14 @@ def sales_velocity(
     distinct cycle lengths.
 
     Args:
-        deals: The deals.
+        deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
+        columns: On a DataFrame, ``{field: column}`` for columns named otherwise
+            than the entity's fields.
 
     Returns:
         A :class:`Velocity`, or a :class:`Grouped` of them.
@@ -855,6 +893,7 @@ def sales_velocity(
         by=by,
         currency=currency,
         rates=rates,
+        columns=columns,
         strict=strict,
     )
 
