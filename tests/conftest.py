@@ -62,3 +62,16 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             f"skipped, but SALESMODEL_REQUIRE_ENGINES is set (CI runs every engine): {reason}"
         )
     return report
+
+
+# --- the slowest modules first ---------------------------------------------------------------
+
+#: Modules that take minutes. The workers are handed whole modules in collection
+#: order (``--dist loadfile``), so these go first: CI's two workers start on them at
+#: once and the short modules fill in around them, rather than wait for them at the end.
+SLOW_FIRST = ("test_kpi_dask.py", "test_kpi_spark.py")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    rank = {name: i for i, name in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))  # stable: else as collected

@@ -23,7 +23,7 @@ from salesmodel import Deal, Lead, Money, Rep, Status, ValidationError
 from salesmodel import strategies as sms
 from salesmodel.bulk import Built, from_frame, from_records
 from salesmodel.pipeline import DEFAULT_PIPELINE
-from test_kpi_frames import _pandas, local_spark  # _pandas: times as datetime64[us, UTC]
+from test_kpi_frames import _pandas  # _pandas: times as datetime64[us, UTC]
 
 pd = pytest.importorskip("pandas")
 pl = pytest.importorskip("polars")
@@ -241,18 +241,6 @@ def test_a_dask_frame_builds_what_from_records_builds() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
         assert from_frame(native, Deal) == BOOK
-
-
-def test_a_spark_frame_builds_what_from_records_builds() -> None:
-    spark = local_spark()
-    data = columns_of(BOOK, "str")
-    types = {"created_at": "timestamp", "closed_at": "timestamp", "expected_close": "date"}
-    schema = ", ".join(f"{name} {types.get(name, 'string')}" for name in data)
-    try:
-        native = spark.createDataFrame(list(zip(*data.values(), strict=True)), schema)
-        assert from_frame(native, Deal) == BOOK
-    finally:
-        spark.stop()
 
 
 # --- the property: generated rows, frame against records -----------------------------------------

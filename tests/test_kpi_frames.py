@@ -4,7 +4,6 @@ on every installed engine; bad rows are refused (or skipped) as bad records are.
 from __future__ import annotations
 
 import datetime as dt
-import shutil
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -452,46 +451,6 @@ def test_a_dask_frame_gives_what_the_records_give() -> None:
         calls = kpi_calls({"by": "owner_id", "converted": {"D-1"}})
         for name in ("win_rate_by_value", "conversion_by_id", "sales_cycle", "weighted_pipeline"):
             assert calls[name](native) == calls[name](deals), name
-
-
-def local_spark() -> Any:
-    """A local Spark session reading times in UTC (skips without pyspark or Java)."""
-    pytest.importorskip("pyspark", reason="pyspark is not installed (the spark extra)")
-    if shutil.which("java") is None:
-        pytest.skip("pyspark needs Java (a JRE 17) on the PATH")
-    from pyspark.sql import SparkSession
-
-    return (
-        SparkSession.builder.master("local[1]")
-        .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.ui.enabled", "false")
-        .getOrCreate()
-    )
-
-
-#: The Spark types of the columns tests make (others are strings).
-SPARK_TYPES = {
-    "created_at": "timestamp",
-    "closed_at": "timestamp",
-    "at": "timestamp",
-    "amount": "double",
-    "seq": "bigint",
-}
-
-
-def spark_frame(spark: Any, data: dict[str, list[Any]]) -> Any:
-    schema = ", ".join(f"{name} {SPARK_TYPES.get(name, 'string')}" for name in data)
-    return spark.createDataFrame(list(zip(*data.values(), strict=True)), schema)
-
-
-def test_a_spark_frame_gives_what_the_records_give() -> None:
-    spark = local_spark()
-    try:
-        native = spark_frame(spark, columns_of(BOOK))
-        for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():
-            assert call(native) == call(BOOK), name
-    finally:
-        spark.stop()
 
 
 # --- real data: Maven CRM -----------------------------------------------------------------------

@@ -22,9 +22,7 @@ from test_kpi_frames import (
     _pandas,
     _polars,
     columns_of,
-    local_spark,
     outcome,
-    spark_frame,
 )
 
 nw = pytest.importorskip("narwhals")
@@ -363,16 +361,3 @@ def test_a_dask_pair_of_frames_gives_what_the_records_give() -> None:
         calls = history_calls({"by": "owner_id", "as_of": day(30)})
         for name in ("loss_reasons",):  # Dask runs a graph per aggregate: slow here
             assert calls[name](native, history=changes) == calls[name](book), name
-
-
-def test_a_spark_pair_of_frames_gives_what_the_records_give() -> None:
-    spark = local_spark()
-    book = sample_book()
-    try:
-        native = spark_frame(spark, columns_of(book))
-        changes = spark_frame(spark, history_of(book))
-        calls = history_calls({"by": "owner_id", "as_of": day(30)})
-        for name in ("time_in_stage_as_of",):  # a Spark job per aggregate: one call
-            assert calls[name](native, history=changes) == calls[name](book), name
-    finally:
-        spark.stop()

@@ -1,5 +1,7 @@
 """KPIs on Spark, really run: a local Spark session over a seeded book of 300,000
-deals (tests/engine_book.py), each figure equal (==) to the object path's.
+deals (tests/engine_book.py), each figure equal (==) to the object path's; and the
+small hand-made books of the frame tests (every KPI and option, a frame of stage
+changes, from_frame), on the same session: one Spark start-up for all of them.
 
 Where pyspark or Java is absent these tests skip and say why; CI sets
 SALESMODEL_REQUIRE_ENGINES=1, which turns such a skip into a failure
@@ -19,6 +21,12 @@ from typing import Any
 import pytest
 
 from engine_book import EACH_KPI, book, calls, converted, deals
+from salesmodel import Deal
+from salesmodel.bulk import from_frame
+from test_bulk_frame import BOOK as BULK_BOOK
+from test_bulk_frame import columns_of as bulk_columns_of
+from test_kpi_frames import BOOK, columns_of, kpi_calls
+from test_kpi_history_frames import day, history_calls, history_of, sample_book
 
 pytestmark = [
     pytest.mark.engines,
@@ -91,3 +99,42 @@ def test_the_book_has_every_shape_the_kpis_group_by(frame: Any, objects: list[An
     assert 0 < frame["amount"].null_count() < ROWS // 10
     span = frame["created_at"].max() - frame["created_at"].min()  # type: ignore[operator]
     assert span.days > 3 * 360
+
+
+# --- the small books of the frame tests, on the same session ---------------------------------
+
+#: The Spark types of the columns the frame tests make (others are strings).
+SPARK_TYPES = {
+    "created_at": "timestamp",
+    "closed_at": "timestamp",
+    "at": "timestamp",
+    "amount": "double",
+    "seq": "bigint",
+}
+
+
+def small_frame(spark: Any, data: dict[str, list[Any]], **types: str) -> Any:
+    types = {**SPARK_TYPES, **types}
+    schema = ", ".join(f"{name} {types.get(name, 'string')}" for name in data)
+    return spark.createDataFrame(list(zip(*data.values(), strict=True)), schema)
+
+
+def test_every_kpi_and_option_on_a_small_book_equals_the_records(spark: Any) -> None:
+    native = small_frame(spark, columns_of(BOOK))
+    for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():
+        assert call(native) == call(BOOK), name
+
+
+def test_a_pair_of_frames_gives_what_the_records_give(spark: Any) -> None:
+    book = sample_book()
+    native = small_frame(spark, columns_of(book))
+    changes = small_frame(spark, history_of(book))
+    calls = history_calls({"by": "owner_id", "as_of": day(30)})
+    for name in ("time_in_stage_as_of",):  # a Spark job per aggregate: one call
+        assert calls[name](native, history=changes) == calls[name](book), name
+
+
+def test_from_frame_builds_what_from_records_builds(spark: Any) -> None:
+    data = bulk_columns_of(BULK_BOOK, "str")  # amounts as text
+    native = small_frame(spark, data, amount="string", expected_close="date")
+    assert from_frame(native, Deal) == BULK_BOOK
