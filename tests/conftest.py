@@ -69,7 +69,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 #: Modules that take minutes. The workers are handed whole modules in collection
 #: order (``--dist loadfile``), so these go first: CI's two workers start on them at
 #: once and the short modules fill in around them, rather than wait for them at the end.
-SLOW_FIRST = ("test_kpi_dask.py", "test_kpi_spark.py")
+SLOW_FIRST = ("test_kpi_dask.py", "test_kpi_spark.py", "test_predictive_real_data.py")
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
