@@ -52,6 +52,10 @@ class Rule:
             *normalize* that can run twice on the same input with the same
             result (the slow path may try it again): not for one that consumes
             an iterator.
+        inline: For an eager rule, an expression over ``{v}`` that *normalize*
+            would return, written into the compiled ``__init__`` in place of the
+            call (its globals in *names*): the commonest conversion, a str to an
+            enum member, then costs a dict lookup, not a function call.
     """
 
     test: str
@@ -60,6 +64,7 @@ class Rule:
     normalize: Callable[[Any], Any] | None = None
     explain: Explain | None = None
     eager: bool = False
+    inline: str | None = None
 
     def optional(self) -> Rule:
         """The same rule, also accepting None."""
@@ -360,8 +365,9 @@ def _fast_test(
         # Only a value that failed the test gets here: never None for an
         # optional rule, so its normaliser is called without the None guard.
         namespace[f"_n_{name}"] = getattr(rule.normalize, "__wrapped__", rule.normalize)
+        normalized = f"_n_{name}({name})" if rule.inline is None else rule.inline.format(v=name)
         # `(x := n(x)) is x` is always true: it rebinds x, then the test runs on it.
-        test = f"({test} or (({name} := _n_{name}({name})) is {name} and {test}))"
+        test = f"({test} or (({name} := {normalized}) is {name} and {test}))"
     if default is not attrs.NOTHING and default is not None and _passes(compiled, default):
         test = f"({name} is _d_{name} or {test})"
     return test

@@ -112,12 +112,15 @@ def closed_enum(enum: type[StrEnum]) -> Rule:
         except TypeError:  # unhashable
             return value
 
+    name = enum.__name__
     return Rule(
-        f"type({{v}}) is {enum.__name__}",
+        f"type({{v}}) is {name}",
         f"one of {allowed}",
-        {enum.__name__: enum},
+        {name: enum, f"_{name}_values": members},
         normalize=normalize,
         eager=True,
+        # what normalize returns, for the commonest input (a str) without a call
+        inline=f"(_{name}_values.get({{v}}, {{v}}) if type({{v}}) is str else _n_{{v}}({{v}}))",
     )
 
 
@@ -160,6 +163,9 @@ def open_enum(enum: type[StrEnum]) -> Rule:
         },
         normalize=normalize,
         eager=True,
+        # what normalize returns, for a member's exact value without a call
+        inline=f"(_{name}_members.get({{v}}) or _n_{{v}}({{v}}) if type({{v}}) is str "
+        "else _n_{v}({v}))",
     )
 
 
