@@ -164,6 +164,18 @@ def held_out_aucs(
     return aucs
 
 
+def report_aucs(data_dir: Path, model: str) -> list[float]:
+    """:func:`held_out_aucs` of *model* (``"naive_bayes"`` or ``"logistic"``,
+    fitted with its defaults) on the report splits, from the file in *data_dir*:
+    what a fresh process runs (see test_predictive_real_data's ``held_out``)."""
+    from salesmodel.predictive import LogisticScorer, NaiveBayesScorer
+
+    scorer = {"naive_bayes": NaiveBayesScorer, "logistic": LogisticScorer}[model]
+    rows = read(data_dir)
+    leads, labels = [lead(row) for row in rows], [converted(row) for row in rows]
+    return held_out_aucs(leads, labels, lambda x, y: scorer.fit(x, y).predict_proba)
+
+
 def summary(aucs: Sequence[float]) -> str:
     """``"mean 0.893, worst 0.885 (10 splits)"``."""
     return f"mean {statistics.mean(aucs):.3f}, worst {min(aucs):.3f} ({len(aucs)} splits)"
