@@ -214,6 +214,14 @@ def test_coverage_checks_closed_deals_against_their_pipeline_too() -> None:
         kpi.pipeline_coverage(book, Money(100, "EUR"))
 
 
+def test_a_won_deal_that_breaks_its_pipeline_counts_toward_no_target() -> None:
+    good = won("good", "300", closed=5)
+    odd = attrs.evolve(won("odd", "500", closed=5), stage="signed")
+    coverage = kpi.pipeline_coverage([good, odd], revenue_target(), strict=False)
+    assert [(s.id, s.field) for s in coverage.skipped] == [("odd", "stage")]
+    assert coverage.denominator == Money(700, "EUR")  # 1000 - 300: the odd deal is out
+
+
 def test_coverage_takes_columns_only_with_a_frame() -> None:
     with pytest.raises(ValidationError, match="columns"):
         kpi.pipeline_coverage([], Money(1, "EUR"), columns={"id": "deal"})

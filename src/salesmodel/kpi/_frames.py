@@ -644,11 +644,7 @@ class _Engine:
             )
             found = _table(bad)
         checks = self._checks()
-        names = list(found)
-        for row in sorted(
-            (dict(zip(names, cells, strict=True)) for cells in zip(*found.values(), strict=True)),
-            key=lambda r: r.get(_ROW) or 0,
-        ):
+        for row in sorted(_records(found), key=lambda r: r.get(_ROW) or 0):
             row = {k: _cell(v) for k, v in row.items()}
             issue = checks[row[_BAD] - 1][2](row)
             self._reject(row, issue)
@@ -937,9 +933,13 @@ def _collect(frame: Any) -> Any:
 
 
 def _rows(frame: Any) -> list[dict[str, Any]]:
-    data = frame.to_dict(as_series=False)
-    names = list(data)
-    return [dict(zip(names, values, strict=True)) for values in zip(*data.values(), strict=True)]
+    return _records(frame.to_dict(as_series=False))
+
+
+def _records(table: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
+    """A (small) table's rows, as dicts."""
+    names = list(table)
+    return [dict(zip(names, values, strict=True)) for values in zip(*table.values(), strict=True)]
 
 
 def _table(frame: Any) -> dict[str, list[Any]]:

@@ -606,12 +606,16 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         )
         # Every deal counted on goes through the pipeline value (open ones are added
         # up): there its conformance to its pipeline is checked, as on a frame.
+        bad: set[str | None] = set()
         if chosen:
             self._open._feed(chosen, set(map(type, chosen)))
+            bad = {skipped.id for skipped in self._open._skipped}
             self._skipped.extend(self._open._skipped)
             self._open._skipped.clear()
         if type(self._goal) is Target:
-            won = [r for r in chosen if r.status is WON and r.amount is not None]
+            won = [
+                r for r in chosen if r.status is WON and r.amount is not None and r.id not in bad
+            ]
             with localcontext(EXACT):
                 for record in won:
                     money = record.amount
