@@ -378,10 +378,15 @@ def test_naive_times_are_refused_unless_tz_names_their_zone() -> None:
     for name in ("created_at", "closed_at"):
         data[name] = [None if t is None else t.replace(tzinfo=None) for t in data[name]]
     native = pl.DataFrame(data)
-    with pytest.raises(ValidationError, match="naive datetimes"):
+    with pytest.raises(ValidationError, match=r"or tz= naming the zone.*naive datetimes"):
         kpi.win_rate(native)
     got = kpi.win_rate(native, period="month", tz=UTC)
     assert got == kpi.win_rate(BOOK, period="month", tz=UTC)
+    # a KPI of the current state takes no tz=: its error does not offer one
+    for current in (kpi.pipeline_value, kpi.forecast, kpi.sales_velocity):
+        with pytest.raises(ValidationError, match="convert naive ones") as raised:
+            current(native)
+        assert "tz=" not in str(raised.value)
 
 
 @pytest.mark.parametrize(
@@ -418,6 +423,19 @@ def test_stage_kpis_check_the_stage_and_its_status() -> None:
     data["pipeline_id"][2] = "other"
     got = kpi.pipeline_value(_pandas(data), strict=False)
     assert [(s.id, s.field) for s in got.skipped] == [("D-3", "pipeline_id")]
+
+
+def test_a_frame_without_loss_reasons_records_none_as_a_deal_without_one() -> None:
+    data = columns_of(BOOK)
+    del data["loss_reason"]  # the default pipeline requires a reason for a lost deal
+    records = [attrs.evolve(d, loss_reason=None) for d in BOOK]
+    for stage_kpi in (kpi.pipeline_value, kpi.forecast, kpi.sales_velocity):
+        with pytest.raises(ValidationError, match=r"row 1 \(id 'D-2'\).*'loss_reason' must be"):
+            stage_kpi(_polars(data))
+        got = stage_kpi(_pandas(data), strict=False)
+        assert [(s.id, s.field) for s in got.skipped] == [("D-2", "loss_reason")]
+        assert got == stage_kpi(records, strict=False)
+        assert got.skipped == stage_kpi(records, strict=False).skipped
 
 
 def test_coverage_on_a_frame_takes_a_money_goal_and_refuses_a_target_clearly() -> None:

@@ -33,6 +33,9 @@ def test_skipped_records_sort_by_id_and_show_the_first_three() -> None:
     ]
     skipped = Skipped.of(records)
     assert [s.id for s in skipped] == ["a", "b", "c", None]
+    assert skipped[0].id == "a"  # as a sequence
+    assert skipped[-1].id is None
+    assert skipped[1:3] == (records[1], records[3])
     assert repr(skipped) == (
         "Skipped(4: 'a' stage must be y; 'b' closed_at must be x; 'c' amount must be z; and 1 more)"
     )

@@ -115,6 +115,7 @@ def frame_figure(
         amounts=any(isinstance(m, AmountMeasure) for m in measures),
         extras={m.extra.name for m in measures if m.extra is not None},
         history=history,
+        zones="tz" in options,  # else naive times are refused without naming tz=
     )
     values = engine.values(measures)
     acc._skipped.extend(engine.skipped)
@@ -206,7 +207,8 @@ class _Engine:
         self.book = book
         self.amounts = amounts
         self.extras = extras
-        #: Whether the KPI takes ``tz=`` (the history KPIs read instants only).
+        #: Whether the KPI takes ``tz=`` (the current-state and history KPIs read
+        #: instants only).
         self.zones = zones
         self.skipped: list[SkippedRecord] = []
         native = self.native(frame, "records")
@@ -578,19 +580,19 @@ class _Engine:
             (col("stage").is_null() | ~stage_known, "stage", stage_issue),
             (wrong_status, "status", status_issue),
         ]
-        if "loss_reason" in self.present:
-            needs = [c for c, p, s in in_stage if s.id in p._needs_reason]
-            if needs:
-                lost = functools.reduce(operator.or_, needs) & (col("status") == "lost")
+        needs = [c for c, p, s in in_stage if s.id in p._needs_reason]
+        if needs:
+            # a frame without the column records no reason: as a deal without one
+            present = "loss_reason" in self.present
+            missing = col("loss_reason").is_null() if present else nw.lit(True)
+            lost = functools.reduce(operator.or_, needs) & (col("status") == "lost")
 
-                def reason_issue(row: dict[str, Any]) -> Issue:
-                    pipeline = pipeline_of(row)
-                    expected = (
-                        f"a reason, since pipeline {pipeline.id!r} requires one for a lost stage"
-                    )
-                    return Issue("loss_reason", None, expected)
+            def reason_issue(row: dict[str, Any]) -> Issue:
+                pipeline = pipeline_of(row)
+                expected = f"a reason, since pipeline {pipeline.id!r} requires one for a lost stage"
+                return Issue("loss_reason", None, expected)
 
-                checks.append((lost & col("loss_reason").is_null(), "loss_reason", reason_issue))
+            checks.append((lost & missing, "loss_reason", reason_issue))
         return checks
 
     def _pipelines(self, book: PipelineBook) -> None:

@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
 from fractions import Fraction
-from typing import Any, Final, Generic, TypeAlias, TypeVar
+from typing import Any, Final, Generic, TypeAlias, TypeVar, overload
 
 import attrs
 
@@ -104,6 +104,14 @@ class Skipped:
 
     def __iter__(self) -> Iterator[SkippedRecord]:
         return iter(self.records)
+
+    @overload
+    def __getitem__(self, index: int) -> SkippedRecord: ...
+    @overload
+    def __getitem__(self, index: slice) -> tuple[SkippedRecord, ...]: ...
+    def __getitem__(self, index: int | slice) -> SkippedRecord | tuple[SkippedRecord, ...]:
+        """``skipped[0]``, the first skipped record; a slice gives a tuple."""
+        return self.records[index]
 
     def __repr__(self) -> str:
         if not self.records:
