@@ -66,10 +66,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
 # --- the slowest modules first ---------------------------------------------------------------
 
-#: Modules that take minutes. The workers are handed whole modules in collection
-#: order (``--dist loadfile``), so these go first: CI's two workers start on them at
-#: once and the short modules fill in around them, rather than wait for them at the end.
-SLOW_FIRST = ("test_kpi_dask.py", "test_kpi_spark.py", "test_predictive_real_data.py")
+#: The modules that take longest, longest first. The workers are handed whole
+#: modules in collection order (``--dist loadfile --no-loadscope-reorder``; xdist
+#: would order them by their number of tests), so these go first: CI's two workers
+#: start on them at once and the short modules fill in around them, rather than
+#: one worker running a long module alone at the end.
+SLOW_FIRST = (
+    "test_kpi_dask.py",
+    "test_kpi_spark.py",
+    "test_kpi_frames.py",
+    "test_predictive_real_data.py",
+    "test_strategies.py",
+    "test_kpi_history_frames.py",
+    "test_pipeline_machine.py",
+)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
