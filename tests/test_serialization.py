@@ -41,7 +41,7 @@ from salesmodel import strategies as sst
 from salesmodel.attributes import _KEY_EXPECTED as KEY_EXPECTED
 from salesmodel.errors import MISSING
 from salesmodel.money import CURRENCY_EXPECTED
-from salesmodel.serialization import format_duration, structure_duration
+from salesmodel.serialization import format_datetime, format_duration, structure_duration
 
 ROUND_TRIPS: dict[type, st.SearchStrategy[Any]] = {
     Money: sst.moneys(),
@@ -117,6 +117,33 @@ def test_durations_are_iso_8601(duration, text):
 @given(st.timedeltas(min_value=timedelta(0), max_value=timedelta(days=10**6)))
 def test_duration_round_trip(duration):
     assert structure_duration(format_duration(duration)) == duration
+
+
+_ZONES = st.one_of(
+    st.none(),
+    st.just(UTC),
+    st.timedeltas(
+        min_value=timedelta(hours=-23, minutes=-59), max_value=timedelta(hours=23, minutes=59)
+    ).map(timezone),
+    st.timezones(),
+)
+
+
+class _Stamp(datetime):
+    """A datetime subclass (pandas' Timestamp is one) keeps its own isoformat."""
+
+    def isoformat(self, sep: str = "T", timespec: str = "auto") -> str:
+        return "stamp"
+
+
+@given(st.datetimes(timezones=_ZONES))
+def test_datetimes_are_written_exactly_as_isoformat_writes_them(moment):
+    assert format_datetime(moment) == moment.isoformat()
+    assert converter.unstructure(moment) == moment.isoformat()
+
+
+def test_a_datetime_subclass_is_written_by_its_own_isoformat():
+    assert format_datetime(_Stamp(2026, 1, 5, tzinfo=UTC)) == "stamp"
 
 
 @pytest.mark.parametrize("bad", ["P", "PT", "P1Y", "P1M", "1D", "P1DT", "-P1D", 14, None])

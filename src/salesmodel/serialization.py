@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import types
 from collections.abc import Callable, Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any, Final, TypeVar, Union, get_args, get_origin
@@ -93,6 +93,51 @@ def structure_date(value: Any, _: Any = None) -> date:
     elif type(value) is date:
         return value
     raise _fail(value, "an ISO 8601 date, e.g. '2026-01-05'")
+
+
+class _DayText(dict[int, str]):
+    """``"2026-01-05T"`` by proleptic ordinal, made on first use."""
+
+    def __missing__(self, ordinal: int) -> str:
+        if len(self) > 65_536:  # about 180 years of days: a bound, never reached in practice
+            self.clear()
+        text = self[ordinal] = date.fromordinal(ordinal).isoformat() + "T"
+        return text
+
+
+class _OffsetText(dict[timezone, str]):
+    """``"+02:00"`` by fixed-offset zone, made on first use."""
+
+    def __missing__(self, zone: timezone) -> str:
+        if len(self) > 1_024:
+            self.clear()
+        text = self[zone] = datetime(2000, 1, 1, tzinfo=zone).isoformat()[19:]
+        return text
+
+
+_DAYS: Final = _DayText()
+_OFFSETS: Final = _OffsetText()
+_TWO_DIGITS: Final = tuple(f"{n:02d}" for n in range(60))
+
+
+def format_datetime(value: datetime) -> str:
+    """*value* as ``value.isoformat()`` writes it, about three times as fast.
+
+    CPython's ``isoformat`` takes 2.5 µs here for an aware datetime, most of a
+    record's dump; a record's datetimes have fixed-offset zones, so the text is
+    put together from the day's and the offset's (each made once) and the clock.
+    """
+    zone = value.tzinfo
+    if (
+        type(value) is not datetime or type(zone) is not timezone
+    ):  # a subclass, naive, a zone of one's own
+        return value.isoformat()
+    micro = value.microsecond
+    digits = _TWO_DIGITS
+    return (
+        f"{_DAYS[value.toordinal()]}{digits[value.hour]}:{digits[value.minute]}:"
+        f"{digits[value.second]}{f'.{micro:06d}' if micro else ''}{_OFFSETS[zone]}"
+    )
 
 
 _DURATION: Final = re.compile(
@@ -537,7 +582,7 @@ def _detailed_structurer(
 
 def _record_unstructure_hook(cls: type[T], conv: cattrs.Converter) -> UnstructureHook:
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
-    namespace: dict[str, Any] = {"_str": str}
+    namespace: dict[str, Any] = {"_str": str, "_isoformat": format_datetime}
     items = []
     lines = ["def unstructure(o):"]
     for f in fields:
@@ -565,7 +610,7 @@ def _record_unstructure_hook(cls: type[T], conv: cattrs.Converter) -> Unstructur
 #: salesmodel's own unstructure hooks, written inline in a record's hook (a
 #: call a field saved); a hook the caller registered instead is called.
 _INLINE_UNSTRUCTURE: Final[dict[Any, str]] = {
-    datetime.isoformat: "{v}.isoformat()",
+    format_datetime: "_isoformat({v})",
     date.isoformat: "{v}.isoformat()",
     unstructure_money: "{'amount': _str({v}.amount), 'currency': {v}.currency}",
     _enum_value: "{v}._value_",
@@ -884,7 +929,7 @@ def configure_converter(conv: cattrs.Converter) -> None:
     .. versionadded:: 0.1.0
     """
     conv.register_structure_hook(datetime, structure_datetime)
-    conv.register_unstructure_hook(datetime, datetime.isoformat)
+    conv.register_unstructure_hook(datetime, format_datetime)
     conv.register_structure_hook(date, structure_date)
     conv.register_unstructure_hook(date, date.isoformat)
     conv.register_structure_hook(timedelta, structure_duration)
