@@ -259,3 +259,36 @@ def test_issues_in_a_list_field_come_in_field_order_with_the_fields_after_it():
         ("equals[0]", {"x": 1}, "str or int or float or bool or NoneType"),
         ("at_least", "abc", "a finite decimal number such as '12.50'"),
     ]
+
+
+def test_a_deals_stage_changes_are_read_by_your_own_hook_when_you_register_one():
+    deal = _deal()
+    assert deal.history, "the test needs stage changes"
+    read = []
+
+    def changes(value: Any, cls: type) -> StageChange:
+        read.append(value["to_stage"])
+        return serialization.from_dict(value, StageChange)
+
+    conv = make_converter()
+    conv.register_structure_hook(StageChange, changes)
+    assert conv.structure(serialization.to_dict(deal), Deal) == deal
+    assert read == [change.to_stage for change in deal.history]
+
+
+@pytest.mark.parametrize(
+    ("item", "path"),
+    [
+        ("not a change", "history[1]"),
+        ({"extra": 1}, "history[1].extra"),
+        ({"at": "yesterday"}, "history[1].at"),
+        ({"reason": 7}, "history[1].reason"),
+    ],
+)
+def test_a_bad_stage_change_is_named_by_its_index_in_the_history(item, path):
+    data = serialization.to_dict(_deal())
+    good = data["history"][1]
+    data["history"][1] = {**good, **item} if isinstance(item, dict) else item
+    with pytest.raises(ValidationError) as caught:
+        serialization.from_dict(data, Deal)
+    assert path in [issue.path for issue in caught.value.issues]

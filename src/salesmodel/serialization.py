@@ -460,68 +460,101 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
     any failure at all sends the input to the detailed pass.
     """
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
-    hooks = {f.name: _field_structurer(conv, f.type) for f in fields}
     namespace: dict[str, Any] = {
-        "_make": maker(cls),
-        "_known": frozenset(f.name for f in fields),
         "_MISSING": MISSING,
         "_Money": Money,
         "_iso": datetime.fromisoformat,
     }
-    body = []
-    for f in fields:
-        name, hook, lookup = f.name, hooks[f.name], _enum_lookup(f.type)
-        if f.default is attrs.NOTHING:
-            body.append(f"    {name} = d[{name!r}]")
-        else:
-            namespace[f"_d_{name}"] = f.default
-            body.append(f"    {name} = get({name!r}, _d_{name})")
-        # The commonest types are converted inline; a lax conversion is fine here,
-        # since the record's checks judge the result and failures go to _detailed.
-        inner = _optional_inner(f.type)
-        if f.type is Money or inner is Money:
-            # None stays None (the record's rule judges whether None is allowed).
-            body.append(f"    if {name} is not None:")
-            body.append(f"        if len({name}) != 2: raise KeyError  # an unknown key")
-            body.append(f"        {name} = _Money({name}['amount'], {name}['currency'])")
-        elif f.type is datetime or (f.default is None and inner is datetime):
-            body.append(f"    if {name} is not None: {name} = _iso({name})")
-        elif lookup is not None:  # a dict lookup, not a call (unhashable input raises)
-            namespace[f"_m_{name}"] = lookup
-            body.append(f"    {name} = _m_{name}.get({name}, {name})")
-        elif hook is not None:
-            namespace[f"_s_{name}"], namespace[f"_t_{name}"] = hook, f.type
-            skip = f"{name} is not _d_{name}" if f.default is not attrs.NOTHING else ""
-            if f.default is None:
-                skip = f"{name} is not None"
-            call = f"{name} = _s_{name}({name}, _t_{name})"
-            if get_origin(f.type) is tuple and _is_record(get_args(f.type)[0]):
-                # A list of records, each by its own hook, without the list hook's
-                # bookkeeping: on any failure, the detailed pass names the item.
-                item = get_args(f.type)[0]
-                namespace[f"_i_{name}"] = conv.get_structure_hook(item)
-                namespace[f"_it_{name}"] = item
-                call = (
-                    f"{name} = tuple([_i_{name}(x, _it_{name}) for x in {name}]) "
-                    f"if type({name}) is list else _s_{name}({name}, _t_{name})"
-                )
-            body.append(f"    if {skip}: {call}" if skip else f"    {call}")
+    body, made = _fast_body(cls, conv, "d", "", namespace)
+    hooks = {f.name: _field_structurer(conv, f.type) for f in fields}
     namespace["_detailed"] = _detailed_structurer(cls, fields, hooks)
     source = "\n".join(
         [
             "def structure(d, _=None):",
             "  if type(d) is dict and _known.issuperset(d):",
             "   try:",
-            "    get = d.get",
-            *body,
-            f"    return _make({', '.join(f.name for f in fields)})",
+            *(f"    {line}" for line in body),
+            f"    return {made}",
             "   except Exception:",
             "    pass  # the detailed pass reports it",
             "  return _detailed(d)",
         ]
     )
     exec(source, namespace)
-    return namespace["structure"]  # type: ignore[no-any-return]
+    structure = namespace["structure"]
+    structure.__salesmodel_record__ = cls  # its body may be written inline (_fast_body)
+    return structure  # type: ignore[no-any-return]
+
+
+def _own_hook(conv: cattrs.Converter, cls: type) -> bool:
+    """Whether *conv* structures *cls* by the hook this module made for it (and
+    not by one of the caller's own)."""
+    return getattr(conv.get_structure_hook(cls), "__salesmodel_record__", None) is cls
+
+
+def _fast_body(
+    cls: type, conv: cattrs.Converter, data: str, prefix: str, namespace: dict[str, Any]
+) -> tuple[list[str], str]:
+    """The lines that read *cls*'s fields from the dict *data* (already known to
+    have no unknown key) into locals named *prefix* + field, and the expression
+    that makes the record of them. Its globals go into *namespace*, named with
+    *prefix* too, so that a record's items can be read inline in its own body."""
+    fields = attrs.fields(attrs.resolve_types(cls))
+    namespace[f"_make{prefix}"] = maker(cls)
+    namespace[f"_known{prefix}"] = frozenset(f.name for f in fields)
+    get = f"get{prefix}"
+    body = [f"{get} = {data}.get"]
+    for f in fields:
+        name, key = f"{prefix}{f.name}", f.name
+        hook, lookup, inner = (
+            _field_structurer(conv, f.type),
+            _enum_lookup(f.type),
+            _optional_inner(f.type),
+        )
+        if f.default is attrs.NOTHING:
+            body.append(f"{name} = {data}[{key!r}]")
+        else:
+            namespace[f"_d_{name}"] = f.default
+            body.append(f"{name} = {get}({key!r}, _d_{name})")
+        # The commonest types are converted inline; a lax conversion is fine here,
+        # since the record's checks judge the result and failures go to _detailed.
+        if f.type is Money or inner is Money:
+            # None stays None (the record's rule judges whether None is allowed).
+            body.append(f"if {name} is not None:")
+            body.append(f"    if len({name}) != 2: raise KeyError  # an unknown key")
+            body.append(f"    {name} = _Money({name}['amount'], {name}['currency'])")
+        elif f.type is datetime or (f.default is None and inner is datetime):
+            body.append(f"if {name} is not None: {name} = _iso({name})")
+        elif lookup is not None:  # a dict lookup, not a call (unhashable input raises)
+            namespace[f"_m_{name}"] = lookup
+            body.append(f"{name} = _m_{name}.get({name}, {name})")
+        elif hook is not None:
+            namespace[f"_s_{name}"], namespace[f"_t_{name}"] = hook, f.type
+            skip = f"{name} is not _d_{name}" if f.default is not attrs.NOTHING else ""
+            if f.default is None:
+                skip = f"{name} is not None"
+            call = f"{name} = _s_{name}({name}, _t_{name})"
+            item: Any = get_args(f.type)[0] if get_origin(f.type) is tuple else None
+            if _is_record(item) and _own_hook(conv, item):
+                # A list of our records, read inline item by item (no call an
+                # item): on any failure, the detailed pass names the item.
+                x = f"{name}_"
+                lines, made = _fast_body(item, conv, x, f"{x}_", namespace)
+                body += [
+                    f"if {skip}:" if skip else "if True:",
+                    f"    if type({name}) is list:",
+                    f"        {name}_all = []",
+                    f"        for {x} in {name}:",
+                    f"            if type({x}) is not dict or not _known{x}_.issuperset({x}):",
+                    "                raise KeyError  # not a dict, or an unknown key",
+                    *(f"            {line}" for line in lines),
+                    f"            {name}_all.append({made})",
+                    f"        {name} = tuple({name}_all)",
+                    f"    else: {call}",
+                ]
+            else:
+                body.append(f"if {skip}: {call}" if skip else call)
+    return body, f"_make{prefix}({', '.join(prefix + f.name for f in fields)})"
 
 
 def _detailed_structurer(
