@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -37,6 +38,24 @@ def data_dir() -> Path:
 
 
 # --- the distributed engines: skipped where absent, required in CI ----------------------------
+
+
+@pytest.fixture(scope="module")
+def engine_frame() -> Any:
+    """The seeded book of :data:`engine_book.ROWS` deals (polars), for the Spark
+    and Dask modules: the frame each engine is given."""
+    from engine_book import ROWS, book  # numpy and polars: only where it is used
+
+    return book(ROWS)
+
+
+@pytest.fixture(scope="module")
+def engine_objects(engine_frame: Any) -> list[Any]:
+    """The same rows as entities: the object path the engines must agree with."""
+    from engine_book import deals
+
+    return deals(engine_frame)
+
 
 #: Set by .ci/run: there a test marked ``engines`` that skips (no pyspark, no Java,
 #: no Dask) fails instead, so CI cannot pass without having run them.

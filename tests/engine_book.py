@@ -46,6 +46,9 @@ SPAN = 3 * 365 * 86_400 * 10**6
 #: Up to 200 days from creation to closing, in microseconds.
 LONGEST = 200 * 86_400 * 10**6
 
+#: The rows of the book the distributed engines' tests run on (conftest.py).
+ROWS = 300_000
+
 #: One call of each KPI, the options spread over them (the distributed engines run
 #: these: there a KPI is several jobs, whose time goes to scheduling and shipping).
 EACH_KPI = (

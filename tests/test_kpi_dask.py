@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine_book import EACH_KPI, book, calls, converted, deals
+from engine_book import EACH_KPI, calls, converted
 
 pytestmark = [
     pytest.mark.engines,
@@ -26,27 +26,15 @@ pytestmark = [
     pytest.mark.filterwarnings("ignore:Dask support is moving out of Narwhals:FutureWarning"),
 ]
 
-ROWS = 300_000
 SAO_PAULO = ZoneInfo("America/Sao_Paulo")
 
 
 @pytest.fixture(scope="module")
-def frame() -> Any:
-    return book(ROWS)
-
-
-@pytest.fixture(scope="module")
-def objects(frame: Any) -> list[Any]:
-    """The same rows as entities: the object path the engine must agree with."""
-    return deals(frame)
-
-
-@pytest.fixture(scope="module")
-def dask_frame(frame: Any) -> Iterator[Any]:
+def dask_frame(engine_frame: Any) -> Iterator[Any]:
     """A Dask DataFrame of two partitions, computed on two worker processes."""
     dask = pytest.importorskip("dask", reason="dask is not installed (the test extra)")
     dd = pytest.importorskip("dask.dataframe", reason="dask[dataframe] is not installed")
-    native = dd.from_pandas(frame.to_pandas(), npartitions=2)  # one per core
+    native = dd.from_pandas(engine_frame.to_pandas(), npartitions=2)  # one per core
     assert native.npartitions > 1
     # One pool for the module: the processes scheduler would start one per compute.
     spawn = multiprocessing.get_context("spawn")
@@ -61,7 +49,7 @@ def dask_frame(frame: Any) -> Iterator[Any]:
 # went through float seconds on pandas-like engines (1 us short for ~1 in 50).
 @pytest.mark.parametrize("name", EACH_KPI)
 def test_each_kpi_on_a_dask_dataframe_on_processes_equals_the_object_path(
-    name: str, dask_frame: Any, frame: Any, objects: list[Any]
+    name: str, dask_frame: Any, engine_frame: Any, engine_objects: list[Any]
 ) -> None:
-    kpi = calls(converted(frame), tz=SAO_PAULO)[name]
-    assert kpi(dask_frame) == kpi(objects)
+    kpi = calls(converted(engine_frame), tz=SAO_PAULO)[name]
+    assert kpi(dask_frame) == kpi(engine_objects)

@@ -20,6 +20,7 @@ from salesmodel import (
     CurrencyMismatchError,
     Deal,
     Money,
+    Rep,
     Status,
     Target,
     TargetMetric,
@@ -44,7 +45,7 @@ def columns_of(deals: Sequence[Deal], amounts: str = "float") -> dict[str, list[
     """The deals column-wise, as a CRM export holds them: times in UTC, the status
     as text, the amount as *amounts* (float, str or decimal) beside its currency."""
     data: dict[str, list[Any]] = {f: [] for f in FIELDS}
-    data.update(amount=[], currency=[], loss_reason=[])
+    data.update(amount=[], currency=[], loss_reason=[], expected_close=[], product=[])
     for deal in deals:
         data["id"].append(deal.id)
         data["owner_id"].append(deal.owner_id)
@@ -61,6 +62,8 @@ def columns_of(deals: Sequence[Deal], amounts: str = "float") -> dict[str, list[
         data["currency"].append(None if money is None else money.currency)
         reason = deal.loss_reason
         data["loss_reason"].append(None if reason is None else str(reason))
+        data["expected_close"].append(deal.expected_close)
+        data["product"].append(deal.product)
     return data
 
 
@@ -71,6 +74,8 @@ def _polars(data: dict[str, Any]) -> Any:
         "owner_id": pl.String,
         "loss_reason": pl.String,
         "currency": pl.String,
+        "expected_close": pl.Date,
+        "product": pl.String,
     }
     return pl.DataFrame(data, schema_overrides=schema)
 
@@ -79,6 +84,7 @@ def _pandas(data: dict[str, Any]) -> Any:
     frame = pd.DataFrame(data)
     for name in ("created_at", "closed_at"):
         frame[name] = pd.to_datetime(frame[name], utc=True).astype("datetime64[us, UTC]")
+    frame["expected_close"] = pd.array(data["expected_close"], dtype="date32[pyarrow]")  # dates
     return frame
 
 
@@ -117,9 +123,13 @@ def outcome(fn: Callable[[], Any]) -> Any:
 # --- the property: frames give what records give ---------------------------------------------
 
 
-def _unknown_sometimes(deal: Deal, unknown: bool) -> Deal:
+def _unknown_sometimes(
+    deal: Deal, unknown: bool, expected: dt.date | None, product: str | None
+) -> Deal:
     """*deal* of unknown value, or with an amount in its currency's minor unit (a
-    frame refuses finer amounts; records take them)."""
+    frame refuses finer amounts; records take them), expected to close on
+    *expected*, of *product*."""
+    deal = attrs.evolve(deal, expected_close=expected, product=product)
     if unknown or deal.amount is None:
         return attrs.evolve(deal, amount=None)
     return attrs.evolve(deal, amount=deal.amount.round())
@@ -135,6 +145,8 @@ DEALS = st.lists(
             max_moves=3,
         ),
         st.booleans(),
+        st.none() | st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)),
+        st.sampled_from([None, "crm", "erp"]),
     ),
     max_size=12,
     unique_by=lambda d: d.id,
@@ -151,6 +163,17 @@ GROUPINGS = st.fixed_dictionaries(
 
 #: A quota for pipeline_coverage (deals in JPY make it a currency mismatch, as on records).
 GOAL = Money("250.00", "EUR")
+#: Revenue targets over about half the years the deals are drawn from (2000-2099):
+#: one rep's in a zone of its own, one product's.
+REP_TARGET = Target(
+    id="ana-q",
+    metric=TargetMetric.REVENUE,
+    goal=Money("900.00", "EUR"),
+    start=dt.datetime(2030, 3, 1, tzinfo=SAO_PAULO),
+    end=dt.datetime(2080, 3, 1, tzinfo=SAO_PAULO),
+    rep_id="ana",
+)
+PRODUCT_TARGET = attrs.evolve(REP_TARGET, id="crm", rep_id=None, product="crm")
 
 
 def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
@@ -179,6 +202,10 @@ def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
         "sales_velocity": lambda x: kpi.sales_velocity(x, **stage_by, **money),
         "pipeline_coverage": lambda x: kpi.pipeline_coverage(x, GOAL),
         "weighted_coverage": lambda x: kpi.pipeline_coverage(x, GOAL, weighted=True),
+        "rep_target_coverage": lambda x: kpi.pipeline_coverage(x, REP_TARGET),
+        "product_target_weighted": lambda x: kpi.pipeline_coverage(
+            x, PRODUCT_TARGET, weighted=True
+        ),
     }
 
 
@@ -438,7 +465,7 @@ def test_a_frame_without_loss_reasons_records_none_as_a_deal_without_one() -> No
         assert got.skipped == stage_kpi(records, strict=False).skipped
 
 
-def test_coverage_on_a_frame_takes_a_money_goal_and_refuses_a_target_clearly() -> None:
+def test_coverage_on_a_frame_takes_a_money_goal() -> None:
     data = columns_of(BOOK)
     goal = Money("50.00", "EUR")
     assert kpi.pipeline_coverage(_pandas(data), goal) == kpi.pipeline_coverage(BOOK, goal)
@@ -446,15 +473,109 @@ def test_coverage_on_a_frame_takes_a_money_goal_and_refuses_a_target_clearly() -
     assert kpi.pipeline_coverage(renamed, goal, columns={"id": "deal"}) == kpi.pipeline_coverage(
         BOOK, goal
     )
-    target = Target(
-        id="q1",
-        metric=TargetMetric.REVENUE,
-        goal=goal,
-        start=T0,
-        end=T0 + dt.timedelta(days=90),
-    )
-    with pytest.raises(ValidationError, match="'goal' must be a Money on a DataFrame"):
-        kpi.pipeline_coverage(_pandas(columns_of(BOOK)), target)
+
+
+#: A quarter's revenue target, and deals on each side of its window's edges.
+QUARTER = Target(
+    id="q1",
+    metric=TargetMetric.REVENUE,
+    goal=Money("1000.00", "EUR"),
+    start=T0,
+    end=T0 + dt.timedelta(days=90),
+)
+REPS = {
+    "ana": Rep(id="ana", name="Ana", team="north", region="eu"),
+    "bo": Rep(id="bo", name="Bo", team="south", region="eu"),
+    "cy": Rep(id="cy", name="Cy", team="north", region="us"),
+}
+EDGES = [
+    sample_deal("won-at-start", status="won", closed_at=QUARTER.start),
+    sample_deal("won-at-end", status="won", closed_at=QUARTER.end),  # the end is not in it
+    sample_deal("won-in", status="won", owner_id="bo", product="crm"),
+    sample_deal("lost-in", status="lost"),
+    sample_deal("open-first-day", expected_close=QUARTER.start.date()),
+    sample_deal("open-last-day", expected_close=QUARTER.end.date()),  # not in it
+    sample_deal("open-day-before", expected_close=QUARTER.start.date() - dt.timedelta(days=1)),
+    sample_deal("open-no-date", owner_id="cy", product="crm"),
+    sample_deal("open-no-owner", owner_id=None, amount=Money("70.00", "EUR")),
+    sample_deal("open-unknown", owner_id="bo", amount=None),
+]
+SEGMENTS = {"won-in": "smb", "open-no-date": "smb", "open-first-day": "enterprise"}
+#: The scopes a target may have (the last: no rep is both, so nothing is in it).
+SCOPES = [
+    {},
+    {"rep_id": "ana"},
+    {"team": "north"},
+    {"region": "eu", "team": "south"},
+    {"product": "crm"},
+    {"segment": "smb"},
+    {"rep_id": "cy", "region": "eu"},
+]
+
+
+def edges(amounts: str = "float") -> tuple[list[Deal], dict[str, list[Any]]]:
+    """:data:`EDGES` with their segments: as records (an attribute), and as
+    columns (a column of its own)."""
+    deals = [
+        attrs.evolve(d, attributes={"segment": SEGMENTS[d.id]}) if d.id in SEGMENTS else d
+        for d in EDGES
+    ]
+    data = columns_of(deals, amounts)
+    data["segment"] = [SEGMENTS.get(i) for i in data["id"]]
+    return deals, data
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("scope", SCOPES)
+@pytest.mark.parametrize("weighted", [False, True])
+def test_a_revenue_target_on_a_frame_gives_what_the_records_give(
+    engine: str, scope: dict[str, str], weighted: bool
+) -> None:
+    deals, data = edges(ENGINES[engine][1])
+    target = attrs.evolve(QUARTER, **scope)
+    expected = kpi.pipeline_coverage(deals, target, weighted=weighted, reps=REPS)
+    got = kpi.pipeline_coverage(ENGINES[engine][0](data), target, weighted=weighted, reps=REPS)
+    assert got == expected
+    if not scope:  # by hand: open 100 (first day) + 100 (no date) + 70, one of unknown value
+        assert expected == kpi.Ratio(  # and 1,000 to sell less 100 + 100 won
+            Money("270.00", "EUR") if not weighted else expected.numerator,
+            Money("800.00", "EUR"),
+            unknown=1,
+        )
+
+
+def test_a_target_on_a_frame_without_expected_close_counts_every_open_deal() -> None:
+    deals = [attrs.evolve(d, expected_close=None) for d in EDGES]
+    data = columns_of(EDGES)
+    del data["expected_close"]
+    assert kpi.pipeline_coverage(_polars(data), QUARTER) == kpi.pipeline_coverage(deals, QUARTER)
+
+
+@pytest.mark.parametrize(
+    ("values", "shown"),
+    [
+        ([T0] * len(EDGES), "Datetime"),
+        (["2026-02-01"] * len(EDGES), "String"),
+    ],
+)
+def test_expected_close_must_be_a_column_of_dates(values: list[Any], shown: str) -> None:
+    data = {**columns_of(EDGES), "expected_close": values}
+    with pytest.raises(ValidationError, match="a column of dates") as caught:
+        kpi.pipeline_coverage(pl.DataFrame(data), QUARTER)
+    assert caught.value.issues[0].path == "expected_close"
+    assert shown in str(caught.value)
+
+
+def test_a_target_naming_a_segment_needs_a_segment_column() -> None:
+    target = attrs.evolve(QUARTER, segment="smb")
+    with pytest.raises(ValidationError, match="map another with columns=") as caught:
+        kpi.pipeline_coverage(_polars(columns_of(EDGES)), target)
+    assert caught.value.issues[0].path == "segment"
+
+
+def test_a_team_target_needs_the_reps_on_a_frame_too() -> None:
+    with pytest.raises(ValidationError, match="a mapping of rep id to Rep"):
+        kpi.pipeline_coverage(_polars(columns_of(EDGES)), attrs.evolve(QUARTER, team="north"))
 
 
 # --- other engines ------------------------------------------------------------------------------
@@ -469,6 +590,12 @@ def test_a_dask_frame_gives_what_the_records_give() -> None:
         calls = kpi_calls({"by": "owner_id", "converted": {"D-1"}})
         for name in ("win_rate_by_value", "conversion_by_id", "sales_cycle", "weighted_pipeline"):
             assert calls[name](native) == calls[name](deals), name
+        records, data = edges()
+        native = dd.from_pandas(_pandas(data), npartitions=2)
+        for scope in SCOPES[:3]:
+            target = attrs.evolve(QUARTER, **scope)
+            got = kpi.pipeline_coverage(native, target, reps=REPS, weighted=True)
+            assert got == kpi.pipeline_coverage(records, target, reps=REPS, weighted=True)
 
 
 # --- real data: Maven CRM -----------------------------------------------------------------------

@@ -222,6 +222,28 @@ def test_a_won_deal_that_breaks_its_pipeline_counts_toward_no_target() -> None:
     assert coverage.denominator == Money(700, "EUR")  # 1000 - 300: the odd deal is out
 
 
+def test_a_target_checks_every_deal_against_its_pipeline_not_only_those_it_counts() -> None:
+    # a lost deal outside the target's period, at a stage its pipeline lacks: it
+    # counts toward nothing, but it is a bad record all the same (as with a Money goal)
+    odd = Deal(
+        id="odd",
+        name="odd",
+        amount=Money(500, "EUR"),
+        created_at=day(-500),
+        stage="signed",
+        status="lost",
+        closed_at=day(-400),
+        loss_reason="price",
+    )
+    coverage = kpi.pipeline_coverage(
+        [won("good", "300", closed=5), odd], revenue_target(), strict=False
+    )
+    assert [(s.id, s.field) for s in coverage.skipped] == [("odd", "stage")]
+    assert coverage.denominator == Money(700, "EUR")
+    with pytest.raises(ValidationError, match="'stage' must be"):
+        kpi.pipeline_coverage([odd], revenue_target())
+
+
 def test_coverage_takes_columns_only_with_a_frame() -> None:
     with pytest.raises(ValidationError, match="columns"):
         kpi.pipeline_coverage([], Money(1, "EUR"), columns={"id": "deal"})

@@ -18,14 +18,15 @@ import shutil
 from collections.abc import Iterator
 from typing import Any
 
+import attrs
 import pytest
 
-from engine_book import EACH_KPI, book, calls, converted, deals
-from salesmodel import Deal
+from engine_book import EACH_KPI, ROWS, calls, converted
+from salesmodel import Deal, kpi
 from salesmodel.bulk import from_frame
 from test_bulk_frame import BOOK as BULK_BOOK
 from test_bulk_frame import columns_of as bulk_columns_of
-from test_kpi_frames import BOOK, columns_of, kpi_calls
+from test_kpi_frames import BOOK, QUARTER, REPS, SCOPES, columns_of, edges, kpi_calls
 from test_kpi_history_frames import day, history_calls, history_of, sample_book
 
 pytestmark = [
@@ -33,19 +34,6 @@ pytestmark = [
     # pyspark 4.x warns about pandas 3, which it does not use on the paths taken here
     pytest.mark.filterwarnings("ignore:PySpark does not yet fully support pandas:FutureWarning"),
 ]
-
-ROWS = 300_000
-
-
-@pytest.fixture(scope="module")
-def frame() -> Any:
-    return book(ROWS)
-
-
-@pytest.fixture(scope="module")
-def objects(frame: Any) -> list[Any]:
-    """The same rows as entities: the object path the engine must agree with."""
-    return deals(frame)
 
 
 @pytest.fixture(scope="module")
@@ -71,11 +59,11 @@ def spark() -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def spark_frame(spark: Any, frame: Any) -> Any:
+def spark_frame(spark: Any, engine_frame: Any) -> Any:
     import polars as pl
 
     # Arrow carries the types across: strings, UTC timestamps, nullable doubles.
-    native = spark.createDataFrame(frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
+    native = spark.createDataFrame(engine_frame.to_arrow(compat_level=pl.CompatLevel.oldest()))
     native = native.repartition(4).cache()
     assert native.count() == ROWS
     return native
@@ -83,21 +71,23 @@ def spark_frame(spark: Any, frame: Any) -> Any:
 
 @pytest.mark.parametrize("name", EACH_KPI)
 def test_each_kpi_on_a_spark_dataframe_equals_the_object_path(
-    name: str, spark_frame: Any, frame: Any, objects: list[Any]
+    name: str, spark_frame: Any, engine_frame: Any, engine_objects: list[Any]
 ) -> None:
-    kpi = calls(converted(frame), tz=dt.UTC)[name]
-    assert kpi(spark_frame) == kpi(objects)
+    kpi = calls(converted(engine_frame), tz=dt.UTC)[name]
+    assert kpi(spark_frame) == kpi(engine_objects)
 
 
-def test_the_book_has_every_shape_the_kpis_group_by(frame: Any, objects: list[Any]) -> None:
-    assert len(objects) == frame.height == ROWS
-    assert frame["owner_id"].n_unique() == 12
-    assert set(frame["pipeline_id"]) == {"default", "hubspot"}
-    assert set(frame["currency"].drop_nulls()) == {"EUR", "USD", "JPY"}
-    assert set(frame["status"]) == {"open", "won", "lost"}
-    assert frame["stage"].n_unique() == 8 + 7  # every stage of both pipelines
-    assert 0 < frame["amount"].null_count() < ROWS // 10
-    span = frame["created_at"].max() - frame["created_at"].min()  # type: ignore[operator]
+def test_the_book_has_every_shape_the_kpis_group_by(
+    engine_frame: Any, engine_objects: list[Any]
+) -> None:
+    assert len(engine_objects) == engine_frame.height == ROWS
+    assert engine_frame["owner_id"].n_unique() == 12
+    assert set(engine_frame["pipeline_id"]) == {"default", "hubspot"}
+    assert set(engine_frame["currency"].drop_nulls()) == {"EUR", "USD", "JPY"}
+    assert set(engine_frame["status"]) == {"open", "won", "lost"}
+    assert engine_frame["stage"].n_unique() == 8 + 7  # every stage of both pipelines
+    assert 0 < engine_frame["amount"].null_count() < ROWS // 10
+    span = engine_frame["created_at"].max() - engine_frame["created_at"].min()  # type: ignore[operator]
     assert span.days > 3 * 360
 
 
@@ -110,6 +100,7 @@ SPARK_TYPES = {
     "at": "timestamp",
     "amount": "double",
     "seq": "bigint",
+    "expected_close": "date",
 }
 
 
@@ -123,6 +114,17 @@ def test_every_kpi_and_option_on_a_small_book_equals_the_records(spark: Any) -> 
     native = small_frame(spark, columns_of(BOOK))
     for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():
         assert call(native) == call(BOOK), name
+
+
+def test_a_revenue_target_on_spark_gives_what_the_records_give(spark: Any) -> None:
+    deals, data = edges()
+    native = small_frame(spark, data)
+    for scope in SCOPES:
+        for weighted in (False, True):
+            target = attrs.evolve(QUARTER, **scope)
+            expected = kpi.pipeline_coverage(deals, target, reps=REPS, weighted=weighted)
+            got = kpi.pipeline_coverage(native, target, reps=REPS, weighted=weighted)
+            assert got == expected, (scope, weighted)
 
 
 def test_a_pair_of_frames_gives_what_the_records_give(spark: Any) -> None:

@@ -36,8 +36,9 @@ from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit
 from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
 from ._losses import reason_key
-from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure
+from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Within
 from ._results import SkippedRecord
+from ._targets import TargetWindow
 
 if TYPE_CHECKING:
     from salesmodel.pipeline import Pipeline
@@ -100,7 +101,8 @@ def frame_figure(
     stage changes of *history*, a frame of the same engine, when given)."""
     _refuse_callables(options)
     by = options.get("by")
-    acc = accumulator(**{**options, "by": None})  # checks every other option
+    # checks every other option (by, for the KPIs that group, is the engine's)
+    acc = accumulator(**({**options, "by": None} if "by" in options else options))
     plain = acc._grouping
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
@@ -116,6 +118,7 @@ def frame_figure(
         extras={m.extra.name for m in measures if m.extra is not None},
         history=history,
         zones="tz" in options,  # else naive times are refused without naming tz=
+        within=next((m.where.within for m in measures if m.where.within is not None), None),
     )
     values = engine.values(measures)
     acc._skipped.extend(engine.skipped)
@@ -200,6 +203,7 @@ class _Engine:
         extras: set[str],
         history: Any = None,
         zones: bool = True,
+        within: Within | None = None,
     ) -> None:
         self.nw = nw
         self.grouping = grouping
@@ -210,6 +214,8 @@ class _Engine:
         #: Whether the KPI takes ``tz=`` (the current-state and history KPIs read
         #: instants only).
         self.zones = zones
+        #: Which rows the measures that name it count (a target's scope and window).
+        self.within = within
         self.skipped: list[SkippedRecord] = []
         native = self.native(frame, "records")
         self.eager = isinstance(native, nw.DataFrame)
@@ -264,6 +270,9 @@ class _Engine:
             optional += ["pipeline_id", "loss_reason"]
         elif self.changes_given:
             wanted.append("stage")
+        if self.within is not None:
+            wanted += [f for f in self.within.fields() if f not in wanted]
+            optional.append("expected_close")
         aliases = self.grouping._aliases
         by = self.grouping.by
         self.by_names: tuple[str, ...] = (
@@ -311,8 +320,19 @@ class _Engine:
     def _normalise(self) -> None:
         """Text columns as text, times as UTC instants (naive ones read in
         ``tz=``), amounts as exact integers of minor units."""
-        fields = ("id", "status", "stage", "pipeline_id", "loss_reason", "currency")
+        fields: tuple[str, ...] = (
+            "id",
+            "status",
+            "stage",
+            "pipeline_id",
+            "loss_reason",
+            "currency",
+        )
+        if self.within is not None:
+            fields += self.within.fields()
         exprs = [self.text(self.schema, f) for f in fields if f in self.present]
+        if "expected_close" in self.present:
+            exprs.append(self._dates("expected_close"))
         if self.changes_given:  # the key of the joins with the changes, of one string type
             exprs[0] = self.nw.col("id").cast(self.nw.String)
         self.local: Any = None
@@ -336,6 +356,17 @@ class _Engine:
         if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or self._empty(field, frame):
             return nw.col(field).cast(nw.String)
         raise ValidationError.single(field, str(dtype), "a column of text")
+
+    def _dates(self, field: str) -> Any:
+        """*field* as a column of dates, or a ValidationError."""
+        nw = self.nw
+        dtype = self.schema[field]
+        if dtype == nw.Date:
+            return None
+        if self._empty(field):
+            return nw.col(field).cast(nw.Date)
+        expected = "a column of dates (not datetimes; on pandas, dtype date32[pyarrow])"
+        raise ValidationError.single(field, str(dtype), expected)
 
     def instant(self, schema: Any, field: str, frame: Any = None, *, utc: bool = True) -> Any:
         """*field* as UTC instants (naive times read in ``tz=``), or as the times
@@ -630,7 +661,8 @@ class _Engine:
         count = self.frame.select(nw.col("id").n_unique().alias("__u"), nw.len().alias("__n"))
         # No id twice is the usual case: the count of ids says so, read with the bad
         # rows found as if so (one pass on polars and Dask); else they are found again.
-        frame, bad = self._marked(self.frame.with_columns(nw.lit(False).alias(_DUP)))
+        checks = self._checks()
+        frame, bad = self._marked(self.frame.with_columns(nw.lit(False).alias(_DUP)), checks)
         ids, found = self._tables([count, bad])
         if ids["__u"][0] != ids["__n"][0]:
             dups = (
@@ -642,10 +674,10 @@ class _Engine:
             frame, bad = self._marked(
                 self.frame.join(dups, on="id", how="left").with_columns(
                     nw.col(_DUP).fill_null(False)
-                )
+                ),
+                checks,
             )
             found = _table(bad)
-        checks = self._checks()
         for row in sorted(_records(found), key=lambda r: r.get(_ROW) or 0):
             row = {k: _cell(v) for k, v in row.items()}
             issue = checks[row[_BAD] - 1][2](row)
@@ -656,16 +688,15 @@ class _Engine:
         # good rows in a plan of its own (the checks again, fused, but no copy).
         return frame.filter(nw.col(_BAD) == 0)
 
-    def _marked(self, frame: Any) -> tuple[Any, Any]:
-        """*frame* with each row's first failed check (``_BAD``, 0 for none), and
-        the plan of its bad rows (the first one only, when strict)."""
+    def _marked(self, frame: Any, checks: list[tuple[Any, str, Any]]) -> tuple[Any, Any]:
+        """*frame* with each row's first failed check of *checks* (``_BAD``, 0 for
+        none), and the plan of its bad rows (the first one only, when strict)."""
         nw = self.nw
         if self.changes is not None:
             flags = self.changes.flags
             frame = frame.join(flags, on="id", how="left").with_columns(
                 nw.col(_HISTORY_BAD).fill_null(False)
             )
-        checks = self._checks()
         code = nw.lit(0)
         for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
             code = nw.when(_fill(cond)).then(nw.lit(i)).otherwise(code)
@@ -741,6 +772,8 @@ class _Engine:
             frame = frame.filter(_is_in(nw, nw.col("id"), [i for i in ids if isinstance(i, str)]))
         elif where.statuses is not None:
             frame = frame.filter(nw.col("status").is_in(sorted(s.value for s in where.statuses)))
+        if where.within is not None:
+            frame = frame.filter(_fill(self._within(where.within)))
         named = measure.extra.name if measure.extra is not None else None
         extra = list(_EXTRAS[named][0]) if named is not None else []
         keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
@@ -788,6 +821,31 @@ class _Engine:
                 return flat
 
         return plan, lambda table: measure._nest(read(_aggregated(table, keys)))
+
+    def _within(self, window: Within) -> Any:
+        """True for the rows *window* admits (:meth:`TargetWindow.admits`)."""
+        assert isinstance(window, TargetWindow)  # the one rule of this kind there is
+        nw = self.nw
+        col = nw.col
+        target = window.target
+        owners = window.owners()
+        scope = nw.lit(True)
+        if owners is not None:
+            scope = scope & _is_in(nw, col("owner_id"), sorted(owners))
+        for field in ("product", "segment"):
+            value = getattr(target, field)
+            if value is not None:
+                scope = scope & (col(field) == value)
+        start, end = target.start.astimezone(dt.UTC), target.end.astimezone(dt.UTC)
+        won = (col("status") == "won") & (self.micros_between(col("closed_at"), start) >= 0)
+        won = won & (self.micros_between(end, col("closed_at")) > 0)
+        opened = col("status") == "open"
+        if "expected_close" in self.present:
+            expected = col("expected_close")
+            first, last = target.start.date(), target.end.date()  # the dates as recorded
+            in_period = (expected >= nw.lit(first)) & (expected < nw.lit(last))
+            opened = opened & (expected.is_null() | _fill(in_period))
+        return scope & (_fill(opened) | _fill(won))
 
     def _tables(self, plans: list[Any]) -> list[dict[str, list[Any]]]:
         """Each plan's (small) result as columns. On Dask the plans are computed

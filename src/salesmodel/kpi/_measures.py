@@ -19,7 +19,7 @@ from collections.abc import Callable, Container, Hashable, Mapping
 from decimal import Decimal, localcontext
 from itertools import compress, repeat
 from operator import attrgetter, is_not, sub
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 import attrs
 
@@ -36,6 +36,7 @@ __all__ = [
     "Extra",
     "Measure",
     "Where",
+    "Within",
 ]
 
 OPEN: Final = Status.OPEN
@@ -50,18 +51,37 @@ _CLOSED_STATUSES: Final = frozenset({Status.WON, Status.LOST})
 Reject = Callable[[Any, Any], None]
 
 
+class Within(Protocol):
+    """A rule of which records count, stated so that every engine can read it
+    (records ask :meth:`admits`; the frame engine reads its fields):
+    :class:`~salesmodel.kpi._targets.TargetWindow`."""
+
+    def admits(self, record: Any) -> bool:
+        """Whether *record* counts."""
+        ...  # pragma: no cover - a protocol
+
+    def fields(self) -> tuple[str, ...]:
+        """The fields it reads, besides the status and the times."""
+        ...  # pragma: no cover - a protocol
+
+
 @attrs.frozen
 class Where:
     """Which records a measure counts: those whose status is in *statuses* (every
     record when None), or, with *ids*, those whose id is in that container, or
-    with *predicate*, those it is true for."""
+    with *predicate*, those it is true for; of those, with *within*, only the
+    ones it admits."""
 
     statuses: frozenset[Status] | None = None
     ids: Container[str] | None = None
     predicate: Callable[[Any], bool] | None = None
+    within: Within | None = None
 
     def select(self, chunk: list[Any]) -> list[Any]:
         """The records of *chunk* this measure counts."""
+        if self.within is not None:
+            admits = self.within.admits
+            return [r for r in attrs.evolve(self, within=None).select(chunk) if admits(r)]
         if self.predicate is not None:
             return list(compress(chunk, map(self.predicate, chunk)))
         if self.ids is not None:
@@ -79,7 +99,7 @@ class Where:
     def selector(self) -> tuple[Any, bool] | None:
         """``(status, keep)`` for :meth:`Grouping.select`'s compiled comprehension,
         when this filter is one it can do; else None."""
-        if self.predicate is not None or self.ids is not None:
+        if self.predicate is not None or self.ids is not None or self.within is not None:
             return None
         statuses = self.statuses
         if statuses is None:

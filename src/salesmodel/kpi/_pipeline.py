@@ -25,11 +25,10 @@ from salesmodel.money import Money, RateTable
 from salesmodel.pipeline import DEFAULT_PIPELINE, Stage
 
 from ._accumulators import aware, missing_or_bad
-from ._amounts import check_currency, resolve
 from ._base import GroupedAccumulator
 from ._deals import _Money, _money, _what, _zero
-from ._define import DefinedAccumulator, Frame, compute, is_frame, refuse_frame_options
-from ._grouping import By
+from ._define import DefinedAccumulator, Frame, compute
+from ._grouping import ALL, By
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Extra, Measure, Where
 from ._records import deal_issue, history_issue
 from ._results import (
@@ -45,7 +44,7 @@ from ._results import (
     Total,
     fraction_to_decimal,
 )
-from ._targets import in_scope
+from ._targets import TargetWindow
 
 __all__ = [
     "Forecast",
@@ -221,6 +220,22 @@ def pipeline_value(
 # --- weighted pipeline and forecast -------------------------------------------------------------
 
 
+def _weighed(places: Mapping[tuple[str, str], Amounts], pipelines: Pipelines) -> Amounts:
+    """The open amounts at each place, each weighed by its stage's probability."""
+    book = PipelineBook(pipelines)
+    weighted: dict[str, Decimal] = {}
+    with localcontext(EXACT):
+        for place, amounts in places.items():
+            probability = _stage_of(book, place).probability
+            for code, total in amounts.sums.items():
+                weighted[code] = weighted.get(code, ZERO) + total * probability
+    return Amounts(
+        weighted,
+        sum(a.count for a in places.values()),
+        sum(a.unknown for a in places.values()),
+    )
+
+
 class WeightedPipeline(_Open):
     """Open amounts weighted by their stage's probability."""
 
@@ -228,19 +243,7 @@ class WeightedPipeline(_Open):
         return (AmountMeasure("open", Where(frozenset({OPEN})), extra=_PLACE_EXTRA),)
 
     def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
-        places: Mapping[tuple[str, str], Amounts] = values["open"]
-        book = PipelineBook(options["pipelines"])
-        weighted: dict[str, Decimal] = {}
-        with localcontext(EXACT):
-            for place, amounts in places.items():
-                probability = _stage_of(book, place).probability
-                for code, total in amounts.sums.items():
-                    weighted[code] = weighted.get(code, ZERO) + total * probability
-        merged = Amounts(
-            weighted,
-            sum(a.count for a in places.values()),
-            sum(a.unknown for a in places.values()),
-        )
+        merged = _weighed(values["open"], options["pipelines"])
         amount = _money(merged, options, _what("weighted pipeline", key))
         return Total(amount, merged.count, unknown=merged.unknown)
 
@@ -524,15 +527,90 @@ def _is_expected_close(value: Any) -> bool:
     return value is None or type(value) is dt.date
 
 
-class PipelineCoverageAccumulator(GroupedAccumulator):
+class Coverage(_Open):
+    """The open pipeline over what is left to sell: a Money goal, or a revenue
+    Target's goal less what was won in its period (deals in its window only)."""
+
+    options: ClassVar[dict[str, Any]] = {
+        "goal": None,
+        "weighted": False,
+        "reps": None,
+        "currency": None,  # the goal's
+        "rates": None,
+    }
+
+    def check(self, options: dict[str, Any]) -> None:
+        goal, reps = options["goal"], options["reps"]
+        if type(goal) is Target:
+            if goal.metric is not TargetMetric.REVENUE:
+                raise ValidationError.single("goal", goal, "a Money or a revenue Target")
+            if (goal.team is not None or goal.region is not None) and reps is None:
+                raise ValidationError.single(
+                    "reps",
+                    None,
+                    "a mapping of rep id to Rep, since the target names a team or a region",
+                )
+            money = goal.goal
+            assert type(money) is Money  # a revenue target's
+        elif type(goal) is Money:
+            money = goal
+        else:
+            raise ValidationError.single("goal", goal, "a Money or a revenue Target")
+        if type(options["weighted"]) is not bool:
+            raise ValidationError.single("weighted", options["weighted"], "True or False")
+        options["currency"] = money.currency
+        options["reps"] = None if reps is None else dict(reps)
+        super().check(options)
+
+    def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
+        issue = deal_issue(record, amount=True)
+        if issue is None and type(options["goal"]) is Target:
+            issue = missing_or_bad(
+                record, "expected_close", _is_expected_close, "None or a date (not a datetime)"
+            )
+        return issue
+
+    def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
+        goal = options["goal"]
+        window = TargetWindow(goal, options["reps"]) if type(goal) is Target else None
+        extra = _PLACE_EXTRA if options["weighted"] else None
+        opened = AmountMeasure("open", Where(frozenset({OPEN}), within=window), extra=extra)
+        if window is None:
+            return (opened,)
+        return (opened, AmountMeasure("won", Where(frozenset({WON}), within=window)))
+
+    def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
+        opened: Amounts = values["open"]
+        if options["weighted"]:
+            opened = _weighed(values["open"], options["pipelines"])
+        what = "weighted pipeline" if options["weighted"] else "pipeline value"
+        covered = _money(opened, options, what)
+        assert covered is not None  # in the goal's currency, as what was won
+        goal = options["goal"]
+        if type(goal) is not Target:
+            return Ratio(covered, goal, unknown=opened.unknown)
+        won = _money(values["won"], options, "won revenue")
+        target_goal = goal.goal
+        assert won is not None and type(target_goal) is Money  # noqa: PT018 - a revenue target's
+        remaining = target_goal - won
+        left = remaining if remaining.amount > 0 else Money.zero(remaining.currency)
+        return Ratio(covered, left, unknown=opened.unknown)
+
+    def empty(self, options: Mapping[str, Any]) -> Ratio:
+        none = Amounts({}, 0, 0)
+        ratio: Ratio = self.finish(
+            ALL, {"open": {} if options["weighted"] else none, "won": none}, options
+        )
+        return ratio
+
+
+class PipelineCoverageAccumulator(DefinedAccumulator):
     """Accumulates :func:`pipeline_coverage`; same arguments.
 
     .. versionadded:: 0.1.0
     """
 
-    accepts = (Deal,)
-    expects = "a Deal"
-    anchors = ("created",)
+    definition = Coverage()
 
     def __init__(
         self,
@@ -544,101 +622,14 @@ class PipelineCoverageAccumulator(GroupedAccumulator):
         rates: RateTable | None = None,
         strict: bool = True,
     ) -> None:
-        if type(goal) is Target:
-            if goal.metric is not TargetMetric.REVENUE:
-                raise ValidationError.single("goal", goal, "a Money or a revenue Target")
-            if (goal.team is not None or goal.region is not None) and reps is None:
-                raise ValidationError.single(
-                    "reps",
-                    None,
-                    "a mapping of rep id to Rep, since the target names a team or a region",
-                )
-            money_goal = goal.goal
-        elif type(goal) is Money:
-            money_goal = goal
-        else:
-            raise ValidationError.single("goal", goal, "a Money or a revenue Target")
-        assert type(money_goal) is Money
-        if type(weighted) is not bool:
-            raise ValidationError.single("weighted", weighted, "True or False")
-        super().__init__(anchor="created", strict=strict)
-        self._options = {
-            "goal": goal,
-            "weighted": weighted,
-            "pipelines": pipelines,
-            "reps": None if reps is None else dict(reps),
-            "rates": rates,
-            "strict": strict,
-        }
-        check_currency(money_goal.currency, rates)
-        self._goal = goal
-        self._money_goal = money_goal
-        self._reps = None if reps is None else dict(reps)
-        self._rates = rates
-        part = WeightedPipelineAccumulator if weighted else PipelineValueAccumulator
-        self._open = part(
-            pipelines=pipelines, currency=money_goal.currency, rates=rates, strict=strict
+        super().__init__(
+            goal=goal, weighted=weighted, pipelines=pipelines, reps=reps, rates=rates, strict=strict
         )
-        self._won: dict[str, Decimal] = {}
-
-    def _issue(self, record: Any) -> Issue | None:
-        issue = deal_issue(record, amount=True)
-        if issue is None and type(self._goal) is Target:
-            issue = missing_or_bad(
-                record, "expected_close", _is_expected_close, "None or a date (not a datetime)"
-            )
-        return issue
-
-    def _in_window(self, record: Any) -> bool:
-        """Whether *record* counts toward the target goal (only asked of targets)."""
-        goal = self._goal
-        assert type(goal) is Target
-        if not in_scope(goal, record, self._reps):
-            return False
-        if record.status is OPEN:
-            expected = record.expected_close
-            return expected is None or goal.start.date() <= expected < goal.end.date()
-        return record.status is WON and goal.start <= record.closed_at < goal.end
-
-    def _add_chunk(self, chunk: list[Any]) -> None:
-        chosen = (
-            chunk if type(self._goal) is not Target else [r for r in chunk if self._in_window(r)]
-        )
-        # Every deal counted on goes through the pipeline value (open ones are added
-        # up): there its conformance to its pipeline is checked, as on a frame.
-        bad: set[str | None] = set()
-        if chosen:
-            self._open._feed(chosen, set(map(type, chosen)))
-            bad = {skipped.id for skipped in self._open._skipped}
-            self._skipped.extend(self._open._skipped)
-            self._open._skipped.clear()
-        if type(self._goal) is Target:
-            won = [
-                r for r in chosen if r.status is WON and r.amount is not None and r.id not in bad
-            ]
-            with localcontext(EXACT):
-                for record in won:
-                    money = record.amount
-                    self._won[money.currency] = self._won.get(money.currency, ZERO) + money.amount
-
-    def _absorb(self, other: PipelineCoverageAccumulator) -> None:
-        self._open._absorb(other._open)
-        with localcontext(EXACT):
-            for code, total in other._won.items():
-                self._won[code] = self._won.get(code, ZERO) + total
 
     def result(self) -> Ratio:
         """The coverage :class:`Ratio`."""
-        opened = self._open.result()
-        covered = opened.amount
-        goal = self._money_goal
-        denominator = goal
-        if type(self._goal) is Target:
-            won = resolve(self._won, currency=goal.currency, rates=self._rates, what="won revenue")
-            assert won is not None
-            remaining = goal - won
-            denominator = remaining if remaining.amount > 0 else Money.zero(goal.currency)
-        return Ratio(covered, denominator, unknown=opened.unknown, skipped=self.skipped)
+        ratio: Ratio = super().result()
+        return ratio
 
 
 def pipeline_coverage(
@@ -667,11 +658,13 @@ def pipeline_coverage(
     Common rules: one pass over any iterable, constant memory; amounts in other
     currencies than the goal's need *rates*; ``strict=False`` skips bad records.
 
-    On a DataFrame (:data:`Frame`) the goal is a Money: a Target's scope and
-    window are read from records, for now.
+    On a DataFrame (:data:`Frame`) a Target's scope reads the columns
+    ``owner_id`` (for a rep, team or region), ``product`` and ``segment`` (an
+    attribute of a Deal), and its window ``expected_close``, a column of dates
+    (without it, no deal has one), each only when the target names it.
 
     Args:
-        deals: The deals, or a DataFrame of them (with a Money goal).
+        deals: The deals, or a DataFrame of them.
         goal: A Money, or a revenue Target.
         weighted: Weigh open deals by their stage's probability.
         pipelines: The deals' pipelines (for *weighted*).
@@ -690,30 +683,17 @@ def pipeline_coverage(
 
     .. versionadded:: 0.1.0
     """
-    acc = PipelineCoverageAccumulator(
-        goal, weighted=weighted, pipelines=pipelines, reps=reps, rates=rates, strict=strict
-    )
-    if not is_frame(deals):
-        refuse_frame_options(columns, None)
-        return acc.add_many(deals).result()
-    if type(goal) is Target:
-        raise ValidationError.single(
-            "goal",
-            goal,
-            "a Money on a DataFrame (a Target's scope and window are read from records, "
-            "for now: pass records, e.g. bulk.from_frame)",
-        )
-    part = weighted_pipeline if weighted else pipeline_value
-    opened = part(
+    return compute(  # type: ignore[no-any-return]
+        PipelineCoverageAccumulator,
         deals,
+        goal=goal,
+        weighted=weighted,
         pipelines=pipelines,
-        currency=acc._money_goal.currency,
+        reps=reps,
         rates=rates,
         columns=columns,
         strict=strict,
     )
-    assert opened.amount is not None  # in the goal's currency: zero when nothing is open
-    return Ratio(opened.amount, acc._money_goal, unknown=opened.unknown, skipped=opened.skipped)
 
 
 # --- sales velocity -------------------------------------------------------------------------------

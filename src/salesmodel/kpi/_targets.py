@@ -84,6 +84,56 @@ def in_scope(target: Target, record: Any, reps: Mapping[str, Rep] | None) -> boo
     return target.segment is None or _attribute(record, "segment") == target.segment
 
 
+@attrs.frozen(eq=False)
+class TargetWindow:
+    """The deals that count toward a revenue *target*: in its scope
+    (:func:`in_scope`), and open with an expected close in its period (or none
+    recorded), or won in it. Records are asked :meth:`admits`; a DataFrame is
+    filtered on the columns :meth:`fields` names (the frame engine's ``within``).
+    """
+
+    target: Target
+    reps: Mapping[str, Rep] | None
+
+    def admits(self, deal: Any) -> bool:
+        """Whether *deal* counts toward the target."""
+        target = self.target
+        if not in_scope(target, deal, self.reps):
+            return False
+        if deal.status is Status.OPEN:
+            expected = deal.expected_close
+            return expected is None or target.start.date() <= expected < target.end.date()
+        return deal.status is Status.WON and target.start <= deal.closed_at < target.end
+
+    def owners(self) -> frozenset[str] | None:
+        """The reps whose deals are in scope: those the target names, directly or
+        by team and region (None: any rep's, or none)."""
+        target = self.target
+        owners: frozenset[str] | None = None
+        if target.rep_id is not None:
+            owners = frozenset({target.rep_id})
+        if target.team is not None or target.region is not None:
+            fit = frozenset(
+                rep_id
+                for rep_id, rep in (self.reps or {}).items()
+                if (target.team is None or rep.team == target.team)
+                and (target.region is None or rep.region == target.region)
+            )
+            owners = fit if owners is None else owners & fit
+        return owners
+
+    def fields(self) -> tuple[str, ...]:
+        """The deal fields the scope reads (``segment`` is an attribute of a
+        record, a column of a frame)."""
+        target = self.target
+        named = {
+            "owner_id": self.owners() is not None,
+            "product": target.product is not None,
+            "segment": target.segment is not None,
+        }
+        return tuple(field for field, read in named.items() if read)
+
+
 def _entered(lead: Any, stage: str) -> list[dt.datetime]:
     """When *lead* entered *stage* (its creation, if it started there)."""
     history = lead.history
