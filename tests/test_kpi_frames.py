@@ -142,7 +142,8 @@ DEALS = st.lists(
             pipeline=DEFAULT_PIPELINE,
             currency=st.sampled_from(["EUR", "EUR", "EUR", "JPY"]),
             owners=st.sampled_from(["ana", "bo", "cy"]),
-            max_moves=3,
+            status=st.sampled_from(list(Status)),  # won deals too: 6 moves reach won
+            max_moves=6,
         ),
         st.booleans(),
         st.none() | st.dates(dt.date(2000, 1, 1), dt.date(2099, 12, 31)),
