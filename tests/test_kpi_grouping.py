@@ -541,6 +541,15 @@ def test_a_mapping_names_each_part_of_the_group_in_a_column_of_its_own() -> None
     assert dict(kpi.bookings(NAMED_BOOK, by={"rep": "owner_id"})) == dict(plain)
 
 
+def test_several_names_and_a_period_give_each_its_own_column_in_the_records() -> None:
+    got = kpi.bookings(NAMED_BOOK, by={"rep": "owner_id", "size": size}, period="month", tz=UTC)
+    assert got.columns == ("rep", "size", "period")
+    rows = got.to_records()
+    assert {(r["rep"], r["size"], r["period"]) for r in rows} == {
+        (rep, part, str(period)) for (rep, part), period in got
+    }
+
+
 def test_a_mapping_groups_with_periods_and_pickles() -> None:
     got = kpi.bookings(NAMED_BOOK, by={"size": size}, period="month", tz=UTC)
     assert got.columns == ("size", "period")

@@ -262,3 +262,18 @@ def test_a_grouped_result_keeps_its_columns_and_skipped_when_mapped_or_pickled()
     single = Grouped({("x", 1): 2}, ("pair",))
     assert single.key_record(("x", 1)) == {"pair": ("x", 1)}
     assert Grouped({"a": 1}, ("x", "y")).key_record("a") == {"x": "a"}
+
+
+def test_a_group_of_several_parts_with_its_period_gives_each_part_a_column() -> None:
+    month = Period("month", 2026, 1)
+    several = Grouped({(("ana", "email"), month): Count(1)}, ("rep", "source", "period"))
+    assert several.to_records() == [
+        {"rep": "ana", "source": "email", "period": "2026-01", "count": 1}
+    ]
+    one_part = Grouped({("ana",): Count(1)}, ("rep",))
+    assert one_part.to_records() == [{"rep": "ana", "count": 1}]
+    with_period = Grouped({(("ana",), month): Count(1)}, ("rep", "period"))
+    assert with_period.to_records() == [{"rep": "ana", "period": "2026-01", "count": 1}]
+    # a group that is a pair by a callable of one's own stays one column
+    callable_pair = Grouped({(("x", 1), month): Count(1)}, ("group", "period"))
+    assert callable_pair.key_record((("x", 1), month)) == {"group": ("x", 1), "period": "2026-01"}

@@ -670,8 +670,10 @@ class Grouped(Mapping[Any, V], Table, Generic[V]):
         )
 
     def key_record(self, key: Any) -> dict[str, Any]:
-        """The key as ``{column: value}``."""
-        parts = key if len(self.columns) > 1 and isinstance(key, tuple) else (key,)
+        """The key as ``{column: value}``: a group of several parts and its period
+        (``(("ana", "email"), Period)``) give a column each, and a one-part
+        group (``("ana",)``, of ``by=("owner_id",)``) gives its part."""
+        parts = _parts(key, len(self.columns))
         return {column: plain(part) for column, part in zip(self.columns, parts, strict=False)}
 
     def to_records(self) -> list[dict[str, Any]]:
@@ -682,6 +684,17 @@ class Grouped(Mapping[Any, V], Table, Generic[V]):
             for row in records_of(value):
                 out.append({**head, **row})
         return out
+
+
+def _parts(key: Any, columns: int) -> tuple[Any, ...]:
+    """The parts of *key* for that many columns: a tuple group inside a key is
+    spread when that makes one part a column."""
+    if not isinstance(key, tuple):
+        return (key,)
+    if columns == 1:
+        return (key[0],) if len(key) == 1 else (key,)  # a group of one part, or a value
+    spread = tuple(p for part in key for p in (part if isinstance(part, tuple) else (part,)))
+    return spread if len(spread) == columns else key
 
 
 def _show_key(key: Any) -> Any:
