@@ -252,6 +252,25 @@ def test_duckdb_periods_in_another_zone_are_refused_clearly() -> None:
         kpi.win_rate(frame("duckdb", deals), period="month", tz=SAO_PAULO)
 
 
+def test_duckdb_periods_need_a_session_in_utc_and_durations_do_not() -> None:
+    # DuckDB reads instants in its session's zone: 2017-03-01 00:00 UTC is in
+    # February in New York. Periods are refused there rather than misdated.
+    created, closed = dt.datetime(2017, 2, 1, tzinfo=UTC), dt.datetime(2017, 3, 1, tzinfo=UTC)
+    deals = [sample_deal("D-1", status="won", created_at=created, closed_at=closed)]
+    data = _polars(columns_of(deals))  # noqa: F841 - DuckDB reads the local by name
+    connection = duckdb.connect()
+    connection.execute("SET TimeZone = 'America/New_York'")
+    relation = connection.sql("select * from data")
+    with pytest.raises(ValidationError, match="SET TimeZone = 'UTC'") as caught:
+        kpi.bookings(relation, period="month", tz=UTC)
+    assert "'America/New_York'" in str(caught.value)
+    assert kpi.sales_cycle(relation) == kpi.sales_cycle(deals)  # instants: no zone read
+    connection.execute("SET TimeZone = 'UTC'")
+    assert kpi.bookings(relation, period="month", tz=UTC) == kpi.bookings(
+        deals, period="month", tz=UTC
+    )
+
+
 # --- hand-made rows -----------------------------------------------------------------------------
 
 T0 = dt.datetime(2026, 1, 5, 9, tzinfo=UTC)

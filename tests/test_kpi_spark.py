@@ -22,7 +22,7 @@ import attrs
 import pytest
 
 from engine_book import EACH_KPI, ROWS, calls, converted
-from salesmodel import Deal, kpi
+from salesmodel import Deal, ValidationError, kpi
 from salesmodel.bulk import from_frame
 from test_bulk_frame import BOOK as BULK_BOOK
 from test_bulk_frame import columns_of as bulk_columns_of
@@ -125,6 +125,19 @@ def test_a_revenue_target_on_spark_gives_what_the_records_give(spark: Any) -> No
             expected = kpi.pipeline_coverage(deals, target, reps=REPS, weighted=weighted)
             got = kpi.pipeline_coverage(native, target, reps=REPS, weighted=weighted)
             assert got == expected, (scope, weighted)
+
+
+def test_periods_need_a_spark_session_in_utc(spark: Any) -> None:
+    native = small_frame(spark, columns_of(BOOK))
+    spark.conf.set("spark.sql.session.timeZone", "America/New_York")
+    try:
+        with pytest.raises(ValidationError, match=r"spark\.sql\.session\.timeZone"):
+            kpi.bookings(native, period="month", tz=dt.UTC)
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")
+    assert kpi.bookings(native, period="month", tz=dt.UTC) == kpi.bookings(
+        BOOK, period="month", tz=dt.UTC
+    )
 
 
 def test_a_pair_of_frames_gives_what_the_records_give(spark: Any) -> None:

@@ -337,6 +337,8 @@ class _Engine:
             exprs[0] = self.nw.col("id").cast(self.nw.String)
         self.local: Any = None
         zone = _zone_name(self.grouping.tz)
+        if self.grouping.period is not None and self.backend in _SESSION_ZONED:
+            self._check_session_zone()
         for field in ("created_at", "closed_at"):
             expr = self.instant(self.schema, field)
             if field == self.grouping.anchor and self.grouping.period is not None:
@@ -401,6 +403,29 @@ class _Engine:
             expr = expr.dt.replace_time_zone(None).cast(nw.Datetime("us"))
             expr = expr.dt.replace_time_zone("UTC")
         return expr.alias(field)
+
+    def _check_session_zone(self) -> None:
+        """Refuse periods on a DuckDB or Spark session that reads instants in
+        another zone than UTC: its calendar would be that zone's, whatever
+        ``tz=`` says."""
+        native = self.nw.to_native(self.frame)
+        if self.backend == "duckdb":
+            found = native.query("_t", "select current_setting('TimeZone')").fetchall()[0][0]
+        else:
+            found = native.sparkSession.conf.get("spark.sql.session.timeZone")
+        if found not in ("UTC", "Etc/UTC"):
+            kind = _SESSION_ZONED[self.backend]
+            how = (
+                "SET TimeZone = 'UTC'"
+                if self.backend == "duckdb"
+                else "spark.conf.set('spark.sql.session.timeZone', 'UTC')"
+            )
+            raise ValidationError.single(
+                "tz",
+                f"a {kind} whose session reads times in {found!r}",
+                f"a session in UTC for periods ({how}): it would read every period in "
+                f"its own zone",
+            )
 
     def _in_zone(self, expr: Any, zone: str, *, replace: bool = False) -> Any:
         if self.backend in _SESSION_ZONED:
