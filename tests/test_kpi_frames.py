@@ -252,6 +252,29 @@ def test_duckdb_periods_in_another_zone_are_refused_clearly() -> None:
         kpi.win_rate(frame("duckdb", deals), period="month", tz=SAO_PAULO)
 
 
+@pytest.mark.parametrize("engine", ["pandas", "polars", "pyarrow"])
+@pytest.mark.parametrize(
+    ("naive", "said"),
+    [("2026-10-25 02:30", "2026-10-25 02:30:00"), ("2026-03-29 02:30", "2026-03-29 02:30:00")],
+)
+@pytest.mark.parametrize("strict", [True, False])
+def test_a_naive_time_its_zone_skips_or_repeats_is_refused_clearly(
+    engine: str, naive: str, said: str, strict: bool
+) -> None:
+    data = {
+        "id": ["a", "b"],
+        "status": ["won", "won"],
+        "created_at": [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 2)],
+        "closed_at": [dt.datetime(2026, 4, 1), dt.datetime.fromisoformat(naive)],
+    }
+    native = pl.DataFrame(data)
+    native = {"pandas": native.to_pandas(), "polars": native, "pyarrow": native.to_arrow()}[engine]
+    with pytest.raises(ValidationError, match="exist once in that zone") as caught:
+        kpi.sales_cycle(native, tz="Europe/Paris", strict=strict)
+    assert said in str(caught.value)
+    assert "Europe/Paris" in str(caught.value)
+
+
 def test_duckdb_periods_need_a_session_in_utc_and_durations_do_not() -> None:
     # DuckDB reads instants in its session's zone: 2017-03-01 00:00 UTC is in
     # February in New York. Periods are refused there rather than misdated.

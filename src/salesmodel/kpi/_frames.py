@@ -20,17 +20,19 @@ narwhals is imported here, and this module is imported only when a frame is pass
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import operator
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals
 from salesmodel.entities import Lead
-from salesmodel.errors import Issue, ValidationError
+from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit
 
 from ._define import DefinedAccumulator
@@ -107,22 +109,51 @@ def frame_figure(
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
     measures = acc._measures
-    engine = _Engine(
-        _narwhals(),
-        frame,
-        columns,
-        grouping,
-        strict=acc.strict,
-        book=acc._book,
-        amounts=any(isinstance(m, AmountMeasure) for m in measures),
-        extras={m.extra.name for m in measures if m.extra is not None},
-        history=history,
-        zones="tz" in options,  # else naive times are refused without naming tz=
-        within=next((m.where.within for m in measures if m.where.within is not None), None),
-    )
-    values = engine.values(measures)
+    with _naive_times_read_in(grouping.tz):
+        engine = _Engine(
+            _narwhals(),
+            frame,
+            columns,
+            grouping,
+            strict=acc.strict,
+            book=acc._book,
+            amounts=any(isinstance(m, AmountMeasure) for m in measures),
+            extras={m.extra.name for m in measures if m.extra is not None},
+            history=history,
+            zones="tz" in options,  # else naive times are refused without naming tz=
+            within=next((m.where.within for m in measures if m.where.within is not None), None),
+        )
+        values = engine.values(measures)
     acc._skipped.extend(engine.skipped)
     return acc.figure(values)
+
+
+#: What the engines say of a naive time that its zone skips or repeats (pandas,
+#: polars, PyArrow, Dask): the only engine errors a frame's values may cause.
+_NO_SUCH_TIME: Final = re.compile(r"ambiguous|non-?existent|dst time|doesn't exist|does not exist")
+
+
+@contextlib.contextmanager
+def _naive_times_read_in(tz: Any) -> Iterator[None]:
+    """Turn an engine's refusal of a naive time that *tz* skips (spring) or
+    repeats (autumn) into salesmodel's error: such a time is no instant."""
+    try:
+        yield
+    except SalesModelError:
+        raise
+    except Exception as error:
+        zone = _zone_name(tz)
+        if zone is None or not _NO_SUCH_TIME.search(str(error)):
+            raise
+        said = re.split(r"(?<=\.)\s", str(error).strip().splitlines()[0])[0]  # its first sentence
+        raise ValidationError.single(
+            "created_at/closed_at",
+            f"naive times read in {zone}",
+            "times that each exist once in that zone: a time in its spring gap or its "
+            "repeated autumn hour is no instant; make the columns aware first (pandas: "
+            "dt.tz_localize with ambiguous= and nonexistent=; polars: "
+            f"dt.replace_time_zone with ambiguous= and non_existent=). The engine said: {said}",
+        ) from None
 
 
 def history_engine(
@@ -423,8 +454,7 @@ class _Engine:
             raise ValidationError.single(
                 "tz",
                 f"a {kind} whose session reads times in {found!r}",
-                f"a session in UTC for periods ({how}): it would read every period in "
-                f"its own zone",
+                f"a session in UTC for periods ({how}): it would read every period in its own zone",
             )
 
     def _in_zone(self, expr: Any, zone: str, *, replace: bool = False) -> Any:
