@@ -275,6 +275,27 @@ def test_a_naive_time_its_zone_skips_or_repeats_is_refused_clearly(
     assert "Europe/Paris" in str(caught.value)
 
 
+def test_pandas_times_in_a_zone_narwhals_cannot_name_are_read_as_their_instants() -> None:
+    # narwhals reads datetime64[us, America/New_York] as Unknown (the "_" in the name)
+    late = dt.datetime(2026, 3, 1, 3, tzinfo=UTC)  # 2026-02-28 22:00 in New York
+    deals = [sample_deal("D-1", status="won", closed_at=late)]
+    data = _pandas(columns_of(deals))
+    for name in ("created_at", "closed_at"):
+        data[name] = data[name].dt.tz_convert("America/New_York")
+    for tz in (UTC, "recorded", "America/Los_Angeles"):
+        got = kpi.bookings(data, period="month", tz=tz)
+        assert got == kpi.bookings(
+            deals, period="month", tz="America/New_York" if tz == "recorded" else tz
+        )
+    assert list(kpi.bookings(data, period="month", tz="recorded")) == [kpi.Period("month", 2026, 2)]
+    assert kpi.sales_cycle(data) == kpi.sales_cycle(deals)
+    dd = pytest.importorskip("dask.dataframe")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
+        with pytest.raises(ValidationError, match=r"in a zone narwhals reads \(convert it"):
+            kpi.bookings(dd.from_pandas(data, npartitions=1))
+
+
 def test_duckdb_periods_need_a_session_in_utc_and_durations_do_not() -> None:
     # DuckDB reads instants in its session's zone: 2017-03-01 00:00 UTC is in
     # February in New York. Periods are refused there rather than misdated.

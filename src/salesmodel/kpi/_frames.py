@@ -407,11 +407,20 @@ class _Engine:
         nw = self.nw
         dtype = schema[field]
         expr = nw.col(field)
+        recorded = None  # the zone of a pandas column narwhals cannot read
+        if dtype == nw.Unknown and frame is None:
+            found = self._zoned_pandas(field)
+            if found is not None:
+                # As the same instants in UTC (a zone narwhals reads), then back in
+                # the zone they were recorded in when that zone is read.
+                dtype, recorded = nw.Datetime(found.time_unit, "UTC"), found.time_zone
+                expr = expr.cast(dtype)
         if not isinstance(dtype, nw.Datetime):
             if not self._empty(field, frame):
-                raise ValidationError.single(
-                    field, str(dtype), "a column of timezone-aware datetimes"
-                )
+                expected = "a column of timezone-aware datetimes"
+                if dtype == nw.Unknown:  # narwhals reads no zone name with "_", "-" or a digit
+                    expected += " in a zone narwhals reads (convert it: dt.tz_convert('UTC'))"
+                raise ValidationError.single(field, str(dtype), expected)
             # A column of nothing but nulls has whatever type its engine guessed.
             dtype = nw.Datetime("us", "UTC")
             expr = expr.cast(dtype)
@@ -427,13 +436,26 @@ class _Engine:
                 raise ValidationError.single(field, f"naive datetimes ({dtype})", expected)
             expr = self._in_zone(expr, zone, replace=True)
         if not utc:
-            return expr
+            keep = recorded is not None and _zone_name(self.grouping.tz) is None  # "recorded"
+            return expr.dt.convert_time_zone(recorded) if keep else expr
         expr = self._in_zone(expr, "UTC")
         if self.backend in _FLOAT_DURATIONS:
             # whole microseconds behind each (Dask casts no zoned column: drop the zone)
             expr = expr.dt.replace_time_zone(None).cast(nw.Datetime("us"))
             expr = expr.dt.replace_time_zone("UTC")
         return expr.alias(field)
+
+    def _zoned_pandas(self, field: str) -> Any:
+        """The Datetime type of a pandas or Dask column of times in a zone whose
+        name narwhals cannot read (it reads ``America/New_York`` as Unknown: a
+        name with ``_``, ``-`` or a digit); else None."""
+        if self.backend != "pandas":  # Dask casts no zoned column: refused as Unknown
+            return None
+        dtype = self.nw.to_native(self.frame)[field].dtype
+        unit, key = getattr(dtype, "unit", None), getattr(getattr(dtype, "tz", None), "key", None)
+        if unit not in ("s", "ms", "us", "ns") or not isinstance(key, str):
+            return None
+        return self.nw.Datetime(unit, key)  # an IANA zone (zoneinfo's key)
 
     def _check_session_zone(self) -> None:
         """Refuse periods on a DuckDB or Spark session that reads instants in
