@@ -741,8 +741,46 @@ def test_naive_times_on_duckdb_are_refused_even_with_tz() -> None:
     for name in ("created_at", "closed_at"):
         data[name] = [None if t is None else t.replace(tzinfo=None) for t in data[name]]
     naive = pl.DataFrame(data)  # noqa: F841 - DuckDB reads the local by name
-    with pytest.raises(ValidationError, match="UTC on a DuckDB relation"):
+    with pytest.raises(ValidationError, match="aware datetimes on a DuckDB relation") as caught:
         kpi.win_rate(duckdb.sql("select * from naive"), tz=UTC)
+    assert caught.value.issues[0].path == "created_at"
+
+
+def test_a_column_of_dates_is_read_as_each_day_s_first_instant_in_tz() -> None:
+    deals = [sample_deal("D-1", status="won"), sample_deal("D-2", status="lost")]
+    data = columns_of(deals)
+    for name in ("created_at", "closed_at"):
+        data[name] = [t.date() for t in data[name]]
+    dates = pl.DataFrame(data)
+    midnight = [
+        attrs.evolve(
+            d,
+            created_at=dt.datetime.combine(d.created_at.date(), dt.time(), SAO_PAULO),
+            closed_at=dt.datetime.combine(d.closed_at.date(), dt.time(), SAO_PAULO),
+        )
+        for d in deals
+    ]
+    for call in (
+        lambda x: kpi.sales_cycle(x, tz=SAO_PAULO),
+        lambda x: kpi.win_rate(x, period="week", tz=SAO_PAULO),
+    ):
+        assert call(dates) == call(midnight)
+        assert call(dates.to_pandas(use_pyarrow_extension_array=True)) == call(midnight)
+    with pytest.raises(ValidationError, match=r"or tz= naming the zone.*\(got 'dates \(Date\)'\)"):
+        kpi.sales_cycle(dates)
+
+
+def test_messages_name_the_row_the_value_and_the_limit() -> None:
+    data = columns_of([sample_deal("D-1", status="won"), sample_deal("D-2", status="won")])
+    with pytest.raises(ValidationError, match=r"^invalid row \(id 'D-2'\)"):  # a lazy frame
+        kpi.bookings(_polars({**data, "status": ["won", "gone"]}).lazy())
+    with pytest.raises(ValidationError, match=r"\(got nan\)"):  # polars holds NaN apart from null
+        kpi.bookings(_polars({**data, "amount": [1.0, float("nan")]}))
+    with pytest.raises(ValidationError, match="at most 15 digits with its minor unit"):
+        kpi.bookings(_polars({**data, "amount": ["1", "1000000000000000"]}))
+    with pytest.raises(ValidationError) as caught:
+        kpi.bookings(_polars({k: v for k, v in data.items() if k != "currency"}))
+    assert "__row" not in str(caught.value)
 
 
 def test_converted_must_be_ids_one_can_iterate_over() -> None:

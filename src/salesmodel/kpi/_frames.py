@@ -33,7 +33,7 @@ from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals
 from salesmodel.entities import Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
-from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit
+from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit, parse_amount
 
 from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
@@ -340,6 +340,7 @@ class _Engine:
             return source
         if not required:
             return None
+        names = [n for n in names if n != _ROW]  # the row number is the engine's own
         shown = ", ".join(map(repr, names[:12])) + (", ..." if len(names) > 12 else "")
         where = f"history.{field}" if frame == "history" else field
         raise ValidationError.single(
@@ -406,8 +407,12 @@ class _Engine:
         recorded (*utc* False)."""
         nw = self.nw
         dtype = schema[field]
+        shown = f"dates ({dtype})" if dtype == nw.Date else f"naive datetimes ({dtype})"
         expr = nw.col(field)
         recorded = None  # the zone of a pandas column narwhals cannot read
+        if dtype == nw.Date:  # a day is its first instant, as records read a date
+            dtype = nw.Datetime("us")
+            expr = expr.cast(dtype)
         if dtype == nw.Unknown and frame is None:
             found = self._zoned_pandas(field)
             if found is not None:
@@ -433,7 +438,13 @@ class _Engine:
                     else "timezone-aware datetimes (convert naive ones with "
                     "dt.tz_localize or dt.replace_time_zone first)"
                 )
-                raise ValidationError.single(field, f"naive datetimes ({dtype})", expected)
+                raise ValidationError.single(field, shown, expected)
+            if self.backend in _SESSION_ZONED:
+                expected = (
+                    f"timezone-aware datetimes on a {_SESSION_ZONED[self.backend]} (it reads "
+                    "naive ones in its session's zone, whatever tz= says)"
+                )
+                raise ValidationError.single(field, shown, expected)
             expr = self._in_zone(expr, zone, replace=True)
         if not utc:
             keep = recorded is not None and _zone_name(self.grouping.tz) is None  # "recorded"
@@ -626,7 +637,7 @@ class _Engine:
         if self.amounts:
             messages: dict[str, Callable[[dict[str, Any]], Issue]] = {
                 "currency": lambda r: Issue("currency", r["currency"], CURRENCY_EXPECTED),
-                "unreadable": lambda r: Issue("amount", r["amount"], _AMOUNT_EXPECTED),
+                "unreadable": lambda r: Issue("amount", r["amount"], _unreadable(r["amount"])),
                 "negative": lambda r: Issue("amount", r["amount"], _AMOUNT_EXPECTED),
                 "too_fine": lambda r: Issue(
                     "amount",
@@ -756,7 +767,8 @@ class _Engine:
             )
             found = _table(bad)
         for row in sorted(_records(found), key=lambda r: r.get(_ROW) or 0):
-            row = {k: _cell(v) for k, v in row.items()}
+            # the amount as it was: a NaN the engine holds apart from null is named
+            row = {k: v if k == "amount" else _cell(v) for k, v in row.items()}
             issue = checks[row[_BAD] - 1][2](row)
             self._reject(row, issue)
         if self.changes is not None:
@@ -788,7 +800,7 @@ class _Engine:
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
         record_id = row.get("id") if isinstance(row.get("id"), str) else None
         if self.strict:
-            where = f"row {row[_ROW]}" if _ROW in row else "a row"
+            where = f"row {row[_ROW]}" if _ROW in row else "row"
             subject = where + (f" (id {record_id!r})" if record_id else "")
             raise ValidationError(
                 [issue], f"{subject} of the frame (pass strict=False to skip and report bad rows)"
@@ -1025,6 +1037,17 @@ class _Engine:
 
 def _length(table: Mapping[str, list[Any]]) -> int:
     return len(next(iter(table.values()), []))
+
+
+def _unreadable(amount: Any) -> str:
+    """What an amount the frame engine cannot add must be: a number, or one of
+    at most :data:`_DIGITS` digits (a Money may hold more: pass records)."""
+    if parse_amount(amount) is None:
+        return _AMOUNT_EXPECTED
+    return (
+        f"an amount of at most {_DIGITS} digits with its minor unit on a DataFrame (the "
+        "frame engine adds whole minor units as 64-bit integers; records take larger ones)"
+    )
 
 
 def _cells(values: list[Any]) -> list[Any]:
