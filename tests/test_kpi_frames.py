@@ -781,6 +781,12 @@ def test_messages_name_the_row_the_value_and_the_limit() -> None:
     with pytest.raises(ValidationError) as caught:
         kpi.bookings(_polars({k: v for k, v in data.items() if k != "currency"}))
     assert "__row" not in str(caught.value)
+    with pytest.raises(ValidationError, match="'columns' must be a field of a Deal") as caught:
+        kpi.bookings(_polars(data), columns={"amout": "amount"})  # a typo is no field
+    assert "amout" in str(caught.value)
+    assert kpi.win_rate(_polars(data), by="rep", columns={"rep": "owner_id"}) == kpi.win_rate(
+        _polars(data), by="owner_id"
+    )
 
 
 def test_converted_must_be_ids_one_can_iterate_over() -> None:

@@ -29,9 +29,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
+
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals
-from salesmodel.entities import Lead
+from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit, parse_amount
 
@@ -86,6 +88,11 @@ _FLOAT_DURATIONS: Final = frozenset({"pandas", "modin", "cudf", "dask"})
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
+#: What ``columns=`` may map: the fields a frame of deals or of their changes holds.
+_MAPPABLE: Final = frozenset(
+    {f.name for f in attrs.fields(Deal)}
+    | {"currency", "segment", "deal_id", "from_stage", "to_stage", "at", "seq"}
+)
 
 
 def _narwhals() -> Any:
@@ -319,6 +326,14 @@ class _Engine:
         for field in self.by_fields:
             if field not in wanted:
                 wanted.append(field)
+        unknown = sorted(set(self.columns) - _MAPPABLE - set(self.by_fields))
+        if unknown:  # a typo would leave the column it meant unread
+            raise ValidationError.single(
+                "columns",
+                unknown[0],
+                "a field of a Deal (or currency, segment, a by= name, or a field of the "
+                "stage changes: deal_id, from_stage, to_stage, at, seq)",
+            )
         exprs = [self.nw.col(_ROW)] if self.eager else []
         self.present: set[str] = set()
         for field in wanted + [o for o in optional if o not in wanted]:
