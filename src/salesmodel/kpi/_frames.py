@@ -472,10 +472,10 @@ class _Engine:
         return expr.alias(field)
 
     def _zoned_pandas(self, field: str) -> Any:
-        """The Datetime type of a pandas or Dask column of times in a zone whose
-        name narwhals cannot read (it reads ``America/New_York`` as Unknown: a
-        name with ``_``, ``-`` or a digit); else None."""
-        if self.backend != "pandas":  # Dask casts no zoned column: refused as Unknown
+        """The Datetime type of a pandas column of times in a zone whose name
+        narwhals cannot read (it reads ``America/New_York`` as Unknown: a name
+        with ``_``, ``-`` or a digit); else None."""
+        if self.backend != "pandas":  # Dask casts no zoned column: it stays refused
             return None
         dtype = self.nw.to_native(self.frame)[field].dtype
         unit, key = getattr(dtype, "unit", None), getattr(getattr(dtype, "tz", None), "key", None)

@@ -580,10 +580,11 @@ class Coverage(_Open):
         return (opened, AmountMeasure("won", Where(frozenset({WON}), within=window)))
 
     def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
-        opened: Amounts = values["open"]
-        if options["weighted"]:
-            opened = _weighed(values["open"], options["pipelines"])
-        what = "weighted pipeline" if options["weighted"] else "pipeline value"
+        weighted = options["weighted"]
+        opened: Amounts = (
+            _weighed(values["open"], options["pipelines"]) if weighted else values["open"]
+        )
+        what = "weighted pipeline" if weighted else "pipeline value"
         covered = _money(opened, options, what)
         assert covered is not None  # in the goal's currency, as what was won
         goal = options["goal"]
