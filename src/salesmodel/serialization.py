@@ -128,9 +128,8 @@ def format_datetime(value: datetime) -> str:
     put together from the day's and the offset's (each made once) and the clock.
     """
     zone = value.tzinfo
-    if (
-        type(value) is not datetime or type(zone) is not timezone
-    ):  # a subclass, naive, a zone of one's own
+    # a subclass (pandas' Timestamp), a naive one, a zone of one's own: its own text
+    if type(value) is not datetime or type(zone) is not timezone:
         return value.isoformat()
     micro = value.microsecond
     digits = _TWO_DIGITS
