@@ -608,6 +608,15 @@ def test_a_revenue_target_on_a_frame_gives_what_the_records_give(
         )
 
 
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+def test_a_weighted_target_with_only_won_deals_in_its_window_covers_nothing(engine: str) -> None:
+    deals = [d for d in EDGES if d.status is Status.WON]
+    data = columns_of(deals, ENGINES[engine][1])
+    expected = kpi.pipeline_coverage(deals, QUARTER, weighted=True)
+    assert expected == kpi.Ratio(Money("0.00", "EUR"), Money("800.00", "EUR"))
+    assert kpi.pipeline_coverage(ENGINES[engine][0](data), QUARTER, weighted=True) == expected
+
+
 def test_a_target_on_a_frame_without_expected_close_counts_every_open_deal() -> None:
     deals = [attrs.evolve(d, expected_close=None) for d in EDGES]
     data = columns_of(EDGES)
