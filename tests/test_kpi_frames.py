@@ -665,7 +665,7 @@ def test_a_dask_frame_gives_what_the_records_give() -> None:
             assert calls[name](native) == calls[name](deals), name
         records, data = edges()
         native = dd.from_pandas(_pandas(data), npartitions=2)
-        for scope in SCOPES[:3]:
+        for scope in SCOPES[2:3]:  # a team's: its reps read from owner_id (a Dask call is seconds)
             target = attrs.evolve(QUARTER, **scope)
             got = kpi.pipeline_coverage(native, target, reps=REPS, weighted=True)
             assert got == kpi.pipeline_coverage(records, target, reps=REPS, weighted=True)
