@@ -119,8 +119,8 @@ def test_every_kpi_and_option_on_a_small_book_equals_the_records(spark: Any) -> 
 def test_a_revenue_target_on_spark_gives_what_the_records_give(spark: Any) -> None:
     deals, data = edges()
     native = small_frame(spark, data)
-    # every kind of scope (the engines share the filter: the other frame tests run
-    # every scope on the other engines; a Spark call is seconds)
+    # none, a team (reps read from owner_id) and a segment: the other engines run
+    # every scope (test_kpi_frames), and a Spark call takes seconds
     for scope, weighted in ((SCOPES[0], False), (SCOPES[2], True), (SCOPES[5], True)):
         target = attrs.evolve(QUARTER, **scope)
         expected = kpi.pipeline_coverage(deals, target, reps=REPS, weighted=weighted)
