@@ -589,9 +589,24 @@ def edges(amounts: str = "float") -> tuple[list[Deal], dict[str, list[Any]]]:
     return deals, data
 
 
-@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
-@pytest.mark.parametrize("scope", SCOPES)
-@pytest.mark.parametrize("weighted", [False, True])
+#: Every scope on pandas and polars; on the other engines, which share their
+#: filter's expressions, the scopes that read the most columns.
+TARGET_CASES = [
+    *(
+        (engine, scope, weighted)
+        for engine in ("pandas", "polars")
+        for scope in SCOPES
+        for weighted in (False, True)
+    ),
+    *(
+        (engine, scope, True)
+        for engine in ("polars-lazy", "pyarrow", "duckdb")
+        for scope in (SCOPES[0], SCOPES[3], SCOPES[5])
+    ),
+]
+
+
+@pytest.mark.parametrize(("engine", "scope", "weighted"), TARGET_CASES)
 def test_a_revenue_target_on_a_frame_gives_what_the_records_give(
     engine: str, scope: dict[str, str], weighted: bool
 ) -> None:

@@ -142,6 +142,20 @@ def test_datetimes_are_written_exactly_as_isoformat_writes_them(moment):
     assert converter.unstructure(moment) == moment.isoformat()
 
 
+def test_the_texts_kept_for_days_and_zones_stay_bounded():
+    from salesmodel import serialization
+
+    start = datetime(1900, 1, 1, 9, 30, tzinfo=UTC)
+    for day in range(70_000):  # more days than are kept
+        moment = start + timedelta(days=day)
+        assert format_datetime(moment) == moment.isoformat()
+    for minutes in range(-1439, 1440):  # more zones than are kept
+        moment = datetime(2026, 1, 5, tzinfo=timezone(timedelta(minutes=minutes)))
+        assert format_datetime(moment) == moment.isoformat()
+    assert len(serialization._DAYS) <= 65_537
+    assert len(serialization._OFFSETS) <= 1_025
+
+
 def test_a_datetime_subclass_is_written_by_its_own_isoformat():
     assert format_datetime(_Stamp(2026, 1, 5, tzinfo=UTC)) == "stamp"
 
