@@ -792,6 +792,8 @@ def test_a_column_of_dates_is_read_as_each_day_s_first_instant_in_tz() -> None:
         assert call(dates.to_pandas(use_pyarrow_extension_array=True)) == call(midnight)
     with pytest.raises(ValidationError, match=r"or tz= naming the zone.*\(got 'dates \(Date\)'\)"):
         kpi.sales_cycle(dates)
+    with pytest.raises(ValidationError, match="cast dates to datetimes in their zone"):
+        kpi.pipeline_value(dates)  # a current-state KPI takes no tz=
 
 
 def test_messages_name_the_row_the_value_and_the_limit() -> None:

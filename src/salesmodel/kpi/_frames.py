@@ -452,6 +452,9 @@ class _Engine:
                     if self.zones
                     else "timezone-aware datetimes (convert naive ones with "
                     "dt.tz_localize or dt.replace_time_zone first)"
+                    if shown.startswith("naive")
+                    else "timezone-aware datetimes (cast dates to datetimes in their zone "
+                    "first, e.g. polars: .cast(pl.Datetime).dt.replace_time_zone('UTC'))"
                 )
                 raise ValidationError.single(field, shown, expected)
             if self.backend in _SESSION_ZONED:
