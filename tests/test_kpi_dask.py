@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine_book import EACH_KPI, calls, converted
+from engine_book import ON_DASK, calls, converted
 
 pytestmark = [
     pytest.mark.engines,
@@ -47,7 +47,7 @@ def dask_frame(engine_frame: Any) -> Iterator[Any]:
 
 # Durations of years, to the microsecond: this test found that narwhals' durations
 # went through float seconds on pandas-like engines (1 us short for ~1 in 50).
-@pytest.mark.parametrize("name", EACH_KPI)
+@pytest.mark.parametrize("name", ON_DASK)
 def test_each_kpi_on_a_dask_dataframe_on_processes_equals_the_object_path(
     name: str, dask_frame: Any, engine_frame: Any, engine_objects: list[Any]
 ) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import attrs
 import pytest
 
-from engine_book import EACH_KPI, ROWS, calls, converted
+from engine_book import ON_SPARK, ROWS, calls, converted
 from salesmodel import Deal, ValidationError, kpi
 from salesmodel.bulk import from_frame
 from test_bulk_frame import BOOK as BULK_BOOK
@@ -69,7 +69,7 @@ def spark_frame(spark: Any, engine_frame: Any) -> Any:
     return native
 
 
-@pytest.mark.parametrize("name", EACH_KPI)
+@pytest.mark.parametrize("name", ON_SPARK)
 def test_each_kpi_on_a_spark_dataframe_equals_the_object_path(
     name: str, spark_frame: Any, engine_frame: Any, engine_objects: list[Any]
 ) -> None:
