@@ -62,10 +62,10 @@ EACH_KPI = (
     "weighted_pipeline by owner",
 )
 #: What each engine's tests run of them (a KPI there takes 10-50 s under CI's
-#: coverage): every kind of measure on each (a count, amounts, durations, stages),
-#: every call on one or the other.
-ON_DASK = (EACH_KPI[0], EACH_KPI[3], EACH_KPI[4], EACH_KPI[5], EACH_KPI[7])
-ON_SPARK = (EACH_KPI[1], EACH_KPI[2], EACH_KPI[3], EACH_KPI[5], EACH_KPI[6])
+#: coverage): every kind of measure on each (a count, amounts, durations, stages);
+#: average_ticket, whose measure bookings reads too, on neither.
+ON_DASK = (EACH_KPI[0], EACH_KPI[4], EACH_KPI[5], EACH_KPI[7])
+ON_SPARK = (EACH_KPI[1], EACH_KPI[2], EACH_KPI[5], EACH_KPI[6])
 
 
 def _pick(rng: np.random.Generator, values: list[str], rows: int, p: Any = None) -> pl.Series:
