@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine_book import ON_DASK, calls, converted
+from support import untraced
 
 pytestmark = [
     pytest.mark.engines,
@@ -52,4 +53,6 @@ def test_each_kpi_on_a_dask_dataframe_on_processes_equals_the_object_path(
     name: str, dask_frame: Any, engine_frame: Any, engine_objects: list[Any]
 ) -> None:
     kpi = calls(converted(engine_frame), tz=SAO_PAULO)[name]
-    assert kpi(dask_frame) == kpi(engine_objects)
+    with untraced():  # the object path's lines are covered by the small books
+        expected = kpi(engine_objects)
+    assert kpi(dask_frame) == expected

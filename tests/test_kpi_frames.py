@@ -210,7 +210,7 @@ def kpi_calls(options: dict[str, Any]) -> dict[str, Callable[[Any], Any]]:
     }
 
 
-@settings(max_examples=20)  # each example runs 19 KPIs on records and on a frame
+@settings(max_examples=12)  # each example runs 19 KPIs on records and on a frame
 @given(
     engine=st.sampled_from(list(ENGINES)),
     deals=DEALS,

@@ -24,6 +24,7 @@ import pytest
 from engine_book import ON_SPARK, ROWS, calls, converted
 from salesmodel import Deal, ValidationError, kpi
 from salesmodel.bulk import from_frame
+from support import untraced
 from test_bulk_frame import BOOK as BULK_BOOK
 from test_bulk_frame import columns_of as bulk_columns_of
 from test_kpi_frames import BOOK, QUARTER, REPS, SCOPES, columns_of, edges, kpi_calls
@@ -74,7 +75,9 @@ def test_each_kpi_on_a_spark_dataframe_equals_the_object_path(
     name: str, spark_frame: Any, engine_frame: Any, engine_objects: list[Any]
 ) -> None:
     kpi = calls(converted(engine_frame), tz=dt.UTC)[name]
-    assert kpi(spark_frame) == kpi(engine_objects)
+    with untraced():  # the object path's lines are covered by the small books
+        expected = kpi(engine_objects)
+    assert kpi(spark_frame) == expected
 
 
 def test_the_book_has_every_shape_the_kpis_group_by(

@@ -838,7 +838,9 @@ def test_rate_tables_keep_six_places_and_reach_ten_thousand() -> None:
 
 
 def test_attributes_and_bants_reach_their_bounds_and_no_further() -> None:
-    assert most(sst.attributes(), size=len) == {"size": 4}
+    # (Hill-climbing the size of a mapping, as most() does, can take minutes.)
+    assert len(first(sst.attributes(), lambda a: len(a) == 4)) == 4
+    assert max(len(a) for a in collect(sst.attributes(), 60)) <= 4
     assert max(len(a) for a in collect(sst.attributes(max_size=2), 20)) == 2
     assert first(sst.bants(), lambda b: b.timescale_days == 0).timescale_days == 0
 

@@ -464,8 +464,8 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
         "_Money": Money,
         "_iso": datetime.fromisoformat,
     }
-    body, made = _fast_body(cls, conv, "d", "", namespace)
-    hooks = {f.name: _field_structurer(conv, f.type) for f in fields}
+    hooks = _field_hooks(cls, conv)
+    body, made = _fast_body(cls, conv, hooks, "d", "", namespace)
     namespace["_detailed"] = _detailed_structurer(cls, fields, hooks)
     source = "\n".join(
         [
@@ -491,8 +491,19 @@ def _own_hook(conv: cattrs.Converter, cls: type) -> bool:
     return getattr(conv.get_structure_hook(cls), "__salesmodel_record__", None) is cls
 
 
+def _field_hooks(cls: type, conv: cattrs.Converter) -> dict[str, StructureHook | None]:
+    """The structuring hook of each of *cls*'s fields (None: taken as given)."""
+    fields = attrs.fields(attrs.resolve_types(cls))
+    return {f.name: _field_structurer(conv, f.type) for f in fields}
+
+
 def _fast_body(
-    cls: type, conv: cattrs.Converter, data: str, prefix: str, namespace: dict[str, Any]
+    cls: type,
+    conv: cattrs.Converter,
+    hooks: Mapping[str, StructureHook | None],
+    data: str,
+    prefix: str,
+    namespace: dict[str, Any],
 ) -> tuple[list[str], str]:
     """The lines that read *cls*'s fields from the dict *data* (already known to
     have no unknown key) into locals named *prefix* + field, and the expression
@@ -505,11 +516,7 @@ def _fast_body(
     body = [f"{get} = {data}.get"]
     for f in fields:
         name, key = f"{prefix}{f.name}", f.name
-        hook, lookup, inner = (
-            _field_structurer(conv, f.type),
-            _enum_lookup(f.type),
-            _optional_inner(f.type),
-        )
+        hook, lookup, inner = hooks[f.name], _enum_lookup(f.type), _optional_inner(f.type)
         if f.default is attrs.NOTHING:
             body.append(f"{name} = {data}[{key!r}]")
         else:
@@ -538,7 +545,9 @@ def _fast_body(
                 # A list of our records, read inline item by item (no call an
                 # item): on any failure, the detailed pass names the item.
                 x = f"{name}_"
-                lines, made = _fast_body(item, conv, x, f"{x}_", namespace)
+                lines, made = _fast_body(
+                    item, conv, _field_hooks(item, conv), x, f"{x}_", namespace
+                )
                 body += [
                     f"if {skip}:" if skip else "if True:",
                     f"    if type({name}) is list:",

@@ -51,6 +51,8 @@ _PREV_TO: Final = "__prev_to"
 _PREV_AT: Final = "__prev_at"
 _BAD: Final = "__hbad"
 _FIELDS: Final = ("deal_id", "from_stage", "to_stage", "at")
+#: The columns a frame of stage changes reads (``columns=`` may map each).
+COLUMNS: Final = (*_FIELDS, "seq")
 #: Joins a pipeline, a stage left and a stage entered into one key of a move.
 _SEP: Final = "\x1f"
 _TIE: Final = (

@@ -172,8 +172,7 @@ def finish(
         keys.update(per_key)
     out = {}
     for key in keys:
-        # a group a measure saw nothing of: its empty value, or no extra parts at all
-        row = {m.name: values[m.name].get(key, {} if m.extra else m.empty()) for m in measures}
+        row = {m.name: values[m.name].get(key, m.empty()) for m in measures}
         figure = definition.finish(key, row, options)
         if figure is not None:
             out[key] = figure

@@ -37,6 +37,8 @@ from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit, parse_amount
 
+from ._changes import COLUMNS as _CHANGE_COLUMNS
+from ._changes import Changes
 from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
 from ._losses import reason_key
@@ -46,8 +48,6 @@ from ._targets import TargetWindow
 
 if TYPE_CHECKING:
     from salesmodel.pipeline import Pipeline
-
-    from ._changes import Changes
 
 __all__ = ["frame_figure", "history_engine"]
 
@@ -90,8 +90,7 @@ _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 #: What ``columns=`` may map: the fields a frame of deals or of their changes holds.
 _MAPPABLE: Final = frozenset(
-    {f.name for f in attrs.fields(Deal)}
-    | {"currency", "segment", "deal_id", "from_stage", "to_stage", "at", "seq"}
+    {f.name for f in attrs.fields(Deal)} | {"currency", "segment", *_CHANGE_COLUMNS}
 )
 
 
@@ -276,8 +275,6 @@ class _Engine:
         self.changes: Changes | None = None
         self._good: Any = None
         if history is not None:
-            from ._changes import Changes  # the stage changes, when given
-
             self.changes = Changes(self, history)
 
     def native(self, frame: Any, field: str) -> Any:
@@ -332,7 +329,7 @@ class _Engine:
                 "columns",
                 unknown[0],
                 "a field of a Deal (or currency, segment, a by= name, or a field of the "
-                "stage changes: deal_id, from_stage, to_stage, at, seq)",
+                f"stage changes: {', '.join(_CHANGE_COLUMNS)})",
             )
         exprs = [self.nw.col(_ROW)] if self.eager else []
         self.present: set[str] = set()

@@ -79,9 +79,13 @@ class Where:
 
     def select(self, chunk: list[Any]) -> list[Any]:
         """The records of *chunk* this measure counts."""
-        if self.within is not None:
-            admits = self.within.admits
-            return [r for r in attrs.evolve(self, within=None).select(chunk) if admits(r)]
+        chosen = self._chosen(chunk)
+        if self.within is None:
+            return chosen
+        return list(compress(chosen, map(self.within.admits, chosen)))
+
+    def _chosen(self, chunk: list[Any]) -> list[Any]:
+        """The records of *chunk* this filter keeps, before *within*."""
         if self.predicate is not None:
             return list(compress(chunk, map(self.predicate, chunk)))
         if self.ids is not None:
@@ -144,8 +148,12 @@ class Measure:
         """``{key: value}``, or ``{key: {extra: value}}`` with an extra key."""
         raise NotImplementedError
 
-    def empty(self) -> Any:  # pragma: no cover - overridden
-        """The value of a group this measure saw nothing of."""
+    def empty(self) -> Any:
+        """The value of a group this measure saw nothing of: no extra parts at all
+        when keyed by one, else the measure's own nothing."""
+        return {} if self.extra is not None else self._nothing()
+
+    def _nothing(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
     def _slots(self, chosen: list[Any], grouping: Grouping) -> list[Any] | None:
@@ -210,7 +218,7 @@ class CountMeasure(Measure):
     def values(self, state: Counter[Any]) -> dict[Any, Any]:
         return self._nest(state)
 
-    def empty(self) -> int:
+    def _nothing(self) -> int:
         return 0
 
 
@@ -283,7 +291,7 @@ class AmountMeasure(Measure):
         }
         return self._nest(flat)
 
-    def empty(self) -> Amounts:
+    def _nothing(self) -> Amounts:
         return _NO_AMOUNTS
 
 
@@ -392,7 +400,7 @@ class DurationMeasure(Measure):
             bucket[micros] = bucket.get(micros, 0) + n
         return self._nest(per)
 
-    def empty(self) -> dict[int, int]:
+    def _nothing(self) -> dict[int, int]:
         return {}
 
 
