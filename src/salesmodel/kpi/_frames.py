@@ -758,16 +758,23 @@ class _Engine:
             return self.pipelines[0]
         return next(p for p in self.pipelines if p.id == row["pipeline_id"])
 
-    def _screen(self) -> Any:
-        """The good rows; each bad row raised (strict) or noted as skipped."""
+    def _screen(
+        self, then: Callable[[Any], list[Any]] | None = None
+    ) -> tuple[Any, list[dict[str, list[Any]]] | None]:
+        """The good rows, each bad row raised (strict) or noted as skipped; and
+        the tables of the plans *then* makes of the good rows, computed with the
+        screen's own (None when the good rows were not what they assumed)."""
         nw = self.nw
         count = self.frame.select(nw.col("id").n_unique().alias("__u"), nw.len().alias("__n"))
         # No id twice is the usual case: the count of ids says so, read with the bad
         # rows found as if so (one pass on polars and Dask); else they are found again.
         checks = self._checks()
         frame, bad = self._marked(self.frame.with_columns(nw.lit(False).alias(_DUP)), checks)
-        ids, found = self._tables([count, bad])
+        more = [] if then is None else then(frame.filter(nw.col(_BAD) == 0))
+        ids, found, *tables = self._tables([count, bad, *more])
+        then_tables: list[dict[str, list[Any]]] | None = tables if then is not None else None
         if ids["__u"][0] != ids["__n"][0]:
+            then_tables = None
             dups = (
                 self.frame.group_by("id")
                 .agg(nw.len().alias("__n"))
@@ -790,7 +797,7 @@ class _Engine:
             self.changes.orphans()
         # On a polars frame only the bad rows are collected: each measure reads the
         # good rows in a plan of its own (the checks again, fused, but no copy).
-        return frame.filter(nw.col(_BAD) == 0)
+        return frame.filter(nw.col(_BAD) == 0), then_tables
 
     def _marked(self, frame: Any, checks: list[tuple[Any, str, Any]]) -> tuple[Any, Any]:
         """*frame* with each row's first failed check of *checks* (``_BAD``, 0 for
@@ -827,13 +834,30 @@ class _Engine:
     def good(self) -> Any:
         """The rows that pass every check (the others raised or skipped)."""
         if self._good is None:
-            self._good = self._screen()
+            self._good, _ = self._screen()
         return self._good
 
     def values(self, measures: tuple[Measure, ...]) -> dict[str, dict[Any, Any]]:
         """``{measure: {key: value}}``, as the accumulator's measures give them."""
+        tables = None
+        if self._good is None and self.backend == "dask":
+            # One graph for the screen and the aggregates: on Dask each compute
+            # reads (and ships to its workers) every partition again.
+            self._good, tables = self._screen(
+                lambda good: [plan for plan, _ in self._plans(good, measures)]
+            )
+        plans = self._plans(self.good(), measures)
+        if tables is None:
+            tables = self._tables([plan for plan, _ in plans])
+        return {
+            m.name: read(table) for m, (_, read), table in zip(measures, plans, tables, strict=True)
+        }
+
+    def _plans(
+        self, good: Any, measures: tuple[Measure, ...]
+    ) -> list[tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]]:
+        """Each measure's aggregate plan over the *good* rows, and its reader."""
         nw = self.nw
-        good = self.good()
         keys = list(self.by_fields)
         period = self.grouping.period
         if period is not None:
@@ -845,11 +869,7 @@ class _Engine:
             good = good.with_columns(nw.lit(None, nw.String).alias("pipeline_id"))
         if "reason_stage" in self.extras:
             good = self._lost_from(good)
-        plans = [self._measure(good, m, keys) for m in measures]
-        tables = self._tables([plan for plan, _ in plans])
-        return {
-            m.name: read(table) for m, (_, read), table in zip(measures, plans, tables, strict=True)
-        }
+        return [self._measure(good, m, keys) for m in measures]
 
     def _lost_from(self, good: Any) -> Any:
         """``__lost_from``: the stage each deal's last change left (None without
