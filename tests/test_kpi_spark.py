@@ -113,10 +113,30 @@ def small_frame(spark: Any, data: dict[str, list[Any]], **types: str) -> Any:
     return spark.createDataFrame(list(zip(*data.values(), strict=True)), schema)
 
 
-def test_every_kpi_and_option_on_a_small_book_equals_the_records(spark: Any) -> None:
+#: Each KPI function once, with the options whose translation differs (a Spark
+#: call takes seconds): the other variants of test_kpi_frames.kpi_calls run on
+#: every local engine, and the revenue targets in the test below.
+ON_SMALL_BOOK = (
+    "win_rate",
+    "win_rate_by_value",
+    "conversion_by_id",
+    "average_ticket",
+    "bookings",
+    "sales_cycle_closed",
+    "pipeline_value",
+    "weighted_pipeline",
+    "forecast",
+    "sales_velocity",
+    "weighted_coverage",
+)
+
+
+def test_every_kpi_on_a_small_book_equals_the_records(spark: Any) -> None:
     native = small_frame(spark, columns_of(BOOK))
-    for name, call in kpi_calls({"by": "owner_id", "converted": {"D-1"}}).items():
-        assert call(native) == call(BOOK), name
+    calls = kpi_calls({"by": "owner_id", "converted": {"D-1"}})
+    assert set(ON_SMALL_BOOK) <= set(calls)
+    for name in ON_SMALL_BOOK:
+        assert calls[name](native) == calls[name](BOOK), name
 
 
 def test_a_revenue_target_on_spark_gives_what_the_records_give(spark: Any) -> None:
