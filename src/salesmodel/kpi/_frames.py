@@ -771,10 +771,10 @@ class _Engine:
         checks = self._checks()
         frame, bad = self._marked(self.frame.with_columns(nw.lit(False).alias(_DUP)), checks)
         more = [] if then is None else then(frame.filter(nw.col(_BAD) == 0))
-        ids, found, *tables = self._tables([count, bad, *more])
-        then_tables: list[dict[str, list[Any]]] | None = tables if then is not None else None
+        ids, found, *more_tables = self._tables([count, bad, *more])
+        tables: list[dict[str, list[Any]]] | None = more_tables
         if ids["__u"][0] != ids["__n"][0]:
-            then_tables = None
+            tables = None
             dups = (
                 self.frame.group_by("id")
                 .agg(nw.len().alias("__n"))
@@ -797,7 +797,7 @@ class _Engine:
             self.changes.orphans()
         # On a polars frame only the bad rows are collected: each measure reads the
         # good rows in a plan of its own (the checks again, fused, but no copy).
-        return frame.filter(nw.col(_BAD) == 0), then_tables
+        return frame.filter(nw.col(_BAD) == 0), tables
 
     def _marked(self, frame: Any, checks: list[tuple[Any, str, Any]]) -> tuple[Any, Any]:
         """*frame* with each row's first failed check of *checks* (``_BAD``, 0 for
@@ -839,15 +839,18 @@ class _Engine:
 
     def values(self, measures: tuple[Measure, ...]) -> dict[str, dict[Any, Any]]:
         """``{measure: {key: value}}``, as the accumulator's measures give them."""
+        plans: list[tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]] = []
         tables = None
         if self._good is None and self.backend == "dask":
             # One graph for the screen and the aggregates: on Dask each compute
             # reads (and ships to its workers) every partition again.
-            self._good, tables = self._screen(
-                lambda good: [plan for plan, _ in self._plans(good, measures)]
-            )
-        plans = self._plans(self.good(), measures)
-        if tables is None:
+            def aggregates(good: Any) -> list[Any]:
+                plans[:] = self._plans(good, measures)
+                return [plan for plan, _ in plans]
+
+            self._good, tables = self._screen(aggregates)
+        if tables is None:  # not computed with the screen, or over rows it then refused
+            plans = self._plans(self.good(), measures)
             tables = self._tables([plan for plan, _ in plans])
         return {
             m.name: read(table) for m, (_, read), table in zip(measures, plans, tables, strict=True)
