@@ -900,6 +900,19 @@ def test_rows_of_one_period_read_on_different_days_add_up(period: str) -> None:
         assert got == call(deals, period=period, tz=UTC, anchor="created"), call
 
 
+def test_equal_cycles_of_one_quarter_read_in_two_months_are_counted_together() -> None:
+    # The engine counts durations per month; a quarter adds its months' counts.
+    starts = [T0, T0 + dt.timedelta(days=31), T0 + dt.timedelta(days=31), T0]
+    deals = [
+        sample_deal(f"D-{i}", status="won", created_at=t, closed_at=t + dt.timedelta(days=2))
+        for i, t in enumerate(starts)
+    ]
+    native = _polars(columns_of(deals))
+    got = kpi.sales_cycle(native, period="quarter", tz=UTC, anchor="created")
+    assert got == kpi.sales_cycle(deals, period="quarter", tz=UTC, anchor="created")
+    assert next(iter(got.values())).count == 4
+
+
 @pytest.mark.parametrize("engine", ["polars", "pandas"])
 def test_float_cents_read_from_text_are_exact_and_finer_ones_are_bad_rows(engine: str) -> None:
     # polars divides by multiplying by the reciprocal: 794019 / 100 is not 7940.19 there.

@@ -238,6 +238,14 @@ def test_a_duration_summary_keeps_its_unit_and_what_was_skipped():
     assert DurationSummary.from_counts({5: 1}, skipped=skipped).skipped is skipped
 
 
+def test_a_duration_counted_none_times_is_no_duration():
+    summary = DurationSummary.from_counts({5: 0, 10: 2, 30: 1, 40: 0})
+    assert summary == DurationSummary.from_counts({10: 2, 30: 1})
+    assert summary.count == 3
+    assert (summary.min, summary.max) == (timedelta(microseconds=10), timedelta(microseconds=30))
+    assert DurationSummary.from_counts({5: 0}) == DurationSummary.from_counts({})
+
+
 def test_a_duration_summary_shows_fractions_of_days_above_one_day():
     summary = DurationSummary.of([timedelta(hours=36)])
     assert "mean=1.5 days" in repr(summary)

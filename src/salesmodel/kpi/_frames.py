@@ -53,6 +53,7 @@ __all__ = ["frame_figure", "history_engine"]
 
 _ROW: Final = "__row"
 _BAD: Final = "__bad"
+_FAILED: Final = "__failed"
 _CENTS: Final = "__cents"
 _MICROS: Final = "__micros"
 _DUP: Final = "__dup"
@@ -765,15 +766,15 @@ class _Engine:
         the tables of the plans *then* makes of the good rows, computed with the
         screen's own (None when the good rows were not what they assumed)."""
         nw = self.nw
-        count = self.frame.select(nw.col("id").n_unique().alias("__u"), nw.len().alias("__n"))
-        # No id twice is the usual case: the count of ids says so, read with the bad
-        # rows found as if so (one pass on polars and Dask); else they are found again.
+        # No id twice is the usual case: the ids say so, read with the bad rows found
+        # as if so (one pass on polars and Dask); else they are found again.
         checks = self._checks()
-        frame, bad = self._marked(self.frame.with_columns(nw.lit(False).alias(_DUP)), checks)
-        more = [] if then is None else then(frame.filter(nw.col(_BAD) == 0))
-        ids, found, *more_tables = self._tables([count, bad, *more])
+        unique = self.frame.with_columns(nw.lit(False).alias(_DUP))
+        frame, bad = self._marked(unique, checks, keep=self.planned and self.changes is None)
+        more = [] if then is None else then(frame.filter(~nw.col(_FAILED)))
+        ids, found, *more_tables = self._tables([self._ids_twice(), bad, *more])
         tables: list[dict[str, list[Any]]] | None = more_tables
-        if ids["__u"][0] != ids["__n"][0]:
+        if ids["__twice"][0]:
             tables = None
             dups = (
                 self.frame.group_by("id")
@@ -795,24 +796,52 @@ class _Engine:
             self._reject(row, issue)
         if self.changes is not None:
             self.changes.orphans()
-        # On a polars frame only the bad rows are collected: each measure reads the
-        # good rows in a plan of its own (the checks again, fused, but no copy).
-        return frame.filter(nw.col(_BAD) == 0), tables
+        # On a polars frame only the bad rows are collected (and the verdict of the
+        # checks): each measure reads the good rows in a plan of its own, no copy.
+        return frame.filter(~nw.col(_FAILED)), tables
 
-    def _marked(self, frame: Any, checks: list[tuple[Any, str, Any]]) -> tuple[Any, Any]:
-        """*frame* with each row's first failed check of *checks* (``_BAD``, 0 for
-        none), and the plan of its bad rows (the first one only, when strict)."""
+    def _ids_twice(self) -> Any:
+        """The plan of one row, ``__twice``: whether an id may be held twice (when
+        true, the rows holding one are looked for)."""
+        nw = self.nw
+        if self.planned:
+            # Distinct hashes are distinct ids: sorting 64-bit hashes is about three
+            # times as fast as counting distinct strings (a collision only means
+            # the ids are looked at again).
+            import polars as pl  # the frame is a polars one
+
+            hashes = pl.col("id").hash().sort()
+            native = nw.to_native(self.frame).select((hashes == hashes.shift(1)).any())
+            return nw.from_native(native.select(pl.all().alias("__twice")))
+        count = self.frame.select(nw.col("id").n_unique().alias("__u"), nw.len().alias("__n"))
+        return count.select((nw.col("__u") != nw.col("__n")).alias("__twice"))
+
+    def _marked(
+        self, frame: Any, checks: list[tuple[Any, str, Any]], *, keep: bool = False
+    ) -> tuple[Any, Any]:
+        """*frame* with whether each row fails a check of *checks* (``_FAILED``),
+        and the plan of its bad rows (the first one only, when strict), each with
+        the number of the first check it fails (``_BAD``, from 1). With *keep*
+        (a polars frame, its rows in a fixed order: no join), the checks are run
+        once, here, and their verdict kept: a bit per row."""
         nw = self.nw
         if self.changes is not None:
             flags = self.changes.flags
             frame = frame.join(flags, on="id", how="left").with_columns(
                 nw.col(_HISTORY_BAD).fill_null(False)
             )
+        # Whether a row is bad is one fused test; which check it fails first is
+        # asked of the bad rows only (a chain of cases costs a column per case).
+        failed = functools.reduce(operator.or_, [_fill(cond) for cond, _, _ in checks])
+        if keep:  # not planned again by each plan that reads the good or bad rows
+            verdict = _collect(frame.select(failed.alias(_FAILED)))[_FAILED]
+            frame = nw.from_native(nw.to_native(frame).with_columns(nw.to_native(verdict)))
+        else:
+            frame = frame.with_columns(failed.alias(_FAILED))
         code = nw.lit(0)
         for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
             code = nw.when(_fill(cond)).then(nw.lit(i)).otherwise(code)
-        frame = frame.with_columns(code.alias(_BAD))
-        bad = frame.filter(nw.col(_BAD) != 0)
+        bad = frame.filter(nw.col(_FAILED)).with_columns(code.alias(_BAD))
         order = _ROW if self.eager else "id"
         if self.strict:
             bad = bad.sort(order, nulls_last=True).head(1)
@@ -936,15 +965,25 @@ class _Engine:
             plan = _aggregate_plan(frame, keys, [nw.len().alias("__n")])
 
             def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
-                flat: dict[Any, Any] = {}
-                for slot, spent, n in zip(
-                    self.slots(table, named), table[_MICROS], table["__n"], strict=True
-                ):
+                # A row per group and distinct duration: as many as the frame's, at
+                # worst. Each is its slot's own unless engine groups share a slot (the
+                # months of a quarter): then the counts of a duration are added.
+                slots = self.slots(table, named)
+                micros = list(map(int, table[_MICROS]))
+                counts = list(map(int, table["__n"]))
+                flat: dict[Any, dict[int, int]] = {}
+                for slot, spent, n in zip(slots, micros, counts, strict=True):
                     bucket = flat.get(slot)
                     if bucket is None:
-                        bucket = flat[slot] = {}
-                    spent = int(spent)
-                    bucket[spent] = bucket.get(spent, 0) + int(n)
+                        flat[slot] = {spent: n}
+                    else:
+                        bucket[spent] = n
+                if sum(map(len, flat.values())) == len(micros):
+                    return flat
+                flat = {}
+                for slot, spent, n in zip(slots, micros, counts, strict=True):
+                    bucket = flat.setdefault(slot, {})
+                    bucket[spent] = bucket.get(spent, 0) + n
                 return flat
 
         return plan, lambda table: measure._nest(read(_aggregated(table, keys)))
@@ -1141,8 +1180,10 @@ def _records(table: Mapping[str, list[Any]]) -> list[dict[str, Any]]:
 
 
 def _table(frame: Any) -> dict[str, list[Any]]:
-    """The columns of a (small) frame as lists."""
-    return dict(_collect(frame).to_dict(as_series=False))
+    """The columns of a (small) frame as lists (column by column: pandas' own
+    ``to_dict`` boxes each value in Python, a column's ``to_list`` in C)."""
+    eager = _collect(frame)
+    return {name: eager.get_column(name).to_list() for name in eager.columns}
 
 
 def _aggregate(nw: Any, frame: Any, keys: list[str], aggs: list[Any]) -> dict[str, list[Any]]:

@@ -9,8 +9,11 @@ importing pandas; tables also render as HTML in notebooks (``_repr_html_``).
 
 from __future__ import annotations
 
+import bisect
 import decimal
 import html
+import itertools
+import operator
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -263,28 +266,20 @@ def _micro(value: timedelta) -> int:
     return value // _MICRO
 
 
-def quantile(sorted_counts: list[tuple[int, int]], total: int, q: Fraction) -> Fraction:
-    """The *q* quantile of values given as sorted ``(value, count)`` pairs, by
-    linear interpolation between closest ranks (Hyndman & Fan type 7, the default
-    of numpy and pandas): rank ``h = (n - 1) q``, value
+def quantile(values: list[int], ranks: list[int], q: Fraction) -> Fraction:
+    """The *q* quantile of sorted distinct *values*, the ``i``-th held by the
+    rows ranked below ``ranks[i]`` (the running count), by linear interpolation
+    between closest ranks (Hyndman & Fan type 7, the default of numpy and
+    pandas): rank ``h = (n - 1) q``, value
     ``x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``."""
-    h = (total - 1) * q
+    h = (ranks[-1] - 1) * q
     low = int(h)  # floor, h >= 0
     frac = h - low
-    x_low = _value_at(sorted_counts, low)
+    x_low = values[bisect.bisect_right(ranks, low)]
     if frac == 0:
         return Fraction(x_low)
-    x_high = _value_at(sorted_counts, low + 1)
+    x_high = values[bisect.bisect_right(ranks, low + 1)]
     return x_low + frac * (x_high - x_low)
-
-
-def _value_at(sorted_counts: list[tuple[int, int]], rank: int) -> int:
-    seen = 0
-    for value, count in sorted_counts:
-        seen += count
-        if rank < seen:
-            return value
-    raise IndexError(rank)  # pragma: no cover - rank < total by construction
 
 
 @attrs.frozen(repr=False)
@@ -335,19 +330,24 @@ class DurationSummary:
         skipped: Skipped | None = None,
     ) -> DurationSummary:
         """The summary of durations given as ``{microseconds: how many}``."""
-        total = sum(counts.values())
         skip = skipped or NOTHING_SKIPPED
-        if total == 0:
+        values = sorted(counts)
+        weights = list(map(counts.__getitem__, values))
+        if 0 in weights:  # a value counted none
+            values = [v for v, w in zip(values, weights, strict=True) if w]
+            weights = [w for w in weights if w]
+        if not values:
             return cls(0, None, None, None, None, None, business_days=business_days, skipped=skip)
-        pairs = sorted(counts.items())
-        mean = Fraction(sum(v * c for v, c in pairs), total)
+        ranks = list(itertools.accumulate(weights))  # in C: a median reads two ranks
+        total = ranks[-1]
+        mean = Fraction(sum(map(operator.mul, values, weights)), total)
         return cls(
             total,
             _round_micro(mean),
-            _round_micro(quantile(pairs, total, Fraction(1, 2))),
-            _round_micro(quantile(pairs, total, Fraction(9, 10))),
-            timedelta(microseconds=pairs[0][0]),
-            timedelta(microseconds=pairs[-1][0]),
+            _round_micro(quantile(values, ranks, Fraction(1, 2))),
+            _round_micro(quantile(values, ranks, Fraction(9, 10))),
+            timedelta(microseconds=values[0]),
+            timedelta(microseconds=values[-1]),
             business_days=business_days,
             skipped=skip,
         )
