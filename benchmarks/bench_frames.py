@@ -9,6 +9,8 @@ ticket and the median won cycle per owner are computed by salesmodel (which also
 checks every row, sums amounts exactly and gives typed results) and by a
 hand-written ``group_by``/``groupby`` that trusts the data and uses floats. Times
 are CPU seconds, best of 3 interleaved rounds; the ratio is salesmodel / hand.
+End to end, the CSV is read by polars or by pandas and then given to salesmodel,
+against pandas' ``read_csv`` and the hand-written figures.
 """
 
 from __future__ import annotations
@@ -97,6 +99,9 @@ def main() -> None:
             "CSV to figures, polars: salesmodel": lambda: ours(
                 pl.read_csv(path, try_parse_dates=True)
             ),
+            "CSV to figures, pandas: salesmodel": lambda: ours(
+                pd.read_csv(path, parse_dates=["created_at", "closed_at"])
+            ),
             "CSV to figures, pandas: by hand": lambda: pandas_by_hand(
                 pd.read_csv(path, parse_dates=["created_at", "closed_at"])
             ),
@@ -108,12 +113,15 @@ def main() -> None:
     print(f"{rows:,} deals; win rate, average ticket and median won cycle per owner")
     for name, value in seconds.items():
         print(f"  {name:<38} {value:7.3f} s CPU")
+    read = seconds["CSV to figures, polars: salesmodel"] - seconds["polars: salesmodel"]
+    print(f"  (of which polars.read_csv, its dates parsed: about {read:.2f} s)")
+    peer = "CSV to figures, pandas: by hand"
     pairs = [
         ("polars frame", "polars: salesmodel", "polars: by hand", "<= 2x"),
         ("pandas read_csv frame", "pandas: salesmodel", "pandas: by hand", "<= 2x"),
-        ("CSV end to end", "CSV to figures, polars: salesmodel", "CSV to figures, pandas: by hand",
-         "<= 2.5x"),
-    ]  # fmt: skip
+        ("CSV, polars read", "CSV to figures, polars: salesmodel", peer, "<= 2.5x"),
+        ("CSV, pandas read", "CSV to figures, pandas: salesmodel", peer, "<= 2.5x"),
+    ]
     for label, mine, peer, goal in pairs:
         print(f"  {label:<24} {seconds[mine] / seconds[peer]:6.2f}x by hand (goal {goal})")
 
