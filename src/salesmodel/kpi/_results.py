@@ -267,8 +267,8 @@ def _micro(value: timedelta) -> int:
 
 
 def quantile(values: list[int], ranks: list[int], q: Fraction) -> Fraction:
-    """The *q* quantile of sorted distinct *values*, the ``i``-th held by the
-    rows ranked below ``ranks[i]`` (the running count), by linear interpolation
+    """The *q* quantile of sorted distinct *values* counted by running totals
+    (``ranks[i]`` durations are at most ``values[i]``), by linear interpolation
     between closest ranks (Hyndman & Fan type 7, the default of numpy and
     pandas): rank ``h = (n - 1) q``, value
     ``x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``."""
