@@ -830,18 +830,31 @@ class _Engine:
             frame = frame.join(flags, on="id", how="left").with_columns(
                 nw.col(_HISTORY_BAD).fill_null(False)
             )
-        # Whether a row is bad is one fused test; which check it fails first is
-        # asked of the bad rows only (a chain of cases costs a column per case).
-        failed = functools.reduce(operator.or_, [_fill(cond) for cond, _, _ in checks])
-        if keep:  # not planned again by each plan that reads the good or bad rows
-            verdict = _collect(frame.select(failed.alias(_FAILED)))[_FAILED]
-            frame = nw.from_native(nw.to_native(frame).with_columns(nw.to_native(verdict)))
+
+        def first_failed() -> Any:
+            code = nw.lit(0)
+            for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
+                code = nw.when(_fill(cond)).then(nw.lit(i)).otherwise(code)
+            return code.alias(_BAD)
+
+        if not keep and not isinstance(frame, nw.DataFrame):
+            # A lazy engine plans it all in one chain: each row's first failed check.
+            frame = frame.with_columns(first_failed())
+            frame = frame.with_columns((nw.col(_BAD) != 0).alias(_FAILED))
+            bad = frame.filter(nw.col(_FAILED))
         else:
-            frame = frame.with_columns(failed.alias(_FAILED))
-        code = nw.lit(0)
-        for i, (cond, _, _) in reversed(list(enumerate(checks, 1))):
-            code = nw.when(_fill(cond)).then(nw.lit(i)).otherwise(code)
-        bad = frame.filter(nw.col(_FAILED)).with_columns(code.alias(_BAD))
+            # In memory, whether a row is bad is one test, and which check it fails
+            # first is asked of the bad rows only, when there are any: each case of
+            # the chain costs a column, and narwhals time to build.
+            failed = nw.any_horizontal(*(c for c, _, _ in checks), ignore_nulls=True)
+            if keep:  # not planned again by each plan that reads the good or bad rows
+                verdict = _collect(frame.select(failed.alias(_FAILED)))[_FAILED]
+                frame = nw.from_native(nw.to_native(frame).with_columns(nw.to_native(verdict)))
+            else:
+                frame = frame.with_columns(failed.alias(_FAILED))
+                verdict = frame[_FAILED]
+            bad = frame.filter(nw.col(_FAILED))
+            bad = bad.with_columns(first_failed() if verdict.any() else nw.lit(0).alias(_BAD))
         order = _ROW if self.eager else "id"
         if self.strict:
             bad = bad.sort(order, nulls_last=True).head(1)
