@@ -115,12 +115,12 @@ def main() -> None:
         print(f"  {name:<38} {value:7.3f} s CPU")
     read = seconds["CSV to figures, polars: salesmodel"] - seconds["polars: salesmodel"]
     print(f"  (of which polars.read_csv, its dates parsed: about {read:.2f} s)")
-    peer = "CSV to figures, pandas: by hand"
+    script = "CSV to figures, pandas: by hand"
     pairs = [
         ("polars frame", "polars: salesmodel", "polars: by hand", "<= 2x"),
         ("pandas read_csv frame", "pandas: salesmodel", "pandas: by hand", "<= 2x"),
-        ("CSV, polars read", "CSV to figures, polars: salesmodel", peer, "<= 2.5x"),
-        ("CSV, pandas read", "CSV to figures, pandas: salesmodel", peer, "<= 2.5x"),
+        ("CSV, polars read", "CSV to figures, polars: salesmodel", script, "<= 2.5x"),
+        ("CSV, pandas read", "CSV to figures, pandas: salesmodel", script, "<= 2.5x"),
     ]
     for label, mine, peer, goal in pairs:
         print(f"  {label:<24} {seconds[mine] / seconds[peer]:6.2f}x by hand (goal {goal})")
