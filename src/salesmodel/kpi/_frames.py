@@ -978,24 +978,15 @@ class _Engine:
             plan = _aggregate_plan(frame, keys, [nw.len().alias("__n")])
 
             def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
-                # A row per group and distinct duration: as many as the frame's, at
-                # worst. Each is its slot's own unless engine groups share a slot (the
-                # months of a quarter): then the counts of a duration are added.
-                slots = self.slots(table, named)
-                micros = list(map(int, table[_MICROS]))
-                counts = list(map(int, table["__n"]))
+                # A row per group and distinct duration (as many as the frame's, at
+                # worst); engine groups that share a slot (the months of a quarter)
+                # add their counts of a duration.
                 flat: dict[Any, dict[int, int]] = {}
-                for slot, spent, n in zip(slots, micros, counts, strict=True):
+                micros, counts = map(int, table[_MICROS]), map(int, table["__n"])
+                for slot, spent, n in zip(self.slots(table, named), micros, counts, strict=True):
                     bucket = flat.get(slot)
                     if bucket is None:
-                        flat[slot] = {spent: n}
-                    else:
-                        bucket[spent] = n
-                if sum(map(len, flat.values())) == len(micros):
-                    return flat
-                flat = {}
-                for slot, spent, n in zip(slots, micros, counts, strict=True):
-                    bucket = flat.setdefault(slot, {})
+                        bucket = flat[slot] = {}
                     bucket[spent] = bucket.get(spent, 0) + n
                 return flat
 
