@@ -4,6 +4,7 @@ on every installed engine; bad rows are refused (or skipped) as bad records are.
 from __future__ import annotations
 
 import datetime as dt
+import random
 import warnings
 from collections.abc import Callable, Sequence
 from decimal import Decimal
@@ -962,3 +963,52 @@ def test_long_durations_are_exact_to_the_microsecond_on_pandas_and_dask() -> Non
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
         assert kpi.sales_cycle(dd.from_pandas(nanos, npartitions=2), by="owner_id") == expected
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy"])
+def test_medians_and_p90s_from_the_engine_s_order_statistics_equal_the_records(
+    engine: str,
+) -> None:
+    # polars and pandas give a group's lower and higher quantiles exactly: the
+    # summary reads them at the ranks of its own definition, for every count
+    # (a rank of 0.9 (n - 1) whole or not, even or odd counts), per month too
+    rng = random.Random(11)
+    deals = []
+    for owner in range(1, 31):  # owner k holds k won deals
+        for i in range(owner):
+            created = T0 + dt.timedelta(
+                days=rng.randrange(0, 300), microseconds=rng.randrange(10**6)
+            )
+            spent = dt.timedelta(seconds=rng.randrange(1, 10**7), microseconds=rng.randrange(10**6))
+            deals.append(
+                sample_deal(
+                    f"O{owner}-{i}",
+                    status="won",
+                    owner_id=f"rep{owner}",
+                    created_at=created,
+                    closed_at=created + spent,
+                )
+            )
+    native = frame(engine, deals)
+    for options in ({"by": "owner_id"}, {"by": "owner_id", "period": "month", "tz": SAO_PAULO}, {}):
+        assert kpi.sales_cycle(native, **options) == kpi.sales_cycle(deals, **options)
+    assert kpi.sales_velocity(native, by="owner_id") == kpi.sales_velocity(deals, by="owner_id")
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+def test_durations_longer_than_a_float_holds_exactly_are_summarised_exactly(
+    engine: str,
+) -> None:
+    # past 2**53 microseconds (285 years) polars' float quantiles would round:
+    # the summary is then read from the distribution of durations
+    start = dt.datetime(1650, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
+    deals = [
+        sample_deal(
+            f"L-{i}",
+            status="won",
+            created_at=start,
+            closed_at=start + dt.timedelta(days=110_000 + i, microseconds=i * 7919),
+        )
+        for i in range(5)
+    ]
+    assert kpi.sales_cycle(frame(engine, deals)) == kpi.sales_cycle(deals)

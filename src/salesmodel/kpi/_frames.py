@@ -43,7 +43,7 @@ from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
 from ._losses import reason_key
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Within
-from ._results import SkippedRecord
+from ._results import QUANTILES, RankedDurations, SkippedRecord, quantile_rank
 from ._targets import TargetWindow
 
 if TYPE_CHECKING:
@@ -87,6 +87,13 @@ _EXTRAS: Final[dict[str, tuple[tuple[str, ...], Callable[..., Any]]]] = {
 #: are subtracted as integers instead.
 _FLOAT_DURATIONS: Final = frozenset({"pandas", "modin", "cudf", "dask"})
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: Engines whose grouped "lower" and "higher" quantiles are exact order
+#: statistics at the ranks :func:`~._results.quantile_rank` names (DuckDB's
+#: quantiles here interpolate only; Dask's and Spark's are approximate).
+_EXACT_QUANTILES: Final = frozenset({"polars", "pandas"})
+#: polars gives quantiles as floats: exact below 2**53 microseconds (285 years).
+_EXACT_FLOATS: Final = 2**53
+_MICRO: Final = 1_000_000
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 #: What ``columns=`` may map: the fields a frame of deals or of their changes holds.
@@ -973,24 +980,80 @@ class _Engine:
 
         else:
             assert isinstance(measure, DurationMeasure)
-            frame = frame.with_columns(self._duration().alias(_MICROS))
-            keys = [*keys, _MICROS]
-            plan = _aggregate_plan(frame, keys, [nw.len().alias("__n")])
-
-            def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
-                # A row per group and distinct duration (as many as the frame's, at
-                # worst); engine groups that share a slot (the months of a quarter)
-                # add their counts of a duration.
-                flat: dict[Any, dict[int, int]] = {}
-                micros, counts = map(int, table[_MICROS]), map(int, table["__n"])
-                for slot, spent, n in zip(self.slots(table, named), micros, counts, strict=True):
-                    bucket = flat.get(slot)
-                    if bucket is None:
-                        bucket = flat[slot] = {}
-                    bucket[spent] = bucket.get(spent, 0) + n
-                return flat
+            return self._durations(frame, measure, keys, named)
 
         return plan, lambda table: measure._nest(read(_aggregated(table, keys)))
+
+    def _durations(
+        self, frame: Any, measure: DurationMeasure, keys: list[str], named: str | None
+    ) -> tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]:
+        """:meth:`_measure` of a duration: where the engine has exact order
+        statistics per group, the few a summary reads of each key's durations
+        (:class:`RankedDurations`); else each key's distribution of durations."""
+        nw = self.nw
+        frame = frame.with_columns(self._duration().alias(_MICROS))
+        spread = [*keys, _MICROS]
+
+        def distribution(table: dict[str, list[Any]]) -> dict[Any, Any]:
+            # A row per group and distinct duration (as many as the frame's, at
+            # worst); engine groups that share a slot (the months of a quarter)
+            # add their counts of a duration.
+            flat: dict[Any, dict[int, int]] = {}
+            micros, counts = map(int, table[_MICROS]), map(int, table["__n"])
+            for slot, spent, n in zip(self.slots(table, named), micros, counts, strict=True):
+                bucket = flat.get(slot)
+                if bucket is None:
+                    bucket = flat[slot] = {}
+                bucket[spent] = bucket.get(spent, 0) + n
+            return measure._nest(flat)
+
+        def distribution_plan() -> Any:
+            return _aggregate_plan(frame, spread, [nw.len().alias("__n")])
+
+        # Order statistics cannot be added up: an engine group must be one key
+        # (a month is; the months of a quarter, the days of a week are not).
+        if self.backend not in _EXACT_QUANTILES or self.grouping.period not in (None, "month"):
+            return distribution_plan(), lambda table: distribution(_aggregated(table, spread))
+
+        spent = nw.col(_MICROS)
+        # summed in two parts, no int64 overflow; computed before the grouping:
+        # pandas aggregates in C only plain columns
+        seconds = spent // _MICRO
+        parts = frame.with_columns(  # no % on pandas' Arrow columns
+            seconds.alias("__seconds"), (spent - seconds * _MICRO).alias("__rest")
+        )
+        aggs = [
+            nw.len().alias("__n"),
+            nw.col("__seconds").sum().alias("__seconds"),
+            nw.col("__rest").sum().alias("__rest"),
+            spent.min().alias("__min"),
+            spent.max().alias("__max"),
+        ]
+        for i, q in enumerate(QUANTILES):
+            aggs.append(spent.quantile(float(q), interpolation="lower").alias(f"__low{i}"))
+            aggs.append(spent.quantile(float(q), interpolation="higher").alias(f"__high{i}"))
+
+        def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
+            table = _aggregated(table, keys)
+            slots = self.slots(table, named)
+            if len(set(slots)) < len(slots) or any(m >= _EXACT_FLOATS for m in table["__max"]):
+                # two engine groups of one key (None and NaN, two spellings of a
+                # loss reason), or durations past what a float holds exactly
+                return distribution(_aggregated(_table(distribution_plan()), spread))
+            flat: dict[Any, RankedDurations] = {}
+            for at, slot in enumerate(slots):
+                n = int(table["__n"][at])
+                ranks = {0: int(table["__min"][at]), n - 1: int(table["__max"][at])}
+                for i, q in enumerate(QUANTILES):
+                    low, frac = quantile_rank(n, q)
+                    ranks[low] = int(table[f"__low{i}"][at])
+                    if frac:
+                        ranks[low + 1] = int(table[f"__high{i}"][at])
+                total = int(table["__seconds"][at]) * _MICRO + int(table["__rest"][at])
+                flat[slot] = RankedDurations(n, total, ranks)
+            return measure._nest(flat)
+
+        return _aggregate_plan(parts, keys, aggs), read
 
     def _within(self, window: Within) -> Any:
         """True for the rows *window* admits (:meth:`TargetWindow.admits`)."""

@@ -266,20 +266,45 @@ def _micro(value: timedelta) -> int:
     return value // _MICRO
 
 
-def quantile(values: list[int], ranks: list[int], q: Fraction) -> Fraction:
-    """The *q* quantile of sorted distinct *values* counted by running totals
-    (``ranks[i]`` durations are at most ``values[i]``), by linear interpolation
+#: The quantiles a :class:`DurationSummary` gives: the median and the 90th percentile.
+QUANTILES: Final = (Fraction(1, 2), Fraction(9, 10))
+
+
+def quantile_rank(n: int, q: Fraction) -> tuple[int, Fraction]:
+    """Where the *q* quantile of *n* sorted values lies, by linear interpolation
     between closest ranks (Hyndman & Fan type 7, the default of numpy and
-    pandas): rank ``h = (n - 1) q``, value
+    pandas): rank ``h = (n - 1) q``, given as ``floor h`` (0-based) and
+    ``h - floor h``. The quantile is
     ``x[floor h] + (h - floor h) (x[floor h + 1] - x[floor h])``."""
-    h = (ranks[-1] - 1) * q
+    h = (n - 1) * q
     low = int(h)  # floor, h >= 0
-    frac = h - low
-    x_low = values[bisect.bisect_right(ranks, low)]
+    return low, h - low
+
+
+def quantile(value_at: Callable[[int], int], n: int, q: Fraction) -> Fraction:
+    """The *q* quantile (:func:`quantile_rank`) of *n* sorted values, exactly;
+    ``value_at(rank)`` is the value at a 0-based rank."""
+    low, frac = quantile_rank(n, q)
+    x_low = value_at(low)
     if frac == 0:
         return Fraction(x_low)
-    x_high = values[bisect.bisect_right(ranks, low + 1)]
-    return x_low + frac * (x_high - x_low)
+    return x_low + frac * (value_at(low + 1) - x_low)
+
+
+@attrs.frozen
+class RankedDurations:
+    """Durations (whole microseconds) known by what a :class:`DurationSummary`
+    reads of them: how many, their sum, and the value at each rank it reads
+    (the first, the last, and those either side of each quantile's rank). An
+    engine's exact order statistics give these where the whole distribution
+    would be as long as the data."""
+
+    count: int
+    total: int
+    at: Mapping[int, int]
+
+    def __bool__(self) -> bool:
+        return self.count > 0
 
 
 @attrs.frozen(repr=False)
@@ -324,30 +349,36 @@ class DurationSummary:
     @classmethod
     def from_counts(
         cls,
-        counts: Mapping[int, int],
+        counts: Mapping[int, int] | RankedDurations,
         *,
         business_days: bool = False,
         skipped: Skipped | None = None,
     ) -> DurationSummary:
-        """The summary of durations given as ``{microseconds: how many}``."""
+        """The summary of durations given as ``{microseconds: how many}`` (or as
+        :class:`RankedDurations`)."""
         skip = skipped or NOTHING_SKIPPED
-        values = sorted(counts)
-        weights = list(map(counts.__getitem__, values))
-        if 0 in weights:  # a value counted none
-            values = [v for v, w in zip(values, weights, strict=True) if w]
-            weights = [w for w in weights if w]
-        if not values:
+        if isinstance(counts, RankedDurations):
+            n, total, value_at = counts.count, counts.total, counts.at.__getitem__
+        else:
+            values = sorted(counts)
+            weights = list(map(counts.__getitem__, values))
+            ranks = list(itertools.accumulate(weights))  # in C: a median reads two ranks
+            n = ranks[-1] if ranks else 0
+            total = sum(map(operator.mul, values, weights))
+
+            def value_at(rank: int) -> int:
+                return values[bisect.bisect_right(ranks, rank)]  # a value counted none: never
+
+        if not n:
             return cls(0, None, None, None, None, None, business_days=business_days, skipped=skip)
-        ranks = list(itertools.accumulate(weights))  # in C: a median reads two ranks
-        total = ranks[-1]
-        mean = Fraction(sum(map(operator.mul, values, weights)), total)
+        median, p90 = (_round_micro(quantile(value_at, n, q)) for q in QUANTILES)
         return cls(
-            total,
-            _round_micro(mean),
-            _round_micro(quantile(values, ranks, Fraction(1, 2))),
-            _round_micro(quantile(values, ranks, Fraction(9, 10))),
-            timedelta(microseconds=values[0]),
-            timedelta(microseconds=values[-1]),
+            n,
+            _round_micro(Fraction(total, n)),
+            median,
+            p90,
+            timedelta(microseconds=value_at(0)),
+            timedelta(microseconds=value_at(n - 1)),
             business_days=business_days,
             skipped=skip,
         )
