@@ -990,7 +990,11 @@ def test_medians_and_p90s_from_the_engine_s_order_statistics_equal_the_records(
                 )
             )
     native = frame(engine, deals)
-    for options in ({"by": "owner_id"}, {"by": "owner_id", "period": "month", "tz": SAO_PAULO}, {}):
+    for options in (
+        {"by": "owner_id"},
+        *({"by": "owner_id", "period": p, "tz": SAO_PAULO} for p in ("month", "quarter", "year")),
+        {},
+    ):
         assert kpi.sales_cycle(native, **options) == kpi.sales_cycle(deals, **options)
     assert kpi.sales_velocity(native, by="owner_id") == kpi.sales_velocity(deals, by="owner_id")
 

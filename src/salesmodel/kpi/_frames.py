@@ -913,8 +913,7 @@ class _Engine:
         keys = list(self.by_fields)
         period = self.grouping.period
         if period is not None:
-            part = self.local.dt.ordinal_day() if period == "week" else self.local.dt.month()
-            good = good.with_columns(self.local.dt.year().alias(_YEAR), part.alias(_PART))
+            good = good.with_columns(self.local.dt.year().alias(_YEAR), self._part().alias(_PART))
             keys += [_YEAR, _PART]
         if "place" in self.extras and "pipeline_id" not in self.present:
             # a frame without the column: every row is of the book's one pipeline
@@ -922,6 +921,18 @@ class _Engine:
         if "reason_stage" in self.extras:
             good = self._lost_from(good)
         return [self._measure(good, m, keys) for m in measures]
+
+    def _part(self) -> Any:
+        """Where in its year a row's period lies: the day of the year for a week
+        (the ISO week is found from the date, in Python), else the period's first
+        month, so that an engine group is one period."""
+        kind = self.grouping.period
+        if kind == "week":
+            return self.local.dt.ordinal_day()
+        month = self.local.dt.month()
+        if kind == "quarter":
+            return (month - 1) // 3 * 3 + 1
+        return month if kind == "month" else self.nw.lit(1)  # a year: its January
 
     def _lost_from(self, good: Any) -> Any:
         """``__lost_from``: the stage each deal's last change left (None without
@@ -958,7 +969,7 @@ class _Engine:
 
             def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
                 flat: dict[Any, Any] = {}
-                # several engine groups (months of a quarter) may be one key
+                # several engine groups (the days of a week) may be one key
                 for slot, n in zip(self.slots(table, named), table["__n"], strict=True):
                     flat[slot] = flat.get(slot, 0) + int(n)
                 return flat
@@ -996,7 +1007,7 @@ class _Engine:
 
         def distribution(table: dict[str, list[Any]]) -> dict[Any, Any]:
             # A row per group and distinct duration (as many as the frame's, at
-            # worst); engine groups that share a slot (the months of a quarter)
+            # worst); engine groups that share a slot (the days of a week)
             # add their counts of a duration.
             flat: dict[Any, dict[int, int]] = {}
             micros, counts = map(int, table[_MICROS]), map(int, table["__n"])
@@ -1011,8 +1022,8 @@ class _Engine:
             return _aggregate_plan(frame, spread, [nw.len().alias("__n")])
 
         # Order statistics cannot be added up: an engine group must be one key
-        # (a month is; the months of a quarter, the days of a week are not).
-        if self.backend not in _EXACT_QUANTILES or self.grouping.period not in (None, "month"):
+        # (a month, a quarter, a year is; the days of a week are not).
+        if self.backend not in _EXACT_QUANTILES or self.grouping.period == "week":
             return distribution_plan(), lambda table: distribution(_aggregated(table, spread))
 
         spent = nw.col(_MICROS)
