@@ -1016,3 +1016,13 @@ def test_durations_longer_than_a_float_holds_exactly_are_summarised_exactly(
         for i in range(5)
     ]
     assert kpi.sales_cycle(frame(engine, deals)) == kpi.sales_cycle(deals)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "pyarrow"])
+def test_a_conversion_rate_with_nothing_converted_counts_every_deal(engine: str) -> None:
+    # in memory a measure reads only its columns: one that picks no rows by
+    # status or id still reads as many rows as the frame holds
+    native = frame(engine, BOOK)
+    assert kpi.conversion_rate(native, converted=set()) == kpi.conversion_rate(
+        BOOK, converted=set()
+    )

@@ -87,6 +87,12 @@ _EXTRAS: Final[dict[str, tuple[tuple[str, ...], Callable[..., Any]]]] = {
 #: are subtracted as integers instead.
 _FLOAT_DURATIONS: Final = frozenset({"pandas", "modin", "cudf", "dask"})
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+#: The columns each kind of measure reads, beside its keys and what picks its rows.
+_READS: Final[dict[type[Measure], tuple[str, ...]]] = {
+    CountMeasure: (),
+    AmountMeasure: ("amount", _CENTS, "currency"),
+    DurationMeasure: ("created_at", "closed_at"),
+}
 #: Engines whose grouped "lower" and "higher" quantiles are exact order
 #: statistics at the ranks :func:`~._results.quantile_rank` names (DuckDB's
 #: quantiles here interpolate only; Dask's and Spark's are approximate).
@@ -803,6 +809,10 @@ class _Engine:
             self._reject(row, issue)
         if self.changes is not None:
             self.changes.orphans()
+        if not _length(found):
+            # No row failed: the measures read the rows as given, not through a
+            # filter that copies them (in memory) or plans the checks again (lazy).
+            return unique, tables
         # On a polars frame only the bad rows are collected (and the verdict of the
         # checks): each measure reads the good rows in a plan of its own, no copy.
         return frame.filter(~nw.col(_FAILED)), tables
@@ -952,18 +962,24 @@ class _Engine:
         measure's values."""
         nw = self.nw
         where = measure.where
+        named = measure.extra.name if measure.extra is not None else None
+        extra = list(_EXTRAS[named][0]) if named is not None else []
+        keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
+        if self.eager and not self.planned and where.within is None:
+            # in memory (pandas, PyArrow) a filter copies every column it is given
+            picks = ["id" if where.ids is not None else "status"]  # never no column at all
+            frame = frame.select(*dict.fromkeys([*keys, *_READS[type(measure)], *picks]))
         if where.ids is not None:
             ids = where.ids
             if not isinstance(ids, Iterable):
                 raise ValidationError.single("converted", ids, "ids one can iterate over")
             frame = frame.filter(_is_in(nw, nw.col("id"), [i for i in ids if isinstance(i, str)]))
         elif where.statuses is not None:
-            frame = frame.filter(nw.col("status").is_in(sorted(s.value for s in where.statuses)))
+            values = sorted(s.value for s in where.statuses)
+            status = nw.col("status")
+            frame = frame.filter(status == values[0] if len(values) == 1 else status.is_in(values))
         if where.within is not None:
             frame = frame.filter(_fill(self._within(where.within)))
-        named = measure.extra.name if measure.extra is not None else None
-        extra = list(_EXTRAS[named][0]) if named is not None else []
-        keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
         if isinstance(measure, CountMeasure):
             plan = _aggregate_plan(frame, keys, [nw.len().alias("__n")])
 
