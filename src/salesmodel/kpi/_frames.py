@@ -821,7 +821,7 @@ class _Engine:
         """The plan of one row, ``__twice``: whether an id may be held twice (when
         true, the rows holding one are looked for)."""
         nw = self.nw
-        if self.planned:
+        if self.backend == "polars":  # a DataFrame planned lazily, or a LazyFrame
             # Distinct hashes are distinct ids: sorting 64-bit hashes is about three
             # times as fast as counting distinct strings (a collision only means
             # the ids are looked at again).
