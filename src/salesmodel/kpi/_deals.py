@@ -20,7 +20,7 @@ from ._define import DefinedAccumulator, Definition, Frame, compute
 from ._grouping import ALL, By, PeriodKind, Zone, check_tz
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Where
 from ._records import closing_issue, deal_issue
-from ._results import Average, DurationSummary, Grouped, Ratio, Total
+from ._results import Average, DurationSummary, Grouped, Ratio, Total, summarise
 
 __all__ = [
     "AverageTicketAccumulator",
@@ -785,7 +785,7 @@ class SalesCycle(Definition):
         counts = values["cycle"]
         if not counts:
             return None
-        return DurationSummary.from_counts(counts, business_days=options["business_days"])
+        return summarise(counts, business_days=options["business_days"])
 
     def empty(self, options: Mapping[str, Any]) -> DurationSummary:
         return DurationSummary.from_counts({}, business_days=options["business_days"])

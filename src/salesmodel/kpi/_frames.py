@@ -1032,7 +1032,7 @@ class _Engine:
                 if bucket is None:
                     bucket = flat[slot] = {}
                 bucket[spent] = bucket.get(spent, 0) + n
-            return measure._nest(flat)
+            return measure._nest({slot: RankedDurations.of(c) for slot, c in flat.items()})
 
         def distribution_plan() -> Any:
             return _aggregate_plan(frame, spread, [nw.len().alias("__n")])

@@ -26,7 +26,7 @@ import attrs
 from salesmodel.enums import Status
 
 from ._grouping import ALL, Grouping, local
-from ._results import EXACT, ZERO
+from ._results import EXACT, ZERO, RankedDurations
 
 __all__ = [
     "AmountMeasure",
@@ -327,8 +327,8 @@ def _add_sums(
 @attrs.frozen
 class DurationMeasure(Measure):
     """How long each record took, from ``created_at`` (or *start*) to
-    ``closed_at``: ``{key: {microseconds: how many}}`` (an exact median needs
-    the values). With *business_days*, each duration is the number of business
+    ``closed_at``: ``{key: RankedDurations}`` (an exact median needs the values
+    at its ranks). With *business_days*, each duration is the number of business
     days between the two dates read in *tz*."""
 
     name: str
@@ -398,10 +398,10 @@ class DurationMeasure(Measure):
             bucket = per.setdefault(slot, {})
             micros = duration // _MICRO
             bucket[micros] = bucket.get(micros, 0) + n
-        return self._nest(per)
+        return self._nest({slot: RankedDurations.of(counts) for slot, counts in per.items()})
 
-    def _nothing(self) -> dict[int, int]:
-        return {}
+    def _nothing(self) -> RankedDurations:
+        return RankedDurations.of({})
 
 
 #: What :meth:`Grouping.select` pairs with each key for a duration.

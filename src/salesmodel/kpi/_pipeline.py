@@ -43,6 +43,7 @@ from ._results import (
     Table,
     Total,
     fraction_to_decimal,
+    summarise,
 )
 from ._targets import TargetWindow
 
@@ -778,7 +779,7 @@ class SalesVelocity(_Open):
         average = Average(
             _money(won, options, _what("average deal", key)), won.count, unknown=won.unknown
         )
-        cycle = DurationSummary.from_counts(values["cycle"])
+        cycle = summarise(values["cycle"])
         return Velocity(n, rate, average, cycle, velocity_value(n, rate, average, cycle))
 
     def empty(self, options: Mapping[str, Any]) -> Velocity:

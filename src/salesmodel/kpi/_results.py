@@ -306,6 +306,51 @@ class RankedDurations:
     def __bool__(self) -> bool:
         return self.count > 0
 
+    @classmethod
+    def of(cls, counts: Mapping[int, int]) -> RankedDurations:
+        """The durations given as ``{microseconds: how many}``."""
+        values = sorted(counts)
+        weights = list(map(counts.__getitem__, values))
+        ranks = list(itertools.accumulate(weights))  # in C: a median reads two ranks
+        n = ranks[-1] if ranks else 0
+        total = sum(map(operator.mul, values, weights))
+        # bisect_right skips a value counted none
+        return cls(n, total, {r: values[bisect.bisect_right(ranks, r)] for r in ranks_read(n)})
+
+
+def ranks_read(n: int) -> set[int]:
+    """The 0-based ranks whose values a summary of *n* durations reads."""
+    if not n:
+        return set()
+    read = {0, n - 1}
+    for q in QUANTILES:
+        low, frac = quantile_rank(n, q)
+        read.update((low, low + 1) if frac else (low,))
+    return read
+
+
+def summarise(
+    durations: RankedDurations, *, business_days: bool = False, skipped: Skipped | None = None
+) -> DurationSummary:
+    """The :class:`DurationSummary` of *durations*."""
+    skip = skipped or NOTHING_SKIPPED
+    n, value_at = durations.count, durations.at.__getitem__
+    if not n:
+        return DurationSummary(
+            0, None, None, None, None, None, business_days=business_days, skipped=skip
+        )
+    median, p90 = (_round_micro(quantile(value_at, n, q)) for q in QUANTILES)
+    return DurationSummary(
+        n,
+        _round_micro(Fraction(durations.total, n)),
+        median,
+        p90,
+        timedelta(microseconds=value_at(0)),
+        timedelta(microseconds=value_at(n - 1)),
+        business_days=business_days,
+        skipped=skip,
+    )
+
 
 @attrs.frozen(repr=False)
 class DurationSummary:
@@ -349,39 +394,13 @@ class DurationSummary:
     @classmethod
     def from_counts(
         cls,
-        counts: Mapping[int, int] | RankedDurations,
+        counts: Mapping[int, int],
         *,
         business_days: bool = False,
         skipped: Skipped | None = None,
     ) -> DurationSummary:
-        """The summary of durations given as ``{microseconds: how many}`` (or as
-        :class:`RankedDurations`)."""
-        skip = skipped or NOTHING_SKIPPED
-        if isinstance(counts, RankedDurations):
-            n, total, value_at = counts.count, counts.total, counts.at.__getitem__
-        else:
-            values = sorted(counts)
-            weights = list(map(counts.__getitem__, values))
-            ranks = list(itertools.accumulate(weights))  # in C: a median reads two ranks
-            n = ranks[-1] if ranks else 0
-            total = sum(map(operator.mul, values, weights))
-
-            def value_at(rank: int) -> int:
-                return values[bisect.bisect_right(ranks, rank)]  # a value counted none: never
-
-        if not n:
-            return cls(0, None, None, None, None, None, business_days=business_days, skipped=skip)
-        median, p90 = (_round_micro(quantile(value_at, n, q)) for q in QUANTILES)
-        return cls(
-            n,
-            _round_micro(Fraction(total, n)),
-            median,
-            p90,
-            timedelta(microseconds=value_at(0)),
-            timedelta(microseconds=value_at(n - 1)),
-            business_days=business_days,
-            skipped=skip,
-        )
+        """The summary of durations given as ``{microseconds: how many}``."""
+        return summarise(RankedDurations.of(counts), business_days=business_days, skipped=skipped)
 
     def to_record(self) -> dict[str, Any]:
         """``{"count", "mean", "median", "p90", "min", "max"}`` (timedeltas, which
