@@ -1064,8 +1064,8 @@ class _Engine:
             table = _aggregated(table, keys)
             slots = self.slots(table, named)
             if len(set(slots)) < len(slots) or any(m >= _EXACT_FLOATS for m in table["__max"]):
-                # two engine groups of one key (None and NaN, two spellings of a
-                # loss reason), or durations past what a float holds exactly
+                # durations past what a float holds exactly, or (a guard) two
+                # engine groups that name one key
                 return distribution(_aggregated(_table(distribution_plan()), spread))
             flat: dict[Any, RankedDurations] = {}
             for at, slot in enumerate(slots):
