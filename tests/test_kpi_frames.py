@@ -679,6 +679,12 @@ def test_a_dask_frame_gives_what_the_records_give() -> None:
         calls = kpi_calls({"by": "owner_id", "converted": {"D-1"}})
         for name in ("win_rate_by_value", "conversion_by_id", "sales_cycle", "weighted_pipeline"):
             assert calls[name](native) == calls[name](deals), name
+        # Dask reads a missing currency as pandas' NA: a group of unknown amounts is None
+        unknown = [*deals, sample_deal("D-6", status="won", amount=None)]
+        native = dd.from_pandas(_pandas(columns_of(unknown)), npartitions=2)
+        by_currency = kpi.average_ticket(native, by="currency")
+        assert by_currency == kpi.average_ticket(unknown, by="currency")
+        assert None in dict(by_currency.items())
         records, data = edges()
         native = dd.from_pandas(_pandas(data), npartitions=2)
         for scope in SCOPES[2:3]:  # a team's: its reps read from owner_id (a Dask call is seconds)

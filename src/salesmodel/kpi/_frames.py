@@ -1229,10 +1229,11 @@ def _cells(values: list[Any]) -> list[Any]:
 
 
 def _cell(value: Any) -> Any:
-    """A value from the engine as the records hold it: pandas' NaN and NaT are None."""
+    """A value from the engine as the records hold it: pandas' NaN, NaT and NA
+    (Dask's missing text) are None."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    if type(value).__name__ == "NaTType":
+    if type(value).__name__ in ("NaTType", "NAType"):
         return None
     return value
 
