@@ -9,8 +9,8 @@ ticket and the median won cycle per owner are computed by salesmodel (which also
 checks every row, sums amounts exactly and gives typed results) and by a
 hand-written ``group_by``/``groupby`` that trusts the data and uses floats. Cycles
 are whole hours, and again whole seconds (the worst shape: a median cycle needs
-the order of nearly every duration). Times
-are CPU seconds, best of 3 interleaved rounds; the ratio is salesmodel / hand.
+the order of nearly every duration). Times are CPU seconds, best of 3
+interleaved rounds; the ratio is salesmodel / hand.
 End to end, the CSV is read by polars or by pandas and then given to salesmodel,
 against pandas' ``read_csv`` and the hand-written figures.
 """
