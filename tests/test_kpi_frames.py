@@ -947,19 +947,24 @@ def test_float_cents_read_from_text_are_exact_and_finer_ones_are_bad_rows(engine
         kpi.bookings(finer)
 
 
-def test_long_durations_are_exact_to_the_microsecond_on_pandas_and_dask() -> None:
-    # pandas' durations in float seconds come out a microsecond short for about one
-    # long duration in fifty: the engine subtracts whole microseconds instead
-    start = dt.datetime(2019, 1, 1, 0, 0, 0, 13, tzinfo=UTC)
-    deals = [
+def long_won_deals(start: dt.datetime, days: int, count: int) -> list[Deal]:
+    """*count* won deals created at *start*, the i-th closed ``days + i`` days and
+    ``7919 i`` microseconds later (every duration its own, odd microseconds)."""
+    return [
         sample_deal(
             f"L-{i}",
             status="won",
             created_at=start,
-            closed_at=start + dt.timedelta(days=400 + i, microseconds=i * 7919),
+            closed_at=start + dt.timedelta(days=days + i, microseconds=i * 7919),
         )
-        for i in range(600)
+        for i in range(count)
     ]
+
+
+def test_long_durations_are_exact_to_the_microsecond_on_pandas_and_dask() -> None:
+    # pandas' durations in float seconds come out a microsecond short for about one
+    # long duration in fifty: the engine subtracts whole microseconds instead
+    deals = long_won_deals(dt.datetime(2019, 1, 1, 0, 0, 0, 13, tzinfo=UTC), 400, 600)
     expected = kpi.sales_cycle(deals, by="owner_id")
     native = _pandas(columns_of(deals))
     assert kpi.sales_cycle(native, by="owner_id") == expected
@@ -1011,16 +1016,7 @@ def test_durations_longer_than_a_float_holds_exactly_are_summarised_exactly(
 ) -> None:
     # past 2**53 microseconds (285 years) polars' float quantiles would round:
     # the summary is then read from the distribution of durations
-    start = dt.datetime(1650, 1, 1, 0, 0, 0, 1, tzinfo=UTC)
-    deals = [
-        sample_deal(
-            f"L-{i}",
-            status="won",
-            created_at=start,
-            closed_at=start + dt.timedelta(days=110_000 + i, microseconds=i * 7919),
-        )
-        for i in range(5)
-    ]
+    deals = long_won_deals(dt.datetime(1650, 1, 1, 0, 0, 0, 1, tzinfo=UTC), 110_000, 5)
     assert kpi.sales_cycle(frame(engine, deals)) == kpi.sales_cycle(deals)
 
 
