@@ -43,7 +43,7 @@ from ._define import DefinedAccumulator
 from ._grouping import ALL, Grouping, Period
 from ._losses import reason_key
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Within
-from ._results import QUANTILES, RankedDurations, SkippedRecord, quantile_rank
+from ._results import QUANTILES, RankedDurations, SkippedRecord
 from ._targets import TargetWindow
 
 if TYPE_CHECKING:
@@ -99,7 +99,7 @@ _READS: Final[dict[type[Measure], tuple[str, ...]]] = {
 _EXACT_QUANTILES: Final = frozenset({"polars", "pandas"})
 #: polars gives quantiles as floats: exact below 2**53 microseconds (285 years).
 _EXACT_FLOATS: Final = 2**53
-_MICRO: Final = 1_000_000
+_PER_SECOND: Final = 1_000_000  # microseconds
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 #: What ``columns=`` may map: the fields a frame of deals or of their changes holds.
@@ -1045,9 +1045,9 @@ class _Engine:
         spent = nw.col(_MICROS)
         # summed in two parts, no int64 overflow; computed before the grouping:
         # pandas aggregates in C only plain columns
-        seconds = spent // _MICRO
+        seconds = spent // _PER_SECOND
         parts = frame.with_columns(  # no % on pandas' Arrow columns
-            seconds.alias("__seconds"), (spent - seconds * _MICRO).alias("__rest")
+            seconds.alias("__seconds"), (spent - seconds * _PER_SECOND).alias("__rest")
         )
         aggs = [
             nw.len().alias("__n"),
@@ -1069,15 +1069,15 @@ class _Engine:
                 return distribution(_aggregated(_table(distribution_plan()), spread))
             flat: dict[Any, RankedDurations] = {}
             for at, slot in enumerate(slots):
-                n = int(table["__n"][at])
-                ranks = {0: int(table["__min"][at]), n - 1: int(table["__max"][at])}
-                for i, q in enumerate(QUANTILES):
-                    low, frac = quantile_rank(n, q)
-                    ranks[low] = int(table[f"__low{i}"][at])
-                    if frac:
-                        ranks[low + 1] = int(table[f"__high{i}"][at])
-                total = int(table["__seconds"][at]) * _MICRO + int(table["__rest"][at])
-                flat[slot] = RankedDurations(n, total, ranks)
+                flat[slot] = RankedDurations.of_order_statistics(
+                    int(table["__n"][at]),
+                    int(table["__seconds"][at]) * _PER_SECOND + int(table["__rest"][at]),
+                    (int(table["__min"][at]), int(table["__max"][at])),
+                    [
+                        (int(table[f"__low{i}"][at]), int(table[f"__high{i}"][at]))
+                        for i in range(len(QUANTILES))
+                    ],
+                )
             return measure._nest(flat)
 
         return _aggregate_plan(parts, keys, aggs), read
@@ -1140,7 +1140,8 @@ class _Engine:
         if self.backend.startswith("pyspark"):
             # Spark has no durations here: the floor in seconds (a cast) plus a
             # remainder never negative, to agree.
-            return time.cast(nw.Int64) * 1_000_000 + (time.dt.microsecond() + 1_000_000) % 1_000_000
+            second, micro = time.cast(nw.Int64), time.dt.microsecond()
+            return second * _PER_SECOND + (micro + _PER_SECOND) % _PER_SECOND
         # pandas and Dask: times are held in microseconds (see instant()); the integer
         # behind each is exact where a duration's float seconds are not
         return time.dt.replace_time_zone(None).cast(nw.Int64)

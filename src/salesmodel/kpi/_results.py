@@ -14,7 +14,7 @@ import decimal
 import html
 import itertools
 import operator
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum
@@ -316,6 +316,22 @@ class RankedDurations:
         total = sum(map(operator.mul, values, weights))
         # bisect_right skips a value counted none
         return cls(n, total, {r: values[bisect.bisect_right(ranks, r)] for r in ranks_read(n)})
+
+    @classmethod
+    def of_order_statistics(
+        cls, count: int, total: int, extremes: tuple[int, int], around: Sequence[tuple[int, int]]
+    ) -> RankedDurations:
+        """From an engine's exact order statistics: the least and the greatest
+        duration, and for each of :data:`QUANTILES` the values at ranks
+        ``floor h`` and ``floor h + 1`` (its "lower" and "higher" quantiles; the
+        second is read only when ``h`` is not whole)."""
+        at = {0: extremes[0], count - 1: extremes[1]}
+        for q, (below, above) in zip(QUANTILES, around, strict=True):
+            low, frac = quantile_rank(count, q)
+            at[low] = below
+            if frac:
+                at[low + 1] = above
+        return cls(count, total, at)
 
 
 def ranks_read(n: int) -> set[int]:
