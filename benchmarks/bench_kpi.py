@@ -8,7 +8,9 @@ Then the goal against a hand-written pass: the three KPIs of the goal (per rep
 win rate, average ticket, median won cycle), each a function of its own as users
 call them, against a hand-written single Python pass over the same objects that
 computes the same exact figures (checked equal), in CPU time, interleaved;
-within 1.3x meets it.
+within 1.3x meets it. Beside them, like for like: a hand-written pass per KPI
+(what three calls must do: read the objects three times), and ``kpi.collect``
+feeding the three accumulators in one pass.
 
 The data: 8 reps, 5 sources, 60 % of deals closed, 30 % of those won, log-normal
 amounts in cents, cycles of 1 to 180 days. The KPIs: per rep, win rate, average
@@ -171,6 +173,62 @@ def by_hand(deals: list[Deal]) -> tuple[dict[Any, Any], ...]:
     )
 
 
+def by_hand_three_passes(deals: list[Deal]) -> tuple[dict[Any, Any], ...]:
+    """The same figures as :func:`by_hand`, one hand-written pass per KPI: the
+    shape of three KPI function calls, each reading the objects again."""
+    return (hand_win_rate(deals), hand_average_ticket(deals), hand_median_cycle(deals))
+
+
+def hand_win_rate(deals: list[Deal]) -> dict[Any, Fraction]:
+    closed: dict[Any, int] = {}
+    wins: dict[Any, int] = {}
+    won_status, open_status = Status.WON, Status.OPEN
+    for d in deals:
+        status = d.status
+        if status is open_status:
+            continue
+        owner = d.owner_id
+        closed[owner] = closed.get(owner, 0) + 1
+        if status is won_status:
+            wins[owner] = wins.get(owner, 0) + 1
+    return {owner: Fraction(wins.get(owner, 0), n) for owner, n in closed.items()}
+
+
+def hand_average_ticket(deals: list[Deal]) -> dict[Any, Fraction]:
+    counts: dict[Any, int] = {}
+    totals: dict[Any, Decimal] = {}
+    won_status = Status.WON
+    with localcontext(Context(prec=MAX_PREC, traps=[Inexact])):
+        for d in deals:
+            if d.status is won_status:
+                owner = d.owner_id
+                counts[owner] = counts.get(owner, 0) + 1
+                totals[owner] = totals.get(owner, ZERO) + d.amount.amount  # type: ignore[union-attr]
+    return {owner: Fraction(totals[owner]) / n for owner, n in counts.items()}
+
+
+def hand_median_cycle(deals: list[Deal]) -> dict[Any, dt.timedelta]:
+    cycles: dict[Any, list[dt.timedelta]] = {}
+    won_status = Status.WON
+    for d in deals:
+        if d.status is won_status:
+            owner = d.owner_id
+            cycle = d.closed_at - d.created_at  # type: ignore[operator]
+            if owner in cycles:
+                cycles[owner].append(cycle)
+            else:
+                cycles[owner] = [cycle]
+    return {owner: median(values) for owner, values in cycles.items()}
+
+
+def three_accumulators() -> tuple[kpi.Accumulator[Any], ...]:
+    return (
+        kpi.WinRateAccumulator(by="owner_id"),
+        kpi.AverageTicketAccumulator(by="owner_id"),
+        kpi.SalesCycleAccumulator(by="owner_id"),
+    )
+
+
 def same_figures(ours: tuple[Any, ...], hand: tuple[dict[Any, Any], ...]) -> None:
     """The KPI functions' figures are the hand-written pass's, exactly."""
     win, ticket, cycle = ours
@@ -289,24 +347,35 @@ def main(n: int = 1_000_000) -> int:
     print(f"  against categorical pandas: {strict:.2f}x")
 
     same_figures(three_kpis(deals), by_hand(deals))
+    same_figures(three_kpis(deals), by_hand_three_passes(deals))
+    same_figures(kpi.collect(deals, *three_accumulators()), by_hand(deals))
     hand = compare(
         {
             "hand-written single pass": lambda: by_hand(deals),
             "salesmodel, 3 KPI functions": lambda: three_kpis(deals),
+            "hand-written, one pass per KPI": lambda: by_hand_three_passes(deals),
+            "salesmodel, kpi.collect (1 pass)": lambda: kpi.collect(deals, *three_accumulators()),
         },
         number=1,
         rounds=5,
     )
-    ratio = hand["salesmodel, 3 KPI functions"] / hand["hand-written single pass"]
+    single_pass = hand["hand-written single pass"]
+    ratio = hand["salesmodel, 3 KPI functions"] / single_pass
     print(
         f"\nper rep win rate, average ticket, median won cycle ({n:,} deals), exact figures "
         "(CPU time, best of 5 interleaved rounds)"
     )
     for name, seconds in hand.items():
-        print(f"  {name:<34} {seconds:6.3f} s")
+        print(f"  {name:<34} {seconds:6.3f} s  {seconds / single_pass:5.2f}x the single pass")
     print(
-        f"  goal: within 1.3x the hand-written pass -> {'met' if ratio <= 1.3 else 'NOT met'}"
-        f" ({ratio:.2f}x)"
+        f"  goal: 3 KPI functions within 1.3x the hand-written single pass -> "
+        f"{'met' if ratio <= 1.3 else 'NOT met'} ({ratio:.2f}x)"
+    )
+    passes = hand["salesmodel, 3 KPI functions"] / hand["hand-written, one pass per KPI"]
+    collected = hand["salesmodel, kpi.collect (1 pass)"] / single_pass
+    print(
+        f"  like for like: 3 KPI functions {passes:.2f}x one hand-written pass per KPI; "
+        f"kpi.collect {collected:.2f}x the hand-written single pass"
     )
 
     single = time.perf_counter()
