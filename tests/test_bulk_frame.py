@@ -412,6 +412,34 @@ def test_an_amount_finer_than_its_currency_s_minor_unit_is_refused() -> None:
     ]
 
 
+def test_a_decimal_column_is_judged_by_its_scale_and_else_amount_by_amount() -> None:
+    """A decimal column whose scale the currency allows holds no finer amount (the
+    amounts are not each looked at); a wider scale still refuses each finer one."""
+    amounts = [Decimal("800.50"), Decimal("12.00"), None]
+    for currency, scale, refused in (("EUR", 2, []), ("JPY", 2, [(0, Decimal("800.50"))])):
+        frame = pl.DataFrame(
+            {
+                "id": ["a", "b", "c"],
+                "name": ["a", "b", "c"],
+                "amount": amounts,
+                "currency": [currency] * 3,
+                "created_at": [T0] * 3,
+            },
+            schema_overrides={"amount": pl.Decimal(12, scale)},
+        )
+        built = from_frame(frame, Deal, strict=False)
+        assert [(e.row, e.error.issues[0].value) for e in built.errors] == refused
+        kept = [str(d.amount) for d in built.records]
+        assert kept == ([f"800.50 {currency}"] if not refused else []) + [
+            f"12.00 {currency}",
+            "None",
+        ]
+        assert built.records[-1] == Deal(id="c", name="c", amount=None, created_at=T0)
+        assert built.records[-2] == Deal(
+            id="b", name="b", amount=Money("12.00", currency), created_at=T0
+        )
+
+
 def test_a_column_the_entity_requires_must_be_in_the_frame() -> None:
     frame = book_frame().drop("name")
     subject, issues = refusal(frame)

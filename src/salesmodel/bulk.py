@@ -1081,7 +1081,11 @@ class _Columns:
                     self.fail(row, Issue(f"{field.name}.currency", code, expected))
         distinct = set(codes)
         if len(distinct) == 1 and is_currency(code := next(iter(distinct))):
-            return self.converted(field.name, _in(field.name, code, convert), amounts, cached=True)
+            # a decimal column whose scale the currency allows holds no finer amount
+            places = self.table.decimal_places(field.column)
+            fits = places is not None and places <= minor_unit(code)
+            money = _in(field.name, code, convert, fits=fits)
+            return self.converted(field.name, money, amounts, cached=True)
         pairs = list(zip(amounts, codes, strict=True))
         return self.converted(field.name, convert, pairs, cached=False)
 
@@ -1123,16 +1127,17 @@ class _Columns:
             return out
 
 
-def _in(field: str, currency: str, convert: Callable[[Any], Any]) -> _Cache:
+def _in(field: str, currency: str, convert: Callable[[Any], Any], *, fits: bool = False) -> _Cache:
     """Money in *currency* from an amount (by an ``(amount, currency)`` *convert*),
-    each distinct amount converted once."""
+    each distinct amount converted once; with *fits*, every amount is known to
+    have no more places than the currency allows."""
 
     def money(amount: Any) -> Any:
         try:
             made = Money(amount, currency)  # what convert makes of a good amount
         except ValidationError:
             return convert((amount, currency))  # None for an empty cell, or the issue
-        return _in_minor_unit(field, made, amount)
+        return made if fits else _in_minor_unit(field, made, amount)
 
     return _Cache(money, _AMOUNT_KEYS)
 

@@ -199,7 +199,13 @@ def parse_amount(value: object) -> Decimal | None:
             number = Decimal(text)
         except (decimal.InvalidOperation, ValueError):
             return None
-        if isinstance(value, float) and _significant(number.as_tuple().digits) > _FLOAT_DIGITS:
+        # A float's repr always holds a "." or an "e": one of at most 16 characters
+        # without "e" has at most 15 digits, and needs them not counted.
+        if (
+            isinstance(value, float)
+            and (len(text) > _FLOAT_DIGITS + 1 or "e" in text)
+            and _significant(number.as_tuple().digits) > _FLOAT_DIGITS
+        ):
             return None
     elif kind is int or (isinstance(value, int) and kind is not bool):
         if not -(10**31) < value < 10**31:  # type: ignore[operator]
