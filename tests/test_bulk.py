@@ -66,6 +66,20 @@ def test_bad_arguments_are_named_exactly() -> None:
     assert refusal(Rep, [], first_row="1") == (None, [("first_row", "1", "an int")])
 
 
+def test_attribute_columns_must_be_a_sequence_of_names_not_one_name() -> None:
+    # A str iterates into one-letter columns: "manager" would read m, a, n, ...
+    row = {**DEAL, "manager": "Bo", "m": "MMM"}
+    expected = "a sequence of column names, e.g. ['manager']"
+    for attributes in ("manager", b"manager", None, 5):
+        assert refusal(Deal, [row], currency="EUR", attributes=attributes) == (
+            None,
+            [("attributes", attributes, expected)],
+        )
+    for names in (["manager"], ("manager",), iter(["manager"])):
+        (deal,) = from_records(Deal, [row], currency="EUR", attributes=names)
+        assert dict(deal.attributes) == {"manager": "Bo"}
+
+
 @attrs.define
 class Box:
     """An attrs class of the caller's own: not a salesmodel entity."""

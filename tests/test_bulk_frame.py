@@ -514,6 +514,20 @@ def test_attribute_columns_and_an_attributes_column_join() -> None:
     )
 
 
+def test_attribute_columns_must_be_a_sequence_of_names_not_one_name() -> None:
+    frame = pl.DataFrame({"id": ["a"], "name": ["a"], "amount": [1], "created_at": [T0]})
+    frame = frame.with_columns(region=pl.lit("north"), r=pl.lit("x"))
+    expected = "a sequence of column names, e.g. ['manager']"
+    for attributes in ("region", b"region", None):
+        assert refusal(frame, currency="EUR", attributes=attributes) == (
+            None,
+            [("attributes", attributes, expected)],
+        )
+    # An iterator is read once, for the plan and the columns alike.
+    (deal,) = from_frame(frame, Deal, currency="EUR", attributes=iter(["region"]))
+    assert dict(deal.attributes) == {"region": "north"}
+
+
 def test_pipelines_check_each_row_as_from_records_does() -> None:
     frame = book_frame(stage=["prospecting", "won", "lost", "signing"])
     built = from_frame(frame, Deal, pipelines=DEFAULT_PIPELINE, strict=False)

@@ -327,10 +327,11 @@ def test_a_row_with_too_few_or_too_many_cells_is_refused(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\xff\xfeid\x00", ", near line 1: not utf-8-sig text (invalid start byte); name the "
-         "file's encoding with --encoding, e.g. cp1252"),
-        (b"id,name\n" + b"1,Zo\xeb\n" * 3, ", near line 1: not utf-8-sig text (invalid "
-         "continuation byte); name the file's encoding with --encoding, e.g. cp1252"),
+        (b"\xff\xfeid\x00", ", near line 1: not UTF-8 text (invalid start byte); name the "
+         "file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"),
+        (b"id,name\n" + b"1,Zo\xeb\n" * 3, ", near line 1: not UTF-8 text (invalid "
+         "continuation byte); name the file's encoding with --encoding, e.g. cp1252, latin-1 "
+         "or utf-16-le"),
         (b'id,name,amount,stage,created_at\n1,"a"b,1,won,2026-01-01\n', ", line 2: not valid "
          "CSV (',' expected after '\"'; fix the quoting)"),
         (b'id,name,amount,stage,created_at\n1,"' + b"x" * 200_000 + b'",1\n', ", line 2: not "
@@ -367,12 +368,37 @@ def test_other_encodings_and_delimiters_are_read_when_named(tmp_path):
         assert result["overall"] == expected
         assert list(result["groups"]) == ["Zoë"]
     assert one_line_error(report(str(path), "--encoding", "klingon")) == (
-        "--encoding 'klingon' is not a known text encoding"
+        "--encoding 'klingon' must be a text encoding such as utf-8, cp1252, latin-1 or utf-16"
     )
     for bad in ("", ";;", '"', "a", "\n"):
         assert one_line_error(report(str(path), "--delimiter", bad)) == (
             f"--delimiter {bad!r} must be one character such as ';' or '|', or 'tab'"
         )
+
+
+@pytest.mark.parametrize(
+    "name", ["rot13", "base64", "hex", "zlib", "undefined", "", "utf-8\x00", "\udcff"]
+)
+def test_an_encoding_that_reads_no_text_is_one_line_naming_it(tmp_path, name):
+    # Codecs from bytes to bytes or text to text, and one that refuses everything.
+    path = str(write_csv(tmp_path / "x.csv", [generic()]))
+    assert one_line_error(report(path, "--encoding", name)) == (
+        f"--encoding {name!r} must be a text encoding such as utf-8, cp1252, latin-1 or utf-16"
+    )
+
+
+def test_a_file_not_in_the_encoding_named_is_one_line_whatever_the_codec(tmp_path):
+    # These codecs raise UnicodeError itself, not UnicodeDecodeError.
+    hint = "name the file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"
+    path = write_csv(tmp_path / "x.csv", [generic()])
+    assert one_line_error(report(str(path), "--encoding", "punycode")) == (
+        f"{path}, near line 1: not punycode text (Invalid extended code point ','); {hint}"
+    )
+    path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))  # no BOM
+    assert one_line_error(report(str(path), "--encoding", "utf-16")) == (
+        f"{path}, near line 1: not utf-16 text (UTF-16 stream does not start with BOM); {hint}"
+    )
+    assert as_json(report(str(path), "--json", "--encoding", "utf-16-le"))["deals"] == 1
 
 
 def test_nul_characters_and_long_cells_do_not_stop_the_report(tmp_path):

@@ -170,8 +170,8 @@ def test_an_unreadable_file_is_one_line_naming_where(tmp_path):
     assert report(str(bad)) == (
         2,
         "",
-        f"error: {bad}, near line 1: not utf-8-sig text (invalid start byte); name the "
-        "file's encoding with --encoding, e.g. cp1252\n",
+        f"error: {bad}, near line 1: not UTF-8 text (invalid start byte); name the "
+        "file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le\n",
     )
     bad.write_bytes(b'id,name,amount,stage,created_at\n1,"unclosed\n')
     assert report(str(bad))[2] == (
@@ -553,6 +553,54 @@ def test_the_text_report_shows_a_dash_where_there_is_no_figure(tmp_path):
     assert parts[2].splitlines()[4] == "ana           1    0  -           -                  -"
     assert parts[3].splitlines()[4] == "2026-02  0.0% (0/1)  -"
     assert parts[4].splitlines()[4] == "closing           1  100.00 EUR"
+
+
+def test_money_is_shown_with_its_currency_s_places_and_no_digit_of_a_sum_lost(tmp_path):
+    rows = [
+        generic(amount="1.005", currency="KWD"),
+        generic(id="2", amount="1.001", currency="KWD"),
+        generic(id="3", amount="456", currency="JPY"),
+        generic(id="4", amount="1.005", currency="EUR"),  # finer than EUR's cents
+        generic(id="5", amount="1", currency="EUR"),
+        lost(id="6", amount="1200", currency="EUR", closed_at="2026-02-01"),
+    ]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    code, out, err = report(path, "--period", "month")
+    assert code == 0, err
+    overall = out.split("\n\n")[1].splitlines()
+    # The text shows the JSON's figures: sums exact, averages as kpi.average_ticket
+    # rounds them (1.0025 EUR to 1.00, half to even).
+    assert overall[5:7] == [
+        "average ticket (won)         1.00 EUR; 456 JPY; 1.003 KWD",
+        "bookings (won)               2.005 EUR; 456 JPY; 2.006 KWD",
+    ]
+    assert "\n2026-01  100.0% (5/5)  2.005 EUR; 456 JPY; 2.006 KWD\n" in out
+    assert "\nprice      1  100.0% (1/1)  1,200.00 EUR" in out
+    result = json.loads(report(path, "--json")[1])["overall"]
+    assert result["bookings"] == {"EUR": "2.005", "JPY": "456", "KWD": "2.006"}
+    assert result["average_ticket"] == {"EUR": "1.00", "JPY": "456", "KWD": "1.003"}
+
+
+def test_converted_money_is_rounded_to_the_places_of_the_currency_reported_in(tmp_path):
+    rows = [generic(amount="100", currency="EUR"), generic(id="2", amount="1000", currency="JPY")]
+    path = str(write_csv(tmp_path / "x.csv", rows))
+    rates = tmp_path / "rates.csv"
+    rates.write_text("base,quote,rate\nJPY,EUR,0.0061\n", encoding="utf-8")
+    args = (path, "--rates", str(rates), "--convert-to")
+    # 1000 JPY = 6.1 EUR; 100 EUR = 16,393.44... JPY (the rate inverted).
+    assert json.loads(report(*args, "JPY", "--json")[1])["overall"]["bookings"] == {
+        "JPY": "17393.44262295081967213114754"
+    }
+    overall = report(*args, "JPY")[1].split("\n\n")[1].splitlines()
+    assert overall[5:7] == [
+        "average ticket (won)         8,697 JPY",
+        "bookings (won)               17,393 JPY",
+    ]
+    overall = report(*args, "EUR")[1].split("\n\n")[1].splitlines()
+    assert overall[5:7] == [
+        "average ticket (won)         53.05 EUR",
+        "bookings (won)               106.10 EUR",
+    ]
 
 
 def test_the_text_report_with_periods_open_deals_and_skipped_rows(tmp_path):

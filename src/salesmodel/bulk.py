@@ -696,6 +696,17 @@ def _row_error(
     return ValidationError([i.under(f"rows[{n}]") for i in issues], plan.subject)
 
 
+_ATTRIBUTES_EXPECTED: Final = "a sequence of column names, e.g. ['manager']"
+
+
+def _attribute_columns(attributes: object) -> tuple[str, ...]:
+    """The checked ``attributes=``, read once (an iterator too). A str is refused:
+    it would iterate into one-letter column names."""
+    if isinstance(attributes, (str, bytes, bytearray)) or not isinstance(attributes, Iterable):
+        raise ValidationError.single("attributes", attributes, _ATTRIBUTES_EXPECTED)
+    return tuple(attributes)
+
+
 def _zone(tz: dt.tzinfo | str | None, currency: str | None) -> dt.tzinfo | None:
     """The checked ``tz=`` (a zone name read), after checking ``currency=``."""
     if isinstance(tz, str):
@@ -777,7 +788,8 @@ def from_records(
         columns: Field → column name, or field → function of the row;
             ``"amount.currency"`` → the column holding the amount's currency.
         defaults: Field → value for fields no column gives.
-        attributes: Columns to keep in the entity's ``attributes``.
+        attributes: Columns to keep in the entity's ``attributes``, e.g.
+            ``["manager"]`` (a str alone is refused, not read as one-letter names).
         tz: The zone of naive datetimes and of dates: a :class:`datetime.tzinfo`
             or an IANA name such as ``"Europe/Paris"``.
         currency: The currency of amounts given as plain numbers.
@@ -813,8 +825,9 @@ def from_records(
         raise ValidationError.single("records", records, "an iterable of mappings (rows)")
     if type(first_row) is not int:
         raise ValidationError.single("first_row", first_row, "an int")
+    attribute_columns = _attribute_columns(attributes)
     book = None if pipelines is None else PipelineBook(pipelines)
-    plan = _plan(cls, dict(columns or {}), dict(defaults or {}), tuple(attributes), zone, currency)
+    plan = _plan(cls, dict(columns or {}), dict(defaults or {}), attribute_columns, zone, currency)
     run = _compile(plan)
     out: list[T] = []
     errors: list[RowError] = []
@@ -922,7 +935,8 @@ def from_frame(
         columns: Field → column name; ``"amount.currency"`` → the column holding
             the amount's currency.
         defaults: Field → value for fields no column gives.
-        attributes: Columns to keep in the entity's ``attributes``.
+        attributes: Columns to keep in the entity's ``attributes``, e.g.
+            ``["manager"]`` (a str alone is refused, not read as one-letter names).
         tz: The zone of naive datetimes and of dates: a :class:`datetime.tzinfo`
             or an IANA name such as ``"Europe/Paris"``.
         currency: The currency of amounts without a currency column.
@@ -960,11 +974,12 @@ def from_frame(
                 "a column name of the frame (a function of the row reads rows: use from_records)",
             )
     zone = _zone(tz, currency)
+    attribute_columns = _attribute_columns(attributes)
     book = None if pipelines is None else PipelineBook(pipelines)
     from ._frame_columns import FrameColumns  # narwhals only when a frame is passed
 
     table = FrameColumns(frame)
-    settings = (dict(defaults or {}), tuple(attributes), zone, currency)
+    settings = (dict(defaults or {}), attribute_columns, zone, currency)
     plan = _plan(cls, given, *settings)
     paired = {
         f"{f.name}.currency": "currency"
@@ -974,7 +989,7 @@ def from_frame(
     if paired:
         plan = _plan(cls, {**given, **paired}, *settings)
     reader = _Columns(table, zone, currency)
-    cells = [reader.field(f, given.get(f.name, f.name), tuple(attributes)) for f in plan.fields]
+    cells = [reader.field(f, given.get(f.name, f.name), attribute_columns) for f in plan.fields]
     out: list[T] = []
     if not reader.failures and book is None:
         try:

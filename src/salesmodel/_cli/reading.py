@@ -146,10 +146,11 @@ def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str
             row = next(reader)
         except StopIteration:
             return
-        except UnicodeDecodeError as error:
+        except UnicodeError as error:  # not only UnicodeDecodeError: utf-16 without a BOM
+            reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
             raise UsageError(
-                f"{path}, near line {line}: not {encoding} text ({error.reason}); "
-                "name the file's encoding with --encoding, e.g. cp1252"
+                f"{path}, near line {line}: not {_encoding_name(encoding)} text ({reason}); "
+                "name the file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"
             ) from None
         except csv.Error as error:
             hint = (
@@ -161,6 +162,11 @@ def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str
         if any(c.strip() for c in row):
             yield line, row
         line = reader.line_num + 1
+
+
+def _encoding_name(codec: str) -> str:
+    """*codec* as a person names it: UTF-8 with or without a byte-order mark is UTF-8."""
+    return "UTF-8" if codec in ("utf-8", "utf-8-sig") else codec
 
 
 def _columns(path: str, layout: Layout, header: Sequence[str], extra: str | None) -> dict[str, int]:

@@ -21,7 +21,8 @@ import codecs
 import json
 from collections.abc import Mapping, Sequence
 from datetime import UTC, tzinfo
-from decimal import Context, Decimal
+from decimal import Context
+from functools import partial
 from operator import attrgetter
 from typing import Any, Final, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -246,10 +247,31 @@ def _conversion(rates: str | None, currency: str | None) -> Conversion | None:
 def _encoding(name: str) -> str:
     """The codec to read with; UTF-8 drops a byte-order mark, as Excel writes one."""
     try:
-        codec = codecs.lookup(name).name
-    except LookupError:
-        raise UsageError(f"--encoding {name!r} is not a known text encoding") from None
-    return "utf-8-sig" if codec == "utf-8" else codec
+        codec = codecs.lookup(name)
+    except (LookupError, ValueError):  # ValueError: a NUL or a lone surrogate in the name
+        codec = None
+    if codec is None or not _reads_text(codec):
+        raise UsageError(
+            f"--encoding {name!r} must be a text encoding such as utf-8, cp1252, latin-1 or utf-16"
+        )
+    return "utf-8-sig" if codec.name == "utf-8" else codec.name
+
+
+def _reads_text(codec: codecs.CodecInfo) -> bool:
+    """Whether *codec* reads bytes as text, as a CSV file needs: Python also has
+    codecs from bytes to bytes (base64, hex, zlib), from text to text (rot13), and
+    one that refuses everything (undefined)."""
+    # The flag open() itself checks, to refuse base64 and the like.
+    if not getattr(codec, "_is_text_encoding", True):
+        return False
+    try:
+        return codecs.decode(codecs.encode(_HEADER, codec.name), codec.name) == _HEADER
+    except UnicodeError:
+        return False
+
+
+#: Text every encoding a CSV file is in can hold.
+_HEADER: Final = "id,name\r\n"
 
 
 def _delimiter(text: str) -> str:
@@ -321,6 +343,7 @@ def _skipped(problems: Sequence[Problem]) -> dict[str, Any]:
 
 def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | None) -> str:
     overall = report["overall"]
+    show_money = partial(_show_money, converted=conversion is not None)
     parts = [
         "\n".join(_head(report, layout, conversion)),
         table(
@@ -329,9 +352,9 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | No
                 ["win rate (won / closed)", _show_ratio(overall["win_rate"])],
                 [
                     "average ticket (won)",
-                    _show_money(overall["average_ticket"], overall["won_value_unknown"]),
+                    show_money(overall["average_ticket"], overall["won_value_unknown"]),
                 ],
-                ["bookings (won)", _show_money(overall["bookings"], overall["won_value_unknown"])],
+                ["bookings (won)", show_money(overall["bookings"], overall["won_value_unknown"])],
                 ["cycle, mean days (won)", overall["cycle_days"]["mean"]],
                 ["cycle, median days", overall["cycle_days"]["median"]],
                 ["cycle, 90th percentile days", overall["cycle_days"]["p90"]],
@@ -346,7 +369,7 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | No
                     f["deals"],
                     f["won"],
                     _show_ratio(f["win_rate"]),
-                    _show_money(f["average_ticket"], f["won_value_unknown"]),
+                    show_money(f["average_ticket"], f["won_value_unknown"]),
                     f["cycle_days"]["median"],
                 ]
                 for label, f in report["groups"].items()
@@ -362,7 +385,7 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | No
                     [
                         key,
                         _show_ratio(p["win_rate"]),
-                        _show_money(p["bookings"], p["won_value_unknown"]),
+                        show_money(p["bookings"], p["won_value_unknown"]),
                     ]
                     for key, p in report["periods"].items()
                 ],
@@ -374,7 +397,7 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | No
             table(
                 ["stage", "open deals", "value"],
                 [
-                    [stage, v["deals"], _show_money(v["value"], v["value_unknown"])]
+                    [stage, v["deals"], show_money(v["value"], v["value_unknown"])]
                     for stage, v in report["open_pipeline"].items()
                 ],
                 title="Open pipeline by stage",
@@ -391,7 +414,7 @@ def _text(report: Mapping[str, Any], layout: Layout, conversion: Conversion | No
                         names[r["reason"]],
                         r["lost"],
                         _show_ratio(r["share"]),
-                        _show_money(r["value"], r["value_unknown"]),
+                        show_money(r["value"], r["value_unknown"]),
                     ]
                     for r in reasons
                 ],
@@ -476,18 +499,32 @@ def _show_ratio(ratio: Mapping[str, Any]) -> str:
     return f"{ratio['value'] * 100:.1f}% ({ratio['numerator']:,}/{ratio['denominator']:,})"
 
 
-#: Wide enough to round any amount salesmodel holds (10**±30) to the cent.
+#: Wide enough for any amount salesmodel holds (10**±30) and its every digit.
 _DISPLAY: Final = Context(prec=100)
 
 
-def _show_money(money: Mapping[str, str], unknown: int = 0) -> str:
-    """Amounts by currency, and how many deals of unknown value they leave out."""
+def _show_money(money: Mapping[str, str], unknown: int, *, converted: bool) -> str:
+    """Amounts by currency, and how many deals of unknown value they leave out.
+
+    Each amount has its currency's decimal places (``456 JPY``, ``2.006 KWD``) and
+    any further digit it holds, as the JSON does: a sum is never rounded, and an
+    average comes rounded to the minor unit already (as ``kpi.Average.value``
+    rounds it). *converted* amounts, whose further digits come from a rate, are
+    rounded to the currency's places (half to even)."""
     shown = "; ".join(
-        f"{Decimal(amount).quantize(Decimal('0.01'), context=_DISPLAY):,} {code}"
-        for code, amount in sorted(money.items())
+        _show_amount(Money(amount, code), converted) for code, amount in sorted(money.items())
     )
     if not unknown:
         return shown or DASH
     if not shown:
         return "value unknown"
     return f"{shown} ({unknown:,} unknown)"
+
+
+def _show_amount(money: Money, rounded: bool) -> str:
+    if rounded:
+        money = money.round()
+    exponent = money.amount.normalize(_DISPLAY).as_tuple().exponent
+    assert isinstance(exponent, int)  # Money is finite
+    places = max(money.places, -exponent)
+    return f"{money.amount:,.{places}f} {money.currency}"
