@@ -4,6 +4,7 @@ on every installed engine; bad rows are refused (or skipped) as bad records are.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import random
 import warnings
 from collections.abc import Callable, Sequence
@@ -821,6 +822,197 @@ def test_a_column_of_dates_is_read_as_each_day_s_first_instant_in_tz() -> None:
         kpi.sales_cycle(dates)
     with pytest.raises(ValidationError, match="cast dates to datetimes in their zone"):
         kpi.pipeline_value(dates)  # a current-state KPI takes no tz=
+
+
+#: Times on either side of a month's and a quarter's end, as the wall clocks of a
+#: zone east (Tokyo, Paris) and west (New York) of UTC read them.
+PERIOD_ENDS = [
+    dt.datetime(2025, 12, 31, 22, 0),
+    dt.datetime(2026, 1, 1, 0, 30),
+    dt.datetime(2026, 3, 31, 23, 30),
+    dt.datetime(2026, 4, 1, 0, 15),
+]
+
+
+def edge_deals(zone: ZoneInfo, dates: bool = False) -> list[Deal]:
+    """Deals closed at :data:`PERIOD_ENDS` read in *zone* (with *dates*, at the
+    first instant of their days there), each created a day earlier."""
+    out = []
+    for i, wall in enumerate(PERIOD_ENDS):
+        closed = dt.datetime.combine(wall.date(), dt.time(), zone) if dates else wall
+        closed = closed.replace(tzinfo=zone)
+        out.append(
+            sample_deal(
+                f"D-{i}",
+                status="won" if i % 2 else "lost",
+                created_at=closed - dt.timedelta(days=1),
+                closed_at=closed,
+            )
+        )
+    return out
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow"])
+@pytest.mark.parametrize("zone", ["Asia/Tokyo", "Europe/Paris", "America/New_York"])
+def test_naive_times_and_dates_fall_in_the_periods_of_the_zone_tz_names(
+    engine: str, zone: str
+) -> None:
+    """A naive time (or a date) read in tz= is that zone's wall time: its period
+    is the one that zone's calendar gives, not the UTC one of its instant."""
+    tz = ZoneInfo(zone)
+    for dates in (False, True):
+        deals = edge_deals(tz, dates)
+        data = columns_of(deals)
+        for name in ("created_at", "closed_at"):
+            walls = [t.astimezone(tz).replace(tzinfo=None) for t in data[name]]
+            data[name] = [w.date() for w in walls] if dates else walls
+        native = pl.DataFrame(data)
+        native = {
+            "pandas": native.to_pandas(use_pyarrow_extension_array=dates),
+            "polars": native,
+            "polars-lazy": native.lazy(),
+            "pyarrow": native.to_arrow(),
+        }[engine]
+        for period in ("month", "quarter"):
+            for call in (
+                lambda x, p=period: kpi.bookings(x, period=p, tz=tz),
+                lambda x, p=period: kpi.win_rate(x, period=p, tz=tz, anchor="created"),
+            ):
+                assert call(native) == call(deals), (dates, period)
+
+
+def test_naive_times_on_dask_are_read_in_tz_or_refused_clearly() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    for zone in ("Europe/Paris", "America/New_York"):
+        tz = ZoneInfo(zone)
+        deals = edge_deals(tz)
+        data = columns_of(deals)
+        for name in ("created_at", "closed_at"):
+            data[name] = [t.astimezone(tz).replace(tzinfo=None) for t in data[name]]
+        native = dd.from_pandas(pl.DataFrame(data).to_pandas(), npartitions=2)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves on
+            if zone == "Europe/Paris":
+                got = kpi.bookings(native, period="month", tz=tz)
+                assert got == kpi.bookings(deals, period="month", tz=tz)
+            else:  # narwhals reads no zone named with "_" on Dask
+                with pytest.raises(ValidationError, match="make the columns aware first"):
+                    kpi.bookings(native, period="month", tz=tz)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow"])
+def test_tz_recorded_reads_each_time_in_the_zone_of_its_column(engine: str) -> None:
+    paris = ZoneInfo("Europe/Paris")
+    deals = edge_deals(paris)
+    native = pl.DataFrame(columns_of(deals)).with_columns(
+        pl.col("created_at", "closed_at").dt.convert_time_zone("Europe/Paris")
+    )
+    native = {
+        "pandas": native.to_pandas(),
+        "polars": native,
+        "polars-lazy": native.lazy(),
+        "pyarrow": native.to_arrow(),
+    }[engine]
+    got = kpi.bookings(native, period="month", tz="recorded")
+    assert got == kpi.bookings(deals, period="month", tz=paris)
+    assert list(got) == [kpi.Period("month", 2026, 1), kpi.Period("month", 2026, 4)]
+
+
+def _won_with_amounts(amounts: list[Any], currency: str) -> dict[str, list[Any]]:
+    n = len(amounts)
+    return {
+        "id": [f"D-{i}" for i in range(n)],
+        "status": ["won"] * n,
+        "created_at": [T0] * n,
+        "closed_at": [T0 + dt.timedelta(days=1)] * n,
+        "amount": amounts,
+        "currency": [currency] * n,
+    }
+
+
+def _money_reads(value: Any, currency: str) -> bool:
+    """Whether a deal of this amount can exist: Money takes it, to its minor unit."""
+    try:
+        money = Money(value, currency)
+    except ValidationError:
+        return False
+    places = Decimal(1).scaleb(-money.places)
+    return money.amount == money.amount.quantize(places)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("currency", ["EUR", "JPY", "KWD"])
+def test_a_float_amount_counts_exactly_when_a_deal_of_it_could_exist(
+    engine: str, currency: str
+) -> None:
+    """A float is read by its shortest repr, as Money reads it: 0.1 + 0.2 is no
+    amount of cents (0.30000000000000004), though it lies within two units in
+    its last place of 0.30. Each float counts or is skipped as Money decides."""
+    rng = random.Random(11)
+    places = {"EUR": 2, "JPY": 0, "KWD": 3}[currency]
+    exact = [rng.randrange(1, 10 ** rng.randrange(1, 13)) / 10**places for _ in range(300)]
+    floats = [*exact, *(math.nextafter(x, math.inf) for x in exact[:100])]
+    floats += [math.nextafter(x, 0.0) for x in exact[100:200]]
+    floats += [rng.uniform(0, 10**6) for _ in range(100)]
+    floats += [0.1 + 0.2, 3.3000000000000003, 0.7999999999999999, 100.00000000000001, 0.0, 2.0**30]
+    data = _won_with_amounts(floats, currency)
+    native = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
+    native = {
+        "pandas": native.to_pandas(),
+        "polars": native,
+        "polars-lazy": native.lazy(),
+        "pyarrow": native.to_arrow(),
+        "duckdb": duckdb.sql("select * from native"),
+    }[engine]
+    got = kpi.bookings(native, strict=False)
+    skipped = {s.id for s in got.skipped}
+    counted = [f"D-{i}" not in skipped for i in range(len(floats))]
+    assert counted == [_money_reads(x, currency) for x in floats]
+    assert got.amount is not None
+    assert got.amount.amount == sum(
+        (Decimal(repr(x)) for x, c in zip(floats, counted, strict=True) if c), Decimal(0)
+    )
+
+
+@pytest.mark.parametrize("dtype", ["Int8", "UInt8", "Int16", "Int32", "UInt32", "UInt64", "Int64"])
+def test_a_narrow_integer_column_of_amounts_is_summed_without_wrapping(dtype: str) -> None:
+    bits = int("".join(filter(str.isdigit, dtype)))
+    amounts = [100, 120, 127] if bits == 8 else [1000, 30_000, 32_000 if bits == 16 else 50_000_000]
+    data = _won_with_amounts(amounts, "EUR")
+    native = pl.DataFrame(data, schema_overrides={"amount": getattr(pl, dtype)})
+    for frame in (native, native.lazy()):
+        assert kpi.bookings(frame).amount == Money(sum(amounts), "EUR")
+
+
+def test_amounts_whose_cents_overflow_a_64_bit_sum_add_up_exactly() -> None:
+    whole = 999_999_999_999_999  # 15 digits: 10**17 cents each, 10**19 for 100
+    data = _won_with_amounts([whole] * 100, "EUR")
+    text = {**data, "amount": [str(whole)] * 100}
+    for native in (pl.DataFrame(data), pl.DataFrame(text), pd.DataFrame(data), _arrow(data)):
+        assert kpi.bookings(native).amount == Money(100 * whole, "EUR")
+        assert kpi.average_ticket(native).exact == whole
+
+
+def test_text_amounts_read_a_sign_and_refuse_an_exponent_by_name() -> None:
+    data = _won_with_amounts(["+100.50", "3e2", " 7.25 "], "EUR")
+    for native in (pl.DataFrame(data), pd.DataFrame(data)):
+        got = kpi.bookings(native, strict=False)
+        assert got.amount == Money("107.75", "EUR")
+        ((skipped),) = got.skipped
+        assert skipped.id == "D-1"
+        assert "reads no exponent" in skipped.reason
+
+
+def test_a_bad_row_is_reported_in_the_same_words_on_every_engine() -> None:
+    data = _won_with_amounts([100.0, 200.0], "EUR")
+    data["closed_at"] = [T0 - dt.timedelta(days=1), T0 + dt.timedelta(days=1)]
+    native = pl.DataFrame(data).with_columns(pl.col("closed_at").dt.convert_time_zone("UTC"))
+    reports = {
+        str(kpi.bookings(frame, strict=False).skipped)
+        for frame in (native, native.lazy(), native.to_pandas(), native.to_arrow())
+    }
+    assert len(reports) == 1
+    assert "tzinfo=datetime.timezone.utc" in reports.pop()  # as a record keeps it
 
 
 def test_messages_name_the_row_the_value_and_the_limit() -> None:

@@ -35,7 +35,13 @@ from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals
 from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
-from salesmodel.money import CURRENCY_EXPECTED, is_currency, minor_unit, parse_amount
+from salesmodel.money import (
+    CURRENCY_EXPECTED,
+    amount_expected,
+    is_currency,
+    minor_unit,
+    parse_amount,
+)
 
 from ._changes import COLUMNS as _CHANGE_COLUMNS
 from ._changes import Changes
@@ -59,9 +65,18 @@ _MICROS: Final = "__micros"
 _DUP: Final = "__dup"
 _YEAR: Final = "__year"
 _PART: Final = "__part"
-#: Two units in the last place of a float, relative: how far a float amount times
-#: its scale may lie from the whole number of minor units it stands for.
-_ULPS: Final = 2.0**-51
+#: A zone name narwhals reads in a pandas-like dtype (no "_", "-" or digit).
+_READABLE_ZONE: Final = re.compile(r"[A-Za-z/]+")
+#: The anchor time of each row as read where its periods are (tz=, or as recorded).
+_LOCAL: Final = "__local"
+#: Minor units are summed as their quotient and remainder by this: each sum stays
+#: far below 2**63 for any number of rows an engine holds.
+_SUM_PART: Final = 10**9
+#: The bits of a float's significand after the first: its unit in the last place
+#: is 2 ** (its binary exponent - 52).
+_FRACTION_BITS: Final = 52
+#: Veltkamp's splitter for doubles: ``x * it - (x * it - x)`` is x's high 26 bits.
+_SPLITTER: Final = 2.0**27 + 1
 #: The most digits of minor units a row may hold: the in-engine int64 sums stay
 #: exact for any realistic number of rows (and a float carries 15 digits safely).
 _DIGITS: Final = 15
@@ -400,12 +415,25 @@ class _Engine:
         for field in ("created_at", "closed_at"):
             expr = self.instant(self.schema, field)
             if field == self.grouping.anchor and self.grouping.period is not None:
+                # A column of its own, made from the column as given: once the
+                # field holds UTC instants, a naive time or a date read in tz= (or
+                # a time recorded in its zone) can no longer be read as it was.
                 local = self.instant(self.schema, field, utc=False)
-                self.local = local if zone is None else self._in_zone(local, zone)
+                if zone is not None and not self._naive(field):  # naive: read in tz= already
+                    local = self._in_zone(local, zone)
+                exprs.append(local.alias(_LOCAL))
+                self.local = self.nw.col(_LOCAL)
             exprs.append(expr)
         self.frame = self.frame.with_columns([e for e in exprs if e is not None])
         if self.amounts:
             self._cents()
+
+    def _naive(self, field: str) -> bool:
+        """Whether *field* holds dates or naive datetimes (read in ``tz=``)."""
+        dtype = self.schema[field]
+        return dtype == self.nw.Date or (
+            isinstance(dtype, self.nw.Datetime) and dtype.time_zone is None
+        )
 
     def text(self, schema: Any, field: str, frame: Any = None) -> Any:
         """*field* as text (None: it is already), or a ValidationError."""
@@ -474,7 +502,18 @@ class _Engine:
                     "naive ones in its session's zone, whatever tz= says)"
                 )
                 raise ValidationError.single(field, shown, expected)
+            if self.backend == "dask" and not _READABLE_ZONE.fullmatch(zone):
+                expected = (
+                    "a zone whose name has no '_', '-' or digit for naive times on a Dask "
+                    "frame (narwhals cannot read the others there): make the columns "
+                    "aware first (dt.tz_localize, then dt.tz_convert('UTC'))"
+                )
+                raise ValidationError.single("tz", zone, expected)
             expr = self._in_zone(expr, zone, replace=True)
+            if utc and self.backend == "pandas":
+                # narwhals reads no pandas zone named with "_" (America/New_York), so
+                # it cannot convert from one: a cast to UTC keeps the instants
+                expr = expr.cast(nw.Datetime(dtype.time_unit, "UTC"))
         if not utc:
             keep = recorded is not None and _zone_name(self.grouping.tz) is None  # "recorded"
             return expr.dt.convert_time_zone(recorded) if keep else expr
@@ -551,21 +590,22 @@ class _Engine:
             dtype = nw.Float64  # nothing but unknown amounts, of whatever type was guessed
             self.frame = self.frame.with_columns(amount.cast(dtype))
         if dtype.is_integer():
+            if dtype != nw.UInt64:  # as int64 first: times 100, an Int8 column wraps
+                amount = amount.cast(nw.Int64)
             negative = amount < 0
             unreadable = amount.abs() >= 10**_DIGITS
-            cents_f = amount * scale
+            small = nw.when(_fill(~unreadable)).then(amount).otherwise(0).cast(nw.Int64)
+            cents_f = small * scale
             too_fine = nw.lit(False)
         elif dtype.is_float():
             negative = amount < 0
             scaled = amount * scale
             cents_f = scaled.round(0)
             unreadable = ~amount.is_finite() | (cents_f.abs() >= 10**_DIGITS)
-            # A float read from "7940.19" is the float nearest 794019 / 100: scaled, it
-            # is within two units in the last place of 794019. (Dividing back is not
-            # exact in every engine: polars divides by multiplying by 1/100.)
-            too_fine = ~unreadable & ((scaled - cents_f).abs() > cents_f.abs() * _ULPS)
+            too_fine = ~unreadable & ~self._nearest(amount, cents_f, scale)
         elif dtype in (nw.String, nw.Object, nw.Unknown) or isinstance(dtype, nw.Decimal):
             text = amount.cast(nw.String).fill_null("").str.strip_chars()  # no NaN lengths
+            text = text.str.replace_all(r"^\+", "")  # "+100.50" is 100.50, as Money reads it
             # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
             fraction = text.str.contains(r"\.")
             text = nw.when(_fill(fraction)).then(text.str.strip_chars_end("0")).otherwise(text)
@@ -610,6 +650,33 @@ class _Engine:
             .cast(nw.Int64)
             .alias(_CENTS)
         )
+
+    def _nearest(self, amount: Any, cents: Any, scale: Any) -> Any:
+        """Whether each float *amount* is the float nearest to ``cents / scale``:
+        what ``Money`` reads from it then (its shortest repr) is that amount of
+        minor units, exactly. ``0.1 + 0.2`` is not the float nearest to 0.30."""
+        nw = self.nw
+        if self.backend != "polars":
+            return cents / scale == amount  # IEEE division: the nearest float, exactly
+        # polars divides by multiplying with the reciprocal (not the nearest float).
+        # So: the residual amount * scale - cents, exactly (Veltkamp's split: the
+        # amount's high and low halves times a scale of a few bits are exact, and
+        # the high product lies within a factor 2 of cents, so subtracting is exact),
+        # at most half a unit in the last place of the amount, times the scale.
+        split = amount * _SPLITTER
+        high = split - (split - amount)
+        residual = (high * scale - cents) + (amount - high) * scale
+        magnitude = amount.abs()
+        exponent = magnitude.log(2).floor()  # corrected where log2 rounds across 2**k
+        exponent = (
+            nw.when(nw.lit(2.0) ** exponent > magnitude)
+            .then(exponent - 1)
+            .when(nw.lit(2.0) ** (exponent + 1) <= magnitude)
+            .then(exponent + 1)
+            .otherwise(exponent)
+        )
+        half_unit = nw.lit(2.0) ** (exponent - _FRACTION_BITS - 1)
+        return residual.abs() <= half_unit * scale
 
     def _empty(self, field: str, frame: Any = None) -> bool:
         """Whether a column holds nothing but nulls (an aggregate)."""
@@ -671,8 +738,11 @@ class _Engine:
                 "too_fine": lambda r: Issue(
                     "amount",
                     r["amount"],
-                    f"at most {self.places.get(r['currency'])} decimal places, the minor unit "
-                    f"of {r['currency']}",
+                    # a float that is no short decimal is refused as Money refuses it
+                    amount_expected(r["amount"])
+                    if parse_amount(r["amount"]) is None
+                    else f"at most {self.places.get(r['currency'])} decimal places, the "
+                    f"minor unit of {r['currency']}",
                 ),
             }
             checks += [(cond, "amount", messages[name]) for cond, name in self.amount_checks]
@@ -997,13 +1067,21 @@ class _Engine:
 
         elif isinstance(measure, AmountMeasure):
             keys = keys if "currency" in keys else [*keys, "currency"]
+            # summed in two parts: 10,000 amounts of 10**15 cents overflow 64 bits
+            # cents = high * part + low holds whatever high an engine's floor division
+            # gives (Spark's goes through a double); not %: pandas' Arrow ints lack it
+            high = (nw.col(_CENTS) // _SUM_PART).cast(nw.Int64)
+            frame = frame.with_columns(
+                high.alias("__high"), (nw.col(_CENTS) - high * _SUM_PART).alias("__low")
+            )
             plan = _aggregate_plan(
                 frame,
                 keys,
                 [
                     nw.len().alias("__n"),
                     nw.col("amount").count().alias("__known"),
-                    nw.col(_CENTS).sum().alias("__sum"),
+                    nw.col("__high").sum().alias("__sum_high"),
+                    nw.col("__low").sum().alias("__sum_low"),
                 ],
             )
 
@@ -1158,16 +1236,18 @@ class _Engine:
             table["__n"],
             table["__known"],
             table["currency"],
-            table["__sum"],
+            table["__sum_high"],
+            table["__sum_low"],
             strict=True,
         )
-        for slot, n, known, currency, cents in rows:
+        for slot, n, known, currency, high, low in rows:
+            cents = int(high) * _SUM_PART + int(low)
             sums, counts = parts.setdefault(slot, ({}, [0, 0]))
             known = int(known)
             counts[0] += known
             counts[1] += int(n) - known
             if known:
-                total = Decimal(int(cents)).scaleb(-self.places[currency])
+                total = Decimal(cents).scaleb(-self.places[currency])
                 sums[currency] = sums.get(currency, Decimal(0)) + total
         return {
             slot: Amounts(sums, count, unknown) for slot, (sums, (count, unknown)) in parts.items()
@@ -1221,6 +1301,11 @@ def _unreadable(amount: Any) -> str:
     at most :data:`_DIGITS` digits (a Money may hold more: pass records)."""
     if parse_amount(amount) is None:
         return _AMOUNT_EXPECTED
+    if isinstance(amount, str) and ("e" in amount or "E" in amount):
+        return (
+            "a decimal amount written out on a DataFrame (e.g. '1200.50'): the frame "
+            "engine reads no exponent (bulk.from_frame and records do)"
+        )
     return (
         f"an amount of at most {_DIGITS} digits with its minor unit on a DataFrame (the "
         "frame engine adds whole minor units as 64-bit integers; records take larger ones)"
@@ -1239,8 +1324,14 @@ def _cell(value: Any) -> Any:
     (Dask's missing text) are None."""
     if value is None or (isinstance(value, float) and value != value):
         return None
-    if type(value).__name__ in ("NaTType", "NAType"):
+    kind = type(value).__name__
+    if kind in ("NaTType", "NAType"):
         return None
+    if kind == "Timestamp":  # pandas': a datetime, as every other engine gives it
+        value = value.to_pydatetime()
+    if isinstance(value, dt.datetime) and type(value.tzinfo) not in (dt.timezone, type(None)):
+        # with the offset in force, as a record keeps it (whatever zone the engine names)
+        value = value.replace(tzinfo=dt.timezone(value.utcoffset()))  # type: ignore[arg-type]
     return value
 
 
