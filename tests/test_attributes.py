@@ -53,6 +53,10 @@ def test_every_bad_key_and_value_is_reported_with_its_path_and_value():
 
 def test_anything_but_a_mapping_is_one_issue_about_the_whole():
     assert attribute_issues(5) == [Issue("$", 5, "a mapping of str to str/int/float/bool/None")]
+    for data in (5, [1, 2], ["abc"]):  # neither a mapping nor (key, value) pairs
+        with pytest.raises(ValidationError) as info:
+            Attributes(data)  # type: ignore[arg-type]
+        assert list(info.value.issues) == attribute_issues(data)
 
 
 def test_attributes_equal_plain_mappings_and_hash_by_content():

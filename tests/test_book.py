@@ -12,6 +12,7 @@ import pytest
 from salesmodel import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Pipeline, ValidationError
 from salesmodel._book import PipelineBook
 from salesmodel.errors import Issue
+from salesmodel.presets import PRESETS
 from support import Row
 
 DEFAULT_STAGES = (
@@ -25,7 +26,7 @@ def test_pipelines_are_given_as_one_several_or_a_mapping() -> None:
     both = PipelineBook([DEFAULT_PIPELINE, LEAD_LIFECYCLE])
     assert both.by_id == {"default": DEFAULT_PIPELINE, LEAD_LIFECYCLE.id: LEAD_LIFECYCLE}
     assert both.unnamed is LEAD_LIFECYCLE  # the one given for leads, which name no pipeline
-    mapped = PipelineBook({"x": LEAD_LIFECYCLE})
+    mapped = PipelineBook({LEAD_LIFECYCLE.id: LEAD_LIFECYCLE})
     assert (mapped.by_id, mapped.unnamed) == ({LEAD_LIFECYCLE.id: LEAD_LIFECYCLE}, LEAD_LIFECYCLE)
     listed = PipelineBook(iter([LEAD_LIFECYCLE]))
     assert listed.unnamed is LEAD_LIFECYCLE
@@ -41,6 +42,37 @@ def test_anything_else_is_refused_under_the_field_name_given(bad: Any) -> None:
     with pytest.raises(ValidationError) as caught:
         PipelineBook(bad)
     assert caught.value.field == "pipelines"
+
+
+def test_two_different_pipelines_of_one_id_are_refused_rather_than_one_picked() -> None:
+    hubspot_as_default = Pipeline("default", PRESETS["hubspot"].stages)
+    for given in ([DEFAULT_PIPELINE, hubspot_as_default], [hubspot_as_default, DEFAULT_PIPELINE]):
+        with pytest.raises(ValidationError) as caught:
+            PipelineBook(given)
+        assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+            (
+                "pipelines",
+                "default",
+                "pipelines with distinct ids (two different pipelines have this one)",
+            )
+        ]
+    # The same pipeline twice, or an equal copy, is harmless.
+    copy = pickle.loads(pickle.dumps(DEFAULT_PIPELINE))
+    assert copy == DEFAULT_PIPELINE
+    assert copy is not DEFAULT_PIPELINE
+    twice = PipelineBook([DEFAULT_PIPELINE, LEAD_LIFECYCLE, DEFAULT_PIPELINE, copy])
+    assert twice.by_id == {"default": DEFAULT_PIPELINE, LEAD_LIFECYCLE.id: LEAD_LIFECYCLE}
+
+
+def test_a_mapping_must_key_each_pipeline_by_its_own_id() -> None:
+    with pytest.raises(ValidationError) as caught:
+        PipelineBook({"default": DEFAULT_PIPELINE, "leads": LEAD_LIFECYCLE}, field="pipeline")
+    assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
+        ("pipeline['leads']", "leads", f"the id of its pipeline ({LEAD_LIFECYCLE.id!r})")
+    ]
+    every_preset = PipelineBook(PRESETS)
+    assert every_preset.by_id == {p.id: p for p in PRESETS.values()}
+    assert every_preset.unnamed is PRESETS["hubspot_lifecycle"]
 
 
 def test_books_pickle_with_their_pipelines() -> None:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from salesmodel import DEFAULT_PIPELINE, Deal, Money
+import pytest
+
+from salesmodel import DEFAULT_PIPELINE, Deal, Money, ValidationError
 from salesmodel.history import StageVisit, stage_visits, time_in_stages
 
 
@@ -60,3 +62,27 @@ def test_time_in_stages_sums_repeat_visits_and_counts_the_current_one_only_when_
         "prospecting": timedelta(days=3),
         "qualification": timedelta(days=1),
     }
+
+
+@pytest.mark.parametrize("entity", [None, {}, "D", object()])
+def test_only_a_record_with_a_stage_has_visits(entity):
+    for helper in (stage_visits, time_in_stages):
+        with pytest.raises(ValidationError) as info:
+            helper(entity)
+        assert (info.value.field, info.value.allowed) == (
+            "entity",
+            "a deal, a lead or a record with a stage",
+        )
+
+
+@pytest.mark.parametrize("as_of", [datetime(2026, 1, 5), "2026-01-05T00:00:00+00:00"])
+def test_a_naive_or_non_datetime_as_of_is_named_not_compared(as_of):
+    with pytest.raises(ValidationError) as info:
+        time_in_stages(deal(), as_of=as_of)
+    assert (info.value.field, info.value.allowed) == (
+        "as_of",
+        "None or a timezone-aware datetime",
+    )
+    with pytest.raises(ValidationError) as info:
+        StageVisit("a", day(1), None, 0).duration(as_of=as_of)
+    assert info.value.field == "as_of"

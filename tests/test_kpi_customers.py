@@ -64,6 +64,32 @@ def test_retention_windows_need_an_aware_start_and_an_end_after_it() -> None:
     assert caught.value.field == "end"
 
 
+def test_retention_and_churn_windows_stop_at_the_edges_of_the_calendar() -> None:
+    first, last = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)
+    early = [customer("c", first, first + timedelta(days=1))]
+    for rate in (kpi.retention_rate, kpi.churn_rate):
+        for field, start, end, zone in (
+            ("start", first, first + timedelta(days=40), "America/New_York"),
+            ("end", last - timedelta(days=40), last, "Asia/Tokyo"),
+        ):
+            with pytest.raises(ValidationError) as caught:
+                rate(early, start=start, end=end, period="month", tz=zone)
+            given = start if field == "start" else end
+            assert (caught.value.field, caught.value.value) == (field, given)
+            assert "within the years 1 to 9999" in str(caught.value)
+    # A period that would end after 9999-12-31 in the zone ends after end too.
+    tokyo_end = datetime(9999, 12, 31, 10, tzinfo=UTC)  # 19:00 in Tokyo
+    for period, windows in (("month", ["9999-11"]), ("week", ["9999-W50", "9999-W51"])):
+        kept = kpi.retention_rate(
+            [customer("c", at(10, year=9999))],
+            start=datetime(9999, 11, 1, tzinfo=ZoneInfo("Asia/Tokyo")),
+            end=tokyo_end,
+            period=period,
+            tz="Asia/Tokyo",
+        )
+        assert [str(window) for window in kept][-len(windows) :] == windows
+
+
 def test_retention_periods_must_be_a_calendar_kind() -> None:
     with pytest.raises(ValidationError) as caught:
         kpi.retention_rate([], start=at(1), end=at(3), period="day", tz=UTC)  # type: ignore[call-overload]
@@ -241,6 +267,15 @@ def test_repeat_purchase_days_in_a_named_zone_are_read_in_that_zone() -> None:
     assert by_zone == Ratio(1, 1)
     assert kpi.repeat_purchase_rate(evening, unit="day", tz="Europe/Lisbon") == by_zone
     assert kpi.repeat_purchase_rate(evening, unit="day", tz=UTC) == Ratio(0, 1)
+
+
+def test_a_purchase_day_beyond_the_calendar_in_the_zone_is_named() -> None:
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    early = attrs.evolve(purchase("p", "c", at(1)), created_at=first, closed_at=first)
+    with pytest.raises(ValidationError) as caught:
+        kpi.repeat_purchase_rate([early], unit="day", tz="America/New_York")
+    assert (caught.value.field, caught.value.value) == ("closed_at", first)
+    assert kpi.repeat_purchase_rate([early], unit="day", tz=UTC) == Ratio(0, 1)
 
 
 def test_repeat_purchases_skip_chunks_without_purchases_and_bad_records() -> None:

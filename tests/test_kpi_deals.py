@@ -110,6 +110,22 @@ def test_cycles_in_business_days_skip_weekends_and_holidays() -> None:
     assert holiday.mean == timedelta(days=4)
 
 
+def test_a_business_day_cycle_whose_date_in_the_zone_is_beyond_the_calendar_is_named() -> None:
+    first, last = datetime(1, 1, 1, tzinfo=UTC), datetime(9999, 12, 31, 23, tzinfo=UTC)
+    deal = closed("w", 0, 7)
+    early = attrs.evolve(deal, created_at=first)  # before year 1 in New York
+    late = attrs.evolve(deal, closed_at=last)  # after year 9999 in Tokyo
+    for field, record, zone in (
+        ("created_at", early, "America/New_York"),
+        ("closed_at", late, "Asia/Tokyo"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            kpi.sales_cycle([deal, record], business_days=True, tz=zone)
+        assert (caught.value.field, caught.value.value) == (field, getattr(record, field))
+        assert "within the years 1 to 9999" in str(caught.value)
+        assert kpi.sales_cycle([record], business_days=True, tz=UTC).count == 1
+
+
 def test_sales_cycle_arguments_are_checked_and_named() -> None:
     cases: list[tuple[dict[str, Any], str, Any]] = [
         ({"outcome": "open"}, "outcome", "open"),

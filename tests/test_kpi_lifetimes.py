@@ -296,3 +296,14 @@ def test_merged_summaries_add_a_day_spend_exactly() -> None:
     second.add(purchase("3", "ann", day(1, 2), "0.02"))
     merged = first.merge(second).result()
     assert merged["ann"].monetary_value == Decimal("123456789012345678901234567.91")
+
+
+def test_a_purchase_day_beyond_the_calendar_in_the_zone_is_named() -> None:
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    early = attrs.evolve(purchase("p", "c", datetime(2026, 1, 5, tzinfo=UTC)), created_at=first,
+                         closed_at=first)  # fmt: skip
+    with pytest.raises(ValidationError) as caught:
+        kpi.customer_summary([early], calibration_end=END, tz="America/New_York")
+    assert (caught.value.field, caught.value.value) == ("closed_at", first)
+    assert "within the years 1 to 9999" in str(caught.value)
+    assert len(kpi.customer_summary([early], calibration_end=END, tz=UTC)) == 1

@@ -108,7 +108,9 @@ def test_time_in_stage_checks_records_against_the_pipelines_given() -> None:
         ("z", "history[0].from_stage"),
     ]
     assert {k: v.count for k, v in stays.items()} == {"prospecting": 1, "qualification": 1}
-    both = kpi.time_in_stage([good, elsewhere], pipelines={"d": P, "r": RENEWALS}, as_of=day(2))
+    both = kpi.time_in_stage(
+        [good, elsewhere], pipelines={P.id: P, RENEWALS.id: RENEWALS}, as_of=day(2)
+    )
     assert set(both) == {"prospecting", "qualification", "draft"}
     odd_to = attrs.evolve(
         good, id="w", stage="q2", history=(attrs.evolve(good.history[0], to_stage="q2"),)

@@ -910,6 +910,28 @@ def test_losing_or_winning_in_a_pipeline_with_several_lost_stages_needs_to():
     assert P.win(walk(new_deal(), *OPEN[1:]), at=day(9), by="bo").history[-1].by == "bo"
 
 
+def test_win_only_ends_won_and_lose_only_ends_lost_whatever_to_names():
+    closing = walk(new_deal(), *OPEN[1:])
+    for close, args, to, kind, allowed in [
+        (P.lose, ("price",), "won", "lost", "lost"),
+        (P.lose, ("price",), "objection_handling", "lost", "lost"),
+        (P.win, (), "objection_handling", "won", "won"),
+        (P.win, (), "lost", "won", "won"),
+        (P.win, (), "", "won", "won"),
+    ]:
+        error = bad_argument(close, closing, *args, at=day(9), to=to)
+        assert (error.field, error.value, error.allowed) == (
+            "to",
+            to,
+            f"one of the {kind} stages ({allowed})",
+        )
+    only_lost = Pipeline("no-win", [Stage("a", "A", "0.1"), Stage("lost", "Lost", 0, Status.LOST)])
+    error = bad_argument(only_lost.win, new_deal(pipeline_id="no-win", stage="a"), at=day(1))
+    assert (error.field, error.allowed) == ("to", "a won stage: 'no-win' has none")
+    assert P.lose(closing, "price", at=day(9), to="lost").status is Status.LOST
+    assert P.win(closing, at=day(9), to="won").status is Status.WON
+
+
 def test_reopening_needs_to_when_there_are_several_ways_back_and_a_final_stage_refuses():
     pipeline = Pipeline("r", stages("a", "b"), reopen_to={"lost": ["a", "b"]})
     lost = pipeline.lose(new_deal(pipeline_id="r", stage="a"), "price", at=day(1))

@@ -33,6 +33,7 @@ from salesmodel.presets import PRESETS
 from salesmodel.strategies import (
     InvalidMove,
     Journey,
+    deals,
     histories,
     invalid_moves,
     moneys,
@@ -306,6 +307,23 @@ def test_histories_reach_every_stage_within_200_examples(name):
     pipeline = {**BUILT_IN, **DOCUMENTED}[name]
     fields = EUROS if pipeline.id == "quotes" else None
     assert reached_by_histories(pipeline, 200, fields=fields) == {s.id for s in pipeline.stages}
+
+
+def test_deals_of_the_documented_pipeline_drawn_with_its_fields_pass_its_validation():
+    quotes = DOCUMENTED["quotes (testing how-to)"]
+
+    @settings(max_examples=50, database=None)
+    @given(
+        deals(pipeline=quotes, fields=EUROS),
+        deals(pipeline=quotes, currency="EUR", status=Status.WON),
+    )
+    def check(deal: Deal, won: Deal) -> None:
+        for drawn in (deal, won):
+            assert quotes.validate(drawn) is drawn
+            assert drawn.amount.currency == "EUR"
+        assert won.stage == "won"  # past the predicate guard into negotiation
+
+    check()
 
 
 def stages(*ids: str) -> list[Stage]:

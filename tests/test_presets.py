@@ -12,6 +12,7 @@ import pytest
 
 from salesmodel import (
     DEFAULT_PIPELINE,
+    LEAD_LIFECYCLE,
     Deal,
     Lead,
     LeadSource,
@@ -133,7 +134,7 @@ def test_the_registry_names_every_preset_once():
         "suitecrm": SUITECRM,
         "frappe_crm": FRAPPE_CRM,
     }
-    assert len({p.id for p in PRESETS.values()}) == len(PRESETS)
+    assert all(p.id == name for name, p in PRESETS.items())
     with pytest.raises(TypeError):
         PRESETS["mine"] = DEFAULT_PIPELINE  # type: ignore[index]
 
@@ -158,8 +159,11 @@ def test_salesforce_stages_carry_forecast_categories():
     assert {categories[s.id] for s in SALESFORCE.open_stages} == {"pipeline"}
 
 
-def test_hubspots_deal_pipeline_is_the_one_its_api_calls_default():
-    assert HUBSPOT.id == "default"
+def test_no_preset_shares_the_id_of_a_built_in_pipeline():
+    # HubSpot's API calls its deal pipeline "default", but so is DEFAULT_PIPELINE:
+    # sharing the id would make a book of both judge one's deals by the other.
+    assert HUBSPOT.id == "hubspot"
+    assert not {p.id for p in PRESETS.values()} & {DEFAULT_PIPELINE.id, LEAD_LIFECYCLE.id}
     assert HUBSPOT.name == "Sales Pipeline"
     assert HUBSPOT.stage("decisionmakerboughtin").name == "Decision Maker Bought-In"
 
@@ -207,9 +211,9 @@ def test_a_salesforce_export_row_maps_in_one_line():
     assert SALESFORCE.stage(deal.stage).probability == Decimal("0.6")
 
 
-def test_a_hubspot_deal_maps_by_its_pipeline_and_dealstage_properties():
-    properties = {"pipeline": "default", "dealstage": "contractsent"}
-    deal = deal_in(HUBSPOT, pipeline_id=properties["pipeline"], stage=properties["dealstage"])
+def test_a_hubspot_deal_maps_by_its_dealstage_property():
+    properties = {"dealstage": "contractsent"}
+    deal = deal_in(HUBSPOT, stage=properties["dealstage"])
     assert HUBSPOT.can_move(deal, "closedwon")
     assert HUBSPOT.stage(deal.stage).probability == Decimal("0.9")
 

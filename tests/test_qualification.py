@@ -24,7 +24,7 @@ from salesmodel import (
     ValidationError,
 )
 from salesmodel.qualification import open_deal, qualify
-from support import issues
+from support import issues, issues_of
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 EUR = Money("4800.00", "EUR")
@@ -79,6 +79,14 @@ def test_three_of_four_letters_qualify_by_default_as_ibm_counted():
     assert not Bant(budget=True, authority=True, need=False, timescale_days=500).is_qualified()
     assert Bant(budget=True, need=True).is_qualified(min_letters=2)
     assert not FULL.is_qualified(min_letters=4, max_timescale_days=10)
+
+
+def test_bant_limits_that_are_not_ints_are_refused_by_name():
+    for bad in ("90", -1, 1.5, True):
+        assert issues(lambda bad=bad: FULL.met(max_timescale_days=bad)) == [
+            ("max_timescale_days", bad, "None or a non-negative int")
+        ]
+    assert issues(lambda: FULL.is_qualified(min_letters="3")) == [("min_letters", "3", "an int")]
 
 
 # --- qualify --------------------------------------------------------------------------
@@ -159,6 +167,28 @@ def test_bad_arguments_are_refused():
     with pytest.raises(TransitionError) as info:
         qualify(lead, owner_id="rep-1", at=T0)  # before its last move
     assert info.value.rule == "time-order"
+
+
+def test_qualify_names_each_argument_that_is_not_what_it_takes():
+    lead, at = walked(*SQL), T0 + timedelta(days=9)
+    assert issues(lambda: qualify(None, owner_id="rep-1", at=at)) == [("lead", None, "a Lead")]
+    for pipeline in ("lead_lifecycle", DEFAULT_PIPELINE):
+        assert issues(lambda p=pipeline: qualify(lead, owner_id="rep-1", at=at, pipeline=p)) == [
+            ("pipeline", pipeline, "a Pipeline that moves leads (kind=Lead or None)")
+        ]
+    assert issues(lambda: qualify(lead, owner_id="rep-1", at=at, temperature="hot")) == [
+        ("temperature", "hot", "a TemperaturePolicy")
+    ]
+    assert issues(lambda: qualify(lead, owner_id="rep-1", at=at, max_timescale_days="x")) == [
+        ("max_timescale_days", "x", "None or a non-negative int")
+    ]
+    # A str is refused, not split into one need per letter.
+    assert [i.path for i in issues_of(lambda: qualify(lead, owner_id="r", at=at, needs="crm"))] == [
+        "needs"
+    ]
+    assert [i.path for i in issues_of(lambda: qualify(lead, owner_id="r", at=at, needs=5))] == [
+        "needs"
+    ]
 
 
 # --- open_deal ----------------------------------------------------------------------
@@ -341,3 +371,19 @@ def test_a_deal_takes_the_name_and_expected_close_given():
         prospect(), amount=EUR, at=T0, name="Acme renewal", expected_close=date(2026, 6, 30)
     )
     assert (deal.name, deal.expected_close) == ("Acme renewal", date(2026, 6, 30))
+
+
+def test_open_deal_names_a_prospect_or_pipeline_that_is_not_one():
+    lead = walked()
+    for bad in (None, lead):
+        assert issues(lambda bad=bad: open_deal(bad, amount=EUR, at=T0)) == [
+            ("prospect", bad, "a Prospect")
+        ]
+    # A deal in a pipeline of leads (or a pipeline's id) could never move.
+    for bad in ("default", LEAD_LIFECYCLE):
+        assert issues(lambda bad=bad: open_deal(prospect(), amount=EUR, at=T0, pipeline=bad)) == [
+            ("pipeline", bad, "a Pipeline that moves deals (kind=Deal or None)")
+        ]
+    assert [
+        i.path for i in issues_of(lambda: open_deal(prospect(), amount=EUR, at=T0, attributes=5))
+    ] == ["attributes"]

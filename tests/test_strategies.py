@@ -337,6 +337,16 @@ def test_open_vocabularies_draw_members_and_free_text() -> None:
     assert 1 <= len(reason) <= 12
 
 
+def test_deals_and_leads_take_fields_with_or_without_a_pipeline() -> None:
+    fixed = {"created_at": T0, "product": "CRM"}
+    for pipeline in (None, DEFAULT_PIPELINE):
+        deal = first(sst.deals(pipeline=pipeline, fields=fixed), lambda d: len(d.history) > 1)
+        assert (deal.created_at, deal.product) == (T0, "CRM")
+        assert deal.history[0].at >= T0
+    lead = first(sst.leads(fields={"company": "Acme"}), lambda d: True)
+    assert lead.company == "Acme"
+
+
 def test_leads_and_deals_draw_every_status() -> None:
     for status in Status:
         assert first(sst.deals(), lambda d, s=status: d.status is s).status is status
@@ -415,6 +425,23 @@ RULES = "not-allowed, reason-required, same-stage, time-order"
         (
             lambda: sst.pipeline_machine(42),
             "pipeline=42 must be a Pipeline or a strategy of pipelines",
+        ),
+        (
+            lambda: sst.deals(currency="EUR", fields={"amount": None}),
+            "currency= and fields={'amount': ...} both draw 'amount': give one",
+        ),
+        (
+            lambda: sst.deals(owners=st.just("ana"), fields={"owner_id": "bo"}),
+            "owners= and fields={'owner_id': ...} both draw 'owner_id': give one",
+        ),
+        (
+            lambda: sst.deals(fields={"pipeline_id": "x"}),
+            "fields={'pipeline_id': ...}: moves set 'pipeline_id'; give the fields of new records",
+        ),
+        (
+            lambda: sst.leads(fields={"amount": None}),
+            "fields={'amount': ...}: 'amount' is not a field of Lead (attributes, bant, company, "
+            "created_at, email, id, name, owner_id, purchase_timeframe_days, source)",
         ),
     ],
 )

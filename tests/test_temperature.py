@@ -162,3 +162,17 @@ def test_a_naive_or_non_datetime_at_is_named_exactly(at):
     assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
         ("at", at, "None or a timezone-aware datetime")
     ]
+
+
+@pytest.mark.parametrize("score", ["high", float("nan"), True, [50]])
+def test_a_score_that_is_not_a_finite_number_or_a_lead_that_is_not_one_is_named(score):
+    policy = TemperaturePolicy(hot_score=50)
+    with pytest.raises(ValidationError) as info:
+        classify_temperature(lead(5), score=score, policy=policy)
+    assert [(i.path, i.expected) for i in info.value.issues] == [
+        ("score", "None or a finite number such as 10 or '2.5'")
+    ]
+    assert classify_temperature(lead(None), score="60", policy=policy) is HOT
+    with pytest.raises(ValidationError) as info:
+        classify_temperature(None)  # type: ignore[arg-type]
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [("lead", None, "a Lead")]

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Final, TypeAlias, TypeVar
 
 from .entities import Lead
-from .errors import Issue, ValidationError
+from .errors import Issue, ValidationError, short_repr
 from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Pipeline, Stage, StageEntity
 
 __all__ = ["DEFAULT_BOOK", "PipelineBook", "Pipelines"]
@@ -46,7 +46,27 @@ class PipelineBook:
             raise ValidationError.single(
                 field, pipelines, "a Pipeline, several, or a mapping of id to Pipeline"
             )
-        object.__setattr__(self, "by_id", {p.id: p for p in items})
+        if isinstance(pipelines, Mapping):
+            # Records find their pipeline by its own id: a key saying otherwise
+            # would be silently ignored.
+            for key, pipeline in pipelines.items():
+                if key != pipeline.id:
+                    raise ValidationError.single(
+                        f"{field}[{short_repr(key)}]",
+                        key,
+                        f"the id of its pipeline ({pipeline.id!r})",
+                    )
+        by_id: dict[str, Pipeline] = {}
+        for pipeline in items:
+            seen = by_id.setdefault(pipeline.id, pipeline)
+            if seen is not pipeline and seen != pipeline:
+                # Either would judge the other's records: refuse, never pick one.
+                raise ValidationError.single(
+                    field,
+                    pipeline.id,
+                    "pipelines with distinct ids (two different pipelines have this one)",
+                )
+        object.__setattr__(self, "by_id", by_id)
         for_leads = [p for p in items if p.kind is Lead]
         unnamed = items[0] if len(items) == 1 else for_leads[0] if len(for_leads) == 1 else None
         object.__setattr__(self, "unnamed", unnamed)

@@ -118,7 +118,10 @@ class Attributes(Mapping[str, AttributeValue]):
     def __init__(
         self, data: Mapping[str, AttributeValue] | Iterable[tuple[str, AttributeValue]] = ()
     ) -> None:
-        items = dict(data)
+        try:
+            items = dict(data)
+        except (TypeError, ValueError):  # not a mapping, nor (key, value) pairs
+            raise ValidationError(attribute_issues(data), "Attributes") from None
         for key, value in items.items():
             if (
                 type(key) is not str

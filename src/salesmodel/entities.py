@@ -28,7 +28,7 @@ from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta
 from .attributes import EMPTY_ATTRIBUTES, Attributes
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
-from .errors import Issue, short_repr
+from .errors import Issue, ValidationError, short_repr
 from .money import Money
 
 __all__ = [
@@ -140,6 +140,7 @@ class Bant(Record):
 
         .. versionadded:: 0.1.0
         """
+        check_timescale_limit(max_timescale_days, "Bant")
         budget = self.budget
         has_budget = budget is True or (type(budget) is Money and budget.amount > 0)
         days = self.timescale_days
@@ -166,7 +167,18 @@ class Bant(Record):
 
         .. versionadded:: 0.1.0
         """
+        if type(min_letters) is not int:
+            raise ValidationError.single("min_letters", min_letters, "an int", "Bant")
         return self.score(max_timescale_days=max_timescale_days) >= min_letters
+
+
+def check_timescale_limit(value: object, subject: str) -> None:
+    """Refuse a ``max_timescale_days`` that is not None or a non-negative int
+    (compared with days, anything else would raise or mislead)."""
+    if value is not None and (type(value) is not int or value < 0):
+        raise ValidationError.single(
+            "max_timescale_days", value, "None or a non-negative int", subject
+        )
 
 
 _NO_BANT = Bant()

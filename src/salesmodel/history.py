@@ -7,7 +7,10 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from .pipeline import StageEntity
+from ._time import instant_argument
+from .enums import Status
+from .errors import ValidationError
+from .pipeline import StageEntity, _is_stage_record
 
 __all__ = ["StageVisit", "stage_visits", "time_in_stages"]
 
@@ -35,6 +38,7 @@ class StageVisit:
         without it, or when *as_of* is before the visit began)."""
         if self.left_at is not None:
             return self.left_at - self.entered_at
+        as_of = instant_argument(as_of, "as_of", "StageVisit.duration", optional=True)
         if as_of is None or as_of < self.entered_at:
             return None
         return as_of - self.entered_at
@@ -51,9 +55,23 @@ def stage_visits(entity: StageEntity) -> tuple[StageVisit, ...]:
     >>> [(v.stage, v.duration(as_of=t(10)).days) for v in stage_visits(deal)]
     [('prospecting', 3), ('qualification', 6)]
 
+    Raises:
+        ValidationError: for an *entity* that is not a deal, a lead or a record
+            with a stage.
+
     .. versionadded:: 0.1.0
     """
-    return tuple(_visits(entity))
+    return tuple(_visits(_stage_record(entity, "stage_visits")))
+
+
+def _stage_record(entity: StageEntity, subject: str) -> StageEntity:
+    """*entity*, when it is a record with a stage and a history; else the error
+    naming it (a pipeline moves only such records, so only they have visits)."""
+    if not _is_stage_record(type(entity)):
+        raise ValidationError.single(
+            "entity", entity, "a deal, a lead or a record with a stage", subject
+        )
+    return entity
 
 
 def _visits(entity: StageEntity) -> Iterator[StageVisit]:
@@ -74,12 +92,18 @@ def time_in_stages(
     The stage it is in now counts up to *as_of* when given (and
     *include_current*); a closed record's final stage (won or lost) never counts.
 
+    Raises:
+        ValidationError: for an *entity* that is not a deal, a lead or a record
+            with a stage, or an *as_of* that is not a timezone-aware datetime.
+
     .. versionadded:: 0.1.0
     """
+    entity = _stage_record(entity, "time_in_stages")
+    as_of = instant_argument(as_of, "as_of", "time_in_stages", optional=True)
     totals: dict[str, timedelta] = {}
     for visit in _visits(entity):
         if visit.left_at is None:
-            if not include_current or entity.status.value != "open":
+            if not include_current or entity.status is not Status.OPEN:
                 continue
             spent = visit.duration(as_of=as_of)
             if spent is None:

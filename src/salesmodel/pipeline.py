@@ -1024,8 +1024,15 @@ class Pipeline:
 
     def win(self, entity: E, *, at: datetime, by: str | None = None, to: str | None = None) -> E:
         """*entity* moved to the won stage (name it with *to* when there are
-        several)."""
-        return self.move(entity, to or self._only(self.won_stages, "won"), at=at, by=by)
+        several).
+
+        Raises:
+            ValidationError: for a *to* that is not one of this pipeline's won
+                stages, or none given when there are several; and for the bad
+                arguments :meth:`move` refuses.
+            TransitionError: for any rule :meth:`move` applies.
+        """
+        return self.move(entity, self._closing_stage(to, self.won_stages, "won"), at=at, by=by)
 
     def lose(
         self,
@@ -1036,8 +1043,16 @@ class Pipeline:
         by: str | None = None,
         to: str | None = None,
     ) -> E:
-        """*entity* moved to the lost stage, for *reason*."""
-        stage = to or self._only(self.lost_stages, "lost")
+        """*entity* moved to the lost stage, for *reason* (name the stage with *to*
+        when there are several).
+
+        Raises:
+            ValidationError: for a *to* that is not one of this pipeline's lost
+                stages, or none given when there are several; and for the bad
+                arguments :meth:`move` refuses.
+            TransitionError: for any rule :meth:`move` applies.
+        """
+        stage = self._closing_stage(to, self.lost_stages, "lost")
         return self.move(entity, stage, at=at, by=by, reason=reason)
 
     def reopen(
@@ -1070,13 +1085,21 @@ class Pipeline:
             to = options[0]
         return self.move(entity, to, at=at, by=by, reason=reason)
 
-    def _only(self, stages: tuple[Stage, ...], kind: str) -> str:
-        if len(stages) == 1:
-            return stages[0].id
+    def _closing_stage(self, to: str | None, stages: tuple[Stage, ...], kind: str) -> str:
+        """The stage win() or lose() closes into: *to*, which must be one of
+        *stages* (a win must end won, a loss lost), or the only one of them."""
+        if not stages:
+            raise ValidationError.single("to", to, f"a {kind} stage: {self.id!r} has none")
         choices = ", ".join(s.id for s in stages)
-        raise ValidationError.single(
-            "to", None, f"one of the {kind} stages ({choices}), since there are several"
-        )
+        if to is None:
+            if len(stages) == 1:
+                return stages[0].id
+            raise ValidationError.single(
+                "to", None, f"one of the {kind} stages ({choices}), since there are several"
+            )
+        if not any(to == s.id for s in stages):
+            raise ValidationError.single("to", to, f"one of the {kind} stages ({choices})")
+        return to
 
     def transfer(
         self,

@@ -185,15 +185,15 @@ SALESFORCE: Final = _crm_pipeline(
 #: Pipelines API ("Every account initially contains a default pipeline with the
 #: pipelineId 'default'").
 #:
-#: Pipeline id ``"default"``, as HubSpot's API names it, so a HubSpot deal's
-#: ``pipeline`` and ``dealstage`` properties map straight onto ``pipeline_id``
-#: and ``stage``. (salesmodel's own :data:`~salesmodel.DEFAULT_PIPELINE` is also
-#: ``"default"``; do not mix the two in one book of deals.) HubSpot lets a rep
-#: drag a deal to any stage, closed ones included, and makes no loss reason
-#: mandatory by default. Forecast categories are a separate deal property in
-#: HubSpot, so none is set here.
+#: Pipeline id ``"hubspot"``: set ``pipeline_id=HUBSPOT.id`` on imported deals,
+#: and map the ``dealstage`` property straight onto ``stage``. (HubSpot's API
+#: calls this pipeline ``"default"``, but that is the id of salesmodel's own
+#: :data:`~salesmodel.DEFAULT_PIPELINE`, and a book of pipelines holds one
+#: pipeline per id.) HubSpot lets a rep drag a deal to any stage, closed ones
+#: included, and makes no loss reason mandatory by default. Forecast categories
+#: are a separate deal property in HubSpot, so none is set here.
 HUBSPOT: Final = _crm_pipeline(
-    "default",
+    "hubspot",
     "Sales Pipeline",
     _stages(
         [
@@ -220,7 +220,8 @@ HUBSPOT: Final = _crm_pipeline(
 #: HubSpot's default lifecycle stages (the ``lifecyclestage`` contact property,
 #: internal values): subscriber, lead, marketingqualifiedlead,
 #: salesqualifiedlead, opportunity, customer, evangelist, other. It moves
-#: :class:`~salesmodel.Lead` records (``Lead(stage="subscriber", ...)``).
+#: :class:`~salesmodel.Lead` records (``Lead(stage="subscriber", ...)``). Its
+#: id is ``"hubspot_lifecycle"``.
 #:
 #: Which are closed: *customer* and *evangelist* are won (the contact bought);
 #: *other* is a contact outside the buying funnel (a partner, a vendor, a
@@ -245,7 +246,7 @@ HUBSPOT: Final = _crm_pipeline(
 #: Source: HubSpot Knowledge Base, the article on lifecycle stages (the default
 #: stages, their internal values, and the forward-only rule).
 HUBSPOT_LIFECYCLE: Final = Pipeline(
-    "lifecyclestage",
+    "hubspot_lifecycle",
     _stages(
         [
             ("subscriber", 2),
@@ -379,8 +380,8 @@ FRAPPE_CRM: Final = _crm_pipeline(
     ),
 )
 
-#: Every preset by name. The name is not always the pipeline's id (HubSpot's
-#: deal pipeline is ``"default"``, its lifecycle ``"lifecyclestage"``).
+#: Every preset by its pipeline's id, so the whole registry can be given as
+#: ``pipelines=``.
 PRESETS: Final[Mapping[str, Pipeline]] = MappingProxyType(
     {
         "salesforce": SALESFORCE,

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
+from typing import cast
 
 import attrs
 
 from ._time import instant_argument
 from .attributes import Attributes, AttributeValue
-from .entities import Deal, Lead, Prospect
+from .entities import Deal, Lead, Prospect, check_timescale_limit
 from .enums import LeadSource
 from .errors import TransitionError, ValidationError
 from .money import Money
@@ -70,7 +71,9 @@ def qualify(
         TransitionError: for a lead that may not convert from its stage (rule
             ``"not-allowed"`` and the others of :meth:`Pipeline.move`), or with
             rule ``"bant"`` for too few BANT letters met; nothing is changed.
-        ValidationError: for a bad *owner_id*, *prospect_id* or *at*.
+        ValidationError: for a *lead* that is not a Lead, a *pipeline* that
+            moves no leads, a *temperature* that is not a TemperaturePolicy, or a
+            bad *owner_id*, *prospect_id* or *at*.
 
     >>> from datetime import datetime, timezone
     >>> from salesmodel import Bant
@@ -84,7 +87,17 @@ def qualify(
 
     .. versionadded:: 0.1.0
     """
+    if not isinstance(lead, Lead):
+        raise ValidationError.single("lead", lead, "a Lead", "qualify")
+    if not isinstance(pipeline, Pipeline) or pipeline.kind not in (None, Lead):
+        raise ValidationError.single(
+            "pipeline", pipeline, "a Pipeline that moves leads (kind=Lead or None)", "qualify"
+        )
+    if type(temperature) is not TemperaturePolicy:
+        # checked here too, so the error names this function's argument
+        raise ValidationError.single("temperature", temperature, "a TemperaturePolicy", "qualify")
     at = instant_argument(at, "at", "qualify")
+    check_timescale_limit(max_timescale_days, "qualify")
     if min_bant_letters is not None:
         if type(min_bant_letters) is not int or not 0 <= min_bant_letters <= 4:
             raise ValidationError.single(
@@ -110,7 +123,9 @@ def qualify(
         company=lead.company,
         bant=lead.bant,
         temperature=classify_temperature(lead, at=at, policy=temperature),
-        needs=tuple(needs),
+        # The Prospect takes any iterable of str and names anything else (a str
+        # is refused, not split into letters).
+        needs=cast("tuple[str, ...]", needs),
         attributes=lead.attributes,
     )
     converted = pipeline.win(lead, at=at, by=owner_id if by is None else by)
@@ -153,8 +168,10 @@ def open_deal(
         The open deal, with an empty history.
 
     Raises:
-        ValidationError: for a bad amount, a naive *at* or one before
-            ``prospect.qualified_at``, or any other bad field.
+        ValidationError: for a *prospect* that is not a Prospect, a *pipeline*
+            that moves no deals (such as :data:`~salesmodel.LEAD_LIFECYCLE`), a bad
+            amount, a naive *at* or one before ``prospect.qualified_at``, or any
+            other bad field.
 
     >>> from datetime import datetime, timezone
     >>> day = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -166,6 +183,13 @@ def open_deal(
 
     .. versionadded:: 0.1.0
     """
+    if not isinstance(prospect, Prospect):
+        raise ValidationError.single("prospect", prospect, "a Prospect", "open_deal")
+    if not isinstance(pipeline, Pipeline) or pipeline.kind not in (None, Deal):
+        # A deal opened in a pipeline of leads could never move.
+        raise ValidationError.single(
+            "pipeline", pipeline, "a Pipeline that moves deals (kind=Deal or None)", "open_deal"
+        )
     at = instant_argument(at, "at", "open_deal")
     if at < prospect.qualified_at:
         expected = f"no earlier than the prospect's qualified_at ({prospect.qualified_at})"
@@ -182,5 +206,6 @@ def open_deal(
         source=source,
         product=product,
         expected_close=expected_close,
-        attributes=prospect.attributes if attributes is None else Attributes(attributes),
+        # The Deal turns a mapping into Attributes, and names anything else.
+        attributes=prospect.attributes if attributes is None else cast("Attributes", attributes),
     )

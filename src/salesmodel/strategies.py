@@ -373,6 +373,7 @@ def leads(
     status: st.SearchStrategy[Status] | Status | None = None,
     stages: Sequence[str] | None = None,
     pipeline: Pipeline | st.SearchStrategy[Pipeline] | None = None,
+    fields: Mapping[str, Any] | None = None,
     max_moves: int = 4,
 ) -> st.SearchStrategy[Lead]:
     """Leads with a consistent history.
@@ -383,6 +384,8 @@ def leads(
         pipeline: Draw leads of this pipeline instead: each is a new lead moved
             through it by :func:`histories`' moves, so it passes
             ``pipeline.validate``. Excludes *stages*.
+        fields: Values for fields of the leads, as for :func:`histories`: a
+            strategy or a fixed value each, by name (not the fields moves set).
         max_moves: The most changes in a history. With *pipeline* and *status*,
             it must allow reaching a stage of that status.
 
@@ -391,7 +394,7 @@ def leads(
 
     .. versionadded:: 0.1.0
     """
-    return _records(Lead, status, stages, pipeline, max_moves, {})
+    return _records(Lead, status, stages, pipeline, max_moves, dict(_check_fields(fields, (Lead,))))
 
 
 def prospects() -> st.SearchStrategy[Prospect]:
@@ -418,27 +421,47 @@ def deals(
     stages: Sequence[str] | None = None,
     owners: st.SearchStrategy[str] | None = None,
     pipeline: Pipeline | st.SearchStrategy[Pipeline] | None = None,
+    fields: Mapping[str, Any] | None = None,
     max_moves: int = 4,
 ) -> st.SearchStrategy[Deal]:
     """Deals with a consistent history, closing and loss reason.
 
+    With *pipeline*, the fields a guard names are set on most deals, as
+    :func:`histories` draws them; a guard with a ``predicate`` is passed only by
+    the deals that happen to pass it, so draw the fields it reads with *fields*
+    (or *currency*): a predicate comparing ``amount`` with euros needs amounts in
+    euros.
+
     Args:
-        currency: The currency of every amount, or a strategy of currencies.
+        currency: The currency of every amount, or a strategy of currencies
+            (the same as ``fields={"amount": moneys(currency=...)}``).
         status: The status, or a strategy of statuses.
         stages: The stage names a history may use (any names by default).
         owners: A strategy of owner ids (owners may also be None).
         pipeline: Draw deals of this pipeline instead: each is a new deal moved
             through it by :func:`histories`' moves, so it passes
             ``pipeline.validate``. Excludes *stages*.
+        fields: Values for fields of the deals, as for :func:`histories`: a
+            strategy or a fixed value each, by name (not the fields moves set,
+            nor ``pipeline_id``), e.g. ``{"amount": moneys(currency="EUR")}``.
         max_moves: The most changes in a history. With *pipeline* and *status*,
             it must allow reaching a stage of that status.
 
     Raises:
-        hypothesis.errors.InvalidArgument: for a bad argument.
+        hypothesis.errors.InvalidArgument: for a bad argument, or *currency* or
+            *owners* given with the field they set in *fields* too.
 
     .. versionadded:: 0.1.0
     """
-    given: dict[str, st.SearchStrategy[Any]] = {}
+    given = dict(_check_fields(fields, (Deal,)))
+    for name, argument, value in (
+        ("amount", "currency", currency),
+        ("owner_id", "owners", owners),
+    ):
+        if value is not None and name in given:
+            raise InvalidArgument(
+                f"{argument}= and fields={{{name!r}: ...}} both draw {name!r}: give one"
+            )
     if currency is not None:
         given["amount"] = moneys(currency=currency)
     if owners is not None:
@@ -482,11 +505,13 @@ def _loose_records(
     given: tuple[tuple[str, st.SearchStrategy[Any]], ...],
 ) -> Any:
     """Records of no pipeline: any stage names, a consistent history."""
-    created_at = draw(_DATETIMES)
+    drawn = dict(given)
+    # The history starts at creation: a created_at given is drawn first.
+    created_at = draw(drawn.pop("created_at", _DATETIMES))
     stage, history = _history(draw, created_at, stages, max_moves)
     chosen, closed_at = _closing(draw, created_at, history, status)
     values: dict[str, Any] = {"created_at": created_at}
-    for name, strategy in given:
+    for name, strategy in drawn.items():
         values[name] = draw(strategy)
     values.update(stage=stage, status=chosen, closed_at=closed_at, history=history)
     if kind is Deal:

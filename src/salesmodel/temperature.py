@@ -170,7 +170,8 @@ def classify_temperature(
         The hotter of the timeframe's temperature and the score band's.
 
     Raises:
-        ValidationError: for a naive *at*, or a *policy* that is not a
+        ValidationError: for a *lead* that is not a Lead, a *score* that is not
+            a finite number, a naive *at*, or a *policy* that is not a
             :class:`TemperaturePolicy`.
 
     >>> from datetime import datetime, timezone
@@ -184,9 +185,18 @@ def classify_temperature(
 
     .. versionadded:: 0.1.0
     """
+    if not isinstance(lead, Lead):
+        raise ValidationError.single("lead", lead, "a Lead", "temperature")
     if type(policy) is not TemperaturePolicy:
         raise ValidationError.single("policy", policy, "a TemperaturePolicy", "temperature")
     at = instant_argument(at, "at", "temperature", optional=True)
+    if score is not None:
+        number = to_decimal(score)
+        if type(number) is not Decimal or not number.is_finite():
+            raise ValidationError.single(
+                "score", score, f"None or {DECIMAL.expected}", "temperature"
+            )
+        score = number
     by_time = policy.by_timeframe(timeframe_days(lead, at=at))
     if score is None or (policy.hot_score is None and policy.warm_score is None):
         return by_time

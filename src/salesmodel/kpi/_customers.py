@@ -99,13 +99,17 @@ class RetentionAccumulator(GroupedAccumulator):
                 )
             zone = start.tzinfo if checked == "recorded" else checked
             assert isinstance(zone, dt.tzinfo)
-            current = Period.of(local(start, zone), period)
-            if current.start(zone) < start:
-                current = current.next()
+            current = Period.of(local(start, zone, "start"), period)
+            local(end, zone, "end")  # refused, as start is, when no datetime holds its date
             self._windows = []
-            while current.end(zone) <= end:
-                self._windows.append((current, current.start(zone), current.end(zone)))
-                current = current.next()
+            try:
+                if current.start(zone) < start:
+                    current = current.next()
+                while current.end(zone) <= end:
+                    self._windows.append((current, current.start(zone), current.end(zone)))
+                    current = current.next()
+            except (OverflowError, ValueError):
+                pass  # a period ending after 9999-12-31 in zone ends after end too
             self._columns = (*self._grouping.columns, "period")
         self._at_start: Counter[Any] = Counter()
         self._kept: Counter[Any] = Counter()
@@ -580,7 +584,7 @@ class RepeatPurchaseRateAccumulator(GroupedAccumulator):
         if self._by_day:
             tz = self._tz
             assert tz is not None
-            days = (local(r.closed_at, tz).date() for r in bought)
+            days = (local(r.closed_at, tz, "closed_at").date() for r in bought)
             self._days.update(
                 (key, customer, day) for (key, customer), day in zip(pairs, days, strict=True)
             )

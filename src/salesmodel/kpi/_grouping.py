@@ -234,9 +234,26 @@ def check_tz(tz: object, period: object, *, required: bool = True) -> Zone | Non
     )
 
 
-def local(value: dt.datetime, tz: Zone) -> dt.datetime:
-    """*value* as wall-clock time in *tz*."""
-    return value if isinstance(tz, str) else value.astimezone(tz)
+def local(value: dt.datetime, tz: Zone, field: str = "$") -> dt.datetime:
+    """*value* as wall-clock time in *tz*.
+
+    Raises:
+        ValidationError: naming *field*, for a valid time whose wall clock in
+            *tz* falls before year 1 or after 9999 (no datetime holds it).
+    """
+    if isinstance(tz, str):
+        return value
+    try:
+        return value.astimezone(tz)
+    except OverflowError:
+        raise beyond_the_calendar(field, value, tz, "dates are read in that zone") from None
+
+
+def beyond_the_calendar(field: str, value: dt.datetime, tz: object, why: str) -> ValidationError:
+    """The error for *value*, whose date in *tz* no datetime can hold."""
+    return ValidationError.single(
+        field, value, f"a time whose date in {tz} lies within the years 1 to 9999 ({why})"
+    )
 
 
 class Grouping:
@@ -389,11 +406,8 @@ class Grouping:
             try:
                 value.astimezone(self.tz)  # type: ignore[arg-type]
             except OverflowError:
-                return ValidationError.single(
-                    self.anchor,
-                    value,
-                    f"a time whose date in {self.tz} lies within the years 1 to 9999 "
-                    "(periods are dates in that zone)",
+                return beyond_the_calendar(
+                    self.anchor, value, self.tz, "periods are dates in that zone"
                 )
         raise AssertionError("no time overflowed")  # pragma: no cover
 

@@ -163,7 +163,7 @@ class CustomerSummaryAccumulator(Accumulator[CustomerSummary]):
         target, rates = self._currency, self._rates
         with localcontext(EXACT):
             for record in bought:
-                day = local(record.closed_at, tz).date()
+                day = local(record.closed_at, tz, "closed_at").date()
                 if day > end:
                     continue
                 money = record.amount

@@ -379,7 +379,9 @@ class DurationMeasure(Measure):
                     continue
             if self.business_days:
                 days = business_days(
-                    local(began, self.tz).date(), local(closed_at, self.tz).date(), self.holidays
+                    local(began, self.tz, "created_at" if self.start is None else "start").date(),
+                    local(closed_at, self.tz, "closed_at").date(),
+                    self.holidays,
                 )
                 duration = dt.timedelta(days=days)
             else:
