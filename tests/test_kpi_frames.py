@@ -30,6 +30,7 @@ from salesmodel import (
     kpi,
 )
 from salesmodel import strategies as sms
+from salesmodel._time import start_of_day
 from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
 nw = pytest.importorskip("narwhals")
@@ -993,14 +994,63 @@ def test_amounts_whose_cents_overflow_a_64_bit_sum_add_up_exactly() -> None:
         assert kpi.average_ticket(native).exact == whole
 
 
-def test_text_amounts_read_a_sign_and_refuse_an_exponent_by_name() -> None:
-    data = _won_with_amounts(["+100.50", "3e2", " 7.25 "], "EUR")
-    for native in (pl.DataFrame(data), pd.DataFrame(data)):
-        got = kpi.bookings(native, strict=False)
-        assert got.amount == Money("107.75", "EUR")
-        ((skipped),) = got.skipped
-        assert skipped.id == "D-1"
-        assert "reads no exponent" in skipped.reason
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+@pytest.mark.parametrize("currency", ["EUR", "JPY", "KWD"])
+def test_a_written_amount_counts_exactly_when_a_deal_of_it_could_exist(
+    engine: str, currency: str
+) -> None:
+    """Text amounts are read digit for digit, as Money reads them: a sign, a point,
+    trailing zeros, an exponent ("1.2E+3", "1000E-3" JPY is whole); each counts or
+    is skipped as Money decides, and the sum is exact."""
+    rng = random.Random(13)
+    texts = [
+        " 7.25 ",
+        "+100.50",
+        "3e2",
+        "1E+3",
+        "1000E-3",
+        "1500E-3",
+        "0E-5",
+        "-0",
+        ".5",
+        "5.",
+        "1.2.3",
+        "e5",
+        "1e",
+        "--1",
+        "+-1",
+        "1_000",
+        "NaN",
+        "Infinity",
+        "12e-1",
+        "1.00e1",
+    ]
+    for _ in range(400):
+        whole = str(rng.randrange(0, 10 ** rng.randrange(1, 9)))
+        fraction = "".join(rng.choice("0123456789") for _ in range(rng.randrange(0, 5)))
+        text = whole + ("." + fraction if fraction or rng.random() < 0.2 else "")
+        if rng.random() < 0.4:
+            text += rng.choice("eE") + rng.choice(["", "+", "-"]) + str(rng.randrange(0, 5))
+        texts.append(rng.choice(["", "", "+", "-"]) + text)
+    data = _won_with_amounts(texts, currency)
+    native = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
+    native = {
+        "pandas": native.to_pandas(),
+        "polars": native,
+        "polars-lazy": native.lazy(),
+        "pyarrow": native.to_arrow(),
+        "duckdb": duckdb.sql("select * from native"),
+    }[engine]
+    got = kpi.bookings(native, strict=False)
+    skipped = {s.id for s in got.skipped}
+    counted = [f"D-{i}" not in skipped for i in range(len(texts))]
+    reads = [_money_reads(t, currency) and not Money(t, currency).amount < 0 for t in texts]
+    assert counted == reads
+    assert got.amount is not None
+    total = sum(
+        (Money(t, currency).amount for t, c in zip(texts, counted, strict=True) if c), Decimal(0)
+    )
+    assert got.amount.amount == total
 
 
 def test_a_bad_row_is_reported_in_the_same_words_on_every_engine() -> None:
@@ -1013,6 +1063,35 @@ def test_a_bad_row_is_reported_in_the_same_words_on_every_engine() -> None:
     }
     assert len(reports) == 1
     assert "tzinfo=datetime.timezone.utc" in reports.pop()  # as a record keeps it
+
+
+def test_a_date_whose_midnight_its_zone_skips_begins_at_the_end_of_the_gap() -> None:
+    """Sao Paulo's clocks went from 23:59 on 14 October 2017 to 01:00 on the 15th:
+    that day begins at 01:00 (-02:00), as records read a date."""
+    days = [dt.date(2017, 10, 15), dt.date(2017, 10, 1), dt.date(2018, 2, 18)]
+    closed = [dt.date(2017, 11, 2), dt.date(2017, 10, 18), dt.date(2018, 3, 1)]
+    rows = [sample_deal(f"D-{i}", status="won") for i in range(3)]
+    deals = [
+        attrs.evolve(
+            d,
+            created_at=start_of_day(a, SAO_PAULO),
+            closed_at=start_of_day(b, SAO_PAULO),
+        )
+        for d, a, b in zip(rows, days, closed, strict=True)
+    ]
+    assert deals[0].created_at.isoformat() == "2017-10-15T01:00:00-02:00"
+    data = columns_of(deals)
+    data["created_at"], data["closed_at"] = days, closed
+    native = pl.DataFrame(data)
+    for frame in (
+        native,
+        native.lazy(),
+        native.to_pandas(use_pyarrow_extension_array=True),
+        native.to_arrow(),
+    ):
+        assert kpi.sales_cycle(frame, tz=SAO_PAULO) == kpi.sales_cycle(deals)
+        got = kpi.bookings(frame, period="month", tz=SAO_PAULO, anchor="created")
+        assert got == kpi.bookings(deals, period="month", tz=SAO_PAULO, anchor="created")
 
 
 def test_messages_name_the_row_the_value_and_the_limit() -> None:

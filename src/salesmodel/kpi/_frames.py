@@ -69,6 +69,12 @@ _PART: Final = "__part"
 _READABLE_ZONE: Final = re.compile(r"[A-Za-z/]+")
 #: The anchor time of each row as read where its periods are (tz=, or as recorded).
 _LOCAL: Final = "__local"
+_NOON: Final = dt.timedelta(hours=12)
+#: An amount as text: a sign, digits with a point, and an exponent of three digits
+#: at most (Money reads more, but 10**±30 bounds it anyway).
+_WRITTEN_AMOUNT: Final = r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
+#: The most digits a whole number of minor units may have in a 64-bit integer.
+_INT64_DIGITS: Final = 18
 #: Minor units are summed as their quotient and remainder by this: each sum stays
 #: far below 2**63 for any number of rows an engine holds.
 _SUM_PART: Final = 10**9
@@ -464,7 +470,8 @@ class _Engine:
         shown = f"dates ({dtype})" if dtype == nw.Date else f"naive datetimes ({dtype})"
         expr = nw.col(field)
         recorded = None  # the zone of a pandas column narwhals cannot read
-        if dtype == nw.Date:  # a day is its first instant, as records read a date
+        dates = dtype == nw.Date
+        if dates:  # a day is its first instant, as records read a date
             dtype = nw.Datetime("us")
             expr = expr.cast(dtype)
         if dtype == nw.Unknown and frame is None:
@@ -509,6 +516,9 @@ class _Engine:
                     "aware first (dt.tz_localize, then dt.tz_convert('UTC'))"
                 )
                 raise ValidationError.single("tz", zone, expected)
+            if dates:
+                expr = self._day_starts(expr, zone)
+                return expr.alias(field) if utc else expr.dt.convert_time_zone(zone)
             expr = self._in_zone(expr, zone, replace=True)
             if utc and self.backend == "pandas":
                 # narwhals reads no pandas zone named with "_" (America/New_York), so
@@ -523,6 +533,21 @@ class _Engine:
             expr = expr.dt.replace_time_zone(None).cast(nw.Datetime("us"))
             expr = expr.dt.replace_time_zone("UTC")
         return expr.alias(field)
+
+    def _day_starts(self, midnight: Any, zone: str) -> Any:
+        """The first instant of each day in *zone* (its naive *midnight*), as UTC
+        instants: midnight there, or the end of a gap that swallows it (Brazil's
+        clocks went from 23:59 to 01:00), as records read a date. Read from noon,
+        which exists: midnight less noon's offset is an instant whose offset,
+        taken from midnight again, gives the day's first instant."""
+
+        def offset(instant: Any) -> Any:
+            wall = instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+            return wall - instant.dt.replace_time_zone(None)
+
+        noon = (midnight + _NOON).dt.replace_time_zone(zone).dt.convert_time_zone("UTC")
+        guess = (midnight - offset(noon)).dt.replace_time_zone("UTC")
+        return (midnight - offset(guess)).dt.replace_time_zone("UTC")
 
     def _zoned_pandas(self, field: str) -> Any:
         """The Datetime type of a pandas column of times in a zone whose name
@@ -604,31 +629,7 @@ class _Engine:
             unreadable = ~amount.is_finite() | (cents_f.abs() >= 10**_DIGITS)
             too_fine = ~unreadable & ~self._nearest(amount, cents_f, scale)
         elif dtype in (nw.String, nw.Object, nw.Unknown) or isinstance(dtype, nw.Decimal):
-            text = amount.cast(nw.String).fill_null("").str.strip_chars()  # no NaN lengths
-            text = text.str.replace_all(r"^\+", "")  # "+100.50" is 100.50, as Money reads it
-            # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
-            fraction = text.str.contains(r"\.")
-            text = nw.when(_fill(fraction)).then(text.str.strip_chars_end("0")).otherwise(text)
-            text = text.str.strip_chars_end(".")
-            digits = text.str.replace_all(r"[.\-]", "")
-            unreadable = (
-                ~text.str.contains(r"^-?[0-9]*\.?[0-9]*$")
-                | ~text.str.contains("[0-9]")
-                | (digits.str.len_chars() > _DIGITS)
-            )
-            negative = ~unreadable & text.str.starts_with("-") & text.str.contains("[1-9]")
-            whole = text.str.replace_all(r"\..*$", "")
-            # lengths are unsigned in some engines: subtract them as int64
-            length = text.str.len_chars().cast(nw.Int64)
-            decimals = (length - whole.str.len_chars().cast(nw.Int64) - 1).clip(lower_bound=0)
-            shift = _chain(nw, [(nw.col("currency") == c, p) for c, p in places.items()], 0)
-            shift = shift - decimals
-            too_fine = ~unreadable & (shift < 0)
-            factor = _chain(
-                nw, [(shift == k, 10**k) for k in range(max(places.values(), default=0) + 1)], 0
-            )
-            readable = _fill(~unreadable & ~too_fine)
-            cents_f = nw.when(readable).then(digits).otherwise(nw.lit("0")).cast(nw.Int64) * factor
+            unreadable, negative, too_fine, cents_f = self._written_cents(amount, places)
         else:
             raise ValidationError.single(
                 "amount", str(dtype), "a column of numbers, decimals or text amounts"
@@ -650,6 +651,48 @@ class _Engine:
             .cast(nw.Int64)
             .alias(_CENTS)
         )
+
+    def _written_cents(self, amount: Any, places: Mapping[str, int]) -> tuple[Any, ...]:
+        """Whether each written amount (text, or a decimal as text) is unreadable,
+        negative or finer than its currency allows, and its minor units: digit for
+        digit, as ``Money`` reads the same text ("+1200.50", "1.2E+3", "0.10")."""
+        nw = self.nw
+
+        def length(text: Any) -> Any:
+            return text.str.len_chars().cast(nw.Int64)  # unsigned in some engines
+
+        raw = amount.cast(nw.String).fill_null("").str.strip_chars().str.replace_all(r"^\+", "")
+        written = _fill(raw.str.contains(_WRITTEN_AMOUNT))
+        power = raw.str.replace_all(r"^[^eE]*[eE]?\+?", "")  # the exponent, "" for none
+        exponent = nw.when(written & (power != "")).then(power).otherwise(nw.lit("0"))
+        text = raw.str.replace_all(r"[eE].*$", "")
+        # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
+        fraction = text.str.contains(r"\.")
+        text = nw.when(_fill(fraction)).then(text.str.strip_chars_end("0")).otherwise(text)
+        text = text.str.strip_chars_end(".")
+        digits = text.str.replace_all(r"[.\-]", "")
+        decimals = (length(text) - length(text.str.replace_all(r"\..*$", "")) - 1).clip(
+            lower_bound=0
+        )
+        shift = _chain(nw, [(nw.col("currency") == c, p) for c, p in places.items()], 0)
+        shift = shift - decimals + exponent.cast(nw.Int64)
+        # A negative shift is still whole when as many zeros end the digits (1000E-3).
+        core = digits.str.strip_chars_end("0")
+        short = _fill(shift < 0)
+        base = nw.when(short).then(core).otherwise(digits)
+        shift = nw.when(short).then(shift + length(digits) - length(core)).otherwise(shift)
+        unreadable = (
+            ~written
+            | (length(digits) > _DIGITS)
+            | (nw.when(short).then(length(core)).otherwise(length(digits)) + shift > _INT64_DIGITS)
+        )
+        zero = core == ""
+        negative = ~unreadable & raw.str.starts_with("-") & ~zero
+        too_fine = ~unreadable & ~zero & (shift < 0)
+        factor = _chain(nw, [(shift == k, 10**k) for k in range(_INT64_DIGITS + 1)], 0)
+        readable = _fill(~unreadable & ~too_fine & ~zero)
+        cents = nw.when(readable).then(base).otherwise(nw.lit("0")).cast(nw.Int64) * factor
+        return unreadable, negative, too_fine, cents
 
     def _nearest(self, amount: Any, cents: Any, scale: Any) -> Any:
         """Whether each float *amount* is the float nearest to ``cents / scale``:
@@ -1301,11 +1344,6 @@ def _unreadable(amount: Any) -> str:
     at most :data:`_DIGITS` digits (a Money may hold more: pass records)."""
     if parse_amount(amount) is None:
         return _AMOUNT_EXPECTED
-    if isinstance(amount, str) and ("e" in amount or "E" in amount):
-        return (
-            "a decimal amount written out on a DataFrame (e.g. '1200.50'): the frame "
-            "engine reads no exponent (bulk.from_frame and records do)"
-        )
     return (
         f"an amount of at most {_DIGITS} digits with its minor unit on a DataFrame (the "
         "frame engine adds whole minor units as 64-bit integers; records take larger ones)"
