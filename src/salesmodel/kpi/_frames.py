@@ -70,6 +70,8 @@ _READABLE_ZONE: Final = re.compile(r"[A-Za-z/]+")
 #: The anchor time of each row as read where its periods are (tz=, or as recorded).
 _LOCAL: Final = "__local"
 _NOON: Final = dt.timedelta(hours=12)
+#: The prefix of the columns a written amount is read through.
+_WRITTEN: Final = "__w_"
 #: An amount as text: a sign, digits with a point, and an exponent of three digits
 #: at most (Money reads more, but 10**±30 bounds it anyway).
 _WRITTEN_AMOUNT: Final = r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
@@ -655,37 +657,57 @@ class _Engine:
     def _written_cents(self, amount: Any, places: Mapping[str, int]) -> tuple[Any, ...]:
         """Whether each written amount (text, or a decimal as text) is unreadable,
         negative or finer than its currency allows, and its minor units: digit for
-        digit, as ``Money`` reads the same text ("+1200.50", "1.2E+3", "0.10")."""
+        digit, as ``Money`` reads the same text ("+1200.50", "1.2E+3", "0.10").
+
+        Each step is a column of the frame (``__w_...``, left out of bad rows shown):
+        an expression built on the last would have the engine read the text again
+        for every use of it."""
         nw = self.nw
 
         def length(text: Any) -> Any:
             return text.str.len_chars().cast(nw.Int64)  # unsigned in some engines
 
-        raw = amount.cast(nw.String).fill_null("").str.strip_chars().str.replace_all(r"^\+", "")
+        def stage(**steps: Any) -> list[Any]:
+            self.frame = self.frame.with_columns(
+                [step.alias(_WRITTEN + name) for name, step in steps.items()]
+            )
+            return [nw.col(_WRITTEN + name) for name in steps]
+
+        (raw,) = stage(
+            raw=amount.cast(nw.String).fill_null("").str.strip_chars().str.replace_all(r"^\+", "")
+        )
         written = _fill(raw.str.contains(_WRITTEN_AMOUNT))
         power = raw.str.replace_all(r"^[^eE]*[eE]?\+?", "")  # the exponent, "" for none
-        exponent = nw.when(written & (power != "")).then(power).otherwise(nw.lit("0"))
-        text = raw.str.replace_all(r"[eE].*$", "")
+        mantissa = raw.str.replace_all(r"[eE].*$", "")
         # Trailing zeros of a fraction are no finer a value: 21114774.00 JPY is whole.
-        fraction = text.str.contains(r"\.")
-        text = nw.when(_fill(fraction)).then(text.str.strip_chars_end("0")).otherwise(text)
-        text = text.str.strip_chars_end(".")
-        digits = text.str.replace_all(r"[.\-]", "")
-        decimals = (length(text) - length(text.str.replace_all(r"\..*$", "")) - 1).clip(
-            lower_bound=0
+        fraction = _fill(mantissa.str.contains(r"\."))
+        written, exponent, text = stage(
+            written=written,
+            exponent=nw.when(written & (power != "")).then(power).otherwise(nw.lit("0")),
+            text=nw.when(fraction)
+            .then(mantissa.str.strip_chars_end("0"))
+            .otherwise(mantissa)
+            .str.strip_chars_end("."),
+        )
+        digits, decimals = stage(
+            digits=text.str.replace_all(r"[.\-]", ""),
+            decimals=(length(text) - length(text.str.replace_all(r"\..*$", "")) - 1).clip(
+                lower_bound=0
+            ),
         )
         shift = _chain(nw, [(nw.col("currency") == c, p) for c, p in places.items()], 0)
-        shift = shift - decimals + exponent.cast(nw.Int64)
-        # A negative shift is still whole when as many zeros end the digits (1000E-3).
-        core = digits.str.strip_chars_end("0")
-        short = _fill(shift < 0)
-        base = nw.when(short).then(core).otherwise(digits)
-        shift = nw.when(short).then(shift + length(digits) - length(core)).otherwise(shift)
-        unreadable = (
-            ~written
-            | (length(digits) > _DIGITS)
-            | (nw.when(short).then(length(core)).otherwise(length(digits)) + shift > _INT64_DIGITS)
+        core, shift = stage(
+            core=digits.str.strip_chars_end("0"),
+            shift=shift - decimals + exponent.cast(nw.Int64),
         )
+        # A negative shift is still whole when as many zeros end the digits (1000E-3).
+        short = _fill(shift < 0)
+        base, shift, width = stage(
+            base=nw.when(short).then(core).otherwise(digits),
+            shift=nw.when(short).then(shift + length(digits) - length(core)).otherwise(shift),
+            width=nw.when(short).then(length(core)).otherwise(length(digits)),
+        )
+        unreadable = ~written | (length(digits) > _DIGITS) | (width + shift > _INT64_DIGITS)
         zero = core == ""
         negative = ~unreadable & raw.str.starts_with("-") & ~zero
         too_fine = ~unreadable & ~zero & (shift < 0)
@@ -987,7 +1009,11 @@ class _Engine:
         order = _ROW if self.eager else "id"
         if self.strict:
             bad = bad.sort(order, nulls_last=True).head(1)
-        shown = [f for f in self.frame.collect_schema().names() if f != _CENTS]
+        shown = [
+            f
+            for f in self.frame.collect_schema().names()
+            if f != _CENTS and not f.startswith(_WRITTEN)
+        ]
         return frame, bad.select([*shown, _BAD])
 
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
