@@ -69,6 +69,7 @@ _PART: Final = "__part"
 _READABLE_ZONE: Final = re.compile(r"[A-Za-z/]+")
 #: The anchor time of each row as read where its periods are (tz=, or as recorded).
 _LOCAL: Final = "__local"
+#: Midday: a day's first instant in a zone is read from it (no clock skips noon).
 _NOON: Final = dt.timedelta(hours=12)
 #: The prefix of the columns a written amount is read through.
 _WRITTEN: Final = "__w_"
@@ -85,8 +86,8 @@ _SUM_PART: Final = 10**9
 _FRACTION_BITS: Final = 52
 #: Veltkamp's splitter for doubles: ``x * it - (x * it - x)`` is x's high 26 bits.
 _SPLITTER: Final = 2.0**27 + 1
-#: The most digits of minor units a row may hold: the in-engine int64 sums stay
-#: exact for any realistic number of rows (and a float carries 15 digits safely).
+#: The most digits an amount may have on a frame (a float's with its minor unit: a
+#: float carries 15 digits safely), so that its minor units fit 64 bits.
 _DIGITS: Final = 15
 _STATUSES: Final = ("open", "won", "lost")
 _AMOUNT_EXPECTED: Final = "a non-negative Money, or None when not known"
