@@ -1094,6 +1094,18 @@ def test_a_date_whose_midnight_its_zone_skips_begins_at_the_end_of_the_gap() -> 
         assert got == kpi.bookings(deals, period="month", tz=SAO_PAULO, anchor="created")
 
 
+def test_grouped_by_currency_a_deal_of_unknown_value_is_of_none() -> None:
+    """As a record's ``amount.currency`` is None, whatever currency its row names."""
+    data = _won_with_amounts([100.0, None], "EUR")
+    deals = [
+        sample_deal("D-0", status="won", closed_at=T0 + dt.timedelta(days=1)),
+        sample_deal("D-1", status="won", closed_at=T0 + dt.timedelta(days=1), amount=None),
+    ]
+    for native in (pl.DataFrame(data), pd.DataFrame(data), _arrow(data)):
+        for call in (kpi.bookings, kpi.average_ticket, kpi.win_rate):
+            assert call(native, by="currency") == call(deals, by="currency")
+
+
 def test_messages_name_the_row_the_value_and_the_limit() -> None:
     data = columns_of([sample_deal("D-1", status="won"), sample_deal("D-2", status="won")])
     with pytest.raises(ValidationError, match=r"^invalid row \(id 'D-2'\)"):  # a lazy frame

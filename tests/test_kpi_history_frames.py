@@ -8,6 +8,7 @@ import datetime as dt
 import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import pytest
@@ -301,6 +302,61 @@ def test_changes_at_one_instant_on_a_lazy_frame_need_a_seq_column() -> None:
         kpi.time_in_stage(native, history=_changes_polars(data).lazy())
     ordered = _changes_polars(data).with_columns(seq=pl.Series([2, 5])).lazy()
     assert kpi.time_in_stage(native, history=ordered) == kpi.time_in_stage([deal])
+
+
+@pytest.mark.parametrize("lazy", [False, True])
+def test_a_change_without_a_seq_is_ordered_by_its_instant_and_a_tie_if_it_shares_one(
+    lazy: bool,
+) -> None:
+    """A null ``seq`` orders nothing: its change stands by its instant, and where
+    another change of its deal has that instant the two are a tie (it was read as
+    its deal's first change, and the checks of the last one were skipped)."""
+    book = sample_book()
+    native, _ = frames("polars", book)
+    data = history_of(book)
+    data["seq"] = [None if i % 2 else s for i, s in enumerate(data["seq"])]
+    changes = _changes_polars(data)
+    if lazy:
+        native, changes = native.lazy(), changes.lazy()
+    for call in history_calls({"as_of": day(30)}).values():
+        assert call(native, history=changes) == call(book)
+    p = DEFAULT_PIPELINE
+    deal = Deal(id="D-9", name="x", amount=None, created_at=T0)
+    deal = p.move(p.move(deal, "qualification", at=day(1)), "research", at=day(1))
+    tied = history_of([deal])
+    tied["seq"] = [1, None]
+    one = _polars(columns_of([deal]))
+    changes = _changes_polars(tied)
+    if lazy:
+        one, changes = one.lazy(), changes.lazy()
+    with pytest.raises(ValidationError, match="'seq' column"):
+        kpi.time_in_stage(one, history=changes)
+    skipped = kpi.time_in_stage(one, history=changes, strict=False).skipped
+    assert [s.id for s in skipped] == ["D-9"]
+
+
+def test_as_of_in_a_zone_of_its_own_and_nanosecond_times_read_as_records() -> None:
+    """``as_of`` in any zone is an instant (polars subtracted no two zones); times
+    held in nanoseconds are read to the microsecond, as records hold them."""
+    book = sample_book()
+    native, changes = frames("polars", book)
+    lisbon = day(30).astimezone(ZoneInfo("Europe/Lisbon"))
+    for frame, history in ((native, changes), (native.lazy(), changes.lazy())):
+        assert kpi.time_in_stage(frame, history=history, as_of=lisbon) == kpi.time_in_stage(
+            book, as_of=lisbon
+        )
+    # nanoseconds below a microsecond are cut, as records cut them: 1,250 ns is 1 µs
+    late = [attrs.evolve(d, created_at=d.created_at + dt.timedelta(microseconds=1)) for d in book]
+    ns = native.with_columns(
+        pl.col("created_at").cast(pl.Datetime("ns", "UTC")) + pl.duration(nanoseconds=1250),
+        pl.col("closed_at").cast(pl.Datetime("ns", "UTC")) + pl.duration(nanoseconds=250),
+    )
+    ns_changes = changes.with_columns(
+        pl.col("at").cast(pl.Datetime("ns", "UTC")) + pl.duration(nanoseconds=250)
+    )
+    for frame, history in ((ns, ns_changes), (ns.to_arrow(), ns_changes.to_arrow())):
+        assert kpi.sales_cycle(frame) == kpi.sales_cycle(late)
+        assert kpi.time_in_stage(frame, history=history) == kpi.time_in_stage(late)
 
 
 def test_naive_change_times_are_refused() -> None:

@@ -47,6 +47,10 @@ _K: Final = "__k"
 _N: Final = "__n_changes"
 #: How many changes of the deal share this one's place in time order (1: none).
 _SAME: Final = "__same"
+#: ``seq`` as the changes are ordered by it: a change without one (null) sorts first
+#: among its instant's, and is a tie if it shares that instant.
+_SEQ_KEY: Final = "__seq"
+_UNSEQUENCED: Final = -(2**62)
 _PREV_TO: Final = "__prev_to"
 _PREV_AT: Final = "__prev_at"
 _BAD: Final = "__hbad"
@@ -89,8 +93,8 @@ class Changes:
         if seq is not None:
             exprs.append(nw.col(seq).alias("seq"))
         #: What orders changes made at the same instant (None: nothing, so such
-        #: changes are refused).
-        self.order = "seq" if seq is not None else _HROW if eager else None
+        #: changes are refused): ``seq`` with its nulls filled, so that they join.
+        self.order = _SEQ_KEY if seq is not None else _HROW if eager else None
         self.eager = eager
         native = native.select(exprs)
         schema = native.collect_schema()
@@ -99,7 +103,10 @@ class Changes:
         normal += [_key(nw, schema, "deal_id", engine), engine.instant(schema, "at", native)]
         if seq is not None:
             normal.append(_sequence(nw, schema, engine, native))
-        self.frame = self._ordered(native.with_columns([e for e in normal if e is not None]))
+        native = native.with_columns([e for e in normal if e is not None])
+        if seq is not None:
+            native = native.with_columns(nw.col("seq").fill_null(_UNSEQUENCED).alias(_SEQ_KEY))
+        self.frame = self._ordered(native)
         self._bad: dict[str, list[dict[str, Any]]] | None = None
 
     def _ordered(self, changes: Any) -> Any:
@@ -112,7 +119,7 @@ class Changes:
             col("deal_id").alias("__d"), *(col(k).alias(f"__o{k}") for k in keys)
         )
         earlier = col("__oat") < col("at")
-        same = col("__oat") == col("at")
+        same = instant = col("__oat") == col("at")
         if self.order:
             earlier = earlier | (same & (col(f"__o{self.order}") < col(self.order)))
             same = same & (col(f"__o{self.order}") == col(self.order))
@@ -122,10 +129,25 @@ class Changes:
             .with_columns(
                 earlier.fill_null(False).cast(nw.Int64).alias("__e"),
                 same.fill_null(False).cast(nw.Int64).alias("__s"),
+                instant.fill_null(False).cast(nw.Int64).alias("__i"),
             )
             .group_by("deal_id", *keys)
-            .agg(col("__e").sum().alias(_K), col("__s").sum().alias(_SAME))
+            .agg(
+                col("__e").sum().alias(_K),
+                col("__s").sum().alias(_SAME),
+                col("__i").sum().alias("__at_once"),
+            )
         )
+        if self.order == _SEQ_KEY:
+            # A change without a seq is ordered by its instant alone: if another
+            # change of its deal has that instant too, the two are a tie.
+            places = places.with_columns(
+                nw.when(col(_SEQ_KEY) == _UNSEQUENCED)
+                .then(col("__at_once"))
+                .otherwise(col(_SAME))
+                .alias(_SAME)
+            )
+        places = places.drop("__at_once")
         counts = changes.group_by("deal_id").agg(nw.len().alias(_N))
         changes = (
             changes.join(places, on=["deal_id", *keys], how="left")
@@ -218,7 +240,7 @@ class Changes:
             deal_id = _cell(row["deal_id"])
             issue = Issue("deal_id", deal_id, "the id of a deal of the frame of deals")
             if engine.strict:
-                where = f"row {row[_HROW]}" if _HROW in row else "a row"
+                where = f"row {row[_HROW]}" if _HROW in row else "row"  # "invalid row of..."
                 raise ValidationError(
                     [issue],
                     f"{where} of the history frame (pass strict=False to skip and report bad rows)",
@@ -278,6 +300,8 @@ class Changes:
         out: dict[str, list[dict[str, Any]]] = {}
         for row in sorted(rows, key=lambda r: tuple(r[k] for k in order)):
             row["at"] = _instant(_cell(row["at"]))
+            # pandas' NaN is a missing stage, named as every engine names it: None
+            row["from_stage"], row["to_stage"] = _cell(row["from_stage"]), _cell(row["to_stage"])
             out.setdefault(row["deal_id"], []).append(row)
         return out
 

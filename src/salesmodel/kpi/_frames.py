@@ -361,6 +361,8 @@ class _Engine:
         for field in self.by_fields:
             if field not in wanted:
                 wanted.append(field)
+        if "currency" in self.by_fields and "amount" not in wanted:
+            optional.append("amount")  # a deal of unknown value has no currency
         unknown = sorted(set(self.columns) - _MAPPABLE - set(self.by_fields))
         if unknown:  # a typo would leave the column it meant unread
             raise ValidationError.single(
@@ -434,6 +436,14 @@ class _Engine:
                 self.local = self.nw.col(_LOCAL)
             exprs.append(expr)
         self.frame = self.frame.with_columns([e for e in exprs if e is not None])
+        if "currency" in self.by_fields and "amount" in self.present:
+            # grouped by currency, a deal of unknown value is of none, as a record's
+            # amount.currency is None (the row's currency names no amount)
+            nothing = self.nw.lit(None, self.nw.String)
+            currency = self.nw.when(self.nw.col("amount").is_null()).then(nothing)
+            self.frame = self.frame.with_columns(
+                currency.otherwise(self.nw.col("currency")).alias("currency")
+            )
         if self.amounts:
             self._cents()
 
@@ -493,6 +503,11 @@ class _Engine:
             # A column of nothing but nulls has whatever type its engine guessed.
             dtype = nw.Datetime("us", "UTC")
             expr = expr.cast(dtype)
+        if dtype.time_unit == "ns" and self.backend not in _FLOAT_DURATIONS:
+            # records hold microseconds: so do the checks and sums (pandas and Dask
+            # are cut to microseconds below, where their zone is dropped for it)
+            dtype = nw.Datetime("us", dtype.time_zone)
+            expr = expr.dt.truncate("1us").cast(dtype)  # PyArrow casts nothing it would cut
         if dtype.time_zone is None:
             zone = _zone_name(self.grouping.tz)
             if zone is None:
@@ -1282,7 +1297,10 @@ class _Engine:
         if self.backend in _FLOAT_DURATIONS or self.backend.startswith("pyspark"):
             return self._epoch_micros(later) - self._epoch_micros(earlier)
         lit = self.nw.lit
-        later, earlier = (lit(t) if isinstance(t, dt.datetime) else t for t in (later, earlier))
+        # a moment given in a zone of its own: polars subtracts no two zones
+        later, earlier = (
+            lit(t.astimezone(dt.UTC)) if isinstance(t, dt.datetime) else t for t in (later, earlier)
+        )
         return (later - earlier).dt.total_microseconds()
 
     def _epoch_micros(self, time: Any) -> Any:
