@@ -590,6 +590,14 @@ def test_anything_but_a_lead_score_is_refused_by_its_position(scores: list[Any])
         plot.score_distribution([*scores[:2], 42.0])  # type: ignore[list-item]
 
 
+def test_scores_that_are_not_an_iterable_are_named() -> None:
+    for bad in (None, 5, "scores"):
+        with pytest.raises(ValidationError) as caught:
+            plot.score_distribution(bad)  # type: ignore[arg-type]
+        assert (caught.value.field, caught.value.value) == ("scores", bad)
+        assert caught.value.allowed == "an iterable of LeadScore"
+
+
 def test_no_scores_draw_an_empty_chart_with_a_note() -> None:
     ax = plot.score_distribution([]).axes[0]
     assert "no scores" in [t.get_text() for t in ax.texts]

@@ -227,6 +227,12 @@ def test_score_arguments_are_refused_with_their_rule() -> None:
         (999_499_000, "999M"),
         (999_500_000_000, "1T"),
         (1_234_000_000_000, "1.23T"),
+        # No unit above T: plain digits in three significant figures, not 1e+03T.
+        (999_499_000_000_000, "999T"),
+        (999_999_999_999_999, "1,000T"),
+        (123_456_789_012_345_678, "123,000T"),
+        (-1.5e15, "-1,500T"),
+        (1e30, "1,000,000,000,000,000,000T"),
     ],
 )
 def test_amounts_are_written_in_three_significant_digits_and_round_into_the_next_unit(
@@ -675,6 +681,40 @@ def test_pipeline_value_alone_draws_one_wider_bar_a_stage() -> None:
     assert ax.get_title() == "Open pipeline by stage: 4k EUR in 6 deals"
 
 
+def test_pipeline_value_counts_deals_of_unknown_value_and_never_adds_them_as_zero() -> None:
+    values = {
+        "research": Total(Money(1000, "EUR"), 1, unknown=1),
+        "closing": Total(None, 0, unknown=2),
+    }
+    weighted = {"research": eur(300, 1), "closing": Total(None, 0, unknown=2)}
+    fig = plot.pipeline_value_chart(values, weighted=weighted)
+    ax = fig.axes[0]
+    notes = texts(fig)
+    assert notes[2] == "1k (2 deals; 1 of unknown value)"
+    assert notes[5] == "value unknown (2 deals)"
+    assert notes[6 + 5] == "value unknown"  # its weighted bar
+    assert "no open deals" not in notes
+    assert ax.get_title() == (
+        "Open pipeline by stage: 1k EUR in 4 deals, 300 weighted, 3 of unknown value"
+    )
+
+
+def test_pipeline_value_of_unknown_amounts_only_counts_them_without_a_figure() -> None:
+    fig = plot.pipeline_value_chart({"closing": Total(None, 0, unknown=1)})
+    assert texts(fig)[5] == "value unknown (1 deal)"
+    assert "no open deals" not in texts(fig)
+    assert fig.axes[0].get_title() == "Open pipeline by stage: 1 deal, 1 of unknown value"
+
+
+def test_amounts_of_a_thousand_trillion_and_more_read_plainly_on_axis_and_title() -> None:
+    values = {"research": Total(Money("123456789012345678", "IDR"), 1)}
+    fig = plot.pipeline_value_chart(values)
+    ax = fig.axes[0]
+    assert texts(fig)[2] == "123,000T (1 deal)"
+    assert ax.get_title() == "Open pipeline by stage: 123,000T IDR in 1 deal"
+    assert ax.xaxis.get_major_formatter()(2e17, 0) == "200,000T"
+
+
 def test_pipeline_value_without_amounts_says_so_on_a_plain_axis() -> None:
     fig = plot.pipeline_value_chart({"closing": Total(None, 0)})
     ax = fig.axes[0]
@@ -761,6 +801,12 @@ def test_loss_reasons_by_value_bar_known_values_and_say_what_is_unknown() -> Non
     assert ax.get_xlabel() == "EUR"
     assert ax.xaxis.get_major_formatter()(2500, 0) == "2.5k"
     assert ax.get_title() == "Why we lose: 4k EUR in 10 lost deals, 3 of unknown value"
+
+
+def test_loss_reasons_of_unknown_value_only_are_counted_without_a_figure() -> None:
+    quiet = LossReasons((loss("went quiet", 2, Total(None, 0, unknown=2)),))
+    ax = plot.loss_reasons_chart(quiet, by="value").axes[0]
+    assert ax.get_title() == "Why we lose: 2 lost deals, 2 of unknown value"
 
 
 def test_loss_reasons_axes_and_grid_follow_the_pipeline_value_chart() -> None:

@@ -123,7 +123,41 @@ def test_bad_feature_names_are_named(cls: type) -> None:
     ]
     with pytest.raises(ValidationError) as caught:
         cls.fit(LEADS, LABELS, "tier")
-    assert issues(caught.value) == [("features", "tier", "an iterable of feature names")]
+    assert issues(caught.value) == [("features", "tier", "None or an iterable of feature names")]
+
+
+@pytest.mark.parametrize("cls", MODELS)
+def test_none_or_a_number_where_an_iterable_belongs_is_named(cls: type) -> None:
+    outcomes = "an iterable of outcomes (True, False, 1 or 0)"
+    names = "an iterable of feature names"
+    for args, kwargs, expected in (
+        ((None, LABELS), {}, ("leads", None, "an iterable of Lead records")),
+        ((LEADS, None), {}, ("labels", None, outcomes)),
+        ((LEADS, 5), {}, ("labels", 5, outcomes)),
+        ((LEADS, LABELS, 5), {}, ("features", 5, f"None or {names}")),
+        ((LEADS, LABELS), {"categorical": None}, ("categorical", None, names)),
+        # a str would be its characters: categorical={"t", "i", "e", "r"}
+        ((LEADS, LABELS), {"categorical": "tier"}, ("categorical", "tier", names)),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            cls.fit(*args, **kwargs)
+        assert issues(caught.value) == [expected]
+
+
+def test_a_logistic_fit_without_features_is_the_prior_as_naive_bayes_is() -> None:
+    leads = [lead(i) for i in range(6)]
+    labels = [1, 0, 1, 0, 0, 0]
+    bayes = NaiveBayesScorer.fit(leads, labels, features=[])
+    for pairs in (0, 16):
+        model = LogisticScorer.fit(leads, labels, features=[], pairs=pairs)
+        assert (model.features, model.weights, model.pairs) == ((), (), ())
+        # the intercept alone: the training leads' log-odds, 2 to 4
+        assert model.intercept == pytest.approx(math.log(2 / 4), abs=1e-4)
+        assert model.predict_proba(leads[0]) == pytest.approx(1 / 3, abs=1e-4)
+        assert model.predict_proba(leads[0]) == pytest.approx(
+            bayes.predict_proba(leads[0]), abs=1e-4
+        )
+        assert model.explain(leads[0]).effects == ()
 
 
 @pytest.mark.parametrize("cls", MODELS)
@@ -216,6 +250,24 @@ def test_metric_input_is_named_exactly() -> None:
         lift([], [])
     assert caught.value.subject == "metric input"
     assert issues(caught.value) == [("labels", [], "at least one label")]
+
+
+def test_metric_input_that_is_not_an_iterable_is_named() -> None:
+    outcomes = "an iterable of outcomes (True, False, 1 or 0)"
+    with pytest.raises(ValidationError) as caught:
+        roc_auc(None, None)  # type: ignore[arg-type]
+    assert caught.value.subject == "metric input"
+    assert issues(caught.value) == [
+        ("labels", None, outcomes),
+        ("scores", None, "an iterable of numbers"),
+    ]
+    for metric in (brier_score, calibration_table, lift):
+        with pytest.raises(ValidationError) as caught:
+            metric([1, 0], None)  # type: ignore[operator]
+        assert issues(caught.value) == [("scores", None, "an iterable of numbers")]
+        with pytest.raises(ValidationError) as caught:
+            metric(3, [0.5])  # type: ignore[operator]
+        assert issues(caught.value) == [("labels", 3, outcomes)]
 
 
 def test_each_metric_names_what_it_cannot_judge() -> None:

@@ -4,6 +4,8 @@ and leads assign() refuses."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -24,9 +26,12 @@ def test_each_routed_lead_has_its_decision_and_others_have_none() -> None:
     )
     assert routing.decision("L2").rep_id == "ana"
     assert routing.decision("L2").lead_id == "L2"
-    with pytest.raises(KeyError) as caught:
+    with pytest.raises(ValidationError) as caught:
         routing.decision("L9")
-    assert caught.value.args == ("L9",)
+    assert caught.value.subject == "decision"
+    assert issues(caught.value) == [
+        ("lead_id", "L9", "the id of a lead this routing decided about")
+    ]
 
 
 def test_reps_and_leads_must_be_what_they_say_and_unique() -> None:
@@ -188,3 +193,101 @@ def test_among_equally_hot_leads_the_higher_score_goes_first_and_no_score_is_zer
         [older, newer, unscored], REPS, policy=policy, at=AT, scores={"L-2": 0.5, "L-1": 0.25}
     )
     assert [x.id for x in routing.leads] == ["L-2", "L-1", "L-0"]
+
+
+def test_none_or_a_number_where_reps_leads_or_a_mapping_belongs_is_named() -> None:
+    for leads, reps, name in ((None, REPS, "leads"), ([lead("L1")], None, "reps")):
+        with pytest.raises(ValidationError) as caught:
+            assign(leads, reps, policy=RoutingPolicy(), at=AT)  # type: ignore[arg-type]
+        assert caught.value.subject == "assign"
+        assert caught.value.field == name
+    with pytest.raises(ValidationError) as caught:
+        assign(
+            [lead("L1")],
+            REPS,
+            policy=RoutingPolicy(strategy="best_conversion"),
+            at=AT,
+            workload=[("ana", 2)],  # type: ignore[arg-type]
+            conversion=[0.1, 0.2],  # type: ignore[arg-type]
+            scores=5,  # type: ignore[arg-type]
+        )
+    assert [issue.path for issue in caught.value.issues] == ["workload", "conversion", "scores"]
+
+
+def test_conversion_rates_and_scores_must_be_finite_numbers_in_range() -> None:
+    nan = float("nan")
+    with pytest.raises(ValidationError) as caught:
+        assign(
+            [lead("L1"), lead("L2")],
+            REPS,
+            policy=RoutingPolicy(strategy="best_conversion"),
+            at=AT,
+            conversion={"ana": nan, "bo": "high", 7: 0.5, "cy": 1.5},  # type: ignore[dict-item]
+            scores={"L1": None, "L2": "x", "L3": -1, "L4": True, "L5": Fraction(1, 2)},  # type: ignore[dict-item]
+        )
+    rate = "None or a conversion rate in [0, 1]"
+    score = "a score in [0, 100] (an int, float or Decimal)"
+    found = issues(caught.value)
+    assert found[0][0] == "conversion['ana']"
+    assert found[0][1] != found[0][1]  # NaN: a NaN rate would rank first
+    assert found[1:] == [
+        ("conversion['bo']", "high", rate),
+        ("conversion[7]", 7, "a rep id (a str)"),
+        ("conversion['cy']", 1.5, rate),
+        ("scores['L1']", None, score),
+        ("scores['L2']", "x", score),
+        ("scores['L3']", -1, score),
+        ("scores['L4']", True, score),
+        ("scores['L5']", Fraction(1, 2), score),
+    ]
+
+
+def test_a_rate_not_known_ranks_last_and_exact_rates_are_taken() -> None:
+    policy = RoutingPolicy(strategy="best_conversion")
+    unknown = {"ana": None, "bo": Fraction(1, 10)}  # Ratio.value of 0/0 is None
+    routing = assign([lead("L1")], REPS, policy=policy, at=AT, conversion=unknown)
+    assert routing.leads[0].owner_id == "bo"
+    exact = {"ana": Decimal("0.2"), "bo": Fraction(1, 10)}
+    scores = {"L1": Decimal("99.5"), "L2": 0.5}
+    routing = assign(
+        [lead("L2"), lead("L1")], REPS, policy=policy, at=AT, conversion=exact, scores=scores
+    )
+    assert [(x.id, x.owner_id) for x in routing.leads] == [("L1", "ana"), ("L2", "bo")]
+
+
+def test_score_bands_of_the_policys_temperature_make_a_scored_lead_hotter() -> None:
+    bands = TemperaturePolicy(hot_score=80, warm_score=40)
+    policy = RoutingPolicy(strategy="best_conversion", temperature=bands)
+    scored = new_lead("A")  # no timeframe: cold by time, hot by its score
+    warm = new_lead("B", days_old=1, purchase_timeframe_days=60)
+    rates = {"bo": 0.4, "ana": 0.1}
+    routing = assign(
+        [warm, scored], REPS, policy=policy, at=AT, conversion=rates, scores={"A": 95, "B": 10}
+    )
+    assert [(x.id, x.owner_id) for x in routing.leads] == [("A", "bo"), ("B", "ana")]
+    # Without bands the score only orders leads equally hot: the warm lead first.
+    plain = RoutingPolicy(strategy="best_conversion")
+    routing = assign(
+        [warm, scored], REPS, policy=plain, at=AT, conversion=rates, scores={"A": 95, "B": 10}
+    )
+    assert [x.id for x in routing.leads] == ["B", "A"]
+
+
+def test_a_lead_no_rep_covers_is_blamed_on_its_territory_however_full_the_reps() -> None:
+    strict = RoutingPolicy(territory_attribute="region", fallback=False, capacity=1)
+    leads = [
+        new_lead("L1", attributes={"region": "north"}),
+        new_lead("L2", attributes={"region": "south"}),
+        new_lead("L3", attributes={"region": "east"}),
+        new_lead("L4"),
+    ]
+    routing = assign(leads, REPS, policy=strict, at=AT)
+    assert routing.loads == {"ana": 1, "bo": 1}
+    assert routing.decision("L3").reason == "unassigned: no active rep covers region='east'"
+    assert routing.decision("L4").reason == "unassigned: no 'region'"
+    # With a fallback, every rep being full is the reason too.
+    loose = RoutingPolicy(territory_attribute="region", capacity=1)
+    routing = assign(leads, REPS, policy=loose, at=AT)
+    assert routing.decision("L3").reason == (
+        "unassigned: no active rep covers region='east'; every active rep is at capacity 1"
+    )

@@ -356,6 +356,18 @@ def test_score_many_names_what_is_not_a_lead_or_an_activity_exactly() -> None:
     assert issues(caught.value) == [("leads[1]", "L-2", "a Lead")]
 
 
+def test_score_many_names_leads_or_activities_that_are_not_iterables_at_once() -> None:
+    for leads, activities, expected in (
+        (None, (), ("leads", None, "an iterable of Lead records")),
+        ([new_lead()], None, ("activities", None, "an iterable of Activity records")),
+        ([new_lead()], 5, ("activities", 5, "an iterable of Activity records")),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            DEFAULT_SCORER.score_many(leads, activities, at=AT)  # type: ignore[arg-type]
+        assert caught.value.subject == "score_many"
+        assert issues(caught.value) == [expected]
+
+
 def test_an_activity_after_at_does_not_stop_the_ones_before_it() -> None:
     scorer = LeadScorer(engagement_rules=(EngagementRule(name="chat", kind=K.CHAT, points=4),))
     later = Activity(id="A-later", kind=K.CHAT, at=AT + timedelta(hours=1), lead_id="L-1")

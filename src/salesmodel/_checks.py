@@ -18,7 +18,7 @@ from __future__ import annotations
 import functools
 import inspect
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TypeVar
 
 import attrs
@@ -112,6 +112,20 @@ def cross(
 def meta(rule: Rule, *, personal: bool = False) -> dict[str, Any]:
     """Field metadata carrying *rule* (and whether the field holds personal data)."""
     return {RULE: rule, PERSONAL: personal}
+
+
+def is_collection(value: object) -> bool:
+    """Whether *value* is an iterable of items: not None or a number, and not a str,
+    bytes or mapping, which iterate too but by character or by key (so
+    ``categorical="region"`` would quietly mean ``{"r", "e", ...}``)."""
+    return isinstance(value, Iterable) and not isinstance(value, (str, bytes, bytearray, Mapping))
+
+
+def collection_argument(value: object, name: str, expected: str, subject: str | None) -> None:
+    """Refuse the argument *name* unless :func:`is_collection`, with the
+    ValidationError every function raises for it (not the TypeError of ``iter``)."""
+    if not is_collection(value):
+        raise ValidationError.single(name, value, expected, subject)
 
 
 class Record:

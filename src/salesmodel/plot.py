@@ -30,6 +30,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal
 
+from salesmodel._checks import collection_argument
 from salesmodel.enums import Status, Temperature
 from salesmodel.errors import CurrencyMismatchError, SalesModelError, ValidationError
 from salesmodel.kpi import (
@@ -173,12 +174,17 @@ def _percent(value: float | None, places: int = 1) -> str:
 
 
 def _compact(amount: float) -> str:
-    """*amount* in three significant digits: ``5.45M``, ``97.3k``, ``512``."""
+    """*amount* in three significant digits: ``5.45M``, ``97.3k``, ``512``;
+    from a thousand trillion on, in trillions with separators: ``1,000T``,
+    ``123,000T``."""
     size = abs(amount)
     for limit, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
         # 999,600 rounds to 1.00M, not to 1e+03k
         if size >= limit * 0.9995:
-            return f"{amount / limit:.3g}{suffix}"
+            scaled = f"{amount / limit:.3g}"
+            if "e" in scaled:  # no unit above T: plain digits, not 1e+03T
+                scaled = f"{float(scaled):,.0f}"
+            return f"{scaled}{suffix}"
     return f"{amount:.3g}"
 
 
@@ -515,8 +521,11 @@ def pipeline_value_chart(
 
     One horizontal bar per stage, in the pipeline's order (every open stage,
     with 0 where nothing is; then any other stage the values hold), labelled with
-    its amount and number of deals. With *weighted*, a second, darker bar per
-    stage shows the value weighted by the stage's probability.
+    its amount and number of deals. Deals of unknown value are counted and said
+    so beside the bar and in the title ("2 of unknown value"), never added as zero,
+    as on :func:`loss_reasons_chart`; a stage whose deals all have an unknown value
+    has no bar and is labelled ``value unknown``. With *weighted*, a second,
+    darker bar per stage shows the value weighted by the stage's probability.
 
     >>> from salesmodel import Status, kpi
     >>> from salesmodel.samples import generate
@@ -562,7 +571,8 @@ def pipeline_value_chart(
 
     amounts = [_amount(values.get(s)) for s in stages]
     counts = [values[s].count if s in values else 0 for s in stages]
-    notes = [f"{_compact(a)} ({_count(c, 'deal')})" for a, c in zip(amounts, counts, strict=True)]
+    unknowns = [values[s].unknown if s in values else 0 for s in stages]
+    notes = [_value_note(values.get(s)) for s in stages]
     ys = list(range(len(stages)))
     height = 0.4 if weighted is not None else 0.7
     shift = height / 2 if weighted is not None else 0.0
@@ -580,11 +590,12 @@ def pipeline_value_chart(
     ends = list(zip(amounts, notes, strict=True))
     if weighted is not None:
         weights = [_amount(weighted.get(s)) for s in stages]
-        ends += [(w, _compact(w)) for w in weights]
+        weighted_notes = [_weighted_note(weighted.get(s)) for s in stages]
+        ends += list(zip(weights, weighted_notes, strict=True))
         ax.barh([y + shift for y in ys], weights, height=height, color=_WEIGHTED)
-        for y, amount in zip(ys, weights, strict=True):
+        for y, amount, note in zip(ys, weights, weighted_notes, strict=True):
             ax.annotate(
-                _compact(amount),
+                note,
                 xy=(amount, y + shift),
                 xytext=(4, 0),
                 textcoords="offset points",
@@ -605,16 +616,40 @@ def pipeline_value_chart(
         ax.spines[side].set_visible(False)
     fig.legend(handles=handles, loc="outside lower center", ncols=2, frameon=False)
     total = sum(amounts)
-    deals = sum(counts)
-    if not deals:
+    known = sum(counts)
+    unknown = sum(unknowns)
+    deals = _count(known + unknown, "deal")
+    if not known + unknown:
         _note_empty(ax, "no open deals")
-    default = (
-        f"Open pipeline by stage: {_compact(total)} {currency or ''} in {_count(deals, 'deal')}"
-    )
-    if weighted is not None:
-        default += f", {_compact(sum(weights))} weighted"
+    default = f"Open pipeline by stage: {deals}"
+    if known or not unknown:
+        default = f"Open pipeline by stage: {_compact(total)} {currency or ''} in {deals}"
+        if weighted is not None:
+            default += f", {_compact(sum(weights))} weighted"
+    # else no known value to add up: no figure, rather than a 0 that is not one
+    default += f", {unknown:,} of unknown value" if unknown else ""
     _set_title(ax, title, " ".join(default.split()))
     return fig
+
+
+def _value_note(total: Total | None) -> str:
+    """``"425k (8 deals)"``, ``"425k (8 deals; 2 of unknown value)"``, or
+    ``"value unknown (3 deals)"`` for a stage of no known value, as the loss
+    reasons chart says it; ``"0 (0 deals)"`` for an empty stage."""
+    if total is None:
+        return f"{_compact(0)} ({_count(0, 'deal')})"
+    deals = _count(total.count + total.unknown, "deal")
+    if total.unknown and not total.count:
+        return f"value unknown ({deals})"
+    unknown = f"; {total.unknown:,} of unknown value" if total.unknown else ""
+    return f"{_compact(_amount(total))} ({deals}{unknown})"
+
+
+def _weighted_note(total: Total | None) -> str:
+    """The weighted amount; ``"value unknown"`` for a stage of no known value."""
+    if total is not None and total.unknown and not total.count:
+        return "value unknown"
+    return _compact(_amount(total))
 
 
 def _room_for_notes(ends: list[tuple[float, str]], figwidth: float) -> float:
@@ -766,7 +801,9 @@ def loss_reasons_chart(
     default = f"Why we lose: {lost}"
     if by == "value":
         unknown = sum(row.value.unknown for row in rows)
-        default = f"Why we lose: {_compact(sum(ends))} {currency or ''} in {lost}"
+        if any(row.value.count for row in rows) or not unknown:
+            default = f"Why we lose: {_compact(sum(ends))} {currency or ''} in {lost}"
+        # else, as on the pipeline value chart, no 0 that is not a figure
         default += f", {unknown:,} of unknown value" if unknown else ""
     _set_title(ax, title, " ".join(default.split()))
     return fig
@@ -840,6 +877,7 @@ def score_distribution(
     """
     if isinstance(bins, bool) or not isinstance(bins, int) or not 1 <= bins <= 100:
         raise ValidationError.single("bins", bins, "an int from 1 to 100")
+    collection_argument(scores, "scores", "an iterable of LeadScore", None)
     by_temperature: dict[Temperature, list[float]] = {t: [] for t in _TEMPERATURE_COLOURS}
     for i, score in enumerate(scores):
         if not isinstance(score, LeadScore):

@@ -43,7 +43,16 @@ from typing import Any, Final
 import attrs
 
 from . import _rules as r
-from ._checks import Record, Rule, checked, cross, meta, replacer
+from ._checks import (
+    Record,
+    Rule,
+    checked,
+    collection_argument,
+    cross,
+    is_collection,
+    meta,
+    replacer,
+)
 from .attributes import AttributeValue
 from .entities import Lead
 from .errors import Issue, ValidationError
@@ -327,9 +336,9 @@ def _design(
         keys = sorted({key for lead in leads for key in lead.attributes})
         names = ("lead.source", *keys)
     else:
+        expected = "None or an iterable of feature names"
+        collection_argument(features, "features", expected, "fit")
         names = tuple(features)
-        if type(features) is str:
-            raise ValidationError.single("features", features, "an iterable of feature names")
     issues = [
         Issue(f"features[{i}]", name, f"an attribute key or one of {', '.join(LEAD_FIELDS)}")
         for i, name in enumerate(names)
@@ -341,6 +350,7 @@ def _design(
         issues.append(Issue("features", names, "distinct feature names"))
     if issues:
         raise ValidationError(issues, "features")
+    collection_argument(categorical, "categorical", "an iterable of feature names", "fit")
     forced = frozenset(categorical)
     built: list[Feature] = []
     columns: list[list[int]] = []
@@ -374,7 +384,13 @@ def _quantile_edges(values: list[Any], bins: int) -> tuple[float, ...]:
     return tuple(sorted(c for c in cuts if c > low))
 
 
+def _leads(leads: Iterable[Any]) -> list[Any]:
+    collection_argument(leads, "leads", "an iterable of Lead records", "fit")
+    return list(leads)
+
+
 def _labels(labels: Iterable[Any], count: int) -> list[int]:
+    collection_argument(labels, "labels", "an iterable of outcomes (True, False, 1 or 0)", "labels")
     out: list[int] = []
     issues: list[Issue] = []
     for i, label in enumerate(labels):
@@ -766,7 +782,7 @@ class NaiveBayesScorer(_Additive, Record):
         if type(calibrate) is not bool and calibrate not in _CALIBRATIONS:
             expected = "True, False, 'features' or 'platt'"
             raise ValidationError.single("calibrate", calibrate, expected, "fit")
-        rows = list(leads)
+        rows = _leads(leads)
         ys = _labels(labels, len(rows))
         built, columns = _design(rows, features, bins, categorical)
         positive_counts, negative_counts = [], []
@@ -1039,7 +1055,7 @@ class LogisticScorer(_Additive, Record):
         if type(tol) not in (int, float) or not 0 < tol < math.inf:
             raise ValidationError.single("tol", tol, "a positive finite number", "fit")
         most = _pairs_wanted(pairs)
-        rows_in = list(leads)
+        rows_in = _leads(leads)
         ys = _labels(labels, len(rows_in))
         built, columns = _design(rows_in, features, bins, categorical)
         names = [feature.name for feature in built]
@@ -1239,9 +1255,14 @@ def _fit_logistic(
     from *start* (its columns, then 0s for any more) or from 0."""
     offsets = list(itertools.accumulate((size for size, _, _ in blocks), initial=1))
     width = offsets[-1]
+    # Without features zip(*columns) is empty: each lead is then a row of no
+    # columns, and the fit is the intercept alone (the prior's log-odds).
+    levels_by_lead = (
+        zip(*(column for _, column, _ in blocks), strict=True) if blocks else [()] * len(ys)
+    )
     rows = [
         tuple(offset + level for offset, level in zip(offsets, levels, strict=False))
-        for levels in zip(*(column for _, column, _ in blocks), strict=True)
+        for levels in levels_by_lead
     ]
     penalty = [0.0] + [l2 for size, _, l2 in blocks for _ in range(size)]
     by_column: list[list[int]] = [[] for _ in range(width)]
@@ -1403,6 +1424,16 @@ def _lbfgs(
 
 
 def _pairs(labels: Iterable[Any], scores: Iterable[Any]) -> list[tuple[float, int]]:
+    wrong = [
+        Issue(name, value, f"an iterable of {what}")
+        for name, value, what in (
+            ("labels", labels, "outcomes (True, False, 1 or 0)"),
+            ("scores", scores, "numbers"),
+        )
+        if not is_collection(value)
+    ]
+    if wrong:
+        raise ValidationError(wrong, "metric input")
     ys = list(labels)
     ps = list(scores)
     issues = []

@@ -14,22 +14,27 @@ the same assignment. A :class:`RoutingPolicy` combines, in this order:
 4. **strategy**: among the reps left, ``"round_robin"`` (in turn, in the order
    the reps are given), ``"least_loaded"`` (the rep with the fewest open leads),
    or ``"best_conversion"`` (the hottest leads first, each round of the rotation
-   starting with the rep with the best conversion rate).
+   starting with the rep with the best conversion rate). How hot a lead is comes
+   from :func:`~salesmodel.temperature.classify_temperature` with the policy's
+   ``temperature``: the purchase timeframe, and the lead's score too when the
+   policy has score bands and ``scores`` are given.
 
 .. versionadded:: 0.1.0
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Final
+from fractions import Fraction
+from typing import Any, Final
 
 import attrs
 
 from . import _rules as r
-from ._checks import Record, Rule, checked, meta
+from ._checks import Record, Rule, checked, collection_argument, meta
 from ._time import instant_argument
 from .entities import Lead, Rep
 from .enums import Status, Temperature
@@ -78,7 +83,9 @@ class RoutingPolicy(Record):
         fallback: Give a lead no territory rep can take to any rep; False leaves
             it unassigned.
         capacity: The most open leads a rep may hold (None: no limit).
-        temperature: How hot a lead is, for ``"best_conversion"``.
+        temperature: How hot a lead is, for ``"best_conversion"``: by its
+            timeframe, and by its score when this has score bands and
+            :func:`assign` is given ``scores``.
 
     .. versionadded:: 0.1.0
     """
@@ -145,15 +152,68 @@ class Routing:
         """The decision about *lead_id*.
 
         Raises:
-            KeyError: for a lead that was not routed.
+            ValidationError: naming ``lead_id``, for a lead that was not routed
+                (closed, already owned, or not among the leads).
         """
         for d in self.decisions:
             if d.lead_id == lead_id:
                 return d
-        raise KeyError(lead_id)
+        raise ValidationError.single(
+            "lead_id", lead_id, "the id of a lead this routing decided about", "decision"
+        )
 
 
 _HEAT: Final = {Temperature.HOT: 0, Temperature.WARM: 1, Temperature.COLD: 2}
+
+
+def _is_rate(value: Any) -> bool:
+    # None is a rate not known (Ratio.value of 0/0): the rep ranks as one without.
+    return value is None or (_is_number(value) and 0 <= value <= 1)
+
+
+def _is_score(value: Any) -> bool:
+    # A LeadScore's total, or a fitted model's probability, both within [0, 100].
+    return _is_number(value) and not isinstance(value, Fraction) and 0 <= value <= 100
+
+
+def _plain(score: float | Decimal | None) -> float | Decimal | None:
+    """*score* as classify_temperature takes it: a Decimal, or an exact int or
+    float (numpy's float64 is a float, but not exactly one)."""
+    if score is None or type(score) is Decimal:
+        return score
+    return int(score) if isinstance(score, int) else float(score)
+
+
+def _is_number(value: Any) -> bool:
+    """A finite int, float, Decimal or Fraction (not a bool): NaN compares false
+    with everything, so a NaN rate would sort anywhere, even first."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Fraction)):
+        return False
+    if isinstance(value, Decimal):
+        return value.is_finite()
+    return not isinstance(value, float) or math.isfinite(value)
+
+
+def _is_count(value: Any) -> bool:
+    return type(value) is int and value >= 0
+
+
+def _mapping_issues(
+    name: str, value: Any, key: str, test: Callable[[Any], bool], expected: str
+) -> list[Issue]:
+    """The issues of the optional argument *name*: a mapping of *key* to values
+    that pass *test*."""
+    if value is None:
+        return []
+    if not isinstance(value, Mapping):
+        return [Issue(name, value, f"None or a mapping of {key} to {expected}")]
+    issues = []
+    for k, v in value.items():
+        if type(k) is not str:
+            issues.append(Issue(f"{name}[{k!r}]", k, f"a {key} (a str)"))
+        elif not test(v):
+            issues.append(Issue(f"{name}[{k!r}]", v, expected))
+    return issues
 
 
 def _text(value: object) -> str | None:
@@ -186,11 +246,15 @@ def assign(
         reps: The reps, in rotation order; inactive ones are skipped.
         policy: How to choose.
         at: When (for the leads' temperature; nothing reads the clock).
-        workload: Open leads each rep holds beyond those in *leads*.
-        conversion: Each rep's conversion rate, for ``"best_conversion"``
-            (a rep without one ranks last).
-        scores: Lead scores by lead id: a hotter lead with a higher score goes
-            first with ``"best_conversion"``.
+        workload: Open leads each rep holds beyond those in *leads*, by rep id
+            (a non-negative int each).
+        conversion: Each rep's conversion rate in [0, 1] by rep id, for
+            ``"best_conversion"`` (a rep without one, or with None, ranks last).
+        scores: Lead scores in [0, 100] by lead id (a ``LeadScore.total``, or a
+            fitted model's probability), for ``"best_conversion"``: with score
+            bands in ``policy.temperature`` a score can make a lead hotter, as
+            :func:`~salesmodel.temperature.classify_temperature` decides; among
+            leads equally hot, the higher score goes first (no score counts as 0).
         after: For ``"round_robin"``: the rep the previous run ended with, so the
             rotation carries on from the next one.
 
@@ -198,8 +262,11 @@ def assign(
         The assigned leads and a decision for every lead routed.
 
     Raises:
-        ValidationError: for a naive *at*, duplicate lead or rep ids, a negative
-            workload, or a *policy* that is not a :class:`RoutingPolicy`.
+        ValidationError: for a naive *at*, *leads* or *reps* that are not
+            iterables of leads and reps, duplicate lead or rep ids, a *workload*,
+            *conversion* or *scores* that is not a mapping of ids to numbers in
+            range (named by key, e.g. ``conversion['ana']``), or a *policy* that
+            is not a :class:`RoutingPolicy`.
 
     >>> from datetime import datetime, timezone
     >>> day = datetime(2026, 3, 2, tzinfo=timezone.utc)
@@ -216,6 +283,8 @@ def assign(
     if type(policy) is not RoutingPolicy:
         raise ValidationError.single("policy", policy, "a RoutingPolicy", "assign")
     at = instant_argument(at, "at", "assign")
+    collection_argument(leads, "leads", "an iterable of Lead records", "assign")
+    collection_argument(reps, "reps", "a sequence of Rep records", "assign")
     leads = list(leads)
     reps = list(reps)
     issues = []
@@ -235,9 +304,13 @@ def assign(
             issues.append(Issue(f"leads[{i}].id", lead.id, "an id no other lead has"))
         else:
             seen_leads.add(lead.id)
-    for rep_id, count in (workload or {}).items():
-        if type(count) is not int or count < 0:
-            issues.append(Issue(f"workload[{rep_id!r}]", count, "a non-negative int"))
+    issues += _mapping_issues("workload", workload, "rep id", _is_count, "a non-negative int")
+    issues += _mapping_issues(
+        "conversion", conversion, "rep id", _is_rate, "None or a conversion rate in [0, 1]"
+    )
+    issues += _mapping_issues(
+        "scores", scores, "lead id", _is_score, "a score in [0, 100] (an int, float or Decimal)"
+    )
     if issues:
         raise ValidationError(issues, "assign")
 
@@ -262,8 +335,14 @@ def assign(
         )
         rotation = [rep.id for rep in ranked]
         given = scores or {}
+        # The score as classify_temperature reads it: a policy with score bands
+        # makes a high-scored lead hot without a timeframe; one without ignores it.
         heat = {
-            lead.id: _HEAT[classify_temperature(lead, at=at, policy=policy.temperature)]
+            lead.id: _HEAT[
+                classify_temperature(
+                    lead, score=_plain(given.get(lead.id)), at=at, policy=policy.temperature
+                )
+            ]
             for lead in pending
         }
         pending.sort(
@@ -297,6 +376,7 @@ def assign(
     for lead in pending:
         territory: str | None = None
         notes = []
+        uncovered = False  # no active rep covers the lead's territory (or it has none)
         candidates = everyone
         if policy.territory_attribute is not None:
             territory = _text(lead.attributes.get(policy.territory_attribute))
@@ -307,6 +387,7 @@ def assign(
                 notes.append(f"no {policy.territory_attribute!r}")
             elif not covering:
                 notes.append(f"no active rep covers {policy.territory_attribute}={territory!r}")
+            uncovered = not covering
             candidates = covering
         open_ = [rep_id for rep_id in rotation if rep_id in candidates]
         if capacity is not None:
@@ -320,8 +401,13 @@ def assign(
             fell_back = bool(open_)
         if not open_:
             why = "; ".join(notes) or "no active rep"
-            if capacity is not None and rotation and all(loads[x] >= capacity for x in rotation):
+            full = capacity is not None and rotation and all(loads[x] >= capacity for x in rotation)
+            # Without a fallback, a lead no rep covers had no candidate, full or not:
+            # its territory is the reason. With one, the fallback found every rep full.
+            if full and not (uncovered and not policy.fallback):
                 why = f"every active rep is at capacity {capacity}"
+                if uncovered:
+                    why = f"{notes[0]}; {why}"
             decisions.append(
                 RoutingDecision(
                     lead_id=lead.id, rep_id=None, reason=f"unassigned: {why}", territory=territory

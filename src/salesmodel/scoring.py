@@ -44,7 +44,7 @@ from typing import Any, Final
 import attrs
 
 from . import _rules as r
-from ._checks import Record, Rule, checked, cross, meta, replacer
+from ._checks import Record, Rule, checked, collection_argument, cross, meta, replacer
 from .attributes import AttributeValue
 from .entities import Activity, Bant, Lead
 from .enums import ActivityKind, LeadSource, Temperature
@@ -687,11 +687,16 @@ class LeadScorer(Record):
         once (one pass over *activities*, at the first score).
 
         Raises:
-            ValidationError: as :meth:`score` does (a bad *at* at once).
+            ValidationError: as :meth:`score` does; a bad *at*, or *leads* or
+                *activities* that are not iterables, at once.
 
         .. versionadded:: 0.1.0
         """
         _check_at(at)
+        collection_argument(leads, "leads", "an iterable of Lead records", "score_many")
+        collection_argument(
+            activities, "activities", "an iterable of Activity records", "score_many"
+        )
         return self._many(leads, activities, at)
 
     def _many(
