@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -400,3 +401,37 @@ def test_a_history_change_lacking_a_field_is_named_not_an_attribute_error() -> N
     assert history_issue(staged_row(history=(no_target,))) == Issue(
         "history[0].to_stage", None, "a stage id (str)"
     )
+
+
+def test_times_of_a_named_zone_in_a_record_of_one_s_own_subtract_as_instants() -> None:
+    """Python subtracts two datetimes of one tzinfo by their wall clocks: across a
+    daylight-saving change a day of a record's own lasted 24 hours. Entities keep
+    fixed offsets; a record of the caller's own is read as the instants it names."""
+    paris = ZoneInfo("Europe/Paris")
+    spring = datetime(2025, 3, 29, 12, tzinfo=paris)  # 23 hours to the next noon
+    autumn = datetime(2025, 10, 25, 12, tzinfo=paris)  # 25 hours
+    for start, hours in ((spring, 23), (autumn, 25)):
+        end = start + timedelta(days=1)  # the next noon on the wall clock
+        row = deal_row(created_at=start, closed_at=end, owner_id="ana")
+        assert kpi.sales_cycle([row]).median == timedelta(hours=hours)
+        by_owner = kpi.sales_cycle([row], by="owner_id", period="month", tz=paris)
+        assert [s.median for s in by_owner.values()] == [timedelta(hours=hours)]
+        moved = staged_row(
+            created_at=start - timedelta(days=1),
+            history=(Change(start), Change(end, "qualification", "research")),
+            stage="research",
+        )
+        assert kpi.time_in_stage([moved])["qualification"].median == timedelta(hours=hours)
+    # in research from 5 October noon: 21 days and 30 minutes at 11:30 on the 26th,
+    # past its 21 days (20 days 23:30 on the wall clock)
+    entered = datetime(2025, 10, 5, 12, tzinfo=paris)
+    waiting = staged_row(
+        created_at=datetime(2025, 10, 1, 12, tzinfo=paris),
+        history=(
+            Change(datetime(2025, 10, 2, 12, tzinfo=paris)),
+            Change(entered, "qualification", "research"),
+        ),
+        stage="research",
+    )
+    stale = kpi.stale_deals([waiting], as_of=datetime(2025, 10, 26, 11, 30, tzinfo=paris))
+    assert len(stale) == 1

@@ -8,6 +8,7 @@ from collections import defaultdict
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import attrs
 import hypothesis
@@ -92,6 +93,7 @@ def test_the_machine_checks_fail_when_a_move_meant_to_be_refused_is_not() -> Non
 
 #: How many values one example draws: enough for every part of a strategy to show.
 MANY = 8
+PARIS = ZoneInfo("Europe/Paris")
 
 
 def many(strategy: st.SearchStrategy, size: int = MANY) -> st.SearchStrategy[list]:  # type: ignore[type-arg]
@@ -1080,3 +1082,18 @@ def test_the_fewest_moves_to_a_set_of_stages_count_only_stages_that_can_be_enter
     assert [distances[s] for s in ("won", "closing", "prospecting", "lost")] == [0, 1, 6, 6]
     blocked = sst._distances(DEFAULT_PIPELINE, won, frozenset({"closing"}))
     assert blocked == {"won": 0, "closing": 1}  # in closing already, it can still win
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    sst.deals(
+        fields={"created_at": st.just(datetime(2024, 10, 27, 2, 30, tzinfo=PARIS, fold=1))},
+        status=Status.WON,
+    )
+)
+def test_a_time_of_a_repeated_hour_begins_a_valid_deal(deal: Deal) -> None:
+    """The second 02:30 of Paris' autumn night (fold=1) is an instant an hour after
+    the first: later times are drawn from it, not from its wall clock."""
+    assert deal.created_at.utcoffset() == timedelta(hours=1)
+    assert deal.closed_at is not None
+    assert deal.closed_at >= deal.created_at

@@ -27,6 +27,7 @@ __all__ = [
     "ZONE_EXPECTED",
     "as_instant",
     "aware_instant",
+    "elapsed",
     "instant_argument",
     "is_instant",
     "start_of_day",
@@ -194,3 +195,14 @@ def start_of_day(day: date, zone: tzinfo) -> datetime:
     # that instant is the gap's end, in a repeated hour the first midnight.
     instant = midnight.astimezone(UTC).astimezone(zone)
     return as_instant(instant)
+
+
+def elapsed(later: datetime, earlier: datetime) -> timedelta:
+    """``later - earlier`` between the two instants. Records keep fixed offsets, so
+    their times subtract as instants; a record of the caller's own may hold two
+    times of one named zone, which Python would subtract by their wall clocks
+    (a day across a daylight-saving change would last 24 hours)."""
+    zone = later.tzinfo
+    if zone is earlier.tzinfo and zone is not None and type(zone) is not timezone:
+        return later.astimezone(UTC) - earlier.astimezone(UTC)
+    return later - earlier

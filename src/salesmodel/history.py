@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._time import instant_argument
+from ._time import elapsed, instant_argument
 from .enums import Status
 from .errors import ValidationError
 from .pipeline import StageEntity, _is_stage_record
@@ -37,11 +37,12 @@ class StageVisit:
         """How long the visit lasted; for the current visit, until *as_of* (None
         without it, or when *as_of* is before the visit began)."""
         if self.left_at is not None:
-            return self.left_at - self.entered_at
+            return elapsed(self.left_at, self.entered_at)
         as_of = instant_argument(as_of, "as_of", "StageVisit.duration", optional=True)
-        if as_of is None or as_of < self.entered_at:
+        if as_of is None:
             return None
-        return as_of - self.entered_at
+        spent = elapsed(as_of, self.entered_at)
+        return None if spent < timedelta(0) else spent
 
 
 def stage_visits(entity: StageEntity) -> tuple[StageVisit, ...]:
@@ -109,6 +110,6 @@ def time_in_stages(
             if spent is None:
                 continue
         else:
-            spent = visit.left_at - visit.entered_at
+            spent = elapsed(visit.left_at, visit.entered_at)
         totals[visit.stage] = totals.get(visit.stage, timedelta(0)) + spent
     return totals

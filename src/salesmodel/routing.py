@@ -15,7 +15,7 @@ the same assignment. A :class:`RoutingPolicy` combines, in this order:
    the reps are given), ``"least_loaded"`` (the rep with the fewest open leads),
    or ``"best_conversion"`` (the hottest leads first, each round of the rotation
    starting with the rep with the best conversion rate). How hot a lead is comes
-   from :func:`~salesmodel.temperature.classify_temperature` with the policy's
+   from :func:`~salesmodel.classify_temperature` with the policy's
    ``temperature``: the purchase timeframe, and the lead's score too when the
    policy has score bands and ``scores`` are given.
 
@@ -253,7 +253,7 @@ def assign(
         scores: Lead scores in [0, 100] by lead id (a ``LeadScore.total``, or a
             fitted model's probability), for ``"best_conversion"``: with score
             bands in ``policy.temperature`` a score can make a lead hotter, as
-            :func:`~salesmodel.temperature.classify_temperature` decides; among
+            :func:`~salesmodel.classify_temperature` decides; among
             leads equally hot, the higher score goes first (no score counts as 0).
         after: For ``"round_robin"``: the rep the previous run ended with, so the
             rotation carries on from the next one.

@@ -38,6 +38,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ._time import as_instant
 from .attributes import Attributes, AttributeValue
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
@@ -135,7 +136,9 @@ def _later(
     example prints it as itself."""
     drawn: int = draw(_elapsed(max_days))
     micro, zone = divmod(drawn, len(_ZONES))
-    return (start + timedelta(microseconds=micro)).astimezone(_ZONES[zone])
+    # From the instant: adding to a time of a named zone keeps its wall clock and
+    # drops fold=1, so the second 02:30 of an autumn night would move an hour back.
+    return (as_instant(start) + timedelta(microseconds=micro)).astimezone(_ZONES[zone])
 
 
 def currencies() -> st.SearchStrategy[str]:

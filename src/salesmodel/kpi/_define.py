@@ -121,6 +121,8 @@ class DefinedAccumulator(GroupedAccumulator):
         self._book = PipelineBook(given["pipelines"]) if definition.reads_stages else None
         self._measures = definition.measures(given)
         self._state = {m.name: m.fresh() for m in self._measures}
+        #: Whether the chunk being added holds records of the caller's own types.
+        self._foreign = False
 
     # --- the accumulator protocol -------------------------------------------------------
 
@@ -129,7 +131,8 @@ class DefinedAccumulator(GroupedAccumulator):
 
     def _feed(self, chunk: list[Any], types: set[type]) -> None:
         trusted = self._trusted
-        if not types.issubset(trusted):
+        self._foreign = not types.issubset(trusted)
+        if self._foreign:
             chunk = [r for r in chunk if type(r) in trusted or self._admit(r)]
         if self._book is not None:  # then what only the pipeline knows
             chunk = self._conforming(chunk, self._book)
@@ -138,7 +141,7 @@ class DefinedAccumulator(GroupedAccumulator):
     def _add_chunk(self, chunk: list[Any]) -> None:
         grouping, state, reject = self._grouping, self._state, self._reject
         for measure in self._measures:
-            measure.add(state[measure.name], chunk, grouping, reject)
+            measure.add(state[measure.name], chunk, grouping, reject, foreign=self._foreign)
 
     def _absorb(self, other: DefinedAccumulator) -> None:
         for measure in self._measures:

@@ -23,6 +23,7 @@ from typing import Any, Final, Protocol
 
 import attrs
 
+from salesmodel._time import elapsed
 from salesmodel.enums import Status
 
 from ._grouping import ALL, Grouping, local
@@ -136,9 +137,18 @@ class Measure:
     def fresh(self) -> Any:  # pragma: no cover - overridden
         raise NotImplementedError
 
-    def add(self, state: Any, chunk: list[Any], grouping: Grouping, reject: Reject) -> None:
+    def add(
+        self,
+        state: Any,
+        chunk: list[Any],
+        grouping: Grouping,
+        reject: Reject,
+        *,
+        foreign: bool = False,
+    ) -> None:
         """Add the records of *chunk* this measure counts (*reject* takes a record
-        whose value cannot be told, with its issue)."""
+        whose value cannot be told, with its issue; *foreign*: some are records of
+        the caller's own, whose times may not be fixed offsets)."""
         raise NotImplementedError  # pragma: no cover
 
     def merge(self, into: Any, other: Any) -> None:  # pragma: no cover - overridden
@@ -190,7 +200,13 @@ class CountMeasure(Measure):
         return Counter()
 
     def add(
-        self, state: Counter[Any], chunk: list[Any], grouping: Grouping, reject: Reject
+        self,
+        state: Counter[Any],
+        chunk: list[Any],
+        grouping: Grouping,
+        reject: Reject,
+        *,
+        foreign: bool = False,
     ) -> None:
         selector = self.where.selector()
         if selector is not None and self.extra is None:
@@ -249,7 +265,15 @@ class AmountMeasure(Measure):
     def fresh(self) -> tuple[dict[tuple[Any, str], Decimal], Counter[Any], Counter[Any]]:
         return ({}, Counter(), Counter())
 
-    def add(self, state: Any, chunk: list[Any], grouping: Grouping, reject: Reject) -> None:
+    def add(
+        self,
+        state: Any,
+        chunk: list[Any],
+        grouping: Grouping,
+        reject: Reject,
+        *,
+        foreign: bool = False,
+    ) -> None:
         sums, counts, unknown = state
         chosen = self.where.select(chunk)
         if not chosen:
@@ -343,11 +367,17 @@ class DurationMeasure(Measure):
         return Counter()
 
     def add(
-        self, state: Counter[Any], chunk: list[Any], grouping: Grouping, reject: Reject
+        self,
+        state: Counter[Any],
+        chunk: list[Any],
+        grouping: Grouping,
+        reject: Reject,
+        *,
+        foreign: bool = False,
     ) -> None:
         selector = self.where.selector()
         plain = self.start is None and not self.business_days and self.extra is None
-        if plain and selector is not None and grouping.period is None:
+        if plain and selector is not None and grouping.period is None and not foreign:
             # One compiled comprehension picks the records and pairs each key
             # with its duration; Counter counts the pairs in C.
             status, keep = selector
@@ -360,7 +390,8 @@ class DurationMeasure(Measure):
             self._add_slow(state, chosen, grouping, reject)
             return
         slots = self._slots(chosen, grouping)
-        durations = map(sub, map(_CLOSED, chosen), map(_CREATED, chosen))
+        # entities keep fixed offsets; a record of the caller's own is read as instants
+        durations = map(elapsed if foreign else sub, map(_CLOSED, chosen), map(_CREATED, chosen))
         state.update(zip(repeat(ALL) if slots is None else slots, durations, strict=False))
 
     def _add_slow(
@@ -385,7 +416,7 @@ class DurationMeasure(Measure):
                 )
                 duration = dt.timedelta(days=days)
             else:
-                duration = closed_at - began
+                duration = elapsed(closed_at, began)
             key = grouping.key(record)
             if self.extra is not None:
                 key = (key, self.extra.of(record))

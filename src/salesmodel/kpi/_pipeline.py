@@ -18,6 +18,7 @@ from typing import Any, ClassVar, Final, overload
 import attrs
 
 from salesmodel._book import PipelineBook, Pipelines
+from salesmodel._time import elapsed
 from salesmodel.entities import Deal, Rep, Target
 from salesmodel.enums import Status, TargetMetric
 from salesmodel.errors import Issue, ValidationError
@@ -990,7 +991,7 @@ class StaleDealsAccumulator(GroupedAccumulator):
             if stage.rot_after is None:
                 continue
             entered = record.history[-1].at if record.history else record.created_at
-            age = self._as_of - entered
+            age = elapsed(self._as_of, entered)  # instants: a record may hold a named zone
             if age > stage.rot_after:
                 self._stale.setdefault(key, []).append(
                     StaleDeal(

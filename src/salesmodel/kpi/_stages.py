@@ -15,6 +15,7 @@ from typing import Any, Final, Literal, overload
 import attrs
 
 from salesmodel._book import DEFAULT_BOOK, PipelineBook, Pipelines
+from salesmodel._time import elapsed
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 _MICRO: Final = dt.timedelta(microseconds=1)
+_NO_TIME: Final = dt.timedelta(0)
 OPEN: Final = Status.OPEN
 WON: Final = Status.WON
 
@@ -82,10 +84,12 @@ class TimeInStageAccumulator(GroupedAccumulator):
             stage = history[0].from_stage if history else record.stage
             entered = record.created_at
             for change in history:
-                counts[(group, stage, change.at - entered)] += 1
+                counts[(group, stage, elapsed(change.at, entered))] += 1
                 stage, entered = change.to_stage, change.at
-            if as_of is not None and record.status is OPEN and as_of >= entered:
-                counts[(group, stage, as_of - entered)] += 1
+            if as_of is not None and record.status is OPEN:
+                spent = elapsed(as_of, entered)  # instants: a record may hold a named zone
+                if spent >= _NO_TIME:
+                    counts[(group, stage, spent)] += 1
 
     def _absorb(self, other: TimeInStageAccumulator) -> None:
         self._counts.update(other._counts)
