@@ -438,6 +438,12 @@ def test_a_decimal_column_is_judged_by_its_scale_and_else_amount_by_amount() -> 
         assert built.records[-2] == Deal(
             id="b", name="b", amount=Money("12.00", currency), created_at=T0
         )
+    # Wide enough for amounts beyond Money's bounds: each amount is checked again.
+    wide = pl.DataFrame(
+        {"id": ["a"], "name": ["a"], "amount": [Decimal(10**33)], "created_at": [T0]},
+        schema_overrides={"amount": pl.Decimal(38, 2)},
+    )
+    assert refusal(wide, currency="EUR")[1][0][0] == "rows[0].amount"
 
 
 def test_a_column_the_entity_requires_must_be_in_the_frame() -> None:

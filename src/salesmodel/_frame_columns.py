@@ -89,11 +89,14 @@ class FrameColumns:
         series = self.frame[name]
         return [i for i, v in enumerate(series.to_list()) if v != v]
 
-    def decimal_places(self, name: str) -> int | None:
-        """The places of every cell of a decimal column (its scale), else None."""
+    def decimal_type(self, name: str) -> tuple[int, int] | None:
+        """The precision and scale of a decimal column (its cells' most digits and
+        places), else None."""
         dtype = self.schema[name]
-        scale = getattr(dtype, "scale", None) if isinstance(dtype, self.nw.Decimal) else None
-        return scale if type(scale) is int else None
+        if not isinstance(dtype, self.nw.Decimal):
+            return None
+        precision, scale = getattr(dtype, "precision", None), getattr(dtype, "scale", None)
+        return (precision, scale) if type(precision) is int and type(scale) is int else None
 
     def is_datetime(self, name: str) -> bool:
         return isinstance(self.schema[name], self.nw.Datetime)

@@ -40,8 +40,10 @@ from .attributes import Attributes
 from .errors import MISSING, Issue, ValidationError
 from .money import (
     CURRENCY_EXPECTED,
+    MONEY_DIGITS,
     Money,
     amount_expected,
+    checked_money,
     is_currency,
     minor_unit,
     parse_amount,
@@ -1096,10 +1098,12 @@ class _Columns:
                     self.fail(row, Issue(f"{field.name}.currency", code, expected))
         distinct = set(codes)
         if len(distinct) == 1 and is_currency(code := next(iter(distinct))):
-            # a decimal column whose scale the currency allows holds no finer amount
-            places = self.table.decimal_places(field.column)
-            fits = places is not None and places <= minor_unit(code)
-            money = _in(field.name, code, convert, fits=fits)
+            # A decimal column whose scale the currency allows holds no finer amount;
+            # with few enough whole digits too, each of its cells is a Money as it is.
+            kind = self.table.decimal_type(field.column)
+            fits = kind is not None and kind[1] <= minor_unit(code)
+            exact = fits and kind is not None and kind[0] - kind[1] <= MONEY_DIGITS
+            money = _in(field.name, code, convert, fits=fits, exact=exact)
             return self.converted(field.name, money, amounts, cached=True)
         pairs = list(zip(amounts, codes, strict=True))
         return self.converted(field.name, convert, pairs, cached=False)
@@ -1139,15 +1143,29 @@ class _Columns:
                 except _Bad as bad:
                     self.fail(row, bad.issue)
                     out.append(MISSING)
+                except ValidationError as error:  # a value's own type refused it (Money)
+                    given = value[0] if type(value) is tuple else value  # (amount, currency)
+                    self.fail(row, Issue(name, given, error.issues[0].expected))
+                    out.append(MISSING)
             return out
 
 
-def _in(field: str, currency: str, convert: Callable[[Any], Any], *, fits: bool = False) -> _Cache:
+def _in(
+    field: str,
+    currency: str,
+    convert: Callable[[Any], Any],
+    *,
+    fits: bool = False,
+    exact: bool = False,
+) -> _Cache:
     """Money in *currency* from an amount (by an ``(amount, currency)`` *convert*),
     each distinct amount converted once; with *fits*, every amount is known to
-    have no more places than the currency allows."""
+    have no more places than the currency allows, and with *exact*, every Decimal
+    to be one Money holds as it is."""
 
     def money(amount: Any) -> Any:
+        if exact and type(amount) is Decimal:
+            return checked_money(amount, currency)
         try:
             made = Money(amount, currency)  # what convert makes of a good amount
         except ValidationError:

@@ -434,6 +434,20 @@ _set_amount = Money.__dict__["amount"].__set__
 _set_currency = Money.__dict__["currency"].__set__
 
 
+def checked_money(amount: Decimal, currency: str) -> Money:
+    """``Money(amount, currency)`` for a caller that has checked both already (a
+    finite Decimal within Money's bounds, a known currency: a decimal column of a
+    frame, its type and its one currency read once), without checking them again."""
+    money = object.__new__(Money)
+    _set_amount(money, amount)
+    _set_currency(money, currency)
+    return money
+
+
+#: The most whole digits a Decimal may have within Money's bounds (10**±30).
+MONEY_DIGITS: Final = _MAX_ADJUSTED + 1
+
+
 _ONE: Final = Decimal(1)
 _ROUNDINGS: Final = frozenset(
     value for name, value in vars(decimal).items() if name.startswith("ROUND_")
