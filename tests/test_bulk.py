@@ -475,3 +475,11 @@ def test_the_conversion_cache_is_bounded_and_keeps_only_plain_keys() -> None:
     assert fresh[1.5] == 1.5
     assert fresh[dt.date(2026, 1, 2)] == dt.date(2026, 1, 2)
     assert list(fresh) == [dt.date(2026, 1, 2)]  # a float is converted, not kept
+
+
+def test_an_amount_beyond_money_s_bounds_is_named_with_its_own_value() -> None:
+    for amount in (Decimal(10**33), 10**40):
+        row = {**DEAL, "amount": amount}
+        subject, issues = refusal(Deal, [row], currency="EUR")
+        assert subject == "Deal"
+        assert [(path, value) for path, value, _ in issues] == [("rows[0].amount", amount)]

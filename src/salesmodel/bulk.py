@@ -685,6 +685,10 @@ def _row_error(
         except _Bad as bad:
             issues.append(bad.issue)
             values.append(MISSING)
+        except ValidationError as exc:  # a value's own type refused it (Money's bounds)
+            given = row.get(field.column, MISSING) if field.column is not None else row
+            issues.append(Issue(field.name, given, exc.issues[0].expected))
+            values.append(MISSING)
         except Exception as exc:  # noqa: BLE001 - a user's column function failed
             issues.append(Issue(field.name, row, f"readable ({type(exc).__name__}: {exc})"))
             values.append(MISSING)
