@@ -1311,3 +1311,12 @@ def test_a_conversion_rate_with_nothing_converted_counts_every_deal(engine: str)
     assert kpi.conversion_rate(native, converted=set()) == kpi.conversion_rate(
         BOOK, converted=set()
     )
+
+
+def test_a_duckdb_column_of_a_type_narwhals_cannot_read_says_how_to_cast_it() -> None:
+    data = _won_with_amounts([1.0], "EUR")
+    nanoseconds = pl.Datetime("ns", "UTC")
+    native = pl.DataFrame(data).with_columns(pl.col("created_at", "closed_at").cast(nanoseconds))
+    relation = duckdb.from_arrow(native.to_arrow())
+    with pytest.raises(ValidationError, match=r"cast it: ::TIMESTAMPTZ"):
+        kpi.sales_cycle(relation)

@@ -497,7 +497,9 @@ class _Engine:
         if not isinstance(dtype, nw.Datetime):
             if not self._empty(field, frame):
                 expected = "a column of timezone-aware datetimes"
-                if dtype == nw.Unknown:  # narwhals reads no zone name with "_", "-" or a digit
+                if dtype == nw.Unknown and self.backend == "duckdb":  # e.g. nanoseconds
+                    expected += " of a type narwhals reads (cast it: ::TIMESTAMPTZ)"
+                elif dtype == nw.Unknown:  # narwhals reads no zone name with "_", "-" or a digit
                     expected += " in a zone narwhals reads (convert it: dt.tz_convert('UTC'))"
                 raise ValidationError.single(field, str(dtype), expected)
             # A column of nothing but nulls has whatever type its engine guessed.
