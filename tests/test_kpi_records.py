@@ -435,3 +435,13 @@ def test_times_of_a_named_zone_in_a_record_of_one_s_own_subtract_as_instants() -
     )
     stale = kpi.stale_deals([waiting], as_of=datetime(2025, 10, 26, 11, 30, tzinfo=paris))
     assert len(stale) == 1
+
+
+def test_a_record_of_one_s_own_closed_an_instant_before_it_was_created_is_bad() -> None:
+    """01:45 on the first pass of Paris' autumn hour comes before 01:30 on the
+    second (fold=1): by the wall clock it looks later."""
+    paris = ZoneInfo("Europe/Paris")
+    created = datetime(2025, 10, 26, 2, 30, tzinfo=paris, fold=1)  # 01:30 UTC
+    closed = datetime(2025, 10, 26, 2, 45, tzinfo=paris)  # fold=0: 00:45 UTC
+    row = deal_row(created_at=created, closed_at=closed)
+    assert bad_field(win_rate, row)[0] == "closed_at"
