@@ -14,6 +14,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import attrs
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -28,6 +29,7 @@ from salesmodel import (
     TargetMetric,
     ValidationError,
     kpi,
+    register_currency,
 )
 from salesmodel import strategies as sms
 from salesmodel._time import start_of_day
@@ -1320,3 +1322,54 @@ def test_a_duckdb_column_of_a_type_narwhals_cannot_read_says_how_to_cast_it() ->
     relation = duckdb.from_arrow(native.to_arrow())
     with pytest.raises(ValidationError, match=r"cast it: ::TIMESTAMPTZ"):
         kpi.sales_cycle(relation)
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+def test_float32_and_many_places_and_integer_extremes_count_as_money_decides(engine: str) -> None:
+    """A float32 amount is the double it widens to (0.1 is no amount of cents then);
+    a registered currency of 12 places is judged exactly on polars too; the
+    extreme 64-bit integers are bad rows, not engine errors."""
+    register_currency("XQL", 12)
+
+    def native(data: dict[str, Any], schema: dict[str, Any]) -> Any:
+        frame = pl.DataFrame(data, schema_overrides=schema)
+        return {
+            "pandas": frame.to_pandas(),
+            "polars": frame,
+            "polars-lazy": frame.lazy(),
+            "pyarrow": frame.to_arrow(),
+            "duckdb": duckdb.from_arrow(frame.to_arrow()),
+        }[engine]
+
+    def counted(data: dict[str, Any], schema: dict[str, Any]) -> list[bool]:
+        skipped = {s.id for s in kpi.bookings(native(data, schema), strict=False).skipped}
+        return [i not in skipped for i in data["id"]]
+
+    floats = [0.1, 12.34, 1234.56, 0.5]
+    data = _won_with_amounts(floats, "EUR")
+    widened = [float(np.float32(x)) for x in floats]
+    assert counted(data, {"amount": pl.Float32}) == [_money_reads(x, "EUR") for x in widened]
+    fine = [1.332919494557, 7.030000000000001e-10]
+    assert counted(_won_with_amounts(fine, "XQL"), {}) == [True, False]
+    extremes = _won_with_amounts([5, -(2**63)], "EUR")
+    assert counted(extremes, {"amount": pl.Int64}) == [True, False]
+    big = _won_with_amounts([5, 2**62], "EUR")
+    assert counted(big, {"amount": pl.UInt64}) == [True, False]
+
+
+def test_a_date_whose_midnight_comes_twice_begins_at_its_first() -> None:
+    """Havana's clocks went back from 01:00 to 00:00 on 5 November 2023: that day
+    begins at the first midnight (-04:00), as records read a date."""
+    havana = ZoneInfo("America/Havana")
+    day, next_day = dt.date(2023, 11, 5), dt.date(2023, 11, 6)
+    deal = attrs.evolve(
+        sample_deal("D-1", status="won"),
+        created_at=start_of_day(day, havana),
+        closed_at=start_of_day(next_day, havana),
+    )
+    assert deal.created_at.utcoffset() == dt.timedelta(hours=-4)
+    data = columns_of([deal])
+    data["created_at"], data["closed_at"] = [day], [next_day]
+    frame = pl.DataFrame(data)
+    for native in (frame, frame.lazy(), frame.to_arrow()):
+        assert kpi.sales_cycle(native, tz=havana) == kpi.sales_cycle([deal])

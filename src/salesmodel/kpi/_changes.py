@@ -48,7 +48,8 @@ _N: Final = "__n_changes"
 #: How many changes of the deal share this one's place in time order (1: none).
 _SAME: Final = "__same"
 #: ``seq`` as the changes are ordered by it: a change without one (null) sorts first
-#: among its instant's, and is a tie if it shares that instant.
+#: among its instant's (and is a tie if it shares that instant: told by the null,
+#: not by this value, which a seq may hold too).
 _SEQ_KEY: Final = "__seq"
 _UNSEQUENCED: Final = -(2**62)
 _PREV_TO: Final = "__prev_to"
@@ -138,16 +139,6 @@ class Changes:
                 col("__i").sum().alias("__at_once"),
             )
         )
-        if self.order == _SEQ_KEY:
-            # A change without a seq is ordered by its instant alone: if another
-            # change of its deal has that instant too, the two are a tie.
-            places = places.with_columns(
-                nw.when(col(_SEQ_KEY) == _UNSEQUENCED)
-                .then(col("__at_once"))
-                .otherwise(col(_SAME))
-                .alias(_SAME)
-            )
-        places = places.drop("__at_once")
         counts = changes.group_by("deal_id").agg(nw.len().alias(_N))
         changes = (
             changes.join(places, on=["deal_id", *keys], how="left")
@@ -158,6 +149,14 @@ class Changes:
                 col(_N).fill_null(1).cast(nw.Int64),
             )
         )
+        if self.order == _SEQ_KEY:
+            # A change without a seq is ordered by its instant alone: if another
+            # change of its deal has that instant too, the two are a tie.
+            alone = col("__at_once").fill_null(1).cast(nw.Int64)
+            changes = changes.with_columns(
+                nw.when(col("seq").is_null()).then(alone).otherwise(col(_SAME)).alias(_SAME)
+            )
+        changes = changes.drop("__at_once")
         before = changes.select(
             col("deal_id").alias("__pd"),
             (col(_K) + 1).alias("__pk"),

@@ -71,6 +71,7 @@ _READABLE_ZONE: Final = re.compile(r"[A-Za-z/]+")
 _LOCAL: Final = "__local"
 #: Midday: a day's first instant in a zone is read from it (no clock skips noon).
 _NOON: Final = dt.timedelta(hours=12)
+_DAY: Final = dt.timedelta(days=1)
 #: The prefix of the columns a written amount is read through.
 _WRITTEN: Final = "__w_"
 #: An amount as text: a sign, digits with a point, and an exponent of three digits
@@ -556,18 +557,23 @@ class _Engine:
 
     def _day_starts(self, midnight: Any, zone: str) -> Any:
         """The first instant of each day in *zone* (its naive *midnight*), as UTC
-        instants: midnight there, or the end of a gap that swallows it (Brazil's
-        clocks went from 23:59 to 01:00), as records read a date. Read from noon,
-        which exists: midnight less noon's offset is an instant whose offset,
-        taken from midnight again, gives the day's first instant."""
+        instants, as records read a date: midnight there, its first pass when the
+        clocks go back over it (Havana), or the end of a gap that swallows it
+        (Brazil's clocks went from 23:59 to 01:00). Midnight is read with the
+        offset of the day before's noon, and else with that day's noon: a day
+        changes its offset at most once, and noon exists."""
+
+        def wall(instant: Any) -> Any:
+            return instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
 
         def offset(instant: Any) -> Any:
-            wall = instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
-            return wall - instant.dt.replace_time_zone(None)
+            return wall(instant) - instant.dt.replace_time_zone(None)
 
         noon = (midnight + _NOON).dt.replace_time_zone(zone).dt.convert_time_zone("UTC")
-        guess = (midnight - offset(noon)).dt.replace_time_zone("UTC")
-        return (midnight - offset(guess)).dt.replace_time_zone("UTC")
+        early = (midnight - offset(noon - _DAY)).dt.replace_time_zone("UTC")
+        late = (midnight - offset(noon)).dt.replace_time_zone("UTC")
+        # early's wall clock is on the day unless the clocks went back over midnight
+        return self.nw.when(_fill(wall(early) >= midnight)).then(early).otherwise(late)
 
     def _zoned_pandas(self, field: str) -> Any:
         """The Datetime type of a pandas column of times in a zone whose name
@@ -635,14 +641,25 @@ class _Engine:
             dtype = nw.Float64  # nothing but unknown amounts, of whatever type was guessed
             self.frame = self.frame.with_columns(amount.cast(dtype))
         if dtype.is_integer():
-            if dtype != nw.UInt64:  # as int64 first: times 100, an Int8 column wraps
+            if dtype == nw.UInt64:  # never negative (PyArrow compares it as an int64)
+                negative, zero = nw.lit(False), nw.lit(0, dtype)
+                unreadable = amount >= 10**_DIGITS
+            else:  # as int64 first: times 100, an Int8 column wraps
                 amount = amount.cast(nw.Int64)
-            negative = amount < 0
-            unreadable = amount.abs() >= 10**_DIGITS
-            small = nw.when(_fill(~unreadable)).then(amount).otherwise(0).cast(nw.Int64)
+                negative = amount < 0
+                # no abs(): DuckDB overflows on -2**63
+                unreadable = (amount >= 10**_DIGITS) | (amount <= -(10**_DIGITS))
+                zero = nw.lit(0, nw.Int64)
+            small = nw.when(_fill(~unreadable)).then(amount).otherwise(zero).cast(nw.Int64)
             cents_f = small * scale
             too_fine = nw.lit(False)
         elif dtype.is_float():
+            # a float32 amount is the double it widens to, as Money reads it: 0.1 in
+            # float32 is 0.10000000149011612, no amount of cents
+            amount = amount.cast(nw.Float64)
+            scale = _chain(
+                nw, [(nw.col("currency") == c, float(10**p)) for c, p in places.items()], 1.0
+            )  # a float: PyArrow refuses an integer of more than 53 bits beside a float
             negative = amount < 0
             scaled = amount * scale
             cents_f = scaled.round(0)
@@ -742,13 +759,22 @@ class _Engine:
         if self.backend != "polars":
             return cents / scale == amount  # IEEE division: the nearest float, exactly
         # polars divides by multiplying with the reciprocal (not the nearest float).
-        # So: the residual amount * scale - cents, exactly (Veltkamp's split: the
-        # amount's high and low halves times a scale of a few bits are exact, and
-        # the high product lies within a factor 2 of cents, so subtracting is exact),
-        # at most half a unit in the last place of the amount, times the scale.
-        split = amount * _SPLITTER
-        high = split - (split - amount)
-        residual = (high * scale - cents) + (amount - high) * scale
+        # So: the residual amount * scale - cents, from Veltkamp's halves, is at most
+        # half a unit in the last place of the amount, times the scale.
+        def halves(x: Any) -> tuple[Any, Any]:
+            split = x * _SPLITTER
+            high = split - (split - x)
+            return high, x - high
+
+        # Dekker's product: the four products of the halves are exact, and so is
+        # product - cents (within a factor 2 of each other), whatever the scale.
+        high, low = halves(amount)
+        scale_high, scale_low = halves(scale)
+        product = amount * scale
+        error = ((high * scale_high - product) + high * scale_low + low * scale_high) + (
+            low * scale_low
+        )
+        residual = (product - cents) + error
         magnitude = amount.abs()
         exponent = magnitude.log(2).floor()  # corrected where log2 rounds across 2**k
         exponent = (
