@@ -85,6 +85,8 @@ _SUM_PART: Final = 10**9
 #: The bits of a float's significand after the first: its unit in the last place
 #: is 2 ** (its binary exponent - 52).
 _FRACTION_BITS: Final = 52
+#: The most places whose scale (10**p, 5**p times a power of 2) has at most 26 bits.
+_SHORT_SCALE: Final = 11
 #: Veltkamp's splitter for doubles: ``x * it - (x * it - x)`` is x's high 26 bits.
 _SPLITTER: Final = 2.0**27 + 1
 #: The most digits an amount may have on a frame (a float's with its minor unit: a
@@ -656,7 +658,8 @@ class _Engine:
         elif dtype.is_float():
             # a float32 amount is the double it widens to, as Money reads it: 0.1 in
             # float32 is 0.10000000149011612, no amount of cents
-            amount = amount.cast(nw.Float64)
+            if dtype != nw.Float64:
+                amount = amount.cast(nw.Float64)
             scale = _chain(
                 nw, [(nw.col("currency") == c, float(10**p)) for c, p in places.items()], 1.0
             )  # a float: PyArrow refuses an integer of more than 53 bits beside a float
@@ -758,6 +761,7 @@ class _Engine:
         nw = self.nw
         if self.backend != "polars":
             return cents / scale == amount  # IEEE division: the nearest float, exactly
+
         # polars divides by multiplying with the reciprocal (not the nearest float).
         # So: the residual amount * scale - cents, from Veltkamp's halves, is at most
         # half a unit in the last place of the amount, times the scale.
@@ -766,15 +770,16 @@ class _Engine:
             high = split - (split - x)
             return high, x - high
 
-        # Dekker's product: the four products of the halves are exact, and so is
-        # product - cents (within a factor 2 of each other), whatever the scale.
         high, low = halves(amount)
-        scale_high, scale_low = halves(scale)
-        product = amount * scale
-        error = ((high * scale_high - product) + high * scale_low + low * scale_high) + (
-            low * scale_low
-        )
-        residual = (product - cents) + error
+        if max(self.places.values(), default=0) <= _SHORT_SCALE:
+            # a scale of at most 26 bits times a half is exact, and the high product
+            # lies within a factor 2 of cents: subtracting it is exact too
+            residual = (high * scale - cents) + low * scale
+        else:  # Dekker's product: the four products of the halves are exact
+            scale_high, scale_low = halves(scale)
+            product = amount * scale
+            error = (high * scale_high - product) + high * scale_low + low * scale_high
+            residual = (product - cents) + (error + low * scale_low)
         magnitude = amount.abs()
         exponent = magnitude.log(2).floor()  # corrected where log2 rounds across 2**k
         exponent = (
