@@ -13,7 +13,8 @@ with or without the option that reads them.
 The check runs the report in this process, as JSON, as text and sometimes with
 ``--strict``, and finds a problem when:
 
-- anything but ``SystemExit`` escapes, or the exit status is not the expected one;
+- anything but ``SystemExit`` escapes, or the exit status is not the expected one
+  (1 after the report when no row could be read);
 - a failure is not exactly one printable line on stderr;
 - a printed line holds a character a terminal would act on;
 - a row is lost: rows ≠ deals + skipped rows, a good row is skipped, a spoiled row
@@ -265,6 +266,10 @@ def _spoil(rng: random.Random, row: Row, before: list[Row]) -> None:
         ("cells", lambda: setattr(row, "short", True)),
         ("cells", lambda: setattr(row, "extra", ["surplus"])),
     ]
+    # An empty cell beyond the header's is a row shifted by an unquoted comma unless
+    # every row ends with one (a trailing delimiter): never spoil every row so.
+    if any(r.extra != [""] for r in before):
+        spoilers.append(("cells", lambda: setattr(row, "extra", [""])))
     if row.status == "lost":
         spoilers.append(("loss_reason", lambda: row.cells.update(loss_reason="")))
     if row.status != "open":
@@ -357,6 +362,11 @@ def _write(rng: random.Random, case: Case) -> None:
     writer.writerow(header)
     if rng.random() < 0.1:
         text.write("\n")  # a blank line is no row
+    # A tool that ends every data row with a delimiter: read as if it did not. A row
+    # cut short or too long would then be ambiguous, and one row is no pattern.
+    trailing = [""] if rng.random() < 0.1 else []
+    if len(case.rows) < 2 or any(r.short or r.extra for r in case.rows):
+        trailing = []
     for row in case.rows:
         row.line = _lines(text.getvalue()) + 1
         cells = [row.cells.get(c, "") for c in case.columns]
@@ -364,7 +374,7 @@ def _write(rng: random.Random, case: Case) -> None:
             cells.append("dup")
         if row.short:
             cells = cells[:-1]
-        writer.writerow(cells + row.extra)
+        writer.writerow(cells + row.extra + trailing)
     content = text.getvalue()
     if 0.25 <= spoil < 0.28 and case.rows:
         content += '1,"never closed\n'
@@ -429,12 +439,13 @@ def check(case: Case, folder: Path) -> list[str]:
             problems.append(f"expected one error line and exit 2 ({case.expect_error}); got "
                             f"{code}: {err[:300]!r}")  # fmt: skip
         return problems
-    if code != 0:
+    if code not in (0, 1):
         return [*problems, f"exit {code}: {err[:500]!r}"]
     try:
         report = json.loads(out)
     except ValueError as error:
         return [*problems, f"not JSON: {error}"]
+    problems += _status(code, err, report)
     with localcontext(prec=100):  # exact for amounts up to 10**30, as salesmodel's
         problems += _figures(case, report)
     problems += _text(case, args, report)
@@ -447,6 +458,17 @@ def check(case: Case, folder: Path) -> list[str]:
     return problems
 
 
+def _status(code: int, err: str, report: dict[str, Any]) -> list[str]:
+    """The exit status and stderr of a report: 1 and one error line when rows were
+    written and none could be read, else 0 and nothing."""
+    nothing = bool(report["rows"]) and not report["deals"]
+    if nothing and (code != 1 or err.count("\n") != 1 or "no row could be read" not in err):
+        return [f"no row read: exit {code}, expected 1 and one error line: {err[:300]!r}"]
+    if not nothing and (code, err) != (0, ""):
+        return [f"exit {code}: {err[:500]!r}"]
+    return []
+
+
 def _printable(what: str, out: str, err: str) -> list[str]:
     bad = [line for line in (out + err).splitlines() if not line.isprintable()]
     return [f"{what}: a line a terminal would act on: {bad[0][:200]!r}"] if bad else []
@@ -455,8 +477,9 @@ def _printable(what: str, out: str, err: str) -> list[str]:
 def _text(case: Case, args: list[str], report: dict[str, Any]) -> list[str]:
     code, out, err = run_report([a for a in args if a != "--json"])
     problems = _printable("text", out, err)
-    if code != 0:
-        return [*problems, f"text report: exit {code}: {err[:300]!r}"]
+    status = _status(code, err, report)
+    if status:
+        return [*problems, *(f"text report: {s}" for s in status)]
     head = out.splitlines()[0]
     if f"{report['rows']:,} row" not in head or f"{report['deals']:,} deal" not in head:
         problems.append(f"text head disagrees with JSON: {head[:300]!r}")

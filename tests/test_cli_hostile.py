@@ -311,25 +311,86 @@ def test_a_row_with_too_few_or_too_many_cells_is_refused(tmp_path):
         "id,name,amount,currency,stage,created_at,closed_at,owner_id\n"
         "1,Acme, Inc,1000,EUR,won,2026-01-02,2026-01-12,ana\n"  # an unquoted comma
         "2,B,1000,EUR,won,2026-01-02,2026-01-12\n"  # cut short
-        "3,C,1000,EUR,won,2026-01-02,2026-01-12,ana,,\n"  # empty extra cells: nothing lost
+        "3,C,1000,EUR,won,2026-01-02,2026-01-12,ana,,\n"  # empty extra cells, this row only
         "\n"  # a blank line is no row
         "4,D,1000,EUR,won,2026-01-02,2026-01-12,ana\n",
         encoding="utf-8",
     )
     result = as_json(report(str(path), "--json"))
-    assert (result["rows"], result["deals"]) == (4, 2)
+    assert (result["rows"], result["deals"]) == (4, 1)
     assert result["skipped"]["reasons"] == [
-        {"field": "cells", "problem": "must be 8 cells, as in the header (a row cut short or "
-         "shifted?)", "rows": 2, "lines": [2, 3], "example": "9"}
+        {"field": "cells", "problem": "must be 8 cells, as in the header (an unquoted comma?)",
+         "rows": 2, "lines": [2, 4], "example": "9"},
+        {"field": "cells", "problem": "must be 8 cells, as in the header (a row cut short?)",
+         "rows": 1, "lines": [3], "example": "7"},
     ]  # fmt: skip
+
+
+SHIFT_HEADER = "id,name,amount,currency,stage,created_at,closed_at,owner_id,product,loss_reason\n"
+
+
+def test_a_row_shifted_by_an_unquoted_comma_is_refused_even_if_its_last_cell_was_empty(
+    tmp_path,
+):
+    # The comma in "Widget, large" pushes the empty reason into a cell beyond the
+    # header's: read as it stands, the product would be "Widget" in silence.
+    path = tmp_path / "x.csv"
+    path.write_text(
+        SHIFT_HEADER + "1,Acme,100,EUR,won,2026-01-05,2026-01-15,ana,Widget, large,\n"
+        "2,Beta,100,EUR,won,2026-01-05,2026-01-15,ana,Gadget,\n",
+        encoding="utf-8",
+    )
+    result = as_json(report(str(path), "--json", "--by", "product"))
+    assert (result["rows"], result["deals"], list(result["groups"])) == (2, 1, ["Gadget"])
+    assert result["skipped"]["reasons"] == [
+        {"field": "cells", "problem": "must be 10 cells, as in the header (an unquoted comma?)",
+         "rows": 1, "lines": [2], "example": "11"}
+    ]  # fmt: skip
+    # A lone row is no pattern of a trailing delimiter: refused too.
+    path.write_text(
+        SHIFT_HEADER + "1,Acme,100,EUR,won,2026-01-05,2026-01-15,ana,Widget, large,\n",
+        encoding="utf-8",
+    )
+    code, out, _ = report(str(path), "--json")
+    assert (code, json.loads(out)["skipped"]["reasons"][0]["lines"]) == (1, [2])
+
+
+def test_a_delimiter_ending_every_row_is_read_and_a_row_shifted_past_it_is_refused(tmp_path):
+    path = tmp_path / "x.csv"
+    rows = [
+        "1,Acme,100,EUR,won,2026-01-05,2026-01-15,ana,Widget,,\n",
+        "2,Beta,100,EUR,won,2026-01-05,2026-01-15,ana,Gadget,,\n",
+    ]
+    path.write_text(SHIFT_HEADER + "".join(rows), encoding="utf-8")
+    result = as_json(report(str(path), "--json", "--by", "product"))
+    assert (result["deals"], result["skipped"]["rows"]) == (2, 0)
+    assert list(result["groups"]) == ["Gadget", "Widget"]
+    shifted = "3,Cora,100,EUR,won,2026-01-05,2026-01-15,ana,Widget, large,,\n"
+    path.write_text(SHIFT_HEADER + "".join(rows) + shifted, encoding="utf-8")
+    result = as_json(report(str(path), "--json"))
+    assert (result["deals"], result["skipped"]["reasons"][0]["lines"]) == (2, [4])
+
+
+def test_a_shifted_row_refused_for_another_field_says_it_is_shifted(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(
+        SHIFT_HEADER + "1,Acme, Inc,100,EUR,won,2026-01-05,2026-01-15,ana,Widget,\n"
+        "2,Beta,100,EUR,won,2026-01-05,2026-01-15,ana,Gadget,\n",
+        encoding="utf-8",
+    )
+    (reason,) = as_json(report(str(path), "--json"))["skipped"]["reasons"]
+    assert (reason["field"], reason["lines"], reason["example"]) == ("stage", [2], "'EUR'")
+    assert reason["problem"].endswith(
+        "(the row has 11 cells where the header has 10: an unquoted comma?)"
+    )
 
 
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\xff\xfeid\x00", ", near line 1: not UTF-8 text (invalid start byte); name the "
+        (b"\xff\xfeid\x00", ", line 1: not UTF-8 text (invalid start byte); name the "
          "file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"),
-        (b"id,name\n" + b"1,Zo\xeb\n" * 3, ", near line 1: not UTF-8 text (invalid "
+        (b"id,name\n" + b"1,Zo\xeb\n" * 3, ", line 2: not UTF-8 text (invalid "
          "continuation byte); name the file's encoding with --encoding, e.g. cp1252, latin-1 "
          "or utf-16-le"),
         (b'id,name,amount,stage,created_at\n1,"a"b,1,won,2026-01-01\n', ", line 2: not valid "
@@ -392,17 +453,17 @@ def test_a_file_not_in_the_encoding_named_is_one_line_whatever_the_codec(tmp_pat
     hint = "name the file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"
     path = write_csv(tmp_path / "x.csv", [generic()])
     assert one_line_error(report(str(path), "--encoding", "punycode")) == (
-        f"{path}, near line 1: not punycode text (Invalid extended code point ','); {hint}"
+        f"{path}: not punycode text (Invalid extended code point ','); {hint}"
     )
     path.write_bytes(path.read_text(encoding="utf-8").encode("utf-16-le"))  # no BOM
     assert one_line_error(report(str(path), "--encoding", "utf-16")) == (
-        f"{path}, near line 1: not utf-16 text (UTF-16 stream does not start with BOM); {hint}"
+        f"{path}: not utf-16 text (UTF-16 stream does not start with BOM); {hint}"
     )
     assert as_json(report(str(path), "--json", "--encoding", "utf-16-le"))["deals"] == 1
 
 
 def test_nul_characters_and_long_cells_do_not_stop_the_report(tmp_path):
-    rows = [generic(name="a\x00b"), generic(id="2", owner_id="x" * 100_000)]
+    rows = [generic(name="a\x00b"), generic(id="2", owner_id="x" * 100_000), generic(id="3")]
     code, out, err = report(str(write_csv(tmp_path / "x.csv", rows)))
     assert (code, err) == (0, "")
     # Both rows are refused by the deal's text rules, each named with a bounded value.
@@ -413,8 +474,11 @@ def test_nul_characters_and_long_cells_do_not_stop_the_report(tmp_path):
 
 def test_an_empty_file_or_a_header_alone(tmp_path):
     path = tmp_path / "x.csv"
-    path.write_bytes(b"")
-    assert "has no column 'id' (its columns: none)" in one_line_error(report(str(path)))
+    for empty in (b"", b"\n\r\n  \n"):
+        path.write_bytes(empty)
+        assert one_line_error(report(str(path))) == (
+            f"{path} is empty: a CSV export starts with a header naming its columns"
+        )
     path.write_text("id,name,amount,currency,stage,created_at\n\n\n", encoding="utf-8")
     result = as_json(report(str(path), "--json", "--period", "week"))
     assert (result["rows"], result["deals"], result["groups"]) == (0, 0, {})
@@ -485,3 +549,36 @@ def test_loss_values_in_two_currencies_are_given_per_currency_or_converted(tmp_p
         "price      3  75.0% (3/4)  250.00 EUR (1 unknown)",
         "timing     1  25.0% (1/4)  value unknown",
     ]
+
+
+@pytest.mark.parametrize(
+    ("encoding", "ending", "head"),
+    [
+        ("utf-8", "\n", b""),
+        ("utf-8", "\r\n", b"\xef\xbb\xbf"),  # a byte-order mark shifts no line
+        ("utf-8", "\r", b""),
+        ("utf-16-le", "\r\n", b""),
+        ("utf-16", "\n", b"\xff\xfe"),
+    ],
+)
+@pytest.mark.parametrize("line", [2, 501, 3000])
+def test_a_byte_not_in_the_encoding_is_named_by_its_own_line(
+    tmp_path, encoding, ending, head, line
+):
+    # Text is decoded ahead of the rows, a chunk at a time: the line the reader had
+    # reached (384 for a bad byte on line 501) is not the one to look at.
+    codec = "utf-16-le" if encoding.startswith("utf-16") else encoding
+    lines = [",".join(generic())]
+    for i in range(1, 4000):
+        row = ",".join(generic(id=str(i), name="Acme").values())
+        if i == 7:  # a line break in a quoted cell: one row, two lines
+            lines += [f'{i},"Ac', 'me"' + row.removeprefix(f"{i},Acme")]
+        else:
+            lines.append(row)
+    bad = b"\x00\xd8" if codec == "utf-16-le" else b"\xe9"  # a lone surrogate; no UTF-8
+    content = head + ending.join(lines[: line - 1]).encode(codec) + ending.encode(codec)
+    content += bad + ending.join(lines[line - 1 :]).encode(codec)
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    message = one_line_error(report(str(path), "--encoding", encoding))
+    assert message.startswith(f"{path}, line {line}: not {encoding.replace('utf-8', 'UTF-8')} ")

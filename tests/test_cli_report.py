@@ -13,6 +13,7 @@ import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
+from datetime import datetime, timedelta
 
 import pandas as pd
 import pytest
@@ -84,8 +85,8 @@ def test_the_maven_text_report_groups_by_agent_and_quarter(data_dir):
         "stage        open deals  value\n"
         "-----------  ----------  -------------\n"
         "Prospecting         500  value unknown\n"
-        "Engaging           1589  value unknown\n"
-    )
+        "Engaging          1,589  value unknown\n"
+    )  # counts with thousands separators, as every other figure
 
 
 def test_the_maven_report_groups_by_the_agent_column_or_its_field(data_dir):
@@ -112,7 +113,66 @@ def test_a_file_without_a_needed_column_names_it_and_the_columns_there_are(tmp_p
         "pick a --preset or map it with --column FIELD=COLUMN\n"
     )
     path.write_text("", encoding="utf-8")
-    assert f"{path} has no column 'id' (its columns: none); pick" in report(str(path))[2]
+    assert report(str(path))[2] == (
+        f"error: {path} is empty: a CSV export starts with a header naming its columns\n"
+    )
+
+
+def test_a_column_a_preset_or_a_mapping_names_is_said_to_be_theirs_when_missing(tmp_path):
+    # "pick a --preset" is no advice to one who picked one, or mapped the column.
+    path = tmp_path / "x.csv"
+    path.write_text("id,name,amount,stage,created_at\n1,A,5,won,2026-01-02\n", encoding="utf-8")
+    columns = "(its columns: id, name, amount, stage, created_at)"
+    assert report(str(path), "--preset", "maven")[2] == (
+        f"error: {path} has no column 'opportunity_id' {columns}; the maven preset reads the "
+        "id from it: map the id to a column of the file with --column id=COLUMN\n"
+    )
+    assert report(str(path), "--column", "id=ref")[2] == (
+        f"error: {path} has no column 'ref' {columns}; --column id=ref reads the id from it: "
+        "name a column of the file\n"
+    )
+    mapped = ["id=id", "name=name", "amount=amount", "created_at=created_at", "stage=Phase"]
+    args = [arg for column in mapped for arg in ("--column", column)]
+    assert report(str(path), "--preset", "hubspot", *args)[2] == (
+        f"error: {path} has no column 'Phase' {columns}; --column stage=Phase reads the stage "
+        "from it: name a column of the file\n"
+    )
+    path.write_text("Opportunity ID,Created Date,Amount,Stage\n", encoding="utf-8")
+    assert report(str(path), "--preset", "salesforce", "--column", "name=title")[2] == (
+        f"error: {path} has no column 'Opportunity Name' (its columns: Opportunity ID, Created "
+        "Date, Amount, Stage); the salesforce preset names a deal by it when the file has no "
+        "column 'title' either: map the name with --column name=COLUMN\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("fmt", "reason"),
+    [
+        ("%Q", "'Q' is a bad directive in format '%Q'"),
+        ("%d/%m/%", "stray % in format '%d/%m/%'"),
+        ("%H:%M", "it reads no whole date: a year, a month and a day"),
+        ("%m/%d", "it reads no whole date: a year, a month and a day"),
+        ("%Y", "it reads no whole date: a year, a month and a day"),
+        ("deals", "it reads no whole date: a year, a month and a day"),
+    ],
+)
+def test_a_date_format_that_reads_no_date_is_refused_before_any_row(tmp_path, fmt, reason):
+    # Without the check, %Q refused every row, and %H:%M read every date as 1900-01-01.
+    path = str(write_csv(tmp_path / "x.csv", [generic(created_at="10:00", closed_at="11:00")]))
+    assert report(path, "--date-format", fmt) == (
+        2,
+        "",
+        f"error: --date-format {fmt!r} must be a strptime format of a date such as %d/%m/%Y "
+        f"or %m/%d/%Y %H:%M ({reason})\n",
+    )
+
+
+@pytest.mark.parametrize("fmt", ["%d/%m/%Y", "%d.%m.%y %H:%M", "%Y%j", "%c", "%G-W%V-%u"])
+def test_a_date_format_that_reads_a_date_is_taken(tmp_path, fmt):
+    day = datetime(2026, 1, 2, 9, 30)
+    row = generic(created_at=day.strftime(fmt), closed_at=(day + timedelta(days=7)).strftime(fmt))
+    code, _, err = report(str(write_csv(tmp_path / "x.csv", [row])), "--date-format", fmt)
+    assert (code, err) == (0, ""), err
 
 
 def test_a_bad_time_zone_is_a_usage_error_and_utc_takes_any_case(tmp_path):
@@ -170,7 +230,7 @@ def test_an_unreadable_file_is_one_line_naming_where(tmp_path):
     assert report(str(bad)) == (
         2,
         "",
-        f"error: {bad}, near line 1: not UTF-8 text (invalid start byte); name the "
+        f"error: {bad}, line 1: not UTF-8 text (invalid start byte); name the "
         "file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le\n",
     )
     bad.write_bytes(b'id,name,amount,stage,created_at\n1,"unclosed\n')
@@ -403,7 +463,9 @@ def test_rows_refused_by_the_deal_are_skipped_with_their_line_and_field(tmp_path
         ([2, 6], "stage", f"must be one of {stages}, won, lost", "'nowhere'"),
         ([3], "created_at", "must be an ISO date or datetime, a date, or a datetime",
          "'2026-02-30'"),
-        ([4], "amount", "must be an amount (a number, or a str such as '12.50')", "'1,200'"),
+        ([4], "amount", "must be an amount (a number, or a str such as '12.50') (a decimal "
+         "comma? this reader takes a point as the decimal separator and no thousands "
+         "separator; convert the column first)", "'1,200'"),
         ([5], "amount.currency", (
             "must be an ISO 4217 currency code such as 'EUR' (upper case), or a code "
             "registered with salesmodel.money.register_currency()"
@@ -497,6 +559,57 @@ def test_strict_reports_the_first_bad_row_by_line_and_exits_1(tmp_path):
         "(got 'abc')\n",
     )
     assert report(str(write_csv(tmp_path / "y.csv", [generic()])), "--strict")[0] == 0
+
+
+def test_an_export_none_of_whose_rows_is_read_lists_why_then_fails_with_status_1(tmp_path):
+    # A European spreadsheet: ';' between cells and a decimal comma in every amount.
+    path = tmp_path / "x.csv"
+    path.write_text(
+        "id;name;amount;currency;stage;created_at;closed_at;owner_id;loss_reason\n"
+        "1;Acme;1000,50;EUR;won;2026-01-05;2026-01-15;ana;\n"
+        "2;Globex;1.250,00;EUR;lost;2026-01-06;2026-01-26;bo;price\n",
+        encoding="utf-8",
+    )
+    code, out, err = report(str(path), "--delimiter", ";")
+    assert (code, err) == (1, f"error: {path}: no row could be read (2 rows, every one skipped)\n")
+    assert out.splitlines()[0].endswith("2 rows, 0 deals (0 open, 0 won, 0 lost), 2 rows skipped")
+    assert out.endswith(
+        "Skipped rows (2), by reason:\n"
+        "  amount must be an amount (a number, or a str such as '12.50') (a decimal comma? this "
+        "reader takes a point as the decimal separator and no thousands separator; convert the "
+        "column first): 2 rows (lines 2, 3; first got '1000,50')\n"
+    )
+    code, out, err = report(str(path), "--delimiter", ";", "--json")
+    assert (code, json.loads(out)["skipped"]["rows"]) == (1, 2)
+    assert err.startswith("error: ")
+    # One row read is a report; none written is one too.
+    path.write_text(path.read_text().replace("1000,50", "1000.50"), encoding="utf-8")
+    assert report(str(path), "--delimiter", ";")[0] == 0
+    path.write_text("id;name;amount;currency;stage;created_at\n", encoding="utf-8")
+    assert report(str(path), "--delimiter", ";")[0:3:2] == (0, "")
+
+
+@pytest.mark.parametrize(
+    ("amount", "hint"),
+    [
+        ("1000,50", "a decimal comma?"),
+        ("-1.000,5", "a decimal comma?"),
+        ("1 000,50", "a decimal comma?"),
+        ("1,234,567.89", "a thousands separator?"),
+        ("12,50 EUR", None),
+        ("abc", None),
+        ("1e999", None),
+    ],
+)
+def test_an_amount_refused_says_when_it_looks_written_for_another_locale(tmp_path, amount, hint):
+    rows = [generic(amount=amount), generic(id="2")]
+    result = json.loads(report(str(write_csv(tmp_path / "x.csv", rows)), "--json")[1])
+    (reason,) = result["skipped"]["reasons"]
+    assert reason["field"] == "amount"
+    if hint is None:
+        assert "?" not in reason["problem"]
+    else:
+        assert f"({hint} this reader takes " in reason["problem"]
 
 
 # --- the text and JSON reports ------------------------------------------------------------

@@ -12,6 +12,16 @@ def test_cells_show_none_as_a_dash_and_floats_to_one_decimal() -> None:
     assert [cell(None), cell(2.25), cell(Decimal("2.25")), cell("x")] == [DASH, "2.2", "2.25", "x"]
 
 
+def test_counts_and_floats_have_thousands_separators_as_every_other_figure() -> None:
+    # A count column printed 1866 beside "1,436 open" in the text above it.
+    assert [cell(1866), cell(-1_000_000), cell(1234.56), cell(999), cell(True)] == [
+        "1,866", "-1,000,000", "1,234.6", "999", "True",
+    ]  # fmt: skip
+    assert table(["stage", "open deals"], [["Engaging", 1589]]).splitlines()[2] == (
+        "Engaging       1,589"
+    )
+
+
 def test_numbers_and_missing_values_align_right_and_text_left() -> None:
     text = table(["rep", "rate"], [["ana", None], ["bo", 12.5]], title="Reps")
     assert text.splitlines() == [

@@ -38,6 +38,9 @@ class Layout:
             (Maven's Prospecting: deals not yet engaged). Such a row is an open deal
             of unknown age: counted with the deals, in its group and in the open
             pipeline, never in a dated figure.
+        mapped: The fields (and ``stage``, ``closed_at``, ...) whose column the
+            command line named with ``--column``: a missing one is said to be the
+            user's, not the preset's.
     """
 
     name: str
@@ -51,6 +54,7 @@ class Layout:
     pipeline: Pipeline
     fallback_name: str | None = None
     undated: frozenset[str] = frozenset()
+    mapped: frozenset[str] = frozenset()
 
 
 #: The stages of the Maven Analytics "CRM Sales Opportunities" data set.

@@ -2,15 +2,19 @@
 with the line each comes from and every refused row's reason, and a rates file.
 
 No figure may change in silence, so the reader refuses what it cannot read exactly:
-a header naming a column twice, a row with cells beyond the header's or missing,
-quoting that is not valid CSV, text that is not in the file's encoding. A repeated
-deal id keeps its first row; later rows with that id are refused and listed. A blank
-amount is an unknown value (None), never zero.
+a header naming a column twice, a row with cells missing or beyond the header's
+(unless every row ends with the same empty cells: a trailing delimiter), quoting
+that is not valid CSV, text that is not in the file's encoding. A repeated deal id
+keeps its first row; later rows with that id are refused and listed. A blank amount
+is an unknown value (None), never zero.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
+import os
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Final, TextIO
@@ -46,17 +50,26 @@ class Problem:
         field: The Deal field at fault, or ``"cells"`` or ``"id"``.
         expected: What the field must be (follows "must be").
         value: What the row holds there.
+        hint: What the value suggests went wrong, if anything (a decimal comma, a
+            row shifted by an unquoted comma).
     """
 
     line: int
     field: str
     expected: str
     value: Any = MISSING
+    hint: str | None = None
+
+    @property
+    def problem(self) -> str:
+        """``"must be <expected> (<hint>)"``."""
+        return f"must be {self.expected}" + (f" ({self.hint})" if self.hint else "")
 
     @property
     def reason(self) -> str:
-        """``"<field> must be <expected>"``: rows with one reason are counted together."""
-        return f"{self.field} must be {self.expected}"
+        """``"<field> must be <expected> (<hint>)"``: rows with one reason are counted
+        together."""
+        return f"{self.field} {self.problem}"
 
     @property
     def got(self) -> str:
@@ -106,7 +119,7 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
     with _open(path, reading.encoding) as handle:
         cells = csv.reader(handle, delimiter=reading.delimiter, strict=True)
         rows = _rows(path, cells, reading.encoding)
-        header = next(rows, (1, []))[1]
+        header = _header(path, rows)
         columns = _columns(path, layout, header, reading.extra)
         records: list[dict[str, Any]] = []
         lines: list[int] = []
@@ -114,9 +127,11 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
         undated: set[int] = set()
         first_line: dict[str, int] = {}
         builder = _RowBuilder(layout, columns, len(header), reading)
+        tails = _Tails(len(header))
         count = 0
         for line, row in rows:
             count += 1
+            tails.add(line, row)
             record = builder.record(line, row, first_line)
             if isinstance(record, Problem):
                 problems.append(record)
@@ -125,7 +140,8 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
                 undated.add(line)
             records.append(record)
             lines.append(line)
-    deals, undated_deals = _build(records, lines, undated, layout, reading, problems)
+    problems = [tails.hinted(p) for p in problems]
+    deals, undated_deals = _build(records, lines, undated, layout, reading, problems, tails)
     problems.sort(key=lambda p: p.line)
     return Export(count, deals, undated_deals, problems, layout.loss_reason in columns)
 
@@ -147,9 +163,13 @@ def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str
         except StopIteration:
             return
         except UnicodeError as error:  # not only UnicodeDecodeError: utf-16 without a BOM
-            reason = error.reason if isinstance(error, UnicodeDecodeError) else str(error)
+            if isinstance(error, UnicodeDecodeError):
+                reason, where = error.reason, _bad_line(path, encoding)
+            else:  # no position: a codec that refuses the stream as a whole
+                reason, where = str(error), None
+            at = "" if where is None else f", line {where}"
             raise UsageError(
-                f"{path}, near line {line}: not {_encoding_name(encoding)} text ({reason}); "
+                f"{path}{at}: not {_encoding_name(encoding)} text ({reason}); "
                 "name the file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"
             ) from None
         except csv.Error as error:
@@ -162,6 +182,56 @@ def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str
         if any(c.strip() for c in row):
             yield line, row
         line = reader.line_num + 1
+
+
+#: Bytes decoded at a time when looking for the line of a byte the encoding refuses.
+_CHUNK: Final = 1 << 16
+
+
+def _bad_line(path: str, encoding: str) -> int | None:
+    """The line of the first byte of *path* that *encoding* refuses, as CSV counts
+    lines; None when it cannot be told. The reader's own line is not it: text is
+    decoded ahead of the rows, a chunk at a time."""
+    if not os.path.isfile(path):  # a pipe cannot be read again (and may block)
+        return None
+    decoder = codecs.getincrementaldecoder(encoding)()
+    text = ""  # the last character decoded, to count a CR LF split between chunks once
+    ends = 0
+    with open(path, "rb") as handle:
+        while chunk := handle.read(_CHUNK):
+            state = decoder.getstate()
+            try:
+                decoded = decoder.decode(chunk)
+            except UnicodeError:
+                # Again byte by byte: the text before the byte at fault, whatever offsets
+                # the codec's error counts from (a buffered byte, a byte-order mark).
+                decoder.setstate(state)
+                decoded = ""
+                for i in range(len(chunk)):
+                    try:
+                        decoded += decoder.decode(chunk[i : i + 1])
+                    except UnicodeError:
+                        return ends + _line_ends(text + decoded) - _line_ends(text) + 1
+                return None
+            ends += _line_ends(text + decoded) - _line_ends(text)
+            text = decoded[-1:] or text
+    return None
+
+
+def _line_ends(text: str) -> int:
+    """Lines ended in *text* as CSV counts them: ``\\r\\n``, ``\\r`` and ``\\n``
+    each end one."""
+    return len(_LINE_END.findall(text))
+
+
+_LINE_END: Final = re.compile(r"\r\n|\r|\n")
+
+
+def _header(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
+    header = next(rows, None)
+    if header is None:
+        raise UsageError(f"{path} is empty: a CSV export starts with a header naming its columns")
+    return header[1]
 
 
 def _encoding_name(codec: str) -> str:
@@ -179,29 +249,46 @@ def _columns(path: str, layout: Layout, header: Sequence[str], extra: str | None
                 "rename one: which to read cannot be guessed"
             )
         index.setdefault(name, i)
-    needed = [layout.columns[f] for f in ("id", "created_at", "amount") if f in layout.columns]
-    needed.append(layout.stage)
+    # (field, column): which field a missing column was to give, to say so.
+    needed = [(f, layout.columns[f]) for f in ("id", "created_at", "amount") if f in layout.columns]
+    needed.append(("stage", layout.stage))
     if layout.fallback_name and layout.columns.get("name") not in index:
-        needed.append(layout.fallback_name)
+        needed.append(("name", layout.fallback_name))
     elif not layout.fallback_name and "name" in layout.columns:
-        needed.append(layout.columns["name"])
+        needed.append(("name", layout.columns["name"]))
     if extra is not None and extra not in index:
         raise UsageError(
             f"{path} has no column {extra!r} to group by (its columns: {_shown(header)}); "
             "--by takes a Deal field such as owner_id, 'currency', or a column of the file"
         )
-    for column in needed:
+    for field, column in needed:
         if column not in index:
-            hint = _delimiter_hint(header)
             raise UsageError(
                 f"{path} has no column {column!r} (its columns: {_shown(header)}); "
-                f"{hint or 'pick a --preset or map it with --column FIELD=COLUMN'}"
+                f"{_delimiter_hint(header) or _missing_hint(layout, field, column)}"
             )
     return index
 
 
+def _missing_hint(layout: Layout, field: str, column: str) -> str:
+    """What to do about a missing column: it depends on who named it."""
+    if field == "name" and column == layout.fallback_name:
+        return (
+            f"the {layout.name} preset names a deal by it when the file has no column "
+            f"{layout.columns.get('name')!r} either: map the name with --column name=COLUMN"
+        )
+    if field in layout.mapped:
+        return f"--column {field}={column} reads the {field} from it: name a column of the file"
+    if layout.name != "generic":
+        return (
+            f"the {layout.name} preset reads the {field} from it: map the {field} to a column "
+            f"of the file with --column {field}=COLUMN"
+        )
+    return "pick a --preset or map it with --column FIELD=COLUMN"
+
+
 def _shown(header: Sequence[str]) -> str:
-    return ", ".join(header) if header else "none"
+    return ", ".join(header)
 
 
 def _delimiter_hint(header: Sequence[str]) -> str | None:
@@ -210,6 +297,72 @@ def _delimiter_hint(header: Sequence[str]) -> str | None:
             if mark in header[0]:
                 return f"its columns look separated by {name}: pass --delimiter {name}"
     return None
+
+
+def _as_header(width: int) -> str:
+    return f"{width} cells, as in the header"
+
+
+def _too_many(line: int, cells: int, width: int) -> Problem:
+    return Problem(line, "cells", _as_header(width), cells, hint="an unquoted comma?")
+
+
+class _Tails:
+    """Which rows longer than the header are shifted, from every row of the file.
+
+    A row whose cells beyond the header's are all empty is a trailing delimiter
+    only when every row of the file ends with such empty cells, as a tool that ends
+    each line with a delimiter writes them; otherwise it is a row shifted by an
+    unquoted comma whose last cell happened to be empty (``…,Widget, large,``), and
+    reading it would put every cell after the comma in the wrong field.
+    """
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self.rows = 0
+        #: The fewest empty cells beyond the header's that any row ends with.
+        self.fewest = 0
+        #: The number of cells of each row longer than the header, by line, when
+        #: every cell beyond the header's is empty.
+        self.longer: dict[int, int] = {}
+        self._shifted: dict[int, int] | None = None
+
+    def add(self, line: int, row: Sequence[str]) -> None:
+        """Note the cells of the row on *line* (every row, in order)."""
+        empty = 0
+        for cell in reversed(row[self.width :]):
+            if cell.strip():
+                break
+            empty += 1
+        self.fewest = empty if self.rows == 0 else min(self.fewest, empty)
+        self.rows += 1
+        if len(row) > self.width and empty == len(row) - self.width:
+            self.longer[line] = len(row)
+
+    @property
+    def shifted(self) -> Mapping[int, int]:
+        """The number of cells of each shifted row, by line (once every row is added)."""
+        if self._shifted is None:
+            # One row is no pattern: a lone row's empty last cell may be shifted there.
+            trailing = self.fewest if self.rows > 1 else 0
+            self._shifted = {
+                line: cells for line, cells in self.longer.items() if cells != self.width + trailing
+            }
+        return self._shifted
+
+    def hinted(self, problem: Problem) -> Problem:
+        """*problem*, saying so if its row is shifted: the value refused is likely
+        another column's."""
+        cells = self.shifted.get(problem.line)
+        if cells is None or problem.field == "cells":
+            return problem
+        hint = f"the row has {cells} cells where the header has {self.width}: an unquoted comma?"
+        return attrs.evolve(problem, hint=hint)
+
+    def refusal(self, line: int) -> Problem | None:
+        """Why the row on *line* is refused for its cells, if it is shifted."""
+        cells = self.shifted.get(line)
+        return None if cells is None else _too_many(line, cells, self.width)
 
 
 class _RowBuilder:
@@ -238,9 +391,10 @@ class _RowBuilder:
     ) -> dict[str, Any] | Problem:
         """The record of *row*, or why it is refused; *first_line* maps each id
         seen to its first row's line."""
-        if len(row) < self.width or any(c.strip() for c in row[self.width :]):
-            expected = f"{self.width} cells, as in the header (a row cut short or shifted?)"
-            return Problem(line, "cells", expected, len(row))
+        if len(row) < self.width:
+            return Problem(line, "cells", _as_header(self.width), len(row), hint="a row cut short?")
+        if any(c.strip() for c in row[self.width :]):
+            return _too_many(line, len(row), self.width)
         key = row[self.id].strip()
         if key:  # a blank id is the entity's to refuse
             first = first_line.setdefault(key, line)
@@ -312,9 +466,11 @@ def _build(
     layout: Layout,
     reading: Reading,
     problems: list[Problem],
+    tails: _Tails,
 ) -> tuple[list[Deal], list[Deal]]:
     """The deals, checked by the entity and against the layout's pipeline, dated
-    and undated; every refused row added to *problems*."""
+    and undated; every refused row added to *problems*, and every shifted one
+    (*tails*), refused or not."""
     built = from_records(
         Deal,
         records,
@@ -329,7 +485,10 @@ def _build(
         line = lines[row_error.row]
         for issue in row_error.error.issues:
             _, dot, field = issue.path.partition(".")
-            problems.append(Problem(line, field if dot else "row", issue.expected, issue.value))
+            field = field if dot else "row"
+            hint = _amount_hint(issue.value) if field == "amount" else None
+            problem = Problem(line, field, issue.expected, issue.value, hint=hint)
+            problems.append(tails.hinted(problem))
     good = iter(built.records)
     deals: list[Deal] = []
     undated: list[Deal] = []
@@ -337,6 +496,10 @@ def _build(
         if n in refused:
             continue
         deal = next(good)
+        shifted = tails.refusal(line)
+        if shifted is not None:
+            problems.append(shifted)
+            continue
         if line in undated_lines:
             undated.append(deal)
             continue
@@ -346,6 +509,28 @@ def _build(
         else:
             problems.append(Problem(line, outside, _CALENDAR, getattr(deal, outside)))
     return deals, undated
+
+
+#: Numbers written with a decimal comma (1000,50 or 1.000,50) or with commas
+#: between thousands (1,000.50), as spreadsheets of many countries write them.
+_DECIMAL_COMMA: Final = re.compile(r"[-+]?(\d+|\d{1,3}([. \u00a0]\d{3})+),\d+")
+_THOUSANDS: Final = re.compile(r"[-+]?\d{1,3}(,\d{3})+\.\d+")
+
+
+def _amount_hint(value: object) -> str | None:
+    """What an amount refused suggests: a number as a spreadsheet of another
+    locale writes it (the reader takes none, as no guess is safe: 1,000 is a
+    thousand in one country and one in another)."""
+    if not isinstance(value, str):
+        return None
+    if _DECIMAL_COMMA.fullmatch(value.strip()):
+        return (
+            "a decimal comma? this reader takes a point as the decimal separator and no "
+            "thousands separator; convert the column first"
+        )
+    if _THOUSANDS.fullmatch(value.strip()):
+        return "a thousands separator? this reader takes none; remove them from the column first"
+    return None
 
 
 _CALENDAR: Final = f"a date from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
@@ -365,7 +550,7 @@ def read_rates(path: str, encoding: str) -> RateTable:
     ``rate`` (1 *base* buys *rate* *quote*), one pair per row."""
     with _open(path, encoding) as handle:
         rows = _rows(path, csv.reader(handle, strict=True), encoding)
-        header = [c.strip().lower() for c in next(rows, (1, []))[1]]
+        header = [c.strip().lower() for c in _header(path, rows)]
         missing = [c for c in ("base", "quote", "rate") if c not in header]
         if missing:
             raise UsageError(

@@ -5,7 +5,9 @@ command line, and the rates file ``--rates`` names. What it promises:
 
 - No traceback on an export: a problem with the command line or a file as a whole
   is one line on stderr and exit status 2; a bad row is skipped and summarised by
-  reason (with ``--strict``, the first one stops the report: exit status 1).
+  reason (with ``--strict``, the first one stops the report: exit status 1). An
+  export none of whose rows is read is a failure too: the report lists why, then
+  one line on stderr, exit status 1.
 - No figure changed in silence: a blank amount is an unknown value, counted apart
   and never added as zero; amounts in several currencies are reported per currency
   unless ``--rates`` converts them; a repeated deal id is counted once and its
@@ -20,7 +22,7 @@ import argparse
 import codecs
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, tzinfo
+from datetime import UTC, datetime, tzinfo
 from decimal import Context
 from functools import partial
 from operator import attrgetter
@@ -138,7 +140,7 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     reading = Reading(
         encoding=_encoding(args.encoding),
         delimiter=_delimiter(args.delimiter),
-        date_format=args.date_format,
+        date_format=_date_format(args.date_format),
         tz=zone,
         currency=currency,
         extra=extra,
@@ -167,6 +169,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(json_text(report), file=out)
     else:
         print(_text(report, layout, conversion), file=out)
+    if export.rows and not report["deals"]:
+        # A report of nothing must not pass for one in a script: say so, and fail.
+        rows = f"{export.rows:,} row{'' if export.rows == 1 else 's'}"
+        shown = printable(f"{args.file}: no row could be read ({rows}, every one skipped)")
+        print(f"error: {shown}", file=err)
+        return DATA_ERROR
     return 0
 
 
@@ -199,6 +207,7 @@ def _layout(mappings: Sequence[str], layout: Layout) -> Layout:
     """*layout* with the ``--column FIELD=COLUMN`` mappings applied."""
     columns = dict(layout.columns)
     special = {name: getattr(layout, name) for name in _SPECIAL}
+    mapped = set(layout.mapped)
     for item in mappings:
         field, sep, column = item.partition("=")
         if not sep or not field or not column:
@@ -212,7 +221,31 @@ def _layout(mappings: Sequence[str], layout: Layout) -> Layout:
                 f"--column {item!r}: FIELD must be a Deal field read from a column "
                 f"({', '.join(READABLE)}), or {', '.join(_SPECIAL)}"
             )
-    return attrs.evolve(layout, columns=columns, **special)
+        mapped.add(field)
+    return attrs.evolve(layout, columns=columns, mapped=frozenset(mapped), **special)
+
+
+#: A date and time whose every part differs, to check a --date-format with.
+_PROBE: Final = datetime(2026, 11, 23, 14, 35, 56)
+
+
+def _date_format(fmt: str | None) -> str | None:
+    """*fmt*, checked to read back a whole date: a bad directive, or a format
+    without a year, month or day (every date would be read as one of 1900), is
+    refused before any row is read."""
+    if fmt is None:
+        return None
+    try:
+        readable = datetime.strptime(_PROBE.strftime(fmt), fmt).date() == _PROBE.date()
+        reason = "it reads no whole date: a year, a month and a day"
+    except ValueError as error:  # a bad directive, a stray %, a NUL
+        readable, reason = False, str(error)
+    if not readable:
+        raise UsageError(
+            f"--date-format {fmt!r} must be a strptime format of a date such as %d/%m/%Y "
+            f"or %m/%d/%Y %H:%M ({reason})"
+        )
+    return fmt
 
 
 def _zone(name: str) -> tzinfo:
@@ -327,7 +360,7 @@ def _skipped(problems: Sequence[Problem]) -> dict[str, Any]:
     reasons: list[dict[str, Any]] = [
         {
             "field": found[0].field,
-            "problem": f"must be {found[0].expected}",
+            "problem": found[0].problem,
             "rows": len({p.line for p in found}),
             "lines": sorted({p.line for p in found}),
             "example": found[0].got,

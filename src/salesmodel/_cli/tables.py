@@ -48,12 +48,15 @@ def _escape(char: str) -> str:
 
 
 def cell(value: object) -> str:
-    """*value* as table text: None as a dash, floats to one decimal, and text made
-    :func:`printable`."""
+    """*value* as table text: None as a dash, numbers with thousands separators
+    (as the report's other figures: ``1,866``) and floats to one decimal, and text
+    made :func:`printable`."""
     if value is None:
         return DASH
     if isinstance(value, float):
-        return f"{value:.1f}"
+        return f"{value:,.1f}"
+    if isinstance(value, int) and not isinstance(value, bool):
+        return f"{value:,}"
     return printable(str(value))
 
 
