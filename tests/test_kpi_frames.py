@@ -933,6 +933,25 @@ def _won_with_amounts(amounts: list[Any], currency: str) -> dict[str, list[Any]]
     }
 
 
+def counted_in(
+    engine: str, data: dict[str, list[Any]], schema: dict[str, Any] | None = None
+) -> tuple[Any, list[bool]]:
+    """Bookings of *data* as a frame of *engine* (strict=False), and whether each
+    row counted."""
+    frame = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
+    frame = frame.with_columns([pl.col(name).cast(dtype) for name, dtype in (schema or {}).items()])
+    native = {
+        "pandas": frame.to_pandas(),
+        "polars": frame,
+        "polars-lazy": frame.lazy(),
+        "pyarrow": frame.to_arrow(),
+        "duckdb": duckdb.from_arrow(frame.to_arrow()),
+    }[engine]
+    got = kpi.bookings(native, strict=False)
+    skipped = {s.id for s in got.skipped}
+    return got, [row_id not in skipped for row_id in data["id"]]
+
+
 def _money_reads(value: Any, currency: str) -> bool:
     """Whether a deal of this amount can exist: Money takes it, to its minor unit."""
     try:
@@ -958,18 +977,7 @@ def test_a_float_amount_counts_exactly_when_a_deal_of_it_could_exist(
     floats += [math.nextafter(x, 0.0) for x in exact[100:200]]
     floats += [rng.uniform(0, 10**6) for _ in range(100)]
     floats += [0.1 + 0.2, 3.3000000000000003, 0.7999999999999999, 100.00000000000001, 0.0, 2.0**30]
-    data = _won_with_amounts(floats, currency)
-    native = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
-    native = {
-        "pandas": native.to_pandas(),
-        "polars": native,
-        "polars-lazy": native.lazy(),
-        "pyarrow": native.to_arrow(),
-        "duckdb": duckdb.sql("select * from native"),
-    }[engine]
-    got = kpi.bookings(native, strict=False)
-    skipped = {s.id for s in got.skipped}
-    counted = [f"D-{i}" not in skipped for i in range(len(floats))]
+    got, counted = counted_in(engine, _won_with_amounts(floats, currency))
     assert counted == [_money_reads(x, currency) for x in floats]
     assert got.amount is not None
     assert got.amount.amount == sum(
@@ -1034,18 +1042,7 @@ def test_a_written_amount_counts_exactly_when_a_deal_of_it_could_exist(
         if rng.random() < 0.4:
             text += rng.choice("eE") + rng.choice(["", "+", "-"]) + str(rng.randrange(0, 5))
         texts.append(rng.choice(["", "", "+", "-"]) + text)
-    data = _won_with_amounts(texts, currency)
-    native = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
-    native = {
-        "pandas": native.to_pandas(),
-        "polars": native,
-        "polars-lazy": native.lazy(),
-        "pyarrow": native.to_arrow(),
-        "duckdb": duckdb.sql("select * from native"),
-    }[engine]
-    got = kpi.bookings(native, strict=False)
-    skipped = {s.id for s in got.skipped}
-    counted = [f"D-{i}" not in skipped for i in range(len(texts))]
+    got, counted = counted_in(engine, _won_with_amounts(texts, currency))
     reads = [_money_reads(t, currency) and not Money(t, currency).amount < 0 for t in texts]
     assert counted == reads
     assert got.amount is not None
@@ -1331,19 +1328,8 @@ def test_float32_and_many_places_and_integer_extremes_count_as_money_decides(eng
     extreme 64-bit integers are bad rows, not engine errors."""
     register_currency("XQL", 12)
 
-    def native(data: dict[str, Any], schema: dict[str, Any]) -> Any:
-        frame = pl.DataFrame(data, schema_overrides=schema)
-        return {
-            "pandas": frame.to_pandas(),
-            "polars": frame,
-            "polars-lazy": frame.lazy(),
-            "pyarrow": frame.to_arrow(),
-            "duckdb": duckdb.from_arrow(frame.to_arrow()),
-        }[engine]
-
     def counted(data: dict[str, Any], schema: dict[str, Any]) -> list[bool]:
-        skipped = {s.id for s in kpi.bookings(native(data, schema), strict=False).skipped}
-        return [i not in skipped for i in data["id"]]
+        return counted_in(engine, data, schema)[1]
 
     floats = [0.1, 12.34, 1234.56, 0.5]
     data = _won_with_amounts(floats, "EUR")
