@@ -1034,6 +1034,9 @@ def test_a_written_amount_counts_exactly_when_a_deal_of_it_could_exist(
         "Infinity",
         "12e-1",
         "1.00e1",
+        "\u00a08\u00a0",  # a no-break space, which str.strip() strips
+        "00000000000000012.50",  # leading zeros are no digits
+        "1E+0003",
     ]
     for _ in range(400):
         whole = str(rng.randrange(0, 10 ** rng.randrange(1, 9)))
@@ -1359,3 +1362,10 @@ def test_a_date_whose_midnight_comes_twice_begins_at_its_first() -> None:
     frame = pl.DataFrame(data)
     for native in (frame, frame.lazy(), frame.to_arrow()):
         assert kpi.sales_cycle(native, tz=havana) == kpi.sales_cycle([deal])
+
+
+def test_a_categorical_column_of_written_amounts_is_read_as_its_text() -> None:
+    data = _won_with_amounts(["12.50", "7"], "EUR")
+    frame = pl.DataFrame(data).with_columns(pl.col("amount").cast(pl.Categorical))
+    for native in (frame, frame.lazy(), frame.to_pandas()):
+        assert kpi.bookings(native).amount == Money("19.50", "EUR")

@@ -72,11 +72,14 @@ _LOCAL: Final = "__local"
 #: Midday: a day's first instant in a zone is read from it (no clock skips noon).
 _NOON: Final = dt.timedelta(hours=12)
 _DAY: Final = dt.timedelta(days=1)
+#: What Python's str.strip() strips (Money strips a written amount so): some engines
+#: strip only ASCII spaces when told nothing, a no-break space not.
+_SPACES: Final = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
 #: The prefix of the columns a written amount is read through.
 _WRITTEN: Final = "__w_"
 #: An amount as text: a sign, digits with a point, and an exponent of three digits
-#: at most (Money reads more, but 10**±30 bounds it anyway).
-_WRITTEN_AMOUNT: Final = r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,3})?$"
+#: at most, after any zeros (Money reads more, but 10**±30 bounds it anyway).
+_WRITTEN_AMOUNT: Final = r"^-?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?0*[0-9]{1,3})?$"
 #: The most digits a whole number of minor units may have in a 64-bit integer.
 _INT64_DIGITS: Final = 18
 #: Minor units are summed as their quotient and remainder by this: each sum stays
@@ -668,7 +671,9 @@ class _Engine:
             cents_f = scaled.round(0)
             unreadable = ~amount.is_finite() | (cents_f.abs() >= 10**_DIGITS)
             too_fine = ~unreadable & ~self._nearest(amount, cents_f, scale)
-        elif dtype in (nw.String, nw.Object, nw.Unknown) or isinstance(dtype, nw.Decimal):
+        elif dtype in (nw.String, nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or isinstance(
+            dtype, nw.Decimal
+        ):
             unreadable, negative, too_fine, cents_f = self._written_cents(amount, places)
         else:
             raise ValidationError.single(
@@ -712,7 +717,10 @@ class _Engine:
             return [nw.col(_WRITTEN + name) for name in steps]
 
         (raw,) = stage(
-            raw=amount.cast(nw.String).fill_null("").str.strip_chars().str.replace_all(r"^\+", "")
+            raw=amount.cast(nw.String)
+            .fill_null("")
+            .str.strip_chars(_SPACES)  # as str.strip() does: every engine alike
+            .str.replace_all(r"^\+", "")
         )
         written = _fill(raw.str.contains(_WRITTEN_AMOUNT))
         power = raw.str.replace_all(r"^[^eE]*[eE]?\+?", "")  # the exponent, "" for none
@@ -743,9 +751,14 @@ class _Engine:
         base, shift, width = stage(
             base=nw.when(short).then(core).otherwise(digits),
             shift=nw.when(short).then(shift + length(digits) - length(core)).otherwise(shift),
-            width=nw.when(short).then(length(core)).otherwise(length(digits)),
+            # the digits of the minor units, leading zeros left out
+            width=nw.when(short)
+            .then(length(core.str.strip_chars_start("0")))
+            .otherwise(length(digits.str.strip_chars_start("0"))),
         )
-        unreadable = ~written | (length(digits) > _DIGITS) | (width + shift > _INT64_DIGITS)
+        # leading zeros are no digits of the amount ("00012.50" has four)
+        significant = length(digits.str.strip_chars_start("0"))
+        unreadable = ~written | (significant > _DIGITS) | (width + shift > _INT64_DIGITS)
         zero = core == ""
         negative = ~unreadable & raw.str.starts_with("-") & ~zero
         too_fine = ~unreadable & ~zero & (shift < 0)
