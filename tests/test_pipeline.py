@@ -724,7 +724,12 @@ def test_every_bad_argument_of_a_pipeline_is_named_with_its_value():
         ("reopen_to['won']", "a", ids),
         ("reopen_to['lost']", 3, ids),
         ("guards", "g", "a sequence"),
-        ("id", "", "a non-empty str"),
+        (
+            "id",
+            "",
+            "an id: a non-empty str of at most 256 printable characters, "
+            "with no space at either end",
+        ),
         ("allow_skip", "yes", "True or False"),
         ("allow_back", "no", "True or False"),
         ("lost_requires_reason", 1, "True or False"),
@@ -846,10 +851,10 @@ def test_moves_of_a_records_own_type_are_checked_one_rule_at_a_time():
     assert "a lost move needs a reason (e.g. no_intent, bought_from_competitor, " in str(error)
     error = bad_argument(TICKETS.move, ticket, "b", at=day(2), by=" ")
     assert (error.field, error.subject) == ("by", "move of Ticket 'T-1' to 'b'")
-    assert "'by' must be None or a non-empty str (got ' ')" in str(error)
+    assert "'by' must be None or an id: a non-empty str" in str(error)
     error = bad_argument(TICKETS.move, ticket, "lost", at=day(2), reason=" ")
     assert (error.field, error.subject) == ("reason", "move of Ticket 'T-1' to 'lost'")
-    assert "'reason' must be None or a non-empty str (got ' ')" in str(error)
+    assert "'reason' must be None or a LossReason or another non-empty str" in str(error)
     assert TICKETS.move(ticket, "b", at=day(1)).stage == "b"
 
 
@@ -1062,3 +1067,55 @@ def test_an_open_stage_that_cannot_close_is_named_exactly():
         ("stages", "b", "able to reach a closed stage"),
         ("stages", "c", "able to reach a closed stage"),
     ]
+
+
+def test_a_move_stores_only_what_its_change_could_hold() -> None:
+    """`by` and `reason` are checked as the StageChange checks them (a move makes
+    its change without checking it again): a record that exists obeys its rules,
+    and loads back from its own data."""
+    deal = new_deal()
+    for by in (" ana ", "x" * 300, "\x08"):
+        with pytest.raises(ValidationError, match="'by' must be None or an id"):
+            P.move(deal, "qualification", at=day(1), by=by)
+    with pytest.raises(ValidationError, match="'reason' must be None or a LossReason"):
+        P.lose(deal, "too\nexpensive", at=day(1))
+    lost = P.lose(deal, "Trade Show", at=day(1), by="ana")  # a spelling of a member
+    assert lost.history[-1] == StageChange(
+        from_stage="prospecting", to_stage="lost", at=day(1), by="ana", reason="Trade Show"
+    )
+    assert attrs.evolve(lost.history[-1]) == lost.history[-1]  # its own checks pass
+
+
+def test_a_pipeline_s_ids_are_ones_a_record_can_hold() -> None:
+    won, lost = Stage("won", "Won", 1, Status.WON), Stage("lost", "Lost", 0, Status.LOST)
+    with pytest.raises(PipelineDefinitionError, match="'id' must be an id"):
+        Stage(" quote ", "Quote", "0.5")
+    with pytest.raises(PipelineDefinitionError, match="'id' must be an id"):
+        Pipeline(" renewals ", [Stage("new", "New", "0.1"), won, lost])
+
+
+def test_a_guard_on_fields_refuses_empty_attributes_and_a_lost_lead_names_its_reason() -> None:
+    guard = Guard(name="needs-custom-fields", into=["won"], fields=["attributes"])
+    strict = Pipeline(
+        "p",
+        [
+            Stage("new", "New", "0.1"),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+        guards=[guard],
+    )
+    deal = new_deal(pipeline_id="p", stage="new")
+    assert not strict.can_move(deal, "won")
+    assert strict.can_move(attrs.evolve(deal, attributes={"tier": "gold"}), "won")
+    lost = Lead(
+        id="L-1",
+        name="Ana",
+        source=LeadSource.REFERRAL,
+        created_at=day(0),
+        stage="disqualified",
+        status=Status.LOST,
+        closed_at=day(0),
+    )
+    with pytest.raises(ValidationError, match="'history' must be a closing change with a reason"):
+        LEAD_LIFECYCLE.validate(lost)

@@ -175,6 +175,23 @@ def _compile(rule: Rule) -> Callable[[Any], bool]:
     return eval(source, dict(rule.names))  # type: ignore[no-any-return]
 
 
+def judge(rule: Rule) -> Callable[[Any], tuple[bool, Any]]:
+    """``judged(value) -> (valid, value)``: *value* as a field of *rule* would hold it
+    (normalised when the rule normalises it), and whether the rule takes it; for
+    code that fills a field without a record's own checks (a move's change)."""
+    test, normalize = _compile(rule), rule.normalize
+
+    def judged(value: Any) -> tuple[bool, Any]:
+        if test(value):
+            return True, value
+        if normalize is not None:
+            value = normalize(value)
+            return test(value), value
+        return False, value
+
+    return judged
+
+
 def _as_tuple(value: Any) -> Any:
     if isinstance(value, Iterable) and not isinstance(value, (str, bytes, Mapping)):
         return tuple(value)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Final
 
 import attrs
 
@@ -44,7 +45,8 @@ __all__ = [
 ]
 
 _SOURCE = r.open_enum(LeadSource)
-_LOSS_REASON = r.open_enum(LossReason).optional()
+#: A loss reason: a LossReason or a label of one's own (a move checks its reason so too).
+LOSS_REASON: Final = r.open_enum(LossReason).optional()
 _STATUS = r.closed_enum(Status)
 
 
@@ -87,7 +89,7 @@ class StageChange(Record):
     at: datetime = attrs.field(metadata=meta(r.AWARE))
     by: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
     reason: LossReason | str | None = attrs.field(
-        default=None, metadata=meta(_LOSS_REASON, personal=True)
+        default=None, metadata=meta(LOSS_REASON, personal=True)
     )
     to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
 
@@ -480,7 +482,7 @@ class Deal(Record):
     status: Status = attrs.field(default=Status.OPEN, metadata=meta(_STATUS))
     closed_at: datetime | None = attrs.field(default=None, metadata=meta(r.OPT_AWARE))
     loss_reason: LossReason | str | None = attrs.field(
-        default=None, metadata=meta(_LOSS_REASON, personal=True)
+        default=None, metadata=meta(LOSS_REASON, personal=True)
     )
     source: LeadSource | str | None = attrs.field(default=None, metadata=meta(_SOURCE.optional()))
     product: str | None = attrs.field(default=None, metadata=meta(r.OPT_TEXT))

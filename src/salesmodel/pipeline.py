@@ -24,7 +24,7 @@ from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta, replacer, unchecked
 from ._time import aware_instant, time_expected
 from ._vocabulary import well_known
-from .entities import Deal, Lead, StageChange
+from .entities import LOSS_REASON, Deal, Lead, StageChange
 from .enums import LossReason, Status
 from .errors import (
     MISSING,
@@ -116,7 +116,7 @@ class Stage(Record):
     .. versionadded:: 0.1.0
     """
 
-    id: str = attrs.field(metadata=meta(r.TEXT))
+    id: str = attrs.field(metadata=meta(r.ID))  # what a record's stage field holds
     name: str = attrs.field(metadata=meta(r.TEXT))
     probability: Decimal = attrs.field(converter=_probability, metadata=meta(_PROBABILITY))
     status: Status = attrs.field(default=Status.OPEN, metadata=meta(r.closed_enum(Status)))
@@ -252,7 +252,13 @@ class Guard:
         """Whether *entity* may make a guarded move."""
         for field in self.fields:
             value = getattr(entity, field, None)
-            if value is None or value == "" or value == ():
+            # empty: None, "", (), or an empty mapping (a record's attributes)
+            if (
+                value is None
+                or value == ""
+                or value == ()
+                or (isinstance(value, Mapping) and not value)
+            ):
                 return False
         return self.predicate is None or bool(self.predicate(entity))
 
@@ -379,8 +385,8 @@ class Pipeline:
         )
         reopen_map = _as_map(reopen_to or {}, "reopen_to", issues)
         guard_list = _as_tuple(guards, "guards", issues)
-        if type(id) is not str or not id.strip():
-            issues.append(Issue("id", id, "a non-empty str"))
+        if not _IS_ID(id)[0]:  # what a deal's pipeline_id holds
+            issues.append(Issue("id", id, r.ID.expected))
         flags: tuple[tuple[str, object], ...] = (
             ("allow_skip", allow_skip),
             ("allow_back", allow_back),
@@ -795,7 +801,9 @@ class Pipeline:
             if hasattr(record, "loss_reason"):
                 if record.loss_reason is None:
                     issues.append(Issue("loss_reason", None, expected))
-            elif history and history[-1].reason is None:
+            elif not history:  # a lead names its reason in the change that lost it
+                issues.append(Issue("history", (), f"a closing change with {expected}"))
+            elif history[-1].reason is None:
                 issues.append(Issue(f"history[{len(history) - 1}].reason", None, expected))
         transfers = [getattr(change, "to_pipeline", None) for change in history]
         entered = max((i for i, p in enumerate(transfers) if p is not None), default=0)
@@ -972,12 +980,11 @@ class Pipeline:
                 and type(at) is datetime
                 and type(at.tzinfo) is timezone
                 and at >= (history[-1].at if history else entity.created_at)
-                and (by is None or (type(by) is str and by != "" and not by.isspace()))
+                and (by is None or _IS_ID(by)[0])
                 and (
                     not needs_reason
                     if reason is None
-                    else type(reason) is LossReason
-                    or (type(reason) is str and reason != "" and not reason.isspace())
+                    else type(reason) is LossReason or reason in _LOSS_BY_VALUE
                 )
                 and (not guards or all(guard.allows(entity) for guard in guards))
             )
@@ -1319,6 +1326,11 @@ def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
 
 # A reason spelling a well-known one ("Price", " price ") is that member.
 _LOSS_BY_VALUE: Final = well_known(LossReason)
+#: The rules of what a move stores: an id (a stage, a pipeline, who moved it) and a
+#: loss reason, as the records that hold them check them.
+_IS_ID: Final = r.judge(r.ID)
+_BY: Final = r.judge(r.OPT_ID)
+_REASON: Final = r.judge(LOSS_REASON)
 _PAIR: Final = attrgetter("from_stage", "to_stage")
 _ENTITIES: Final = (Deal, Lead)
 _TO_PIPELINE: Final = attrgetter("to_pipeline")
@@ -1372,13 +1384,13 @@ def _move_arguments(
         issues.append(Issue("at", at, time_expected(at)))
     else:
         at = instant
-    if by is not None and (type(by) is not str or not by.strip()):
-        issues.append(Issue("by", by, "None or a non-empty str"))
-    if reason is not None:
-        if not isinstance(reason, str) or not reason.strip():
-            issues.append(Issue("reason", reason, "None or a non-empty str"))
-        else:
-            reason = _LOSS_BY_VALUE.get(reason, reason)
+    # as the change records them: a move makes its change without checking it again
+    valid, by = _BY(by)
+    if not valid:
+        issues.append(Issue("by", by, r.OPT_ID.expected))
+    valid, reason = _REASON(reason)
+    if not valid:
+        issues.append(Issue("reason", reason, LOSS_REASON.expected))
     if issues:
         raise ValidationError(issues, subject)
     return at, by, reason
