@@ -231,6 +231,18 @@ def test_cohort_as_of_mid_period_keeps_that_period_observable() -> None:
     assert caught.value.field == "as_of"
 
 
+def test_cohort_as_of_counts_no_purchase_made_at_or_after_it() -> None:
+    book = [
+        purchase("a1", "a", at(1, 10)),
+        purchase("b1", "b", at(1, 12)),
+        purchase("a2", "a", at(2, 20)),  # after as_of: not seen
+        purchase("c1", "c", at(2, 25)),  # a customer first seen after as_of: no cohort
+    ]
+    table = kpi.cohort_retention(book, tz=UTC, as_of=at(2, 15))
+    assert [row.cohort for row in table.rows] == [Period("month", 2026, 1)]
+    assert table["2026-01"].cells == (Ratio(2, 2), Ratio(0, 2))
+
+
 def test_cohorts_skip_chunks_without_purchases_and_bad_other_records() -> None:
     open_deal = attrs.evolve(BOOK[0], id="o", stage="prospecting", status="open", closed_at=None)
     assert kpi.cohort_retention([open_deal], tz=UTC).rows == ()

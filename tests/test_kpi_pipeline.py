@@ -159,6 +159,16 @@ def test_coverage_of_a_target_counts_deals_in_its_scope_and_period() -> None:
     assert met.value is None
 
 
+def test_coverage_of_a_target_counts_a_won_deal_of_unknown_value_as_unknown() -> None:
+    book = [
+        deal("open", "1000", owner_id="ana"),
+        won("known", "500", owner_id="ana"),
+        attrs.evolve(won("unknown", "1", owner_id="ana"), amount=None),
+    ]
+    coverage = kpi.pipeline_coverage(book, revenue_target(2000, rep_id="ana"))
+    assert coverage == Ratio(Money(1000, "EUR"), Money(1500, "EUR"), unknown=1)
+
+
 def test_coverage_partitions_merge_to_the_single_pass_figure() -> None:
     book = [deal("a", "400", owner_id="ana"), won("w", "300", owner_id="ana")]
     goal = revenue_target(rep_id="ana")

@@ -274,3 +274,22 @@ def test_a_field_whose_metadata_does_not_say_personal_is_not_personal():
     assert personal_fields(Note) == ()
     note = Note("hello")
     assert redact(note, key=KEY16) is note
+
+
+def test_redacted_loss_reasons_keep_their_groups() -> None:
+    """loss_reasons groups "Too expensive" with "too expensive ": so do their
+    pseudonyms."""
+    from salesmodel import DEFAULT_PIPELINE, Money, kpi
+
+    t0 = datetime(2026, 1, 5, tzinfo=UTC)
+    deals = [
+        DEFAULT_PIPELINE.lose(
+            Deal(id=f"D-{i}", name="x", amount=Money(10, "EUR"), created_at=t0),
+            reason,
+            at=t0,
+        )
+        for i, reason in enumerate(["Too expensive", "too expensive ", "TOO EXPENSIVE", "price"])
+    ]
+    redacted = [redact(d, key=KEY) for d in deals]
+    counts = sorted(row.lost for row in kpi.loss_reasons(redacted).rows)
+    assert counts == sorted(row.lost for row in kpi.loss_reasons(deals).rows) == [1, 3]

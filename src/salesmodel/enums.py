@@ -10,6 +10,7 @@ its own.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Final
 
 __all__ = [
     "ActivityKind",
@@ -143,3 +144,18 @@ class LossReason(StrEnum):
     SERVICE = "service"
     UNRESPONSIVE = "unresponsive"
     OTHER = "other"
+
+
+_REASON_BY_VALUE: Final = {m.value: m for m in LossReason}
+
+
+def reason_key(reason: object) -> LossReason | str | None:
+    """The group of a loss reason: a :class:`LossReason` as it is (a well-known
+    value given as text is matched ignoring case and surrounding spaces), any
+    other text stripped and lower-cased, so a CRM's "Too expensive" and "too
+    expensive " count together; None when no reason was recorded. (``loss_reasons``
+    groups by it, and ``privacy.redact`` pseudonymises it, so groups survive.)"""
+    if reason is None or type(reason) is LossReason:
+        return reason
+    text = str(reason).strip().casefold()
+    return _REASON_BY_VALUE.get(text, text) or None

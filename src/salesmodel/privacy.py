@@ -28,6 +28,7 @@ import attrs
 from ._checks import PERSONAL, Record
 from ._rules import EMAIL
 from .attributes import Attributes, AttributeValue
+from .enums import reason_key
 from .errors import ValidationError
 
 __all__ = ["personal_fields", "pseudonym", "redact"]
@@ -134,10 +135,18 @@ def _redact(entity: R, key: bytes, safe: frozenset[str]) -> R:
     changes: dict[str, Any] = {}
     for name in personal_fields(type(entity)):
         value = getattr(entity, name)
+        if name in _REASONS and isinstance(value, str):
+            # the reason's group, pseudonymised: "Too expensive" and "too expensive "
+            # stay one group of loss_reasons, as they are one in the original
+            value = reason_key(value)
         hidden = _hide(value, key, safe)
         if hidden is not value:
             changes[name] = hidden
     return attrs.evolve(entity, **changes) if changes else entity  # type: ignore[misc]
+
+
+#: The fields that hold a loss reason (a deal's, a change's).
+_REASONS: Final = frozenset({"loss_reason", "reason"})
 
 
 def _hide(value: Any, key: bytes, safe: frozenset[str]) -> Any:

@@ -11,7 +11,7 @@ from typing import Any, ClassVar, Final, Literal, overload
 import attrs
 
 from salesmodel.entities import Deal
-from salesmodel.enums import LossReason, Status
+from salesmodel.enums import LossReason, Status, reason_key
 from salesmodel.errors import Issue
 from salesmodel.money import RateTable
 
@@ -25,18 +25,6 @@ from ._results import EXACT, NOTHING_SKIPPED, ZERO, Grouped, Ratio, Skipped, Tab
 __all__ = ["LossReasonRow", "LossReasons", "LossReasonsAccumulator", "loss_reasons", "reason_key"]
 
 _LOST: Final = frozenset({Status.LOST})
-_BY_VALUE: Final = {m.value: m for m in LossReason}
-
-
-def reason_key(reason: object) -> LossReason | str | None:
-    """The group of a loss reason: a :class:`LossReason` as it is (a well-known
-    value given as text is matched ignoring case and surrounding spaces), any
-    other text stripped and lower-cased, so a CRM's "Too expensive" and "too
-    expensive " count together; None when no reason was recorded."""
-    if reason is None or type(reason) is LossReason:
-        return reason
-    text = str(reason).strip().casefold()
-    return _BY_VALUE.get(text, text) or None
 
 
 def lost_from(deal: Any) -> str | None:

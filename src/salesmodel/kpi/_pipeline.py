@@ -597,7 +597,8 @@ class Coverage(_Open):
         assert won is not None and type(target_goal) is Money  # noqa: PT018 - a revenue target's
         remaining = target_goal - won
         left = remaining if remaining.amount > 0 else Money.zero(remaining.currency)
-        return Ratio(covered, left, unknown=opened.unknown)
+        # a won deal of unknown value leaves what is left to sell unknown by as much
+        return Ratio(covered, left, unknown=opened.unknown + values["won"].unknown)
 
     def empty(self, options: Mapping[str, Any]) -> Ratio:
         none = Amounts({}, 0, 0)
@@ -678,7 +679,9 @@ def pipeline_coverage(
             than the entity's fields.
 
     Returns:
-        A :class:`Ratio` of two amounts.
+        A :class:`Ratio` of two amounts; its ``.unknown`` counts the open deals of
+        unknown value and, with a Target, the won ones (what is left to sell is
+        then not known exactly either).
 
     Raises:
         ValidationError: for a bad argument, or a bad record when *strict*.
