@@ -582,3 +582,17 @@ def test_a_byte_not_in_the_encoding_is_named_by_its_own_line(
     path.write_bytes(content)
     message = one_line_error(report(str(path), "--encoding", encoding))
     assert message.startswith(f"{path}, line {line}: not {encoding.replace('utf-8', 'UTF-8')} ")
+
+
+def test_one_bad_row_leaves_a_trailing_delimiter_the_pattern_of_the_others(tmp_path):
+    """A row cut short, or one with text beyond the header, is refused on its own:
+    it does not make every other row of a delimiter-ending file look shifted."""
+    good = [f"{i},Acme,100,EUR,won,2026-01-05,2026-01-15,ana,Widget,,\n" for i in range(1, 6)]
+    for bad in (
+        "9,Bad,50,EUR,won\n",  # cut short
+        "9,Widget, large,50,EUR,won,2026-01-05,2026-01-15,ana,x\n",  # text past the header
+    ):
+        path = tmp_path / "x.csv"
+        path.write_text(SHIFT_HEADER + "".join(good[:2]) + bad + "".join(good[2:]), "utf-8")
+        result = as_json(report(str(path), "--json"))
+        assert (result["deals"], result["skipped"]["rows"]) == (5, 1)

@@ -291,3 +291,19 @@ def test_a_lead_no_rep_covers_is_blamed_on_its_territory_however_full_the_reps()
     assert routing.decision("L3").reason == (
         "unassigned: no active rep covers region='east'; every active rep is at capacity 1"
     )
+
+
+def test_scores_may_be_model_probabilities_and_numpy_numbers() -> None:
+    """What predict_proba returns (full doubles, numpy scalars) ranks the leads; a
+    policy without score bands reads no temperature from them."""
+    import numpy as np
+
+    from salesmodel import Lead, Rep, RoutingPolicy, assign
+
+    day = datetime(2026, 3, 2, tzinfo=UTC)
+    leads = [Lead(id=f"L{i}", name="a", source="referral", created_at=day) for i in (1, 2)]
+    reps = [Rep(id="ana", name="Ana")]
+    policy = RoutingPolicy(strategy="best_conversion")
+    for scores in ({"L1": 1 / 3, "L2": 0.7312458163}, {"L1": np.float32(0.2), "L2": np.int64(80)}):
+        routed = assign(leads, reps, policy=policy, at=day, scores=scores)
+        assert [d.lead_id for d in routed.decisions] == ["L2", "L1"]

@@ -25,6 +25,7 @@ the same assignment. A :class:`RoutingPolicy` combines, in this order:
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -176,22 +177,24 @@ def _is_score(value: Any) -> bool:
     return _is_number(value) and not isinstance(value, Fraction) and 0 <= value <= 100
 
 
-def _plain(score: float | Decimal | None) -> float | Decimal | None:
-    """*score* as classify_temperature takes it: a Decimal, or an exact int or
-    float (numpy's float64 is a float, but not exactly one)."""
+def _plain(score: Any) -> Decimal | None:
+    """*score* as classify_temperature takes it: the exact Decimal of the number
+    (a model's probability, 0.3333333333333333, has more digits than the
+    15 a float may have as a written amount; numpy's scalars are numbers too)."""
     if score is None or type(score) is Decimal:
         return score
-    return int(score) if isinstance(score, int) else float(score)
+    return Decimal(int(score)) if isinstance(score, numbers.Integral) else Decimal(float(score))
 
 
 def _is_number(value: Any) -> bool:
-    """A finite int, float, Decimal or Fraction (not a bool): NaN compares false
-    with everything, so a NaN rate would sort anywhere, even first."""
-    if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, Fraction)):
-        return False
+    """A finite real number (int, float, Decimal, Fraction or numpy's scalars; not
+    a bool): NaN compares false with everything, so a NaN rate would sort
+    anywhere, even first."""
     if isinstance(value, Decimal):
         return value.is_finite()
-    return not isinstance(value, float) or math.isfinite(value)
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        return False
+    return math.isfinite(value)
 
 
 def _is_count(value: Any) -> bool:
@@ -337,10 +340,16 @@ def assign(
         given = scores or {}
         # The score as classify_temperature reads it: a policy with score bands
         # makes a high-scored lead hot without a timeframe; one without ignores it.
+        banded = policy.temperature.hot_score is not None or (
+            policy.temperature.warm_score is not None
+        )
         heat = {
             lead.id: _HEAT[
                 classify_temperature(
-                    lead, score=_plain(given.get(lead.id)), at=at, policy=policy.temperature
+                    lead,
+                    score=_plain(given.get(lead.id)) if banded else None,
+                    at=at,
+                    policy=policy.temperature,
                 )
             ]
             for lead in pending

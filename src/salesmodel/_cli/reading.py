@@ -15,6 +15,7 @@ import codecs
 import csv
 import os
 import re
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, date, datetime, tzinfo
 from typing import Any, Final, TextIO
@@ -311,8 +312,8 @@ class _Tails:
     """Which rows longer than the header are shifted, from every row of the file.
 
     A row whose cells beyond the header's are all empty is a trailing delimiter
-    only when every row of the file ends with such empty cells, as a tool that ends
-    each line with a delimiter writes them; otherwise it is a row shifted by an
+    only when the file's rows end so (most of them), as a tool that ends each line
+    with a delimiter writes them; otherwise it is a row shifted by an
     unquoted comma whose last cell happened to be empty (``…,Widget, large,``), and
     reading it would put every cell after the comma in the wrong field.
     """
@@ -320,8 +321,8 @@ class _Tails:
     def __init__(self, width: int) -> None:
         self.width = width
         self.rows = 0
-        #: The fewest empty cells beyond the header's that any row ends with.
-        self.fewest = 0
+        #: How many rows end with each number of empty cells beyond the header's.
+        self.endings: Counter[int] = Counter()
         #: The number of cells of each row longer than the header, by line, when
         #: every cell beyond the header's is empty.
         self.longer: dict[int, int] = {}
@@ -329,22 +330,31 @@ class _Tails:
 
     def add(self, line: int, row: Sequence[str]) -> None:
         """Note the cells of the row on *line* (every row, in order)."""
+        extra = len(row) - self.width
         empty = 0
         for cell in reversed(row[self.width :]):
             if cell.strip():
                 break
             empty += 1
-        self.fewest = empty if self.rows == 0 else min(self.fewest, empty)
+        if extra < 0 or empty < extra:
+            # cut short, or text beyond the header: refused on its own, and no sign
+            # of whether the file's lines end with a delimiter
+            return
+        self.endings[empty] += 1
         self.rows += 1
-        if len(row) > self.width and empty == len(row) - self.width:
+        if extra:
             self.longer[line] = len(row)
 
     @property
     def shifted(self) -> Mapping[int, int]:
         """The number of cells of each shifted row, by line (once every row is added)."""
         if self._shifted is None:
-            # One row is no pattern: a lone row's empty last cell may be shifted there.
-            trailing = self.fewest if self.rows > 1 else 0
+            # The file's own ending is what most of its rows end with (one odd row
+            # is refused, not taken for the pattern); a lone row is no pattern:
+            # its empty last cell may be shifted there.
+            most = max(self.endings.values(), default=0)
+            common = min(n for n, count in self.endings.items() if count == most) if most else 0
+            trailing = common if self.rows > 1 else 0
             self._shifted = {
                 line: cells for line, cells in self.longer.items() if cells != self.width + trailing
             }
