@@ -695,7 +695,8 @@ class Pipeline:
         its ``pipeline_id`` (a deal's) is this pipeline's; its stage is one of
         this pipeline's, and its status is that stage's; a lost record names a
         reason when the pipeline requires one (a deal's ``loss_reason``, a lead's
-        closing change); every change of its history since it entered this
+        closing change: a lead imported without its history, which has none, is
+        taken as it is); every change of its history since it entered this
         pipeline is a move the rules allow (a transfer entered at an entry stage).
         Guards are not checked: they judged the record as it was when it moved,
         which its history does not keep.
@@ -748,7 +749,7 @@ class Pipeline:
                     or (
                         record.loss_reason is not None
                         if cls is Deal
-                        else bool(history) and history[-1].reason is not None
+                        else not history or history[-1].reason is not None
                     )
                 )
                 and (
@@ -801,9 +802,9 @@ class Pipeline:
             if hasattr(record, "loss_reason"):
                 if record.loss_reason is None:
                     issues.append(Issue("loss_reason", None, expected))
-            elif not history:  # a lead names its reason in the change that lost it
-                issues.append(Issue("history", (), f"a closing change with {expected}"))
-            elif history[-1].reason is None:
+            elif history and history[-1].reason is None:
+                # A lead names its reason in the change that lost it; one imported
+                # without its history (a CRM's snapshot) has none to name.
                 issues.append(Issue(f"history[{len(history) - 1}].reason", None, expected))
         transfers = [getattr(change, "to_pipeline", None) for change in history]
         entered = max((i for i, p in enumerate(transfers) if p is not None), default=0)
