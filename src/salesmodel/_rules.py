@@ -131,7 +131,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
     member, so equal inputs give equal records. Other text is kept as given."""
     vocabulary = well_known(enum)
     members = {m.value: m for m in enum}  # the commonest spellings, by one dict lookup
-    is_text = _compile(TEXT)
+    is_text = predicate(TEXT)
     # Labels already judged valid: a valid custom label costs one set lookup, not
     # a spelling comparison. A memo of a pure check, bounded, so never stale.
     labels: set[str] = set()
@@ -169,7 +169,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
     )
 
 
-def _compile(rule: Rule) -> Callable[[Any], bool]:
+def predicate(rule: Rule) -> Callable[[Any], bool]:
     """*rule*'s test as a function (rules are salesmodel's own text, never input)."""
     source = f"lambda v: bool({rule.test.format(v='v')})"
     return eval(source, dict(rule.names))  # type: ignore[no-any-return]
@@ -179,7 +179,7 @@ def judge(rule: Rule) -> Callable[[Any], tuple[bool, Any]]:
     """``judged(value) -> (valid, value)``: *value* as a field of *rule* would hold it
     (normalised when the rule normalises it), and whether the rule takes it; for
     code that fills a field without a record's own checks (a move's change)."""
-    test, normalize = _compile(rule), rule.normalize
+    test, normalize = predicate(rule), rule.normalize
 
     def judged(value: Any) -> tuple[bool, Any]:
         if test(value):
@@ -227,7 +227,7 @@ def tuple_of(cls: type, expected: str) -> Rule:
 
 def texts(item: Rule, what: str) -> Rule:
     """A tuple of str, each passing *item* (any other iterable is converted)."""
-    test = _compile(item)
+    test = predicate(item)
     checker = f"_all_{next(_SERIAL)}"
 
     def all_ok(items: tuple[Any, ...]) -> bool:

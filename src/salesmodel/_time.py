@@ -24,6 +24,7 @@ from typing import Any, Final, Literal, overload
 from .errors import ValidationError
 
 __all__ = [
+    "NO_TIME",
     "ZONE_EXPECTED",
     "as_instant",
     "aware_instant",
@@ -195,6 +196,10 @@ def start_of_day(day: date, zone: tzinfo) -> datetime:
     # that instant is the gap's end, in a repeated hour the first midnight.
     instant = midnight.astimezone(UTC).astimezone(zone)
     return as_instant(instant)
+
+
+#: No time at all: what ``elapsed`` gives when *later* is not before *earlier*, at least.
+NO_TIME: Final = timedelta(0)
 
 
 def elapsed(later: datetime, earlier: datetime) -> timedelta:

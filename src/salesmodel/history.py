@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 import attrs
 
-from ._time import elapsed, instant_argument
+from ._time import NO_TIME, elapsed, instant_argument
 from .enums import Status
 from .errors import ValidationError
 from .pipeline import StageEntity, _is_stage_record
@@ -42,7 +42,7 @@ class StageVisit:
         if as_of is None:
             return None
         spent = elapsed(as_of, self.entered_at)
-        return None if spent < timedelta(0) else spent
+        return None if spent < NO_TIME else spent
 
 
 def stage_visits(entity: StageEntity) -> tuple[StageVisit, ...]:

@@ -13,7 +13,7 @@ from typing import Any, ClassVar, Final, Literal, overload
 
 import attrs
 
-from salesmodel._time import elapsed
+from salesmodel._time import NO_TIME, elapsed
 from salesmodel.entities import Customer, Deal
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
@@ -37,7 +37,6 @@ __all__ = [
     "retention_rate",
 ]
 
-_NO_TIME: Final = dt.timedelta(0)
 
 WON: Final = Status.WON
 _CUSTOMER: Final = attrgetter("customer_id")
@@ -461,7 +460,7 @@ class CohortRetentionAccumulator(GroupedAccumulator):
         bought = [r for r in chunk if r.status is WON and r.customer_id is not None]
         as_of = self._as_of
         if as_of is not None:  # the end of observation: what comes at or after it is unseen
-            bought = [r for r in bought if elapsed(r.closed_at, as_of) < _NO_TIME]
+            bought = [r for r in bought if elapsed(r.closed_at, as_of) < NO_TIME]
         if bought:
             periods = self._grouping.periods(map(_CLOSED, bought))
             self._pairs.update(zip(map(_CUSTOMER, bought), periods, strict=True))

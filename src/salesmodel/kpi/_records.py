@@ -4,17 +4,14 @@ enforce when built, for the fields a KPI reads."""
 
 from __future__ import annotations
 
-from datetime import timedelta
-from typing import Any, Final
+from typing import Any
 
-from salesmodel._time import elapsed
+from salesmodel._time import NO_TIME, elapsed
 from salesmodel.enums import ActivityKind, Status
 from salesmodel.errors import Issue
 from salesmodel.money import Money
 
 from ._accumulators import aware, missing_or_bad
-
-_NO_TIME: Final = timedelta(0)
 
 
 def _is_status(value: Any) -> bool:
@@ -39,7 +36,7 @@ def closing_issue(record: Any, created: str = "created_at") -> Issue | None:
         return Issue("closed_at", None, f"a datetime, since status is {status.value!r}")
     if not aware(closed_at):
         return Issue("closed_at", closed_at, "a timezone-aware datetime")
-    if elapsed(closed_at, getattr(record, created)) < _NO_TIME:  # instants, not wall clocks
+    if elapsed(closed_at, getattr(record, created)) < NO_TIME:  # instants, not wall clocks
         return Issue("closed_at", closed_at, f"no earlier than {created}")
     return None
 
@@ -60,7 +57,7 @@ def history_issue(record: Any) -> Issue | None:
     before = record.created_at
     for i, change in enumerate(history):
         at: Any = getattr(change, "at", None)
-        if not aware(at) or elapsed(at, before) < _NO_TIME:
+        if not aware(at) or elapsed(at, before) < NO_TIME:
             return Issue(f"history[{i}].at", at, f"an aware datetime no earlier than {before}")
         for name in ("from_stage", "to_stage"):
             value = getattr(change, name, None)
@@ -103,7 +100,7 @@ def customer_issue(record: Any) -> Issue | None:
         return issue
     churned = getattr(record, "churned_at", None)
     if churned is not None and (
-        not aware(churned) or elapsed(churned, record.acquired_at) < _NO_TIME
+        not aware(churned) or elapsed(churned, record.acquired_at) < NO_TIME
     ):
         return Issue("churned_at", churned, "None or an aware datetime no earlier than acquired_at")
     return None

@@ -15,7 +15,7 @@ from typing import Any, Final, Literal, overload
 import attrs
 
 from salesmodel._book import DEFAULT_BOOK, PipelineBook, Pipelines
-from salesmodel._time import elapsed
+from salesmodel._time import NO_TIME, elapsed
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
@@ -38,7 +38,6 @@ __all__ = [
 ]
 
 _MICRO: Final = dt.timedelta(microseconds=1)
-_NO_TIME: Final = dt.timedelta(0)
 OPEN: Final = Status.OPEN
 WON: Final = Status.WON
 
@@ -88,7 +87,7 @@ class TimeInStageAccumulator(GroupedAccumulator):
                 stage, entered = change.to_stage, change.at
             if as_of is not None and record.status is OPEN:
                 spent = elapsed(as_of, entered)  # instants: a record may hold a named zone
-                if spent >= _NO_TIME:
+                if spent >= NO_TIME:
                     counts[(group, stage, spent)] += 1
 
     def _absorb(self, other: TimeInStageAccumulator) -> None:
