@@ -1369,3 +1369,26 @@ def test_a_categorical_column_of_written_amounts_is_read_as_its_text() -> None:
     frame = pl.DataFrame(data).with_columns(pl.col("amount").cast(pl.Categorical))
     for native in (frame, frame.lazy(), frame.to_pandas()):
         assert kpi.bookings(native).amount == Money("19.50", "EUR")
+
+
+def test_the_group_that_raises_is_the_first_in_order_whatever_engine_computed_it() -> None:
+    """finish() reads the groups in their own order, not a set's: an error for one
+    group (amounts in two currencies) names the same group on every engine."""
+    from salesmodel.kpi._define import Definition, finish
+    from salesmodel.kpi._measures import CountMeasure
+
+    class GroupRefusedError(Exception):
+        pass
+
+    class Refuses(Definition):
+        def finish(self, key: Any, values: Any, options: Any) -> Any:
+            raise GroupRefusedError(key)
+
+    weeks = [kpi.Period("week", 2000 + n % 27, 1 + n * 7 % 52) for n in range(40)]
+    first = min(weeks)
+    for seed in range(5):
+        order = random.Random(seed).sample(weeks, len(weeks))
+        values = {"n": dict.fromkeys(order, 1)}
+        with pytest.raises(GroupRefusedError) as raised:
+            finish(Refuses(), [CountMeasure("n")], values, {})
+        assert raised.value.args == (first,)

@@ -17,6 +17,7 @@ from salesmodel.errors import Issue, ValidationError
 
 from ._base import ANCHORS, GroupedAccumulator
 from ._measures import Measure
+from ._results import sorted_keys
 
 __all__ = [
     "DefinedAccumulator",
@@ -174,7 +175,9 @@ def finish(
     for per_key in values.values():
         keys.update(per_key)
     out = {}
-    for key in keys:
+    # In the groups' own order, not a set's: a group that raises (amounts in two
+    # currencies) is then the same one whichever engine computed the values.
+    for key in sorted_keys(keys):
         row = {m.name: values[m.name].get(key, m.empty()) for m in measures}
         figure = definition.finish(key, row, options)
         if figure is not None:
