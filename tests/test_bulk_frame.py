@@ -438,6 +438,12 @@ def test_a_decimal_column_is_judged_by_its_scale_and_else_amount_by_amount() -> 
         assert built.records[-2] == Deal(
             id="b", name="b", amount=Money("12.00", currency), created_at=T0
         )
+    # Taken as it is, a decimal cell still meets the deal's rules (amount >= 0).
+    negative = pl.DataFrame(
+        {"id": ["a"], "name": ["a"], "amount": [Decimal("-5.00")], "created_at": [T0]},
+        schema_overrides={"amount": pl.Decimal(12, 2)},
+    )
+    assert refusal(negative, currency="EUR")[1][0][:2] == ("rows[0].amount", Money("-5", "EUR"))
     # Wide enough for amounts beyond Money's bounds: each amount is checked again.
     wide = pl.DataFrame(
         {"id": ["a"], "name": ["a"], "amount": [Decimal(10**33)], "created_at": [T0]},

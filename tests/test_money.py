@@ -494,3 +494,23 @@ def test_every_bad_pair_and_rate_of_a_table_is_reported_with_its_key():
 def test_rate_tables_hash_by_their_rates():
     assert hash(RateTable({("EUR", "USD"): 1})) != hash(RateTable({("EUR", "USD"): 2}))
     assert hash(RateTable({("EUR", "USD"): 1})) != hash(RateTable({("EUR", "GBP"): 1}))
+
+
+@given(
+    st.floats(allow_nan=True, allow_infinity=True)
+    | st.integers(0, 10**17).map(lambda n: n / 1000)
+    | st.integers(-(10**9), 10**9).map(lambda n: n / 100),
+    st.sampled_from([("JPY", 0), ("EUR", 2), ("BHD", 3), ("CLF", 4)]),
+)
+def test_a_plain_float_becomes_the_money_money_makes_of_it(value, currency_places):
+    """bulk's fast path for float columns: where it answers, Money agrees to the
+    digit (same exponent: 1200.5 stays 1200.5, 100.0 stays 100.0)."""
+    from salesmodel.money import plain_float_money
+
+    currency, places = currency_places
+    made = plain_float_money(value, currency, places)
+    if made is None:
+        return
+    reference = Money(value, currency)
+    assert (made.amount.as_tuple(), made.currency) == (reference.amount.as_tuple(), currency)
+    assert -made.amount.as_tuple().exponent <= places
