@@ -977,6 +977,12 @@ def test_a_float_amount_counts_exactly_when_a_deal_of_it_could_exist(
     floats += [math.nextafter(x, 0.0) for x in exact[100:200]]
     floats += [rng.uniform(0, 10**6) for _ in range(100)]
     floats += [0.1 + 0.2, 3.3000000000000003, 0.7999999999999999, 100.00000000000001, 0.0, 2.0**30]
+    # where a float's unit in the last place doubles: powers of two and their neighbours
+    floats += [
+        y
+        for k in range(-12, 37)  # to 2**36: 6.9e13 minor units of KWD, within 15 digits
+        for y in (2.0**k, math.nextafter(2.0**k, 0.0), math.nextafter(2.0**k, math.inf))
+    ]
     got, counted = counted_in(engine, _won_with_amounts(floats, currency))
     assert counted == [_money_reads(x, currency) for x in floats]
     assert got.amount is not None

@@ -88,6 +88,11 @@ _SUM_PART: Final = 10**9
 #: The bits of a float's significand after the first: its unit in the last place
 #: is 2 ** (its binary exponent - 52).
 _FRACTION_BITS: Final = 52
+#: Half the distance from 1.0 to the next float (2**-53), and the factor of Rump's
+#: unit in the first place: ``|q - (1 - u) * q|`` for ``q = (2**52 + 1) * x``
+#: (S. M. Rump, "Ultimately fast accurate summation", SIAM J. Sci. Comput. 2009).
+_HALF_EPSILON: Final = 2.0 ** -(_FRACTION_BITS + 1)
+_UFP_FACTOR: Final = 2.0**_FRACTION_BITS + 1
 #: The most places whose scale (10**p, 5**p times a power of 2) has at most 26 bits.
 _SHORT_SCALE: Final = 11
 #: Veltkamp's splitter for doubles: ``x * it - (x * it - x)`` is x's high 26 bits.
@@ -774,7 +779,6 @@ class _Engine:
         """Whether each float *amount* is the float nearest to ``cents / scale``:
         what ``Money`` reads from it then (its shortest repr) is that amount of
         minor units, exactly. ``0.1 + 0.2`` is not the float nearest to 0.30."""
-        nw = self.nw
         if self.backend != "polars":
             return cents / scale == amount  # IEEE division: the nearest float, exactly
 
@@ -796,17 +800,12 @@ class _Engine:
             product = amount * scale
             error = (high * scale_high - product) + high * scale_low + low * scale_high
             residual = (product - cents) + (error + low * scale_low)
-        magnitude = amount.abs()
-        exponent = magnitude.log(2).floor()  # corrected where log2 rounds across 2**k
-        exponent = (
-            nw.when(nw.lit(2.0) ** exponent > magnitude)
-            .then(exponent - 1)
-            .when(nw.lit(2.0) ** (exponent + 1) <= magnitude)
-            .then(exponent + 1)
-            .otherwise(exponent)
-        )
-        half_unit = nw.lit(2.0) ** (exponent - _FRACTION_BITS - 1)
-        return residual.abs() <= half_unit * scale
+        # The amount's first place, 2**floor(log2 |amount|), by Rump's ufp: three
+        # exact operations (no log, no power); half a unit in the last place is
+        # that times 2**-53.
+        wide = amount * _UFP_FACTOR
+        first_place = (wide - wide * (1.0 - _HALF_EPSILON)).abs()
+        return residual.abs() <= first_place * _HALF_EPSILON * scale
 
     def _empty(self, field: str, frame: Any = None) -> bool:
         """Whether a column holds nothing but nulls (an aggregate)."""
