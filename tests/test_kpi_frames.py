@@ -991,6 +991,63 @@ def test_a_float_amount_counts_exactly_when_a_deal_of_it_could_exist(
     )
 
 
+#: Ids a CRM export may hold, good and bad by the entities' rule: spaces at the ends,
+#: control characters, a no-break space, too long, blank; accents and CJK are fine.
+ODD_IDS = [
+    " D1",
+    "D1 ",
+    "D\x001",
+    "D\n1",
+    "D\u00a01",
+    "D\u200b1",
+    "x" * 256,
+    "x" * 257,
+    "",
+    "   ",
+    "Dé1",
+    "商机-7",
+    "a b",
+]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow", "duckdb"])
+def test_an_id_counts_exactly_when_a_deal_could_hold_it(engine: str) -> None:
+    """Ids, and owner ids where a KPI reads them, follow the entities' rule on a
+    frame too: a row whose id or owner no Deal takes is skipped, named, and does not
+    change the figures."""
+    n = len(ODD_IDS)
+    rows = {**_won_with_amounts([100] * n, "EUR"), "owner_id": ["ana"] * n}
+    for field in ("id", "owner_id"):
+        data = {**rows, field: ODD_IDS}
+        frame = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
+        native = {
+            "pandas": frame.to_pandas(),
+            "polars": frame,
+            "polars-lazy": frame.lazy(),
+            "pyarrow": frame.to_arrow(),
+            "duckdb": duckdb.from_arrow(frame.to_arrow()),
+        }[engine]
+        got = kpi.bookings(native, by="owner_id", strict=False)
+        expected = []
+        for value in ODD_IDS:
+            try:
+                Deal(**{"id": "D", "name": "n", "amount": None, "created_at": T0, field: value})
+            except ValidationError:
+                expected.append(False)
+            else:
+                expected.append(True)
+        assert len(got.skipped) == expected.count(False), field
+        assert {s.field for s in got.skipped} == {field}
+        assert sum(b.count for b in got.values()) == expected.count(True)
+        with pytest.raises(ValidationError) as caught:
+            kpi.bookings(frame, by="owner_id")
+        assert caught.value.issues[0].path == field
+        assert caught.value.issues[0].expected.startswith("an id: a non-empty str of at most 256")
+        # ids and owners beyond ASCII are ids: nothing refused, nothing skipped
+        good = frame.filter(pl.Series(expected))
+        assert kpi.bookings(good, by="owner_id") == got
+
+
 @pytest.mark.parametrize("dtype", ["Int8", "UInt8", "Int16", "Int32", "UInt32", "UInt64", "Int64"])
 def test_a_narrow_integer_column_of_amounts_is_summed_without_wrapping(dtype: str) -> None:
     bits = int("".join(filter(str.isdigit, dtype)))

@@ -33,6 +33,7 @@ import attrs
 
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals
+from salesmodel._rules import ID, MAX_ID, predicate
 from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import (
@@ -63,6 +64,13 @@ _FAILED: Final = "__failed"
 _CENTS: Final = "__cents"
 _MICROS: Final = "__micros"
 _DUP: Final = "__dup"
+#: The fields of a deal that hold ids (ids of records, pipelines and stages), and
+#: what an engine can ask of a cell cheaply: plain printable ASCII, no space at
+#: either end, 1 to MAX_ID characters. Only cells that are not plain are judged
+#: by the rule itself (_rules.ID), in Python; nearly always there are none.
+_ID_FIELDS: Final = ("id", "owner_id", "prospect_id", "customer_id", "pipeline_id", "stage")
+_PLAIN_ID: Final = rf"^[!-~](?:[ -~]{{0,{MAX_ID - 2}}}[!-~])?$"
+_IS_ID: Final = predicate(ID)
 _YEAR: Final = "__year"
 _PART: Final = "__part"
 #: A zone name narwhals reads in a pandas-like dtype (no "_", "-" or digit).
@@ -164,21 +172,29 @@ def frame_figure(
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
     measures = acc._measures
+    refused: dict[str, list[str]] = {}
     with _naive_times_read_in(grouping.tz):
-        engine = _Engine(
-            _narwhals(),
-            frame,
-            columns,
-            grouping,
-            strict=acc.strict,
-            book=acc._book,
-            amounts=any(isinstance(m, AmountMeasure) for m in measures),
-            extras={m.extra.name for m in measures if m.extra is not None},
-            history=history,
-            zones="tz" in options,  # else naive times are refused without naming tz=
-            within=next((m.where.within for m in measures if m.where.within is not None), None),
-        )
-        values = engine.values(measures)
+        while True:  # again without the rows of a group key no record could hold
+            engine = _Engine(
+                _narwhals(),
+                frame,
+                columns,
+                grouping,
+                strict=acc.strict,
+                book=acc._book,
+                amounts=any(isinstance(m, AmountMeasure) for m in measures),
+                extras={m.extra.name for m in measures if m.extra is not None},
+                history=history,
+                zones="tz" in options,  # else naive times are refused without naming tz=
+                within=next((m.where.within for m in measures if m.where.within is not None), None),
+                bad_ids=refused,
+            )
+            try:
+                values = engine.values(measures)
+            except _RefusedKeys as keys:
+                refused = {**refused, keys.field: keys.values}
+            else:
+                break
     acc._skipped.extend(engine.skipped)
     return acc.figure(values)
 
@@ -290,6 +306,7 @@ class _Engine:
         history: Any = None,
         zones: bool = True,
         within: Within | None = None,
+        bad_ids: Mapping[str, list[str]] | None = None,
     ) -> None:
         self.nw = nw
         self.grouping = grouping
@@ -323,6 +340,9 @@ class _Engine:
             self._pipelines(book)
         self.changes: Changes | None = None
         self._good: Any = None
+        #: Per id field, the values the rule refuses (found by the screen, or as
+        #: group keys by an engine before).
+        self.bad_ids: dict[str, list[str]] = dict(bad_ids or {})
         if history is not None:
             self.changes = Changes(self, history)
 
@@ -417,6 +437,9 @@ class _Engine:
         ``tz=``), amounts as exact integers of minor units."""
         fields: tuple[str, ...] = (
             "id",
+            "owner_id",
+            "prospect_id",
+            "customer_id",
             "status",
             "stage",
             "pipeline_id",
@@ -826,12 +849,14 @@ class _Engine:
         condition true for a bad row, and the issue of such a row."""
         nw = self.nw
         col = nw.col
+        lit = nw.lit
         status, created, closed = col("status"), col("created_at"), col("closed_at")
         checks: list[tuple[Any, str, Callable[[dict[str, Any]], Issue]]] = [
+            (col("id").is_null(), "id", lambda r: Issue("id", None, ID.expected)),
             (
-                col("id").is_null() | (col("id").str.strip_chars() == ""),
+                lit(False) if "id" in self.bad_ids else ~_plain_id(col("id")),
                 "id",
-                lambda r: Issue("id", r["id"], "an id (a non-empty str)"),
+                _suspect_id,
             ),
             (
                 status.is_null() | ~status.is_in(_STATUSES),
@@ -875,6 +900,11 @@ class _Engine:
                 ),
             }
             checks += [(cond, "amount", messages[name]) for cond, name in self.amount_checks]
+        checks += [
+            (col(field).is_in(values), field, _id_issue(field))
+            for field, values in self.bad_ids.items()
+            if values
+        ]
         checks.append((col(_DUP), "id", lambda r: Issue("id", r["id"], "an id no other row has")))
         if self.book is not None:
             checks += self._stage_checks()
@@ -986,7 +1016,14 @@ class _Engine:
         more = [] if then is None else then(frame.filter(~nw.col(_FAILED)))
         ids, found, *more_tables = self._tables([self._ids_twice(), bad, *more])
         tables: list[dict[str, list[Any]]] | None = more_tables
-        if ids["__twice"][0]:
+        # An id the engine cannot call plain failed as a suspect: when one is an id
+        # after all ("Dé1"), the ids the rule refuses are found and the rows marked again.
+        suspects = [row["id"] for row in _records(found) if checks[row[_BAD] - 1][2] is _suspect_id]
+        if any(map(_IS_ID, suspects)):
+            (unplain,) = self._tables([self._unplain("id")])
+            self.bad_ids["id"] = [v for v in unplain["id"] if not _IS_ID(v)]
+            checks = self._checks()
+        if ids["__twice"][0] or "id" in self.bad_ids:
             tables = None
             dups = (
                 self.frame.group_by("id")
@@ -1015,6 +1052,12 @@ class _Engine:
         # On a polars frame only the bad rows are collected (and the verdict of the
         # checks): each measure reads the good rows in a plan of its own, no copy.
         return frame.filter(~nw.col(_FAILED)), tables
+
+    def _unplain(self, field: str) -> Any:
+        """The plan of the distinct cells of *field* an engine cannot call plain ids,
+        for the rule to judge."""
+        cell = self.nw.col(field)
+        return self.frame.filter(~_plain_id(cell)).select(cell).unique()
 
     def _ids_twice(self) -> Any:
         """The plan of one row, ``__twice``: whether an id may be held twice (when
@@ -1393,6 +1436,11 @@ class _Engine:
         """The group of each aggregate row, as the accumulator's grouping names it
         (read column by column: an aggregate may have a row per duration)."""
         parts = [_cells(table[f]) for f in self.by_fields]
+        for field, cells in zip(self.by_fields, parts, strict=True):
+            if field in _ID_FIELDS and field not in self.bad_ids:
+                refused = sorted({v for v in set(cells) if v is not None and not _IS_ID(v)})
+                if refused:
+                    raise _RefusedKeys(field, refused)
         if not parts:
             return [ALL] * _length(table)
         if len(parts) == 1 and isinstance(self.grouping.by, str):
@@ -1464,6 +1512,32 @@ def _cell(value: Any) -> Any:
         # with the offset in force, as a record keeps it (whatever zone the engine names)
         value = value.replace(tzinfo=dt.timezone(value.utcoffset()))  # type: ignore[arg-type]
     return value
+
+
+def _plain_id(cell: Any) -> Any:
+    """Whether each cell is plainly an id (what an engine can ask cheaply; null: no)."""
+    return _fill(cell.str.contains(_PLAIN_ID))
+
+
+def _id_issue(field: str) -> Callable[[dict[str, Any]], Issue]:
+    """The issue of a row whose *field* is no id."""
+    return lambda row: Issue(field, row[field], ID.expected)
+
+
+def _suspect_id(row: dict[str, Any]) -> Issue:
+    """The issue of a row whose id is not plain: the rule's, when the rule refuses it
+    too (the screen makes sure it does)."""
+    return Issue("id", row["id"], ID.expected)
+
+
+class _RefusedKeys(Exception):
+    """Group keys read from an id field that the rule refuses: the rows holding
+    them are bad rows, so the figure is computed again without them."""
+
+    def __init__(self, field: str, values: list[str]) -> None:
+        super().__init__(field, values)
+        self.field = field
+        self.values = values
 
 
 def _fill(cond: Any) -> Any:
