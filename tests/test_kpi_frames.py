@@ -933,6 +933,17 @@ def _won_with_amounts(amounts: list[Any], currency: str) -> dict[str, list[Any]]
     }
 
 
+def _in_engine(engine: str, frame: pl.DataFrame) -> Any:
+    """*frame* as a frame of *engine*."""
+    return {
+        "pandas": frame.to_pandas,
+        "polars": lambda: frame,
+        "polars-lazy": frame.lazy,
+        "pyarrow": frame.to_arrow,
+        "duckdb": lambda: duckdb.from_arrow(frame.to_arrow()),
+    }[engine]()
+
+
 def counted_in(
     engine: str, data: dict[str, list[Any]], schema: dict[str, Any] | None = None
 ) -> tuple[Any, list[bool]]:
@@ -940,14 +951,7 @@ def counted_in(
     row counted."""
     frame = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
     frame = frame.with_columns([pl.col(name).cast(dtype) for name, dtype in (schema or {}).items()])
-    native = {
-        "pandas": frame.to_pandas(),
-        "polars": frame,
-        "polars-lazy": frame.lazy(),
-        "pyarrow": frame.to_arrow(),
-        "duckdb": duckdb.from_arrow(frame.to_arrow()),
-    }[engine]
-    got = kpi.bookings(native, strict=False)
+    got = kpi.bookings(_in_engine(engine, frame), strict=False)
     skipped = {s.id for s in got.skipped}
     return got, [row_id not in skipped for row_id in data["id"]]
 
@@ -1020,14 +1024,7 @@ def test_an_id_counts_exactly_when_a_deal_could_hold_it(engine: str) -> None:
     for field in ("id", "owner_id"):
         data = {**rows, field: ODD_IDS}
         frame = pl.DataFrame(data, schema_overrides={"created_at": pl.Datetime("us", "UTC")})
-        native = {
-            "pandas": frame.to_pandas(),
-            "polars": frame,
-            "polars-lazy": frame.lazy(),
-            "pyarrow": frame.to_arrow(),
-            "duckdb": duckdb.from_arrow(frame.to_arrow()),
-        }[engine]
-        got = kpi.bookings(native, by="owner_id", strict=False)
+        got = kpi.bookings(_in_engine(engine, frame), by="owner_id", strict=False)
         expected = []
         for value in ODD_IDS:
             try:
