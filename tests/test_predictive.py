@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from salesmodel import Bant, Lead, Money, ValidationError, from_dict, to_dict
 from salesmodel.predictive import (
+    DEFAULT_LOGISTIC_BINS,
     Feature,
     LogisticScorer,
     NaiveBayesScorer,
@@ -352,7 +353,7 @@ def test_inside_a_pair_rare_values_share_a_weight_and_numbers_count_in_three_run
         visits = rnd.randrange(100)
         labels.append(rnd.random() < (0.8 if (plan == "basic") == (visits < 50) else 0.2))
         leads.append(lead(i, plan=plan, visits=visits))
-    model = LogisticScorer.fit(leads, labels, pairs=[("plan", "visits")])
+    model = LogisticScorer.fit(leads, labels, bins=10, pairs=[("plan", "visits")])
     plan, visits = model.features[1], model.features[2]
     assert (plan.values, visits.size) == (("basic", "legacy", "premium", "trial"), 10)
     stride = visits.size + 1
@@ -604,3 +605,35 @@ def test_lift_errors():
         lift([0, 0], [0.1, 0.2])
     with pytest.raises(ValidationError):
         lift([0, 1], [0.1, 0.2], top=0)
+
+
+def test_the_default_logistic_model_is_the_average_of_fits_over_several_bin_counts():
+    """One stored model whose log-odds are the mean of five fits' (bins 6 to 14),
+    for leads inside, on and beyond every edge, missing values and unseen levels;
+    it explains a lead line by line and round-trips."""
+    rnd = random.Random(3)
+    leads, labels = [], []
+    for i in range(300):
+        visits = rnd.randrange(60)
+        plan = rnd.choice(["basic", "premium", None])
+        labels.append(rnd.random() < (0.7 if visits > 30 and plan != "basic" else 0.25))
+        leads.append(lead(i, plan=plan, visits=visits, share=rnd.random()))
+    model = LogisticScorer.fit(leads, labels)
+    fits = [LogisticScorer.fit(leads, labels, bins=count) for count in DEFAULT_LOGISTIC_BINS]
+    edges = sorted({e for fit in fits for e in fit.features[2].edges})
+    assert model.features[2].edges == tuple(edges)
+    assert set(model.pairs) == {pair for fit in fits for pair in fit.pairs}
+    probes = [*leads[:50], lead(900, plan="enterprise", visits=10**6, share=-1.0)]
+    probes += [lead(901 + i, plan="basic", visits=e, share=e) for i, e in enumerate(edges)]
+    probes += [lead(990, source="unknown")]
+    for probe in probes:
+        mean = math.fsum(fit.log_odds(probe) for fit in fits) / len(fits)
+        assert model.log_odds(probe) == pytest.approx(mean, abs=1e-12)
+        explanation = model.explain(probe)
+        total = explanation.base_log_odds + sum(e.log_odds for e in explanation.effects)
+        assert total == pytest.approx(model.log_odds(probe), abs=1e-12)
+    assert from_dict(to_dict(model), LogisticScorer) == model
+    for bad in ((), [10, 1], (10, "12"), [True]):
+        with pytest.raises(ValidationError) as caught:
+            LogisticScorer.fit(leads, labels, bins=bad)
+        assert caught.value.issues[0].path == "bins"

@@ -23,6 +23,7 @@ import pytest
 import xeducation
 from salesmodel import DEFAULT_SCORER, Lead
 from salesmodel.predictive import (
+    DEFAULT_LOGISTIC_BINS,
     LogisticScorer,
     NaiveBayesScorer,
     brier_score,
@@ -98,13 +99,14 @@ def test_naive_bayes_ranks_held_out_leads_at_0_875_on_average_and_0_86_at_worst(
     assert min(aucs) >= 0.86  # measured 0.879
 
 
-def test_logistic_regression_with_its_pairs_ranks_held_out_leads_at_0_90_on_average(held_out):
-    # The goal was 0.905. One effect per feature tops out near 0.90 (0.898 here);
-    # the pairs of features fit chooses lift it to 0.9039 (0.9060 on the tuning
-    # splits), short of the goal. See docs/explanation/predictive.md.
+def test_logistic_regression_ranks_held_out_leads_at_0_905_on_average(held_out):
+    # The goal: 0.905. One fit with its pairs of features gives 0.9039; the default,
+    # the mean of five fits over 6 to 14 bins (chosen on the tuning splits, 0.9071
+    # there), 0.90502: met by 0.00002. The bound leaves the last digits to another
+    # platform's libm. See docs/explanation/predictive.md.
     aucs = held_out["logistic"]
-    assert statistics.mean(aucs) >= 0.902  # measured 0.9039
-    assert min(aucs) >= 0.888  # measured 0.891
+    assert statistics.mean(aucs) >= 0.9049  # measured 0.90502
+    assert min(aucs) >= 0.890  # measured 0.892
     assert statistics.mean(aucs) > statistics.mean(held_out["naive_bayes"])
 
 
@@ -161,7 +163,9 @@ def test_the_calibration_table_is_monotone_enough_to_be_useful(fitted, name):
 def test_explanations_name_the_strongest_reasons(fitted):
     models, x_test, _ = fitted
     pairs = models["logistic"].pairs
-    assert 5 <= len(pairs) <= 16  # measured 11, each beating chance on the training leads
+    # the union of the pairs each of the five fits chose (at most 16 each), each
+    # beating chance on the training leads: measured 19
+    assert 5 <= len(pairs) <= 16 * len(DEFAULT_LOGISTIC_BINS)
     assert ("Last Notable Activity", "What is your current occupation") in pairs
     for model in models.values():
         explanation = model.explain(x_test[0])

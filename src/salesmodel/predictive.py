@@ -38,7 +38,7 @@ import math
 import operator
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from typing import Any, Final
+from typing import Any, Final, cast
 
 import attrs
 
@@ -58,6 +58,7 @@ from .entities import Lead
 from .errors import Issue, ValidationError
 
 __all__ = [
+    "DEFAULT_LOGISTIC_BINS",
     "DEFAULT_PAIRS",
     "DEFAULT_PAIR_L2",
     "LEAD_FIELDS",
@@ -858,6 +859,8 @@ def _platt(z: list[float], ys: list[int]) -> tuple[float, float]:
 DEFAULT_PAIRS: Final = 16
 #: The default L2 penalty on the weights of a pair's crossed levels.
 DEFAULT_PAIR_L2: Final = 6.0
+#: The bin counts :meth:`LogisticScorer.fit` averages its fits over by default.
+DEFAULT_LOGISTIC_BINS: Final = (6, 8, 10, 12, 14)
 #: Inside a pair, a numeric feature counts in this many bins (its own joined)...
 _PAIR_BINS: Final = 3
 #: ...and a category fewer than this share of the training leads have joins the
@@ -1001,7 +1004,7 @@ class LogisticScorer(_Additive, Record):
         labels: Iterable[bool | int],
         features: Iterable[str] | None = None,
         *,
-        bins: int = 10,
+        bins: int | Sequence[int] = DEFAULT_LOGISTIC_BINS,
         l2: float = 1.0,
         pairs: int | Iterable[tuple[str, str]] = DEFAULT_PAIRS,
         pair_l2: float = DEFAULT_PAIR_L2,
@@ -1028,7 +1031,16 @@ class LogisticScorer(_Additive, Record):
             leads: The training leads.
             labels: One outcome per lead: True/1 converted, False/0 not.
             features: The feature names, as for :meth:`NaiveBayesScorer.fit`.
-            bins: How many quantile bins a numeric feature is cut into (at most).
+            bins: How many quantile bins a numeric feature is cut into (at most),
+                or several such counts (the default, :data:`DEFAULT_LOGISTIC_BINS`):
+                then one model is fitted per count, each choosing its own pairs,
+                and the returned model is their average, stored as one model: a
+                numeric feature's levels are cut at every edge of the fits, and
+                each level's and each pair of levels' weight is the mean of the
+                fits' weights for it (0 for a pair a fit did not choose: the
+                model holds the union of their pairs, which can be more than
+                ``pairs``). Its log-odds are the mean of theirs, and it explains
+                a lead line by line as any other. ``bins=10`` fits one model.
             l2: The L2 penalty on the features' weights (larger: simpler model).
             pairs: The most pairs of features to choose, or the pairs themselves
                 as ``(name, name)`` tuples of features of this fit.
@@ -1048,8 +1060,40 @@ class LogisticScorer(_Additive, Record):
 
         .. versionadded:: 0.1.0
         """
-        _check_fit_args(bins, "l2", l2)
-        _check_fit_args(bins, "pair_l2", pair_l2)
+        if isinstance(bins, (tuple, list)):
+            counts = _bin_counts(bins)
+            rows_in = _leads(leads)
+            outcomes = _labels(labels, len(rows_in))
+            if features is not None:
+                expected = "None or an iterable of feature names"
+                collection_argument(features, "features", expected, "fit")
+                features = tuple(features)
+            expected = "an iterable of feature names"
+            collection_argument(categorical, "categorical", expected, "fit")
+            categorical = tuple(categorical)
+            if _pairs_wanted(pairs) is None:
+                pairs = tuple(pairs)  # type: ignore[arg-type]
+            if len(counts) > 1:
+                fits = [
+                    cls.fit(
+                        rows_in,
+                        outcomes,
+                        features,
+                        bins=count,
+                        l2=l2,
+                        pairs=pairs,
+                        pair_l2=pair_l2,
+                        max_iter=max_iter,
+                        tol=tol,
+                        categorical=categorical,
+                    )
+                    for count in counts
+                ]
+                return _averaged(fits)
+            leads, labels, bins = rows_in, outcomes, counts[0]
+        count = cast(int, bins)  # one count, or what _check_fit_args refuses
+        _check_fit_args(count, "l2", l2)
+        _check_fit_args(count, "pair_l2", pair_l2)
         if type(max_iter) is not int or max_iter < 1:
             raise ValidationError.single("max_iter", max_iter, "a positive int", "fit")
         if type(tol) not in (int, float) or not 0 < tol < math.inf:
@@ -1057,7 +1101,7 @@ class LogisticScorer(_Additive, Record):
         most = _pairs_wanted(pairs)
         rows_in = _leads(leads)
         ys = _labels(labels, len(rows_in))
-        built, columns = _design(rows_in, features, bins, categorical)
+        built, columns = _design(rows_in, features, count, categorical)
         names = [feature.name for feature in built]
         sizes = [feature.size + 1 for feature in built]
         if most is None:
@@ -1136,6 +1180,87 @@ def _pairs_wanted(pairs: Any) -> int | None:
             return None
     expected = "a number of pairs to choose (an int of at least 0), or (name, name) pairs"
     raise ValidationError.single("pairs", pairs, expected, "fit")
+
+
+def _bin_counts(bins: Any) -> tuple[int, ...]:
+    """The bin counts of a ``bins`` given as several: a non-empty sequence of ints
+    of at least 2."""
+    counts = tuple(bins)
+    if not counts or any(type(b) is not int or b < 2 for b in counts):
+        expected = "an int of at least 2, or a non-empty sequence of them"
+        raise ValidationError.single("bins", bins, expected, "fit arguments")
+    return counts
+
+
+def _known_value(feature: Feature, level: int) -> Any:
+    """A value that falls in *feature*'s known *level*, or None (missing) for
+    ``level == feature.size``."""
+    if level == feature.size:
+        return None
+    if not feature.numeric:
+        return feature.values[level]
+    return -math.inf if level == 0 else feature.edges[level - 1]
+
+
+def _averaged(fits: list[LogisticScorer]) -> LogisticScorer:
+    """The model whose log-odds are the mean of *fits*' (fitted on the same leads
+    and features, with different bins): each numeric feature cut at every fit's
+    edges, each weight the mean of the fits' weights for its level or pair of
+    levels (0 for a pair a fit did not choose). Centred weights average to
+    centred weights, so the intercept is still that of an average lead."""
+    first = fits[0]
+    features = tuple(
+        Feature(
+            name=feature.name,
+            numeric=True,
+            edges=tuple(sorted({e for fit in fits for e in fit.features[k].edges})),
+        )
+        if feature.numeric
+        else feature
+        for k, feature in enumerate(first.features)
+    )
+    # levels[m][k][i]: fit m's level of feature k's level i (known, then missing)
+    levels = [
+        [
+            [fit.features[k].level(_known_value(feature, i)) for i in range(feature.size + 1)]
+            for k, feature in enumerate(features)
+        ]
+        for fit in fits
+    ]
+    share = 1.0 / len(fits)
+    weights = tuple(
+        tuple(
+            math.fsum(fit.weights[k][own[k][i]] for fit, own in zip(fits, levels, strict=True))
+            * share
+            for i in range(feature.size + 1)
+        )
+        for k, feature in enumerate(features)
+    )
+    position = {feature.name: k for k, feature in enumerate(features)}
+    pairs = tuple(dict.fromkeys(pair for fit in fits for pair in fit.pairs))
+    pair_weights = []
+    for pair in pairs:
+        a, b = position[pair[0]], position[pair[1]]
+        width = features[b].size + 1
+        cells: list[list[float]] = [[] for _ in range((features[a].size + 1) * width)]
+        for fit, own in zip(fits, levels, strict=True):
+            if pair not in fit.pairs:
+                continue
+            row = fit.pair_weights[fit.pairs.index(pair)]
+            stride = fit.features[b].size + 1
+            for i, first_level in enumerate(own[a]):
+                for j, second_level in enumerate(own[b]):
+                    cells[i * width + j].append(row[first_level * stride + second_level])
+        pair_weights.append(tuple(math.fsum(cell) * share for cell in cells))
+    return type(first)(
+        features=features,
+        intercept=math.fsum(fit.intercept for fit in fits) * share,
+        weights=weights,
+        l2=first.l2,
+        pairs=pairs,
+        pair_weights=tuple(pair_weights),
+        pair_l2=first.pair_l2,
+    )
 
 
 def _pair_levels(feature: Feature, column: list[int], n: int) -> tuple[list[int], int]:
