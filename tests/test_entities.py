@@ -22,14 +22,18 @@ from salesmodel import (
     LeadSource,
     LossReason,
     Money,
+    Pipeline,
     Prospect,
     Rep,
+    Stage,
     StageChange,
     Status,
     Target,
     TargetMetric,
     Temperature,
     ValidationError,
+    from_dict,
+    to_dict,
 )
 from salesmodel import strategies as sst
 
@@ -358,3 +362,40 @@ def test_bant_score_and_qualification_use_a_90_day_timescale_by_default():
     assert late.is_qualified(max_timescale_days=91)
     assert late.is_qualified(min_letters=2)
     assert Bant(budget=True, authority=True, timescale_days=90).is_qualified()
+
+
+@attrs.frozen(kw_only=True)
+class RegionalDeal(Deal):
+    """A CRM's own deal: a Deal with one more field."""
+
+    region: str | None = None
+
+
+def test_a_subclass_of_an_entity_keeps_every_rule_of_its_parent() -> None:
+    # attrs gives the subclass an __init__ of its own; the entity's checks stay.
+    with pytest.raises(ValidationError) as caught:
+        RegionalDeal(id=" D1", name="", amount=None, created_at=T0, status="won", region="EU")
+    assert [i.path for i in caught.value.issues] == ["id", "name", "closed_at"]
+    deal = RegionalDeal(id="D1", name="Acme", amount=None, created_at=T0, status="open")
+    assert deal.status is Status.OPEN  # normalised as a Deal's
+    assert attrs.evolve(deal, region=["any", "value"]).region == ["any", "value"]
+    with pytest.raises(ValidationError):
+        attrs.evolve(deal, status="won")  # a won deal needs closed_at
+    pipeline = Pipeline(
+        "regional",
+        [
+            Stage("new", "New", "0.1"),
+            Stage("won", "Won", 1, Status.WON),
+            Stage("lost", "Lost", 0, Status.LOST),
+        ],
+        kind=RegionalDeal,
+    )
+    moved = pipeline.move(attrs.evolve(deal, pipeline_id="regional", stage="new"), "won", at=T0)
+    assert (type(moved), moved.status, moved.closed_at, moved.region) == (
+        RegionalDeal,
+        Status.WON,
+        T0,
+        None,
+    )
+    assert from_dict(to_dict(moved), RegionalDeal) == moved
+    assert pickle.loads(pickle.dumps(moved)) == moved

@@ -135,6 +135,19 @@ class Record:
     # that a class and its builder (see _builder) share one layout.
     __slots__ = ("__weakref__",)
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """An attrs class made from a checked entity (``class MyDeal(Deal)`` with
+        ``@attrs.frozen``) keeps every rule of its parent: attrs gave it an
+        ``__init__`` of its own, which would check nothing. Its new fields take
+        their rule from their metadata (:func:`meta`), else any value."""
+        super().__init_subclass__(**kwargs)
+        if "__attrs_attrs__" not in cls.__dict__ or "__salesmodel_declared__" in cls.__dict__:
+            return  # the class statement's class (attrs makes the real one), or checked
+        declared = getattr(cls, "__salesmodel_declared__", None)
+        if declared is not None:
+            cross_rules, error = declared
+            _declare(cls, cross_rules, error, inherited=True)
+
     def __dask_tokenize__(self) -> tuple[str, bytes]:
         """A cheap, deterministic Dask token: the class and the pickled fields.
 
@@ -171,31 +184,59 @@ def checked(
     """
 
     def declare(cls: type[T]) -> type[T]:
-        fields = attrs.fields(cls)  # type: ignore[arg-type]
-        unruled = [f.name for f in fields if RULE not in f.metadata]
-        if unruled:
-            raise TypeError(f"{cls.__name__} fields without a rule: {unruled}")
-        if any(isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
-            raise TypeError(f"{cls.__name__}: use immutable defaults, not factories")
-        _rule_names(cls, [f.metadata[RULE] for f in fields], cross_rules)  # fail early
-        declared = cls.__init__  # attrs' own: its name and docstring stay
-
-        def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
-            _compiled(cls)  # replaces this __init__ with the compiled one
-            cls.__init__(self, *args, **kwargs)
-
-        def make(*values: Any) -> Any:
-            return _compiled(cls)[1](*values)
-
-        __init__.__qualname__ = declared.__qualname__
-        __init__.__doc__ = declared.__doc__
-        __init__.__signature__ = _signature(fields)  # type: ignore[attr-defined]
-        cls.__salesmodel_declared__ = (cross_rules, error)  # type: ignore[attr-defined]
-        cls.__init__ = __init__  # type: ignore[method-assign]
-        cls.__salesmodel_make__ = make  # type: ignore[attr-defined]
-        return cls
+        return _declare(cls, cross_rules, error)
 
     return declare
+
+
+#: The rule of a field a subclass of an entity adds without one: any value.
+ANY: Final = Rule("True", "any value")
+
+
+def _declare(
+    cls: type[T],
+    cross_rules: tuple[CrossRule, ...],
+    error: type[ValidationError],
+    *,
+    inherited: bool = False,
+) -> type[T]:
+    """:func:`checked`'s work on *cls*; *inherited*: its parent's rules, with any
+    value for a new field without a rule of its own."""
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    unruled = [f.name for f in fields if RULE not in f.metadata]
+    if unruled and not inherited:
+        raise TypeError(f"{cls.__name__} fields without a rule: {unruled}")
+    if any(isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}: use immutable defaults, not factories")
+    _rule_names(cls, [_rule(f) for f in fields], cross_rules)  # fail early
+    declared = cls.__init__  # attrs' own: its name and docstring stay
+
+    def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
+        _compiled(cls)  # replaces this __init__ with the compiled one
+        cls.__init__(self, *args, **kwargs)
+
+    def make(*values: Any) -> Any:
+        return _compiled(cls)[1](*values)
+
+    __init__.__qualname__ = declared.__qualname__
+    __init__.__doc__ = declared.__doc__
+    __init__.__signature__ = _signature(fields)  # type: ignore[attr-defined]
+    cls.__salesmodel_declared__ = (cross_rules, error)  # type: ignore[attr-defined]
+    cls.__init__ = __init__  # type: ignore[method-assign]
+    cls.__salesmodel_make__ = make  # type: ignore[attr-defined]
+    return cls
+
+
+def _rule(field: Any) -> Rule:
+    """The rule of an attrs field (any value for one a subclass added without)."""
+    rule: Rule = field.metadata.get(RULE, ANY)
+    return rule
+
+
+def slot(cls: type, name: str) -> Any:
+    """The slot descriptor of field *name*: *cls*'s own, or a base's (a subclass of
+    an entity holds only its new fields' slots)."""
+    return next(k.__dict__[name] for k in cls.__mro__ if name in k.__dict__)
 
 
 def _signature(fields: Any) -> inspect.Signature:
@@ -231,9 +272,7 @@ def _compiled(cls: type) -> tuple[_Plan, Callable[..., Any]]:
         if done is None:
             cross_rules, error = cls.__salesmodel_declared__  # type: ignore[attr-defined]
             fields = attrs.fields(cls)
-            rules = tuple(
-                (f.name, f.metadata[RULE], _compile_test(f.metadata[RULE])) for f in fields
-            )
+            rules = tuple((f.name, _rule(f), _compile_test(_rule(f))) for f in fields)
             plan = _Plan(cls.__name__, rules, cross_rules, error)
             init, make = _compile_init(cls, plan, fields)
             cls.__init__ = init  # type: ignore[misc]
@@ -270,7 +309,7 @@ def _compile_init(
             namespace[f"_d_{f.name}"] = f.default
             param = f"{f.name}=_d_{f.name}"
         (keyword if f.kw_only else positional).append(param)
-        namespace[f"_s_{f.name}"] = cls.__dict__[f.name].__set__
+        namespace[f"_s_{f.name}"] = slot(cls, f.name).__set__
     params = ", ".join(["self", *positional, *(["*", *keyword] if keyword else [])])
     defaults = {f.name: f.default for f in fields}
     tests = " and ".join(
@@ -436,7 +475,7 @@ def unchecked(
     if builder is None:
         lines = [f"    {target} = {new}({made})"]
         for f in attrs.fields(cls):
-            setter = _unique(namespace, f"_s_{cls.__name__}_{f.name}", cls.__dict__[f.name].__set__)
+            setter = _unique(namespace, f"_s_{cls.__name__}_{f.name}", slot(cls, f.name).__set__)
             lines.append(f"    {setter}({target}, {values.get(f.name, f'old.{f.name}')})")
         return lines
     # Plain stores on the mutable twin, which then becomes a *cls*, as the

@@ -29,7 +29,7 @@ import attrs
 from hypothesis import HealthCheck, Phase, reject
 from hypothesis import settings as Settings
 from hypothesis import strategies as st
-from hypothesis.errors import InvalidArgument
+from hypothesis.errors import InvalidArgument, UnsatisfiedAssumption
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     initialize,
@@ -38,13 +38,14 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
+from ._rules import ID, predicate
 from ._time import as_instant
 from .attributes import Attributes, AttributeValue
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
-from .errors import TransitionError
+from .errors import TransitionError, ValidationError
 from .money import Money, RateTable, known_currencies
-from .pipeline import Guard, Pipeline, Stage
+from .pipeline import DEFAULT_PIPELINE, Guard, Pipeline, Stage
 
 __all__ = [
     "InvalidMove",
@@ -95,6 +96,11 @@ def _strategy(
     return st.just(value)
 
 
+def _check_count(name: str, value: object, least: int) -> None:
+    if type(value) is not int or value < least:
+        raise InvalidArgument(f"{name}={value!r} must be an int of at least {least}")
+
+
 def identifiers() -> st.SearchStrategy[str]:
     """Short non-empty ids."""
     return st.text("abcdefghijklmnopqrstuvwxyz0123456789-_", min_size=1, max_size=10)
@@ -106,6 +112,8 @@ _PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="
 
 def texts(*, max_size: int = 30) -> st.SearchStrategy[str]:
     """Non-blank text from all of Unicode, without control characters."""
+    if type(max_size) is not int:
+        raise InvalidArgument(f"max_size={max_size!r} must be an int")
     if max_size < 1:
         raise InvalidArgument(f"max_size={max_size!r} must be at least 1")
     return st.text(_PRINTABLE, min_size=1, max_size=max_size).filter(lambda s: not s.isspace())
@@ -115,6 +123,9 @@ def aware_datetimes(
     *, min_value: datetime = _EPOCH, max_value: datetime = _END
 ) -> st.SearchStrategy[datetime]:
     """Timezone-aware datetimes with fixed UTC offsets, between two naive bounds."""
+    for name, value in (("min_value", min_value), ("max_value", max_value)):
+        if not isinstance(value, datetime):
+            raise InvalidArgument(f"{name}={value!r} must be a naive datetime")
     if min_value.tzinfo is not None or max_value.tzinfo is not None:
         raise InvalidArgument("min_value and max_value are naive bounds (local wall time)")
     if min_value > max_value:
@@ -138,7 +149,10 @@ def _later(
     micro, zone = divmod(drawn, len(_ZONES))
     # From the instant: adding to a time of a named zone keeps its wall clock and
     # drops fold=1, so the second 02:30 of an autumn night would move an hour back.
-    return (as_instant(start) + timedelta(microseconds=micro)).astimezone(_ZONES[zone])
+    try:
+        return (as_instant(start) + timedelta(microseconds=micro)).astimezone(_ZONES[zone])
+    except OverflowError:  # near the end of time (year 9999): the same instant
+        return start
 
 
 def currencies() -> st.SearchStrategy[str]:
@@ -146,12 +160,27 @@ def currencies() -> st.SearchStrategy[str]:
     return st.one_of(st.sampled_from(_COMMON_CURRENCIES), st.sampled_from(known_currencies()))
 
 
+#: Amounts stay below this size (a Decimal's exponent within 30).
+_AMOUNT_LIMIT: Final = 10**31
+
+
 def amounts(
     *, min_value: Decimal | int = 0, max_value: Decimal | int = 10**9, places: int | None = 2
 ) -> st.SearchStrategy[Decimal]:
     """Finite Decimal amounts."""
-    if places is not None and not 0 <= places <= 30:
+    if places is not None and (type(places) is not int or not 0 <= places <= 30):
         raise InvalidArgument(f"places={places!r} must be between 0 and 30")
+    for name, value in (("min_value", min_value), ("max_value", max_value)):
+        if not (
+            (type(value) is int or (isinstance(value, Decimal) and value.is_finite()))
+            and -_AMOUNT_LIMIT < value < _AMOUNT_LIMIT
+        ):
+            raise InvalidArgument(
+                f"{name}={value!r} must be a finite Decimal or an int, "
+                "greater than -10**31 and less than 10**31"
+            )
+    if min_value > max_value:
+        raise InvalidArgument(f"min_value={min_value!r} is more than max_value={max_value!r}")
     return st.decimals(
         min_value=min_value,
         max_value=max_value,
@@ -167,7 +196,18 @@ def moneys(
     amount: st.SearchStrategy[Decimal] | None = None,
 ) -> st.SearchStrategy[Money]:
     """Money values; fix *currency* to draw amounts of one currency."""
+    _check_currency(currency)
     return st.builds(Money, _strategy(amount, amounts()), _strategy(currency, currencies()))
+
+
+def _check_currency(currency: object) -> None:
+    if currency is None or isinstance(currency, st.SearchStrategy):
+        return
+    if not isinstance(currency, str) or currency not in known_currencies():
+        raise InvalidArgument(
+            f"currency={currency!r} must be None, a currency code salesmodel knows "
+            "(ISO 4217 or registered, e.g. 'EUR') or a strategy of them"
+        )
 
 
 def rate_tables() -> st.SearchStrategy[RateTable]:
@@ -188,6 +228,7 @@ _SCALARS: st.SearchStrategy[AttributeValue] = st.one_of(
 
 def attributes(*, max_size: int = 4) -> st.SearchStrategy[Attributes]:
     """Attribute mappings of JSON scalars."""
+    _check_count("max_size", max_size, 0)
     return st.dictionaries(identifiers(), _SCALARS, max_size=max_size).map(Attributes)
 
 
@@ -266,6 +307,9 @@ def stage_changes(draw: st.DrawFn) -> StageChange:
     )
 
 
+_is_id: Final = predicate(ID)
+
+
 def _other_than(name: str, *taken: object) -> str:
     """*name*, or *name* lengthened until it is none of *taken* (cheaper than a
     filter built for each draw, and as good: the name only has to differ)."""
@@ -326,10 +370,13 @@ def _closing(
     created_at: datetime,
     history: tuple[StageChange, ...],
     status: st.SearchStrategy[Status],
+    chosen: Status | None = None,
 ) -> tuple[Status, datetime | None]:
-    """A status and its ``closed_at``: the last change's time when there is a
-    history (the move that closed it), else any time after creation."""
-    chosen = draw(status)
+    """A status (*chosen*, or drawn) and its ``closed_at``: the last change's
+    time when there is a history (the move that closed it), else any time after
+    creation."""
+    if chosen is None:
+        chosen = draw(status)
     if chosen is Status.OPEN:
         return chosen, None
     if history:
@@ -357,6 +404,9 @@ def _check_stages(stages: object, pipeline: object) -> Sequence[str] | None:
         raise InvalidArgument("stages= and pipeline= exclude each other: the pipeline has stages")
     if isinstance(stages, str) or not isinstance(stages, Sequence):
         raise InvalidArgument(f"stages={stages!r} must be a sequence of stage names")
+    for name in stages:
+        if not _is_id(name):
+            raise InvalidArgument(f"stages={stages!r}: {name!r} must be {ID.expected}")
     return stages
 
 
@@ -429,6 +479,11 @@ def deals(
 ) -> st.SearchStrategy[Deal]:
     """Deals with a consistent history, closing and loss reason.
 
+    Without *pipeline*, a deal names another pipeline than the built-in one, or
+    (without *stages*, about half the time) the built-in
+    :data:`~salesmodel.DEFAULT_PIPELINE`, and then conforms to it: it was moved
+    there by its moves, as :func:`histories` draws them.
+
     With *pipeline*, the fields a guard names are set on most deals, as
     :func:`histories` draws them; a guard with a ``predicate`` is passed only by
     the deals that happen to pass it, so draw the fields it reads with *fields*
@@ -467,6 +522,8 @@ def deals(
             )
     if currency is not None:
         given["amount"] = moneys(currency=currency)
+    if owners is not None and not isinstance(owners, st.SearchStrategy):
+        raise InvalidArgument(f"owners={owners!r} must be None or a strategy of owner ids")
     if owners is not None:
         given["owner_id"] = _optional(owners)
     return _records(Deal, status, stages, pipeline, max_moves, given)
@@ -495,7 +552,19 @@ def _records(
             _check_reach(pipeline, Status(str(status)), max_moves)
     fields = tuple(sorted(given.items()))
     ends = None if status is None else statuses
-    return source.flatmap(lambda p: _conforming(p, _kind_for(p, kind), fields, ends, max_moves))
+    # A status drawn for a pipeline of a strategy may be one it lacks (then the
+    # record is rejected); one drawn for the pipeline given must be reachable.
+    strict = isinstance(pipeline, Pipeline)
+    return source.flatmap(
+        lambda p: _conforming(p, _kind_for(p, kind), fields, ends, max_moves, strict)
+    )
+
+
+#: The stages of each status in the built-in pipeline, and the fewest moves there.
+_DEFAULT_ENDS: Final = {
+    status: frozenset(s.id for s in DEFAULT_PIPELINE.stages if s.status is status)
+    for status in Status
+}
 
 
 @st.composite
@@ -507,18 +576,33 @@ def _loose_records(
     max_moves: int,
     given: tuple[tuple[str, st.SearchStrategy[Any]], ...],
 ) -> Any:
-    """Records of no pipeline: any stage names, a consistent history."""
+    """Records of no pipeline: any stage names, a consistent history. A deal
+    is of another pipeline than the built-in one, or half the time of
+    :data:`~salesmodel.DEFAULT_PIPELINE`: then it conforms to it (moved there by
+    its moves), as every boundary that checks deals against it by default needs."""
+    chosen = None
+    if kind is Deal and stages is None and draw(_BOOLEANS):
+        chosen = draw(status)
+        need = _DEFAULT_REACH[chosen]
+        if need is not None and need <= max_moves:
+            start = _recipe(DEFAULT_PIPELINE, Deal, tuple(sorted(given)), "full").draw(draw)
+            return _walk(draw, DEFAULT_PIPELINE, start, max_moves, _DEFAULT_ENDS[chosen])[0][-1]
     drawn = dict(given)
     # The history starts at creation: a created_at given is drawn first.
     created_at = draw(drawn.pop("created_at", _DATETIMES))
+    if not isinstance(created_at, datetime) or created_at.utcoffset() is None:
+        raise InvalidArgument(
+            f"fields={{'created_at': ...}} drew {created_at!r}: 'created_at' must be a "
+            "timezone-aware datetime"
+        )
     stage, history = _history(draw, created_at, stages, max_moves)
-    chosen, closed_at = _closing(draw, created_at, history, status)
+    chosen, closed_at = _closing(draw, created_at, history, status, chosen)
     values: dict[str, Any] = {"created_at": created_at}
     for name, strategy in drawn.items():
         values[name] = draw(strategy)
     values.update(stage=stage, status=chosen, closed_at=closed_at, history=history)
     if kind is Deal:
-        values["pipeline_id"] = draw(st.one_of(st.just("default"), _IDS))
+        values["pipeline_id"] = _other_than(draw(_IDS), DEFAULT_PIPELINE.id)
         values["loss_reason"] = draw(_MAYBE_REASONS) if chosen is Status.LOST else None
     return kind(**_details(draw, kind, values))
 
@@ -701,11 +785,6 @@ def _pipelines(
     )
 
 
-def _check_count(name: str, value: object, least: int) -> None:
-    if type(value) is not int or value < least:
-        raise InvalidArgument(f"{name}={value!r} must be an int of at least {least}")
-
-
 def pipelines(
     *,
     min_open: int = 1,
@@ -834,8 +913,14 @@ _MAYBE_LOSSES: Final = st.sampled_from((None, *LossReason, "went dark"))
 #: A steering draw: 0 to 6 steer (0 is what failing examples shrink to), 7 goes
 #: anywhere allowed.
 _STEER: Final = st.integers(0, 7)
-#: Whether a new record meets the guards' fields (1 to 3), or may not (0).
+#: Whether a new record meets the guards' fields (1 to 3), or misses one (0);
+#: the state machine's records miss one more often, for each guard to refuse
+#: some record within a run.
 _MEETS: Final = st.integers(0, 3)
+_MACHINE_MEETS: Final = st.integers(0, 2)
+#: The most times a guard far from the first stage counts, when drawing the one
+#: a new record fails: more weight would starve the guards near it.
+_DEPTH_CAP: Final = 3
 
 
 _FIRST_DAY: Final = datetime(2000, 1, 1, tzinfo=UTC)
@@ -865,9 +950,30 @@ _LEAN: Final[dict[str, st.SearchStrategy[Any]]] = {
 }
 
 
-def _is_set(value: object) -> bool:
-    """Whether a guard's ``fields`` count *value* as set."""
-    return value is not None and value != "" and value != ()
+#: The value a new record holds when it misses a field a guard names: None, but
+#: empty attributes (a record's attributes are never None). The fields missing
+#: here are always set (``bant`` is never None nor empty), so no guard refuses by them.
+_UNSET: Final[dict[str, st.SearchStrategy[Any]]] = {
+    name: st.just(Attributes()) if name == "attributes" else st.none()
+    for name in (
+        "amount",
+        "owner_id",
+        "prospect_id",
+        "customer_id",
+        "source",
+        "product",
+        "expected_close",
+        "company",
+        "email",
+        "purchase_timeframe_days",
+        "attributes",
+    )
+}
+#: Set values, where ``_SET`` may draw an unset one (empty attributes).
+_FILLED: Final[dict[str, st.SearchStrategy[Any]]] = {
+    **_SET,
+    "attributes": st.dictionaries(identifiers(), _SCALARS, min_size=1, max_size=4).map(Attributes),
+}
 
 
 @attrs.frozen
@@ -878,27 +984,43 @@ class _Recipe:
         kind: Deal or Lead.
         fixed: Values set, not drawn (the first stage, the pipeline's id).
         drawn: Each field drawn for every record, with its strategy.
-        guarded: The fields guards need set: each with a strategy of set values
-            (for records that meet the guards) and one of any value (for the
-            others, so that guards also refuse).
+        guarded: The fields guards need set that a record may miss: each with a
+            strategy of set values and one of its unset value (both the
+            strategy *fields* gave for it, if any: then it decides).
+        groups: Those fields, by the guard that names them, each group as many
+            times as it is to be picked (a record misses the fields of one).
     """
 
     kind: type[Any]
     fixed: Mapping[str, Any]
     drawn: tuple[tuple[str, st.SearchStrategy[Any]], ...]
     guarded: tuple[tuple[str, st.SearchStrategy[Any], st.SearchStrategy[Any]], ...]
+    groups: tuple[tuple[str, ...], ...]
 
-    def draw(self, draw: Callable[[st.SearchStrategy[Any]], Any], meets: bool | None = None) -> Any:
-        """A new record; one that *meets* the guards' fields, or may not (drawn
-        when None)."""
+    def draw(
+        self,
+        draw: Callable[[st.SearchStrategy[Any]], Any],
+        misses: Sequence[str | None] | None = None,
+        meets: st.SearchStrategy[int] = _MEETS,
+    ) -> Any:
+        """A new record. Most have every guarded field set (as often as *meets*
+        draws more than 0); the others miss one field of one guard, both drawn
+        at random, and only that one: so every field guard, however many guards
+        stand before it, refuses some records. With *misses*, the record misses
+        one of those fields (None: none)."""
         values = dict(self.fixed)
         for name, strategy in self.drawn:
             values[name] = draw(strategy)
-        if self.guarded:
-            if meets is None:
-                meets = draw(_MEETS) > 0
-            for name, filled, anything in self.guarded:
-                values[name] = draw(filled if meets else anything)
+        guarded = self.guarded
+        if guarded:
+            missed: str | None = None
+            if misses is None:
+                if draw(meets) == 0:
+                    missed = _pick(draw, _pick(draw, self.groups))
+            elif misses:
+                missed = _pick(draw, misses)
+            for name, filled, unset in guarded:
+                values[name] = draw(unset if name == missed else filled)
         return self.kind(**values)
 
 
@@ -928,18 +1050,36 @@ def _recipes(pipeline: Pipeline, kind: Any, given: Fields, fill: _Fill) -> _Reci
         else _MAYBE[name]
         for name in names
     }
-    strategies.update((name, strategy) for name, strategy in given if name in own)
+    mine = {name: strategy for name, strategy in given if name in own}
+    strategies.update(mine)
     guarded = []
     for name in dict.fromkeys(f for guard in pipeline.guards for f in guard.fields):
-        if name not in own or name in _SET_BY_PIPELINE or name not in _SET:
-            continue  # moves set it (or it is always set): nothing to draw
-        mine = dict(given).get(name)
-        filled = _SET[name] if mine is None else mine.filter(_is_set)
-        guarded.append((name, filled, strategies.pop(name, _MAYBE[name])))
+        if name not in own or name in _SET_BY_PIPELINE or name not in _UNSET:
+            continue  # moves set it, or it is always set: nothing to draw
+        if name == "source" and kind is Lead:
+            continue  # a lead's source is always set
+        strategies.pop(name, None)
+        if name in mine:  # the values asked for, set or not
+            guarded.append((name, mine[name], mine[name]))
+        else:
+            guarded.append((name, _FILLED[name], _UNSET[name]))
     fixed: dict[str, Any] = {"stage": pipeline.first.id}
     if kind is Deal:
         fixed["pipeline_id"] = pipeline.id
-    return _Recipe(kind, fixed, tuple(strategies.items()), tuple(guarded))
+    # A guard further from the first stage is missed more often: fewer of the
+    # records that miss it get that far to be refused.
+    missable = {name for name, _, _ in guarded}
+    away = _moves_away(pipeline)
+    depth: dict[tuple[str, ...], int] = {}
+    for guard in pipeline.guards:
+        group = tuple(f for f in guard.fields if f in missable)
+        if group:
+            far = min((away[s] for s in guard.into if s in away), default=1)
+            depth[group] = max(depth.get(group, 1), min(far, _DEPTH_CAP))
+    # the deepest first: Hypothesis draws the first option more often than others
+    deepest = sorted(depth.items(), key=lambda item: -item[1])
+    groups = tuple(group for group, times in deepest for _ in range(times))
+    return _Recipe(kind, fixed, tuple(strategies.items()), tuple(guarded), groups)
 
 
 def _movable(pipeline: Pipeline, entity: Deal | Lead) -> list[str]:
@@ -1021,6 +1161,13 @@ def _distances(pipeline: Pipeline, ends: frozenset[str], blocked: frozenset[str]
     return distance
 
 
+#: The fewest moves from the built-in pipeline's first stage to a stage of each status.
+_DEFAULT_REACH: Final = {
+    status: _distances(DEFAULT_PIPELINE, ends, frozenset()).get(DEFAULT_PIPELINE.first.id)
+    for status, ends in _DEFAULT_ENDS.items()
+}
+
+
 def _steer(
     draw: Callable[[st.SearchStrategy[Any]], Any],
     pipeline: Pipeline,
@@ -1036,13 +1183,23 @@ def _steer(
     among those not *visited* yet while there are any, and drawn again once
     reached or out of reach; most moves take a shortest way towards it, the
     others go anywhere allowed. So records reach every stage they can, however
-    far and however guarded, and still wander.
+    far and however guarded, and still wander. A record a guard refuses heads
+    first for a stage it has not been in where that guard stands in its way.
     """
-    hops = _hops(pipeline, entity.stage, _blocked(pipeline, entity))
+    blocked = _blocked(pipeline, entity)
+    hops = _hops(pipeline, entity.stage, blocked)
     if goal not in hops:
         ahead = [s.id for s in pipeline.stages if s.id in hops]
+        edges = []
+        if blocked:
+            been = {change.to_stage for change in entity.history}
+            edges = [
+                stage
+                for stage in ahead
+                if stage not in been and not blocked.isdisjoint(pipeline.targets(stage))
+            ]
         new = [stage for stage in ahead if stage not in visited]
-        goal = _pick(draw, new or ahead) if ahead else None
+        goal = _pick(draw, edges or new or ahead) if ahead else None
     if goal is not None and draw(_STEER) < 7 and hops[goal] in options:
         return hops[goal], goal
     return _pick(draw, options), goal
@@ -1116,25 +1273,39 @@ def _conforming(
     given: Fields,
     status: st.SearchStrategy[Status] | None,
     max_moves: int,
+    strict: bool = False,
 ) -> Any:
-    """Records of *pipeline* with every field drawn, moved there by valid moves."""
+    """Records of *pipeline* with every field drawn, moved there by valid moves
+    (*strict*: InvalidArgument for a status drawn that no record can reach)."""
     ends = None
     if status is not None:
         chosen = draw(status)
         ends = frozenset(s.id for s in pipeline.stages if s.status is chosen)
     start = _recipe(pipeline, kind, given, "full").draw(draw)
-    return _walk(draw, pipeline, start, max_moves, ends)[0][-1]
+    try:
+        return _walk(draw, pipeline, start, max_moves, ends)[0][-1]
+    except UnsatisfiedAssumption:
+        if strict and status is not None:  # a guard kept it out, or no record gets there
+            _check_reach(pipeline, chosen, max_moves, status)
+        raise
 
 
-def _check_reach(pipeline: Pipeline, status: Status, max_moves: int) -> None:
-    """InvalidArgument when no stage of *status* is within *max_moves* moves of
-    the first stage."""
+def _check_reach(
+    pipeline: Pipeline,
+    status: Status,
+    max_moves: int,
+    drawn: st.SearchStrategy[Status] | None = None,
+) -> None:
+    """InvalidArgument when no stage of *status* (*drawn* by a strategy) is
+    within *max_moves* moves of the first stage."""
     ends = frozenset(s.id for s in pipeline.stages if s.status is status)
     need = _distances(pipeline, ends, frozenset()).get(pipeline.first.id)
     if need is None or need > max_moves:
         how = "has no such stage" if need is None else f"needs {need} moves to reach one"
+        by = "" if drawn is None else f" (drawn by status={drawn!r})"
         raise InvalidArgument(
-            f"max_moves={max_moves} with status={status.value!r}: pipeline {pipeline.id!r} {how}"
+            f"max_moves={max_moves} with status={status.value!r}{by}: "
+            f"pipeline {pipeline.id!r} {how}"
         )
 
 
@@ -1154,14 +1325,22 @@ def _check_kind(kind: object) -> None:
 def _kind_for(pipeline: Pipeline, kind: type[Any] | None) -> type[Any]:
     """The record kind to move through *pipeline*: *kind*, else the one the
     pipeline declares, else a deal."""
+    declared = pipeline.kind
     if kind is not None:
-        if pipeline.kind is not None and pipeline.kind is not kind:
+        if declared is not None and declared is not kind:
             raise InvalidArgument(
                 f"kind={kind.__name__} but pipeline {pipeline.id!r} moves "
-                f"{pipeline.kind.__name__} records"
+                f"{declared.__name__} records"
             )
         return kind
-    return pipeline.kind if pipeline.kind in _KINDS else Deal
+    if declared is None:
+        return Deal
+    if declared not in _KINDS:
+        raise InvalidArgument(
+            f"pipeline {pipeline.id!r} moves {declared.__name__} records: the strategies "
+            "draw Deal and Lead records only"
+        )
+    return declared
 
 
 def _check_fields(fields: object, kinds: Sequence[type[Any]]) -> Fields:
@@ -1185,15 +1364,40 @@ def _check_fields(fields: object, kinds: Sequence[type[Any]]) -> Fields:
                 f"fields={{{name!r}: ...}}: {name!r} is not a field of {whose} "
                 f"({', '.join(sorted(known - _SET_BY_PIPELINE))})"
             )
+    for name, value in fields.items():
+        if not isinstance(value, st.SearchStrategy):
+            _check_value(name, value, [kind for kind in kinds if name in attrs.fields_dict(kind)])
     return tuple(sorted((name, _strategy(value, st.none())) for name, value in fields.items()))
 
 
+def _check_value(name: str, value: object, kinds: Sequence[type[Any]]) -> None:
+    """InvalidArgument unless a new record of each of *kinds* takes *value* as
+    its field *name*."""
+    for kind in kinds:
+        probe = dict(_PROBES[kind])
+        probe[name] = value
+        try:
+            kind(**probe)
+        except ValidationError as error:
+            issue = error.issues[0] if error.issues else None
+            what = f"{issue.path!r} must be {issue.expected}" if issue is not None else str(error)
+            raise InvalidArgument(f"fields={{{name!r}: {value!r}}}: {what}") from None
+
+
+#: A new record of each kind, whose fields :func:`_check_value` replaces one by one.
+_PROBES: Final[dict[type, dict[str, Any]]] = {
+    Deal: {"id": "probe", "name": "probe", "amount": None, "created_at": _FIRST_DAY},
+    Lead: {"id": "probe", "name": "probe", "created_at": _FIRST_DAY, "source": LeadSource.REFERRAL},
+}
+
+
 def _kinds_of(pipeline: object, kind: type[Any] | None) -> Sequence[type[Any]]:
-    """The kinds a strategy may draw, as far as its arguments tell."""
+    """The kinds a strategy may draw, as far as its arguments tell
+    (InvalidArgument when *kind* is not what *pipeline* moves)."""
+    if isinstance(pipeline, Pipeline):
+        return (_kind_for(pipeline, kind),)
     if kind is not None:
         return (kind,)
-    if isinstance(pipeline, Pipeline):
-        return (_kind_for(pipeline, None),)
     return _KINDS
 
 
@@ -1343,6 +1547,34 @@ def _applicable(pipeline: Pipeline, entity: Deal | Lead) -> frozenset[str]:
     return frozenset(names)
 
 
+@functools.lru_cache(maxsize=256)
+def _aims(
+    pipeline: Pipeline, kind: Any, given: Fields, rules: frozenset[str] | None
+) -> tuple[tuple[str | None, ...], frozenset[str]] | None:
+    """How to draw a record the guards named in *rules* refuse: the guarded
+    fields it should miss (one of them; None for a guard that refuses by its
+    predicate), and the stages to walk it to (those with a move the guards
+    guard). A record missing only one field gets past the other guards, up to
+    where a guard asked for stands. None when *rules* names no guard."""
+    names = {guard.name: guard for guard in pipeline.guards}
+    asked = [names[rule] for rule in rules or () if rule in names]
+    if not asked:
+        return None
+    guarded = [name for name, _, _ in _recipe(pipeline, kind, given, "new").guarded]
+    misses: dict[str | None, None] = {}
+    for guard in asked:
+        fields: list[str | None] = [name for name in guard.fields if name in guarded]
+        misses.update(dict.fromkeys(fields or [None]))
+        if guard.predicate is not None:
+            misses[None] = None
+    before = frozenset(
+        s.id
+        for s in pipeline.stages
+        if any(g.applies_to(t) for t in pipeline.targets(s.id) for g in asked)
+    )
+    return tuple(misses), before
+
+
 @st.composite
 def _invalid_moves(
     draw: st.DrawFn,
@@ -1352,10 +1584,14 @@ def _invalid_moves(
     rules: frozenset[str] | None,
     max_moves: int,
 ) -> InvalidMove[EntityT]:
-    # A guard's refusal needs a record that fails it.
-    refused = None if rules is None or rules <= _STAGE_RULES | _ARGUMENT_RULES else False
-    start = _recipe(pipeline, kind, given, "new").draw(draw, refused)
-    entities, _ = _walk(draw, pipeline, start, max_moves)
+    recipe = _recipe(pipeline, kind, given, "new")
+    aims = _aims(pipeline, cast("Hashable", kind), given, rules)
+    if aims is None:
+        start = recipe.draw(draw)
+        entities, _ = _walk(draw, pipeline, start, max_moves)
+    else:  # a record that fails a guard asked for, walked up to where it stands
+        start = recipe.draw(draw, aims[0])
+        entities, _ = _walk(draw, pipeline, start, max_moves, aims[1])
     entity = entities[-1]
     if rules is not None:
         # Any entity along the journey will do: pick one the rules apply to.
@@ -1446,8 +1682,8 @@ def invalid_moves(
         known = _STAGE_RULES | _ARGUMENT_RULES
         if isinstance(pipeline, Pipeline):
             known |= {guard.name for guard in pipeline.guards}
-            if _kind_for(pipeline, kind) is Lead:
-                known -= {"wrong-pipeline"}
+        if _kinds_of(pipeline, kind) == (Lead,):  # moves no deals
+            known -= {"wrong-pipeline"}
         if not wanted or not wanted <= known:
             names = ", ".join(sorted(known))
             raise InvalidArgument(f"rules={sorted(wanted)!r} must be a non-empty set of: {names}")
@@ -1579,14 +1815,29 @@ class _Coverage:
                 if guard.name in self.idle and any(map(guard.applies_to, targets)):
                     del self.idle[guard.name]
 
-    def check(self) -> None:
+    def check(self, steps: int | None = None) -> None:
         """AssertionError naming every stage never reached (and not listed as
-        unreachable) and every guard that never refused."""
+        unreachable) and every guard that never refused; a stage more moves
+        away than half the *steps* an example takes is one the run may simply
+        not have had the steps to reach."""
         p = self.pipeline
         missed = [
             s.id for s in p.stages if s.id not in self.stages and s.id not in self.unreachable
         ]
         problems = []
+        far: dict[str, int] = {}
+        if missed and steps is not None:
+            away = _moves_away(p)
+            far = {stage: away[stage] for stage in missed if away.get(stage, 0) * 2 > steps}
+            missed = [stage for stage in missed if stage not in far]
+        if far:
+            most = max(far.values())
+            problems.append(
+                f"no record reached {_quoted(list(far))}: {most} moves from the first "
+                f"stage at most, and an example takes {steps} steps, some of them new "
+                "records and refused moves. Give the run more steps: "
+                f"settings(stateful_step_count={max(2 * most, 50)}) or more."
+            )
         if missed:
             problems.append(
                 f"no record reached {_quoted(missed)}. Field guards are met by most "
@@ -1605,6 +1856,20 @@ class _Coverage:
             raise AssertionError(
                 f"pipeline_machine({p!r}), over {self.examples} examples:\n{lines}"
             )
+
+
+def _moves_away(pipeline: Pipeline) -> dict[str, int]:
+    """The fewest moves from the first stage to each stage it leads to."""
+    first = pipeline.first.id
+    away = {first: 0}
+    queue = deque([first])
+    while queue:
+        stage = queue.popleft()
+        for target in pipeline.targets(stage):
+            if target not in away:
+                away[target] = away[stage] + 1
+                queue.append(target)
+    return away
 
 
 def _quoted(names: Sequence[str]) -> str:
@@ -1647,7 +1912,10 @@ class _TestCaseOf:
 def _check_unreachable(unreachable: object, pipeline: object) -> frozenset[str]:
     if isinstance(unreachable, str) or not isinstance(unreachable, Iterable):
         raise InvalidArgument(f"unreachable={unreachable!r} must be a tuple of stage ids")
-    names = frozenset(unreachable)
+    listed = tuple(unreachable)
+    if not all(isinstance(name, str) for name in listed):
+        raise InvalidArgument(f"unreachable={listed!r} must be a tuple of stage ids")
+    names = frozenset(listed)
     if not names:
         return names
     if not isinstance(pipeline, Pipeline):
@@ -1657,7 +1925,7 @@ def _check_unreachable(unreachable: object, pipeline: object) -> frozenset[str]:
     for name in names:
         if name not in pipeline or name == pipeline.first.id:
             raise InvalidArgument(
-                f"unreachable={tuple(unreachable)!r}: {name!r} is not a stage of "
+                f"unreachable={listed!r}: {name!r} is not a stage of "
                 f"{pipeline.id!r} other than its first"
             )
     return names
@@ -1773,16 +2041,17 @@ def pipeline_machine(
             finally:
                 type.__setattr__(cls, "_coverage", None)
             if coverage is not None and coverage.examples and Phase.generate in settings.phases:
-                coverage.check()
+                coverage.check(settings.stateful_step_count)
 
         def _record(self, draw: st.DrawFn) -> int:
             n = len(self.entities)
             return 0 if n == 1 else _pick(draw, range(n))
 
         def _new(self, draw: st.DrawFn) -> Deal | Lead:
-            options = chosen_kinds or (_kind_for(self.pipeline, None),)
-            kind = _pick(draw, options)
-            return _recipe(self.pipeline, kind, given, "lean").draw(draw)  # type: ignore[no-any-return]
+            options = chosen_kinds or (None,)
+            kind = _kind_for(self.pipeline, _pick(draw, options))
+            recipe = _recipe(self.pipeline, kind, given, "lean")
+            return recipe.draw(draw, meets=_MACHINE_MEETS)  # type: ignore[no-any-return]
 
         def _next(self, draw: st.DrawFn) -> tuple[Any, ...]:
             """One step, drawn at once: a new record, a move (towards the
