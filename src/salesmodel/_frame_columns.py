@@ -98,6 +98,9 @@ class FrameColumns:
         precision, scale = getattr(dtype, "precision", None), getattr(dtype, "scale", None)
         return (precision, scale) if type(precision) is int and type(scale) is int else None
 
+    def is_float(self, name: str) -> bool:
+        return self.schema[name].is_float()  # type: ignore[no-any-return]
+
     def is_datetime(self, name: str) -> bool:
         return isinstance(self.schema[name], self.nw.Datetime)
 

@@ -1160,6 +1160,17 @@ class _Columns:
                     ]
                 except Exception:  # noqa: BLE001, S110 - some cell is bad: converted() names it
                     pass
+            elif self.table.is_float(field.column):
+                # Floats seldom repeat: each is read once by its repr, not cached.
+                plain = functools.partial(plain_float_money, currency=code, places=minor_unit(code))
+                made = money.convert
+                try:
+                    return [
+                        m if m is not None else made(a)
+                        for m, a in zip(map(plain, amounts), amounts, strict=True)
+                    ]
+                except Exception:  # noqa: BLE001, S110 - some cell is bad: converted() names it
+                    pass
             return self.converted(field.name, money, amounts, cached=True)
         pairs = list(zip(amounts, codes, strict=True))
         return self.converted(field.name, convert, pairs, cached=False)

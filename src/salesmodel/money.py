@@ -444,16 +444,22 @@ def checked_money(amount: Decimal, currency: str) -> Money:
     return money
 
 
-def plain_float_money(value: float, currency: str, places: int) -> Money | None:
+def plain_float_money(value: object, currency: str, places: int) -> Money | None:
     """``Money(value, currency)`` for a float whose shortest repr is plain (no
     exponent, at most 15 digits: ``1200.5``) with at most *places* decimals,
     without checking again what that shape makes sure of; None for any other
-    float, which ``Money`` itself then takes or refuses. *currency* must be known."""
+    float, which ``Money`` itself then takes or refuses, and for anything else.
+    *currency* must be known."""
+    if value.__class__ is not float:
+        return None
     text = float.__repr__(value)
     point = text.find(".")  # a finite float's repr without "e" has one
     if point < 0 or len(text) > _FLOAT_DIGITS + 1 or "e" in text or len(text) - point > places + 1:
         return None
-    return checked_money(Decimal(text), currency)
+    money = object.__new__(Money)  # checked_money's work, without its call
+    _set_amount(money, Decimal(text))
+    _set_currency(money, currency)
+    return money
 
 
 #: The most whole digits a Decimal may have within Money's bounds (10**±30).
