@@ -68,7 +68,9 @@ def _collector_paused(function: Callable[P, R]) -> Callable[P, R]:
     million of them the collector walks the growing set of new records again and
     again: 30 to 40 % of the build's time, spent finding nothing, since records
     hold no reference cycles. Only collection waits until the call returns;
-    memory is freed as ever by reference counting."""
+    memory is freed as ever by reference counting. (The collector is one switch
+    for the whole process: another thread that pauses it while a build runs finds
+    it restarted when the build returns.)"""
 
     @functools.wraps(function)
     def paused(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -27,7 +27,7 @@ import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import attrs
 
@@ -56,7 +56,9 @@ from ._targets import TargetWindow
 if TYPE_CHECKING:
     from salesmodel.pipeline import Pipeline
 
-__all__ = ["frame_figure", "history_engine"]
+__all__ = ["frame_figure", "history_figure"]
+
+T = TypeVar("T")
 
 _ROW: Final = "__row"
 _BAD: Final = "__bad"
@@ -65,11 +67,24 @@ _CENTS: Final = "__cents"
 _MICROS: Final = "__micros"
 _DUP: Final = "__dup"
 #: The fields of a deal that hold ids (ids of records, pipelines and stages), and
-#: what an engine can ask of a cell cheaply: plain printable ASCII, no space at
-#: either end, 1 to MAX_ID characters. Only cells that are not plain are judged
-#: by the rule itself (_rules.ID), in Python; nearly always there are none.
+#: what an engine can ask of a cell cheaply: 1 to MAX_ID plain characters (below),
+#: no space at either end. Only cells that are not plain are judged by the rule
+#: itself (_rules.ID), in Python; nearly always there are none.
 _ID_FIELDS: Final = ("id", "owner_id", "prospect_id", "customer_id", "pipeline_id", "stage")
-_PLAIN_ID: Final = rf"^[!-~](?:[ -~]{{0,{MAX_ID - 2}}}[!-~])?$"
+#: Characters every supported Python calls printable and no space: printable
+#: ASCII, Latin letters with accents, Cyrillic, kana, CJK ideographs, Hangul.
+_PLAIN_RANGES: Final = (
+    (0x21, 0x7E),
+    (0xA1, 0xAC),
+    (0xAE, 0x24F),
+    (0x400, 0x4FF),
+    (0x3041, 0x3096),
+    (0x30A1, 0x30FA),
+    (0x4E00, 0x9FFC),
+    (0xAC00, 0xD7A3),
+)
+_PLAIN: Final = "".join(f"{chr(low)}-{chr(high)}" for low, high in _PLAIN_RANGES)
+_PLAIN_ID: Final = rf"^[{_PLAIN}](?:[ {_PLAIN}]{{0,{MAX_ID - 2}}}[{_PLAIN}])?$"
 _IS_ID: Final = predicate(ID)
 _YEAR: Final = "__year"
 _PART: Final = "__part"
@@ -172,10 +187,9 @@ def frame_figure(
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
     measures = acc._measures
-    refused: dict[str, list[str]] = {}
     with _naive_times_read_in(grouping.tz):
-        while True:  # again without the rows of a group key no record could hold
-            engine = _Engine(
+        engine, values = computed(
+            lambda refused: _Engine(
                 _narwhals(),
                 frame,
                 columns,
@@ -188,13 +202,9 @@ def frame_figure(
                 zones="tz" in options,  # else naive times are refused without naming tz=
                 within=next((m.where.within for m in measures if m.where.within is not None), None),
                 bad_ids=refused,
-            )
-            try:
-                values = engine.values(measures)
-            except _RefusedKeys as keys:
-                refused = {**refused, keys.field: keys.values}
-            else:
-                break
+            ),
+            lambda engine: engine.values(measures),
+        )
     acc._skipped.extend(engine.skipped)
     return acc.figure(values)
 
@@ -227,30 +237,49 @@ def _naive_times_read_in(tz: Any) -> Iterator[None]:
         ) from None
 
 
-def history_engine(
+def computed(
+    engine: Callable[[dict[str, list[str]]], _Engine], compute: Callable[[_Engine], T]
+) -> tuple[_Engine, T]:
+    """*compute* of an *engine* (made with the group keys refused so far): again,
+    without their rows, while a group key read from an id field is no id."""
+    refused: dict[str, list[str]] = {}
+    while True:
+        made = engine(refused)
+        try:
+            return made, compute(made)
+        except _RefusedKeys as keys:
+            refused = {**refused, keys.field: keys.values}
+
+
+def history_figure(
     frame: Any,
     history: Any,
     columns: Mapping[str, str] | None,
     by: Any,
+    compute: Callable[[_Engine], T],
     *,
     strict: bool,
     book: PipelineBook,
-) -> _Engine:
-    """The engine of a history KPI (funnel, time in stage) over a frame of deals
-    and a frame of their stage changes."""
+) -> tuple[_Engine, T]:
+    """*compute* of the engine of a history KPI (funnel, time in stage) over a
+    frame of deals and a frame of their stage changes."""
     _refuse_callables({"by": by})
     grouping = Grouping(by, None, None, "created")
-    return _Engine(
-        _narwhals(),
-        frame,
-        columns,
-        grouping,
-        strict=strict,
-        book=book,
-        amounts=False,
-        extras=set(),
-        history=history,
-        zones=False,
+    return computed(
+        lambda refused: _Engine(
+            _narwhals(),
+            frame,
+            columns,
+            grouping,
+            strict=strict,
+            book=book,
+            amounts=False,
+            extras=set(),
+            history=history,
+            zones=False,
+            bad_ids=refused,
+        ),
+        compute,
     )
 
 
@@ -437,9 +466,6 @@ class _Engine:
         ``tz=``), amounts as exact integers of minor units."""
         fields: tuple[str, ...] = (
             "id",
-            "owner_id",
-            "prospect_id",
-            "customer_id",
             "status",
             "stage",
             "pipeline_id",
@@ -1436,16 +1462,26 @@ class _Engine:
         """The group of each aggregate row, as the accumulator's grouping names it
         (read column by column: an aggregate may have a row per duration)."""
         parts = [_cells(table[f]) for f in self.by_fields]
-        for field, cells in zip(self.by_fields, parts, strict=True):
-            if field in _ID_FIELDS and field not in self.bad_ids:
-                refused = sorted({v for v in set(cells) if v is not None and not _IS_ID(v)})
-                if refused:
-                    raise _RefusedKeys(field, refused)
+        for i, field in enumerate(self.by_fields):
+            if field in _ID_FIELDS:
+                parts[i] = self._id_keys(field, parts[i])
         if not parts:
             return [ALL] * _length(table)
         if len(parts) == 1 and isinstance(self.grouping.by, str):
             return parts[0]
         return list(zip(*parts, strict=True))
+
+    def _id_keys(self, field: str, cells: list[Any]) -> list[Any]:
+        """Group keys read from id field *field*, as a record holds them: a blank
+        cell is no id (None, as :func:`~salesmodel.bulk.from_frame` reads it); text
+        the rule refuses makes its rows bad rows (:class:`_RefusedKeys`)."""
+        distinct = {v for v in set(cells) if v.__class__ is str}
+        blank = {v for v in distinct if not v or v.isspace()}
+        if field not in self.bad_ids:
+            refused = sorted(v for v in distinct - blank if not _IS_ID(v))
+            if refused:
+                raise _RefusedKeys(field, refused)
+        return [None if v in blank else v for v in cells] if blank else cells
 
     def slots(self, table: Mapping[str, list[Any]], extra: str | None) -> list[Any]:
         """The accumulator's key of each aggregate row (with its *extra* part)."""

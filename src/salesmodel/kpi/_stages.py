@@ -99,11 +99,19 @@ class TimeInStageAccumulator(GroupedAccumulator):
         """The result over a DataFrame of deals and one of their changes (the
         stays counted inside the engine)."""
         from ._changes import stage_times
-        from ._frames import history_engine
+        from ._frames import history_figure
 
-        engine = history_engine(deals, history, columns, by, strict=self.strict, book=self._book)
+        engine, times = history_figure(
+            deals,
+            history,
+            columns,
+            by,
+            lambda engine: stage_times(engine, self._as_of),
+            strict=self.strict,
+            book=self._book,
+        )
         self._grouping = engine.grouping
-        for (group, stage, micros), n in stage_times(engine, self._as_of).items():
+        for (group, stage, micros), n in times.items():
             self._counts[(group, stage, micros * _MICRO)] += n
         self._skipped.extend(engine.skipped)
         return self.result()
@@ -369,11 +377,19 @@ class FunnelAccumulator(GroupedAccumulator):
         """The result over a DataFrame of deals and one of their changes (the
         steps counted inside the engine)."""
         from ._changes import funnel_counts
-        from ._frames import history_engine
+        from ._frames import history_figure
 
-        engine = history_engine(deals, history, columns, by, strict=self.strict, book=self._book)
+        engine, counts = history_figure(
+            deals,
+            history,
+            columns,
+            by,
+            lambda engine: funnel_counts(engine, self._index, self._won_step, self._strict_mode),
+            strict=self.strict,
+            book=self._book,
+        )
         self._grouping = engine.grouping
-        self._counts.update(funnel_counts(engine, self._index, self._won_step, self._strict_mode))
+        self._counts.update(counts)
         self._skipped.extend(engine.skipped)
         return self.result()
 
