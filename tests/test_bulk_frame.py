@@ -19,7 +19,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salesmodel import Deal, Lead, Money, Rep, Status, ValidationError
+from salesmodel import Deal, Lead, Money, Rep, Status, ValidationError, kpi
 from salesmodel import strategies as sms
 from salesmodel.bulk import Built, from_frame, from_records
 from salesmodel.pipeline import DEFAULT_PIPELINE
@@ -624,3 +624,27 @@ def test_maven_crm_from_pandas_and_polars_frames_equals_from_records(data_dir: P
         assert [(e.row, e.fields) for e in built.errors] == [
             (e.row, e.fields) for e in expected.errors
         ]
+
+
+def test_a_column_type_narwhals_cannot_read_is_refused_by_name() -> None:
+    # PyArrow holds decimals of negative scale (hundreds); narwhals reads none.
+    table = pa.table(
+        {
+            "id": ["a"],
+            "name": ["a"],
+            "status": ["won"],
+            "created_at": pa.array([T0]),
+            "closed_at": pa.array([T0]),
+            "amount": pa.array([Decimal("1E+2")], pa.decimal128(5, -2)),
+            "currency": ["EUR"],
+        }
+    )
+    for call, field in (
+        (lambda: from_frame(table, Deal), "frame"),
+        (lambda: kpi.bookings(table), "records"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        (issue,) = caught.value.issues
+        assert issue.path == field
+        assert issue.expected == "a frame whose column types narwhals reads"

@@ -50,6 +50,11 @@ def test_growth_refuses_series_not_keyed_by_period_or_of_other_values() -> None:
         with pytest.raises(ValidationError) as caught:
             kpi.growth({JAN: value})
         assert (caught.value.field, caught.value.value) == ("series", value)
+    for other in ([Count(1)], None, 3):  # a DataFrame too: its KPI comes first
+        with pytest.raises(ValidationError) as caught:
+            kpi.growth(other)  # type: ignore[arg-type]
+        assert caught.value.field == "series"
+        assert "a KPI's result grouped by period=" in str(caught.value)
 
 
 def test_growth_per_group_starts_at_each_group_first_period() -> None:

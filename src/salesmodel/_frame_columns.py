@@ -41,6 +41,17 @@ def narwhals(what: str = "Entities from DataFrames") -> Any:
     return nw
 
 
+def schema_of(frame: Any, field: str = "frame") -> Any:
+    """The narwhals schema of *frame*; a column type narwhals cannot read (a
+    PyArrow decimal of negative scale) is refused as *field*."""
+    try:
+        return frame.collect_schema()
+    except (TypeError, ValueError) as error:
+        raise ValidationError.single(
+            field, str(error), "a frame whose column types narwhals reads"
+        ) from None
+
+
 class FrameColumns:
     """The columns of one frame (a lazy one collected first)."""
 
@@ -59,7 +70,7 @@ class FrameColumns:
         if isinstance(native, nw.LazyFrame):
             native = native.collect()
         self.frame = native
-        self.schema = native.schema
+        self.schema = schema_of(native)
         self.names: list[str] = list(self.schema.names())
         self.height: int = len(native)
         # pandas' NaN is its null; other engines keep NaN as a value of its own

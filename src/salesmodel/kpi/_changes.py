@@ -30,6 +30,7 @@ from collections.abc import Callable
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any, Final
 
+from salesmodel._frame_columns import schema_of
 from salesmodel.entities import StageChange, _closed_by_last_change, _history_in_order
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
@@ -81,7 +82,7 @@ class Changes:
                 type(frame).__name__,
                 f"a frame of the deals' engine ({kind} {engine.implementation})",
             )
-        names = list(native.collect_schema().names())
+        names = list(schema_of(native, "history").names())
         exprs = []
         if eager:
             native = native.with_row_index(_HROW)

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any, Final, TypeVar
 import attrs
 
 from salesmodel._book import PipelineBook
-from salesmodel._frame_columns import narwhals
+from salesmodel._frame_columns import narwhals, schema_of
 from salesmodel._rules import ID, MAX_ID, predicate
 from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
@@ -391,7 +391,7 @@ class _Engine:
 
     def _select(self) -> None:
         """Keep the columns the KPI reads, under the entity field names."""
-        names = list(self.frame.collect_schema().names())
+        names = list(schema_of(self.frame, "records").names())
         wanted = ["id", "status", "created_at", "closed_at"]
         optional: list[str] = []
         if self.amounts:

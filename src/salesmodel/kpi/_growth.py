@@ -81,6 +81,13 @@ def growth(series: Mapping[Any, Any]) -> Grouped[Ratio]:
 
     .. versionadded:: 0.1.0
     """
+    if not isinstance(series, Mapping):
+        raise ValidationError.single(
+            "series",
+            type(series).__name__,
+            "a KPI's result grouped by period= (a DataFrame's KPI first: "
+            "growth(bookings(frame, period='month')))",
+        )
     columns = series.columns if isinstance(series, Grouped) else ("period",)
     values: dict[Any, Any] = {}
     firsts: dict[Any, Period] = {}
