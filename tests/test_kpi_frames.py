@@ -1496,3 +1496,85 @@ def test_the_group_that_raises_is_the_first_in_order_whatever_engine_computed_it
         with pytest.raises(GroupRefusedError) as raised:
             finish(Refuses(), [CountMeasure("n")], values, {})
         assert raised.value.args == (first,)
+
+
+# --- several KPIs over one frame: kpi.collect -------------------------------------------------
+
+#: KPIs a notebook computes together, reading amounts (average ticket, bookings) or not.
+COLLECTED = (
+    kpi.WinRateAccumulator,
+    kpi.AverageTicketAccumulator,
+    kpi.SalesCycleAccumulator,
+    kpi.BookingsAccumulator,
+)
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+@pytest.mark.parametrize("by", [None, "owner_id", ("owner_id", "product")])
+def test_collect_on_a_frame_gives_what_the_records_and_each_call_give(engine: str, by: Any) -> None:
+    def fresh(**options: Any) -> list[Any]:
+        return [cls(by=by, **options) for cls in COLLECTED]
+
+    native = frame(engine, BOOK)
+    got = kpi.collect(native, *fresh())
+    assert got == kpi.collect(BOOK, *fresh())
+    assert got == (
+        kpi.win_rate(native, by=by),
+        kpi.average_ticket(native, by=by),
+        kpi.sales_cycle(native, by=by),
+        kpi.bookings(native, by=by),
+    )
+    monthly = kpi.collect(native, *fresh(period="month", tz=UTC))
+    assert monthly == kpi.collect(BOOK, *fresh(period="month", tz=UTC))
+
+
+@pytest.mark.filterwarnings("ignore:Dask support is moving out of Narwhals:FutureWarning")
+def test_collect_on_a_dask_frame_gives_what_the_records_give() -> None:
+    dd = pytest.importorskip("dask.dataframe")
+    native = dd.from_pandas(frame("pandas", BOOK), npartitions=2)
+    accumulators = [cls(by="owner_id") for cls in COLLECTED]
+    assert kpi.collect(native, *accumulators) == kpi.collect(
+        BOOK, *(cls(by="owner_id") for cls in COLLECTED)
+    )
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "duckdb"])
+@pytest.mark.parametrize("case", HOSTILE)
+def test_collect_on_a_frame_skips_a_bad_row_for_every_kpi(engine: str, case: str) -> None:
+    """A row one KPI cannot read (a bad amount) is a bad row for every KPI of the
+    collect, as a deal that could not exist: the figures are those of the deals
+    that can."""
+    change, field, _ = HOSTILE[case]
+    native = ENGINES[engine][0](hostile(change))
+    got = kpi.collect(native, *(cls(strict=False) for cls in COLLECTED))
+    bad = {s.id for s in got[0].skipped}
+    assert bad
+    for result in got:
+        assert {s.id for s in result.skipped} == bad
+        assert {s.field for s in result.skipped} == {field}
+    renamed = "D-2" if case in ("blank id", "duplicate id") else None  # row 1's id changed
+    kept = [d for d in BOOK if d.id not in bad and d.id != renamed]
+    assert got == kpi.collect(kept, *(cls() for cls in COLLECTED))
+    with pytest.raises(ValidationError) as caught:
+        kpi.collect(native, *(cls() for cls in COLLECTED))
+    assert caught.value.issues[0].path == field
+
+
+def test_collect_on_a_frame_takes_fresh_deal_kpis_that_share_their_settings() -> None:
+    native = frame("polars", BOOK)
+    filled = kpi.WinRateAccumulator().add_many(BOOK)
+    for accumulators, index in (
+        ([kpi.WinRateAccumulator(), kpi.WinRateAccumulator(strict=False)], 1),
+        ([kpi.WinRateAccumulator(), kpi.BookingsAccumulator(period="month", tz=UTC)], 1),
+        ([kpi.FunnelAccumulator()], 0),
+        ([filled], 0),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            kpi.collect(native, *accumulators)
+        (issue,) = caught.value.issues
+        assert issue.path == f"accumulators[{index}]"
+        assert issue.expected.startswith("a fresh accumulator of a deal KPI with the strict")
+    assert kpi.collect(native) == ()
+    with pytest.raises(ValidationError) as caught:
+        kpi.collect(BOOK, kpi.WinRateAccumulator(), columns={"owner_id": "rep"})
+    assert caught.value.issues[0].path == "columns"

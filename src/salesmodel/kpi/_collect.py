@@ -10,11 +10,17 @@ from typing import Any
 from salesmodel.errors import ValidationError
 
 from ._accumulators import Accumulator, chunks, kinds
+from ._define import Frame, is_frame, refuse_frame_options
 
 __all__ = ["collect"]
 
 
-def collect(records: Iterable[Any], *accumulators: Accumulator[Any]) -> tuple[Any, ...]:
+def collect(
+    records: Iterable[Any] | Frame,
+    *accumulators: Accumulator[Any],
+    columns: Mapping[str, str] | None = None,
+    history: Frame | None = None,
+) -> tuple[Any, ...]:
     """Feed *records* to every accumulator in one pass; return their results.
 
     ``collect(deals, WinRateAccumulator(by="owner_id"),
@@ -22,10 +28,21 @@ def collect(records: Iterable[Any], *accumulators: Accumulator[Any]) -> tuple[An
     separate calls, reading *records* once: a generator works, and each chunk is
     checked once for all the KPIs.
 
+    *records* may be a DataFrame, as for the KPI functions (*columns* and
+    *history* as they take them): then the rows are checked once for all the
+    accumulators, which must be fresh ones of the deal KPIs sharing ``strict``,
+    ``pipelines``, ``tz``, ``period`` and ``anchor`` (each its own ``by``). A row
+    one of them cannot read (a bad amount, for a win rate beside an average
+    ticket) is a bad row for all of them, as a deal that could not exist: the
+    results are those of the same deals as records. The accumulators are not
+    filled; their results are returned.
+
     Args:
-        records: Any iterable of records.
+        records: Any iterable of records, or a DataFrame.
         accumulators: Fresh (or partly filled) accumulators; they are filled in
-            place.
+            place (fresh ones only, for a DataFrame).
+        columns: For a DataFrame: field name to column name.
+        history: For a DataFrame of deals: the frame of their stage changes.
 
     Returns:
         The accumulators' results, in order.
@@ -39,6 +56,13 @@ def collect(records: Iterable[Any], *accumulators: Accumulator[Any]) -> tuple[An
     for i, acc in enumerate(accumulators):
         if not isinstance(acc, Accumulator):
             raise ValidationError.single(f"accumulators[{i}]", acc, "a KPI accumulator")
+    if is_frame(records):
+        if not accumulators:
+            return ()
+        from ._frames import collect_frame  # narwhals only when a frame is passed
+
+        return collect_frame(records, accumulators, columns, history)  # type: ignore[arg-type]
+    refuse_frame_options(columns, history)
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ValidationError.single("records", records, "an iterable of records")
     for chunk in chunks(records):

@@ -21,6 +21,7 @@ narwhals is imported here, and this module is imported only when a frame is pass
 from __future__ import annotations
 
 import contextlib
+import copy
 import datetime as dt
 import functools
 import operator
@@ -56,7 +57,7 @@ from ._targets import TargetWindow
 if TYPE_CHECKING:
     from salesmodel.pipeline import Pipeline
 
-__all__ = ["frame_figure", "history_figure"]
+__all__ = ["collect_frame", "frame_figure", "history_figure"]
 
 T = TypeVar("T")
 
@@ -187,26 +188,41 @@ def frame_figure(
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
     measures = acc._measures
+    # zones: else naive times are refused without naming tz=
+    engine = _measuring(frame, columns, grouping, acc, measures, history, zones="tz" in options)
     with _naive_times_read_in(grouping.tz):
-        engine, values = computed(
-            lambda refused: _Engine(
-                _narwhals(),
-                frame,
-                columns,
-                grouping,
-                strict=acc.strict,
-                book=acc._book,
-                amounts=any(isinstance(m, AmountMeasure) for m in measures),
-                extras={m.extra.name for m in measures if m.extra is not None},
-                history=history,
-                zones="tz" in options,  # else naive times are refused without naming tz=
-                within=next((m.where.within for m in measures if m.where.within is not None), None),
-                bad_ids=refused,
-            ),
-            lambda engine: engine.values(measures),
-        )
-    acc._skipped.extend(engine.skipped)
+        made, values = computed(engine, lambda engine: engine.values(measures))
+    acc._skipped.extend(made.skipped)
     return acc.figure(values)
+
+
+def _measuring(
+    frame: Any,
+    columns: Mapping[str, str] | None,
+    grouping: Grouping,
+    acc: DefinedAccumulator,
+    measures: Iterable[Measure],
+    history: Any,
+    *,
+    zones: bool,
+) -> Callable[[dict[str, list[str]]], _Engine]:
+    """The engine of *measures* over *frame* (with *acc*'s strict and pipelines),
+    made with the group keys refused so far (see :func:`computed`)."""
+    measures = tuple(measures)
+    return lambda refused: _Engine(
+        _narwhals(),
+        frame,
+        columns,
+        grouping,
+        strict=acc.strict,
+        book=acc._book,
+        amounts=any(isinstance(m, AmountMeasure) for m in measures),
+        extras={m.extra.name for m in measures if m.extra is not None},
+        history=history,
+        zones=zones,
+        within=next((m.where.within for m in measures if m.where.within is not None), None),
+        bad_ids=refused,
+    )
 
 
 #: What the engines say of a naive time that its zone skips or repeats (pandas,
@@ -280,6 +296,82 @@ def history_figure(
             bad_ids=refused,
         ),
         compute,
+    )
+
+
+def _by_of(grouping: Grouping) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The names *grouping* groups by, and the frame's fields they read."""
+    aliases = grouping._aliases
+    by = grouping.by
+    names: tuple[str, ...] = (
+        (by,)
+        if isinstance(by, str)
+        else by
+        if isinstance(by, tuple)
+        else tuple(v for v in by.values() if isinstance(v, str))
+        if isinstance(by, Mapping)
+        else ()
+    )
+    return names, tuple(_COLUMN_OF_PATH.get(aliases.get(n, n), n) for n in names)
+
+
+def collect_frame(
+    frame: Any,
+    accumulators: tuple[DefinedAccumulator, ...],
+    columns: Mapping[str, str] | None,
+    history: Any,
+) -> tuple[Any, ...]:
+    """The results of *accumulators* over the rows of *frame*, every row checked
+    once for all of them: a row one of them cannot read (a bad amount) is a bad
+    row for all, as a record that could not exist would be."""
+    first = accumulators[0]
+    settings = _shared_settings(first)
+    groupings = []
+    for i, acc in enumerate(accumulators):
+        if settings is None or not settings[0] or _shared_settings(acc) != settings:
+            raise ValidationError.single(
+                f"accumulators[{i}]",
+                type(acc).__name__,
+                "a fresh accumulator of a deal KPI with the strict, pipelines, tz, period "
+                "and anchor of the first (on a DataFrame, collect checks every row once "
+                "for all; a KPI of stage changes, or other options: call it apart)",
+            )
+        plain = acc._grouping
+        _refuse_callables({"by": plain.by})
+        groupings.append(
+            Grouping(plain.by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
+        )
+    fields = list(dict.fromkeys(f for g in groupings for f in _by_of(g)[1]))
+    plain = first._grouping
+    grouping = Grouping(tuple(fields) or None, plain.period, plain.tz, plain.anchor)
+    measures = [m for acc in accumulators for m in acc._measures]
+    views = list(zip(groupings, (acc._measures for acc in accumulators), strict=True))
+    zones = any("tz" in acc._given for acc in accumulators)
+    engine = _measuring(frame, columns, grouping, first, measures, history, zones=zones)
+    with _naive_times_read_in(grouping.tz):
+        made, values = computed(engine, lambda engine: engine.values_of(views))
+    results = []
+    for acc, found in zip(accumulators, values, strict=True):
+        acc._skipped.extend(made.skipped)
+        results.append(acc.figure(found))
+    return tuple(results)
+
+
+def _shared_settings(acc: Any) -> tuple[Any, ...] | None:
+    """What accumulators checking the rows of one frame together must share."""
+    if not isinstance(acc, DefinedAccumulator):
+        return None
+    given = acc._given
+    fresh = not acc._skipped and acc._state == {m.name: m.fresh() for m in acc._measures}
+    within = any(m.where.within is not None for m in acc._measures)
+    plain = acc._grouping
+    return (
+        fresh and not within,
+        acc.strict,
+        given.get("pipelines"),
+        plain.tz,
+        plain.period,
+        plain.anchor if plain.period is not None else None,
     )
 
 
@@ -406,18 +498,7 @@ class _Engine:
         if self.within is not None:
             wanted += [f for f in self.within.fields() if f not in wanted]
             optional.append("expected_close")
-        aliases = self.grouping._aliases
-        by = self.grouping.by
-        self.by_names: tuple[str, ...] = (
-            (by,)
-            if isinstance(by, str)
-            else by
-            if isinstance(by, tuple)
-            else tuple(v for v in by.values() if isinstance(v, str))
-            if isinstance(by, Mapping)
-            else ()
-        )
-        self.by_fields = tuple(_COLUMN_OF_PATH.get(aliases.get(n, n), n) for n in self.by_names)
+        self.by_names, self.by_fields = _by_of(self.grouping)
         for field in self.by_fields:
             if field not in wanted:
                 wanted.append(field)
@@ -1185,6 +1266,24 @@ class _Engine:
         return {
             m.name: read(table) for m, (_, read), table in zip(measures, plans, tables, strict=True)
         }
+
+    def values_of(
+        self, views: list[tuple[Grouping, tuple[Measure, ...]]]
+    ) -> list[dict[str, dict[Any, Any]]]:
+        """For each grouping and its measures, ``{measure: {key: value}}`` over the
+        good rows screened once (the groupings' fields are read by this engine)."""
+        good = self.good()
+        plans = []
+        for grouping, measures in views:
+            view = copy.copy(self)
+            view.grouping = grouping
+            view.by_names, view.by_fields = _by_of(grouping)
+            plans.append(view._plans(good, measures))
+        tables = iter(self._tables([plan for each in plans for plan, _ in each]))
+        return [
+            {m.name: read(next(tables)) for m, (_, read) in zip(measures, each, strict=True)}
+            for (_, measures), each in zip(views, plans, strict=True)
+        ]
 
     def _plans(
         self, good: Any, measures: tuple[Measure, ...]
