@@ -27,7 +27,7 @@ from salesmodel.bulk import from_frame
 from support import untraced
 from test_bulk_frame import BOOK as BULK_BOOK
 from test_bulk_frame import columns_of as bulk_columns_of
-from test_kpi_frames import BOOK, QUARTER, REPS, SCOPES, columns_of, edges, kpi_calls
+from test_kpi_frames import BOOK, COLLECTED, QUARTER, REPS, SCOPES, columns_of, edges, kpi_calls
 from test_kpi_history_frames import day, history_calls, history_of, sample_book
 
 pytestmark = [
@@ -137,6 +137,11 @@ def test_every_kpi_on_a_small_book_equals_the_records(spark: Any) -> None:
     assert set(ON_SMALL_BOOK) <= set(calls)
     for name in ON_SMALL_BOOK:
         assert calls[name](native) == calls[name](BOOK), name
+    # several KPIs, the rows checked once for all
+    together = [cls(by="owner_id") for cls in COLLECTED]
+    assert kpi.collect(native, *together) == kpi.collect(
+        BOOK, *(cls(by="owner_id") for cls in COLLECTED)
+    )
 
 
 def test_a_revenue_target_on_spark_gives_what_the_records_give(spark: Any) -> None:
