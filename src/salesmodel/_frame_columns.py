@@ -91,7 +91,12 @@ class FrameColumns:
         nw = self.nw
         if dtype in (nw.Categorical, nw.Enum):
             series = series.cast(nw.String)
-        return series.to_list()  # type: ignore[no-any-return]
+        values: list[Any] = series.to_list()
+        if self.nan_is_null and not dtype.is_float() and series.null_count():
+            # pandas' null of a column of text is NaN: None converts once, then is
+            # found in each conversion's cache (a float NaN never is)
+            values = [None if v.__class__ is float and v != v else v for v in values]
+        return values
 
     def nan_rows(self, name: str) -> list[int]:
         """The rows whose float cell is NaN, where NaN is not the engine's null."""

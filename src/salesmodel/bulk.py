@@ -172,6 +172,8 @@ def _missing(value: Any) -> bool:
 # --- converters, one per kind of field ---------------------------------------------------------
 
 
+#: The length of an ISO date, "2017-10-15": longer text holds a time.
+_DATE_LENGTH: Final = 10
 _CACHE_KEYS: Final[frozenset[type]] = frozenset({str, dt.date, bool, type(None)})
 
 
@@ -262,7 +264,7 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
         if isinstance(value, str):
             text = value.strip()
             try:
-                if len(text) == 10:  # a date alone, as in "2017-10-15"
+                if len(text) == _DATE_LENGTH:  # a date alone, as in "2017-10-15"
                     return day_start(dt.date.fromisoformat(text))
                 parsed = dt.datetime.fromisoformat(text)
             except ValueError:
@@ -1197,8 +1199,13 @@ class _Columns:
                     for v in values
                 ]
             if kind is _datetime:
+                # a time as text is seldom repeated: converted, not cached (a date is)
                 return [
-                    v if v.__class__ is dt.datetime and v.tzinfo is not None else lookup[v]
+                    v
+                    if v.__class__ is dt.datetime and v.tzinfo is not None
+                    else plain(v)
+                    if v.__class__ is str and len(v) > _DATE_LENGTH
+                    else lookup[v]
                     for v in values
                 ]
             if cached:
