@@ -1075,7 +1075,13 @@ def test_owner_ids_are_read_as_from_frame_reads_them() -> None:
         assert got == kpi.bookings(objects, by="owner_id")
         assert set(got) == {"ana", None}
     numbered = frame.with_columns(pl.Series("owner_id", [1, 2, 2, 1]))
-    assert set(kpi.bookings(numbered, by="owner_id")) == {1, 2}
+    as_records = from_frame(numbered, Deal, defaults={"name": "a deal"})
+    assert kpi.bookings(numbered, by="owner_id") == kpi.bookings(as_records, by="owner_id")
+    assert set(kpi.bookings(numbered, by="owner_id")) == {"1", "2"}  # as from_frame reads them
+    fractional = frame.with_columns(pl.Series("owner_id", [1.0, 2.5, 2.5, None]))
+    got = kpi.bookings(fractional, by="owner_id", strict=False)
+    assert {s.field for s in got.skipped} == {"owner_id"}
+    assert set(got) == {None}
     deals = frame.with_columns(
         pl.Series("owner_id", ["ana", " bo", "bo", "ana"]),
         pl.lit("default").alias("pipeline_id"),
@@ -1573,8 +1579,50 @@ def test_collect_on_a_frame_takes_fresh_deal_kpis_that_share_their_settings() ->
             kpi.collect(native, *accumulators)
         (issue,) = caught.value.issues
         assert issue.path == f"accumulators[{index}]"
-        assert issue.expected.startswith("a fresh accumulator of a deal KPI with the strict")
+        assert issue.expected.startswith("a fresh accumulator of a deal KPI with the ")
     assert kpi.collect(native) == ()
     with pytest.raises(ValidationError) as caught:
         kpi.collect(BOOK, kpi.WinRateAccumulator(), columns={"owner_id": "rep"})
     assert caught.value.issues[0].path == "columns"
+    for bad in (123, "abc", ["id"]):
+        with pytest.raises(ValidationError) as caught:
+            kpi.collect(native, kpi.WinRateAccumulator(), columns=bad)  # type: ignore[arg-type]
+        assert caught.value.issues[0].path == "columns"
+
+
+def test_collect_on_a_frame_names_the_setting_that_differs_and_takes_equal_ones() -> None:
+    native = frame("polars", BOOK)
+    with pytest.raises(ValidationError) as caught:
+        kpi.collect(
+            native,
+            kpi.BookingsAccumulator(period="month", tz=UTC),
+            kpi.BookingsAccumulator(period="quarter", tz=UTC),
+        )
+    assert "with the period of the first" in caught.value.issues[0].expected
+    same = kpi.collect(
+        native,
+        kpi.BookingsAccumulator(period="month", tz="UTC"),
+        kpi.BookingsAccumulator(period="month", tz=UTC, by="owner_id"),
+    )
+    assert same[0] == kpi.bookings(BOOK, period="month", tz=UTC)
+    # what a frame cannot do, collect on a frame cannot do either
+    for options in (
+        {"converted": lambda deal: deal.status is Status.WON},
+        {"business_days": True, "tz": UTC},
+    ):
+        kind = (
+            kpi.ConversionRateAccumulator if "converted" in options else kpi.SalesCycleAccumulator
+        )
+        with pytest.raises(ValidationError) as caught:
+            kpi.collect(native, kind(**options))
+        assert caught.value.issues[0].path in options
+
+
+def test_collect_on_a_frame_leaves_its_accumulators_fresh() -> None:
+    native = ENGINES["polars"][0](hostile(_set("amount", 0, -5.0)))
+    accumulator = kpi.BookingsAccumulator(strict=False)
+    first = kpi.collect(native, accumulator)
+    again = kpi.collect(native, accumulator)
+    assert first == again
+    assert len(first[0].skipped) == len(again[0].skipped) == 1
+    assert accumulator.result() == kpi.bookings([])

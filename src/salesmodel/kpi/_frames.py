@@ -325,17 +325,18 @@ def collect_frame(
     once for all of them: a row one of them cannot read (a bad amount) is a bad
     row for all, as a record that could not exist would be."""
     first = accumulators[0]
-    settings = _shared_settings(first)
     groupings = []
     for i, acc in enumerate(accumulators):
-        if settings is None or not settings[0] or _shared_settings(acc) != settings:
+        differs = _differs(first, acc)
+        if differs is not None:
             raise ValidationError.single(
                 f"accumulators[{i}]",
                 type(acc).__name__,
-                "a fresh accumulator of a deal KPI with the strict, pipelines, tz, period "
-                "and anchor of the first (on a DataFrame, collect checks every row once "
-                "for all; a KPI of stage changes, or other options: call it apart)",
+                f"a fresh accumulator of a deal KPI with the {differs} of the first (on a "
+                "DataFrame, collect checks every row once for all; a KPI of stage changes, "
+                "a target's coverage, or other settings: call it apart)",
             )
+        _refuse_callables(acc._given)
         plain = acc._grouping
         _refuse_callables({"by": plain.by})
         groupings.append(
@@ -352,27 +353,38 @@ def collect_frame(
         made, values = computed(engine, lambda engine: engine.values_of(views))
     results = []
     for acc, found in zip(accumulators, values, strict=True):
-        acc._skipped.extend(made.skipped)
-        results.append(acc.figure(found))
+        filled = copy.copy(acc)  # the accumulator given stays fresh
+        filled._skipped = list(made.skipped)
+        results.append(filled.figure(found))
     return tuple(results)
 
 
-def _shared_settings(acc: Any) -> tuple[Any, ...] | None:
-    """What accumulators checking the rows of one frame together must share."""
-    if not isinstance(acc, DefinedAccumulator):
-        return None
-    given = acc._given
-    fresh = not acc._skipped and acc._state == {m.name: m.fresh() for m in acc._measures}
-    within = any(m.where.within is not None for m in acc._measures)
-    plain = acc._grouping
-    return (
-        fresh and not within,
-        acc.strict,
-        given.get("pipelines"),
-        plain.tz,
-        plain.period,
-        plain.anchor if plain.period is not None else None,
-    )
+def _differs(first: Any, acc: Any) -> str | None:
+    """What of *acc* keeps it from checking the rows of one frame with *first*
+    (None: nothing)."""
+    if not isinstance(acc, DefinedAccumulator) or not isinstance(first, DefinedAccumulator):
+        return "kind"
+    if acc._skipped or acc._state != {m.name: m.fresh() for m in acc._measures}:
+        return "freshness"
+    if any(m.where.within is not None for m in acc._measures):
+        return "kind"
+
+    def book(of: DefinedAccumulator) -> Any:
+        return None if of._book is None else tuple(of._book.by_id.items())
+
+    def zone(of: DefinedAccumulator) -> Any:
+        tz = of._grouping.tz
+        return tz if tz is None or tz == "recorded" else _zone_name(tz)
+
+    mine, theirs = acc._grouping, first._grouping
+    settings = {
+        "strict": (acc.strict, first.strict),
+        "pipelines": (book(acc), book(first)),
+        "tz": (zone(acc), zone(first)),
+        "period": (mine.period, theirs.period),
+        "anchor": (mine.anchor if mine.period else None, theirs.anchor if theirs.period else None),
+    }
+    return next((name for name, (a, b) in settings.items() if a != b), None)
 
 
 def _refuse_callables(options: Mapping[str, Any]) -> None:
@@ -453,6 +465,8 @@ class _Engine:
             native = native.lazy()
         self.frame = native
         self.changes_given = history is not None
+        if columns is not None and not isinstance(columns, Mapping):
+            raise ValidationError.single("columns", columns, "a mapping of field name to column")
         self.columns = dict(columns or {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()):
             raise ValidationError.single("columns", columns, "a mapping of field name to column")
@@ -1571,16 +1585,29 @@ class _Engine:
         return list(zip(*parts, strict=True))
 
     def _id_keys(self, field: str, cells: list[Any]) -> list[Any]:
-        """Group keys read from id field *field*, as a record holds them: a blank
-        cell is no id (None, as :func:`~salesmodel.bulk.from_frame` reads it); text
-        the rule refuses makes its rows bad rows (:class:`_RefusedKeys`)."""
-        distinct = {v for v in set(cells) if v.__class__ is str}
-        blank = {v for v in distinct if not v or v.isspace()}
+        """Group keys read from id field *field*, as :func:`~salesmodel.bulk.from_frame`
+        reads them into records: a blank cell (or pandas' NaN) is no id, None; an
+        integer is its text; text the rule refuses, a float or a bool makes its rows
+        bad rows (:class:`_RefusedKeys`)."""
+        distinct = set(cells)
+        text = {v for v in distinct if v.__class__ is str}
+        blank = {v for v in text if not v or v.isspace()}
         if field not in self.bad_ids:
-            refused = sorted(v for v in distinct - blank if not _IS_ID(v))
+            refused: list[Any] = sorted(v for v in text - blank if not _IS_ID(v)) or sorted(
+                v for v in distinct if v.__class__ in (float, bool) and v == v
+            )
             if refused:
                 raise _RefusedKeys(field, refused)
-        return [None if v in blank else v for v in cells] if blank else cells
+        if not blank and all(v.__class__ is str or v is None for v in distinct):
+            return cells
+        return [
+            None
+            if v in blank or (v.__class__ is float and v != v)
+            else str(v)
+            if v.__class__ is int
+            else v
+            for v in cells
+        ]
 
     def slots(self, table: Mapping[str, list[Any]], extra: str | None) -> list[Any]:
         """The accumulator's key of each aggregate row (with its *extra* part)."""
@@ -1669,7 +1696,7 @@ class _RefusedKeys(Exception):
     """Group keys read from an id field that the rule refuses: the rows holding
     them are bad rows, so the figure is computed again without them."""
 
-    def __init__(self, field: str, values: list[str]) -> None:
+    def __init__(self, field: str, values: list[Any]) -> None:
         super().__init__(field, values)
         self.field = field
         self.values = values
