@@ -336,9 +336,8 @@ def collect_frame(
                 "DataFrame, collect checks every row once for all; a KPI of stage changes, "
                 "a target's coverage, or other settings: call it apart)",
             )
-        _refuse_callables(acc._given)
+        _refuse_callables(acc._given)  # by=, converted=, start=, business_days=
         plain = acc._grouping
-        _refuse_callables({"by": plain.by})
         groupings.append(
             Grouping(plain.by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
         )
