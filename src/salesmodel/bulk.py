@@ -13,7 +13,8 @@ rows are collected instead, and the good ones built.
 The per-row work is one generated function: a dictionary lookup per column, a
 cached conversion for repeated values (dates, stages, sources), and the entity's
 compiled constructor. Both pause Python's cyclic garbage collector while they
-build (:func:`_collector_paused`).
+build (records hold no cycles; walking a million new ones cost a third of the
+time).
 
 :func:`from_frame` builds the same entities from a DataFrame column by column:
 the same per-field conversions run over each column read once from the engine
