@@ -175,6 +175,11 @@ def predicate(rule: Rule) -> Callable[[Any], bool]:
     return eval(source, dict(rule.names))  # type: ignore[no-any-return]
 
 
+#: Whether a value is an id (a record's id, stage or pipeline id, who moved it):
+#: ``ID``'s own test, compiled once for the code that judges ids outside a record.
+is_id: Final = predicate(ID)
+
+
 def judge(rule: Rule) -> Callable[[Any], tuple[bool, Any]]:
     """``judged(value) -> (valid, value)``: *value* as a field of *rule* would hold it
     (normalised when the rule normalises it), and whether the rule takes it; for

@@ -385,7 +385,7 @@ class Pipeline:
         )
         reopen_map = _as_map(reopen_to or {}, "reopen_to", issues)
         guard_list = _as_tuple(guards, "guards", issues)
-        if not _IS_ID(id):  # what a deal's pipeline_id holds
+        if not r.is_id(id):  # what a deal's pipeline_id holds
             issues.append(Issue("id", id, r.ID.expected))
         flags: tuple[tuple[str, object], ...] = (
             ("allow_skip", allow_skip),
@@ -981,7 +981,7 @@ class Pipeline:
                 and type(at) is datetime
                 and type(at.tzinfo) is timezone
                 and at >= (history[-1].at if history else entity.created_at)
-                and (by is None or _IS_ID(by))
+                and (by is None or r.is_id(by))
                 and (
                     not needs_reason
                     if reason is None
@@ -1327,9 +1327,8 @@ def _mermaid_ids(stage_ids: list[str]) -> dict[str, str]:
 
 # A reason spelling a well-known one ("Price", " price ") is that member.
 _LOSS_BY_VALUE: Final = well_known(LossReason)
-#: The rules of what a move stores: an id (a stage, a pipeline, who moved it) and a
-#: loss reason, as the records that hold them check them.
-_IS_ID: Final = r.predicate(r.ID)
+#: What a move stores beyond its stages: who moved it (an id) and why (a loss
+#: reason), judged as the change that holds them judges them.
 _BY: Final = r.judge(r.OPT_ID)
 _REASON: Final = r.judge(LOSS_REASON)
 _PAIR: Final = attrgetter("from_stage", "to_stage")

@@ -38,7 +38,7 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from ._rules import ID, predicate
+from ._rules import ID, is_id
 from ._time import as_instant
 from .attributes import Attributes, AttributeValue
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
@@ -307,9 +307,6 @@ def stage_changes(draw: st.DrawFn) -> StageChange:
     )
 
 
-_is_id: Final = predicate(ID)
-
-
 def _other_than(name: str, *taken: object) -> str:
     """*name*, or *name* lengthened until it is none of *taken* (cheaper than a
     filter built for each draw, and as good: the name only has to differ)."""
@@ -405,7 +402,7 @@ def _check_stages(stages: object, pipeline: object) -> Sequence[str] | None:
     if isinstance(stages, str) or not isinstance(stages, Sequence):
         raise InvalidArgument(f"stages={stages!r} must be a sequence of stage names")
     for name in stages:
-        if not _is_id(name):
+        if not is_id(name):
             raise InvalidArgument(f"stages={stages!r}: {name!r} must be {ID.expected}")
     return stages
 

@@ -34,7 +34,7 @@ import attrs
 
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals, schema_of
-from salesmodel._rules import ID, MAX_ID, predicate
+from salesmodel._rules import ID, MAX_ID, is_id
 from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import (
@@ -86,7 +86,6 @@ _PLAIN_RANGES: Final = (
 )
 _PLAIN: Final = "".join(f"{chr(low)}-{chr(high)}" for low, high in _PLAIN_RANGES)
 _PLAIN_ID: Final = rf"^[{_PLAIN}](?:[ {_PLAIN}]{{0,{MAX_ID - 2}}}[{_PLAIN}])?$"
-_IS_ID: Final = predicate(ID)
 _YEAR: Final = "__year"
 _PART: Final = "__part"
 #: A zone name narwhals reads in a pandas-like dtype (no "_", "-" or digit).
@@ -1139,9 +1138,9 @@ class _Engine:
         # An id the engine cannot call plain failed as a suspect: when one is an id
         # after all ("Dé1"), the ids the rule refuses are found and the rows marked again.
         suspects = [row["id"] for row in _records(found) if checks[row[_BAD] - 1][2] is _suspect_id]
-        if any(map(_IS_ID, suspects)):
+        if any(map(is_id, suspects)):
             (unplain,) = self._tables([self._unplain("id")])
-            self.bad_ids["id"] = [v for v in unplain["id"] if not _IS_ID(v)]
+            self.bad_ids["id"] = [v for v in unplain["id"] if not is_id(v)]
             checks = self._checks()
         if ids["__twice"][0] or "id" in self.bad_ids:
             tables = None
@@ -1263,22 +1262,22 @@ class _Engine:
 
     def values(self, measures: tuple[Measure, ...]) -> dict[str, dict[Any, Any]]:
         """``{measure: {key: value}}``, as the accumulator's measures give them."""
-        plans: list[tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]] = []
-        tables = None
         if self._good is None and self.backend == "dask":
             # One graph for the screen and the aggregates: on Dask each compute
             # reads (and ships to its workers) every partition again.
+            plans: list[tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]] = []
+
             def aggregates(good: Any) -> list[Any]:
                 plans[:] = self._plans(good, measures)
                 return [plan for plan, _ in plans]
 
             self._good, tables = self._screen(aggregates)
-        if tables is None:  # not computed with the screen, or over rows it then refused
-            plans = self._plans(self.good(), measures)
-            tables = self._tables([plan for plan, _ in plans])
-        return {
-            m.name: read(table) for m, (_, read), table in zip(measures, plans, tables, strict=True)
-        }
+            if tables is not None:  # else computed over rows the screen then refused
+                return {
+                    m.name: read(table)
+                    for m, (_, read), table in zip(measures, plans, tables, strict=True)
+                }
+        return self.values_of([(self.grouping, measures)])[0]
 
     def values_of(
         self, views: list[tuple[Grouping, tuple[Measure, ...]]]
@@ -1592,7 +1591,7 @@ class _Engine:
         text = {v for v in distinct if v.__class__ is str}
         blank = {v for v in text if not v or v.isspace()}
         if field not in self.bad_ids:
-            refused: list[Any] = sorted(v for v in text - blank if not _IS_ID(v)) or sorted(
+            refused: list[Any] = sorted(v for v in text - blank if not is_id(v)) or sorted(
                 v for v in distinct if v.__class__ in (float, bool) and v == v
             )
             if refused:
