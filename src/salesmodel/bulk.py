@@ -234,14 +234,13 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
         return start_of_day(day, tz)
 
     def convert(value: Any) -> Any:
-        if value.__class__ is str:  # what exports hold most: an ISO time with its offset
+        if value.__class__ is str and len(value) != _DATE_LENGTH:  # an ISO time, read once
             try:
                 parsed = iso_datetime(value)
             except ValueError:
-                pass  # blank, spaced, a date alone: read below
+                pass  # blank, spaced: read below
             else:
-                if parsed.tzinfo is not None:
-                    return parsed
+                return aware(parsed)
         if _missing(value):
             if optional:
                 return None
@@ -1156,26 +1155,23 @@ class _Columns:
             fits = kind is not None and kind[1] <= minor_unit(code)
             exact = fits and kind is not None and kind[0] - kind[1] <= MONEY_DIGITS
             money = _in(field.name, code, convert, fits=fits, exact=exact)
-            if exact:  # each Decimal cell a Money as it is: a call a row, no cache
-                made = money.convert
-                try:
+            made = money.convert
+            try:
+                if exact:  # each Decimal cell a Money as it is: a call a row, no cache
                     return [
                         checked_money(a, code) if a.__class__ is Decimal else made(a)
                         for a in amounts
                     ]
-                except Exception:  # noqa: BLE001, S110 - some cell is bad: converted() names it
-                    pass
-            elif self.table.is_float(field.column):
-                # Floats seldom repeat: each is read once by its repr, not cached.
-                plain = functools.partial(plain_float_money, currency=code, places=minor_unit(code))
-                made = money.convert
-                try:
+                if self.table.is_float(field.column):
+                    # Floats seldom repeat: each is read once by its repr, not cached.
+                    places = minor_unit(code)
+                    plain = functools.partial(plain_float_money, currency=code, places=places)
                     return [
                         m if m is not None else made(a)
                         for m, a in zip(map(plain, amounts), amounts, strict=True)
                     ]
-                except Exception:  # noqa: BLE001, S110 - some cell is bad: converted() names it
-                    pass
+            except Exception:  # noqa: BLE001, S110 - some cell is bad: converted() names it
+                pass
             return self.converted(field.name, money, amounts, cached=True)
         pairs = list(zip(amounts, codes, strict=True))
         return self.converted(field.name, convert, pairs, cached=False)
