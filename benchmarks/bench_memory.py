@@ -16,7 +16,12 @@ it to a Parquet file; a second imports everything, runs one KPI on ten rows (so
 every lazy import is done), reads its resident set (the interpreter baseline),
 reads the frame fully into memory, resets the kernel's high-water mark
 (``/proc/self/clear_refs``) and runs the KPIs. Reported: the peak over the
-baseline (``VmHWM`` after the KPIs minus the baseline ``VmRSS``) against the frame.
+baseline (``VmHWM`` after the KPIs minus the baseline ``VmRSS``) against the
+frame, by polars' ``estimated_size()`` and as it is resident (``VmRSS`` after
+reading it, less the baseline): polars' estimate counts the bytes of each text
+but not the 16-byte view polars holds for every text cell (a view holds a text
+of up to 12 bytes itself), about 150 MiB per text column of ten million rows,
+so the frame holds about twice what it says.
 A third child does the same with the frame handed over as ``frame.lazy()``.
 """
 
@@ -149,9 +154,11 @@ def frame_child(step: str, path: str, rows: int) -> int:
     print(f"  interpreter and libraries (baseline VmRSS): {baseline:,.0f} MiB")
     print(f"  after reading the frame: {loaded:,.0f} MiB (+{loaded - baseline:,.0f})")
     print(f"  peak during the five KPIs (VmHWM): {peak:,.0f} MiB")
-    verdict = "met" if extra < 2 * size else "NOT met"
-    print(f"  peak over the baseline: {extra:,.0f} MiB = {extra / size:.2f}x the frame "
-          f"(goal < 2x: {verdict})")  # fmt: skip
+    held = loaded - baseline
+    for name, against in (("frame.estimated_size()", size), ("the frame as resident", held)):
+        verdict = "met" if extra < 2 * against else "NOT met"
+        print(f"  peak over the baseline: {extra:,.0f} MiB = {extra / against:.2f}x {name} "
+              f"(goal < 2x: {verdict})")  # fmt: skip
     return 0
 
 

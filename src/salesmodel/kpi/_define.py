@@ -198,8 +198,9 @@ Frame: TypeAlias = Any
 
 
 def is_frame(value: object) -> bool:
-    """Whether *value* is a DataFrame of an engine the frame engine knows."""
-    return type(value).__module__.partition(".")[0] in FRAME_PACKAGES
+    """Whether *value* is a DataFrame of an engine the frame engine knows (or of a
+    subclass of one: a GeoDataFrame is a pandas DataFrame)."""
+    return any(kind.__module__.partition(".")[0] in FRAME_PACKAGES for kind in type(value).__mro__)
 
 
 def compute(

@@ -24,9 +24,11 @@ import contextlib
 import copy
 import datetime as dt
 import functools
+import importlib
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+import zoneinfo
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -124,6 +126,8 @@ _SPLITTER: Final = 2.0**27 + 1
 #: float carries 15 digits safely), so that its minor units fit 64 bits.
 _DIGITS: Final = 15
 _STATUSES: Final = ("open", "won", "lost")
+#: Up to how many values a membership test is made of comparisons (see _is_in).
+_FEW: Final = 4
 _AMOUNT_EXPECTED: Final = "a non-negative Money, or None when not known"
 #: Options a frame cannot honour: a callable reads records, not columns.
 _CALLABLES: Final = ("by", "converted", "start")
@@ -457,6 +461,8 @@ class _Engine:
         self.backend = str(native.implementation).lower()
         #: Whether to plan lazily and screen in one pass (polars, in memory already).
         self.planned = self.eager and native.implementation is nw.Implementation.POLARS
+        #: Whether the columns read are handed to polars once picked (see _on_polars).
+        self.handed = history is None and _hands_over(nw.to_native(native))
         if self.eager:
             native = native.with_row_index(_ROW)
         if self.planned:
@@ -532,8 +538,26 @@ class _Engine:
                 self.present.add(field)
                 exprs.append(self.nw.col(source).alias(field))
         self.frame = self.frame.select(exprs)
+        if self.handed:
+            self.frame = self._on_polars(self.frame)
         self.schema = self.frame.collect_schema()
         self._normalise()
+
+    def _on_polars(self, frame: Any) -> Any:
+        """*frame*, a pandas one of the columns the KPI reads, as a polars one when
+        polars is installed and reads each column's type as pandas does (numbers,
+        text, times in a named zone, dates): the same checks and figures, three
+        times faster than pandas' passes over Arrow strings. Else *frame*."""
+        native = self.nw.to_native(frame)
+        if not all(map(_reads_alike, native.dtypes)):
+            return frame
+        try:
+            import polars as pl
+        except ImportError:
+            return frame
+        nw = self.nw
+        self.implementation, self.backend, self.planned = nw.Implementation.POLARS, "polars", True
+        return nw.from_native(pl.from_pandas(native)).lazy()
 
     def column(
         self, field: str, names: list[str], *, required: bool = True, frame: str = "frame"
@@ -978,7 +1002,7 @@ class _Engine:
                 _suspect_id,
             ),
             (
-                status.is_null() | ~status.is_in(_STATUSES),
+                status.is_null() | ~_is_in(self.nw, status, _STATUSES),
                 "status",
                 lambda r: Issue("status", r["status"], "one of 'open', 'won', 'lost'"),
             ),
@@ -1636,6 +1660,50 @@ class _Engine:
         return keys
 
 
+def _hands_over(native: Any) -> bool:
+    """Whether *native* is a pandas DataFrame (not a subclass: one may mean more than
+    its columns say) whose columns may be handed to polars."""
+    kind = type(native)
+    return kind.__name__ == "DataFrame" and kind.__module__.partition(".")[0] == "pandas"
+
+
+def _reads_alike(dtype: Any) -> bool:
+    """Whether polars reads a pandas column of *dtype* as pandas does: numbers and
+    booleans (NaN, as pandas reads it, is null), text of pandas' string type or
+    Arrow's, times naive or in UTC or a zone polars knows, Arrow dates. Object
+    columns and categories stay with pandas, which judges each cell."""
+    pd = importlib.import_module("pandas")  # loaded: the frame is a pandas one
+    if isinstance(dtype, pd.ArrowDtype):
+        pa = importlib.import_module("pyarrow")
+        kind = dtype.pyarrow_dtype
+        if pa.types.is_timestamp(kind):
+            return kind.tz is None or _known_zone(kind.tz)
+        return bool(
+            pa.types.is_string(kind)
+            or pa.types.is_large_string(kind)
+            or pa.types.is_date32(kind)
+            or pa.types.is_integer(kind)
+            or pa.types.is_floating(kind)
+            or pa.types.is_boolean(kind)
+        )
+    if isinstance(dtype, pd.StringDtype):
+        return True
+    if isinstance(dtype, pd.DatetimeTZDtype):
+        return _known_zone(str(dtype.tz))
+    return bool(dtype.kind in "biufM")
+
+
+@functools.cache
+def _known_zone(name: str) -> bool:
+    """Whether *name* names a zone of the time zone database (not a fixed offset,
+    nor a zone object of another library written out)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    return True
+
+
 def _length(table: Mapping[str, list[Any]]) -> int:
     return len(next(iter(table.values()), []))
 
@@ -1709,9 +1777,15 @@ def _known_currency(nw: Any, places: Mapping[str, int]) -> Any:
     return _is_in(nw, nw.col("currency"), sorted(places))
 
 
-def _is_in(nw: Any, expr: Any, values: list[Any]) -> Any:
-    """``expr.is_in(values)``, false for no values (PyArrow cannot type ``[]``)."""
-    return expr.is_in(values) if values else expr.is_null() & ~expr.is_null()
+def _is_in(nw: Any, expr: Any, values: Sequence[Any]) -> Any:
+    """``expr.is_in(values)``, false for no values (PyArrow cannot type ``[]``);
+    for a few values, as comparisons (polars hashes each cell for ``is_in``: a
+    status is three comparisons in a quarter of the time)."""
+    if not values:
+        return expr.is_null() & ~expr.is_null()
+    if len(values) > _FEW:
+        return expr.is_in(values)
+    return functools.reduce(operator.or_, (expr == value for value in values))
 
 
 def _chain(nw: Any, cases: list[tuple[Any, Any]], otherwise: Any) -> Any:
