@@ -648,3 +648,35 @@ def test_a_column_type_narwhals_cannot_read_is_refused_by_name() -> None:
         (issue,) = caught.value.issues
         assert issue.path == field
         assert issue.expected == "a frame whose column types narwhals reads"
+
+
+def test_pandas_timestamps_are_the_instants_pandas_holds_in_records_and_frames() -> None:
+    """A pandas Timestamp in the first pass of a repeated hour (02:30+02:00 on
+    27 October 2024 in Paris) is one instant: pandas makes none that names two.
+    from_records, a Deal and a move read it as from_frame does; an Arrow column
+    of such times with a null reads the null as none."""
+    first = pd.Timestamp("2024-10-27 00:30", tz="UTC").tz_convert("Europe/Paris")
+    second = pd.Timestamp("2024-10-27 01:30", tz="UTC").tz_convert("Europe/Paris")
+    created = pd.Timestamp("2024-10-01", tz="Europe/Paris")
+    frame = pd.DataFrame(
+        {
+            "id": ["A", "B", "C"],
+            "name": "n",
+            "amount": [1.0, 2.0, 3.0],
+            "currency": "EUR",
+            "status": ["won", "won", "open"],
+            "created_at": [created] * 3,
+            "closed_at": [first, second, pd.NaT],
+        }
+    )
+    columns = {"amount.currency": "currency"}
+    built = from_records(Deal, frame.to_dict("records"), columns=columns)
+    # (in UTC: Python calls no time in a repeated hour equal to one in another zone)
+    instants = [first.tz_convert("UTC").to_pydatetime(), second.tz_convert("UTC").to_pydatetime()]
+    assert [d.closed_at for d in built[:2]] == instants
+    assert [d.closed_at.utcoffset() for d in built[:2]] == [dt.timedelta(hours=h) for h in (2, 1)]
+    assert from_frame(frame, Deal, columns=columns) == built
+    arrow = frame.convert_dtypes(dtype_backend="pyarrow")
+    assert from_frame(arrow, Deal, columns=columns) == built
+    moved = DEFAULT_PIPELINE.move(built[2], "qualification", at=first)
+    assert moved.history[-1].at == instants[0]

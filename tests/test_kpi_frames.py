@@ -1675,3 +1675,79 @@ def test_a_pandas_frame_is_read_by_polars_when_polars_reads_its_columns_alike(
         assert handed == []
     monkeypatch.setitem(sys.modules, "polars", None)  # not installed: pandas reads it
     assert kpi.average_ticket(plain, by="owner_id") == expected
+
+
+def _one_won(created: Any, closed: Any) -> dict[str, list[Any]]:
+    return {
+        "id": ["A"],
+        "status": ["won"],
+        "amount": [10.0],
+        "currency": ["EUR"],
+        "created_at": [created],
+        "closed_at": [closed],
+    }
+
+
+def _won(created: dt.datetime, closed: dt.datetime) -> list[Deal]:
+    """The deal of :func:`_one_won`, as a record."""
+    amount = Money("10.00", "EUR")
+    return [sample_deal("A", status="won", amount=amount, created_at=created, closed_at=closed)]
+
+
+def test_polars_reads_no_zone_it_lacks_and_no_daylight_saving_time_from_2100() -> None:
+    """polars' time zone database lacks some names Python knows and applies no
+    daylight saving time from 2100 on (New York in July 2100: 17:00 UTC for noon).
+    A pandas frame then stays with pandas, which reads both as the records do; a
+    polars frame is refused, naming what it cannot read."""
+    summer = dt.datetime(2100, 6, 30, 22, 30, tzinfo=UTC)  # 00:30 on 1 July in Paris
+    data = _one_won(dt.datetime(2100, 6, 1, tzinfo=UTC), summer)
+    deals = _won(dt.datetime(2100, 6, 1, tzinfo=UTC), summer)
+    paris, tokyo = ZoneInfo("Europe/Paris"), ZoneInfo("Asia/Tokyo")
+    expected = kpi.bookings(deals, period="month", tz=paris)
+    assert list(expected) == [kpi.Period("month", 2100, 7)]
+    assert kpi.bookings(pd.DataFrame(data), period="month", tz=paris) == expected
+    with pytest.raises(ValidationError, match="no daylight saving time from 2100"):
+        kpi.bookings(pl.DataFrame(data), period="month", tz=paris)
+    # no daylight saving time to miss in Tokyo
+    tokyo_months = kpi.bookings(pl.DataFrame(data), period="month", tz=tokyo)
+    assert tokyo_months == kpi.bookings(deals, period="month", tz=tokyo)
+    walls = _one_won(dt.datetime(2026, 1, 5, 10), dt.datetime(2026, 1, 6, 10))  # naive
+    in_paris = _won(
+        dt.datetime(2026, 1, 5, 10, tzinfo=paris), dt.datetime(2026, 1, 6, 10, tzinfo=paris)
+    )
+    posix = ZoneInfo("posix/Europe/Paris")
+    assert kpi.sales_cycle(pd.DataFrame(walls), tz=posix) == kpi.sales_cycle(in_paris)
+    with pytest.raises(ValidationError, match="a time zone polars knows"):
+        kpi.sales_cycle(pl.DataFrame(walls), tz=posix)
+
+
+def test_hostile_pandas_columns_are_read_or_refused_alike_on_both_routes() -> None:
+    t = pd.Timestamp("2026-01-05 10:00:00.000000001", tz="UTC")  # below a microsecond
+    data = _one_won(t, t + pd.Timedelta(days=1))
+    deals = _won(dt.datetime(2026, 1, 5, 10, tzinfo=UTC), dt.datetime(2026, 1, 6, 10, tzinfo=UTC))
+    arrow = pd.DataFrame(data).convert_dtypes(dtype_backend="pyarrow")  # timestamp[ns]
+    for native in (arrow, NativePandas(arrow), arrow.astype({"currency": "category"})):
+        assert kpi.sales_cycle(native) == kpi.sales_cycle(deals)
+        assert kpi.average_ticket(native) == kpi.average_ticket(deals)
+    # an id ending in a newline is no id on any route (Python's $ matches before it)
+    newline = pd.DataFrame({**_one_won(T0, T0), "id": ["A\n"]})
+    for native in (newline, NativePandas(newline), newline.astype({"id": object})):
+        with pytest.raises(ValidationError, match="'id' must be an id"):
+            kpi.win_rate(native)
+    sparse = pd.DataFrame(_one_won(T0, T0)).astype({"amount": pd.SparseDtype(float)})
+    for native in (sparse, NativePandas(sparse)):
+        with pytest.raises(ValidationError, match="'amount' must be a dense column"):
+            kpi.average_ticket(native)
+    # digits other than 0-9: Money reads them, engines' casts do not, and say so
+    arabic = pd.DataFrame({**_one_won(T0, T0), "amount": ["\u0661\u0662"]})
+    for native in (arabic, NativePandas(arabic), pl.DataFrame(arabic)):
+        with pytest.raises(ValidationError, match="written with the digits 0-9"):
+            kpi.average_ticket(native)
+    # a fixed offset that bears a zone's name is no zone: it stays with pandas
+    named = dt.timezone(dt.timedelta(hours=-3), "America/Sao_Paulo")
+    offset = pd.DataFrame(_one_won(T0, T0)).assign(
+        created_at=lambda f: f["created_at"].dt.tz_convert(named)
+    )
+    assert outcome(lambda: kpi.win_rate(offset)) == outcome(
+        lambda: kpi.win_rate(NativePandas(offset))
+    )

@@ -167,7 +167,7 @@ class FrameColumns:
 def _microseconds(series: Any) -> list[int | None]:
     """Microseconds since the epoch of each cell (None for null)."""
     stamps = series.dt.timestamp("us")
-    if stamps.dtype.is_integer():
-        return stamps.to_list()  # type: ignore[no-any-return]
+    if stamps.dtype.is_integer():  # an Arrow column on pandas gives its nulls as NA
+        return [m if type(m) is int else None for m in stamps.to_list()]
     # pandas gives floats (NaN for NaT): exact, as microseconds until 2255 are < 2**53
     return [None if m is None or m != m else int(m) for m in stamps.to_list()]

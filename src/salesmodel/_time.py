@@ -13,7 +13,8 @@ A wall time that names no single instant in its zone is refused: one that does n
 exist (the hour skipped when clocks go forward) and one that occurs twice (the hour
 repeated when they go back) unless ``fold=1`` names the second occurrence. The first
 occurrence of a repeated hour is written with its offset (``+02:00``), since
-``fold=0`` cannot tell "the first" from "not said".
+``fold=0`` cannot tell "the first" from "not said". A pandas ``Timestamp`` says:
+pandas holds the instant, so it is read with the offset in force then.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ __all__ = [
     "elapsed",
     "instant_argument",
     "is_instant",
+    "plain_datetime",
     "start_of_day",
     "time_expected",
     "zone_named",
@@ -41,6 +43,8 @@ __all__ = [
 ZONE_EXPECTED: Final = "an IANA time zone name such as 'Europe/Paris' or 'UTC'"
 
 _FIXED: Final[dict[timedelta, timezone]] = {}
+#: pandas' datetime: where it is defined, and its name (told apart without pandas).
+_TIMESTAMP: Final = ("pandas", "Timestamp")
 
 
 def _fixed(offset: timedelta) -> timezone:
@@ -99,6 +103,28 @@ def as_instant(value: datetime) -> datetime:
     return value.replace(tzinfo=_fixed(offset), fold=0)
 
 
+def plain_datetime(value: datetime) -> datetime:
+    """*value*, a datetime of a subclass (pandas' Timestamp), as a plain one: the
+    same wall time, zone and fold. A pandas Timestamp keeps the offset in force
+    instead of its zone: pandas holds an instant (it makes no wall time that names
+    none, and no fold of one that names two)."""
+    zone = value.tzinfo
+    kind = type(value)
+    if zone is not None and (kind.__module__.partition(".")[0], kind.__name__) == _TIMESTAMP:
+        zone = _fixed(value.utcoffset())  # type: ignore[arg-type]
+    return datetime(
+        value.year,
+        value.month,
+        value.day,
+        value.hour,
+        value.minute,
+        value.second,
+        value.microsecond,
+        zone,
+        fold=value.fold,
+    )
+
+
 def aware_instant(value: Any) -> datetime | None:
     """*value* as an instant with a fixed offset, when it is an aware datetime (a
     subclass such as pandas' Timestamp too) naming one instant; else None."""
@@ -106,17 +132,7 @@ def aware_instant(value: Any) -> datetime | None:
         if not isinstance(value, datetime) or value.utcoffset() is None:
             return None
         if type(value) is not datetime:
-            value = datetime(
-                value.year,
-                value.month,
-                value.day,
-                value.hour,
-                value.minute,
-                value.second,
-                value.microsecond,
-                value.tzinfo,
-                fold=value.fold,
-            )
+            value = plain_datetime(value)
         if zone_problem(value) is not None:
             return None
         return as_instant(value)

@@ -38,7 +38,7 @@ import attrs
 
 from ._book import PipelineBook, Pipelines
 from ._checks import maker
-from ._time import ZONE_EXPECTED, start_of_day, zone_named
+from ._time import ZONE_EXPECTED, plain_datetime, start_of_day, zone_named
 from ._vocabulary import well_known
 from .attributes import Attributes
 from .errors import MISSING, Issue, ValidationError
@@ -247,17 +247,7 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
             raise _Bad(Issue(field, value, expected))
         if isinstance(value, dt.datetime):
             if type(value) is not dt.datetime:  # pandas' Timestamp
-                value = dt.datetime(
-                    value.year,
-                    value.month,
-                    value.day,
-                    value.hour,
-                    value.minute,
-                    value.second,
-                    value.microsecond,
-                    value.tzinfo,
-                    fold=value.fold,
-                )
+                value = plain_datetime(value)
             return aware(value)
         if isinstance(value, dt.date):
             return day_start(value)

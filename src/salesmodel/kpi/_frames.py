@@ -134,6 +134,9 @@ _CALLABLES: Final = ("by", "converted", "start")
 #: Engines that read times in their session's zone, not the column's.
 _SESSION_ZONED: Final = {"duckdb": "DuckDB relation", "pyspark": "Spark DataFrame"}
 _LOST_FROM: Final = "__lost_from"
+#: From this (naive, or UTC with a day to spare) polars applies no daylight
+#: saving time in any zone (measured: polars 2.1, New York in July 2100).
+_POLARS_DST_END: Final = dt.datetime(2099, 12, 30)
 _HISTORY_BAD: Final = "__hbad"
 #: The extra part of a measure's key (:class:`~._measures.Extra`, by name): the
 #: frame columns it is read from, and how, as the records' ``Extra.of`` reads it.
@@ -538,6 +541,12 @@ class _Engine:
                 self.present.add(field)
                 exprs.append(self.nw.col(source).alias(field))
         self.frame = self.frame.select(exprs)
+        if self.backend == "pandas":
+            for field, dtype in self.nw.to_native(self.frame).dtypes.items():
+                if type(dtype).__name__ == "SparseDtype":  # narwhals reads none
+                    raise ValidationError.single(
+                        field, str(dtype), "a dense column (pandas: .sparse.to_dense())"
+                    )
         if self.handed:
             self.frame = self._on_polars(self.frame)
         self.schema = self.frame.collect_schema()
@@ -545,8 +554,9 @@ class _Engine:
 
     def _on_polars(self, frame: Any) -> Any:
         """*frame*, a pandas one of the columns the KPI reads, as a polars one when
-        polars is installed and reads each column's type as pandas does (numbers,
-        text, times in a named zone, dates): the same checks and figures, three
+        polars is installed and reads it as pandas does: each column's type
+        (numbers, text, times in a zone it knows, dates), and the zones the KPI
+        reads wall clocks in (see _misread). The same checks and figures, three
         times faster than pandas' passes over Arrow strings. Else *frame*."""
         native = self.nw.to_native(frame)
         if not all(map(_reads_alike, native.dtypes)):
@@ -555,9 +565,48 @@ class _Engine:
             import polars as pl
         except ImportError:
             return frame
+        if self._misread(frame, frame.collect_schema()) is not None:
+            return frame
         nw = self.nw
         self.implementation, self.backend, self.planned = nw.Implementation.POLARS, "polars", True
         return nw.from_native(pl.from_pandas(native)).lazy()
+
+    def _misread(self, frame: Any, schema: Any) -> ValidationError | None:
+        """Why polars would read the wall clocks of *frame* otherwise than the
+        records do (None: it would not). Its time zone database is not Python's:
+        it lacks some names (``posix/...``, ``localtime``), and it applies no
+        daylight saving time from 2100 on, so a time then, read in a zone that
+        keeps one, is an hour off."""
+        anchor = self.grouping.anchor if self.grouping.period is not None else None
+        times = [f for f in ("created_at", "closed_at") if f in schema]
+        zones: dict[str, str] = {}
+        named = _zone_name(self.grouping.tz)
+        if named is not None and (anchor is not None or any(self._naive(f, schema) for f in times)):
+            zones["tz"] = named
+        elif anchor is not None and getattr(schema.get(anchor), "time_zone", None) is not None:
+            zones[anchor] = schema[anchor].time_zone  # periods read as recorded
+        for field, zone in zones.items():
+            if not _polars_zone(zone):
+                return ValidationError.single(
+                    field,
+                    zone,
+                    "a time zone polars knows (its database has no posix/, right/ "
+                    "or localtime names: use the zone's own name)",
+                )
+        late = [zone for zone in zones.values() if _keeps_daylight_saving(zone)]
+        if late and times:
+            nw = self.nw
+            (latest,) = _records(_table(frame.select(*(nw.col(f).max() for f in times))))
+            for field, value in latest.items():
+                if isinstance(value, dt.datetime) and value.replace(tzinfo=None) >= _POLARS_DST_END:
+                    return ValidationError.single(
+                        field,
+                        value,
+                        f"a time before 2100 on polars, read in {late[0]}: polars "
+                        "applies no daylight saving time from 2100 on (read the frame with "
+                        "pandas or as records, which do)",
+                    )
+        return None
 
     def column(
         self, field: str, names: list[str], *, required: bool = True, frame: str = "frame"
@@ -600,6 +649,10 @@ class _Engine:
         zone = _zone_name(self.grouping.tz)
         if self.grouping.period is not None and self.backend in _SESSION_ZONED:
             self._check_session_zone()
+        if self.backend == "polars":
+            misread = self._misread(self.frame, self.schema)
+            if misread is not None:
+                raise misread
         for field in ("created_at", "closed_at"):
             expr = self.instant(self.schema, field)
             if field == self.grouping.anchor and self.grouping.period is not None:
@@ -624,9 +677,9 @@ class _Engine:
         if self.amounts:
             self._cents()
 
-    def _naive(self, field: str) -> bool:
+    def _naive(self, field: str, schema: Any = None) -> bool:
         """Whether *field* holds dates or naive datetimes (read in ``tz=``)."""
-        dtype = self.schema[field]
+        dtype = (self.schema if schema is None else schema)[field]
         return dtype == self.nw.Date or (
             isinstance(dtype, self.nw.Datetime) and dtype.time_zone is None
         )
@@ -687,6 +740,8 @@ class _Engine:
             # are cut to microseconds below, where their zone is dropped for it)
             dtype = nw.Datetime("us", dtype.time_zone)
             expr = expr.dt.truncate("1us").cast(dtype)  # PyArrow casts nothing it would cut
+        elif dtype.time_unit == "ns" and self.backend == "pandas":
+            expr = expr.dt.truncate("1us")  # an Arrow column casts nothing it would cut
         if dtype.time_zone is None:
             zone = _zone_name(self.grouping.tz)
             if zone is None:
@@ -1670,14 +1725,14 @@ def _hands_over(native: Any) -> bool:
 def _reads_alike(dtype: Any) -> bool:
     """Whether polars reads a pandas column of *dtype* as pandas does: numbers and
     booleans (NaN, as pandas reads it, is null), text of pandas' string type or
-    Arrow's, times naive or in UTC or a zone polars knows, Arrow dates. Object
-    columns and categories stay with pandas, which judges each cell."""
+    Arrow's, times naive or in UTC or a zone of the database polars knows, Arrow
+    dates. Object, category and sparse columns stay with pandas."""
     pd = importlib.import_module("pandas")  # loaded: the frame is a pandas one
     if isinstance(dtype, pd.ArrowDtype):
         pa = importlib.import_module("pyarrow")
         kind = dtype.pyarrow_dtype
         if pa.types.is_timestamp(kind):
-            return kind.tz is None or _known_zone(kind.tz)
+            return kind.tz is None or _polars_zone(kind.tz)
         return bool(
             pa.types.is_string(kind)
             or pa.types.is_large_string(kind)
@@ -1686,22 +1741,44 @@ def _reads_alike(dtype: Any) -> bool:
             or pa.types.is_floating(kind)
             or pa.types.is_boolean(kind)
         )
-    if isinstance(dtype, pd.StringDtype):
-        return True
     if isinstance(dtype, pd.DatetimeTZDtype):
-        return _known_zone(str(dtype.tz))
-    return bool(dtype.kind in "biufM")
+        zone = dtype.tz
+        if zone is dt.UTC or zone == dt.UTC:
+            return True
+        # a zoneinfo zone, not a fixed offset that bears a zone's name
+        return isinstance(zone, zoneinfo.ZoneInfo) and _polars_zone(zone.key)
+    if isinstance(dtype, (pd.StringDtype, pd.BooleanDtype, _masked_numbers(pd))):
+        return True
+    return type(dtype).__module__.partition(".")[0] == "numpy" and bool(dtype.kind in "biufM")
+
+
+def _masked_numbers(pd: Any) -> tuple[type, ...]:
+    """pandas' nullable integer and float dtypes (Int64, Float64, ...)."""
+    names = [f"{sign}Int{bits}Dtype" for sign in ("", "U") for bits in (8, 16, 32, 64)]
+    return tuple(getattr(pd, name) for name in [*names, "Float32Dtype", "Float64Dtype"])
 
 
 @functools.cache
-def _known_zone(name: str) -> bool:
-    """Whether *name* names a zone of the time zone database (not a fixed offset,
-    nor a zone object of another library written out)."""
+def _polars_zone(name: str) -> bool:
+    """Whether polars knows the time zone *name* (its database is its own)."""
+    pl = importlib.import_module("polars")  # asked only where polars reads the frame
     try:
-        zoneinfo.ZoneInfo(name)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        pl.Series([0], dtype=pl.Datetime("us")).dt.replace_time_zone(name)
+    except pl.exceptions.PolarsError:
         return False
     return True
+
+
+@functools.cache
+def _keeps_daylight_saving(name: str) -> bool:
+    """Whether the zone *name* changes its offset within 2099 (None of the kind
+    polars reads wrong from 2100 on; a name Python does not know is a fixed one)."""
+    try:
+        zone = zoneinfo.ZoneInfo(name)
+    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
+        return False
+    winter, summer = (dt.datetime(2099, month, 15, tzinfo=zone) for month in (1, 7))
+    return winter.utcoffset() != summer.utcoffset()
 
 
 def _length(table: Mapping[str, list[Any]]) -> int:
@@ -1713,6 +1790,9 @@ def _unreadable(amount: Any) -> str:
     at most :data:`_DIGITS` digits (a Money may hold more: pass records)."""
     if parse_amount(amount) is None:
         return _AMOUNT_EXPECTED
+    if isinstance(amount, str) and any(c.isdigit() and not c.isascii() for c in amount):
+        # "١٢": Money reads other digits, the engines' casts do not
+        return "an amount written with the digits 0-9 on a DataFrame (records take others)"
     return (
         f"an amount of at most {_DIGITS} digits with its minor unit on a DataFrame (the "
         "frame engine adds whole minor units as 64-bit integers; records take larger ones)"
@@ -1743,8 +1823,10 @@ def _cell(value: Any) -> Any:
 
 
 def _plain_id(cell: Any) -> Any:
-    """Whether each cell is plainly an id (what an engine can ask cheaply; null: no)."""
-    return _fill(cell.str.contains(_PLAIN_ID))
+    """Whether each cell is plainly an id (what an engine can ask cheaply; null: no).
+    Python's ``$``, which pandas runs on some columns, also matches before a last
+    newline: a cell ending in one is asked apart."""
+    return _fill(cell.str.contains(_PLAIN_ID) & ~cell.str.ends_with("\n"))
 
 
 def _id_issue(field: str) -> Callable[[dict[str, Any]], Issue]:
