@@ -680,3 +680,16 @@ def test_pandas_timestamps_are_the_instants_pandas_holds_in_records_and_frames()
     assert from_frame(arrow, Deal, columns=columns) == built
     moved = DEFAULT_PIPELINE.move(built[2], "qualification", at=first)
     assert moved.history[-1].at == instants[0]
+
+
+def test_times_from_2100_keep_the_offset_python_gives_them() -> None:
+    """polars applies no daylight saving time from 2100 on: the offset each record
+    keeps is Python's (the instants were right either way)."""
+    paris = ZoneInfo("Europe/Paris")
+    summer = dt.datetime(2100, 7, 1, 12, tzinfo=dt.UTC)
+    frame = pl.DataFrame(
+        {"id": ["A"], "name": ["n"], "amount": [None], "created_at": [summer]}
+    ).with_columns(pl.col("created_at").dt.convert_time_zone("Europe/Paris"))
+    (deal,) = from_frame(frame, Deal)
+    assert deal.created_at.utcoffset() == dt.timedelta(hours=2)
+    assert deal == Deal(id="A", name="n", amount=None, created_at=summer.astimezone(paris))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
+from ._time import as_instant, keeps_daylight_saving, zone_named
 from .errors import ValidationError
 
 __all__ = ["FrameColumns", "narwhals"]
@@ -28,6 +29,11 @@ _EPOCH: Final = dt.datetime(1970, 1, 1)
 #: ``_delta(0, 0, n)``: n microseconds, a third faster than by keyword.
 _delta: Final = dt.timedelta
 _UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "+00:00", "Z"})
+#: Microseconds from the epoch to the end of 2099 (a day to spare), from when an
+#: engine's offsets are not trusted: polars applies no daylight saving time then.
+_ZONES_TRUSTED_UNTIL: Final = (dt.datetime(2099, 12, 30) - dt.datetime(1970, 1, 1)) // dt.timedelta(
+    microseconds=1
+)
 #: How many column names an error about a missing column shows.
 _SHOWN: Final = 12
 
@@ -148,6 +154,16 @@ class FrameColumns:
         if zone in _UTC_NAMES:
             start = _EPOCH.replace(tzinfo=dt.UTC)
             return [None if m is None else start + _delta(0, 0, m) for m in instants]
+        if keeps_daylight_saving(zone) and any(
+            m is not None and m >= _ZONES_TRUSTED_UNTIL for m in instants
+        ):
+            # polars applies no daylight saving time from 2100 on: Python's zones do
+            there = zone_named(zone)
+            start = _EPOCH.replace(tzinfo=dt.UTC)
+            return [
+                None if m is None else as_instant((start + _delta(0, 0, m)).astimezone(there))
+                for m in instants
+            ]
         walls = _microseconds(series.dt.replace_time_zone(None))
         starts: dict[int, dt.datetime] = {}  # an epoch per UTC offset: a zone has few
         out: list[Any] = []

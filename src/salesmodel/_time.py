@@ -19,6 +19,7 @@ pandas holds the instant, so it is read with the offset in force then.
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Final, Literal, overload
 
@@ -32,6 +33,7 @@ __all__ = [
     "elapsed",
     "instant_argument",
     "is_instant",
+    "keeps_daylight_saving",
     "plain_datetime",
     "start_of_day",
     "time_expected",
@@ -175,6 +177,19 @@ def instant_argument(
             name, value, f"None or {expected}" if optional else expected, subject
         )
     return instant
+
+
+@functools.cache
+def keeps_daylight_saving(name: str) -> bool:
+    """Whether the zone *name* still changes its offset in 2099 (a name the zone
+    database lacks, such as ``"+01:00"``, is a fixed offset). Engines differ
+    there: polars applies no daylight saving time from 2100 on."""
+    try:
+        zone = zone_named(name)
+    except ValidationError:
+        return False
+    winter, summer = (datetime(2099, month, 15, tzinfo=zone) for month in (1, 7))
+    return winter.utcoffset() != summer.utcoffset()
 
 
 def zone_named(name: Any, field: str = "tz") -> tzinfo:

@@ -37,6 +37,7 @@ import attrs
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals, schema_of
 from salesmodel._rules import ID, MAX_ID, is_id
+from salesmodel._time import keeps_daylight_saving
 from salesmodel.entities import Deal, Lead
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import (
@@ -593,7 +594,7 @@ class _Engine:
                     "a time zone polars knows (its database has no posix/, right/ "
                     "or localtime names: use the zone's own name)",
                 )
-        late = [zone for zone in zones.values() if _keeps_daylight_saving(zone)]
+        late = [zone for zone in zones.values() if keeps_daylight_saving(zone)]
         if late and times:
             nw = self.nw
             (latest,) = _records(_table(frame.select(*(nw.col(f).max() for f in times))))
@@ -1767,18 +1768,6 @@ def _polars_zone(name: str) -> bool:
     except pl.exceptions.PolarsError:
         return False
     return True
-
-
-@functools.cache
-def _keeps_daylight_saving(name: str) -> bool:
-    """Whether the zone *name* changes its offset within 2099 (None of the kind
-    polars reads wrong from 2100 on; a name Python does not know is a fixed one)."""
-    try:
-        zone = zoneinfo.ZoneInfo(name)
-    except (ValueError, zoneinfo.ZoneInfoNotFoundError):
-        return False
-    winter, summer = (dt.datetime(2099, month, 15, tzinfo=zone) for month in (1, 7))
-    return winter.utcoffset() != summer.utcoffset()
 
 
 def _length(table: Mapping[str, list[Any]]) -> int:
