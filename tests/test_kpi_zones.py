@@ -32,3 +32,18 @@ def test_an_unknown_zone_is_refused_naming_tz(bad):
     with pytest.raises(ValidationError) as info:
         kpi.bookings([], period="month", tz=bad)
     assert info.value.field == "tz"
+
+
+def test_a_zone_named_by_a_str_subclass_is_read_as_its_text() -> None:
+    """numpy's ``str_`` (a cell of a numpy array of text) names a zone as its text
+    does."""
+    np = pytest.importorskip("numpy")
+    at = datetime(2026, 1, 31, 23, 30, tzinfo=UTC)  # 1 February in Paris
+    deal = Deal(
+        id="A", name="n", amount=Money("1", "EUR"), created_at=at, status="won", stage="won",
+        closed_at=at,
+    )  # fmt: skip
+    paris = zoneinfo.ZoneInfo("Europe/Paris")
+    expected = kpi.bookings([deal], period="month", tz=paris)
+    assert kpi.bookings([deal], period="month", tz=np.str_("Europe/Paris")) == expected
+    assert list(expected) == [kpi.Period("month", 2026, 2)]

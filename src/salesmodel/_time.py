@@ -204,6 +204,8 @@ def zone_named(name: Any, field: str = "tz") -> tzinfo:
     """
     # ZoneInfo raises KeyError, ValueError, IsADirectoryError, PermissionError,
     # UnicodeEncodeError... depending on the name: all mean "not a zone name".
+    if isinstance(name, str) and type(name) is not str:  # numpy's str_, an enum's value
+        name = str.__str__(name)
     if type(name) is str and 0 < len(name) <= 255 and name.isprintable():
         from zoneinfo import ZoneInfo  # here: it would add a tenth to `import salesmodel`
 
