@@ -1708,6 +1708,9 @@ def test_polars_reads_no_zone_it_lacks_and_no_daylight_saving_time_from_2100() -
     assert kpi.bookings(pd.DataFrame(data), period="month", tz=paris) == expected
     with pytest.raises(ValidationError, match="no daylight saving time from 2100"):
         kpi.bookings(pl.DataFrame(data), period="month", tz=paris)
+    days = pl.DataFrame(_one_won(dt.date(2100, 6, 1), dt.date(2100, 7, 1)))  # read in tz=
+    with pytest.raises(ValidationError, match="no daylight saving time from 2100"):
+        kpi.bookings(days, period="month", tz=paris)
     # no daylight saving time to miss in Tokyo
     tokyo_months = kpi.bookings(pl.DataFrame(data), period="month", tz=tokyo)
     assert tokyo_months == kpi.bookings(deals, period="month", tz=tokyo)

@@ -599,7 +599,7 @@ class _Engine:
             nw = self.nw
             (latest,) = _records(_table(frame.select(*(nw.col(f).max() for f in times))))
             for field, value in latest.items():
-                if isinstance(value, dt.datetime) and value.replace(tzinfo=None) >= _POLARS_DST_END:
+                if _from_2100(value):
                     return ValidationError.single(
                         field,
                         value,
@@ -1714,6 +1714,14 @@ class _Engine:
             ]
             keys = list(zip(keys, extras, strict=True))
         return keys
+
+
+def _from_2100(value: Any) -> bool:
+    """Whether the time or date *value* is one polars reads wrong in a zone with
+    daylight saving time (see _POLARS_DST_END)."""
+    if isinstance(value, dt.datetime):
+        return value.replace(tzinfo=None) >= _POLARS_DST_END
+    return isinstance(value, dt.date) and value >= _POLARS_DST_END.date()
 
 
 def _hands_over(native: Any) -> bool:
