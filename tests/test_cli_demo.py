@@ -83,8 +83,8 @@ SMALL_SEED_0 = [
     "",
     "rep           team          won   win rate  avg ticket   cycle d  Q attained",
     "------------  ------------  ----  --------  -----------  -------  ----------",
-    "Emeka Dubois  Inside Sales  3/9   33.3%     2,733 USD    27       178.3%",
-    "Omar Silva    Inside Sales  2/8   25.0%     4,400 USD    27       157.5%",
+    "Emeka Dubois  Inside Sales  3/9   33.3%     2,733 USD    28       178.3%",
+    "Omar Silva    Inside Sales  2/8   25.0%     4,400 USD    28       157.5%",
     "Wei Mensah    Enterprise    5/14  35.7%     123,200 USD  70       46.9%",
     "Lucia Cohen   Mid-Market    0/5   0.0%      -            -        0.0%",
     "",
@@ -325,7 +325,7 @@ def test_a_rep_without_deals_or_target_shows_dashes_and_ranks_last():
     )
     rows = demo._reps_section(book).split("\n\n")[1].splitlines()
     assert rows[2:] == [
-        "Emeka Dubois  Inside Sales  3/9   33.3%     2,733 USD    27       178.3%",
+        "Emeka Dubois  Inside Sales  3/9   33.3%     2,733 USD    28       178.3%",
         "Wei Mensah    Enterprise    5/14  35.7%     123,200 USD  70       46.9%",
         "Lucia Cohen   Mid-Market    0/5   0.0%      -            -        0.0%",
         f"{idle.name}    Inside Sales  -     -         -            -        -",

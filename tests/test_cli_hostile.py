@@ -596,3 +596,91 @@ def test_one_bad_row_leaves_a_trailing_delimiter_the_pattern_of_the_others(tmp_p
         path.write_text(SHIFT_HEADER + "".join(good[:2]) + bad + "".join(good[2:]), "utf-8")
         result = as_json(report(str(path), "--json"))
         assert (result["deals"], result["skipped"]["rows"]) == (5, 1)
+
+
+GENERIC_HEADER = "id,name,amount,currency,stage,created_at,closed_at,owner_id,loss_reason\n"
+
+
+def test_a_column_named_on_the_command_line_must_be_in_the_file(tmp_path):
+    """Read as blank, it would change every figure of its field without a word."""
+    path = tmp_path / "x.csv"
+    path.write_text(GENERIC_HEADER + "1,A,5,EUR,won,2026-01-01,2026-01-02,ana,\n", "utf-8")
+    for mapping, column in (("owner_id=rep", "rep"), ("closed_at=Close", "Close")):
+        message = one_line_error(report(str(path), "--column", mapping))
+        assert message.startswith(f"{path} has no column {column!r}")
+        assert f"--column {mapping} reads the" in message
+
+
+def test_a_column_a_preset_reads_that_the_file_lacks_is_noted(tmp_path):
+    header = "opportunity_id,agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+    path = tmp_path / "m.csv"
+    path.write_text(header + "A1,x,p,Acme,Won,2017-01-01,2017-02-01,10\n", "utf-8")
+    code, _, err = report(str(path), "--preset", "maven")
+    assert code == 0
+    assert err == (
+        f"note: {path} has no column 'sales_agent': the maven preset reads the owner_id "
+        "from it, so no deal has one (map it with --column owner_id=COLUMN)\n"
+    )
+
+
+def test_grouping_by_the_column_a_name_falls_back_from_keeps_its_blanks(tmp_path):
+    """Maven names a deal without an account by its opportunity id: grouped by the
+    account column, those deals are one blank group, not one group each."""
+    header = (
+        "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+    )
+    rows = [f"A{i},x,p,{account},Won,2017-01-01,2017-02-01,10\n" for i, account in
+            enumerate(["", "", "Acme"])]  # fmt: skip
+    path = tmp_path / "m.csv"
+    path.write_text(header + "".join(rows), "utf-8")
+    result = as_json(report(str(path), "--json", "--preset", "maven", "--by", "account"))
+    assert {g["key"]: g["deals"] for g in result["groups"].values()} == {"Acme": 1, None: 2}
+
+
+def test_line_breaks_in_a_name_or_a_reason_are_read_as_spaces(tmp_path):
+    """Multi-line free text is common in lost reasons (HubSpot): the row is read,
+    its text on one line, as an entity's text is."""
+    path = tmp_path / "x.csv"
+    row = '3,"C\r\nD",250,EUR,lost,2026-01-07,2026-01-17,bo,"too \nexpensive"\n'
+    path.write_text(GENERIC_HEADER + row, "utf-8")
+    result = as_json(report(str(path), "--json", "--by", "name"))
+    assert (result["deals"], list(result["groups"])) == (1, ["C D"])
+    assert [r["reason"] for r in result["loss_reasons"]] == ["too expensive"]
+
+
+def test_rows_shifted_by_a_comma_are_refused_even_when_most_rows_are(tmp_path):
+    """Three rows of five pushed one cell right by "Smith, Ana": the two rows of the
+    header's width say the file's lines end with no delimiter."""
+    rows = [
+        "1,A,1000,EUR,won,2026-01-05,2026-01-15,Smith, Ana,\n",
+        "2,B,500,EUR,won,2026-01-06,2026-01-26,Smith, Ana,\n",
+        "3,C,250,EUR,lost,2026-01-07,2026-01-17,bo,price\n",
+        "4,D,700,EUR,research,2026-01-08,,bo,\n",
+        "5,E,900,EUR,won,2026-01-09,2026-02-10,Smith, Bo,\n",
+    ]
+    path = tmp_path / "x.csv"
+    path.write_text(GENERIC_HEADER + "".join(rows), "utf-8")
+    result = as_json(report(str(path), "--json"))
+    assert (result["deals"], result["skipped"]["rows"]) == (2, 3)
+    assert [r["field"] for r in result["skipped"]["reasons"]] == ["cells"]
+
+
+def test_a_date_not_written_in_iso_says_how_to_name_its_format(tmp_path):
+    path = tmp_path / "x.csv"
+    rows = "1,A,5,EUR,won,10/20/2016,10/22/2016,,\n2,B,5,EUR,won,46027,46029,,\n"
+    good = "3,C,5,EUR,won,2016-10-20,2016-10-22,,\n"
+    path.write_text(GENERIC_HEADER + rows + good, "utf-8")
+    reasons = as_json(report(str(path), "--json"))["skipped"]["reasons"]
+    hints = {r["problem"].partition(" (")[2] for r in reasons}
+    assert hints == {
+        "not an ISO date: name the file's format with --date-format, such as %m/%d/%Y)",
+        "a spreadsheet's day number? write the column as dates first)",
+    }
+
+
+def test_a_date_format_may_read_an_offset(tmp_path):
+    path = tmp_path / "x.csv"
+    row = "1,A,5,EUR,won,2026-01-01T10:00:00+0200,2026-01-02T22:00:00+0200,,\n"
+    path.write_text(GENERIC_HEADER + row, "utf-8")
+    result = as_json(report(str(path), "--json", "--date-format", "%Y-%m-%dT%H:%M:%S%z"))
+    assert result["overall"]["cycle_days"]["mean"] == 1.5

@@ -800,11 +800,11 @@ def test_a_file_is_read_as_utf8_with_or_without_a_byte_order_mark(tmp_path):
         # A quoted delimiter is kept as it is, and the row counts once.
         assert result["groups"]["Acme, East"]["key"] == "Acme, East"
         assert result["rows"] == 1
-    # A quoted line break keeps the row whole: one row, refused by the deal's name rule.
+    # A quoted line break keeps the row whole: one row, its name on one line.
     path.write_bytes(text.replace("Acme, East", "Acme\r\nEast").encode())
-    result = json.loads(report(str(path), "--json")[1])
-    assert (result["rows"], result["deals"]) == (1, 0)
-    assert [(r["field"], r["lines"]) for r in result["skipped"]["reasons"]] == [("name", [2])]
+    result = json.loads(report(str(path), "--json", "--by", "name")[1])
+    assert (result["rows"], result["deals"]) == (1, 1)
+    assert list(result["groups"]) == ["Acme East"]
 
 
 def test_the_report_is_written_to_the_streams_it_is_given(tmp_path, capsys):

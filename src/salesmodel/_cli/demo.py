@@ -32,6 +32,7 @@ from salesmodel._cli.tables import DASH, table
 from salesmodel.kpi import Ratio
 
 WIDTH = 80
+_DAY = timedelta(days=1)
 TOP_LEADS = 8
 COLD_LEADS = 3
 TOP_REPS = 12
@@ -247,7 +248,7 @@ def _reps_section(book: samples.Book) -> str:
                 DASH if rate is None else f"{rate.numerator}/{rate.denominator}",
                 DASH if rate is None else _percent(rate),
                 DASH if ticket is None or ticket.value is None else _money(ticket.value),
-                DASH if cycle is None or cycle.median is None else round(cycle.median.days),
+                DASH if cycle is None or cycle.median is None else round(cycle.median / _DAY),
                 DASH if rep_id not in attained else _percent(attained[rep_id]),
             ]
         )

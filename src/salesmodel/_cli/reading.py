@@ -32,6 +32,10 @@ _CURRENCY: Final = "amount.currency"
 #: The creation date an undated row is checked with, then never read: such deals are
 #: kept apart from every dated figure (see :attr:`Layout.undated`).
 _UNDATED_AT: Final = datetime(2000, 1, 1, tzinfo=UTC)
+#: One row in how many may end otherwise than a file's trailing delimiters say.
+_ODD_ROWS: Final = 100
+#: Line breaks in a cell, with the spaces around them.
+_LINE_BREAKS: Final = re.compile(r"[ \t]*[\r\n]+[ \t]*")
 #: Dates the report takes: a period of any zone around them exists in the calendar
 #: (year 1 and 9999 are the placeholders some exports write for "no date").
 FIRST_DAY: Final = date(2, 1, 1)
@@ -88,6 +92,8 @@ class Export:
         undated: The open deals of stages the export leaves undated.
         problems: Every refused row's problems, by line.
         reasons: Whether it has the layout's loss-reason column.
+        absent: The (field, column) pairs a preset reads that the file lacks:
+            each such field is blank in every deal.
     """
 
     rows: int
@@ -95,6 +101,7 @@ class Export:
     undated: list[Deal]
     problems: list[Problem]
     reasons: bool
+    absent: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen(kw_only=True)
@@ -144,7 +151,28 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
     problems = [tails.hinted(p) for p in problems]
     deals, undated_deals = _build(records, lines, undated, layout, reading, problems, tails)
     problems.sort(key=lambda p: p.line)
-    return Export(count, deals, undated_deals, problems, layout.loss_reason in columns)
+    return Export(
+        count,
+        deals,
+        undated_deals,
+        problems,
+        layout.loss_reason in columns,
+        _absent(layout, columns),
+    )
+
+
+def _absent(layout: Layout, columns: Mapping[str, int]) -> tuple[tuple[str, str], ...]:
+    """The (field, column) pairs of a preset (not the generic layout, whose
+    columns are each optional) that the file lacks."""
+    if layout.name == "generic":
+        return ()
+    named = {**layout.columns, "currency": layout.currency, "loss_reason": layout.loss_reason}
+    name = layout.columns.get("name")  # a blank name falls back to another column
+    return tuple(
+        (field, column)
+        for field, column in named.items()
+        if isinstance(column, str) and column not in columns and column != name
+    )
 
 
 def _open(path: str, encoding: str) -> TextIO:
@@ -262,6 +290,12 @@ def _columns(path: str, layout: Layout, header: Sequence[str], extra: str | None
             f"{path} has no column {extra!r} to group by (its columns: {_shown(header)}); "
             "--by takes a Deal field such as owner_id, 'currency', or a column of the file"
         )
+    # a column the command line named is needed too: read as blank, it would
+    # change every figure that reads its field without a word
+    for field in sorted(layout.mapped):
+        column = layout.columns.get(field) or getattr(layout, field, None)
+        if isinstance(column, str) and (field, column) not in needed:
+            needed.append((field, column))
     for field, column in needed:
         if column not in index:
             raise UsageError(
@@ -312,10 +346,13 @@ class _Tails:
     """Which rows longer than the header are shifted, from every row of the file.
 
     A row whose cells beyond the header's are all empty is a trailing delimiter
-    only when the file's rows end so (most of them), as a tool that ends each line
-    with a delimiter writes them; otherwise it is a row shifted by an
-    unquoted comma whose last cell happened to be empty (``…,Widget, large,``), and
-    reading it would put every cell after the comma in the wrong field.
+    only when the file's rows end so, as a tool that ends each line with a
+    delimiter writes them: all of them but one in a hundred at most (at least
+    one), each odd row refused on its own. Otherwise it is a row shifted by an
+    unquoted comma whose last cell happened to be empty (``…,Widget, large,``),
+    and reading it would put every cell after the comma in the wrong field: a
+    file whose rows end in several ways is read by the fewest empty cells any of
+    its rows ends with, so that most rows shifted so cannot pass for the pattern.
     """
 
     def __init__(self, width: int) -> None:
@@ -349,12 +386,13 @@ class _Tails:
     def shifted(self) -> Mapping[int, int]:
         """The number of cells of each shifted row, by line (once every row is added)."""
         if self._shifted is None:
-            # The file's own ending is what most of its rows end with (one odd row
-            # is refused, not taken for the pattern); a lone row is no pattern:
-            # its empty last cell may be shifted there.
-            most = max(self.endings.values(), default=0)
-            common = min(n for n, count in self.endings.items() if count == most) if most else 0
-            trailing = common if self.rows > 1 else 0
+            # The file's own ending is what its rows end with but a few odd ones,
+            # else the fewest empty cells any row ends with; a lone row is no
+            # pattern: its empty last cell may be shifted there.
+            common, count = max(self.endings.items(), key=lambda e: (e[1], -e[0]), default=(0, 0))
+            odd = self.rows - count
+            trailing = common if odd <= max(1, self.rows // _ODD_ROWS) else min(self.endings)
+            trailing = trailing if self.rows > 1 else 0
             self._shifted = {
                 line: cells for line, cells in self.longer.items() if cells != self.width + trailing
             }
@@ -423,9 +461,11 @@ class _RowBuilder:
         else:
             record["closed_at"] = closing or None
         if stage.status is Status.LOST and self.loss_reason is not None:
-            record["loss_reason"] = row[self.loss_reason]
+            record["loss_reason"] = _one_line(row[self.loss_reason])
         if self.fallback is not None and not (record.get("name") or "").strip():
             record["name"] = row[self.fallback]
+        if "name" in record:
+            record["name"] = _one_line(record["name"])
         problem = self._amount(line, row, record)
         if problem is not None:
             return problem
@@ -460,6 +500,13 @@ class _RowBuilder:
                     return Problem(line, field, f"a date like {fmt!r}", value)
                 record[field] = parsed.date() if field == "expected_close" else parsed
         return record
+
+
+def _one_line(text: str) -> str:
+    """A free text (a name, a reason) on one line: an export's multi-line cell
+    ("too\\nexpensive") has its line breaks read as spaces, as an entity's text
+    is one line."""
+    return _LINE_BREAKS.sub(" ", text) if "\n" in text or "\r" in text else text
 
 
 def _stage_lookup(pipeline: Pipeline) -> dict[str, Stage]:
@@ -497,6 +544,8 @@ def _build(
             _, dot, field = issue.path.partition(".")
             field = field if dot else "row"
             hint = _amount_hint(issue.value) if field == "amount" else None
+            if field in _DATE_FIELDS and reading.date_format is None:
+                hint = _date_hint(issue.value)
             problem = Problem(line, field, issue.expected, issue.value, hint=hint)
             problems.append(tails.hinted(problem))
     good = iter(built.records)
@@ -540,6 +589,26 @@ def _amount_hint(value: object) -> str | None:
         )
     if _THOUSANDS.fullmatch(value.strip()):
         return "a thousands separator? this reader takes none; remove them from the column first"
+    return None
+
+
+_DATE_FIELDS: Final = ("created_at", "closed_at", "expected_close")
+#: The start of an ISO 8601 date: a refused cell that has it was not refused for
+#: its format.
+_ISO_DATE: Final = re.compile(r"\s*[+-]?\d{4}-\d{2}-\d{2}")
+#: A date written otherwise: three numbers between separators (10/20/2016).
+_OTHER_DATE: Final = re.compile(r"\d{1,4}[/.\- ]\d{1,2}[/.\- ]\d{1,4}")
+
+
+def _date_hint(value: object) -> str | None:
+    """What a date refused suggests: one written otherwise than ISO 8601 (the
+    reader's default) needs its format named."""
+    if not isinstance(value, str) or not value.strip() or _ISO_DATE.match(value):
+        return None
+    if value.strip().isdigit():
+        return "a spreadsheet's day number? write the column as dates first"
+    if _OTHER_DATE.search(value):
+        return "not an ISO date: name the file's format with --date-format, such as %m/%d/%Y"
     return None
 
 

@@ -146,6 +146,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         extra=extra,
     )
     export = read_export(args.file, layout, reading)
+    for field, column in export.absent:
+        note = (
+            f"note: {args.file} has no column {column!r}: the {layout.name} preset reads the "
+            f"{field} from it, so no deal has one (map it with --column {field}=COLUMN)"
+        )
+        print(printable(note), file=err)
     if export.problems and args.strict:
         first = export.problems[0]
         shown = printable(f"{args.file}, line {first.line}: {first.reason} (got {first.got})")
@@ -226,7 +232,7 @@ def _layout(mappings: Sequence[str], layout: Layout) -> Layout:
 
 
 #: A date and time whose every part differs, to check a --date-format with.
-_PROBE: Final = datetime(2026, 11, 23, 14, 35, 56)
+_PROBE: Final = datetime(2026, 11, 23, 14, 35, 56, tzinfo=UTC)  # aware: %z and %Z write it
 
 
 def _date_format(fmt: str | None) -> str | None:
@@ -322,11 +328,14 @@ def _grouping(by: str, layout: Layout) -> tuple[str, Key, str | None]:
     read_from = {column: field for field, column in layout.columns.items()}
     read_from[layout.stage] = "stage"
     field = by if by in GROUPABLE else read_from.get(by, by)
+    column = by.removeprefix("attributes.")
+    if field == "name" and by != "name" and layout.fallback_name:
+        # the column as written: where it is blank, a deal's name is another column's
+        return f"attributes.{column}", _attribute(column), column
     if field == "currency":
         return field, _currency_of, None
     if field in GROUPABLE:
         return field, attrgetter(field), None
-    column = by.removeprefix("attributes.")
     read_as = (layout.closed_at, layout.currency, layout.loss_reason)
     if by in _DEAL_FIELDS or column in read_from or column in read_as:
         known = ", ".join((*GROUPABLE, "currency"))
@@ -338,11 +347,16 @@ def _grouping(by: str, layout: Layout) -> tuple[str, Key, str | None]:
         Attributes({column: None})
     except ValidationError:
         raise UsageError(f"--by {by!r} names no column") from None
+    return f"attributes.{column}", _attribute(column), column
+
+
+def _attribute(column: str) -> Key:
+    """The key of a deal: its attribute *column* (None when blank)."""
 
     def attribute(deal: Any) -> Any:
         return deal.attributes.get(column)
 
-    return f"attributes.{column}", attribute, column
+    return attribute
 
 
 def _currency_of(deal: Any) -> str | None:
