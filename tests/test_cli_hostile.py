@@ -684,3 +684,44 @@ def test_a_date_format_may_read_an_offset(tmp_path):
     path.write_text(GENERIC_HEADER + row, "utf-8")
     result = as_json(report(str(path), "--json", "--date-format", "%Y-%m-%dT%H:%M:%S%z"))
     assert result["overall"]["cycle_days"]["mean"] == 1.5
+
+
+def test_refused_times_and_amounts_are_shown_as_a_file_writes_them(tmp_path):
+    path = tmp_path / "x.csv"
+    rows = (
+        "1,A,-5,EUR,won,2026-01-05,2026-01-02,,\n"
+        "2,B,5,EUR,won,2026-03-08 02:30,2026-03-09,,\n"
+        "3,C,5,EUR,won,2026-01-05,2026-01-09,,\n"
+    )
+    path.write_text(GENERIC_HEADER + rows, "utf-8")
+    result = as_json(report(str(path), "--json", "--tz", "America/New_York"))
+    assert [r["example"] for r in result["skipped"]["reasons"]] == [
+        "-5 EUR",
+        "2026-01-02 00:00:00-05:00",
+        "2026-03-08 02:30:00 in America/New_York",
+    ]
+
+
+def test_a_file_that_is_not_a_csv_export_is_refused_saying_what_it_is(tmp_path):
+    as_json_text = tmp_path / "x.json"
+    as_json_text.write_text('[{"id": "1", "currency": "EUR"}, {"id": "2", "currency": "EUR"}]\n')
+    assert "looks like JSON: this command reads CSV exports" in one_line_error(
+        report(str(as_json_text))
+    )
+    one_line = tmp_path / "long.csv"
+    one_line.write_text("x" * ((1 << 24) + 10))  # no line break
+    assert "more than 16,777,216 characters without a line break" in one_line_error(
+        report(str(one_line))
+    )
+    assert one_line_error(report("-")) == (
+        "the export must be a file: save standard input to one first"
+    )
+
+
+def test_a_currency_other_than_the_presets_is_noted(tmp_path):
+    header = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,"
+    path = tmp_path / "m.csv"
+    path.write_text(header + "close_value\nA1,x,p,Acme,Won,2017-01-01,2017-02-01,10\n", "utf-8")
+    code, _, err = report(str(path), "--preset", "maven", "--currency", "EUR")
+    assert code == 0
+    assert err.startswith("note: the maven preset's amounts are in USD; --currency EUR reads")

@@ -17,12 +17,12 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import UTC, date, datetime, tzinfo
+from datetime import UTC, date, datetime, timezone, tzinfo
 from typing import Any, Final, TextIO
 
 import attrs
 
-from salesmodel import Deal, Pipeline, RateTable, Stage, Status, ValidationError
+from salesmodel import Deal, Money, Pipeline, RateTable, Stage, Status, ValidationError
 from salesmodel._cli.layouts import Layout
 from salesmodel.bulk import from_records
 from salesmodel.errors import MISSING, SalesModelError, short_repr
@@ -78,8 +78,20 @@ class Problem:
 
     @property
     def got(self) -> str:
-        """The value as shown: cut to a readable length."""
-        return "nothing" if self.value is MISSING else short_repr(self.value)
+        """The value as shown: as the file could write it (a time, an amount),
+        else its repr, cut to a readable length."""
+        value = self.value
+        if value is MISSING:
+            return "nothing"
+        if isinstance(value, datetime):
+            if value.tzinfo is None or isinstance(value.tzinfo, timezone):
+                return value.isoformat(sep=" ")
+            return f"{value.replace(tzinfo=None).isoformat(sep=' ')} in {value.tzinfo}"
+        if isinstance(value, date):
+            return value.isoformat()
+        if isinstance(value, Money):
+            return f"{value.amount} {value.currency}"
+        return short_repr(value)
 
 
 @attrs.frozen
@@ -125,7 +137,7 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
             names a column twice or lacks one a deal cannot do without.
     """
     with _open(path, reading.encoding) as handle:
-        cells = csv.reader(handle, delimiter=reading.delimiter, strict=True)
+        cells = csv.reader(_lines(path, handle), delimiter=reading.delimiter, strict=True)
         rows = _rows(path, cells, reading.encoding)
         header = _header(path, rows)
         columns = _columns(path, layout, header, reading.extra)
@@ -176,10 +188,27 @@ def _absent(layout: Layout, columns: Mapping[str, int]) -> tuple[tuple[str, str]
 
 
 def _open(path: str, encoding: str) -> TextIO:
+    if path == "-":  # read twice (for the line of a bad byte): a file, not a stream
+        raise UsageError("the export must be a file: save standard input to one first")
     try:
         return open(path, newline="", encoding=encoding)
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+
+
+def _lines(path: str, handle: TextIO) -> Iterator[str]:
+    """The lines of *handle*, each read with a bound: a file with no line break
+    (a JSON export on one line, ``/dev/zero``) is refused, not read whole into
+    memory."""
+    number = 0
+    while line := handle.readline(_LONGEST_LINE + 1):
+        number += 1
+        if len(line) > _LONGEST_LINE:
+            raise UsageError(
+                f"{path}, line {number}: more than {_LONGEST_LINE:,} characters without a "
+                "line break; this command reads CSV exports, a row per line"
+            )
+        yield line
 
 
 def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str]]]:
@@ -213,6 +242,9 @@ def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str
         line = reader.line_num + 1
 
 
+#: The most characters a line of an export may hold (a row of many full cells
+#: fits; a file that has no line breaks does not).
+_LONGEST_LINE: Final = 1 << 24
 #: Bytes decoded at a time when looking for the line of a byte the encoding refuses.
 _CHUNK: Final = 1 << 16
 
@@ -260,6 +292,11 @@ def _header(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     header = next(rows, None)
     if header is None:
         raise UsageError(f"{path} is empty: a CSV export starts with a header naming its columns")
+    if ",".join(header[1]).lstrip().startswith(("[", "{")):
+        raise UsageError(
+            f"{path} looks like JSON: this command reads CSV exports (convert it first, "
+            "e.g. with pandas: read_json, then to_csv)"
+        )
     return header[1]
 
 

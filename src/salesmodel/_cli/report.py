@@ -145,6 +145,12 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         currency=currency,
         extra=extra,
     )
+    if layout.amounts_in and currency != layout.amounts_in:
+        note = (
+            f"note: the {layout.name} preset's amounts are in {layout.amounts_in}; "
+            f"--currency {currency} reads them as {currency} (no rate applied: --rates converts)"
+        )
+        print(note, file=err)
     export = read_export(args.file, layout, reading)
     for field, column in export.absent:
         note = (
