@@ -82,7 +82,8 @@ def test_a_rate_missing_or_a_bad_rates_file_is_one_line(tmp_path):
     path = str(write_csv(tmp_path / "x.csv", rows))
     rates = rates_file(tmp_path, "base,quote,rate\nEUR,USD,1.08\n")
     assert one_line_error(report(path, "--rates", rates, "--convert-to", "USD")) == (
-        "no exchange rate from GBP to USD (the table has: EUR->USD); add one to the RateTable"
+        "no exchange rate from GBP to USD (the table has: EUR->USD); add a row "
+        f"base,quote,rate for it to {rates}"
     )
     assert one_line_error(report(path, "--rates", rates)) == (
         "--rates needs --convert-to: the currency to report in"
@@ -725,3 +726,24 @@ def test_a_currency_other_than_the_presets_is_noted(tmp_path):
     code, _, err = report(str(path), "--preset", "maven", "--currency", "EUR")
     assert code == 0
     assert err.startswith("note: the maven preset's amounts are in USD; --currency EUR reads")
+
+
+def test_messages_say_what_to_do_in_a_file_not_in_python(tmp_path):
+    path = tmp_path / "x.csv"
+    rows = (
+        "1,A,5,EUR,won,2026-11-01 01:30,2026-11-09,,\n"
+        "2,B,5,XXQ,won,2026-01-05,2026-01-09,,\n"
+        "3,C,5,USD,won,2026-01-05,2026-01-09,,\n"
+    )
+    path.write_text(GENERIC_HEADER + rows, "utf-8")
+    result = as_json(report(str(path), "--json", "--tz", "America/New_York"))
+    problems = [r["problem"] for r in result["skipped"]["reasons"]]
+    assert problems == [
+        "must be a time that occurs once in America/New_York (2026-11-01 01:30:00 occurs "
+        "twice: write it with its UTC offset; the first occurrence's is -04:00)",
+        "must be an ISO 4217 currency code such as 'EUR' (upper case)",
+    ]
+    rates = tmp_path / "rates.csv"
+    rates.write_text("base,quote,rate\nGBP,EUR,1.1\n", "utf-8")
+    message = one_line_error(report(str(path), "--rates", str(rates), "--convert-to", "EUR"))
+    assert message.endswith(f"add a row base,quote,rate for it to {rates}")

@@ -583,7 +583,7 @@ def _build(
             hint = _amount_hint(issue.value) if field == "amount" else None
             if field in _DATE_FIELDS and reading.date_format is None:
                 hint = _date_hint(issue.value)
-            problem = Problem(line, field, issue.expected, issue.value, hint=hint)
+            problem = Problem(line, field, _in_file_words(issue.expected), issue.value, hint=hint)
             problems.append(tails.hinted(problem))
     good = iter(built.records)
     deals: list[Deal] = []
@@ -605,6 +605,23 @@ def _build(
         else:
             problems.append(Problem(line, outside, _CALENDAR, getattr(deal, outside)))
     return deals, undated
+
+
+#: What the entities advise a Python caller, and what to do in a file instead.
+_PYTHON_ADVICE: Final = (
+    (
+        re.compile(r"pass fold=1 for the second occurrence, or write the first with its offset, "),
+        "write it with its UTC offset; the first occurrence's is ",
+    ),
+    (re.compile(r", or a code registered with salesmodel\.money\.register_currency\(\)"), ""),
+)
+
+
+def _in_file_words(expected: str) -> str:
+    """What a value must be, as a file can make it so (no Python advice)."""
+    for advice, instead in _PYTHON_ADVICE:
+        expected = advice.sub(instead, expected)
+    return expected
 
 
 #: Numbers written with a decimal comma (1000,50 or 1.000,50) or with commas

@@ -127,7 +127,12 @@ def run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     try:
         return _run(args, out, err)
     except SalesModelError as error:
-        print(f"error: {one_line(error)}", file=err)
+        message = one_line(error)
+        if args.rates:  # the command line's rates are a file, not a RateTable
+            message = message.replace(
+                "add one to the RateTable", f"add a row base,quote,rate for it to {args.rates}"
+            )
+        print(f"error: {message}", file=err)
         return USAGE_ERROR
 
 
