@@ -747,3 +747,13 @@ def test_messages_say_what_to_do_in_a_file_not_in_python(tmp_path):
     rates.write_text("base,quote,rate\nGBP,EUR,1.1\n", "utf-8")
     message = one_line_error(report(str(path), "--rates", str(rates), "--convert-to", "EUR"))
     assert message.endswith(f"add a row base,quote,rate for it to {rates}")
+
+
+def test_by_a_column_read_as_a_field_that_names_no_group_says_so(tmp_path):
+    header = "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,"
+    path = tmp_path / "m.csv"
+    path.write_text(header + "close_value\nA1,x,p,Acme,Won,2017-01-01,2017-02-01,10\n", "utf-8")
+    message = one_line_error(report(str(path), "--preset", "maven", "--by", "close_value"))
+    assert message.startswith(
+        "--by 'close_value': that column is read as the deal's amount, which names no group"
+    )

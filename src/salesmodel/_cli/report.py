@@ -348,8 +348,13 @@ def _grouping(by: str, layout: Layout) -> tuple[str, Key, str | None]:
     if field in GROUPABLE:
         return field, attrgetter(field), None
     read_as = (layout.closed_at, layout.currency, layout.loss_reason)
+    known = ", ".join((*GROUPABLE, "currency"))
+    if column in read_from and column not in _DEAL_FIELDS:
+        raise UsageError(
+            f"--by {by!r}: that column is read as the deal's {read_from[column]}, which names "
+            f"no group (a Deal field that does: {known}; periods of dates: --period)"
+        )
     if by in _DEAL_FIELDS or column in read_from or column in read_as:
-        known = ", ".join((*GROUPABLE, "currency"))
         raise UsageError(
             f"--by {by!r} must be a Deal field that names a group ({known}), or another "
             "column of the file (periods of dates: --period)"
