@@ -757,3 +757,17 @@ def test_by_a_column_read_as_a_field_that_names_no_group_says_so(tmp_path):
     assert message.startswith(
         "--by 'close_value': that column is read as the deal's amount, which names no group"
     )
+
+
+def test_a_header_read_with_the_wrong_delimiter_or_encoding_says_which_to_pass(tmp_path):
+    path = tmp_path / "x.csv"
+    text = "id,name,amount,currency,stage,created_at,closed_at\n"
+    text += "1,A,5,EUR,won,2026-01-05,2026-01-09\n"
+    path.write_text(text, "utf-8")
+    assert one_line_error(report(str(path), "--delimiter", ";")).endswith(
+        "its columns look separated by ',': pass --delimiter ','"
+    )
+    path.write_bytes(text.encode("utf-16-le"))
+    assert one_line_error(report(str(path))).endswith(
+        "UTF-16 without a byte-order mark? pass --encoding utf-16-le"
+    )

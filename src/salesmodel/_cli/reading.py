@@ -364,8 +364,13 @@ def _shown(header: Sequence[str]) -> str:
 
 
 def _delimiter_hint(header: Sequence[str]) -> str | None:
+    """What the header suggests was read wrong: the delimiter, or the encoding."""
+    if any("\x00" in name for name in header):  # every other byte zero: two per letter
+        return (
+            "NUL between its letters: UTF-16 without a byte-order mark? pass --encoding utf-16-le"
+        )
     if len(header) == 1:
-        for mark, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'")):
+        for mark, name in ((";", "';'"), ("\t", "tab"), ("|", "'|'"), (",", "','")):
             if mark in header[0]:
                 return f"its columns look separated by {name}: pass --delimiter {name}"
     return None
