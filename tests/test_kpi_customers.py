@@ -591,3 +591,25 @@ def test_repeat_purchase_accumulators_merge_with_their_options() -> None:
             f"a RepeatPurchaseRateAccumulator with the same options (by='owner_id', "
             f"strict=False, tz=datetime.timezone.utc, unit={unit!r})"
         )
+
+
+def test_time_arguments_are_instants_not_wall_clocks() -> None:
+    """An end 45 minutes before its start in the repeated hour (02:45 first pass,
+    02:30 second) is before it, as instants; a time its zone skips or repeats
+    without saying which names none, and is refused as the entities refuse it."""
+    from zoneinfo import ZoneInfo
+
+    paris = ZoneInfo("Europe/Paris")
+    customer = Customer(id="C", name="c", acquired_at=datetime(2026, 10, 25, tzinfo=UTC))
+    second = datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=paris)  # 01:30 UTC
+    first = datetime(2026, 10, 25, 2, 45, tzinfo=paris).replace(
+        tzinfo=timezone(timedelta(hours=2))
+    )  # 00:45 UTC
+    with pytest.raises(ValidationError, match="'end' must be a timezone-aware datetime after"):
+        kpi.retention_rate([customer], start=second, end=first)
+    twice = datetime(2026, 10, 25, 2, 45, tzinfo=paris)
+    with pytest.raises(ValidationError, match="occurs twice"):
+        kpi.retention_rate([customer], start=second - timedelta(days=1), end=twice)
+    skipped = datetime(2026, 3, 29, 2, 30, tzinfo=paris)
+    with pytest.raises(ValidationError, match="the hour its clocks skip"):
+        kpi.cohort_retention([customer], as_of=skipped)

@@ -365,7 +365,9 @@ def test_activities_need_a_kind_then_a_time() -> None:
 
 
 def test_a_history_may_move_the_instant_the_record_was_created_and_twice_at_once() -> None:
-    at_creation = staged_row(history=(Change(day(0)), Change(day(0), "qualification", "research")))
+    at_creation = staged_row(
+        stage="research", history=(Change(day(0)), Change(day(0), "qualification", "research"))
+    )
     assert history_issue(at_creation) is None
     assert history_issue(staged_row(history=())) is None
     early = staged_row(history=(Change(day(-1)),))
@@ -445,3 +447,36 @@ def test_a_record_of_one_s_own_closed_an_instant_before_it_was_created_is_bad() 
     closed = datetime(2025, 10, 26, 2, 45, tzinfo=paris)  # fold=0: 00:45 UTC
     row = deal_row(created_at=created, closed_at=closed)
     assert bad_field(win_rate, row)[0] == "closed_at"
+
+
+def test_a_history_of_a_record_of_another_type_obeys_the_entities_rules() -> None:
+    """As a Deal's: each change starts where the one before ended, the last ends
+    in the record's stage, and a closed record closed with its last change."""
+    broken = staged_row(
+        stage="demonstration",
+        history=(Change(day(1)), Change(day(2), "research", "demonstration")),
+    )
+    assert history_issue(broken) == Issue(
+        "history[1].from_stage", "research", "'qualification', the stage the change before entered"
+    )
+    elsewhere = staged_row(stage="closing")
+    assert history_issue(elsewhere) == Issue(
+        "stage", "closing", "'qualification', the stage its last change entered"
+    )
+    won = staged_row(
+        stage="won",
+        status=Status.WON,
+        closed_at=day(30),
+        history=(Change(day(1), "closing", "won"),),
+    )
+    assert history_issue(won) == Issue(
+        "closed_at",
+        day(30),
+        f"{day(1).isoformat()}, the time of its last change, since it is closed",
+    )
+    paris = ZoneInfo("Europe/Paris")
+    twice = datetime(2026, 10, 25, 2, 30, tzinfo=paris)  # the repeated hour
+    issue = history_issue(staged_row(created_at=twice, history=()))
+    assert issue is not None
+    assert issue.path == "created_at"
+    assert "occurs twice" in issue.expected

@@ -563,3 +563,29 @@ def test_a_funnel_reads_records_that_are_not_entities() -> None:
     assert [s.reached for s in funnel.steps] == [1, 1]
     bad = SimpleNamespace(**{**vars(row), "stage": 7})
     assert issues_of(lambda: kpi.funnel([bad])) == (Issue("stage", 7, "a stage id (str)"),)
+
+
+def test_a_transferred_deal_counts_in_its_pipeline_from_its_transfer() -> None:
+    """The stays before a transfer were in the pipeline it left: they are not the
+    stages of the one it is in (a stage 'closing' there is not this 'closing')."""
+    other = Pipeline(
+        "x",
+        [
+            Stage("new", "N", "0.1"),
+            Stage("closing", "C", "0.5"),
+            Stage("done", "D", 1, Status.WON),
+            Stage("lost", "L", 0, Status.LOST),
+        ],
+        allow_skip=True,
+    )
+    deal = Deal(id="T", name="t", amount=None, created_at=day(0), pipeline_id="x", stage="new")
+    deal = DEFAULT_PIPELINE.transfer(other.move(deal, "closing", at=day(1)), at=day(11))
+    funnel = kpi.funnel([deal])
+    assert (funnel["closing"].reached, funnel["prospecting"].reached) == (0, 1)
+    assert funnel["prospecting"].advanced == 0
+    moved = DEFAULT_PIPELINE.move(deal, "qualification", at=day(15))
+    stays = kpi.time_in_stage([moved], by="pipeline_id", as_of=day(20))
+    assert {key: summary.mean for key, summary in stays.items()} == {
+        ("default", "prospecting"): timedelta(days=4),
+        ("default", "qualification"): timedelta(days=5),
+    }

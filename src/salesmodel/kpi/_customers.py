@@ -13,12 +13,11 @@ from typing import Any, ClassVar, Final, Literal, overload
 
 import attrs
 
-from salesmodel._time import NO_TIME, elapsed
+from salesmodel._time import NO_TIME, elapsed, instant_argument
 from salesmodel.entities import Customer, Deal
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
 
-from ._accumulators import aware
 from ._base import GroupedAccumulator
 from ._grouping import ALL, By, Period, PeriodKind, Zone, check_tz, local
 from ._records import customer_issue, purchase_issue
@@ -74,9 +73,10 @@ class RetentionAccumulator(GroupedAccumulator):
         churn: bool = False,
         strict: bool = True,
     ) -> None:
-        if not aware(start):
-            raise ValidationError.single("start", start, "a timezone-aware datetime")
-        if not aware(end) or end <= start:
+        # as instants: two wall times of a zone compare by their clocks
+        start = instant_argument(start, "start", "retention")
+        end = instant_argument(end, "end", "retention")
+        if end <= start:
             raise ValidationError.single("end", end, "a timezone-aware datetime after start")
         super().__init__(by=by, anchor="created", strict=strict)
         checked = check_tz(tz, period)
@@ -446,8 +446,7 @@ class CohortRetentionAccumulator(GroupedAccumulator):
         as_of: dt.datetime | None = None,
         strict: bool = True,
     ) -> None:
-        if as_of is not None and not aware(as_of):
-            raise ValidationError.single("as_of", as_of, "None or a timezone-aware datetime")
+        as_of = instant_argument(as_of, "as_of", "cohort retention", optional=True)
         super().__init__(period=period, tz=tz, anchor="closed", strict=strict)
         self._options = {"period": period, "tz": tz, "as_of": as_of, "strict": strict}
         self._as_of = as_of

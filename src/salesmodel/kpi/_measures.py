@@ -443,12 +443,11 @@ _DURATION: Final = "r.closed_at - r.created_at"
 
 def _start_issue(began: Any, closed_at: dt.datetime) -> Any:
     """Why a record's *start* cannot begin its cycle, or None."""
+    from salesmodel._time import aware_instant, time_expected
     from salesmodel.errors import Issue, short_repr
 
-    from ._accumulators import aware
-
-    if not aware(began):
-        return Issue("start", began, "a timezone-aware datetime")
+    if aware_instant(began) is None:
+        return Issue("start", began, time_expected(began))
     if began > closed_at:
         return Issue("closed_at", closed_at, f"no earlier than its start ({short_repr(began)})")
     return None

@@ -18,14 +18,14 @@ from typing import Any, ClassVar, Final, overload
 import attrs
 
 from salesmodel._book import PipelineBook, Pipelines
-from salesmodel._time import elapsed
+from salesmodel._time import elapsed, instant_argument
 from salesmodel.entities import Deal, Rep, Target
 from salesmodel.enums import Status, TargetMetric
 from salesmodel.errors import Issue, ValidationError
 from salesmodel.money import Money, RateTable
 from salesmodel.pipeline import DEFAULT_PIPELINE, Stage
 
-from ._accumulators import aware, missing_or_bad
+from ._accumulators import missing_or_bad
 from ._base import GroupedAccumulator
 from ._deals import _Money, _money, _what, _zero
 from ._define import DefinedAccumulator, Frame, compute
@@ -964,8 +964,7 @@ class StaleDealsAccumulator(GroupedAccumulator):
         by: By | None = None,
         strict: bool = True,
     ) -> None:
-        if not aware(as_of):
-            raise ValidationError.single("as_of", as_of, "a timezone-aware datetime")
+        as_of = instant_argument(as_of, "as_of", "stale deals")
         super().__init__(by=by, anchor="created", strict=strict)
         self._options = {"as_of": as_of, "pipelines": pipelines, "by": by, "strict": strict}
         self._as_of = as_of

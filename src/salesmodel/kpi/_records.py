@@ -4,26 +4,41 @@ enforce when built, for the fields a KPI reads."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
 from typing import Any
 
-from salesmodel._time import NO_TIME, elapsed
+from salesmodel._time import NO_TIME, aware_instant, elapsed, time_expected
 from salesmodel.enums import ActivityKind, Status
 from salesmodel.errors import Issue
 from salesmodel.money import Money
 
-from ._accumulators import aware, missing_or_bad
+from ._accumulators import missing_or_bad
 
 
 def _is_status(value: Any) -> bool:
     return type(value) is Status
 
 
+def _is_instant(value: Any) -> bool:
+    """Whether *value* is an aware datetime naming one instant (not a wall time
+    its zone skips or repeats)."""
+    return aware_instant(value) is not None
+
+
+def _time_issue(record: Any, name: str) -> Issue | None:
+    """An issue when ``record.name`` is absent or names no single instant, with
+    the entities' wording."""
+    issue = missing_or_bad(record, name, _is_instant, "a timezone-aware datetime")
+    if issue is not None and issue.value is not record:
+        return Issue(name, issue.value, time_expected(issue.value))
+    return issue
+
+
 def closing_issue(record: Any, created: str = "created_at") -> Issue | None:
     """Whether *record* has a Status, an aware creation time, and a ``closed_at``
     set exactly when it is closed, never before its creation."""
-    issue = missing_or_bad(record, "status", _is_status, "a Status")
-    if issue is None:
-        issue = missing_or_bad(record, created, aware, "a timezone-aware datetime")
+    issue = missing_or_bad(record, "status", _is_status, "a Status") or _time_issue(record, created)
     if issue is not None:
         return issue
     status = record.status
@@ -34,10 +49,16 @@ def closing_issue(record: Any, created: str = "created_at") -> Issue | None:
         return None
     if closed_at is None:
         return Issue("closed_at", None, f"a datetime, since status is {status.value!r}")
-    if not aware(closed_at):
-        return Issue("closed_at", closed_at, "a timezone-aware datetime")
+    if not _is_instant(closed_at):
+        return Issue("closed_at", closed_at, time_expected(closed_at))
     if elapsed(closed_at, getattr(record, created)) < NO_TIME:  # instants, not wall clocks
         return Issue("closed_at", closed_at, f"no earlier than {created}")
+    # a closed record's history ends with the move that closed it
+    history = getattr(record, "history", None)
+    last: Any = getattr(history[-1], "at", None) if isinstance(history, tuple) and history else None
+    if _is_instant(last) and elapsed(closed_at, last) != NO_TIME:
+        expected = f"{last.isoformat()}, the time of its last change, since it is closed"
+        return Issue("closed_at", closed_at, expected)
     return None
 
 
@@ -55,15 +76,21 @@ def history_issue(record: Any) -> Issue | None:
     if not isinstance(history, tuple):
         return Issue("history", history, "a tuple of StageChange")
     before = record.created_at
+    entered: Any = None  # the stage the change before entered
     for i, change in enumerate(history):
         at: Any = getattr(change, "at", None)
-        if not aware(at) or elapsed(at, before) < NO_TIME:
+        if not _is_instant(at) or elapsed(at, before) < NO_TIME:
             return Issue(f"history[{i}].at", at, f"an aware datetime no earlier than {before}")
         for name in ("from_stage", "to_stage"):
             value = getattr(change, name, None)
             if not _is_stage(value):
                 return Issue(f"history[{i}].{name}", value, "a stage id (str)")
-        before = at
+        if entered is not None and change.from_stage != entered:
+            expected = f"{entered!r}, the stage the change before entered"
+            return Issue(f"history[{i}].from_stage", change.from_stage, expected)
+        before, entered = at, change.to_stage
+    if history and record.stage != entered:
+        return Issue("stage", record.stage, f"{entered!r}, the stage its last change entered")
     return None
 
 
@@ -95,12 +122,12 @@ def purchase_issue(record: Any, *, amount: bool = False) -> Issue | None:
 
 def customer_issue(record: Any) -> Issue | None:
     """An aware ``acquired_at`` and a ``churned_at`` that is None or no earlier."""
-    issue = missing_or_bad(record, "acquired_at", aware, "a timezone-aware datetime")
+    issue = _time_issue(record, "acquired_at")
     if issue is not None:
         return issue
     churned = getattr(record, "churned_at", None)
     if churned is not None and (
-        not aware(churned) or elapsed(churned, record.acquired_at) < NO_TIME
+        not _is_instant(churned) or elapsed(churned, record.acquired_at) < NO_TIME
     ):
         return Issue("churned_at", churned, "None or an aware datetime no earlier than acquired_at")
     return None
@@ -112,6 +139,17 @@ def _is_kind(value: Any) -> bool:
 
 def activity_issue(record: Any) -> Issue | None:
     """An :class:`ActivityKind` ``kind`` and an aware ``at``."""
-    return missing_or_bad(record, "kind", _is_kind, "an ActivityKind") or missing_or_bad(
-        record, "at", aware, "a timezone-aware datetime"
-    )
+    return missing_or_bad(record, "kind", _is_kind, "an ActivityKind") or _time_issue(record, "at")
+
+
+def in_its_pipeline(record: Any) -> tuple[str, dt.datetime, Sequence[Any]]:
+    """Where *record*'s stays in the pipeline it is in begin: the stage it
+    entered, when, and its changes since. A transfer ends the stays of the
+    pipeline it left (the changes before its marker, ``to_pipeline``): they are
+    not this pipeline's stages."""
+    history = record.history
+    for i in range(len(history) - 1, -1, -1):
+        change = history[i]
+        if getattr(change, "to_pipeline", None) is not None:
+            return change.to_stage, change.at, history[i + 1 :]
+    return (history[0].from_stage if history else record.stage), record.created_at, history

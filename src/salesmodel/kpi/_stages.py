@@ -15,17 +15,16 @@ from typing import Any, Final, Literal, overload
 import attrs
 
 from salesmodel._book import DEFAULT_BOOK, PipelineBook, Pipelines
-from salesmodel._time import NO_TIME, elapsed
+from salesmodel._time import NO_TIME, elapsed, instant_argument
 from salesmodel.entities import Deal, Lead
 from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
 from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
-from ._accumulators import aware
 from ._base import GroupedAccumulator
 from ._define import Frame, is_frame, refuse_frame_options
 from ._grouping import By
-from ._records import history_issue
+from ._records import history_issue, in_its_pipeline
 from ._results import NOTHING_SKIPPED, DurationSummary, Grouped, Ratio, Skipped, Table
 
 __all__ = [
@@ -63,8 +62,7 @@ class TimeInStageAccumulator(GroupedAccumulator):
         pipelines: Pipelines | None = None,
         strict: bool = True,
     ) -> None:
-        if as_of is not None and not aware(as_of):
-            raise ValidationError.single("as_of", as_of, "None or a timezone-aware datetime")
+        as_of = instant_argument(as_of, "as_of", "time in stage", optional=True)
         super().__init__(by=by, anchor="created", strict=strict, as_of=as_of, pipelines=pipelines)
         self._as_of = as_of
         self._book = DEFAULT_BOOK if pipelines is None else PipelineBook(pipelines)
@@ -79,9 +77,7 @@ class TimeInStageAccumulator(GroupedAccumulator):
         grouping = self._grouping
         for record in self._conforming(chunk, self._book):
             group = grouping.group_of(record)
-            history = record.history
-            stage = history[0].from_stage if history else record.stage
-            entered = record.created_at
+            stage, entered, history = in_its_pipeline(record)
             for change in history:
                 counts[(group, stage, elapsed(change.at, entered))] += 1
                 stage, entered = change.to_stage, change.at
@@ -347,8 +343,8 @@ class FunnelAccumulator(GroupedAccumulator):
         grouping = self._grouping
         won_step = self._won_step
         for record in self._conforming(chunk, self._book):
-            history = record.history
-            visited = {index[record.stage]} if record.stage in index else set()
+            entry, _, history = in_its_pipeline(record)
+            visited = {index[s] for s in (record.stage, entry) if s in index}
             for change in history:
                 if change.from_stage in index:
                     visited.add(index[change.from_stage])
