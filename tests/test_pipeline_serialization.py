@@ -263,3 +263,36 @@ def test_a_stage_round_trips_on_its_own():
     with pytest.raises(ValidationError) as info:
         from_dict({"id": "x", "name": "X", "probability": "-1", "rot_after": "P0D"}, Stage)
     assert paths(info.value) == ["probability", "rot_after"]
+
+
+def test_from_dict_checks_every_record_in_any_container_against_its_pipeline() -> None:
+    """A dict, a set, a nested list or an attrs class holding deals is checked as
+    a list is: every record, named by its place."""
+    import attrs
+
+    from salesmodel import from_dict, to_dict
+
+    data = to_dict(
+        Deal(
+            id="D",
+            name="x",
+            amount=None,
+            created_at=datetime(2026, 4, 1, tzinfo=UTC),
+            stage="zzz",
+        )
+    )
+
+    @attrs.frozen
+    class Book:
+        deals: list[Deal]
+
+    for cls, payload, path in (
+        (dict[str, Deal], {"a": data}, "['a'].stage"),
+        (frozenset[Deal], [data], "['D'].stage"),
+        (list[list[Deal]], [[data]], "[0][0].stage"),
+        (Book, {"deals": [data]}, "deals[0].stage"),
+        (Deal | None, data, "stage"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            from_dict(payload, cls, pipelines=DEFAULT_PIPELINE)
+        assert [issue.path for issue in caught.value.issues] == [path]

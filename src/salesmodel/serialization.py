@@ -1077,18 +1077,39 @@ def from_dict(data: Any, cls: type[T], *, pipelines: Pipelines | None = None) ->
 
 
 def _conform(built: Any, book: PipelineBook, subject: str | None) -> None:
-    """Check *built* (a record, or a list or tuple of them) against its pipeline."""
-    items = built if type(built) is list or type(built) is tuple else (built,)
-    issues: list[Issue] = []
-    for i, item in enumerate(items):
-        if isinstance(item, (Deal, Lead)) or hasattr(item, "stage"):
-            found = book.issues(item)
-            prefix = "$" if items is not built else f"[{i}]"
-            issues.extend(issue.under(prefix) for issue in found)
+    """Check every record in *built* against its pipeline."""
+    issues = [
+        issue.under(path)
+        for path, record in _records_in(built, "$")
+        for issue in book.issues(record)
+    ]
     if issues:
         record_id = getattr(built, "id", None)
-        name = subject if not isinstance(record_id, str) else f"{subject} {record_id!r}"
-        raise ValidationError(issues, name)
+        if isinstance(record_id, str):  # one record: named by its type, as it is built
+            subject = f"{type(built).__name__} {record_id!r}"
+        raise ValidationError(issues, subject)
+
+
+def _records_in(value: Any, path: str) -> Iterator[tuple[str, Any]]:
+    """Each record (a deal, a lead, anything with a stage) in *value*, with its
+    path: *value* itself, or what a list, tuple, set or dict holds, or the fields
+    of an attrs class, at any depth."""
+    if isinstance(value, (Deal, Lead)) or (hasattr(value, "stage") and not isinstance(value, type)):
+        yield path, value
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _records_in(item, f"[{i}]" if path == "$" else f"{path}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _records_in(item, f"[{key!r}]" if path == "$" else f"{path}[{key!r}]")
+    elif isinstance(value, (set, frozenset)):
+        for item in value:  # no place: named by its id
+            step = f"[{short_repr(getattr(item, 'id', None))}]"
+            yield from _records_in(item, step if path == "$" else path + step)
+    elif attrs.has(type(value)):
+        for field in attrs.fields(type(value)):
+            step = field.name if path == "$" else f"{path}.{field.name}"
+            yield from _records_in(getattr(value, field.name), step)
 
 
 def _structure(data: Any, cls: type[T]) -> T:
