@@ -976,15 +976,13 @@ class StaleDealsAccumulator(GroupedAccumulator):
         return history_issue(record)
 
     def _add_chunk(self, chunk: list[Any]) -> None:
-        opened = [r for r in chunk if r.status is OPEN]
         grouping = self._grouping
         book = self._book
-        for record in opened:
-            if not book.conforms(record):
-                issues = book.issues(record)
-                if issues:
-                    self._reject(record, issues[0])
-                    continue
+        # every record conforms or is a bad one, closed or not (a closed deal in an
+        # unknown stage is no less bad for being out of the count)
+        for record in self._conforming(chunk, book):
+            if record.status is not OPEN:
+                continue
             pipeline = book.pipeline_of(record)
             assert not isinstance(pipeline, Issue)
             stage = pipeline.stage(record.stage)
