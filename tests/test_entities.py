@@ -399,3 +399,35 @@ def test_a_subclass_of_an_entity_keeps_every_rule_of_its_parent() -> None:
     )
     assert from_dict(to_dict(moved), RegionalDeal) == moved
     assert pickle.loads(pickle.dumps(moved)) == moved
+
+
+def test_a_subclass_that_declares_a_field_again_keeps_its_rule() -> None:
+    @attrs.frozen(kw_only=True)
+    class Overridden(Deal):
+        created_at: datetime = attrs.field()
+        amount: object = attrs.field(default=None)
+        status: Status = attrs.field(default=Status.OPEN)
+
+    with pytest.raises(ValidationError) as caught:
+        Overridden(id="D", name="x", amount=float("nan"), created_at=datetime(2026, 1, 1))
+    assert [i.path for i in caught.value.issues] == ["created_at", "amount"]
+    with pytest.raises(ValidationError, match="'status' must be one of"):
+        Overridden(id="D", name="x", created_at=T0, status="bogus")
+    assert Overridden(id="D", name="x", created_at=T0, status="open").status is Status.OPEN
+
+
+def test_a_subclass_may_not_ask_for_checks_its_init_would_not_run() -> None:
+    """A checked entity's __init__ is its rules: attrs validators, converters and
+    __attrs_post_init__ would be skipped in silence, so they are refused."""
+    with pytest.raises(TypeError, match="validators or converters"):
+
+        @attrs.frozen(kw_only=True)
+        class Seated(Deal):
+            seats: int = attrs.field(default=1, validator=attrs.validators.instance_of(int))
+
+    with pytest.raises(TypeError, match="__attrs_post_init__ would not run"):
+
+        @attrs.frozen(kw_only=True)
+        class Posted(Deal):
+            def __attrs_post_init__(self) -> None:
+                raise ValueError

@@ -139,7 +139,9 @@ class Record:
         """An attrs class made from a checked entity (``class MyDeal(Deal)`` with
         ``@attrs.frozen``) keeps every rule of its parent: attrs gave it an
         ``__init__`` of its own, which would check nothing. Its new fields take
-        their rule from their metadata (:func:`meta`), else any value."""
+        their rule from their metadata (:func:`meta`), else any value; a field it
+        declares again keeps its parent's rule. attrs validators, converters and
+        ``__attrs_post_init__`` are refused (TypeError): they would not run."""
         super().__init_subclass__(**kwargs)
         if "__attrs_attrs__" not in cls.__dict__ or "__salesmodel_declared__" in cls.__dict__:
             return  # the class statement's class (attrs makes the real one), or checked
@@ -208,7 +210,9 @@ def _declare(
         raise TypeError(f"{cls.__name__} fields without a rule: {unruled}")
     if any(isinstance(f.default, attrs.Factory) for f in fields):  # type: ignore[arg-type]
         raise TypeError(f"{cls.__name__}: use immutable defaults, not factories")
-    _rule_names(cls, [_rule(f) for f in fields], cross_rules)  # fail early
+    if inherited:
+        _refuse_unrun_checks(cls, fields)
+    _rule_names(cls, [_rule(cls, f) for f in fields], cross_rules)  # fail early
     declared = cls.__init__  # attrs' own: its name and docstring stay
 
     def __init__(self: Any, *args: Any, **kwargs: Any) -> None:
@@ -227,10 +231,36 @@ def _declare(
     return cls
 
 
-def _rule(field: Any) -> Rule:
-    """The rule of an attrs field (any value for one a subclass added without)."""
-    rule: Rule = field.metadata.get(RULE, ANY)
-    return rule
+def _rule(cls: type, field: Any) -> Rule:
+    """The rule of an attrs field of *cls*: its own, else that of the field of that
+    name of the nearest base (a subclass that declares a field again keeps its
+    parent's rule), else any value (a field a subclass added without one)."""
+    if RULE in field.metadata:
+        rule: Rule = field.metadata[RULE]
+        return rule
+    for base in cls.__mro__[1:]:
+        parent = attrs.fields_dict(base).get(field.name) if attrs.has(base) else None
+        if parent is not None and RULE in parent.metadata:
+            inherited: Rule = parent.metadata[RULE]
+            return inherited
+    return ANY
+
+
+def _refuse_unrun_checks(cls: type, fields: Any) -> None:
+    """Refuse what attrs would run in the ``__init__`` a checked class replaces:
+    its validators, converters and ``__attrs_post_init__`` would be skipped in
+    silence."""
+    unrun = [f.name for f in fields if f.validator is not None or f.converter is not None]
+    if unrun:
+        raise TypeError(
+            f"{cls.__name__} fields with attrs validators or converters, which a checked "
+            f"entity does not run: {unrun} (give a rule with metadata=meta(...))"
+        )
+    if "__attrs_post_init__" in cls.__dict__:
+        raise TypeError(
+            f"{cls.__name__}.__attrs_post_init__ would not run: a checked entity's "
+            "__init__ is its rules (give a rule with metadata=meta(...), or a cross rule)"
+        )
 
 
 def slot(cls: type, name: str) -> Any:
@@ -272,7 +302,7 @@ def _compiled(cls: type) -> tuple[_Plan, Callable[..., Any]]:
         if done is None:
             cross_rules, error = cls.__salesmodel_declared__  # type: ignore[attr-defined]
             fields = attrs.fields(cls)
-            rules = tuple((f.name, _rule(f), _compile_test(_rule(f))) for f in fields)
+            rules = tuple((f.name, _rule(cls, f), _compile_test(_rule(cls, f))) for f in fields)
             plan = _Plan(cls.__name__, rules, cross_rules, error)
             init, make = _compile_init(cls, plan, fields)
             cls.__init__ = init  # type: ignore[misc]
