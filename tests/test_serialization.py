@@ -725,3 +725,22 @@ def test_a_pipeline_loads_from_itself_or_from_tuples_of_stages_and_guards():
     loaded = from_dict(data, Pipeline)
     assert loaded.stages == DEFAULT_PIPELINE.stages
     assert [g.name for g in loaded.guards] == ["g"]
+
+
+def test_an_offset_with_a_fraction_of_a_second_survives_a_round_trip() -> None:
+    """``fromisoformat`` drops the microseconds of a UTC offset (``+00:00:00.000001``,
+    as ``isoformat`` writes it): the instant would move."""
+
+    from salesmodel.bulk import from_records
+
+    for offset in (timedelta(microseconds=1), -timedelta(hours=3, microseconds=250)):
+        deal = Deal(
+            id="D",
+            name="x",
+            amount=None,
+            created_at=datetime(2026, 1, 1, tzinfo=timezone(offset)),
+        )
+        data = to_dict(deal)
+        assert from_dict(data, Deal) == deal
+        assert from_dict(data, Deal).created_at.utcoffset() == offset
+        assert from_records(Deal, [data])[0] == deal

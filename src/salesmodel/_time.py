@@ -33,6 +33,7 @@ __all__ = [
     "elapsed",
     "instant_argument",
     "is_instant",
+    "iso_datetime",
     "keeps_daylight_saving",
     "plain_datetime",
     "start_of_day",
@@ -45,6 +46,8 @@ __all__ = [
 ZONE_EXPECTED: Final = "an IANA time zone name such as 'Europe/Paris' or 'UTC'"
 
 _FIXED: Final[dict[timedelta, timezone]] = {}
+#: The length of a UTC offset with a fraction of a second: ``+00:00:00.000001``.
+_OFFSET_WITH_FRACTION: Final = 16
 #: pandas' datetime: where it is defined, and its name (told apart without pandas).
 _TIMESTAMP: Final = ("pandas", "Timestamp")
 
@@ -103,6 +106,21 @@ def as_instant(value: datetime) -> datetime:
     offset = value.utcoffset()
     assert offset is not None
     return value.replace(tzinfo=_fixed(offset), fold=0)
+
+
+def iso_datetime(text: str) -> datetime:
+    """``datetime.fromisoformat``, keeping the fraction of a second of a UTC
+    offset as ``isoformat`` writes one (``+00:00:00.000001``): it drops it, so
+    the instant would move."""
+    parsed = datetime.fromisoformat(text)
+    if len(text) > _OFFSET_WITH_FRACTION and text[-7] == "." and text[-16] in "+-":
+        hours, minutes, seconds = text[-15:].split(":")
+        whole, fraction = seconds.split(".")
+        offset = timedelta(
+            hours=int(hours), minutes=int(minutes), seconds=int(whole), microseconds=int(fraction)
+        )
+        parsed = parsed.replace(tzinfo=timezone(-offset if text[-16] == "-" else offset))
+    return parsed
 
 
 def plain_datetime(value: datetime) -> datetime:

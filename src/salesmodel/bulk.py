@@ -38,7 +38,7 @@ import attrs
 
 from ._book import PipelineBook, Pipelines
 from ._checks import maker
-from ._time import ZONE_EXPECTED, plain_datetime, start_of_day, zone_named
+from ._time import ZONE_EXPECTED, iso_datetime, plain_datetime, start_of_day, zone_named
 from ._vocabulary import well_known
 from .attributes import Attributes
 from .errors import MISSING, Issue, ValidationError
@@ -214,7 +214,6 @@ def _text(field: str, optional: bool) -> Callable[[Any], Any]:
 
 
 def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any], Any]:
-    iso_datetime = dt.datetime.fromisoformat
     expected = "an ISO date or datetime, a date, or a datetime"
 
     def aware(value: dt.datetime) -> dt.datetime:
@@ -256,7 +255,7 @@ def _datetime(field: str, optional: bool, tz: dt.tzinfo | None) -> Callable[[Any
             try:
                 if len(text) == _DATE_LENGTH:  # a date alone, as in "2017-10-15"
                     return day_start(dt.date.fromisoformat(text))
-                parsed = dt.datetime.fromisoformat(text)
+                parsed = iso_datetime(text)
             except ValueError:
                 raise _Bad(Issue(field, value, expected)) from None
             return aware(parsed)

@@ -37,6 +37,7 @@ from cattrs.errors import (
 from . import enums
 from ._book import PipelineBook, Pipelines
 from ._checks import Record, collect, maker, plan_of
+from ._time import iso_datetime
 from ._vocabulary import well_known
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
 from .entities import Deal, Lead
@@ -72,7 +73,7 @@ def structure_datetime(value: Any, _: Any = None) -> datetime:
     """An aware datetime from its ISO 8601 text (an aware datetime passes)."""
     if type(value) is str:
         try:
-            parsed = datetime.fromisoformat(value)
+            parsed = iso_datetime(value)
         except ValueError:
             raise _fail(value, _DATETIME_EXPECTED) from None
         if parsed.utcoffset() is None:
@@ -462,7 +463,7 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
     namespace: dict[str, Any] = {
         "_MISSING": MISSING,
         "_Money": Money,
-        "_iso": datetime.fromisoformat,
+        "_iso": iso_datetime,
     }
     hooks = _field_hooks(cls, conv)
     body, made = _fast_body(cls, conv, hooks, "d", "", namespace)
