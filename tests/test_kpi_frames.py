@@ -1754,3 +1754,18 @@ def test_hostile_pandas_columns_are_read_or_refused_alike_on_both_routes() -> No
     assert outcome(lambda: kpi.win_rate(offset)) == outcome(
         lambda: kpi.win_rate(NativePandas(offset))
     )
+
+
+@pytest.mark.parametrize("engine", _ENGINES_IN_MEMORY)  # DuckDB: periods in UTC only
+def test_a_period_beyond_year_9999_in_its_zone_is_a_bad_row_as_on_records(engine: str) -> None:
+    """9999-12-31 23:00 UTC is in year 10000 in Kiritimati (UTC+14): no period holds
+    it, as no datetime does; the row is refused as the record is."""
+    t0, t1 = dt.datetime(9999, 1, 1, tzinfo=UTC), dt.datetime(9999, 12, 31, 23, tzinfo=UTC)
+    kiritimati = ZoneInfo("Pacific/Kiritimati")
+    native = _in_engine(engine, pl.DataFrame(_one_won(t0, t1)))
+    expected = outcome(lambda: kpi.bookings(_won(t0, t1), period="year", tz=kiritimati))
+    got = outcome(lambda: kpi.bookings(native, period="year", tz=kiritimati))
+    assert got[0] == expected[0] == "ValidationError"
+    assert expected[1].split(": ", 1)[1] in got[1]
+    skipped = kpi.bookings(native, period="year", tz=kiritimati, strict=False).skipped
+    assert [s.field for s in skipped] == ["closed_at"]

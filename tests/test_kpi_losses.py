@@ -92,3 +92,24 @@ def test_other_records_and_bad_options_are_named() -> None:
     assert caught.value.field == "status"
     with pytest.raises(ValidationError):
         kpi.loss_reasons(BOOK, period="month")  # no tz
+
+
+def test_a_record_of_another_type_with_a_broken_history_is_a_bad_record() -> None:
+    """The stage a deal was lost from is read from its history: a history whose
+    changes do not follow on is refused, as on a frame of its changes."""
+    import types
+
+    from salesmodel import StageChange, Status
+
+    t = datetime(2026, 3, 2, tzinfo=UTC)
+    history = (
+        StageChange(from_stage="prospecting", to_stage="qualification", at=t + timedelta(days=1)),
+        StageChange(from_stage="research", to_stage="lost", at=t + timedelta(days=2)),
+    )
+    record = types.SimpleNamespace(
+        id="L1", status=Status.LOST, stage="lost", pipeline_id="default", created_at=t,
+        closed_at=t + timedelta(days=2), amount=Money("50", "EUR"), loss_reason="price",
+        history=history, owner_id=None,
+    )  # fmt: skip
+    got = kpi.loss_reasons([record], strict=False)
+    assert [s.field for s in got.skipped] == ["history[1].from_stage"]

@@ -51,7 +51,7 @@ from salesmodel.money import (
 from ._changes import COLUMNS as _CHANGE_COLUMNS
 from ._changes import Changes
 from ._define import DefinedAccumulator
-from ._grouping import ALL, Grouping, Period
+from ._grouping import ALL, Grouping, Period, beyond_the_calendar
 from ._losses import reason_key
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Measure, Within
 from ._results import QUANTILES, RankedDurations, SkippedRecord
@@ -1105,6 +1105,16 @@ class _Engine:
             if values
         ]
         checks.append((col(_DUP), "id", lambda r: Issue("id", r["id"], "an id no other row has")))
+        if self.local is not None:  # a period's year, as a datetime holds it (Period too)
+            anchor, tz = self.grouping.anchor, self.grouping.tz
+            why = "periods are dates in that zone"
+            checks.append(
+                (
+                    ~self.local.dt.year().is_between(1, 9999),
+                    anchor,
+                    lambda r: beyond_the_calendar(anchor, r[anchor], tz, why).issues[0],
+                )
+            )
         if self.book is not None:
             checks += self._stage_checks()
         if self.changes is not None:
@@ -1318,7 +1328,8 @@ class _Engine:
         shown = [
             f
             for f in self.frame.collect_schema().names()
-            if f != _CENTS and not f.startswith(_WRITTEN)
+            if f not in (_CENTS, _LOCAL) and not f.startswith(_WRITTEN)  # (a local time
+            # may be beyond what a datetime holds)
         ]
         return frame, bad.select([*shown, _BAD])
 

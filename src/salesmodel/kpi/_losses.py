@@ -19,7 +19,7 @@ from ._deals import _Money, _money, _what
 from ._define import DefinedAccumulator, Frame, compute
 from ._grouping import By, PeriodKind, Zone
 from ._measures import AmountMeasure, Amounts, Extra, Measure, Where
-from ._records import deal_issue
+from ._records import deal_issue, history_issue
 from ._results import EXACT, NOTHING_SKIPPED, ZERO, Grouped, Ratio, Skipped, Table, Total
 
 __all__ = ["LossReasonRow", "LossReasons", "LossReasonsAccumulator", "loss_reasons", "reason_key"]
@@ -138,7 +138,8 @@ class LossReasonsDefinition(_Money):
     options: ClassVar[dict[str, Any]] = {"currency": None, "rates": None}
 
     def issue(self, record: Any, options: Mapping[str, Any]) -> Issue | None:
-        return deal_issue(record, amount=True)
+        # the stage lost from is read from the history: it obeys the entities' rules
+        return history_issue(record) or deal_issue(record, amount=True)
 
     def measures(self, options: Mapping[str, Any]) -> tuple[Measure, ...]:
         extra = Extra("reason_stage", _reason_and_stage)
