@@ -1110,7 +1110,7 @@ class _Engine:
             why = "periods are dates in that zone"
             checks.append(
                 (
-                    ~self.local.dt.year().is_between(1, 9999),
+                    ~self.local.is_null() & ~self.local.dt.year().is_between(1, 9999),
                     anchor,
                     lambda r: beyond_the_calendar(anchor, r[anchor], tz, why).issues[0],
                 )
