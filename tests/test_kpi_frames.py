@@ -1769,3 +1769,28 @@ def test_a_period_beyond_year_9999_in_its_zone_is_a_bad_row_as_on_records(engine
     assert expected[1].split(": ", 1)[1] in got[1]
     skipped = kpi.bookings(native, period="year", tz=kiritimati, strict=False).skipped
     assert [s.field for s in skipped] == ["closed_at"]
+
+
+@pytest.mark.parametrize("engine", [*_ENGINES_IN_MEMORY, "duckdb"])
+def test_groups_by_source_or_loss_reason_are_the_records_well_known_members(engine: str) -> None:
+    """A record reads "Webinar" and "webinar" as one LeadSource, "Price" as
+    LossReason.PRICE: a frame's groups are those, added up (a median too)."""
+    spells = [("A", "won", None, "Webinar"), ("B", "lost", "Price", "webinar"),
+              ("C", "lost", "price", "my own"), ("D", "won", None, "WEBINAR")]  # fmt: skip
+    deals = [
+        sample_deal(i, status=s, loss_reason=r, source=src, closed_at=T0 + dt.timedelta(days=n))
+        for n, (i, s, r, src) in enumerate(spells, 1)
+    ]
+    data = {
+        "id": [d.id for d in deals],
+        "status": [d.status.value for d in deals],
+        "stage": [d.stage for d in deals],
+        "created_at": [T0] * len(deals),
+        "closed_at": [d.closed_at for d in deals],
+        "loss_reason": [s[2] for s in spells],
+        "source": [s[3] for s in spells],
+    }
+    native = _in_engine(engine, pl.DataFrame(data))
+    for by in ("source", "loss_reason"):
+        for call in (kpi.win_rate, kpi.sales_cycle):
+            assert call(native, by=by) == call(deals, by=by), (by, call)

@@ -36,9 +36,10 @@ import attrs
 
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals, schema_of
-from salesmodel._rules import ID, MAX_ID, is_id
+from salesmodel._rules import ID, MAX_ID, is_id, judge, open_enum
 from salesmodel._time import keeps_daylight_saving
-from salesmodel.entities import Deal, Lead
+from salesmodel.entities import LOSS_REASON, Deal, Lead
+from salesmodel.enums import LeadSource
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import (
     CURRENCY_EXPECTED,
@@ -166,6 +167,8 @@ _EXACT_QUANTILES: Final = frozenset({"polars", "pandas"})
 #: polars gives quantiles as floats: exact below 2**53 microseconds (285 years).
 _EXACT_FLOATS: Final = 2**53
 _PER_SECOND: Final = 1_000_000  # microseconds
+#: The by= fields whose text a record reads as a well-known member, and how.
+_SPELLED: Final = {"source": judge(open_enum(LeadSource)), "loss_reason": judge(LOSS_REASON)}
 #: ``by=`` aliases of the records, as frame columns.
 _COLUMN_OF_PATH: Final = {"amount.currency": "currency"}
 #: What ``columns=`` may map: the fields a frame of deals or of their changes holds.
@@ -1667,6 +1670,8 @@ class _Engine:
         for i, field in enumerate(self.by_fields):
             if field in _ID_FIELDS:
                 parts[i] = self._id_keys(field, parts[i])
+            elif field in _SPELLED:
+                parts[i] = _as_records_spell(_SPELLED[field], parts[i])
         if not parts:
             return [ALL] * _length(table)
         if len(parts) == 1 and isinstance(self.grouping.by, str):
@@ -1725,6 +1730,17 @@ class _Engine:
             ]
             keys = list(zip(keys, extras, strict=True))
         return keys
+
+
+def _as_records_spell(judged: Callable[[Any], tuple[bool, Any]], cells: list[Any]) -> list[Any]:
+    """Group keys as a record's field holds them: ``"Webinar"`` and ``"webinar"`` are
+    one :class:`~salesmodel.LeadSource` (groups that become one key are added up,
+    as the days of a week are)."""
+    spelled = {}
+    for cell in set(cells):
+        valid, value = judged(cell)
+        spelled[cell] = value if valid else cell
+    return [spelled[cell] for cell in cells]
 
 
 def _from_2100(value: Any) -> bool:
