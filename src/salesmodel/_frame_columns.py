@@ -20,7 +20,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
-from ._time import as_instant, keeps_daylight_saving, zone_named
+from ._time import ZONES_TRUSTED_UNTIL, as_instant, keeps_daylight_saving, zone_named
 from .errors import ValidationError
 
 __all__ = ["FrameColumns", "narwhals"]
@@ -29,11 +29,8 @@ _EPOCH: Final = dt.datetime(1970, 1, 1)
 #: ``_delta(0, 0, n)``: n microseconds, a third faster than by keyword.
 _delta: Final = dt.timedelta
 _UTC_NAMES: Final = frozenset({"UTC", "Etc/UTC", "+00:00", "Z"})
-#: Microseconds from the epoch to the end of 2099 (a day to spare), from when an
-#: engine's offsets are not trusted: polars applies no daylight saving time then.
-_ZONES_TRUSTED_UNTIL: Final = (dt.datetime(2099, 12, 30) - dt.datetime(1970, 1, 1)) // dt.timedelta(
-    microseconds=1
-)
+#: ZONES_TRUSTED_UNTIL in microseconds from the epoch, as the engines' times are read.
+_ZONES_TRUSTED_UNTIL: Final = (ZONES_TRUSTED_UNTIL - _EPOCH) // dt.timedelta(microseconds=1)
 #: How many column names an error about a missing column shows.
 _SHOWN: Final = 12
 

@@ -27,6 +27,7 @@ from .errors import ValidationError
 
 __all__ = [
     "NO_TIME",
+    "ZONES_TRUSTED_UNTIL",
     "ZONE_EXPECTED",
     "as_instant",
     "aware_instant",
@@ -195,6 +196,12 @@ def instant_argument(
             name, value, f"None or {expected}" if optional else expected, subject
         )
     return instant
+
+
+#: From this wall time (or UTC instant: a day to spare) an engine's zone offsets
+#: are not trusted: polars applies no daylight saving time from 2100 on (measured:
+#: polars 2.1, New York in July 2100).
+ZONES_TRUSTED_UNTIL: Final = datetime(2099, 12, 30)
 
 
 @functools.cache

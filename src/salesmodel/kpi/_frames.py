@@ -37,7 +37,7 @@ import attrs
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals, schema_of
 from salesmodel._rules import ID, MAX_ID, is_id, judge, open_enum
-from salesmodel._time import keeps_daylight_saving
+from salesmodel._time import ZONES_TRUSTED_UNTIL, keeps_daylight_saving
 from salesmodel.entities import LOSS_REASON, Deal, Lead
 from salesmodel.enums import LeadSource
 from salesmodel.errors import Issue, SalesModelError, ValidationError
@@ -136,9 +136,6 @@ _CALLABLES: Final = ("by", "converted", "start")
 #: Engines that read times in their session's zone, not the column's.
 _SESSION_ZONED: Final = {"duckdb": "DuckDB relation", "pyspark": "Spark DataFrame"}
 _LOST_FROM: Final = "__lost_from"
-#: From this (naive, or UTC with a day to spare) polars applies no daylight
-#: saving time in any zone (measured: polars 2.1, New York in July 2100).
-_POLARS_DST_END: Final = dt.datetime(2099, 12, 30)
 _HISTORY_BAD: Final = "__hbad"
 #: The extra part of a measure's key (:class:`~._measures.Extra`, by name): the
 #: frame columns it is read from, and how, as the records' ``Extra.of`` reads it.
@@ -653,7 +650,7 @@ class _Engine:
         zone = _zone_name(self.grouping.tz)
         if self.grouping.period is not None and self.backend in _SESSION_ZONED:
             self._check_session_zone()
-        if self.backend == "polars":
+        if self.backend == "polars" and not self.handed:  # a handed one was checked before
             misread = self._misread(self.frame, self.schema)
             if misread is not None:
                 raise misread
@@ -1745,10 +1742,10 @@ def _as_records_spell(judged: Callable[[Any], tuple[bool, Any]], cells: list[Any
 
 def _from_2100(value: Any) -> bool:
     """Whether the time or date *value* is one polars reads wrong in a zone with
-    daylight saving time (see _POLARS_DST_END)."""
+    daylight saving time (see ZONES_TRUSTED_UNTIL)."""
     if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None) >= _POLARS_DST_END
-    return isinstance(value, dt.date) and value >= _POLARS_DST_END.date()
+        return value.replace(tzinfo=None) >= ZONES_TRUSTED_UNTIL
+    return isinstance(value, dt.date) and value >= ZONES_TRUSTED_UNTIL.date()
 
 
 def _hands_over(native: Any) -> bool:
