@@ -264,6 +264,23 @@ def test_duckdb_periods_in_another_zone_are_refused_clearly() -> None:
         kpi.win_rate(frame("duckdb", deals), period="month", tz=SAO_PAULO)
 
 
+def test_duckdb_periods_as_recorded_are_refused_not_read_in_utc() -> None:
+    # 00:30 on 1 April in Paris is in April as recorded; DuckDB keeps only the
+    # instant (22:30 on 31 March UTC), so "recorded" would put it in March.
+    paris = ZoneInfo("Europe/Paris")
+    closed = dt.datetime(2026, 4, 1, 0, 30, tzinfo=paris)
+    deals = [sample_deal("D-1", status="won", closed_at=closed)]
+    assert list(kpi.bookings(deals, period="month", tz="recorded")) == [
+        kpi.Period("month", 2026, 4)
+    ]
+    with pytest.raises(ValidationError, match=r"UTC on a DuckDB relation \(tz='UTC'\)") as caught:
+        kpi.bookings(frame("duckdb", deals), period="month", tz="recorded")
+    assert caught.value.field == "tz"
+    assert kpi.bookings(frame("duckdb", deals), period="month", tz=UTC) == kpi.bookings(
+        deals, period="month", tz=UTC
+    )
+
+
 @pytest.mark.parametrize("engine", ["pandas", "polars", "pyarrow"])
 @pytest.mark.parametrize(
     ("naive", "said"),

@@ -103,9 +103,9 @@ class Changes:
         normal = [engine.text(schema, f, native) for f in _FIELDS[1:3]]
         # the join key as the deals' ids are made (PyArrow joins no string to a large one)
         normal += [_key(nw, schema, "deal_id", engine), engine.instant(schema, "at", native)]
-        if seq is not None:
-            normal.append(_sequence(nw, schema, engine, native))
         native = native.with_columns([e for e in normal if e is not None])
+        if seq is not None:
+            native = _sequenced(nw, native, schema, engine)
         if seq is not None:
             native = native.with_columns(nw.col("seq").fill_null(_UNSEQUENCED).alias(_SEQ_KEY))
         self.frame = self._ordered(native)
@@ -327,14 +327,19 @@ def _key(nw: Any, schema: Any, field: str, engine: _Engine) -> Any:
     return nw.col(field).cast(nw.String)
 
 
-def _sequence(nw: Any, schema: Any, engine: _Engine, frame: Any) -> Any:
-    """``seq`` as integers (a column of nothing but nulls has a guessed type)."""
+def _sequenced(nw: Any, changes: Any, schema: Any, engine: _Engine) -> Any:
+    """*changes* with ``seq`` as 64-bit integers (a column of nothing but nulls
+    has a guessed type)."""
     dtype = schema["seq"]
-    if not dtype.is_integer() and not engine._empty("seq", frame):
+    if not dtype.is_integer() and not engine._empty("seq", changes):
         raise ValidationError.single(
             "history.seq", str(dtype), "a column of integers ordering a deal's changes"
         )
-    return nw.col("seq").cast(nw.Int64)
+    if dtype == nw.Int64:
+        return changes
+    if engine.backend == "dask":  # its cast is to numpy's int64, which holds no null
+        return nw.from_native(nw.to_native(changes).astype({"seq": "Int64"}))
+    return changes.with_columns(nw.col("seq").cast(nw.Int64))
 
 
 def _blank(expr: Any) -> Any:

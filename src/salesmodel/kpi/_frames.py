@@ -821,15 +821,23 @@ class _Engine:
 
     def _check_session_zone(self) -> None:
         """Refuse periods on a DuckDB or Spark session that reads instants in
-        another zone than UTC: its calendar would be that zone's, whatever
-        ``tz=`` says."""
+        another zone than UTC (its calendar would be that zone's, whatever
+        ``tz=`` says), and ``tz="recorded"`` there: such a column keeps
+        instants, not the zone each was recorded in."""
+        kind = _SESSION_ZONED[self.backend]
+        if self.grouping.tz == "recorded":
+            raise ValidationError.single(
+                "tz",
+                "recorded",
+                f"UTC on a {kind} (tz='UTC'): it keeps instants, not the zone each "
+                "time was recorded in",
+            )
         native = self.nw.to_native(self.frame)
         if self.backend == "duckdb":
             found = native.query("_t", "select current_setting('TimeZone')").fetchall()[0][0]
         else:
             found = native.sparkSession.conf.get("spark.sql.session.timeZone")
         if found not in ("UTC", "Etc/UTC"):
-            kind = _SESSION_ZONED[self.backend]
             how = (
                 "SET TimeZone = 'UTC'"
                 if self.backend == "duckdb"
