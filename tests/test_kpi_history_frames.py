@@ -437,3 +437,13 @@ def test_a_null_seq_in_pandas_nullable_integers_orders_as_on_polars(dtype: str) 
         warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
         lazy = dd.from_pandas(native, npartitions=2), dd.from_pandas(changes, npartitions=2)
         assert calls["time_in_stage"](lazy[0], history=lazy[1]) == calls["time_in_stage"](book)
+
+
+@pytest.mark.parametrize("engine", ["polars-lazy", "pyarrow", "duckdb"])
+def test_a_field_grouped_by_twice_is_a_key_of_two_parts_as_on_records(engine: str) -> None:
+    # the engines refused a group_by naming one column twice (DuplicateError)
+    book = sample_book()
+    native, changes = frames(engine, book)
+    for by in (("owner_id", "owner_id"), {"rep": "owner_id", "again": "owner_id"}):
+        for name, call in history_calls({"by": by, "as_of": day(30)}).items():
+            assert call(native, history=changes) == call(book), (name, by)

@@ -364,7 +364,7 @@ def stage_times(engine: _Engine, as_of: dt.datetime | None) -> Counter[tuple[Any
 
     nw = engine.nw
     col = nw.col
-    by = list(engine.by_fields)
+    by = engine.by_columns()
     good = engine.good()
     counts: Counter[tuple[Any, str, int]] = Counter()
     parts = []
@@ -412,7 +412,7 @@ def funnel_counts(
 
     nw = engine.nw
     col = nw.col
-    by = list(engine.by_fields)
+    by = engine.by_columns()
     good = engine.good()
 
     def step(expr: Any) -> Any:  # -1: not a step (a null would make pandas fall back)

@@ -1401,7 +1401,7 @@ class _Engine:
     ) -> list[tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]]:
         """Each measure's aggregate plan over the *good* rows, and its reader."""
         nw = self.nw
-        keys = list(self.by_fields)
+        keys = self.by_columns()
         period = self.grouping.period
         if period is not None:
             good = good.with_columns(self.local.dt.year().alias(_YEAR), self._part().alias(_PART))
@@ -1667,6 +1667,10 @@ class _Engine:
         return {
             slot: Amounts(sums, count, unknown) for slot, (sums, (count, unknown)) in parts.items()
         }
+
+    def by_columns(self) -> list[str]:
+        """The columns an aggregate groups by: each once (by= may name one twice)."""
+        return list(dict.fromkeys(self.by_fields))
 
     def groups(self, table: Mapping[str, list[Any]]) -> list[Any]:
         """The group of each aggregate row, as the accumulator's grouping names it
