@@ -397,6 +397,33 @@ def test_a_field_grouped_by_under_two_names_is_read_once_for_both(engine: str) -
     assert got.columns == ("rep", "again", "period")
 
 
+@pytest.mark.parametrize("engine", ["pyarrow", "pandas", "pandas-native"])
+def test_arrow_string_view_columns_are_read_as_text(engine: str) -> None:
+    # narwhals reads string_view as text; PyArrow and pandas compute nothing on it
+    pa = pytest.importorskip("pyarrow")
+    table = _polars(columns_of(BOOK)).to_arrow()
+    views = [pa.string_view() if pa.types.is_large_string(t) else t for t in table.schema.types]
+    table = table.cast(pa.schema(list(zip(table.schema.names, views, strict=True))))
+    native = (
+        table
+        if engine == "pyarrow"
+        else table.to_pandas(types_mapper=pd.ArrowDtype)
+        if engine == "pandas"
+        else NativePandas(table.to_pandas(types_mapper=pd.ArrowDtype))
+    )
+    assert kpi.win_rate(native, by="owner_id") == kpi.win_rate(BOOK, by="owner_id")
+    assert kpi.bookings(native, by="owner_id") == kpi.bookings(BOOK, by="owner_id")
+
+
+def test_a_duckdb_relation_over_a_one_shot_arrow_stream_is_refused_clearly() -> None:
+    # the checks and the figures each read the relation; the stream reads once
+    stream = _polars(columns_of(BOOK)).to_arrow().to_reader()
+    with pytest.raises(ValidationError, match=r"read the stream into a table first"):
+        kpi.win_rate(duckdb.from_arrow(stream))
+    table = _polars(columns_of(BOOK)).to_arrow().to_reader().read_all()
+    assert kpi.win_rate(duckdb.from_arrow(table)) == kpi.win_rate(BOOK)
+
+
 def test_a_missing_column_names_the_field_and_the_columns_there_are() -> None:
     native = _polars(columns_of(BOOK)).drop("closed_at")
     with pytest.raises(ValidationError, match=r"'closed_at' must be a column of the frame"):

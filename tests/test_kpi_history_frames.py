@@ -447,3 +447,13 @@ def test_a_field_grouped_by_twice_is_a_key_of_two_parts_as_on_records(engine: st
     for by in (("owner_id", "owner_id"), {"rep": "owner_id", "again": "owner_id"}):
         for name, call in history_calls({"by": by, "as_of": day(30)}).items():
             assert call(native, history=changes) == call(book), (name, by)
+
+
+def test_changes_in_arrow_string_view_columns_are_read_as_text() -> None:
+    pa = pytest.importorskip("pyarrow")
+    book = sample_book()
+    native, changes = frames("pyarrow", book)
+    views = [pa.string_view() if pa.types.is_large_string(t) else t for t in changes.schema.types]
+    changes = changes.cast(pa.schema(list(zip(changes.schema.names, views, strict=True))))
+    for name, call in history_calls({"as_of": day(30)}).items():
+        assert call(native, history=changes) == call(book), name

@@ -71,6 +71,8 @@ class Changes:
     """The changes frame of an engine's deals, ordered and checkable."""
 
     def __init__(self, engine: _Engine, frame: Any) -> None:
+        from ._frames import _plain_text
+
         self.engine = engine
         nw = self.nw = engine.nw
         native = engine.native(frame, "history")
@@ -98,7 +100,7 @@ class Changes:
         #: changes are refused): ``seq`` with its nulls filled, so that they join.
         self.order = _SEQ_KEY if seq is not None else _HROW if eager else None
         self.eager = eager
-        native = native.select(exprs)
+        native = _plain_text(nw, native.select(exprs), engine.backend)
         schema = native.collect_schema()
         normal = [engine.text(schema, f, native) for f in _FIELDS[1:3]]
         # the join key as the deals' ids are made (PyArrow joins no string to a large one)

@@ -267,11 +267,21 @@ def computed(
     without their rows, while a group key read from an id field is no id."""
     refused: dict[str, list[str]] = {}
     while True:
-        made = engine(refused)
         try:
+            made = engine(refused)
             return made, compute(made)
         except _RefusedKeys as keys:
             refused = {**refused, keys.field: keys.values}
+        except Exception as error:
+            if type(error).__name__ == "InvalidInputException" and "consumed" in str(error):
+                # the checks and the figures each read the relation: it must be readable again
+                raise ValidationError.single(
+                    "records",
+                    "a DuckDB relation over an Arrow stream, which can be read once",
+                    "a relation DuckDB can read again: read the stream into a table "
+                    "first (reader.read_all())",
+                ) from None
+            raise
 
 
 def history_figure(
@@ -541,7 +551,7 @@ class _Engine:
             if source is not None:
                 self.present.add(field)
                 exprs.append(self.nw.col(source).alias(field))
-        self.frame = self.frame.select(exprs)
+        self.frame = _plain_text(self.nw, self.frame.select(exprs), self.backend)
         if self.backend == "pandas":
             for field, dtype in self.nw.to_native(self.frame).dtypes.items():
                 if type(dtype).__name__ == "SparseDtype":  # narwhals reads none
@@ -1758,6 +1768,30 @@ def _from_2100(value: Any) -> bool:
     if isinstance(value, dt.datetime):
         return value.replace(tzinfo=None) >= ZONES_TRUSTED_UNTIL
     return isinstance(value, dt.date) and value >= ZONES_TRUSTED_UNTIL.date()
+
+
+def _plain_text(nw: Any, frame: Any, backend: str) -> Any:
+    """*frame* with its Arrow ``string_view`` columns as Arrow text: narwhals reads
+    them as text, but PyArrow and pandas compute nothing on them."""
+    if backend not in ("pyarrow", "pandas"):
+        return frame
+    native = nw.to_native(frame)
+    if backend == "pyarrow":
+        types = dict(zip(native.schema.names, native.schema.types, strict=True))
+    else:
+        types = {f: getattr(d, "pyarrow_dtype", None) for f, d in native.dtypes.items()}
+    views = [f for f, kind in types.items() if str(kind) == "string_view"]
+    if not views:
+        return frame
+    pa = importlib.import_module("pyarrow")  # loaded: the columns are Arrow's
+    if backend == "pyarrow":
+        return frame.with_columns([nw.col(f).cast(nw.String) for f in views])
+    arrays = importlib.import_module("pandas").arrays  # pandas casts no string_view
+    text = {f: pa.array(native[f]).cast(pa.large_string()) for f in views}
+    return nw.from_native(
+        native.assign(**{f: arrays.ArrowExtensionArray(a) for f, a in text.items()}),
+        eager_only=True,
+    )
 
 
 def _hands_over(native: Any) -> bool:
