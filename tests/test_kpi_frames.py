@@ -1668,7 +1668,12 @@ def test_collect_on_a_frame_names_the_setting_that_differs_and_takes_equal_ones(
             kpi.BookingsAccumulator(period="month", tz=UTC),
             kpi.BookingsAccumulator(period="quarter", tz=UTC),
         )
-    assert "with the period of the first" in caught.value.issues[0].expected
+    assert "with the period of the first: it has period='quarter', the first period='month'" in (
+        caught.value.issues[0].expected
+    )
+    with pytest.raises(ValidationError) as caught:  # win rate reads no pipelines
+        kpi.collect(native, kpi.WinRateAccumulator(), kpi.PipelineValueAccumulator())
+    assert "it has pipelines 'default', the first no pipelines" in caught.value.issues[0].expected
     same = kpi.collect(
         native,
         kpi.BookingsAccumulator(period="month", tz="UTC"),

@@ -346,11 +346,15 @@ def collect_frame(
     for i, acc in enumerate(accumulators):
         differs = _differs(first, acc)
         if differs is not None:
+            setting, mine, theirs = differs
+            told = (
+                "" if setting in ("kind", "freshness") else f": it has {mine}, the first {theirs}"
+            )
             raise ValidationError.single(
                 f"accumulators[{i}]",
                 type(acc).__name__,
-                f"a fresh accumulator of a deal KPI with the {differs} of the first (on a "
-                "DataFrame, collect checks every row once for all; a KPI of stage changes, "
+                f"a fresh accumulator of a deal KPI with the {setting} of the first{told} (on "
+                "a DataFrame, collect checks every row once for all; a KPI of stage changes, "
                 "a target's coverage, or other settings: call it apart)",
             )
         _refuse_callables(acc._given)  # by=, converted=, start=, business_days=
@@ -375,18 +379,24 @@ def collect_frame(
     return tuple(results)
 
 
-def _differs(first: Any, acc: Any) -> str | None:
-    """What of *acc* keeps it from checking the rows of one frame with *first*
-    (None: nothing)."""
+def _differs(first: Any, acc: Any) -> tuple[str, str, str] | None:
+    """What of *acc* keeps it from checking the rows of one frame with *first*:
+    the setting, as *acc* and *first* have it (None: nothing)."""
     if not isinstance(acc, DefinedAccumulator) or not isinstance(first, DefinedAccumulator):
-        return "kind"
+        return "kind", "", ""
     if acc._skipped or acc._state != {m.name: m.fresh() for m in acc._measures}:
-        return "freshness"
+        return "freshness", "", ""
     if any(m.where.within is not None for m in acc._measures):
-        return "kind"
+        return "kind", "", ""
 
     def book(of: DefinedAccumulator) -> Any:
         return None if of._book is None else tuple(of._book.by_id.items())
+
+    def shown(name: str, value: Any) -> str:
+        if name == "pipelines":  # the pipelines rows are checked against, by id
+            ids = ", ".join(repr(pipeline_id) for pipeline_id, _ in value or ())
+            return f"pipelines {ids}" if ids else "no pipelines"
+        return f"{name}={value!r}"
 
     def zone(of: DefinedAccumulator) -> Any:
         tz = of._grouping.tz
@@ -400,7 +410,10 @@ def _differs(first: Any, acc: Any) -> str | None:
         "period": (mine.period, theirs.period),
         "anchor": (mine.anchor if mine.period else None, theirs.anchor if theirs.period else None),
     }
-    return next((name for name, (a, b) in settings.items() if a != b), None)
+    return next(
+        ((name, shown(name, a), shown(name, b)) for name, (a, b) in settings.items() if a != b),
+        None,
+    )
 
 
 def _refuse_callables(options: Mapping[str, Any]) -> None:
