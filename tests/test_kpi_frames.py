@@ -848,9 +848,27 @@ def test_maven_crm_through_pandas_and_polars_frames_matches_the_records(data_dir
 # --- arguments a frame cannot honour ------------------------------------------------------------
 
 
-def test_a_zone_without_a_name_is_refused_for_periods_on_a_frame() -> None:
-    fixed = dt.timezone(dt.timedelta(hours=2))
-    with pytest.raises(ValidationError, match=r"'tz' must be a zoneinfo\.ZoneInfo"):
+@pytest.mark.parametrize("engine", ["pandas", "pandas-native", "polars", "pyarrow"])
+@pytest.mark.parametrize("hours", [2, -5, 14, -12])
+def test_a_fixed_offset_of_whole_hours_reads_periods_as_records_do(engine: str, hours: int) -> None:
+    # read as its Etc zone: Etc/GMT-2 is UTC+2
+    fixed = dt.timezone(dt.timedelta(hours=hours))
+    edge = dt.datetime(2026, 3, 31, 23, 30, tzinfo=UTC) - dt.timedelta(hours=hours - 1)
+    deals = [*BOOK, sample_deal("D-9", status="won", closed_at=edge)]
+    expected = kpi.bookings(deals, period="month", tz=fixed)
+    assert kpi.bookings(frame(engine, deals), period="month", tz=fixed) == expected
+    # naive times are read in the offset: the wall clocks there
+    data = columns_of(deals)
+    for name in ("created_at", "closed_at"):
+        data[name] = [t and t.astimezone(fixed).replace(tzinfo=None) for t in data[name]]
+    naive = pl.DataFrame(data, schema_overrides={"owner_id": pl.String, "currency": pl.String})
+    assert naive.schema["closed_at"] == pl.Datetime("us")
+    assert kpi.bookings(_in_engine(engine, naive), period="month", tz=fixed) == expected
+
+
+def test_a_fixed_offset_of_no_whole_hours_is_refused_for_periods_on_a_frame() -> None:
+    fixed = dt.timezone(dt.timedelta(hours=5, minutes=30))
+    with pytest.raises(ValidationError, match=r"name its zone: Asia/Kolkata"):
         kpi.win_rate(_polars(columns_of(BOOK)), period="month", tz=fixed)
 
 

@@ -99,6 +99,7 @@ _LOCAL: Final = "__local"
 #: Midday: a day's first instant in a zone is read from it (no clock skips noon).
 _NOON: Final = dt.timedelta(hours=12)
 _DAY: Final = dt.timedelta(days=1)
+_HOUR: Final = dt.timedelta(hours=1)
 #: What Python's str.strip() strips (Money strips a written amount so): some engines
 #: strip only ASCII spaces when told nothing, a no-break space not.
 _SPACES: Final = "".join(c for c in map(chr, range(0x3001)) if c.isspace())
@@ -445,8 +446,15 @@ def _zone_name(tz: Any) -> str | None:
         return key
     if tz is dt.UTC or tz == dt.UTC:
         return "UTC"
+    offset = tz.utcoffset(None) if isinstance(tz, dt.timezone) else None
+    if offset is not None and offset % _HOUR == dt.timedelta(0) and -12 <= offset // _HOUR <= 14:
+        # a fixed offset of whole hours is an IANA zone: Etc/GMT-2 is UTC+2 (POSIX's sign)
+        return f"Etc/GMT{-(offset // _HOUR):+d}"
     raise ValidationError.single(
-        "tz", tz, "a zoneinfo.ZoneInfo, datetime.UTC or an IANA name on a DataFrame"
+        "tz",
+        tz,
+        "a zoneinfo.ZoneInfo, datetime.UTC, an IANA name, or an offset of whole hours "
+        "on a DataFrame (for another offset, name its zone: Asia/Kolkata)",
     )
 
 
