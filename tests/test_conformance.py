@@ -210,6 +210,79 @@ def test_a_transferred_history_is_judged_by_the_rules_of_the_pipeline_it_entered
     ]
 
 
+def _won_then_marked(**marker: object) -> dict[str, object]:
+    """A deal walked to won in P, then a change into P's first stage marked as a
+    transfer into P: a won deal reopened by a forged transfer."""
+    walked = deal()
+    for i, stage in enumerate(
+        ["qualification", "research", "demonstration", "objection_handling", "closing", "won"]
+    ):
+        walked = P.move(walked, stage, at=day(i + 1))
+    forged = StageChange(
+        from_stage="won", to_stage="prospecting", at=day(10), to_pipeline="default"
+    )
+    history = [*map(to_dict, walked.history), to_dict(forged) | marker]
+    return to_dict(deal()) | {"history": history}
+
+
+def test_a_transfer_names_the_pipeline_it_left_and_never_its_own():
+    # A forged "transfer" into the pipeline the deal was in took a won deal out
+    # of its final stage, and the funnel dropped its win.
+    with pytest.raises(ValidationError) as caught:
+        from_dict(_won_then_marked(from_pipeline="default"), Deal)
+    assert caught.value.field == "history[6].from_pipeline"
+    assert "a transfer changes pipeline" in caught.value.allowed
+    with pytest.raises(ValidationError) as caught:  # a marker naming no pipeline left
+        from_dict(_won_then_marked(), Deal, pipelines=[P])
+    assert caught.value.field == "history[6].from_pipeline"
+    with pytest.raises(ValidationError):
+        StageChange(from_stage="a", to_stage="b", at=T0, from_pipeline="x")  # no transfer
+    moved = RENEWALS.transfer(P.move(deal(), "qualification", at=day(1)), at=day(2))
+    assert (moved.history[-1].from_pipeline, moved.history[-1].to_pipeline) == (
+        "default",
+        "renewals",
+    )
+    assert from_dict(to_dict(moved), Deal, pipelines=[P, RENEWALS]) == moved
+
+
+def test_the_stay_in_a_pipeline_left_is_judged_by_its_rules_when_it_is_given():
+    # claiming another pipeline: its rules judge the changes before the transfer
+    other = Pipeline("other", [Stage("a", "A", "0.1"), Stage("won", "W", 1, Status.WON)])
+    forged = _won_then_marked(from_pipeline="other")
+    with pytest.raises(ValidationError) as caught:
+        from_dict(forged, Deal, pipelines=[P, other])
+    found = {issue.path for issue in caught.value.issues}
+    assert {"history[0].from_stage", "history[6].from_stage"} <= found
+    # a pipeline not given: its rules are unknown, and that stay is not judged
+    assert from_dict(forged, Deal, pipelines=[P]).history[-1].from_pipeline == "other"
+    # a real transfer's stay is checked too: a move its pipeline never allows
+    moved = RENEWALS.transfer(P.move(deal(), "qualification", at=day(1)), at=day(2))
+    skipped = attrs.evolve(
+        moved,
+        history=(
+            attrs.evolve(moved.history[0], to_stage="closing"),
+            attrs.evolve(moved.history[1], from_stage="closing"),
+        ),
+    )
+    with pytest.raises(ValidationError) as caught:
+        bulk.from_records(Deal, [to_dict(skipped)], pipelines=[P, RENEWALS])
+    assert "history[0]" in str(caught.value)
+    assert RENEWALS.issues(skipped) == ()  # one pipeline alone knows only its own rules
+
+
+def test_transfers_chain_each_leaves_the_pipeline_the_one_before_entered():
+    moved = RENEWALS.transfer(P.move(deal(), "qualification", at=day(1)), at=day(2))
+    back = P.transfer(moved, at=day(3))
+    assert [c.from_pipeline for c in back.history] == [None, "default", "renewals"]
+    assert from_dict(to_dict(back), Deal, pipelines=[P, RENEWALS]) == back
+    broken = attrs.evolve(
+        back, history=(*back.history[:2], attrs.evolve(back.history[2], from_pipeline="x"))
+    )
+    assert issues(broken) == [
+        ("history[2].from_pipeline", "'renewals', the pipeline the transfer before it entered")
+    ]
+
+
 # --- the rules as a table ------------------------------------------------------------
 
 

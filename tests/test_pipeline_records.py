@@ -150,7 +150,11 @@ def test_index_transfer_and_furthest_stage() -> None:
         "other",
         (
             StageChange(
-                from_stage="prospecting", to_stage="prospecting", at=day(1), to_pipeline="other"
+                from_stage="prospecting",
+                to_stage="prospecting",
+                at=day(1),
+                to_pipeline="other",
+                from_pipeline="default",
             ),
         ),
     )

@@ -95,9 +95,9 @@ FINGERPRINT_FIELDS = {
 
 
 def _text(value: object) -> str:
-    # A history shows its changes' fields of today: StageChange.to_pipeline (added
-    # later, None in a sample book) does not change the fingerprint.
-    return str(value).replace(", to_pipeline=None", "")
+    # A history shows its changes' fields of today: StageChange.to_pipeline and
+    # from_pipeline (added later, None in a sample book) do not change the fingerprint.
+    return str(value).replace(", to_pipeline=None", "").replace(", from_pipeline=None", "")
 
 
 def fingerprint(book: Book) -> str:

@@ -14,7 +14,14 @@ from typing import Any, Final, TypeAlias, TypeVar
 
 from .entities import Lead
 from .errors import Issue, ValidationError, short_repr
-from .pipeline import DEFAULT_PIPELINE, LEAD_LIFECYCLE, Pipeline, Stage, StageEntity
+from .pipeline import (
+    DEFAULT_PIPELINE,
+    LEAD_LIFECYCLE,
+    Pipeline,
+    Stage,
+    StageEntity,
+    _transfer_marks,
+)
 
 __all__ = ["DEFAULT_BOOK", "PipelineBook", "Pipelines"]
 
@@ -119,25 +126,50 @@ class PipelineBook:
         return pipeline is not None and pipeline._conforms(record)
 
     def issues(self, record: Any) -> tuple[Issue, ...]:
-        """Every rule *record* breaks against its pipeline; empty when it
-        conforms."""
+        """Every rule *record* breaks against its pipeline, and against each
+        pipeline it left (its stay there, and the stage it left from); empty
+        when it conforms."""
         pipeline = self.pipeline_of(record)
         if isinstance(pipeline, Issue):
             return (pipeline,)
-        return pipeline.issues(record)
+        return (*pipeline.issues(record), *self._left_issues(record))
+
+    def _left_issues(self, record: Any) -> list[Issue]:
+        """The rules of the pipelines *record* left that its history breaks, for
+        those given: its changes there are moves it allows, and the stage it
+        left from is an open one (a transfer moves an open deal). The rules of a
+        pipeline not given are unknown here."""
+        history = getattr(record, "history", ())
+        marks = _transfer_marks(history)
+        issues: list[Issue] = []
+        for n, i in enumerate(marks):
+            left_id = getattr(history[i], "from_pipeline", None)
+            left = self.by_id.get(left_id) if isinstance(left_id, str) else None
+            if left is None or (n and history[marks[n - 1]].to_pipeline != left_id):
+                continue  # a pipeline not given, or a broken chain its pipeline names
+            issues += left._stay_issues(history, marks[n - 1] if n else 0, i)
+            stage = history[i].from_stage
+            if stage not in left or not left.stage(stage).is_open:
+                expected = f"an open stage of pipeline {left_id!r} (a transfer moves open deals)"
+                issues.append(Issue(f"history[{i}].from_stage", stage, expected))
+        return issues
 
     def validate(self, record: R) -> R:
-        """*record* unchanged when it conforms to its pipeline.
+        """*record* unchanged when it conforms to its pipeline (and to those it
+        left).
 
         Raises:
             ValidationError: naming every rule broken, with the record's id.
         """
         pipeline = self.pipeline_of(record)
-        if isinstance(pipeline, Issue):
-            record_id = getattr(record, "id", None)
-            name = type(record).__name__ + (f" {record_id!r}" if isinstance(record_id, str) else "")
-            raise ValidationError([pipeline], name)
-        return pipeline.validate(record)
+        found = [pipeline] if isinstance(pipeline, Issue) else list(self.issues(record))
+        if not found:
+            return record
+        record_id = getattr(record, "id", None)
+        name = type(record).__name__ + (f" {record_id!r}" if isinstance(record_id, str) else "")
+        if isinstance(pipeline, Pipeline):
+            name += f" in pipeline {pipeline.id!r}"
+        raise ValidationError(found, name)
 
     def known_pairs(self) -> set[tuple[str, str]]:
         """Every ``(pipeline id, stage id)`` of the book."""

@@ -65,7 +65,24 @@ def _moves_somewhere(from_stage: str, to_stage: str, to_pipeline: str | None) ->
     return None
 
 
-@checked(_moves_somewhere)
+@cross(
+    "to_pipeline",
+    "from_pipeline",
+    fast="from_pipeline is None or (to_pipeline is not None and from_pipeline != to_pipeline)",
+)
+def _leaves_its_pipeline(to_pipeline: str | None, from_pipeline: str | None) -> list[Issue] | None:
+    if from_pipeline is not None and (to_pipeline is None or from_pipeline == to_pipeline):
+        expected = (
+            "None, except on a transfer (with to_pipeline)"
+            if to_pipeline is None
+            else f"a pipeline other than to_pipeline ({short_repr(to_pipeline)}): a transfer "
+            "changes pipeline"
+        )
+        return [Issue("from_pipeline", from_pipeline, expected)]
+    return None
+
+
+@checked(_moves_somewhere, _leaves_its_pipeline)
 @attrs.frozen(kw_only=True)
 class StageChange(Record):
     """One move in a deal's or lead's history.
@@ -80,6 +97,8 @@ class StageChange(Record):
         to_pipeline: Set on a transfer only: the pipeline the record entered
             with this change (:meth:`Pipeline.transfer`). The changes before it
             followed another pipeline's rules.
+        from_pipeline: Set on a transfer only: the pipeline the record left,
+            whose rules the changes before it followed (never ``to_pipeline``).
 
     .. versionadded:: 0.1.0
     """
@@ -92,6 +111,7 @@ class StageChange(Record):
         default=None, metadata=meta(LOSS_REASON, personal=True)
     )
     to_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
+    from_pipeline: str | None = attrs.field(default=None, metadata=meta(r.OPT_ID))
 
 
 @checked()

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import functools
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from operator import attrgetter
@@ -806,11 +806,29 @@ class Pipeline:
                 # A lead names its reason in the change that lost it; one imported
                 # without its history (a CRM's snapshot) has none to name.
                 issues.append(Issue(f"history[{len(history) - 1}].reason", None, expected))
-        transfers = [getattr(change, "to_pipeline", None) for change in history]
-        entered = max((i for i, p in enumerate(transfers) if p is not None), default=0)
-        for i in range(entered, len(history)):
+        marks = _transfer_marks(history)
+        for n, i in enumerate(marks):
+            # a transfer names the pipeline it left: the one the transfer before entered
+            left = getattr(history[i], "from_pipeline", None)
+            before = history[marks[n - 1]].to_pipeline if n else None
+            if left is None or (before is not None and left != before):
+                expected = (
+                    "the pipeline the deal left with this transfer"
+                    if before is None
+                    else f"{before!r}, the pipeline the transfer before it entered"
+                )
+                issues.append(Issue(f"history[{i}].from_pipeline", left, expected))
+        issues += self._stay_issues(history, marks[-1] if marks else 0, len(history))
+        return issues
+
+    def _stay_issues(self, history: Sequence[Any], start: int, end: int) -> list[Issue]:
+        """The rules of this pipeline the changes ``history[start:end]`` break, a
+        stay in it: the transfer into it (``history[start]``, when one) entered
+        at an entry stage, and every change after it is a move it allows."""
+        issues: list[Issue] = []
+        for i in range(start, end):
             change = history[i]
-            if transfers[i] is not None:
+            if getattr(change, "to_pipeline", None) is not None:
                 if change.to_pipeline != self.id:
                     issues.append(
                         Issue(
@@ -829,8 +847,8 @@ class Pipeline:
                         )
                     )
             elif change.from_stage not in self._status or change.to_stage not in self._status:
-                end = "from_stage" if change.from_stage not in self._status else "to_stage"
-                issues.append(self._not_a_stage(f"history[{i}].{end}", getattr(change, end)))
+                side = "from_stage" if change.from_stage not in self._status else "to_stage"
+                issues.append(self._not_a_stage(f"history[{i}].{side}", getattr(change, side)))
             elif (change.from_stage, change.to_stage) not in self._allowed:
                 allowed = ", ".join(self._targets.get(change.from_stage, ())) or "none"
                 issues.append(
@@ -1164,7 +1182,7 @@ class Pipeline:
             at, by, reason, f"transfer of {_named(deal)} to {self.id!r}"
         )
         self._check_time(deal, to, at)
-        change = _new_change(deal.stage, to, at, by, reason, self.id)
+        change = _new_change(deal.stage, to, at, by, reason, self.id, deal.pipeline_id)
         return _replace_transferred(deal, self.id, to, (*deal.history, change))  # type: ignore[no-any-return]
 
     # --- derived from history ---------------------------------------------------
@@ -1339,10 +1357,17 @@ _KIND_EXPECTED: Final = (
     "None, Deal, Lead, or a checked record class with id, created_at, stage, status, "
     "closed_at and history fields"
 )
+
+
 # Every part of a move is checked by move() itself, so the new records are built
 # without re-checking the fields the move did not touch (see _checks.replacer).
+def _transfer_marks(history: Sequence[Any]) -> list[int]:
+    """Where in *history* the transfers are (changes with ``to_pipeline``)."""
+    return [i for i, c in enumerate(history) if getattr(c, "to_pipeline", None) is not None]
+
+
 _new_change: Final = replacer(
-    StageChange, ("from_stage", "to_stage", "at", "by", "reason", "to_pipeline")
+    StageChange, ("from_stage", "to_stage", "at", "by", "reason", "to_pipeline", "from_pipeline")
 )
 _replace_transferred: Final = replacer(Deal, ("pipeline_id", "stage", "history"))
 
@@ -1414,6 +1439,7 @@ def _mover(cls: type) -> Callable[..., Any]:
         "by": "by",
         "reason": "reason",
         "to_pipeline": "None",
+        "from_pipeline": "None",
     }
     moved = {
         "stage": "to",
