@@ -33,6 +33,7 @@ class PStageChange(pydantic.BaseModel):
     by: NonEmpty | None = None
     reason: NonEmpty | None = None
     to_pipeline: NonEmpty | None = None
+    from_pipeline: NonEmpty | None = None
 
 
 class PMoney(pydantic.BaseModel):
@@ -97,6 +98,7 @@ class MStageChange(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fie
     by: MNonEmpty | None = None
     reason: MNonEmpty | None = None
     to_pipeline: MNonEmpty | None = None
+    from_pipeline: MNonEmpty | None = None
 
 
 class MMoney(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
