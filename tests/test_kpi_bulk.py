@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pandas as pd
@@ -27,7 +28,7 @@ from salesmodel import (
     TargetMetric,
     ValidationError,
 )
-from salesmodel.bulk import Built, from_records
+from salesmodel.bulk import Built, from_frame, from_records
 
 CSV = """id,owner,stage,status,created,closed,value,currency,source,segment
 D1,ana,won,Won,2026-01-05,2026-02-01 10:30:00,1200.50,EUR,referral,smb
@@ -95,6 +96,7 @@ def test_a_bad_row_is_named_with_its_field_and_the_rest_are_built_when_not_stric
 
 def test_every_problem_of_a_row_is_reported_at_once() -> None:
     data = [{"id": "", "name": "x", "created": "soon", "value": "lots", "currency": "EURO"}]
+    data[0] |= {"owner": "ana", "closed": None}
     built = from_records(Deal, data, columns=COLUMNS, tz=UTC, strict=False)
     fields = set(built.errors[0].fields)
     assert {"created_at", "amount"} <= fields
@@ -551,3 +553,44 @@ def test_each_converter_gives_none_for_an_empty_optional_cell_and_names_a_requir
         with pytest.raises(bulk._Bad) as caught:
             factory(False)(" ")
         assert (caught.value.issue.path, caught.value.issue.value) == ("day", " "), name
+
+
+@pytest.mark.parametrize(
+    ("options", "field"),
+    [
+        ({"columns": 5}, "columns"),
+        ({"columns": "id"}, "columns"),
+        ({"defaults": 5}, "defaults"),
+        ({"defaults": "ab"}, "defaults"),
+        ({"columns": {1: "x"}}, "columns"),
+        ({"strict": None}, "strict"),  # None quietly collected bad rows
+        ({"strict": "no"}, "strict"),
+    ],
+)
+def test_bad_options_are_the_library_errors_before_any_row(
+    options: dict[str, Any], field: str
+) -> None:
+    rows = [{"id": "a", "name": "x", "amount": None, "created_at": "2026-01-01T00:00:00+00:00"}]
+    for build in (from_records, lambda cls, r, **o: from_frame(pd.DataFrame(r), cls, **o)):
+        with pytest.raises(ValidationError) as caught:
+            build(Deal, rows, **options)
+        assert caught.value.field == field
+
+
+def test_a_mapped_column_no_row_has_is_named_where_rows_show_their_empty_cells() -> None:
+    # a typo in a mapping left every deal without an owner
+    rows = [
+        {"id": "a", "name": "x", "amount": None, "created_at": "2026-01-01T00:00:00+00:00"},
+        {"id": "b", "name": "x", "amount": 5, "created_at": "2026-01-01T00:00:00+00:00"},
+    ]
+    mapping = {"owner_id": "rep", "source": "src"}
+    with pytest.raises(ValidationError) as caught:
+        from_records(Deal, [r | {"rep": "ana"} for r in rows], columns=mapping, currency="EUR")
+    assert (caught.value.field, caught.value.value) == ("columns['source']", "src")
+    with pytest.raises(ValidationError):
+        from_records(Deal, rows, columns=mapping, currency="EUR", strict=False)
+    # rows that write no empty cell (JSON leaving nulls out) may all lack one
+    sparse = [r | {"amount": 5} for r in rows]
+    built = from_records(Deal, sparse, columns=mapping, currency="EUR")
+    assert [d.owner_id for d in built] == [None, None]
+    assert from_records(Deal, [], columns=mapping) == []

@@ -650,8 +650,9 @@ def _money_with_currency(field: str, optional: bool) -> Callable[[Any], Any]:
     return convert
 
 
-def _compile(plan: _Plan) -> Callable[..., None]:
-    """One function that builds every row: ``run(rows, first_row, append, fail)``.
+def _compile(plan: _Plan) -> Callable[..., list[str]]:
+    """One function that builds every row: ``run(rows, first_row, append, fail)``,
+    which returns the mapped columns no row had (see _unseen_in).
 
     Each field is one expression: read the cell, take it as is when it already
     is what the entity wants (a non-empty str, an aware datetime), else convert
@@ -689,20 +690,44 @@ def _compile(plan: _Plan) -> Callable[..., None]:
             parts.append(f"(_d{i} if (_v := {raw}) is _M or _v is None else {fast})")
         else:
             parts.append(f"((_v := {raw}), {fast})[1]")
+    # The columns mapped to another name that no row has had yet (see _unseen_in).
+    namespace["_unseen_in"] = _unseen_in
+    namespace["_mapped"] = [
+        f.column
+        for f in plan.fields
+        if f.function is None and f.column not in (None, f.name) and f.default is not attrs.NOTHING
+    ]
     source = "\n".join(
         [
             "def run(rows, first_row, append, fail):",
             "    n = first_row - 1",
+            "    unseen = _mapped",
             "    for row in rows:",
             "        n += 1",
             "        try:",
             f"            append(_make({', '.join(parts)}))",
             "        except Exception as error:",
             "            fail(n, row, error)",
+            "        if unseen:",
+            "            unseen = _unseen_in(unseen, row, n == first_row)",
+            "    return unseen if n >= first_row else []",
         ]
     )
     exec(source, namespace)
     return namespace["run"]  # type: ignore[no-any-return]
+
+
+def _unseen_in(columns: list[str], row: Any, first: bool) -> list[str]:
+    """The *columns* (mapped by the caller) that *row* lacks too. A typo in a
+    mapping would leave an optional field empty in every row; but rows that
+    write no empty cell (JSON that leaves nulls out) may lack a column in every
+    row of a batch, so the first row must show its empty cells (a None, a NaN or
+    "", as ``to_dict("records")`` and CSV readers give) for any to be missed."""
+    if not isinstance(row, Mapping):
+        return columns
+    if first and not any(map(_missing, row.values())):
+        return []
+    return [c for c in columns if c not in row]
 
 
 def _row_error(
@@ -802,8 +827,11 @@ def from_records(
 
     Each field takes its value from the column *columns* maps it to (or a
     function of the row), else from the column of the same name, else from
-    *defaults*, else the field's own default. Values are converted to what the
-    entity takes:
+    *defaults*, else the field's own default. A column *columns* names that no
+    row has is refused as a typo when the rows show their empty cells (the
+    first holds a None, a NaN or "", as ``to_dict("records")`` and CSV readers
+    give; JSON that leaves nulls out may lack a column in every row). Values are
+    converted to what the entity takes:
 
     - empty cells (None, NaN, pandas' NaT and NA, blank strings) are None;
     - datetimes from ISO strings, dates (midnight), pandas Timestamps; naive
@@ -859,6 +887,7 @@ def from_records(
 
     .. versionadded:: 0.1.0
     """
+    _check_options(columns, defaults, strict)
     zone = _zone(tz, currency)
     if isinstance(records, (str, bytes, Mapping)) or not isinstance(records, Iterable):
         raise ValidationError.single("records", records, "an iterable of mappings (rows)")
@@ -892,10 +921,30 @@ def from_records(
             raise error
         errors.append(RowError(n, error))
 
-    run(records, first_row, append, fail)
+    unseen = run(records, first_row, append, fail)
+    if unseen:
+        field = next(f.name for f in plan.fields if f.column == unseen[0])
+        raise ValidationError.single(
+            f"columns[{field!r}]", unseen[0], "a column of the rows: no row has it (a typo?)"
+        )
     if strict:
         return out
     return Built(out, tuple(errors))
+
+
+def _check_options(columns: object, defaults: object, strict: object) -> None:
+    """Refuse a *columns* or *defaults* that is no mapping of field names, and a
+    *strict* that is no bool (None would quietly collect bad rows)."""
+    for name, value in (("columns", columns), ("defaults", defaults)):
+        if value is not None and (
+            not isinstance(value, Mapping) or not all(isinstance(k, str) for k in value)
+        ):
+            expected = "a mapping of field name to " + (
+                "column name (or function of the row)" if name == "columns" else "value"
+            )
+            raise ValidationError.single(name, value, expected + ", or None")
+    if type(strict) is not bool:
+        raise ValidationError.single("strict", strict, "True or False")
 
 
 # --- from a DataFrame, column-wise ------------------------------------------------------------
@@ -1005,6 +1054,7 @@ def from_frame(
 
     .. versionadded:: 0.1.0
     """
+    _check_options(columns, defaults, strict)
     given = dict(columns or {})
     for name, column in given.items():
         if not isinstance(column, str):
