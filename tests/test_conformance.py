@@ -392,3 +392,35 @@ def test_from_records_with_pipelines_names_the_row_that_does_not_conform():
     assert [d.id for d in built.records] == ["2"]
     assert built.records[0].amount is None
     assert [e.row for e in built.errors] == [0]
+
+
+# --- your code's errors, and malformed arguments --------------------------------------
+
+
+def test_a_stage_that_is_no_str_is_a_malformed_argument_not_a_rule():
+    for to in (None, 5):
+        with pytest.raises(ValidationError) as caught:
+            P.move(deal(), to, at=day(1))  # type: ignore[arg-type]
+        assert (caught.value.field, caught.value.value) == ("to", to)
+        assert not P.can_move(deal(), to)  # type: ignore[arg-type]
+
+
+def test_a_guard_predicate_that_raises_is_named_with_the_record():
+    def fails(record: object) -> bool:
+        raise KeyError("segment")
+
+    guarded = Pipeline(
+        "g",
+        [Stage("a", "A", "0.1"), Stage("b", "B", "0.5"), Stage("w", "W", 1, Status.WON)],
+        guards=[Guard(name="boom", into=("b",), predicate=fails)],
+    )
+    opened = deal(pipeline_id="g", stage="a")
+    for call in (
+        lambda: guarded.move(opened, "b", at=day(1)),
+        lambda: guarded.can_move(opened, "b"),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert caught.value.field == "guards['boom'].predicate"
+        assert "KeyError on Deal 'D-1'" in caught.value.allowed
+        assert isinstance(caught.value.__cause__, KeyError)

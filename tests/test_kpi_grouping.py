@@ -587,3 +587,13 @@ def test_a_mapping_of_column_names_groups_a_frame_as_it_groups_records() -> None
     assert kpi.bookings(native, by=by) == kpi.bookings(NAMED_BOOK, by=by)
     with pytest.raises(ValidationError, match="a callable reads records"):
         kpi.bookings(native, by={"size": size})
+
+
+def test_a_by_callable_that_raises_is_named_with_the_record() -> None:
+    deals = [Deal(id="D-1", name="x", amount=None, created_at=T0)]
+    for by in (lambda d: d.region, {"region": lambda d: d.region}):
+        with pytest.raises(ValidationError) as caught:
+            kpi.conversion_rate(deals, by=by)
+        assert caught.value.field == "by"
+        assert "AttributeError on Deal 'D-1'" in caught.value.allowed
+        assert isinstance(caught.value.__cause__, AttributeError)

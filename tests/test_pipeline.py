@@ -160,7 +160,6 @@ def test_a_won_deal_cannot_be_reopened():
         ("won", "not-allowed"),
         ("prospecting", "same-stage"),
         ("negotiation", "unknown-stage"),
-        (7, "unknown-stage"),
     ],
 )
 def test_refused_moves_name_the_rule_and_what_is_allowed(to, rule):
@@ -169,7 +168,7 @@ def test_refused_moves_name_the_rule_and_what_is_allowed(to, rule):
     assert error.rule == rule
     assert error.entity_id == "D-1"
     assert error.from_stage == "prospecting"
-    assert error.to_stage == (to if isinstance(to, str) else repr(to))
+    assert error.to_stage == to
     assert error.allowed == ("qualification", "lost")
     assert "allowed from 'prospecting': qualification, lost" in str(error)
 
@@ -589,12 +588,10 @@ def test_transfer_refusals_name_the_deal_the_stage_and_the_rule():
         "cannot move Deal 'D-1' from 'lost' to 'review': only an open deal changes pipeline "
         "(allowed from 'lost': none)"
     )
-    for to in ("nowhere", 5):
-        error = refusal(renewals.transfer, new_deal(), at=day(2), to=to)
-        assert error.rule == "unknown-stage"
-        assert error.to_stage == (to if isinstance(to, str) else repr(to))
-        assert error.allowed == ("review",)
-        assert f"{to!r} is not a stage of 'renewals'" in str(error)
+    error = refusal(renewals.transfer, new_deal(), at=day(2), to="nowhere")
+    assert (error.rule, error.to_stage, error.allowed) == ("unknown-stage", "nowhere", ("review",))
+    assert "'nowhere' is not a stage of 'renewals'" in str(error)
+    assert bad_argument(renewals.transfer, new_deal(), at=day(2), to=5).field == "to"
     for to in ("won", "lost"):
         error = refusal(renewals.transfer, new_deal(), at=day(2), to=to)
         assert (error.rule, error.to_stage, error.allowed) == ("not-entry", to, ("review",))

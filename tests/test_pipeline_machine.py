@@ -28,6 +28,7 @@ from salesmodel import (
     Stage,
     Status,
     TransitionError,
+    ValidationError,
 )
 from salesmodel.presets import PRESETS
 from salesmodel.strategies import (
@@ -452,10 +453,11 @@ def test_a_deal_predicate_handed_a_lead_says_how_to_declare_the_kind():
     # the docs' big_only, on the deals the pipeline moves by default: it works
     pipeline_machine(with_code, fields=EUROS).run_as_test(settings=QUICK)
     # asked to move leads too, it reads a lead's amount: the note says what to do
-    with pytest.raises(AttributeError) as failed:
+    with pytest.raises(ValidationError) as failed:
         pipeline_machine(with_code, kinds=[Deal, Lead], fields=EUROS).run_as_test(
             settings=settings(QUICK, phases=[Phase.generate], print_blob=False)
         )
+    assert isinstance(failed.value.__cause__, AttributeError)
     assert "say so with Pipeline(kind=...)" in "\n".join(failed.value.__notes__)
 
 

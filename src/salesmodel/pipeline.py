@@ -260,7 +260,19 @@ class Guard:
                 or (isinstance(value, Mapping) and not value)
             ):
                 return False
-        return self.predicate is None or bool(self.predicate(entity))
+        if self.predicate is None:
+            return True
+        try:
+            return bool(self.predicate(entity))
+        except SalesModelError:
+            raise
+        except Exception as error:  # your predicate's error, said as the guard's
+            raise ValidationError.single(
+                f"guards[{self.name!r}].predicate",
+                self.predicate,
+                f"a predicate that judges every record it is asked about (it raised "
+                f"{type(error).__name__} on {_named(entity)}: {error})",
+            ) from error
 
     def explain(self) -> str:
         """Why the guard refuses, for the error message."""
@@ -979,8 +991,9 @@ class Pipeline:
                 ``"unknown-stage"``, ``"status-mismatch"`` (a record whose status
                 is not its stage's), ``"same-stage"``, ``"not-allowed"``, a
                 guard's name, ``"time-order"`` or ``"reason-required"``.
-            ValidationError: for a bad argument: not a record, a naive or
-                nonexistent ``at``, a blank ``by`` or ``reason``.
+            ValidationError: for a bad argument: not a record, a ``to`` that is
+                no str, a naive or nonexistent ``at``, a blank ``by`` or ``reason``;
+                a guard's predicate that raised (its error is the cause).
 
         .. versionadded:: 0.1.0
         """
@@ -1021,6 +1034,8 @@ class Pipeline:
         self, entity: E, to: str, at: datetime, by: str | None, reason: LossReason | str | None
     ) -> E:
         """The move, checking each rule in turn so the error names the one broken."""
+        if type(to) is not str:  # a malformed argument, not a rule: no stage is named so
+            raise ValidationError.single("to", to, f"a stage id of pipeline {self.id!r} (a str)")
         refusal = self._refusal(entity, to)
         if refusal is not None:
             raise refusal
@@ -1148,13 +1163,16 @@ class Pipeline:
                 ``"not-allowed"`` (a closed deal), ``"unknown-stage"``,
                 ``"not-entry"`` (a stage records may not enter at), a guard's
                 name, or ``"time-order"``.
-            ValidationError: for a bad argument (not a deal, a naive ``at``).
+            ValidationError: for a bad argument (not a deal, a ``to`` that is no
+                str, a naive ``at``).
 
         .. versionadded:: 0.1.0
         """
         if type(deal) is not Deal:
             raise ValidationError.single("deal", deal, "a Deal (only deals change pipeline)")
         to = self.entry_stages[0] if to is None else to
+        if type(to) is not str:
+            raise ValidationError.single("to", to, f"a stage id of pipeline {self.id!r} (a str)")
         entries = self.entry_stages
         if self.kind is not None and self.kind is not Deal:
             moves = self.kind.__name__
@@ -1167,7 +1185,7 @@ class Pipeline:
             )
         if deal.status is not Status.OPEN:
             raise self._error(deal, to, "not-allowed", "only an open deal changes pipeline", ())
-        if type(to) is not str or to not in self._by_id:
+        if to not in self._by_id:
             raise self._error(
                 deal, to, "unknown-stage", f"{to!r} is not a stage of {self.id!r}", entries
             )

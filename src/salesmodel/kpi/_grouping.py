@@ -21,7 +21,7 @@ from typing import Any, Final, Literal, TypeAlias
 import attrs
 
 from salesmodel._time import zone_named
-from salesmodel.errors import ValidationError
+from salesmodel.errors import SalesModelError, ValidationError
 
 __all__ = ["ALL", "Anchor", "By", "Grouping", "Period", "PeriodKind", "Zone"]
 
@@ -502,7 +502,19 @@ class _HashableKeys:
     by: Callable[[Any], Any]
 
     def __call__(self, record: Any) -> Any:
-        group = self.by(record)
+        try:
+            group = self.by(record)
+        except SalesModelError:
+            raise
+        except Exception as error:  # your callable's error, said as the option's
+            name = getattr(record, "id", None)
+            which = type(record).__name__ + (f" {name!r}" if isinstance(name, str) else "")
+            raise ValidationError.single(
+                "by",
+                self.by,
+                f"a callable that reads every record (it raised {type(error).__name__} on "
+                f"{which}: {error})",
+            ) from error
         try:
             hash(group)
         except TypeError:
