@@ -538,6 +538,26 @@ def test_a_forecast_converts_names_mixed_categories_and_is_strict_by_default() -
     )
 
 
+def test_a_stage_without_a_forecast_category_counts_in_its_status_default() -> None:
+    # stages of one's own name no category: a lost deal was counted with open ones
+    plain = Pipeline(
+        "plain",
+        [Stage("a", "A", "0.5"), Stage("w", "W", 1, Status.WON), Stage("l", "L", 0, Status.LOST)],
+    )
+    opened = attrs.evolve(deal("o", "10"), pipeline_id="plain", stage="a")
+    won_deal = plain.win(attrs.evolve(deal("w", "20"), pipeline_id="plain", stage="a"), at=day(1))
+    lost_deal = plain.lose(
+        attrs.evolve(deal("l", "40"), pipeline_id="plain", stage="a"), "price", at=day(1)
+    )
+    got = kpi.forecast([opened, won_deal, lost_deal], pipelines=plain)
+    assert got.categories == (
+        ("pipeline", Total(Money(10, "EUR"), 1)),
+        ("closed", Total(Money(20, "EUR"), 1)),
+        ("omitted", Total(Money(40, "EUR"), 1)),
+    )
+    assert got.total("pipeline", "closed") == Total(Money(30, "EUR"), 2)
+
+
 def test_coverage_argument_errors_are_exact() -> None:
     calls = Target(id="c", metric=TargetMetric.CALLS, goal=10, start=T0, end=Q1_END)
     for goal in (1000, calls):

@@ -353,7 +353,9 @@ class Forecast(Table):
 
     Attributes:
         categories: ``(category, Total)`` pairs; the category is the stage's
-            ``forecast_category`` (None for stages without one).
+            ``forecast_category``, or for a stage without one the default of its
+            status: ``"pipeline"`` (open), ``"closed"`` (won), ``"omitted"``
+            (lost), so a lost deal is never counted with open ones.
 
     .. versionadded:: 0.1.0
     """
@@ -389,6 +391,15 @@ class Forecast(Table):
         return f"Forecast({inner})"
 
 
+#: The forecast category of a stage that names none, by its status (Salesforce's).
+_DEFAULT_CATEGORY: Final = {Status.OPEN: "pipeline", Status.WON: "closed", Status.LOST: "omitted"}
+
+
+def _category(stage: Stage) -> str:
+    """The forecast category *stage* counts in: its own, else its status's default."""
+    return stage.forecast_category or _DEFAULT_CATEGORY[stage.status]
+
+
 class ForecastDefinition(_Open):
     """Every deal's amount in the forecast category of its current stage."""
 
@@ -398,19 +409,19 @@ class ForecastDefinition(_Open):
     def finish(self, key: Any, values: Mapping[str, Any], options: Mapping[str, Any]) -> Any:
         places: Mapping[tuple[str, str], Amounts] = values["deals"]
         book = PipelineBook(options["pipelines"])
-        grouped: dict[str | None, tuple[dict[str, Decimal], list[int]]] = {}
+        grouped: dict[str, tuple[dict[str, Decimal], list[int]]] = {}
         with localcontext(EXACT):
             for place, amounts in places.items():
-                category = _stage_of(book, place).forecast_category
+                category = _category(_stage_of(book, place))
                 sums, counts = grouped.setdefault(category, ({}, [0, 0]))
                 for code, total in amounts.sums.items():
                     sums[code] = sums.get(code, ZERO) + total
                 counts[0] += amounts.count
                 counts[1] += amounts.unknown
-        order: dict[str | None, int] = {}
+        order: dict[str, int] = {}
         for pipeline in book.by_id.values():
             for stage in pipeline.stages:
-                order.setdefault(stage.forecast_category, len(order))
+                order.setdefault(_category(stage), len(order))
         rows = []
         for category in sorted(grouped, key=lambda c: order.get(c, len(order))):
             sums, (count, unknown) = grouped[category]
@@ -481,8 +492,9 @@ def forecast(
 
     Every deal counts once, in the ``forecast_category`` of its current stage
     (with :data:`~salesmodel.DEFAULT_PIPELINE`: open stages give ``pipeline``,
-    ``best_case`` or ``commit``, won gives ``closed``, lost gives ``omitted``), so
-    a lost deal is never in the open categories. Categories are not cumulative;
+    ``best_case`` or ``commit``, won gives ``closed``, lost gives ``omitted``; a
+    stage without one counts in its status's: ``pipeline``, ``closed`` or
+    ``omitted``), so a lost deal is never in the open categories. Categories are not cumulative;
     add them with :meth:`Forecast.total` (e.g. commit forecast =
     ``total("closed", "commit")``). Filter the deals first to forecast one period
     (e.g. by ``expected_close``). A deal that does not conform to its pipeline is
