@@ -89,7 +89,7 @@ def test_a_record_is_in_the_pipeline_it_names_or_the_only_one() -> None:
     assert one.pipeline_of(Row(pipeline_id=None)) is DEFAULT_PIPELINE
     assert one.pipeline_of(Row(pipeline_id="default")) is DEFAULT_PIPELINE
     assert one.pipeline_of(Row(pipeline_id="other")) == Issue(
-        "pipeline_id", "other", "a pipeline the KPI was given ('default')"
+        "pipeline_id", "other", "one of the pipelines given ('default')"
     )
     both = PipelineBook([LEAD_LIFECYCLE, DEFAULT_PIPELINE])
     lead_id = LEAD_LIFECYCLE.id
@@ -101,7 +101,7 @@ def test_a_record_is_in_the_pipeline_it_names_or_the_only_one() -> None:
         "$", "Row", "a record of a pipeline given for its kind ('default', 'other')"
     )
     assert both.pipeline_of(Row(pipeline_id="x")) == Issue(
-        "pipeline_id", "x", f"a pipeline the KPI was given ({', '.join(map(repr, ids))})"
+        "pipeline_id", "x", f"one of the pipelines given ({', '.join(map(repr, ids))})"
     )
 
 
@@ -119,7 +119,7 @@ def test_a_record_stage_must_be_one_of_its_pipeline() -> None:
         "stage", None, f"a stage of pipeline 'default' ({DEFAULT_STAGES})"
     )
     assert book.stage_of(Row(pipeline_id="x", stage="research")) == Issue(
-        "pipeline_id", "x", "a pipeline the KPI was given ('default')"
+        "pipeline_id", "x", "one of the pipelines given ('default')"
     )
 
 

@@ -448,7 +448,7 @@ def test_weighted_pipeline_checks_pipelines_and_other_records() -> None:
     elsewhere = attrs.evolve(deal("r", "100"), pipeline_id="renewals", stage="draft")
     assert kpi.weighted_pipeline([elsewhere], pipelines=renewals) == Total(Money("50.0", "EUR"), 1)
     assert issues_of(lambda: kpi.weighted_pipeline([elsewhere])) == (
-        Issue("pipeline_id", "renewals", "a pipeline the KPI was given ('default')"),
+        Issue("pipeline_id", "renewals", "one of the pipelines given ('default')"),
     )
     with pytest.raises(ValidationError):
         kpi.WeightedPipelineAccumulator().add(elsewhere)

@@ -98,7 +98,7 @@ def test_time_in_stage_checks_records_against_the_pipelines_given() -> None:
     with pytest.raises(ValidationError) as caught:
         kpi.time_in_stage([elsewhere], pipelines=P)
     assert (caught.value.field, caught.value.value) == ("pipeline_id", "renewals")
-    assert "a pipeline the KPI was given ('default')" in str(caught.value)
+    assert "one of the pipelines given ('default')" in str(caught.value)
     stays = kpi.time_in_stage(
         [good, elsewhere, odd_stage, odd_history], pipelines=[P], as_of=day(2), strict=False
     )
@@ -257,7 +257,7 @@ def test_a_funnel_by_group_and_records_of_another_pipeline_skipped() -> None:
         (
             "x",
             "pipeline_id",
-            "must be a pipeline the KPI was given ('default') (got 'renewals')",
+            "must be one of the pipelines given ('default') (got 'renewals')",
         )
     ]
 

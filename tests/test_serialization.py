@@ -744,3 +744,10 @@ def test_an_offset_with_a_fraction_of_a_second_survives_a_round_trip() -> None:
         assert from_dict(data, Deal) == deal
         assert from_dict(data, Deal).created_at.utcoffset() == offset
         assert from_records(Deal, [data])[0] == deal
+
+
+def test_a_type_named_by_a_string_is_refused_naming_cls():
+    with pytest.raises(ValidationError) as caught:
+        from_dict({"id": "a"}, "Deal")  # type: ignore[call-overload]
+    assert (caught.value.field, caught.value.value) == ("cls", "Deal")
+    assert "structure hook" not in str(caught.value)  # cattrs' advice is for its users

@@ -105,7 +105,7 @@ class PipelineBook:
         found = self.by_id.get(pipeline_id)
         if found is None:
             known = ", ".join(map(repr, sorted(self.by_id)))
-            return Issue("pipeline_id", pipeline_id, f"a pipeline the KPI was given ({known})")
+            return Issue("pipeline_id", pipeline_id, f"one of the pipelines given ({known})")
         return found
 
     def stage_of(self, record: Any) -> tuple[Pipeline, Stage] | Issue:

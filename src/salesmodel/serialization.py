@@ -1070,6 +1070,8 @@ def from_dict(data: Any, cls: type[T], *, pipelines: Pipelines | None = None) ->
 
     .. versionadded:: 0.1.0
     """
+    if isinstance(cls, str):  # cattrs would say "register a structure hook"
+        raise ValidationError.single("cls", cls, "a type (Deal, list[Deal]), not its name")
     book = None if pipelines is None else PipelineBook(pipelines)
     built = _structure(data, cls)
     if book is not None:

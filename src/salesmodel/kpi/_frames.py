@@ -1177,7 +1177,7 @@ class _Engine:
                     col("pipeline_id").is_null() | ~col("pipeline_id").is_in(list(book.by_id)),
                     "pipeline_id",
                     lambda r: Issue(
-                        "pipeline_id", r["pipeline_id"], f"a pipeline the KPI was given ({known})"
+                        "pipeline_id", r["pipeline_id"], f"one of the pipelines given ({known})"
                     ),
                 )
             )
