@@ -543,7 +543,7 @@ def test_every_definition_problem_names_its_place_value_and_rule():
         ("reopen_to['a']", "a", "a closed stage"),
         ("reopen_to['a']", "won", "an open stage to reopen into"),
     ]
-    guard = Guard(name="g", into=["nowhere"])
+    guard = Guard(name="g", into=["nowhere"], fields=["owner_id"])
     assert definition_issues("p", stages("a"), guards=[guard]) == [
         ("guards[0].into", "nowhere", KNOWN_A)
     ]
@@ -1127,3 +1127,25 @@ def test_a_guard_on_fields_refuses_empty_attributes_and_a_lost_lead_names_its_re
     unnamed = attrs.evolve(closed, history=(attrs.evolve(closed.history[-1], reason=None),))
     with pytest.raises(ValidationError, match=r"'history\[0\]\.reason' must be a reason"):
         LEAD_LIFECYCLE.validate(unnamed)
+
+
+def test_guards_are_told_apart_by_name_and_each_refuses_something():
+    # TransitionError.rule is a guard's name: two guards of one name, or a guard
+    # named like a rule, made it ambiguous; a guard of no fields and no predicate
+    # refused nothing
+    some = ["owner_id"]
+    cases = [
+        ([Guard(name="g", into=["qualification"])], ("guards[0]", "g")),
+        (
+            [Guard(name="g", fields=some), Guard(name="g", into=["research"], fields=some)],
+            ("guards[1].name", "g"),
+        ),
+        ([Guard(name="not-allowed", fields=some)], ("guards[0].name", "not-allowed")),
+    ]
+    for guards, found in cases:
+        with pytest.raises(PipelineDefinitionError) as caught:
+            Pipeline("p", P.stages, guards=guards)
+        assert [(i.path, i.value) for i in caught.value.issues] == [found]
+    with pytest.raises(PipelineDefinitionError) as caught:
+        Pipeline("p", P.stages, entry_stages=["zz"])
+    assert "won" not in caught.value.issues[0].expected  # the open stages it may name

@@ -148,7 +148,9 @@ def test_guards_made_of_fields_round_trip_and_still_refuse():
 
 def test_a_guard_with_a_python_predicate_cannot_be_stored_and_says_why():
     guard = Guard(name="big-deals", predicate=lambda deal: deal.amount >= Money(500, "EUR"))
-    pipeline = Pipeline("p", DEFAULT_PIPELINE.stages, guards=[Guard(name="ok"), guard])
+    pipeline = Pipeline(
+        "p", DEFAULT_PIPELINE.stages, guards=[Guard(name="ok", fields=["owner_id"]), guard]
+    )
     with pytest.raises(ValidationError) as info:
         to_dict(pipeline)
     assert paths(info.value) == ["guards[1].predicate"]

@@ -550,10 +550,22 @@ class Pipeline:
                     issues.append(
                         Issue(f"guards[{i}].into", target, f"a stage of this pipeline ({known})")
                     )
+        opened = ", ".join(s.id for s in self.stages if s.is_open)
         for i, entry in enumerate(self.entry_stages if entries_given else ()):
             entered = self._by_id.get(entry) if type(entry) is str else None
             if entered is None or entered.is_closed:
-                issues.append(Issue(f"entry_stages[{i}]", entry, f"an open stage ({known})"))
+                issues.append(Issue(f"entry_stages[{i}]", entry, f"an open stage ({opened})"))
+        names: set[str] = set()
+        for i, guard in enumerate(self.guards):
+            if guard.name in _RULES or guard.name in names:
+                # TransitionError.rule names the guard: it must tell one refusal from another
+                taken = "a rule's" if guard.name in _RULES else "another guard's"
+                expected = f"a name no other guard or rule has (it is {taken})"
+                issues.append(Issue(f"guards[{i}].name", guard.name, expected))
+            names.add(guard.name)
+            if not guard.fields and guard.predicate is None:
+                expected = "fields or a predicate: a guard of neither refuses nothing"
+                issues.append(Issue(f"guards[{i}]", guard.name, expected))
         fields = _field_names(self.kind)
         for i, guard in enumerate(self.guards):
             for field in guard.fields:
@@ -1379,6 +1391,23 @@ _KIND_EXPECTED: Final = (
 
 # Every part of a move is checked by move() itself, so the new records are built
 # without re-checking the fields the move did not touch (see _checks.replacer).
+#: The rules a TransitionError names besides a guard's name (its ``rule``).
+_RULES: Final = frozenset(
+    {
+        "wrong-kind",
+        "wrong-pipeline",
+        "unknown-stage",
+        "status-mismatch",
+        "same-stage",
+        "not-allowed",
+        "time-order",
+        "reason-required",
+        "same-pipeline",
+        "not-entry",
+    }
+)
+
+
 def _transfer_marks(history: Sequence[Any]) -> list[int]:
     """Where in *history* the transfers are (changes with ``to_pipeline``)."""
     return [i for i, c in enumerate(history) if getattr(c, "to_pipeline", None) is not None]
