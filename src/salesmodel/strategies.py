@@ -45,7 +45,7 @@ from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, Stage
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
 from .errors import TransitionError, ValidationError
 from .money import Money, RateTable, known_currencies
-from .pipeline import DEFAULT_PIPELINE, Guard, Pipeline, Stage
+from .pipeline import _RULES, DEFAULT_PIPELINE, Guard, Pipeline, Stage
 
 __all__ = [
     "InvalidMove",
@@ -763,7 +763,9 @@ def _pipelines(
         # A guard every drawn entity may or may not pass: owner_id is optional on
         # deals and leads alike.
         given: dict[str, Any] = {
-            "name": draw(identifiers()),
+            "name": draw(
+                identifiers().filter(lambda name: name not in _RULES)
+            ),  # a rule's is taken
             "into": draw(st.lists(st.sampled_from(order_ids), max_size=2, unique=True)),
             "fields": ("owner_id",),
             "message": draw(_optional(texts(max_size=20))),
