@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from decimal import Decimal
 from typing import Any
@@ -14,6 +15,7 @@ import pandas as pd
 import pytest
 
 from salesmodel import (
+    DEFAULT_PIPELINE,
     Activity,
     ActivityKind,
     Bant,
@@ -27,6 +29,7 @@ from salesmodel import (
     Target,
     TargetMetric,
     ValidationError,
+    to_dict,
 )
 from salesmodel.bulk import Built, from_frame, from_records
 
@@ -594,3 +597,20 @@ def test_a_mapped_column_no_row_has_is_named_where_rows_show_their_empty_cells()
     built = from_records(Deal, sparse, columns=mapping, currency="EUR")
     assert [d.owner_id for d in built] == [None, None]
     assert from_records(Deal, [], columns=mapping) == []
+
+
+def test_a_history_is_read_from_the_mappings_to_dict_and_json_give() -> None:
+    p, t0 = DEFAULT_PIPELINE, datetime(2026, 1, 5, 9, tzinfo=UTC)
+    walked = p.move(Deal(id="a", name="x", amount=None, created_at=t0), "qualification", at=t0)
+    lost = p.lose(walked, "price", at=t0 + timedelta(days=1))
+    row = json.loads(json.dumps(to_dict(lost)))
+    assert from_records(Deal, [row], pipelines=[p]) == [lost]
+    naive = row | {"history": [c | {"at": c["at"][:19]} for c in row["history"]]}
+    assert from_records(Deal, [naive], tz=UTC) == [lost]  # read in tz= as any time
+    bad = row | {"history": [row["history"][0] | {"at": "2026-13-01"}, {"oops": 1}]}
+    built = from_records(Deal, [bad], strict=False)
+    assert built.errors[0].error.issues[0].path == "rows[0].history[0].at"
+    odd = row | {"history": [row["history"][0] | {"nope": 1}]}
+    with pytest.raises(ValidationError) as caught:
+        from_records(Deal, [odd])
+    assert caught.value.issues[0].path == "rows[0].history[0].nope"

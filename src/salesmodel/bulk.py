@@ -37,10 +37,11 @@ from typing import Any, Final, Generic, Literal, ParamSpec, TypeVar, overload
 import attrs
 
 from ._book import PipelineBook, Pipelines
-from ._checks import maker
+from ._checks import is_collection, maker
 from ._time import ZONE_EXPECTED, iso_datetime, plain_datetime, start_of_day, zone_named
 from ._vocabulary import well_known
 from .attributes import Attributes
+from .entities import StageChange
 from .errors import MISSING, Issue, ValidationError
 from .money import (
     CURRENCY_EXPECTED,
@@ -454,6 +455,41 @@ def _scalar(value: Any) -> Any:
     return value
 
 
+def _history(field: str, tz: dt.tzinfo | None) -> Callable[[Any], Any]:
+    """A history: its changes as they are, or as mappings of their fields (what
+    ``to_dict`` and JSON give), each ``at`` read as any time of the row is."""
+    at = _datetime("at", False, tz)
+
+    def change(item: Any, i: int) -> Any:
+        if not isinstance(item, Mapping):
+            return item  # the entity judges it
+        unknown = sorted(map(str, item.keys() - _CHANGE_FIELDS))
+        if unknown:
+            fields = ", ".join(sorted(_CHANGE_FIELDS))
+            raise _Bad(Issue(f"{field}[{i}].{unknown[0]}", item, f"a field of a change ({fields})"))
+        try:
+            return StageChange(**{**item, "at": at(item.get("at"))})
+        except _Bad as bad:
+            raise _Bad(bad.issue.under(f"{field}[{i}]")) from None
+        except ValidationError as error:
+            raise _Bad(error.issues[0].under(f"{field}[{i}]")) from None
+        except TypeError:  # a field missing
+            missing = sorted(f for f in ("from_stage", "to_stage") if f not in item)
+            raise _Bad(Issue(f"{field}[{i}].{missing[0]}", item, "a stage id")) from None
+
+    def convert(value: Any) -> Any:
+        if _missing(value):
+            return ()
+        if not is_collection(value):
+            return value  # the entity judges it
+        return tuple(change(item, i) for i, item in enumerate(value))
+
+    return convert
+
+
+_CHANGE_FIELDS: Final = frozenset(f.name for f in attrs.fields(StageChange))
+
+
 def _passthrough(_: str, __: bool) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         return None if _missing(value) else value
@@ -498,6 +534,8 @@ def _converter(
         return _integer, _integer(name, optional)
     if Attributes in kinds:
         return _attributes, _attributes(name)
+    if typing.get_origin(hint) is tuple and typing.get_args(hint)[:1] == (StageChange,):
+        return _history, _history(name, tz)
     return _passthrough, _passthrough(name, optional)
 
 
@@ -843,7 +881,9 @@ def from_records(
       ``Status.WON``); open enums from their value in any case and spacing
       (``"Webinar"`` → ``LeadSource.WEBINAR``), other strings kept;
     - ids and other text from ints too; *attributes* lists columns to keep in
-      ``attributes``.
+      ``attributes``;
+    - a history from its changes, or from mappings of their fields (what
+      :func:`~salesmodel.to_dict` and JSON give), each ``at`` read as above.
 
     Every entity is then built with all its checks. Conversions of repeated
     values (dates, stages, sources) are cached.
