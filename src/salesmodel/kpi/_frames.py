@@ -25,6 +25,7 @@ import copy
 import datetime as dt
 import functools
 import importlib
+import importlib.util
 import operator
 import re
 import zoneinfo
@@ -509,6 +510,11 @@ class _Engine:
         self.columns = dict(columns or {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()):
             raise ValidationError.single("columns", columns, "a mapping of field name to column")
+        #: The currency of every row, when they have one (see _cents).
+        self.one_currency: str | None = None
+        #: Whether a row fails a check of its amount or currency, for the verdict
+        #: of the checks (None: the checks themselves; see _cents).
+        self.amount_failed: Any = None
         self._select()
         if book is not None:
             self._pipelines(book)
@@ -900,14 +906,18 @@ class _Engine:
         """``__cents``: each amount in its currency's minor unit, an int64 (0 for
         an unknown or bad amount), and ``__amount_bad``: why it is bad (0: good)."""
         nw = self.nw
-        currencies = self._distinct("currency")
+        alike, first = self._alike("currency")
+        one = first if alike and isinstance(first, str) else None
+        currencies = ([] if one is None else [one]) if alike else self._distinct("currency")
         places = {c: minor_unit(c) for c in currencies if is_currency(c)}
         self.places = places
+        self.one_currency = one  # an amount's aggregate need not be grouped by it then
         # 1 for a currency it does not know: such a row is bad (a null would make
         # pandas-like engines fall back to object columns).
         scale = _chain(nw, [(nw.col("currency") == c, 10**p) for c, p in places.items()], 1)
         amount = nw.col("amount")
         dtype = self.schema["amount"]
+        failing = None  # whether an amount fails a check, when cheaper than the checks
         if not (dtype.is_numeric() or dtype == nw.String) and self._empty("amount"):
             dtype = nw.Float64  # nothing but unknown amounts, of whatever type was guessed
             self.frame = self.frame.with_columns(amount.cast(dtype))
@@ -932,11 +942,22 @@ class _Engine:
             scale = _chain(
                 nw, [(nw.col("currency") == c, float(10**p)) for c, p in places.items()], 1.0
             )  # a float: PyArrow refuses an integer of more than 53 bits beside a float
+            if self.backend == "polars" and len(places) == 1:
+                # The scale of the one currency, a number: a row of another currency
+                # fails the currency check, before any other check of its amount.
+                scale = float(10 ** next(iter(places.values())))
             negative = amount < 0
             scaled = amount * scale
             cents_f = scaled.round(0)
             unreadable = ~amount.is_finite() | (cents_f.abs() >= 10**_DIGITS)
-            too_fine = ~unreadable & ~self._nearest(amount, cents_f, scale)
+            nearest = self._nearest(amount, cents_f, scale)
+            too_fine = ~unreadable & ~nearest
+            if self.backend == "polars":
+                # Whether an amount fails any of its checks, in fewer steps (the
+                # checks themselves say which, of the bad rows only): NaN and the
+                # infinities are not below the bound, and the nearest float to
+                # cents / scale is no finer than the currency.
+                failing = ~(cents_f.abs() < 10**_DIGITS) | negative | ~nearest
         elif dtype in (nw.String, nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or isinstance(
             dtype, nw.Decimal
         ):
@@ -953,6 +974,8 @@ class _Engine:
             (known & negative, "negative"),
             (known & too_fine, "too_fine"),
         ]
+        if failing is not None:
+            self.amount_failed = currency_bad | (known & failing)
         # Only the rows that pass every check reach a sum (the measures read the
         # good rows), so the minor units need only be safe to cast: asking again
         # whether a float is exact would cost the measures the check's time again.
@@ -1075,6 +1098,20 @@ class _Engine:
         got = _collect(frame.select(nw.col(field).is_null().all().alias("__all")))
         return bool(got.to_dict(as_series=False)["__all"][0])
 
+    def _alike(self, field: str) -> tuple[bool, Any]:
+        """Whether every cell of *field* holds its first value (no null), and that
+        value: on a polars frame in memory, where comparing each cell with the first
+        costs a sixth of hashing every cell (else ``(False, None)``: not asked)."""
+        if not self.planned:  # a lazy frame would be read once more
+            return False, None
+        import polars as pl  # the frame is a polars one
+
+        cell = pl.col(field)
+        same = (cell == cell.first()).fill_null(False).all()
+        native = self.nw.to_native(self.frame).select(cell.first(), same.alias("__same"))
+        first, alike = _collect(native).row(0)
+        return bool(alike), first
+
     def _distinct(self, field: str) -> list[Any]:
         """The distinct values of a (small) column: an aggregate."""
         got = _collect(self.frame.select(field).unique())
@@ -1092,7 +1129,7 @@ class _Engine:
         checks: list[tuple[Any, str, Callable[[dict[str, Any]], Issue]]] = [
             (col("id").is_null(), "id", lambda r: Issue("id", None, ID.expected)),
             (
-                lit(False) if "id" in self.bad_ids else ~_plain_id(col("id")),
+                lit(False) if "id" in self.bad_ids else ~_plain_id(col("id"), self.backend),
                 "id",
                 _suspect_id,
             ),
@@ -1262,7 +1299,10 @@ class _Engine:
         unique = self.frame.with_columns(nw.lit(False).alias(_DUP))
         frame, bad = self._marked(unique, checks, keep=self.planned and self.changes is None)
         more = [] if then is None else then(frame.filter(~nw.col(_FAILED)))
-        ids, found, *more_tables = self._tables([self._ids_twice(), bad, *more])
+        if bad is None:  # the verdict found no bad row (polars)
+            (ids, *more_tables), found = self._tables([self._ids_twice(), *more]), {}
+        else:
+            ids, found, *more_tables = self._tables([self._ids_twice(), bad, *more])
         tables: list[dict[str, list[Any]]] | None = more_tables
         # An id the engine cannot call plain failed as a suspect: when one is an id
         # after all ("Dé1"), the ids the rule refuses are found and the rows marked again.
@@ -1305,20 +1345,29 @@ class _Engine:
         """The plan of the distinct cells of *field* an engine cannot call plain ids,
         for the rule to judge."""
         cell = self.nw.col(field)
-        return self.frame.filter(~_plain_id(cell)).select(cell).unique()
+        return self.frame.filter(~_plain_id(cell, self.backend)).select(cell).unique()
 
     def _ids_twice(self) -> Any:
         """The plan of one row, ``__twice``: whether an id may be held twice (when
         true, the rows holding one are looked for)."""
         nw = self.nw
         if self.backend == "polars":  # a DataFrame planned lazily, or a LazyFrame
-            # Distinct hashes are distinct ids: counting distinct 64-bit hashes is
-            # about twice as fast as counting distinct strings, and as sorting the
-            # hashes (a collision only means the ids are looked at again).
+            # Distinct hashes are distinct ids (a collision only means the ids are
+            # looked at again): counting distinct 64-bit hashes is about twice as
+            # fast as counting distinct strings; sorting them with numpy (SIMD),
+            # where equal ones are neighbours, four times faster again.
             import polars as pl  # the frame is a polars one
 
-            twice = pl.col("id").hash().n_unique() != pl.len()
-            return nw.from_native(nw.to_native(self.frame).select(twice.alias("__twice")))
+            if not self.planned or importlib.util.find_spec("numpy") is None:
+                # a LazyFrame's ids may not fit in memory: its engine counts them
+                twice = pl.col("id").hash().n_unique() != pl.len()
+                return nw.from_native(nw.to_native(self.frame).select(twice.alias("__twice")))
+            # a frame in memory: its hashes sorted in a numpy array of their own
+            hashes = _collect(nw.to_native(self.frame).select(pl.col("id").hash()))
+            ordered = hashes.to_series().to_numpy(writable=True)  # a copy of its own
+            ordered.sort()
+            repeated = bool((ordered[1:] == ordered[:-1]).any())
+            return nw.from_native(pl.DataFrame({"__twice": [repeated]}))
         count = self.frame.select(nw.col("id").n_unique().alias("__u"), nw.len().alias("__n"))
         return count.select((nw.col("__u") != nw.col("__n")).alias("__twice"))
 
@@ -1352,13 +1401,15 @@ class _Engine:
             # In memory, whether a row is bad is one test, and which check it fails
             # first is asked of the bad rows only, when there are any: each case of
             # the chain costs a column, and narwhals time to build.
-            failed = nw.any_horizontal(*(c for c, _, _ in checks), ignore_nulls=True)
+            failed = nw.any_horizontal(*self._failing(checks), ignore_nulls=True)
             if keep:  # not planned again by each plan that reads the good or bad rows
                 verdict = _collect(frame.select(failed.alias(_FAILED)))[_FAILED]
                 frame = nw.from_native(nw.to_native(frame).with_columns(nw.to_native(verdict)))
             else:
                 frame = frame.with_columns(failed.alias(_FAILED))
                 verdict = frame[_FAILED]
+            if keep and not verdict.any():
+                return frame, None  # no bad row: nothing to collect
             bad = frame.filter(nw.col(_FAILED))
             bad = bad.with_columns(first_failed() if verdict.any() else nw.lit(0).alias(_BAD))
         order = _ROW if self.eager else "id"
@@ -1371,6 +1422,16 @@ class _Engine:
             # may be beyond what a datetime holds)
         ]
         return frame, bad.select([*shown, _BAD])
+
+    def _failing(self, checks: list[tuple[Any, str, Any]]) -> list[Any]:
+        """The conditions whose disjunction is whether a row fails any of *checks*:
+        theirs, the amount's in one (see _cents) where that is cheaper."""
+        conditions = [cond for cond, _, _ in checks]
+        fused = self.amount_failed
+        if fused is None:
+            return conditions
+        amounts = {id(cond) for cond, _ in self.amount_checks}
+        return [c for c in conditions if id(c) not in amounts] + [fused]
 
     def _reject(self, row: dict[str, Any], issue: Issue) -> None:
         record_id = row.get("id") if isinstance(row.get("id"), str) else None
@@ -1421,11 +1482,29 @@ class _Engine:
             view.grouping = grouping
             view.by_names, view.by_fields = _by_of(grouping)
             plans.append(view._plans(good, measures))
-        tables = iter(self._tables([plan for each in plans for plan, _ in each]))
+        tables = iter(self._shared_tables([plan for each in plans for plan, _ in each]))
         return [
             {m.name: read(next(tables)) for m, (_, read) in zip(measures, each, strict=True)}
             for (_, measures), each in zip(views, plans, strict=True)
         ]
+
+    def _shared_tables(self, plans: list[Any]) -> list[dict[str, list[Any]]]:
+        """:meth:`_tables` of *plans*, where the parts (:class:`_Part`) of the same
+        rows and keys are computed in one plan, and each handed its table."""
+        merged: list[Any] = []
+        at: dict[Any, int] = {}
+        index = []
+        for plan in plans:
+            if isinstance(plan, _Part) and plan.share in at:
+                merged[at[plan.share]].append(plan)
+            elif isinstance(plan, _Part):
+                at[plan.share] = len(merged)
+                merged.append([plan])
+            index.append(at[plan.share] if isinstance(plan, _Part) else len(merged))
+            if not isinstance(plan, _Part):
+                merged.append(plan)
+        tables = self._tables([_Part.plan(p) if isinstance(p, list) else p for p in merged])
+        return [tables[i] for i in index]
 
     def _plans(
         self, good: Any, measures: tuple[Measure, ...]
@@ -1477,6 +1556,15 @@ class _Engine:
         named = measure.extra.name if measure.extra is not None else None
         extra = list(_EXTRAS[named][0]) if named is not None else []
         keys = [*keys, *(e for e in extra if e not in keys)]  # the extra part, once
+        # On polars, the aggregates of the same rows (the good ones of some statuses)
+        # by the same keys are one plan: a won count, the won amounts and cycles.
+        shares = (
+            self.backend == "polars"
+            and frame is self._good
+            and where.ids is None
+            and where.within is None
+        )
+        share = (where.statuses, tuple(keys), named) if shares else None
         if self.eager and not self.planned and where.within is None:
             # in memory (pandas, PyArrow) a filter copies every column it is given
             picks = ["id" if where.ids is not None else "status"]  # never no column at all
@@ -1499,7 +1587,7 @@ class _Engine:
         if where.within is not None:
             frame = frame.filter(_fill(self._within(where.within)))
         if isinstance(measure, CountMeasure):
-            plan = _aggregate_plan(frame, keys, [nw.len().alias("__n")])
+            plan = _Part.of(frame, share, keys, [], {"__n": nw.len()})
 
             def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
                 flat: dict[Any, Any] = {}
@@ -1509,42 +1597,54 @@ class _Engine:
                 return flat
 
         elif isinstance(measure, AmountMeasure):
-            keys = keys if "currency" in keys else [*keys, "currency"]
+            # every row of one currency: no group of its own (the table names it)
+            one = self.one_currency
+            if "currency" not in keys and one is None:
+                keys = [*keys, "currency"]
+                share = (where.statuses, tuple(keys), named) if shares else None
             # summed in two parts: 10,000 amounts of 10**15 cents overflow 64 bits
             # cents = high * part + low holds whatever high an engine's floor division
             # gives (Spark's goes through a double); not %: pandas' Arrow ints lack it
             high = (nw.col(_CENTS) // _SUM_PART).cast(nw.Int64)
-            frame = frame.with_columns(
-                high.alias("__high"), (nw.col(_CENTS) - high * _SUM_PART).alias("__low")
-            )
-            plan = _aggregate_plan(
+            parts = {"__high": high, "__low": nw.col(_CENTS) - high * _SUM_PART}
+            plan = _Part.of(
                 frame,
+                share,
                 keys,
-                [
-                    nw.len().alias("__n"),
-                    nw.col("amount").count().alias("__known"),
-                    nw.col("__high").sum().alias("__sum_high"),
-                    nw.col("__low").sum().alias("__sum_low"),
-                ],
+                [parts],
+                {
+                    "__n": nw.len(),
+                    "__known": nw.col("amount").count(),
+                    "__sum_high": nw.col("__high").sum(),
+                    "__sum_low": nw.col("__low").sum(),
+                },
             )
 
             def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
+                if "currency" not in table:
+                    table = {**table, "currency": [one] * _length(table)}
                 return self._amounts(table, named)
 
         else:
             assert isinstance(measure, DurationMeasure)
-            return self._durations(frame, measure, keys, named)
+            return self._durations(frame, measure, keys, named, share)
 
         return plan, lambda table: measure._nest(read(_aggregated(table, keys)))
 
     def _durations(
-        self, frame: Any, measure: DurationMeasure, keys: list[str], named: str | None
+        self,
+        rows: Any,
+        measure: DurationMeasure,
+        keys: list[str],
+        named: str | None,
+        share: Any = None,
     ) -> tuple[Any, Callable[[dict[str, list[Any]]], dict[Any, Any]]]:
         """:meth:`_measure` of a duration: where the engine has exact order
         statistics per group, the few a summary reads of each key's durations
         (:class:`RankedDurations`); else each key's distribution of durations."""
         nw = self.nw
-        frame = frame.with_columns(self._duration().alias(_MICROS))
+        micros = self._duration()
+        frame = rows.with_columns(micros.alias(_MICROS))
         spread = [*keys, _MICROS]
 
         def distribution(table: dict[str, list[Any]]) -> dict[Any, Any]:
@@ -1572,19 +1672,18 @@ class _Engine:
         # summed in two parts, no int64 overflow; computed before the grouping:
         # pandas aggregates in C only plain columns
         seconds = spent // _PER_SECOND
-        parts = frame.with_columns(  # no % on pandas' Arrow columns
-            seconds.alias("__seconds"), (spent - seconds * _PER_SECOND).alias("__rest")
-        )
-        aggs = [
-            nw.len().alias("__n"),
-            nw.col("__seconds").sum().alias("__seconds"),
-            nw.col("__rest").sum().alias("__rest"),
-            spent.min().alias("__min"),
-            spent.max().alias("__max"),
-        ]
+        # no % on pandas' Arrow columns
+        parts = {"__seconds": seconds, "__rest": spent - seconds * _PER_SECOND}
+        aggs = {
+            "__n": nw.len(),
+            "__seconds": nw.col("__seconds").sum(),
+            "__rest": nw.col("__rest").sum(),
+            "__min": spent.min(),
+            "__max": spent.max(),
+        }
         for i, q in enumerate(QUANTILES):
-            aggs.append(spent.quantile(float(q), interpolation="lower").alias(f"__low{i}"))
-            aggs.append(spent.quantile(float(q), interpolation="higher").alias(f"__high{i}"))
+            aggs[f"__low{i}"] = spent.quantile(float(q), interpolation="lower")
+            aggs[f"__high{i}"] = spent.quantile(float(q), interpolation="higher")
 
         def read(table: dict[str, list[Any]]) -> dict[Any, Any]:
             table = _aggregated(table, keys)
@@ -1606,7 +1705,7 @@ class _Engine:
                 )
             return measure._nest(flat)
 
-        return _aggregate_plan(parts, keys, aggs), read
+        return _Part.of(rows, share, keys, [{_MICROS: micros}, parts], aggs), read
 
     def _within(self, window: Within) -> Any:
         """True for the rows *window* admits (:meth:`TargetWindow.admits`)."""
@@ -1772,6 +1871,45 @@ class _Engine:
         return keys
 
 
+#: Columns (or aggregates) by name.
+_Named = dict[str, Any]
+
+
+@attrs.frozen(eq=False)
+class _Part:
+    """An aggregate of *rows* by *keys*, computed in one plan with the others of
+    the same rows and keys (the same *share*): the columns of each of *stages*
+    added in turn, then *aggs*. A name means one column or aggregate whatever
+    the part (``__n``: the rows of a key), so parts that share it compute it once."""
+
+    rows: Any
+    share: Any
+    keys: list[str]
+    stages: list[_Named]
+    aggs: _Named
+
+    @staticmethod
+    def of(rows: Any, share: Any, keys: list[str], stages: list[_Named], aggs: _Named) -> Any:
+        """The part, or (*share* None: computed alone) its plan."""
+        part = _Part(rows, share, keys, stages, aggs)
+        return part if share is not None else _Part.plan([part])
+
+    @staticmethod
+    def plan(parts: list[_Part]) -> Any:
+        """The one plan of *parts* (of the same rows and keys)."""
+        frame = parts[0].rows
+        added: set[str] = set()
+        for stage in (stage for part in parts for stage in part.stages):
+            new = {name: column for name, column in stage.items() if name not in added}
+            added |= new.keys()
+            if new:
+                frame = frame.with_columns([column.alias(name) for name, column in new.items()])
+        aggs: _Named = {}
+        for part in parts:
+            aggs = {**part.aggs, **aggs}  # the first of a name
+        return _aggregate_plan(frame, parts[0].keys, [a.alias(name) for name, a in aggs.items()])
+
+
 def _as_records_spell(judged: Callable[[Any], tuple[bool, Any]], cells: list[Any]) -> list[Any]:
     """Group keys as a record's field holds them: ``"Webinar"`` and ``"webinar"`` are
     one :class:`~salesmodel.LeadSource` (groups that become one key are added up,
@@ -1910,10 +2048,13 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _plain_id(cell: Any) -> Any:
+def _plain_id(cell: Any, backend: str) -> Any:
     """Whether each cell is plainly an id (what an engine can ask cheaply; null: no).
     Python's ``$``, which pandas runs on some columns, also matches before a last
-    newline: a cell ending in one is asked apart."""
+    newline: a cell ending in one is asked apart (polars' ``$`` is the end of the
+    text, as Rust's regex reads it: no need)."""
+    if backend == "polars":
+        return _fill(cell.str.contains(_PLAIN_ID))
     return _fill(cell.str.contains(_PLAIN_ID) & ~cell.str.ends_with("\n"))
 
 
