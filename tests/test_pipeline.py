@@ -1041,7 +1041,7 @@ def test_several_lost_stages_name_the_deal_and_reopen_messages_are_exact():
     )
     won = P.win(walk(new_deal(), *OPEN[1:]), at=day(9))
     assert str(refusal(P.reopen, won, at=day(10))) == (
-        "cannot move Deal 'D-1' from 'won' to None: its stage is final (allowed from 'won': none)"
+        "cannot reopen Deal 'D-1' from 'won': its stage is final (allowed from 'won': none)"
     )
 
 

@@ -962,10 +962,12 @@ class Pipeline:
             allowed = self._targets.get(current, ()) if isinstance(current, str) else ()
         options = ", ".join(allowed) or "none"
         entity_id = getattr(entity, "id", None)
+        # no stage named: a reopen into the stage the pipeline would choose
+        head = "reopen" if to is None else "move"
+        into = "" if to is None else f" to {short_repr(to)}"
         return TransitionError(
-            f"cannot move {type(entity).__name__} {short_repr(entity_id)} from "
-            f"{short_repr(current)} to {short_repr(to)}: {why} "
-            f"(allowed from {short_repr(current)}: {options})",
+            f"cannot {head} {type(entity).__name__} {short_repr(entity_id)} from "
+            f"{short_repr(current)}{into}: {why} (allowed from {short_repr(current)}: {options})",
             entity_id=entity_id,
             from_stage=current,
             to_stage=to if isinstance(to, str) else repr(to),
