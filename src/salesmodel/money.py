@@ -413,8 +413,10 @@ class Money:
     def convert(self, currency: str, rates: RateTable) -> Money:
         """This amount in *currency*, at the rate *rates* gives.
 
-        The product is exact (not rounded). Converting to the same currency needs
-        no rate.
+        Along a pair *rates* gives that way, the product is exact (not rounded);
+        against a pair given the other way, it is a division rounded to 28
+        significant digits (see :class:`RateTable`: give both directions to
+        control it). Converting to the same currency needs no rate.
 
         Raises:
             CurrencyMismatchError: when *rates* has no rate for the pair.
