@@ -26,6 +26,7 @@ from salesmodel import (
     Prospect,
     RateTable,
     Rep,
+    Stage,
     StageChange,
     Status,
     Target,
@@ -56,6 +57,8 @@ ROUND_TRIPS: dict[type, st.SearchStrategy[Any]] = {
     Customer: sst.customers(),
     Activity: sst.activities(),
     Target: sst.targets(),
+    Stage: sst.stages(),
+    Guard: sst.guards(),
 }
 RECORDS = [cls for cls in ROUND_TRIPS if attrs.has(cls)]
 

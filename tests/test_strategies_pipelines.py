@@ -10,7 +10,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
@@ -355,3 +355,16 @@ def test_records_created_at_the_end_of_time_are_drawn(offset: int) -> None:
         assert DEFAULT_PIPELINE.validate(journey.end) is journey.end
     assert collect(sst.deals(fields={"created_at": late}), 10)
     assert collect(sst.deals(fields={"created_at": st.just(datetime.max.replace(tzinfo=UTC))}), 5)
+
+
+def test_stages_and_guards_are_drawn_by_type_and_fit_a_pipeline() -> None:
+    # st.from_type(Stage) fell back to builds() and failed the stage's own checks
+    @given(st.from_type(Stage), st.from_type(Guard), sst.stages(status=Status.WON))
+    def check(stage: Stage, guard: Guard, won: Stage) -> None:
+        assert (won.status, won.probability) == (Status.WON, 1)
+        assert guard.name not in ("not-allowed", "time-order")
+        if stage.is_open and stage.id != won.id:
+            into = attrs.evolve(guard, into=[s for s in guard.into if s in (stage.id, won.id)])
+            Pipeline("p", [stage, won], guards=[into])  # a valid definition
+
+    check()

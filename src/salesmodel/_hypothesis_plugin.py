@@ -27,6 +27,8 @@ _STRATEGIES = {
     ("salesmodel.entities", "Activity"): "activities",
     ("salesmodel.entities", "Target"): "targets",
     ("salesmodel.pipeline", "Pipeline"): "pipelines",
+    ("salesmodel.pipeline", "Stage"): "stages",
+    ("salesmodel.pipeline", "Guard"): "guards",
 }
 
 

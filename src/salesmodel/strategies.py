@@ -59,6 +59,7 @@ __all__ = [
     "currencies",
     "customers",
     "deals",
+    "guards",
     "histories",
     "identifiers",
     "invalid_moves",
@@ -70,6 +71,7 @@ __all__ = [
     "rate_tables",
     "reps",
     "stage_changes",
+    "stages",
     "targets",
     "texts",
 ]
@@ -697,6 +699,40 @@ def _stage(draw: st.DrawFn, stage_id: str, status: Status) -> Stage:
         status,
         forecast_category=draw(_optional(st.sampled_from(_FORECAST_CATEGORIES))),
         rot_after=rot_after,
+    )
+
+
+def stages(*, status: Status | None = None) -> st.SearchStrategy[Stage]:
+    """Random valid stages: ids as CRMs spell them, any display name, a
+    probability in [0, 1] with two places for an open stage (1 for a won one, 0
+    for a lost one), maybe a forecast category and, when open, a time to rot.
+
+    Args:
+        status: Only stages of this status (default: any).
+
+    .. versionadded:: 0.1.0
+    """
+    statuses = st.sampled_from(list(Status)) if status is None else st.just(status)
+    return st.tuples(_stage_ids(), statuses).flatmap(lambda drawn: _stage(*drawn))
+
+
+#: Fields a guard may ask to be set: optional on deals and leads alike.
+_GUARDED_FIELDS: Final = ("owner_id", "source")
+
+
+@st.composite
+def guards(draw: st.DrawFn) -> Guard:
+    """Random guards made of fields (those that serialise with a pipeline): a
+    name no rule has, the stages they guard (any ids: a pipeline checks them),
+    one or two fields that must be set, maybe a message.
+
+    .. versionadded:: 0.1.0
+    """
+    return Guard(
+        name=draw(identifiers().filter(lambda name: name not in _RULES)),
+        into=draw(st.lists(_stage_ids(), max_size=2, unique=True)),
+        fields=draw(st.lists(st.sampled_from(_GUARDED_FIELDS), min_size=1, unique=True)),
+        message=draw(_optional(texts(max_size=20))),
     )
 
 
