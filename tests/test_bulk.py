@@ -40,7 +40,7 @@ DATETIME = "an ISO date or datetime, a date, or a datetime"
 AMOUNT = "an amount (a number, or a str such as '12.50') with a currency"
 DATE = "an ISO date such as '2026-03-31' (or an ISO datetime, whose date is taken)"
 ZONE = "an IANA time zone name such as 'Europe/Paris' or 'UTC'"
-TEXT = "a non-empty str of at most 1,000 characters, without control characters"
+TEXT = "a non-blank str of at most 1,000 characters, without control characters"
 ID = "an id: a non-empty str of at most 256 printable characters, with no space at either end"
 
 

@@ -197,7 +197,7 @@ def test_a_compiled_class_names_every_bad_field_then_the_cross_rules_of_the_good
         thing_cls(name="", amount=-1, low=5, high=2)
     assert info.value.subject == "Thing"
     assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
-        ("name", "", "a non-empty str of at most 1,000 characters, without control characters"),
+        ("name", "", "a non-blank str of at most 1,000 characters, without control characters"),
         ("amount", -1, "a non-negative int below 2**63, or a non-negative Decimal within 10**±30"),
         ("high", 2, "at least low (5)"),
     ]
@@ -301,7 +301,7 @@ def test_an_optional_rule_also_accepts_none_and_normalises_the_rest():
     assert plain == moment
     assert r.TEXT.optional().normalize is None
     assert r.TEXT.optional().expected == (
-        "None or a non-empty str of at most 1,000 characters, without control characters"
+        "None or a non-blank str of at most 1,000 characters, without control characters"
     )
 
 

@@ -52,7 +52,7 @@ def no_controls(text: str, lines: bool = False) -> bool:
 def text_expected(limit: int, *, lines: bool = False) -> str:
     """What a text field with *limit* characters must be, for messages."""
     allowed = "other than tab and line breaks" if lines else ""
-    return f"a non-empty str of at most {limit:,} characters, without control characters" + (
+    return f"a non-blank str of at most {limit:,} characters, without control characters" + (
         f" {allowed}" if allowed else ""
     )
 
