@@ -98,7 +98,10 @@ def test_a_record_is_in_the_pipeline_it_names_or_the_only_one() -> None:
     assert both.pipeline_of(Row()) is LEAD_LIFECYCLE
     deals_only = PipelineBook([DEFAULT_PIPELINE, Pipeline("other", DEFAULT_PIPELINE.stages)])
     assert deals_only.pipeline_of(Row()) == Issue(
-        "$", "Row", "a record of a pipeline given for its kind ('default', 'other')"
+        "$",
+        "Row",
+        "a record of the one pipeline given for its kind: a Row names no pipeline, so give "
+        "one pipeline of its kind (kind=Row), or only one pipeline (given: 'default', 'other')",
     )
     assert both.pipeline_of(Row(pipeline_id="x")) == Issue(
         "pipeline_id", "x", f"one of the pipelines given ({', '.join(map(repr, ids))})"

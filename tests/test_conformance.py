@@ -424,3 +424,11 @@ def test_a_guard_predicate_that_raises_is_named_with_the_record():
         assert caught.value.field == "guards['boom'].predicate"
         assert "KeyError on Deal 'D-1'" in caught.value.allowed
         assert isinstance(caught.value.__cause__, KeyError)
+
+
+def test_validate_given_data_says_it_takes_records():
+    # "'stage' must be a stage ... (got nothing)" for a dict that has one
+    with pytest.raises(ValidationError) as caught:
+        P.validate({"stage": "won"})
+    assert (caught.value.field, caught.value.value) == ("$", "dict")
+    assert "from_dict" in caught.value.allowed

@@ -155,7 +155,8 @@ def test_a_lead_without_a_pipeline_id_needs_a_single_pipeline() -> None:
     with pytest.raises(ValidationError) as caught:
         kpi.time_in_stage([lead], pipelines=[other, P])
     assert (caught.value.field, caught.value.value) == ("$", "Lead")
-    assert "a record of a pipeline given for its kind ('default', 'other')" in str(caught.value)
+    assert "give one pipeline of its kind (kind=Lead)" in str(caught.value)
+    assert "(given: 'default', 'other')" in str(caught.value)
 
 
 # --- funnel ----------------------------------------------------------------------------------

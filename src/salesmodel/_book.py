@@ -98,9 +98,15 @@ class PipelineBook:
         if pipeline_id is None:
             if self.unnamed is not None:
                 return self.unnamed
-            known = ", ".join(map(repr, sorted(self.by_id)))
+            kind = type(record).__name__
+            leads = sorted(p.id for p in self.by_id.values() if p.kind is Lead)
+            known = ", ".join(map(repr, leads or sorted(self.by_id)))
             return Issue(
-                "$", type(record).__name__, f"a record of a pipeline given for its kind ({known})"
+                "$",
+                kind,
+                f"a record of the one pipeline given for its kind: a {kind} names no "
+                f"pipeline, so give one pipeline of its kind (kind={kind}), or only one "
+                f"pipeline (given: {known})",
             )
         found = self.by_id.get(pipeline_id)
         if found is None:

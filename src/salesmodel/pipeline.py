@@ -793,6 +793,9 @@ class Pipeline:
 
     def _conformance(self, record: Any) -> list[Issue]:
         """Every rule of this pipeline *record* breaks (see :meth:`validate`)."""
+        if isinstance(record, Mapping):  # data, not a record: "got nothing" would puzzle
+            expected = "a record with a stage (build one from the data first: from_dict)"
+            return [Issue("$", type(record).__name__, expected)]
         stage = getattr(record, "stage", MISSING)
         if type(stage) is not str:
             return [self._not_a_stage("stage", stage)]
