@@ -108,7 +108,6 @@ class Changes:
         native = native.with_columns([e for e in normal if e is not None])
         if seq is not None:
             native = _sequenced(nw, native, schema, engine)
-        if seq is not None:
             native = native.with_columns(nw.col("seq").fill_null(_UNSEQUENCED).alias(_SEQ_KEY))
         self.frame = self._ordered(native)
         self._bad: dict[str, list[dict[str, Any]]] | None = None
