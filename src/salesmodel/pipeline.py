@@ -1394,8 +1394,6 @@ _KIND_EXPECTED: Final = (
 )
 
 
-# Every part of a move is checked by move() itself, so the new records are built
-# without re-checking the fields the move did not touch (see _checks.replacer).
 #: The rules a TransitionError names besides a guard's name (its ``rule``).
 _RULES: Final = frozenset(
     {
@@ -1418,6 +1416,8 @@ def _transfer_marks(history: Sequence[Any]) -> list[int]:
     return [i for i, c in enumerate(history) if getattr(c, "to_pipeline", None) is not None]
 
 
+# Every part of a move is checked by move() itself, so the new records are built
+# without re-checking the fields the move did not touch (see _checks.replacer).
 _new_change: Final = replacer(
     StageChange, ("from_stage", "to_stage", "at", "by", "reason", "to_pipeline", "from_pipeline")
 )
