@@ -92,13 +92,20 @@ class GroupedAccumulator(Accumulator[Any]):
         """An untrusted record must also have what ``by=`` reads."""
         if not super()._admit(record):
             return False
+        error: BaseException | None
         try:
             self._grouping.group_of(record)
-        except (AttributeError, TypeError) as error:
-            by = self._grouping.by
-            self._reject(record, Issue(str(by), record, f"a record with {by!r} ({error})"))
-            return False
-        return True
+        except ValidationError as said:  # a by= callable failed: on this record's type?
+            error = said.__cause__
+            if not isinstance(error, (AttributeError, TypeError)):
+                raise
+        except (AttributeError, TypeError) as lacking:
+            error = lacking
+        else:
+            return True
+        by = self._grouping.by
+        self._reject(record, Issue(str(by), record, f"a record with {by!r} ({error})"))
+        return False
 
     def _conforming(self, chunk: list[Any], book: PipelineBook) -> list[Any]:
         """The records of *chunk* that conform to their pipeline in *book*
