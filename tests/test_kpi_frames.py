@@ -29,6 +29,7 @@ from salesmodel import (
     Target,
     TargetMetric,
     ValidationError,
+    bulk,
     kpi,
     register_currency,
 )
@@ -422,6 +423,39 @@ def test_a_duckdb_relation_over_a_one_shot_arrow_stream_is_refused_clearly() -> 
         kpi.win_rate(duckdb.from_arrow(stream))
     table = _polars(columns_of(BOOK)).to_arrow().to_reader().read_all()
     assert kpi.win_rate(duckdb.from_arrow(table)) == kpi.win_rate(BOOK)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_frame_row_no_deal_could_hold_is_bad_for_every_kpi(engine: str) -> None:
+    # A reason on a deal not lost, or an amount no Money holds, made the records
+    # refuse the row while the KPIs that read no reason or sum no amount counted it.
+    data = {
+        "id": ["a", "b", "c", "d", "e"],
+        "name": ["n"] * 5,
+        "status": ["won", "open", "lost", "lost", "won"],
+        "stage": ["won", "closing", "lost", "lost", "won"],
+        "loss_reason": ["price", " ", "price", "price", None],
+        "created_at": [T0] * 5,
+        "closed_at": [T0 + dt.timedelta(days=4), None, *[T0 + dt.timedelta(days=4)] * 3],
+        "amount": [100.0, 50.0, 7.0, -5.0, 9.0],
+        "currency": ["EUR", "EUR", "EUR", "EUR", "XXX"],
+        "expected_close": [None] * 5,
+    }
+    native = ENGINES[engine][0](data)
+    built = bulk.from_frame(_polars(data), Deal, strict=False)
+    assert [e.row for e in built.errors] == [0, 3, 4]
+    for call in (
+        lambda x, **o: kpi.win_rate(x, **o),
+        lambda x, **o: kpi.win_rate(x, by="currency", **o),
+        lambda x, **o: kpi.pipeline_value(x, **o),
+        lambda x, **o: kpi.forecast(x, **o),
+        lambda x, **o: kpi.sales_cycle(x, **o),
+    ):
+        got = call(native, strict=False)
+        assert got == call(built.records)
+        assert sorted(s.id for s in got.skipped) == ["a", "d", "e"]
+        with pytest.raises(ValidationError):
+            call(native)
 
 
 def test_a_missing_column_names_the_field_and_the_columns_there_are() -> None:
@@ -1740,7 +1774,7 @@ def test_a_pandas_frame_is_read_by_polars_when_polars_reads_its_columns_alike(
     plain = _pandas(columns_of(BOOK))
     assert kpi.average_ticket(plain, by="owner_id") == expected
     read = ["__row", "id", "status", "created_at", "closed_at", "amount", "currency", "owner_id"]
-    assert handed == [read]  # the columns the KPI reads, once
+    assert handed == [[*read, "loss_reason"]]  # the columns the KPI reads, once
     offset = dt.timezone(dt.timedelta(hours=2))
     fixed = plain.assign(created_at=plain["created_at"].dt.tz_convert(offset))
     for native in (

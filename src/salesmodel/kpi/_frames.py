@@ -545,18 +545,23 @@ class _Engine:
         names = list(schema_of(self.frame, "records").names())
         wanted = ["id", "status", "created_at", "closed_at"]
         optional: list[str] = []
+        if all(self.columns.get(f, f) in names for f in ("amount", "currency")):
+            # a frame that holds amounts: a row whose amount no deal could hold is
+            # a bad row for every KPI, as that deal could not exist (its records)
+            self.amounts = True
         if self.amounts:
             wanted += ["amount", "currency"]
         if "reason_stage" in self.extras:
             wanted.append("loss_reason")
         if self.book is not None or self.extras & {"place"}:
             wanted.append("stage")
-            optional += ["pipeline_id", "loss_reason"]
+            optional.append("pipeline_id")
         elif self.changes_given:
             wanted.append("stage")
         if self.within is not None:
             wanted += [f for f in self.within.fields() if f not in wanted]
             optional.append("expected_close")
+        optional.append("loss_reason")  # when given, only a lost deal holds one
         self.by_names, self.by_fields = _by_of(self.grouping)
         for field in self.by_fields:
             if field not in wanted:
@@ -1159,6 +1164,16 @@ class _Engine:
                 lambda r: Issue("closed_at", r["closed_at"], "no earlier than created_at"),
             ),
         ]
+        if "loss_reason" in self.present:  # a deal holds a reason only when lost
+            checks.append(
+                (
+                    (status != "lost") & ~_blank(col("loss_reason")),
+                    "loss_reason",
+                    lambda r: Issue(
+                        "loss_reason", r["loss_reason"], f"None while status is {r['status']!r}"
+                    ),
+                )
+            )
         if self.amounts:
             messages: dict[str, Callable[[dict[str, Any]], Issue]] = {
                 "currency": lambda r: Issue("currency", r["currency"], CURRENCY_EXPECTED),
@@ -1246,7 +1261,7 @@ class _Engine:
         if needs:
             # a frame without the column records no reason: as a deal without one
             present = "loss_reason" in self.present
-            missing = col("loss_reason").is_null() if present else nw.lit(True)
+            missing = _blank(col("loss_reason")) if present else nw.lit(True)
             lost = functools.reduce(operator.or_, needs) & (col("status") == "lost")
 
             def reason_issue(row: dict[str, Any]) -> Issue:
@@ -2077,6 +2092,12 @@ class _RefusedKeys(Exception):
         super().__init__(field, values)
         self.field = field
         self.values = values
+
+
+def _blank(text: Any) -> Any:
+    """Whether each cell of a text column is empty (null, or nothing but spaces,
+    which a record reads as None)."""
+    return text.is_null() | (text.str.strip_chars(_SPACES) == "")
 
 
 def _fill(cond: Any) -> Any:
