@@ -372,6 +372,13 @@ def test_a_nan_amount_is_no_empty_cell_where_the_engine_tells_them_apart() -> No
     frame = frame_of("pandas", BOOK)
     frame.loc[1, "amount"] = math.nan
     assert from_frame(frame, Deal)[1].amount is None
+    # but a column of Arrow's floats keeps NaN apart from null, as the KPIs read it
+    pa = pytest.importorskip("pyarrow")
+    arrow = pa.array([1.5, math.nan, None, 2.0], from_pandas=False)
+    frame["amount"] = pd.array(arrow, dtype="double[pyarrow]")
+    built = from_frame(frame, Deal, strict=False)
+    assert [e.row for e in built.errors] == [1]
+    assert kpi.bookings(frame, strict=False) == kpi.bookings(built.records)
 
 
 def test_an_amount_finer_than_its_currency_s_minor_unit_is_refused() -> None:

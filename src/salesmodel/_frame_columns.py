@@ -102,11 +102,14 @@ class FrameColumns:
         return values
 
     def nan_rows(self, name: str) -> list[int]:
-        """The rows whose float cell is NaN, where NaN is not the engine's null."""
-        if self.nan_is_null or not self.schema[name].is_float():
+        """The rows whose float cell is NaN, where NaN is not the engine's null
+        (on pandas, a column of Arrow's floats keeps NaN apart from null too)."""
+        if not self.schema[name].is_float():
             return []
-        series = self.frame[name]
-        return [i for i, v in enumerate(series.to_list()) if v != v]
+        if self.nan_is_null and type(self.frame[name].to_native().dtype).__name__ != "ArrowDtype":
+            return []
+        series = self.frame[name]  # a null is None, or pandas' NA (no float)
+        return [i for i, v in enumerate(series.to_list()) if isinstance(v, float) and v != v]
 
     def decimal_type(self, name: str) -> tuple[int, int] | None:
         """The precision and scale of a decimal column (its cells' most digits and

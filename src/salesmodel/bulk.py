@@ -1053,9 +1053,9 @@ def from_frame(
     frame makes easy to get wrong: a column the entity requires that the frame
     lacks, and a naive datetime column without *tz*, are refused before any row
     is read; a float NaN that is not the engine's null (polars, PyArrow, DuckDB
-    and Spark tell them apart; pandas does not), an amount finer than its
-    currency's minor unit, and a currency other than *currency* when both it and
-    a currency column are given, make the row bad. Duplicate ids are built, as
+    and Spark tell them apart, and pandas in a column of Arrow's floats), an
+    amount finer than its currency's minor unit, and a currency other than
+    *currency* when both it and a currency column are given, make the row bad. Duplicate ids are built, as
     :func:`from_records` builds them.
 
     Args:
