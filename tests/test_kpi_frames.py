@@ -1269,6 +1269,13 @@ def test_a_written_amount_counts_exactly_when_a_deal_of_it_could_exist(
         "\u00a08\u00a0",  # a no-break space, which str.strip() strips
         "00000000000000012.50",  # leading zeros are no digits
         "1E+0003",
+        # a zero has no digits, whatever its exponent, within Money's 10**+-30
+        "0E17",
+        "-0E20",
+        "0.000E+33",
+        "0.000E+40",
+        "0E31",
+        "0E-31",
     ]
     for _ in range(400):
         whole = str(rng.randrange(0, 10 ** rng.randrange(1, 9)))

@@ -1055,8 +1055,8 @@ def from_frame(
     is read; a float NaN that is not the engine's null (polars, PyArrow, DuckDB
     and Spark tell them apart, and pandas in a column of Arrow's floats), an
     amount finer than its currency's minor unit, and a currency other than
-    *currency* when both it and a currency column are given, make the row bad. Duplicate ids are built, as
-    :func:`from_records` builds them.
+    *currency* when both it and a currency column are given, make the row bad.
+    Duplicate ids are built, as :func:`from_records` builds them.
 
     Args:
         frame: The DataFrame (or lazy frame, relation, table).

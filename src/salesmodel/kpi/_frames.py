@@ -44,6 +44,7 @@ from salesmodel.enums import LeadSource
 from salesmodel.errors import Issue, SalesModelError, ValidationError
 from salesmodel.money import (
     CURRENCY_EXPECTED,
+    MONEY_DIGITS,
     amount_expected,
     is_currency,
     minor_unit,
@@ -1055,8 +1056,17 @@ class _Engine:
         )
         # leading zeros are no digits of the amount ("00012.50" has four)
         significant = length(digits.str.strip_chars_start("0"))
-        unreadable = ~written | (significant > _DIGITS) | (width + shift > _INT64_DIGITS)
+        # A zero has no digits ("0E17" is 0), but Money bounds its exponent too
+        # ("0.000E+40" is 0E+37): the exponent less the places written.
+        places_written = length(mantissa) - length(mantissa.str.replace_all(r"\..*$", "")) - 1
+        power_of_zero = exponent.cast(nw.Int64) - places_written.clip(lower_bound=0)
         zero = core == ""
+        unreadable = (
+            ~written
+            | (significant > _DIGITS)
+            | (~zero & (width + shift > _INT64_DIGITS))
+            | (zero & ~power_of_zero.is_between(-MONEY_DIGITS + 1, MONEY_DIGITS - 1))
+        )
         negative = ~unreadable & raw.str.starts_with("-") & ~zero
         too_fine = ~unreadable & ~zero & (shift < 0)
         factor = _chain(nw, [(shift == k, 10**k) for k in range(_INT64_DIGITS + 1)], 0)
