@@ -458,6 +458,16 @@ def test_a_frame_row_no_deal_could_hold_is_bad_for_every_kpi(engine: str) -> Non
             call(native)
 
 
+@pytest.mark.parametrize("engine", ["pandas", "pandas-native", "polars", "pyarrow", "duckdb"])
+def test_integer_ids_are_their_text_as_records_read_them(engine: str) -> None:
+    # the whole frame was refused ("'id' must be a column of text (got 'Int64')")
+    book = [attrs.evolve(d, id=str(i)) for i, d in enumerate(BOOK, start=1)]
+    native = _polars(columns_of(book)).with_columns(pl.col("id").cast(pl.Int64))
+    got = kpi.win_rate(_in_engine(engine, native), by="owner_id")
+    assert got == kpi.win_rate(book, by="owner_id")
+    assert bulk.from_frame(native.with_columns(name=pl.lit("n")), Deal)[0].id == "1"
+
+
 def test_a_missing_column_names_the_field_and_the_columns_there_are() -> None:
     native = _polars(columns_of(BOOK)).drop("closed_at")
     with pytest.raises(ValidationError, match=r"'closed_at' must be a column of the frame"):

@@ -457,3 +457,12 @@ def test_changes_in_arrow_string_view_columns_are_read_as_text() -> None:
     changes = changes.cast(pa.schema(list(zip(changes.schema.names, views, strict=True))))
     for name, call in history_calls({"as_of": day(30)}).items():
         assert call(native, history=changes) == call(book), name
+
+
+def test_integer_deal_ids_join_their_changes_as_text() -> None:
+    book = [attrs.evolve(d, id=str(i)) for i, d in enumerate(sample_book(), start=1)]
+    native, changes = frames("polars", book)
+    native = native.with_columns(pl.col("id").cast(pl.Int64))
+    changes = changes.with_columns(pl.col("deal_id").cast(pl.Int64))
+    for name, call in history_calls({"as_of": day(30)}).items():
+        assert call(native, history=changes) == call(book), name

@@ -104,7 +104,7 @@ class Changes:
         schema = native.collect_schema()
         normal = [engine.text(schema, f, native) for f in _FIELDS[1:3]]
         # the join key as the deals' ids are made (PyArrow joins no string to a large one)
-        normal += [_key(nw, schema, "deal_id", engine), engine.instant(schema, "at", native)]
+        normal += [_key(nw, schema, native, engine), engine.instant(schema, "at", native)]
         native = native.with_columns([e for e in normal if e is not None])
         if seq is not None:
             native = _sequenced(nw, native, schema, engine)
@@ -323,9 +323,10 @@ class Changes:
         return self.frame.filter(nw.col(_K) == nw.col(_N) - 1)
 
 
-def _key(nw: Any, schema: Any, field: str, engine: _Engine) -> Any:
-    engine.text(schema, field)  # refuses a column of numbers
-    return nw.col(field).cast(nw.String)
+def _key(nw: Any, schema: Any, changes: Any, engine: _Engine) -> Any:
+    """``deal_id`` as text, the join key (a column of floats, say, is refused)."""
+    engine.text(schema, "deal_id", changes)
+    return nw.col("deal_id").cast(nw.String)
 
 
 def _sequenced(nw: Any, changes: Any, schema: Any, engine: _Engine) -> Any:

@@ -734,6 +734,8 @@ class _Engine:
         dtype = schema[field]
         if dtype == nw.String:
             return None
+        if field in ("id", "deal_id") and dtype.is_integer():  # its text, as records read it
+            return nw.col(field).cast(nw.String)
         if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or self._empty(field, frame):
             return nw.col(field).cast(nw.String)
         raise ValidationError.single(field, str(dtype), "a column of text")
