@@ -904,9 +904,11 @@ class Pipeline:
             )
         kind = self.kind
         if kind is not None and type(entity) is not kind:
-            return self._error(
-                entity, to, "wrong-kind", f"pipeline {self.id!r} moves {kind.__name__} records", ()
-            )
+            why = f"pipeline {self.id!r} moves {kind.__name__} records"
+            if isinstance(entity, kind):  # a subclass: its own fields need its own kind
+                mine = type(entity).__name__
+                why += f" exactly; declare one of its kind, Pipeline(..., kind={mine})"
+            return self._error(entity, to, "wrong-kind", why, ())
         pipeline_id = getattr(entity, "pipeline_id", self.id)
         if pipeline_id != self.id:
             return self._error(
