@@ -980,6 +980,50 @@ def edge_deals(zone: ZoneInfo, dates: bool = False) -> list[Deal]:
     return out
 
 
+#: Days whose offset changes away from midnight, or that a zone skipped: Nuuk's
+#: clocks go forward at 23:00 the day before (since 2023), Paris' did at 23:00
+#: until 1940, Samoa skipped 30 December 2011, Casablanca's 1967 noon did not
+#: exist, Brazil's and Havana's midnights were skipped.
+ODD_DAYS: Final = [
+    ("America/Nuuk", dt.date(2026, 3, 29), dt.date(2026, 4, 5)),
+    ("Europe/Paris", dt.date(1920, 2, 14), dt.date(1920, 2, 20)),
+    ("Pacific/Apia", dt.date(2011, 12, 29), dt.date(2011, 12, 31)),
+    ("Africa/Casablanca", dt.date(1967, 6, 3), dt.date(1967, 6, 10)),
+    ("America/Sao_Paulo", dt.date(2018, 11, 4), dt.date(2018, 11, 10)),
+    ("America/Havana", dt.date(2026, 3, 8), dt.date(2026, 3, 9)),
+]
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars", "polars-lazy", "pyarrow"])
+@pytest.mark.parametrize(("zone", "created", "closed"), ODD_DAYS)
+def test_a_date_begins_where_records_begin_it_whatever_its_zone_did_that_day(
+    engine: str, zone: str, created: dt.date, closed: dt.date
+) -> None:
+    # A day's start was midnight at the offset of the day before's noon: an hour
+    # late in Nuuk each spring, a day late in Samoa (its month wrong too).
+    rows = {
+        "id": ["A"],
+        "name": ["A"],
+        "status": ["won"],
+        "amount": [1.0],
+        "currency": ["EUR"],
+        "created_at": [created],
+        "closed_at": [closed],
+    }
+    native = pl.DataFrame(rows)
+    deals = bulk.from_frame(native, Deal, tz=zone)
+    frame = (
+        _in_engine(engine, native)
+        if engine != "pandas"
+        else native.to_pandas(use_pyarrow_extension_array=True)
+    )
+    for call in (
+        lambda x: kpi.sales_cycle(x, tz=zone),
+        lambda x: kpi.bookings(x, period="month", tz=zone),
+    ):
+        assert call(frame) == call(deals)
+
+
 @pytest.mark.parametrize("engine", ["pandas", "pandas-native", "polars", "polars-lazy", "pyarrow"])
 @pytest.mark.parametrize("zone", ["Asia/Tokyo", "Europe/Paris", "America/New_York"])
 def test_naive_times_and_dates_fall_in_the_periods_of_the_zone_tz_names(

@@ -26,6 +26,7 @@ from salesmodel import Deal, Money, Pipeline, RateTable, Stage, Status, Validati
 from salesmodel._cli.layouts import Layout
 from salesmodel.bulk import from_records
 from salesmodel.errors import MISSING, SalesModelError, short_repr
+from salesmodel.money import minor_unit
 
 #: Where a row names an amount's currency (a key of the record, not a column).
 _CURRENCY: Final = "amount.currency"
@@ -601,6 +602,10 @@ def _build(
         if shifted is not None:
             problems.append(shifted)
             continue
+        finer = _too_fine(deal, line)
+        if finer is not None:
+            problems.append(finer)
+            continue
         if line in undated_lines:
             undated.append(deal)
             continue
@@ -649,6 +654,27 @@ def _amount_hint(value: object) -> str | None:
     if _THOUSANDS.fullmatch(value.strip()):
         return "a thousands separator? this reader takes none; remove them from the column first"
     return None
+
+
+def _too_fine(deal: Deal, line: int) -> Problem | None:
+    """The problem of an amount written finer than its currency's minor unit: an
+    export writes whole cents, so "1.054" dollars is more likely a thousand and
+    fifty-four with a point between thousands (a Money would hold it, and every
+    sum would be a thousandth of what the file means)."""
+    amount = deal.amount
+    if amount is None:
+        return None
+    places, exponent = minor_unit(amount.currency), amount.amount.as_tuple().exponent
+    if not isinstance(exponent, int) or -exponent <= places:
+        return None
+    expected = f"at most {places} decimal places, the minor unit of {amount.currency}"
+    hint = (
+        "a point between thousands? this reader takes a point as the decimal separator "
+        "and no thousands separator; remove them from the column first"
+        if -exponent == 3
+        else None
+    )
+    return Problem(line, "amount", expected, str(amount.amount), hint=hint)
 
 
 _DATE_FIELDS: Final = ("created_at", "closed_at", "expected_close")

@@ -38,7 +38,7 @@ import attrs
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals, schema_of
 from salesmodel._rules import ID, MAX_ID, is_id, judge, open_enum
-from salesmodel._time import ZONES_TRUSTED_UNTIL, keeps_daylight_saving
+from salesmodel._time import ZONES_TRUSTED_UNTIL, keeps_daylight_saving, start_of_day
 from salesmodel.entities import LOSS_REASON, Deal, Lead
 from salesmodel.enums import LeadSource
 from salesmodel.errors import Issue, SalesModelError, ValidationError
@@ -100,7 +100,6 @@ _READABLE_ZONE: Final = re.compile(r"[A-Za-z/]+")
 _LOCAL: Final = "__local"
 #: Midday: a day's first instant in a zone is read from it (no clock skips noon).
 _NOON: Final = dt.timedelta(hours=12)
-_DAY: Final = dt.timedelta(days=1)
 _HOUR: Final = dt.timedelta(hours=1)
 #: What Python's str.strip() strips (Money strips a written amount so): some engines
 #: strip only ASCII spaces when told nothing, a no-break space not.
@@ -815,7 +814,7 @@ class _Engine:
                 )
                 raise ValidationError.single("tz", zone, expected)
             if dates:
-                expr = self._day_starts(expr, zone)
+                expr = self._day_starts(expr, zone, field, frame)
                 return expr.alias(field) if utc else expr.dt.convert_time_zone(zone)
             expr = self._in_zone(expr, zone, replace=True)
             if utc and self.backend == "pandas":
@@ -832,25 +831,38 @@ class _Engine:
             expr = expr.dt.replace_time_zone("UTC")
         return expr.alias(field)
 
-    def _day_starts(self, midnight: Any, zone: str) -> Any:
-        """The first instant of each day in *zone* (its naive *midnight*), as UTC
-        instants, as records read a date: midnight there, its first pass when the
-        clocks go back over it (Havana), or the end of a gap that swallows it
-        (Brazil's clocks went from 23:59 to 01:00). Midnight is read with the
-        offset of the day before's noon, and else with that day's noon: a day
-        changes its offset at most once, and noon exists."""
-
-        def wall(instant: Any) -> Any:
-            return instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+    def _day_starts(self, midnight: Any, zone: str, field: str, frame: Any = None) -> Any:
+        """The first instant of each day in *zone* (its naive *midnight*, a date of
+        *field*), as UTC instants, as records read a date (``start_of_day``):
+        midnight less the offset in force at noon UTC that day, which the engine
+        computes (no local time is read, so none can be missing), and for the few
+        days that misses (a change of offset between the two: a daylight-saving
+        day, midnight skipped or twice, Samoa's lost day) the day's start as
+        records compute it, from the frame's distinct dates."""
+        nw = self.nw
 
         def offset(instant: Any) -> Any:
-            return wall(instant) - instant.dt.replace_time_zone(None)
+            wall = instant.dt.convert_time_zone(zone).dt.replace_time_zone(None)
+            return wall - instant.dt.replace_time_zone(None)
 
-        noon = (midnight + _NOON).dt.replace_time_zone(zone).dt.convert_time_zone("UTC")
-        early = (midnight - offset(noon - _DAY)).dt.replace_time_zone("UTC")
-        late = (midnight - offset(noon)).dt.replace_time_zone("UTC")
-        # early's wall clock is on the day unless the clocks went back over midnight
-        return self.nw.when(_fill(wall(early) >= midnight)).then(early).otherwise(late)
+        noon = (midnight + _NOON).dt.replace_time_zone("UTC")
+        start = midnight - offset(noon)  # naive UTC, as the corrections below
+        info = zoneinfo.ZoneInfo(zone)
+        source = self.frame if frame is None else frame
+        found = _collect(source.select(field).unique())
+        odd = []
+        for cell in found.to_dict(as_series=False)[field]:
+            if not isinstance(cell, dt.date):
+                continue  # null
+            day = cell.date() if isinstance(cell, dt.datetime) else cell
+            midday = dt.datetime.combine(day, dt.time(12), dt.UTC).astimezone(info).utcoffset()
+            guess = dt.datetime.combine(day, dt.time()) - (midday or dt.timedelta(0))
+            right = start_of_day(day, info).astimezone(dt.UTC).replace(tzinfo=None)
+            if right != guess:
+                odd.append((midnight == nw.lit(dt.datetime.combine(day, dt.time())), right))
+        for day_is, right in odd:
+            start = nw.when(day_is).then(nw.lit(right)).otherwise(start)
+        return start.dt.replace_time_zone("UTC")
 
     def _zoned_pandas(self, field: str) -> Any:
         """The Datetime type of a pandas column of times in a zone whose name
