@@ -5,7 +5,7 @@ compare before merging."""
 from __future__ import annotations
 
 import pickle
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from operator import attrgetter
 from typing import Any
 
@@ -597,3 +597,37 @@ def test_a_by_callable_that_raises_is_named_with_the_record() -> None:
         assert caught.value.field == "by"
         assert "AttributeError on Deal 'D-1'" in caught.value.allowed
         assert isinstance(caught.value.__cause__, AttributeError)
+
+
+class _PytzLike(tzinfo):
+    """A zone as pytz makes one: ``localize`` reads a wall time, ``replace`` gives
+    the zone's local mean time, and it has no one offset."""
+
+    zone = "Europe/Paris"
+
+    def utcoffset(self, when: datetime | None) -> timedelta | None:
+        return None if when is None else timedelta(minutes=9)
+
+    def dst(self, when: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, when: datetime | None) -> str:
+        return "LMT"
+
+    def localize(self, when: datetime) -> datetime:
+        return when.replace(tzinfo=self)
+
+
+def test_a_pytz_zone_is_refused_where_wall_times_are_read_in_it() -> None:
+    # with replace(), pytz's Paris is +00:09: 23:30 on 30 June was read in July
+    from salesmodel import bulk
+
+    zone = _PytzLike()
+    for call in (
+        lambda: kpi.bookings([], period="month", tz=zone),
+        lambda: bulk.from_records(Deal, [], tz=zone),
+    ):
+        with pytest.raises(ValidationError) as caught:
+            call()
+        assert caught.value.field == "tz"
+        assert "tz='Europe/Paris'" in caught.value.allowed

@@ -241,6 +241,22 @@ def zone_named(name: Any, field: str = "tz") -> tzinfo:
     raise ValidationError.single(field, name, ZONE_EXPECTED)
 
 
+def wall_clock_zone(tz: tzinfo, field: str = "tz") -> tzinfo:
+    """*tz*, a zone that reads wall times: refused when it is one of pytz's named
+    zones, whose ``replace(tzinfo=...)`` gives the zone's local mean time (Paris
+    +00:09) and whose skipped hours exist, so every wall time read in it would
+    be off (pytz's own ``localize`` is the way it reads one)."""
+    if callable(getattr(tz, "localize", None)) and tz.utcoffset(None) is None:
+        name = getattr(tz, "zone", None)
+        expected = (
+            "a zone that reads wall times: a zoneinfo.ZoneInfo or an IANA name"
+            + (f" (tz={name!r})" if isinstance(name, str) else "")
+            + "; pytz's zones read them as local mean time"
+        )
+        raise ValidationError.single(field, tz, expected)
+    return tz
+
+
 def start_of_day(day: date, zone: tzinfo) -> datetime:
     """The first instant of the calendar day *day* in *zone*, with its fixed offset.
 

@@ -38,7 +38,14 @@ import attrs
 
 from ._book import PipelineBook, Pipelines
 from ._checks import is_collection, maker
-from ._time import ZONE_EXPECTED, iso_datetime, plain_datetime, start_of_day, zone_named
+from ._time import (
+    ZONE_EXPECTED,
+    iso_datetime,
+    plain_datetime,
+    start_of_day,
+    wall_clock_zone,
+    zone_named,
+)
 from ._vocabulary import well_known
 from .attributes import Attributes
 from .entities import StageChange
@@ -814,6 +821,8 @@ def _zone(tz: dt.tzinfo | str | None, currency: str | None) -> dt.tzinfo | None:
         tz = zone_named(tz)
     elif tz is not None and not isinstance(tz, dt.tzinfo):
         raise ValidationError.single("tz", tz, f"None, a datetime.tzinfo or {ZONE_EXPECTED}")
+    elif tz is not None:
+        tz = wall_clock_zone(tz)
     if currency is not None and not is_currency(currency):
         raise ValidationError.single("currency", currency, f"None or {CURRENCY_EXPECTED}")
     return tz

@@ -20,7 +20,7 @@ from typing import Any, Final, Literal, TypeAlias
 
 import attrs
 
-from salesmodel._time import zone_named
+from salesmodel._time import wall_clock_zone, zone_named
 from salesmodel.errors import SalesModelError, ValidationError
 
 __all__ = ["ALL", "Anchor", "By", "Grouping", "Period", "PeriodKind", "Zone"]
@@ -222,8 +222,10 @@ def check_tz(tz: object, period: object, *, required: bool = True) -> Zone | Non
                 "or tz='recorded' to bucket each datetime by the UTC offset it carries",
             )
         return None
-    if tz == "recorded" or isinstance(tz, dt.tzinfo):
+    if tz == "recorded":
         return tz
+    if isinstance(tz, dt.tzinfo):
+        return wall_clock_zone(tz)
     if isinstance(tz, str) and tz:
         # An IANA name, as analysts type it: tz="Europe/Lisbon" (a folder such as
         # "America", or a path, is refused like any name that is not a zone).
