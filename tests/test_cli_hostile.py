@@ -104,6 +104,9 @@ def test_a_rate_missing_or_a_bad_rates_file_is_one_line(tmp_path):
          "different currency codes (got ('EUR', 'EUR'))"),
         ("base,quote,rate\nEUR,USD,1.08\nEUR,USD,1.1\n", ", line 3: the rate of EUR in USD is "
          "on line 2 already; give each pair once"),
+        # a decimal comma split the rate, and its first part was read as all of it
+        ("base,quote,rate\nUSD,EUR,1,17\n", ", line 2: 4 cells where the header has 3 (a "
+         "decimal comma? write rates with a point: 1.17)"),
     ]:  # fmt: skip
         bad = rates_file(tmp_path, text)
         assert one_line_error(report(path, "--rates", bad, "--convert-to", "USD")) == bad + message
@@ -669,12 +672,16 @@ def test_rows_shifted_by_a_comma_are_refused_even_when_most_rows_are(tmp_path):
 def test_a_date_not_written_in_iso_says_how_to_name_its_format(tmp_path):
     path = tmp_path / "x.csv"
     rows = "1,A,5,EUR,won,10/20/2016,10/22/2016,,\n2,B,5,EUR,won,46027,46029,,\n"
+    # a first number above 12 is a day; four digits first, a year
+    rows += "4,D,5,EUR,won,20.10.2016,22.10.2016,,\n5,E,5,EUR,won,2016/10/20,2016/10/22,,\n"
     good = "3,C,5,EUR,won,2016-10-20,2016-10-22,,\n"
     path.write_text(GENERIC_HEADER + rows + good, "utf-8")
     reasons = as_json(report(str(path), "--json"))["skipped"]["reasons"]
     hints = {r["problem"].partition(" (")[2] for r in reasons}
     assert hints == {
         "not an ISO date: name the file's format with --date-format, such as %m/%d/%Y)",
+        "not an ISO date: name the file's format with --date-format, such as %d.%m.%Y)",
+        "not an ISO date: name the file's format with --date-format, such as %Y/%m/%d)",
         "a spreadsheet's day number? write the column as dates first)",
     }
 

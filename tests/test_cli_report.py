@@ -592,6 +592,10 @@ def test_an_export_none_of_whose_rows_is_read_lists_why_then_fails_with_status_1
         ("-1.000,5", "a decimal comma?"),
         ("1 000,50", "a decimal comma?"),
         ("1,234,567.89", "a thousands separator?"),
+        # finer than cents: a point between thousands, which Money would hold
+        ("1.054", "a point between thousands?"),
+        ("1.500", "a point between thousands?"),
+        ("1.0545", None),
         ("12,50 EUR", None),
         ("abc", None),
         ("1e999", None),

@@ -682,7 +682,7 @@ _DATE_FIELDS: Final = ("created_at", "closed_at", "expected_close")
 #: its format.
 _ISO_DATE: Final = re.compile(r"\s*[+-]?\d{4}-\d{2}-\d{2}")
 #: A date written otherwise: three numbers between separators (10/20/2016).
-_OTHER_DATE: Final = re.compile(r"\d{1,4}[/.\- ]\d{1,2}[/.\- ]\d{1,4}")
+_OTHER_DATE: Final = re.compile(r"(\d{1,4})([/.\- ])(\d{1,2})[/.\- ](\d{1,4})")
 
 
 def _date_hint(value: object) -> str | None:
@@ -692,8 +692,19 @@ def _date_hint(value: object) -> str | None:
         return None
     if value.strip().isdigit():
         return "a spreadsheet's day number? write the column as dates first"
-    if _OTHER_DATE.search(value):
-        return "not an ISO date: name the file's format with --date-format, such as %m/%d/%Y"
+    written = _OTHER_DATE.search(value)
+    if written:
+        first, sep = written.group(1), written.group(2)
+        # the likely order, from the numbers: a year first, a day first (above 12)
+        order = (
+            ("Y", "m", "d")
+            if len(first) == 4
+            else ("d", "m", "Y")
+            if int(first) > 12
+            else ("m", "d", "Y")
+        )
+        example = sep.join(f"%{part}" for part in order)
+        return f"not an ISO date: name the file's format with --date-format, such as {example}"
     return None
 
 
@@ -725,6 +736,13 @@ def read_rates(path: str, encoding: str) -> RateTable:
         pairs: dict[tuple[str, str], str] = {}
         seen: dict[tuple[str, str], int] = {}
         for line, row in rows:
+            if len(row) > len(header) and any(cell.strip() for cell in row[len(header) :]):
+                # "USD,EUR,1,17": a decimal comma splits the rate, whose first part
+                # would be read as all of it
+                raise UsageError(
+                    f"{path}, line {line}: {len(row)} cells where the header has "
+                    f"{len(header)} (a decimal comma? write rates with a point: 1.17)"
+                )
             cells = [*row, "", "", ""]
             pair = (cells[base].strip().upper(), cells[quote].strip().upper())
             try:
