@@ -50,6 +50,7 @@ from zoneinfo import ZoneInfo
 
 from salesmodel._cli import main
 from salesmodel._cli.tables import printable
+from salesmodel.money import minor_unit
 
 #: ISO 4217 minor units of the codes drawn here that do not use cents, by hand.
 MINOR_UNIT = {"JPY": Decimal(1), "KRW": Decimal(1), "BHD": Decimal("0.001")}
@@ -186,7 +187,9 @@ def _date_cell(rng: random.Random, day: date) -> str:
     return f"{day.isoformat()}T12:00:00{'+' if hours >= 0 else '-'}{abs(hours):02d}:00"
 
 
-def _amount_cell(rng: random.Random) -> tuple[str, Decimal | None]:
+def _amount_cell(rng: random.Random, places: int = 2) -> tuple[str, Decimal | None]:
+    """An amount as an export writes one in a currency of *places* decimals (no
+    finer: the report refuses a finer one as a point between thousands)."""
     pick = rng.random()
     if pick < 0.2:
         return rng.choice(("", " ")), None
@@ -195,7 +198,7 @@ def _amount_cell(rng: random.Random) -> tuple[str, Decimal | None]:
     if pick < 0.3:
         return "0", Decimal(0)
     cents = rng.randrange(1, 10**9)
-    text = f"{Decimal(cents) / 100}" if rng.random() < 0.5 else str(cents)
+    text = f"{Decimal(cents).scaleb(-places)}" if places and rng.random() < 0.5 else str(cents)
     return text, Decimal(text)
 
 
@@ -209,8 +212,8 @@ def _generic_rows(rng: random.Random) -> list[Row]:
         )  # fmt: skip
         created = _day(rng)
         closed = created + timedelta(days=rng.randrange(3, 400))
-        amount_text, amount = _amount_cell(rng)
         currency = rng.choice(CURRENCIES)
+        amount_text, amount = _amount_cell(rng, minor_unit(currency))
         cells = {
             "id": f"D{n}",
             "name": rng.choice(GOOD_TEXT),

@@ -673,25 +673,28 @@ def test_money_is_shown_with_its_currency_s_places_and_no_digit_of_a_sum_lost(tm
         generic(amount="1.005", currency="KWD"),
         generic(id="2", amount="1.001", currency="KWD"),
         generic(id="3", amount="456", currency="JPY"),
-        generic(id="4", amount="1.005", currency="EUR"),  # finer than EUR's cents
+        generic(id="4", amount="1.01", currency="EUR"),
         generic(id="5", amount="1", currency="EUR"),
         lost(id="6", amount="1200", currency="EUR", closed_at="2026-02-01"),
+        generic(id="7", amount="1.005", currency="EUR"),  # finer than EUR's cents: refused
     ]
     path = str(write_csv(tmp_path / "x.csv", rows))
     code, out, err = report(path, "--period", "month")
     assert code == 0, err
     overall = out.split("\n\n")[1].splitlines()
     # The text shows the JSON's figures: sums exact, averages as kpi.average_ticket
-    # rounds them (1.0025 EUR to 1.00, half to even).
+    # rounds them (1.005 EUR to 1.00, half to even).
     assert overall[5:7] == [
         "average ticket (won)         1.00 EUR; 456 JPY; 1.003 KWD",
-        "bookings (won)               2.005 EUR; 456 JPY; 2.006 KWD",
+        "bookings (won)               2.01 EUR; 456 JPY; 2.006 KWD",
     ]
-    assert "\n2026-01  100.0% (5/5)  2.005 EUR; 456 JPY; 2.006 KWD\n" in out
+    assert "\n2026-01  100.0% (5/5)  2.01 EUR; 456 JPY; 2.006 KWD\n" in out
     assert "\nprice      1  100.0% (1/1)  1,200.00 EUR" in out
-    result = json.loads(report(path, "--json")[1])["overall"]
-    assert result["bookings"] == {"EUR": "2.005", "JPY": "456", "KWD": "2.006"}
-    assert result["average_ticket"] == {"EUR": "1.00", "JPY": "456", "KWD": "1.003"}
+    result = json.loads(report(path, "--json")[1])
+    assert result["overall"]["bookings"] == {"EUR": "2.01", "JPY": "456", "KWD": "2.006"}
+    assert result["overall"]["average_ticket"] == {"EUR": "1.00", "JPY": "456", "KWD": "1.003"}
+    (reason,) = result["skipped"]["reasons"]
+    assert reason["problem"].startswith("must be at most 2 decimal places, the minor unit of EUR")
 
 
 def test_converted_money_is_rounded_to_the_places_of_the_currency_reported_in(tmp_path):
