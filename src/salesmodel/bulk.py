@@ -480,9 +480,11 @@ def _history(field: str, tz: dt.tzinfo | None) -> Callable[[Any], Any]:
             raise _Bad(bad.issue.under(f"{field}[{i}]")) from None
         except ValidationError as error:
             raise _Bad(error.issues[0].under(f"{field}[{i}]")) from None
-        except TypeError:  # a field missing
-            missing = sorted(f for f in ("from_stage", "to_stage") if f not in item)
-            raise _Bad(Issue(f"{field}[{i}].{missing[0]}", item, "a stage id")) from None
+        except TypeError as error:  # a field missing, most likely
+            missing = [f for f in ("from_stage", "to_stage") if f not in item]
+            path = f"{field}[{i}]" + (f".{missing[0]}" if missing else "")
+            expected = "a stage id" if missing else f"a change's fields ({error})"
+            raise _Bad(Issue(path, item, expected)) from None
 
     def convert(value: Any) -> Any:
         if _missing(value):
