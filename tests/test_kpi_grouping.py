@@ -631,3 +631,32 @@ def test_a_pytz_zone_is_refused_where_wall_times_are_read_in_it() -> None:
             call()
         assert caught.value.field == "tz"
         assert "tz='Europe/Paris'" in caught.value.allowed
+
+
+class _Broken(tzinfo):
+    """A tzinfo of one's own that cannot say its offset."""
+
+    def utcoffset(self, when: datetime | None) -> timedelta | None:
+        raise RuntimeError("no offset here")
+
+    def dst(self, when: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, when: datetime | None) -> str:
+        return "?"
+
+
+class _NoOffset(_Broken):
+    def utcoffset(self, when: datetime | None) -> timedelta | None:
+        return None  # read as UTC, silently
+
+
+def test_a_tzinfo_that_gives_no_offset_is_refused_naming_tz() -> None:
+    # a RuntimeError of the tzinfo escaped the period KPIs; None was read as UTC
+    for zone in (_Broken(), _NoOffset()):
+        with pytest.raises(ValidationError) as caught:
+            kpi.bookings([], period="month", tz=zone)
+        assert caught.value.field == "tz"
+    assert kpi.bookings([], period="month", tz=timezone(timedelta(hours=23))) == kpi.bookings(
+        [], period="month", tz=UTC
+    )

@@ -242,10 +242,18 @@ def zone_named(name: Any, field: str = "tz") -> tzinfo:
 
 
 def wall_clock_zone(tz: tzinfo, field: str = "tz") -> tzinfo:
-    """*tz*, a zone that reads wall times: refused when it is one of pytz's named
-    zones, whose ``replace(tzinfo=...)`` gives the zone's local mean time (Paris
-    +00:09) and whose skipped hours exist, so every wall time read in it would
-    be off (pytz's own ``localize`` is the way it reads one)."""
+    """*tz*, a zone that reads wall times: refused when it gives no offset (a
+    tzinfo of one's own that raises, or says None: read as UTC), and when it is
+    one of pytz's named zones, whose ``replace(tzinfo=...)`` gives the zone's
+    local mean time (Paris +00:09) and whose skipped hours exist, so every wall
+    time read in it would be off (pytz's own ``localize`` is the way it reads one)."""
+    try:  # a tzinfo of one's own: it must give an offset (one datetime allows)
+        offset = tz.utcoffset(datetime(2000, 1, 1))
+        usable = isinstance(offset, timedelta) and abs(offset) < timedelta(days=1)
+    except Exception:  # noqa: BLE001 - a broken tzinfo is a bad argument, not a crash
+        usable = False
+    if not usable:
+        raise ValidationError.single(field, tz, "a tzinfo that gives each time its UTC offset")
     if callable(getattr(tz, "localize", None)) and tz.utcoffset(None) is None:
         name = getattr(tz, "zone", None)
         expected = (
