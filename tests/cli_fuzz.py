@@ -568,6 +568,8 @@ def _key(case: Case, row: Row) -> str | None:
         value = row.cells["opportunity_id"]
     if by == "name":  # a name is one line: its line breaks (and spaces by them) a space
         value = re.sub(r"[ \t]*[\r\n]+[ \t]*", " ", value)
+    if column == ("sales_agent" if case.preset else "owner_id"):  # the owner's id, unpadded
+        value = value.strip()
     if by == "loss_reason" and row.status != "lost":
         return None
     return value if value.strip() else None

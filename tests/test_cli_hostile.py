@@ -778,3 +778,18 @@ def test_a_header_read_with_the_wrong_delimiter_or_encoding_says_which_to_pass(t
     assert one_line_error(report(str(path))).endswith(
         "UTF-16 without a byte-order mark? pass --encoding utf-16-le"
     )
+
+
+def test_spaces_around_an_id_are_the_export_s(tmp_path):
+    # "A1 " was refused as no id, and then the clean "A1" as its duplicate
+    rows = (
+        "A1 ,Acme,100,EUR,won,2017-01-01,2017-02-01, ana,\n"
+        "A1,Acme,100,EUR,won,2017-01-01,2017-02-01,ana,\n"
+        "B2,Globex,50,EUR,won,2017-01-01,2017-02-01,ana ,\n"
+    )
+    path = tmp_path / "x.csv"
+    path.write_text(GENERIC_HEADER + rows, "utf-8")
+    result = as_json(report(str(path), "--json"))
+    assert (result["deals"], list(result["groups"])) == (2, ["ana"])
+    ((reason),) = result["skipped"]["reasons"]
+    assert reason["field"] == "id"

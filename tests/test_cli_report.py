@@ -344,24 +344,24 @@ def maven_row(**changes: str) -> dict[str, str]:
     return {**row, **changes}
 
 
-def test_a_preset_needs_its_fallback_name_column_only_when_the_name_column_is_missing(tmp_path):
-    # The maven id column mapped elsewhere: its fallback name column is no longer needed...
+def test_a_preset_that_names_a_deal_by_its_id_follows_the_id_where_it_is_mapped(tmp_path):
+    # The maven preset names a deal without an account by its id: with the id
+    # mapped to another column, it named none, and refused every such row.
     rows = [maven_row(), maven_row(ref="OPP2", account="")]
     path = write_csv(tmp_path / "m.csv", rows)
     code, out, err = report(str(path), "--preset", "maven", "--column", "id=ref", "--json")
     assert code == 0, err
     result = json.loads(out)
-    # ...and a row with an empty name column is named by it: absent, so no name.
-    assert result["deals"] == 1
-    assert [r["field"] for r in result["skipped"]["reasons"]] == ["name"]
+    assert (result["deals"], result["skipped"]["rows"]) == (2, 0)
     code, out, err = report(str(path), "--preset", "maven", "--column", "id=ref", "--by", "name")
     assert "\nAcme " in out
-    # ...unless the name column is missing too.
+    assert "\nOPP2 " in out
+    # without the name column either, every deal is named by its id
     rows = [{k: v for k, v in maven_row().items() if k != "account"}]
     path = write_csv(tmp_path / "n.csv", rows)
-    code, _, err = report(str(path), "--preset", "maven", "--column", "id=ref")
-    assert code == 2
-    assert f"{path} has no column 'opportunity_id'" in err
+    code, out, err = report(str(path), "--preset", "maven", "--column", "id=ref", "--json")
+    assert code == 0, err
+    assert json.loads(out)["deals"] == 1
 
 
 def test_a_preset_names_a_deal_by_its_name_column_and_by_the_fallback_when_empty(tmp_path):

@@ -492,6 +492,8 @@ class _RowBuilder:
             if first != line:
                 return Problem(line, "id", f"unique (line {first} has it)", row[self.id])
         record: dict[str, Any] = {f: row[i] for f, i in self.fields.items()}
+        for field in _ID_CELLS.intersection(record):  # "A1 " is A1, as the duplicate check reads it
+            record[field] = record[field].strip()
         raw_stage = row[self.stage].strip()
         stage = self.stages.get(raw_stage.casefold())
         if stage is None:
@@ -543,6 +545,10 @@ class _RowBuilder:
                     return Problem(line, field, f"a date like {fmt!r}", value)
                 record[field] = parsed.date() if field == "expected_close" else parsed
         return record
+
+
+#: The fields whose cells are ids: a space around one is the export's, not the id's.
+_ID_CELLS: Final = frozenset({"id", "owner_id", "customer_id", "prospect_id"})
 
 
 def _one_line(text: str) -> str:

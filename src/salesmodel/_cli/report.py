@@ -239,7 +239,13 @@ def _layout(mappings: Sequence[str], layout: Layout) -> Layout:
                 f"({', '.join(READABLE)}), or {', '.join(_SPECIAL)}"
             )
         mapped.add(field)
-    return attrs.evolve(layout, columns=columns, mapped=frozenset(mapped), **special)
+    fallback = layout.fallback_name
+    if fallback is not None and fallback == layout.columns.get("id"):
+        # a preset that names a deal by its id does so by the id's column, wherever it is
+        fallback = columns["id"]
+    return attrs.evolve(
+        layout, columns=columns, mapped=frozenset(mapped), fallback_name=fallback, **special
+    )
 
 
 #: A date and time whose every part differs, to check a --date-format with.
