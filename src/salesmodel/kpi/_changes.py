@@ -186,6 +186,8 @@ class Changes:
 
     def _bad_change(self) -> Any:
         """True for a change that breaks a rule of histories or of the pipeline."""
+        from ._frames import _blank
+
         nw = self.nw
         col = nw.col
         first, last = col(_K) == 0, col(_K) == col(_N) - 1
@@ -342,10 +344,6 @@ def _sequenced(nw: Any, changes: Any, schema: Any, engine: _Engine) -> Any:
     if engine.backend == "dask":  # its cast is to numpy's int64, which holds no null
         return nw.from_native(nw.to_native(changes).astype({"seq": "Int64"}))
     return changes.with_columns(nw.col("seq").cast(nw.Int64))
-
-
-def _blank(expr: Any) -> Any:
-    return expr.is_null() | (expr.str.strip_chars() == "")
 
 
 def _instant(value: Any) -> dt.datetime | None:
