@@ -12,6 +12,7 @@ from salesmodel._time import NO_TIME, aware_instant, elapsed, time_expected
 from salesmodel.enums import ActivityKind, Status
 from salesmodel.errors import Issue
 from salesmodel.money import Money
+from salesmodel.pipeline import _transfer_marks
 
 from ._accumulators import missing_or_bad
 
@@ -148,8 +149,8 @@ def in_its_pipeline(record: Any) -> tuple[str, dt.datetime, Sequence[Any]]:
     pipeline it left (the changes before its marker, ``to_pipeline``): they are
     not this pipeline's stages."""
     history = record.history
-    for i in range(len(history) - 1, -1, -1):
-        change = history[i]
-        if getattr(change, "to_pipeline", None) is not None:
-            return change.to_stage, change.at, history[i + 1 :]
+    marks = _transfer_marks(history)
+    if marks:
+        last = history[marks[-1]]
+        return last.to_stage, last.at, history[marks[-1] + 1 :]
     return (history[0].from_stage if history else record.stage), record.created_at, history
