@@ -510,6 +510,8 @@ class _Engine:
         self.columns = dict(columns or {})
         if not all(isinstance(k, str) and isinstance(v, str) for k, v in self.columns.items()):
             raise ValidationError.single("columns", columns, "a mapping of field name to column")
+        #: The days whose start the engine's formula misses, per column (see _odd_days).
+        self._days_asked: dict[tuple[str, str, bool], list[tuple[dt.datetime, dt.datetime]]] = {}
         #: The currency of every row, when they have one (see _cents).
         self.one_currency: str | None = None
         #: Whether a row fails a check of its amount or currency, for the verdict
@@ -847,22 +849,36 @@ class _Engine:
 
         noon = (midnight + _NOON).dt.replace_time_zone("UTC")
         start = midnight - offset(noon)  # naive UTC, as the corrections below
+        for midnight_of, right in self._odd_days(zone, field, frame):
+            day_is = midnight == nw.lit(midnight_of)
+            start = nw.when(day_is).then(nw.lit(right)).otherwise(start)
+        return start.dt.replace_time_zone("UTC")
+
+    def _odd_days(
+        self, zone: str, field: str, frame: Any = None
+    ) -> list[tuple[dt.datetime, dt.datetime]]:
+        """``(midnight, start)`` of each distinct day of *field* whose start in
+        *zone* is not midnight less the offset at noon UTC (see _day_starts), as
+        naive UTC times: asked of the engine once per column (a period's anchor
+        is read twice, as an instant and as a wall time)."""
+        key = (zone, field, frame is None)
+        found = self._days_asked.get(key)
+        if found is not None:
+            return found
         info = zoneinfo.ZoneInfo(zone)
         source = self.frame if frame is None else frame
-        found = _collect(source.select(field).unique())
-        odd = []
-        for cell in found.to_dict(as_series=False)[field]:
+        found = []
+        for cell in _collect(source.select(field).unique()).to_dict(as_series=False)[field]:
             if not isinstance(cell, dt.date):
                 continue  # null
             day = cell.date() if isinstance(cell, dt.datetime) else cell
+            midnight = dt.datetime.combine(day, dt.time())
             midday = dt.datetime.combine(day, dt.time(12), dt.UTC).astimezone(info).utcoffset()
-            guess = dt.datetime.combine(day, dt.time()) - (midday or dt.timedelta(0))
             right = start_of_day(day, info).astimezone(dt.UTC).replace(tzinfo=None)
-            if right != guess:
-                odd.append((midnight == nw.lit(dt.datetime.combine(day, dt.time())), right))
-        for day_is, right in odd:
-            start = nw.when(day_is).then(nw.lit(right)).otherwise(start)
-        return start.dt.replace_time_zone("UTC")
+            if right != midnight - (midday or dt.timedelta(0)):
+                found.append((midnight, right))
+        self._days_asked[key] = found
+        return found
 
     def _zoned_pandas(self, field: str) -> Any:
         """The Datetime type of a pandas column of times in a zone whose name
