@@ -716,6 +716,8 @@ def stages(*, status: Status | None = None) -> st.SearchStrategy[Stage]:
     return st.tuples(_stage_ids(), statuses).flatmap(lambda drawn: _stage(*drawn))
 
 
+#: A guard's name: any id but a rule's, which ``TransitionError.rule`` names too.
+_GUARD_NAMES: Final = identifiers().filter(lambda name: name not in _RULES)
 #: Fields a guard may ask to be set: optional on deals and leads alike.
 _GUARDED_FIELDS: Final = ("owner_id", "source")
 
@@ -729,7 +731,7 @@ def guards(draw: st.DrawFn) -> Guard:
     .. versionadded:: 0.1.0
     """
     return Guard(
-        name=draw(identifiers().filter(lambda name: name not in _RULES)),
+        name=draw(_GUARD_NAMES),
         into=draw(st.lists(_stage_ids(), max_size=2, unique=True)),
         fields=draw(st.lists(st.sampled_from(_GUARDED_FIELDS), min_size=1, unique=True)),
         message=draw(_optional(texts(max_size=20))),
@@ -799,9 +801,7 @@ def _pipelines(
         # A guard every drawn entity may or may not pass: owner_id is optional on
         # deals and leads alike.
         given: dict[str, Any] = {
-            "name": draw(
-                identifiers().filter(lambda name: name not in _RULES)
-            ),  # a rule's is taken
+            "name": draw(_GUARD_NAMES),
             "into": draw(st.lists(st.sampled_from(order_ids), max_size=2, unique=True)),
             "fields": ("owner_id",),
             "message": draw(_optional(texts(max_size=20))),
