@@ -208,8 +208,8 @@ def test_a_repeated_deal_id_is_counted_once_and_its_other_rows_listed(tmp_path):
     assert (result["rows"], result["deals"], result["won"]) == (4, 2, 2)
     assert result["overall"]["bookings"] == {"EUR": "200"}
     assert result["skipped"]["reasons"] == [
-        {"field": "id", "problem": "must be unique (line 2 has it)", "rows": 2, "lines": [3, 4],
-         "example": "'1'"}
+        {"field": "id", "problem": "must be unique", "rows": 2, "lines": [3, 4],
+         "example": "'1', also on line 2"}
     ]  # fmt: skip
     assert report(path, "--strict")[0] == 1
 
@@ -392,7 +392,7 @@ def test_a_shifted_row_refused_for_another_field_says_it_is_shifted(tmp_path):
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"\xff\xfeid\x00", ", line 1: not UTF-8 text (invalid start byte); name the "
+        (b"\xff\x00id\x00", ", line 1: not UTF-8 text (invalid start byte); name the "
          "file's encoding with --encoding, e.g. cp1252, latin-1 or utf-16-le"),
         (b"id,name\n" + b"1,Zo\xeb\n" * 3, ", line 2: not UTF-8 text (invalid "
          "continuation byte); name the file's encoding with --encoding, e.g. cp1252, latin-1 "
@@ -435,7 +435,7 @@ def test_other_encodings_and_delimiters_are_read_when_named(tmp_path):
     assert one_line_error(report(str(path), "--encoding", "klingon")) == (
         "--encoding 'klingon' must be a text encoding such as utf-8, cp1252, latin-1 or utf-16"
     )
-    for bad in ("", ";;", '"', "a", "\n"):
+    for bad in ("", ";;", "a", "\n"):
         assert one_line_error(report(str(path), "--delimiter", bad)) == (
             f"--delimiter {bad!r} must be one character such as ';' or '|', or 'tab'"
         )
@@ -705,7 +705,7 @@ def test_refused_times_and_amounts_are_shown_as_a_file_writes_them(tmp_path):
     result = as_json(report(str(path), "--json", "--tz", "America/New_York"))
     assert [r["example"] for r in result["skipped"]["reasons"]] == [
         "-5 EUR",
-        "2026-01-02 00:00:00-05:00",
+        "2026-01-02 00:00:00-05:00, where created_at is 2026-01-05 00:00:00-05:00",
         "2026-03-08 02:30:00 in America/New_York",
     ]
 
@@ -793,3 +793,166 @@ def test_spaces_around_an_id_are_the_export_s(tmp_path):
     assert (result["deals"], list(result["groups"])) == (2, ["ana"])
     ((reason),) = result["skipped"]["reasons"]
     assert reason["field"] == "id"
+
+
+# --- a user trial: ordinary exports read wrong, hints that misled ---------------------------
+
+
+@pytest.mark.parametrize("owner", ["Owner_ID", " owner_id ", "OWNER_ID "])
+def test_a_header_differing_in_case_or_spaces_only_is_the_column(tmp_path, owner):
+    path = tmp_path / "x.csv"
+    header = GENERIC_HEADER.replace("owner_id", owner)
+    path.write_text(header + "1,A,5,EUR,won,2026-01-05,2026-01-09,ana,\n", "utf-8")
+    code, out, err = report(str(path), "--json")
+    assert (code, err) == (0, "")
+    assert list(json.loads(out)["groups"]) == ["ana"]
+
+
+def test_two_headers_naming_one_column_but_for_case_or_spaces_are_refused(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_text(GENERIC_HEADER.replace("owner_id", "owner_id,Owner_ID "), "utf-8")
+    assert one_line_error(report(str(path))) == (
+        f"{path} has two columns that read as 'owner_id' (case and spaces aside): 'owner_id' "
+        "(column 8) and 'Owner_ID ' (column 9); rename one: which to read cannot be guessed"
+    )
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'[{"id":"1","stage":"won"},{"id":"2","stage":"won"}]', " looks like JSON: this "
+         "command reads CSV exports (convert it first, e.g. with pandas: read_json, then "
+         "to_csv)"),
+        (b'{"id":"1","stage":"won"}\n{"id":"2","stage":"won"}\n', " looks like JSON Lines (a "
+         "JSON object per line): this command reads CSV exports (convert it first, e.g. with "
+         "pandas: read_json(lines=True), then to_csv)"),
+        (b'\n{"deals": [{"id": "1"}]}\n', " looks like JSON: this command reads CSV exports "
+         "(convert it first, e.g. with pandas: read_json, then to_csv)"),
+        (b"PK\x03\x04\x14\x00\x06\x00", " is a zip archive, not text (an Excel workbook, "
+         ".xlsx, is one): save the sheet as CSV, or unzip the CSV it holds"),
+        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1\x00", " is an Office file, not text (an Excel "
+         "97-2003 workbook, .xls, is one): save the sheet as CSV"),
+        (b"\x1f\x8b\x08\x00", " is gzip-compressed: decompress it first (gunzip, 7-Zip)"),
+        ("id,name\n".encode("utf-16"), " is UTF-16 text (it starts with a byte-order mark): "
+         "pass --encoding utf-16, or save it as UTF-8"),
+        (b"\xfe\xff" + "id,name\n".encode("utf-16-be"), " is UTF-16 text (it starts with a "
+         "byte-order mark): pass --encoding utf-16, or save it as UTF-8"),
+        ("id,name\n".encode("utf-32"), " is UTF-32 text (it starts with a byte-order mark): "
+         "pass --encoding utf-32, or save it as UTF-8"),
+    ],
+)  # fmt: skip
+def test_a_file_that_is_not_csv_text_is_told_by_its_first_bytes(tmp_path, content, message):
+    path = tmp_path / "x.csv"
+    path.write_bytes(content)
+    assert one_line_error(report(str(path))) == f"{path}{message}"
+    rates = tmp_path / "rates.csv"
+    rates.write_bytes(content)
+    args = ("--rates", str(rates), "--convert-to", "EUR")
+    good = str(write_csv(tmp_path / "y.csv", [generic()]))
+    assert one_line_error(report(good, *args)) == f"{rates}{message}"
+
+
+def test_a_utf16_file_with_a_byte_order_mark_is_read_with_the_encoding_it_names(tmp_path):
+    path = tmp_path / "x.csv"
+    path.write_bytes(
+        (GENERIC_HEADER + "1,A,5,EUR,won,2026-01-05,2026-01-09,ana,\n").encode("utf-16")
+    )
+    assert as_json(report(str(path), "--json", "--encoding", "utf-16"))["deals"] == 1
+    assert "pass --encoding utf-16" in one_line_error(
+        report(str(path), "--encoding", "utf-16-le")  # would read the mark as a character
+    )
+
+
+def test_trailing_empty_header_cells_and_the_empty_cells_under_them_are_ignored(tmp_path):
+    path = tmp_path / "x.csv"
+    row = "1,A,5,EUR,won,2026-01-05,2026-01-09,ana,"
+    for rows in ([row, row.replace("1,", "2,", 1)], [row + ",,", row.replace("1,", "2,", 1)]):
+        path.write_text(GENERIC_HEADER.replace("\n", ",,\n") + "\n".join(rows) + "\n", "utf-8")
+        result = as_json(report(str(path), "--json"))
+        assert (result["deals"], result["skipped"]["rows"]) == (2, 0)
+    # a row longer than the header with its trailing cells is judged as before
+    path.write_text(GENERIC_HEADER.replace("\n", ",,\n") + f"{row}\n2{row[1:]},,,x\n", "utf-8")
+    (reason,) = as_json(report(str(path), "--json"))["skipped"]["reasons"]
+    assert reason["problem"] == "must be 9 cells, as in the header (an unquoted comma?)"
+
+
+def test_a_column_without_a_name_holding_a_value_is_refused_saying_where(tmp_path):
+    path = tmp_path / "x.csv"
+    header = GENERIC_HEADER.replace("stage,", "stage,,")
+    path.write_text(header + "1,A,5,EUR,won,,2026-01-05,2026-01-09,ana,\n"
+                    "2,A,5,EUR,won,q4,2026-01-05,2026-01-09,ana,\n", "utf-8")  # fmt: skip
+    assert one_line_error(report(str(path))) == (
+        f"{path}, line 3: column 6 holds 'q4' but has no name in the header: name it there, "
+        "or delete the column (a header short of a name reads every column after it as the "
+        "next one)"
+    )
+    path.write_text(GENERIC_HEADER.replace("\n", ",\n") + "1,A,5,EUR,won,2026-01-05,"
+                    "2026-01-09,ana,,note\n", "utf-8")  # fmt: skip
+    assert "line 2: column 10 holds 'note' but has no name" in one_line_error(report(str(path)))
+    # the index pandas and R write first, without a name, is not read, as before
+    path.write_text("," + GENERIC_HEADER + "0,1,A,5,EUR,won,2026-01-05,2026-01-09,ana,\n", "utf-8")
+    assert as_json(report(str(path), "--json"))["deals"] == 1
+
+
+def test_repeated_ids_and_closes_before_creation_count_as_one_reason_each(tmp_path):
+    rows = [generic(id=str(i % 3), created_at=f"2026-01-0{i + 1}") for i in range(8)]
+    rows += [generic(id=str(10 + i), created_at=f"2026-02-0{i + 1}") for i in range(3)]
+    result = as_json(report(str(write_csv(tmp_path / "x.csv", rows)), "--json"))
+    reasons = [
+        (r["field"], r["problem"], r["rows"], r["example"]) for r in result["skipped"]["reasons"]
+    ]
+    assert reasons == [
+        ("id", "must be unique", 5, "'0', also on line 2"),
+        ("closed_at", "must be no earlier than created_at", 3,
+         "2026-01-12 00:00:00+00:00, where created_at is 2026-02-01 00:00:00+00:00"),
+    ]  # fmt: skip
+    out = report(str(tmp_path / "x.csv"))[1]
+    assert (
+        "  id must be unique: 5 rows (lines 5, 6, 7, 8, 9; first got '0', also on line 2)\n" in out
+    )
+    assert report(str(tmp_path / "x.csv"), "--strict")[2].endswith(
+        "line 5: id must be unique (got '0', also on line 2)\n"
+    )
+
+
+def test_a_quote_as_delimiter_is_refused_saying_what_is_allowed(tmp_path):
+    path = str(write_csv(tmp_path / "x.csv", [generic()]))
+    assert one_line_error(report(path, "--delimiter", '"')) == (
+        "--delimiter '\"' cannot be the quote character, which encloses cells that hold the "
+        "delimiter: pass another character such as ';' or '|', or 'tab'"
+    )
+
+
+@pytest.mark.parametrize(
+    "amount", ["1 200", "1'200", "1\u202f200.50", "1\u00a0200", "-12 000 000", "1\u2019200"]
+)
+def test_thousands_set_apart_by_a_space_or_an_apostrophe_get_a_hint(tmp_path, amount):
+    path = str(write_csv(tmp_path / "x.csv", [generic(amount=amount)]))
+    out = report(path, "--json")[1]
+    (reason,) = json.loads(out)["skipped"]["reasons"]
+    assert reason["problem"].endswith(
+        "(a space or an apostrophe between thousands? this reader takes no thousands "
+        "separator; remove them from the column first)"
+    )
+    for other in ("12 00", "1 2000", "1'2"):  # no thousands: no hint
+        path = str(write_csv(tmp_path / "y.csv", [generic(amount=other)]))
+        (reason,) = json.loads(report(path, "--json")[1])["skipped"]["reasons"]
+        assert "thousands" not in reason["problem"]
+
+
+def test_a_salesforce_export_without_a_currency_column_says_to_pass_currency(tmp_path):
+    path = tmp_path / "sf.csv"
+    path.write_text(
+        "Opportunity ID,Opportunity Name,Opportunity Owner,Lead Source,Created Date,Amount,"
+        "Stage,Close Date\n006A,Acme,ana,Web,2026-01-02,100,Closed Won,2026-01-12\n",
+        "utf-8",
+    )
+    code, _, err = report(str(path), "--preset", "salesforce")
+    assert code == 1
+    assert err.splitlines()[0] == (
+        f"note: {path} has no column 'Opportunity Currency': the salesforce preset reads the "
+        "currency from it, so no deal has one (pass --currency XXX, the currency of every "
+        "amount, e.g. USD; or map it with --column currency=COLUMN)"
+    )
+    result = as_json(report(str(path), "--preset", "salesforce", "--currency", "USD", "--json"))
+    assert (result["deals"], result["currencies"]) == (1, ["USD"])

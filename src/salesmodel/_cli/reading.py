@@ -2,9 +2,11 @@
 with the line each comes from and every refused row's reason, and a rates file.
 
 No figure may change in silence, so the reader refuses what it cannot read exactly:
-a header naming a column twice, a row with cells missing or beyond the header's
+a header naming a column twice (or twice but for case and spaces), a value under a
+column the header leaves unnamed, a row with cells missing or beyond the header's
 (unless every row ends with the same empty cells: a trailing delimiter), quoting
-that is not valid CSV, text that is not in the file's encoding. A repeated deal id
+that is not valid CSV, text that is not in the file's encoding, a file that is not
+CSV text at all (JSON, an archive). A repeated deal id
 keeps its first row; later rows with that id are refused and listed. A blank amount
 is an unknown value (None), never zero.
 """
@@ -12,7 +14,10 @@ is an unknown value (None), never zero.
 from __future__ import annotations
 
 import codecs
+import contextlib
 import csv
+import io
+import json
 import os
 import re
 from collections import Counter
@@ -58,6 +63,9 @@ class Problem:
         value: What the row holds there.
         hint: What the value suggests went wrong, if anything (a decimal comma, a
             row shifted by an unquoted comma).
+        detail: What of this row alone the value is wrong against (the line that
+            has its id first, the creation date a close date precedes): kept out of
+            :attr:`expected`, so that rows refused for one reason count together.
     """
 
     line: int
@@ -65,6 +73,7 @@ class Problem:
     expected: str
     value: Any = MISSING
     hint: str | None = None
+    detail: str | None = None
 
     @property
     def problem(self) -> str:
@@ -79,8 +88,13 @@ class Problem:
 
     @property
     def got(self) -> str:
-        """The value as shown: as the file could write it (a time, an amount),
-        else its repr, cut to a readable length."""
+        """The value as shown, then its :attr:`detail` if any."""
+        return self._shown + (f", {self.detail}" if self.detail else "")
+
+    @property
+    def _shown(self) -> str:
+        """The value as the file could write it (a time, an amount), else its
+        repr, cut to a readable length."""
         value = self.value
         if value is MISSING:
             return "nothing"
@@ -140,7 +154,9 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
     with _open(path, reading.encoding) as handle:
         cells = csv.reader(_lines(path, handle), delimiter=reading.delimiter, strict=True)
         rows = _rows(path, cells, reading.encoding)
-        header = _header(path, rows)
+        full = _header(path, rows)
+        header = _named(full)
+        nameless = _nameless(full)
         columns = _columns(path, layout, header, reading.extra)
         records: list[dict[str, Any]] = []
         lines: list[int] = []
@@ -152,6 +168,7 @@ def read_export(path: str, layout: Layout, reading: Reading) -> Export:
         count = 0
         for line, row in rows:
             count += 1
+            row = _unpadded(path, line, row, nameless, len(header), len(full))
             tails.add(line, row)
             record = builder.record(line, row, first_line)
             if isinstance(record, Problem):
@@ -192,9 +209,52 @@ def _open(path: str, encoding: str) -> TextIO:
     if path == "-":  # read twice (for the line of a bad byte): a file, not a stream
         raise UsageError("the export must be a file: save standard input to one first")
     try:
-        return open(path, newline="", encoding=encoding)
+        raw = open(path, "rb")  # noqa: SIM115 - the caller closes it, as text
     except OSError as error:
         raise UsageError(f"cannot read {path}: {error.strerror or error}") from None
+    try:
+        _refuse_binary(path, raw.peek(_SIGNATURE), encoding)
+    except BaseException:
+        raw.close()
+        raise
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+#: Bytes enough to tell what a file is from how it starts.
+_SIGNATURE: Final = 8
+#: How files that are not CSV text start, and what to do instead: an encoding's
+#: error would say "name the file's encoding", which reads none of them.
+_NOT_TEXT: Final = (
+    (b"PK\x03\x04", "is a zip archive, not text (an Excel workbook, .xlsx, is one): "
+     "save the sheet as CSV, or unzip the CSV it holds"),
+    (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "is an Office file, not text (an Excel "
+     "97-2003 workbook, .xls, is one): save the sheet as CSV"),
+    (b"\x1f\x8b", "is gzip-compressed: decompress it first (gunzip, 7-Zip)"),
+)  # fmt: skip
+#: Byte-order marks other than UTF-8's, longest first (UTF-32's starts as UTF-16's).
+_BOMS: Final = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _refuse_binary(path: str, start: bytes, encoding: str) -> None:
+    """Refuse a file whose first bytes say it is not text in *encoding*: an
+    archive, a compressed file, or UTF-16 (or UTF-32) text read as another
+    encoding."""
+    for signature, what in _NOT_TEXT:
+        if start.startswith(signature):
+            raise UsageError(f"{path} {what}")
+    for bom, codec in _BOMS:
+        if start.startswith(bom):
+            if encoding != codec:  # utf-16-le would keep the mark as a character
+                raise UsageError(
+                    f"{path} is {codec.upper()} text (it starts with a byte-order mark): "
+                    f"pass --encoding {codec}, or save it as UTF-8"
+                )
+            return
 
 
 def _lines(path: str, handle: TextIO) -> Iterator[str]:
@@ -202,14 +262,39 @@ def _lines(path: str, handle: TextIO) -> Iterator[str]:
     (a JSON export on one line, ``/dev/zero``) is refused, not read whole into
     memory."""
     number = 0
+    text = False  # whether a line before held anything
     while line := handle.readline(_LONGEST_LINE + 1):
         number += 1
+        if not text and line.strip():
+            text = True
+            _refuse_json(path, line, handle)
         if len(line) > _LONGEST_LINE:
             raise UsageError(
                 f"{path}, line {number}: more than {_LONGEST_LINE:,} characters without a "
                 "line break; this command reads CSV exports, a row per line"
             )
         yield line
+
+
+def _refuse_json(path: str, line: str, handle: TextIO) -> None:
+    """Refuse a file whose first line with text, *line*, is JSON's: an array or an
+    object, or an object per line (JSON Lines). A CSV header starts with neither."""
+    start = line.strip()
+    if not start.startswith(("[", "{")):
+        return
+    try:
+        whole = isinstance(json.loads(start), dict)  # a whole object on the first line
+    except ValueError:  # the start of an array or object spread over lines
+        whole = False
+    if whole and handle.readline(_LONGEST_LINE).lstrip().startswith("{"):
+        raise UsageError(
+            f"{path} looks like JSON Lines (a JSON object per line): this command reads CSV "
+            "exports (convert it first, e.g. with pandas: read_json(lines=True), then to_csv)"
+        )
+    raise UsageError(
+        f"{path} looks like JSON: this command reads CSV exports (convert it first, "
+        "e.g. with pandas: read_json, then to_csv)"
+    )
 
 
 def _rows(path: str, reader: Any, encoding: str) -> Iterator[tuple[int, list[str]]]:
@@ -293,12 +378,39 @@ def _header(path: str, rows: Iterator[tuple[int, list[str]]]) -> list[str]:
     header = next(rows, None)
     if header is None:
         raise UsageError(f"{path} is empty: a CSV export starts with a header naming its columns")
-    if ",".join(header[1]).lstrip().startswith(("[", "{")):
-        raise UsageError(
-            f"{path} looks like JSON: this command reads CSV exports (convert it first, "
-            "e.g. with pandas: read_json, then to_csv)"
-        )
     return header[1]
+
+
+def _named(header: list[str]) -> list[str]:
+    """*header* without its trailing unnamed cells: a spreadsheet's empty columns
+    (``id,owner_id,status,,,``), not columns rows must have."""
+    width = len(header)
+    while width > 1 and not header[width - 1].strip():
+        width -= 1
+    return header[:width]
+
+
+def _nameless(header: Sequence[str]) -> list[int]:
+    """The columns *header* leaves unnamed, but the first: the index pandas and R
+    write (``,id,name``) is a column the report need not read, and never did."""
+    return [i for i, name in enumerate(header) if i and not name.strip()]
+
+
+def _unpadded(
+    path: str, line: int, row: list[str], nameless: Sequence[int], width: int, full: int
+) -> list[str]:
+    """*row* without its cells under the header's trailing unnamed cells (from
+    *width* to *full*), which must be empty, as must every other unnamed column's:
+    a value under a column without a name is read as nothing, and is likely a
+    header one name short, which would read every column after it as another."""
+    for i in nameless:
+        if i < len(row) and row[i].strip():
+            raise UsageError(
+                f"{path}, line {line}: column {i + 1} holds {short_repr(row[i])} but has no "
+                "name in the header: name it there, or delete the column (a header short of "
+                "a name reads every column after it as the next one)"
+            )
+    return row[:width] + row[full:] if len(row) > width else row
 
 
 def _encoding_name(codec: str) -> str:
@@ -316,6 +428,7 @@ def _columns(path: str, layout: Layout, header: Sequence[str], extra: str | None
                 "rename one: which to read cannot be guessed"
             )
         index.setdefault(name, i)
+    _fold_into(path, header, index, _wanted(layout, extra))
     # (field, column): which field a missing column was to give, to say so.
     needed = [(f, layout.columns[f]) for f in ("id", "created_at", "amount") if f in layout.columns]
     needed.append(("stage", layout.stage))
@@ -341,6 +454,38 @@ def _columns(path: str, layout: Layout, header: Sequence[str], extra: str | None
                 f"{_delimiter_hint(header) or _missing_hint(layout, field, column)}"
             )
     return index
+
+
+def _wanted(layout: Layout, extra: str | None) -> list[str]:
+    """Every column *layout* (and ``--by``) reads."""
+    named = (layout.stage, layout.closed_at, layout.currency, layout.loss_reason)
+    others = (*named, layout.fallback_name, extra)
+    return [*layout.columns.values(), *(c for c in others if c is not None)]
+
+
+def _fold(name: str) -> str:
+    return name.strip().casefold()
+
+
+def _fold_into(path: str, header: Sequence[str], index: dict[str, int], wanted: list[str]) -> None:
+    """Add to *index* each *wanted* column the header names otherwise in case or
+    spaces only (``Owner_ID``, `` owner_id ``): an export's way of writing it, not
+    another column. Two headers that name one column so are refused: which to read
+    cannot be guessed."""
+    folded: dict[str, list[int]] = {}
+    for i, name in enumerate(header):
+        folded.setdefault(_fold(name), []).append(i)
+    for column in wanted:
+        found = folded.get(_fold(column), [])
+        if len(found) > 1:
+            first, second = found[:2]
+            raise UsageError(
+                f"{path} has two columns that read as {column!r} (case and spaces aside): "
+                f"{header[first]!r} (column {first + 1}) and {header[second]!r} "
+                f"(column {second + 1}); rename one: which to read cannot be guessed"
+            )
+        if found:
+            index[column] = found[0]
 
 
 def _missing_hint(layout: Layout, field: str, column: str) -> str:
@@ -490,7 +635,7 @@ class _RowBuilder:
         if key:  # a blank id is the entity's to refuse
             first = first_line.setdefault(key, line)
             if first != line:
-                return Problem(line, "id", f"unique (line {first} has it)", row[self.id])
+                return Problem(line, "id", "unique", row[self.id], detail=f"also on line {first}")
         record: dict[str, Any] = {f: row[i] for f, i in self.fields.items()}
         for field in _ID_CELLS.intersection(record):  # "A1 " is A1, as the duplicate check reads it
             record[field] = record[field].strip()
@@ -595,7 +740,8 @@ def _build(
             hint = _amount_hint(issue.value) if field == "amount" else None
             if field in _DATE_FIELDS and reading.date_format is None:
                 hint = _date_hint(issue.value)
-            problem = Problem(line, field, _in_file_words(issue.expected), issue.value, hint=hint)
+            expected, detail = _per_row(_in_file_words(issue.expected))
+            problem = Problem(line, field, expected, issue.value, hint=hint, detail=detail)
             problems.append(tails.hinted(problem))
     good = iter(built.records)
     deals: list[Deal] = []
@@ -633,6 +779,23 @@ _PYTHON_ADVICE: Final = (
 )
 
 
+#: What a date must be that names another's value ("no earlier than created_at
+#: (2026-01-12T00:00:00+00:00)"): a reason of its own for every row, unless split.
+_EARLIER: Final = re.compile(r"(no earlier than (\w+)) \((.+)\)")
+
+
+def _per_row(expected: str) -> tuple[str, str | None]:
+    """*expected* as the same words for every row, and the value of this row it
+    names, if any: rows refused for one reason are counted together."""
+    earlier = _EARLIER.fullmatch(expected)
+    if earlier is None:
+        return expected, None
+    other = earlier.group(3)
+    with contextlib.suppress(ValueError):  # shown as the row's own value is
+        other = datetime.fromisoformat(other).isoformat(sep=" ")
+    return earlier.group(1), f"where {earlier.group(2)} is {other}"
+
+
 def _in_file_words(expected: str) -> str:
     """What a value must be, as a file can make it so (no Python advice)."""
     for advice, instead in _PYTHON_ADVICE:
@@ -642,8 +805,11 @@ def _in_file_words(expected: str) -> str:
 
 #: Numbers written with a decimal comma (1000,50 or 1.000,50) or with commas
 #: between thousands (1,000.50), as spreadsheets of many countries write them.
-_DECIMAL_COMMA: Final = re.compile(r"[-+]?(\d+|\d{1,3}([. \u00a0]\d{3})+),\d+")
+_DECIMAL_COMMA: Final = re.compile(r"[-+]?(\d+|\d{1,3}([. \u00a0\u202f]\d{3})+),\d+")
 _THOUSANDS: Final = re.compile(r"[-+]?\d{1,3}(,\d{3})+\.\d+")
+#: Thousands set apart by a space (a plain, a no-break or a narrow no-break one:
+#: French, Nordic) or an apostrophe (Swiss): 1 200, 1'200.50.
+_SPACED: Final = re.compile(r"[-+]?\d{1,3}([ \u00a0\u202f'\u2019]\d{3})+(\.\d+)?")
 
 
 def _amount_hint(value: object) -> str | None:
@@ -659,6 +825,11 @@ def _amount_hint(value: object) -> str | None:
         )
     if _THOUSANDS.fullmatch(value.strip()):
         return "a thousands separator? this reader takes none; remove them from the column first"
+    if _SPACED.fullmatch(value.strip()):
+        return (
+            "a space or an apostrophe between thousands? this reader takes no thousands "
+            "separator; remove them from the column first"
+        )
     return None
 
 
@@ -730,7 +901,7 @@ def read_rates(path: str, encoding: str) -> RateTable:
     """The exchange rates of the CSV file *path*: columns ``base``, ``quote`` and
     ``rate`` (1 *base* buys *rate* *quote*), one pair per row."""
     with _open(path, encoding) as handle:
-        rows = _rows(path, csv.reader(handle, strict=True), encoding)
+        rows = _rows(path, csv.reader(_lines(path, handle), strict=True), encoding)
         header = [c.strip().lower() for c in _header(path, rows)]
         missing = [c for c in ("base", "quote", "rate") if c not in header]
         if missing:

@@ -158,9 +158,14 @@ def _run(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
         print(note, file=err)
     export = read_export(args.file, layout, reading)
     for field, column in export.absent:
+        if field == "currency" and currency:
+            continue  # every amount is in the currency the command line names
+        todo = f"map it with --column {field}=COLUMN"
+        if field == "currency":  # its rows are refused: say how to read them
+            todo = f"pass --currency XXX, the currency of every amount, e.g. USD; or {todo}"
         note = (
             f"note: {args.file} has no column {column!r}: the {layout.name} preset reads the "
-            f"{field} from it, so no deal has one (map it with --column {field}=COLUMN)"
+            f"{field} from it, so no deal has one ({todo})"
         )
         print(printable(note), file=err)
     if export.problems and args.strict:
@@ -332,6 +337,11 @@ _HEADER: Final = "id,name\r\n"
 
 def _delimiter(text: str) -> str:
     mark = {"tab": "\t", "\\t": "\t"}.get(text, text)
+    if mark == '"':  # the csv module would take it, and read no cell as written
+        raise UsageError(
+            "--delimiter '\"' cannot be the quote character, which encloses cells that hold "
+            "the delimiter: pass another character such as ';' or '|', or 'tab'"
+        )
     if len(mark) != 1 or mark in '"\r\n' or mark.isalnum():
         raise UsageError(f"--delimiter {text!r} must be one character such as ';' or '|', or 'tab'")
     return mark
