@@ -1968,3 +1968,41 @@ def test_groups_by_source_or_loss_reason_are_the_records_well_known_members(engi
     for by in ("source", "loss_reason"):
         for call in (kpi.win_rate, kpi.sales_cycle):
             assert call(native, by=by) == call(deals, by=by), (by, call)
+
+
+@pytest.mark.parametrize("engine", _ENGINES_IN_MEMORY)
+def test_datetime_columns_of_different_units_are_read_to_the_microsecond(engine: str) -> None:
+    """polars' ``read_csv(use_pyarrow=True)`` gives a column of milliseconds beside
+    one of nanoseconds: an engine subtracts or compares them in the coarser unit,
+    which cut a 400-microsecond cycle to nothing and let a close a fraction of a
+    millisecond before its creation through."""
+    created = [T0, T0 + dt.timedelta(hours=1)]
+    closed = [
+        T0 + dt.timedelta(days=1, microseconds=123_456),
+        created[1] + dt.timedelta(microseconds=400),
+    ]
+    deals = [
+        Deal(
+            id=f"D-{i}",
+            name="d",
+            status="won",
+            stage="won",
+            created_at=a,
+            closed_at=b,
+            amount=Money("1", "EUR"),
+        )
+        for i, (a, b) in enumerate(zip(created, closed, strict=True))
+    ]
+    units = {"created_at": pl.Datetime("ms", "UTC"), "closed_at": pl.Datetime("ns", "UTC")}
+    data = {"id": ["D-0", "D-1"], "status": ["won"] * 2, "stage": ["won"] * 2, "amount": [1] * 2}
+    data["currency"] = ["EUR"] * 2
+    native = pl.DataFrame(
+        {**data, "created_at": created, "closed_at": closed}, schema_overrides=units
+    )
+    assert kpi.sales_cycle(_in_engine(engine, native)) == kpi.sales_cycle(deals)
+    # closed 0.4 ms before it was created, which milliseconds would call the same time
+    early = {"created_at": [T0 + dt.timedelta(microseconds=900)] * 2, "closed_at": [T0] * 2}
+    units = {"created_at": pl.Datetime("us", "UTC"), "closed_at": pl.Datetime("ms", "UTC")}
+    native = pl.DataFrame({**data, **early}, schema_overrides=units)
+    with pytest.raises(ValidationError, match="closed_at"):
+        kpi.sales_cycle(_in_engine(engine, native))

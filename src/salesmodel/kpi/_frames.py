@@ -789,6 +789,12 @@ class _Engine:
             expr = expr.dt.truncate("1us").cast(dtype)  # PyArrow casts nothing it would cut
         elif dtype.time_unit == "ns" and self.backend == "pandas":
             expr = expr.dt.truncate("1us")  # an Arrow column casts nothing it would cut
+        elif dtype.time_unit in ("s", "ms"):
+            # Engines subtract and compare two units in the coarser one (polars cut
+            # a cycle from a column of milliseconds to one of microseconds to whole
+            # milliseconds): every column in microseconds, which loses nothing.
+            dtype = nw.Datetime("us", dtype.time_zone)
+            expr = expr.cast(dtype)
         if dtype.time_zone is None:
             zone = _zone_name(self.grouping.tz)
             if zone is None:
