@@ -585,11 +585,11 @@ def test_naive_times_are_refused_unless_tz_names_their_zone() -> None:
         kpi.win_rate(native)
     got = kpi.win_rate(native, period="month", tz=UTC)
     assert got == kpi.win_rate(BOOK, period="month", tz=UTC)
-    # a KPI of the current state takes no tz=: its error does not offer one
+    # a KPI of the current state takes tz= too: its error offers it
     for current in (kpi.pipeline_value, kpi.forecast, kpi.sales_velocity):
-        with pytest.raises(ValidationError, match="convert naive ones") as raised:
+        with pytest.raises(ValidationError, match=r"or tz= naming the zone.*naive datetimes"):
             current(native)
-        assert "tz=" not in str(raised.value)
+        assert current(native, tz=UTC) == current(BOOK)
 
 
 @pytest.mark.parametrize(
@@ -948,8 +948,9 @@ def test_a_column_of_dates_is_read_as_each_day_s_first_instant_in_tz() -> None:
         assert call(dates.to_pandas(use_pyarrow_extension_array=True)) == call(midnight)
     with pytest.raises(ValidationError, match=r"or tz= naming the zone.*\(got 'dates \(Date\)'\)"):
         kpi.sales_cycle(dates)
-    with pytest.raises(ValidationError, match="cast dates to datetimes in their zone"):
-        kpi.pipeline_value(dates)  # a current-state KPI takes no tz=
+    with pytest.raises(ValidationError, match=r"or tz= naming the zone.*\(got 'dates \(Date\)'\)"):
+        kpi.pipeline_value(dates)  # a current-state KPI reads dates in tz= too
+    assert kpi.pipeline_value(dates, tz=SAO_PAULO) == kpi.pipeline_value(midnight)
 
 
 #: Times on either side of a month's and a quarter's end, as the wall clocks of a
@@ -2006,3 +2007,158 @@ def test_datetime_columns_of_different_units_are_read_to_the_microsecond(engine:
     native = pl.DataFrame({**data, **early}, schema_overrides=units)
     with pytest.raises(ValidationError, match="closed_at"):
         kpi.sales_cycle(_in_engine(engine, native))
+
+
+# --- tz= on the current-state and history KPIs ------------------------------------------------
+
+LISBON = ZoneInfo("Europe/Lisbon")
+
+
+def _lisbon(*wall: int) -> dt.datetime:
+    return dt.datetime(*wall, tzinfo=LISBON)  # type: ignore[misc]
+
+
+#: Deals recorded in Lisbon around its spring change of offset (01:00 on 29 March
+#: 2026): D-1's cycle across it is 47 hours, not the 48 its wall clocks say; D-4
+#: was won at 23:30 on 31 March, before a second quarter begun in Lisbon (read
+#: in UTC, its wall clock would be in it).
+LISBON_BOOK = [
+    sample_deal("D-1", status="won", created_at=_lisbon(2026, 3, 28, 12),
+                closed_at=_lisbon(2026, 3, 30, 12)),
+    sample_deal("D-2", status="lost", created_at=_lisbon(2026, 3, 1, 9),
+                closed_at=_lisbon(2026, 3, 29, 3)),
+    sample_deal("D-3", created_at=_lisbon(2026, 3, 29, 10)),
+    sample_deal("D-4", status="won", amount=Money("20.50", "EUR"), owner_id="bo",
+                created_at=_lisbon(2026, 3, 31, 10), closed_at=_lisbon(2026, 3, 31, 23, 30)),
+    sample_deal("D-5", status="won", created_at=_lisbon(2026, 3, 31, 10),
+                closed_at=_lisbon(2026, 4, 1, 0, 30)),
+    sample_deal("D-6", stage="closing", amount=Money("300.00", "EUR"),
+                created_at=_lisbon(2026, 3, 2, 8)),
+]  # fmt: skip
+Q2_LISBON = Target(
+    id="q2",
+    metric=TargetMetric.REVENUE,
+    goal=Money("1000.00", "EUR"),
+    start=_lisbon(2026, 4, 1),
+    end=_lisbon(2026, 7, 1),
+)
+#: The KPIs that took no tz= before it named the zone of a frame's naive times,
+#: each called with the options given.
+TZ_CALLS: dict[str, Callable[..., Any]] = {
+    "pipeline_value": lambda x, **o: kpi.pipeline_value(x, **o),
+    "weighted_pipeline": lambda x, **o: kpi.weighted_pipeline(x, by="owner_id", **o),
+    "forecast": lambda x, **o: kpi.forecast(x, **o),
+    "sales_velocity": lambda x, **o: kpi.sales_velocity(x, **o),
+    "pipeline_coverage": lambda x, **o: kpi.pipeline_coverage(x, GOAL, weighted=True, **o),
+    "target_coverage": lambda x, **o: kpi.pipeline_coverage(x, Q2_LISBON, **o),
+    "funnel": lambda x, **o: kpi.funnel(x, **o),
+    "time_in_stage": lambda x, **o: kpi.time_in_stage(x, as_of=_lisbon(2026, 4, 2), **o),
+}
+
+
+def naive_columns(deals: Sequence[Deal], zone: Any, *, dates: bool = False) -> dict[str, Any]:
+    """The deals column-wise with their times as the naive wall clocks of *zone*
+    (as their dates there, with *dates*)."""
+    data = columns_of(deals)
+    for name in ("created_at", "closed_at"):
+        walls = [t and t.astimezone(zone).replace(tzinfo=None) for t in data[name]]
+        data[name] = [t and t.date() for t in walls] if dates else walls
+    return data
+
+
+def _dates(data: dict[str, Any]) -> bool:
+    return not isinstance(data["created_at"][0], dt.datetime)
+
+
+def _naive_polars(data: dict[str, Any]) -> Any:
+    kind = pl.Date if _dates(data) else pl.Datetime("us")
+    text = dict.fromkeys(("owner_id", "loss_reason", "currency", "product"), pl.String)
+    times = dict.fromkeys(("created_at", "closed_at"), kind)
+    return pl.DataFrame(data, schema_overrides={**text, **times, "expected_close": pl.Date})
+
+
+def _naive_pandas(data: dict[str, Any]) -> Any:
+    native = pd.DataFrame(data)
+    kind = "date32[pyarrow]" if _dates(data) else "datetime64[us]"  # dates: Arrow's
+    for name in ("created_at", "closed_at"):
+        native[name] = pd.Series(data[name], dtype=kind if _dates(data) else None).astype(kind)
+    native["expected_close"] = pd.array(data["expected_close"], dtype="date32[pyarrow]")
+    return native
+
+
+NAIVE_FRAMES = {"pandas": _naive_pandas, "polars": _naive_polars}
+
+
+@pytest.mark.parametrize("engine", list(NAIVE_FRAMES))
+@pytest.mark.parametrize("name", list(TZ_CALLS))
+def test_naive_times_read_in_tz_give_what_the_aware_records_give(engine: str, name: str) -> None:
+    call = TZ_CALLS[name]
+    expected = call(LISBON_BOOK)
+    assert call(LISBON_BOOK, tz=LISBON) == expected  # records' times are aware already
+    native = NAIVE_FRAMES[engine](naive_columns(LISBON_BOOK, LISBON))
+    assert call(native, tz=LISBON) == expected
+    assert call(native, tz="Europe/Lisbon") == expected  # an IANA name, as elsewhere
+    # aware columns read alike with any tz=, "recorded" too
+    aware = frame(engine, LISBON_BOOK)
+    for tz in (None, LISBON, UTC, "recorded"):
+        assert call(aware, **({} if tz is None else {"tz": tz})) == expected
+    # without tz= (or with "recorded"), naive times are refused, naming tz=
+    for refused in ({}, {"tz": "recorded"}):
+        with pytest.raises(ValidationError, match=r"or tz= naming the zone.*naive datetimes"):
+            call(native, **refused)
+    with pytest.raises(ValidationError, match=r"'tz' must be a datetime\.tzinfo, an IANA zone"):
+        call(LISBON_BOOK, tz="Lisbon")  # checked on records too
+
+
+@pytest.mark.parametrize("name", ["sales_velocity", "target_coverage", "time_in_stage"])
+def test_the_zone_tz_names_is_the_one_naive_times_are_read_in(name: str) -> None:
+    # read in UTC, D-1's cycle is an hour longer, D-4 won inside the quarter, and
+    # D-3 entered its stage an hour later
+    call = TZ_CALLS[name]
+    native = _naive_polars(naive_columns(LISBON_BOOK, LISBON))
+    assert call(native, tz=UTC) != call(native, tz=LISBON) == call(LISBON_BOOK)
+    utc = _naive_polars(naive_columns(LISBON_BOOK, UTC))
+    assert call(utc, tz=UTC) == call(LISBON_BOOK)
+
+
+@pytest.mark.parametrize("engine", list(NAIVE_FRAMES))
+@pytest.mark.parametrize("name", list(TZ_CALLS))
+def test_dates_read_in_tz_begin_at_the_day_s_first_instant_there(engine: str, name: str) -> None:
+    call = TZ_CALLS[name]
+    midnight = [
+        attrs.evolve(
+            d,
+            created_at=start_of_day(d.created_at.astimezone(LISBON).date(), LISBON),
+            closed_at=d.closed_at and start_of_day(d.closed_at.astimezone(LISBON).date(), LISBON),
+        )
+        for d in LISBON_BOOK
+    ]
+    native = NAIVE_FRAMES[engine](naive_columns(LISBON_BOOK, LISBON, dates=True))
+    assert call(native, tz=LISBON) == call(midnight)
+    with pytest.raises(ValidationError, match=r"or tz= naming the zone.*\(got 'dates"):
+        call(native)
+
+
+@pytest.mark.parametrize("name", list(TZ_CALLS))
+def test_naive_times_on_duckdb_are_refused_with_tz_as_by_every_kpi(name: str) -> None:
+    naive = _naive_polars(naive_columns(LISBON_BOOK, UTC))  # noqa: F841 - DuckDB reads it by name
+    relation = duckdb.sql("select * from naive")
+    for tz in (UTC, LISBON):
+        with pytest.raises(ValidationError, match="aware datetimes on a DuckDB relation"):
+            TZ_CALLS[name](relation, tz=tz)
+    aware = frame("duckdb", LISBON_BOOK)
+    assert TZ_CALLS[name](aware, tz=UTC) == TZ_CALLS[name](LISBON_BOOK)
+
+
+def test_collect_reads_naive_times_in_the_tz_its_accumulators_share() -> None:
+    native = _naive_polars(naive_columns(LISBON_BOOK, LISBON))
+    accumulators = (
+        kpi.PipelineValueAccumulator(by="owner_id", tz=LISBON),
+        kpi.SalesVelocityAccumulator(tz=LISBON),
+        kpi.ForecastAccumulator(tz=LISBON),
+        kpi.WeightedPipelineAccumulator(tz=LISBON),
+        kpi.PipelineCoverageAccumulator(GOAL, tz=LISBON),
+    )
+    assert kpi.collect(native, *accumulators) == kpi.collect(LISBON_BOOK, *accumulators)
+    with pytest.raises(ValidationError, match=r"with the tz of the first: it has tz=None"):
+        kpi.collect(native, kpi.SalesVelocityAccumulator(tz=LISBON), kpi.ForecastAccumulator())

@@ -466,3 +466,115 @@ def test_integer_deal_ids_join_their_changes_as_text() -> None:
     changes = changes.with_columns(pl.col("deal_id").cast(pl.Int64))
     for name, call in history_calls({"as_of": day(30)}).items():
         assert call(native, history=changes) == call(book), name
+
+
+# --- naive times read in tz= ---------------------------------------------------------------------
+
+LISBON = ZoneInfo("Europe/Lisbon")
+
+
+def _lisbon(n: int, hour: int = 12) -> dt.datetime:
+    """Noon (or *hour*) on day *n* of March 2026 in Lisbon, whose clocks went
+    forward at 01:00 on the 29th: a stay across that night is an hour short of
+    what its wall clocks say."""
+    return dt.datetime(2026, 3, n, hour, tzinfo=LISBON)
+
+
+def lisbon_book() -> list[Deal]:
+    p = DEFAULT_PIPELINE
+    made = [
+        Deal(id=f"D-{i}", name="x", amount=Money(100 * i, "EUR"), created_at=_lisbon(20 + i))
+        for i in range(1, 4)
+    ]
+    one = p.move(made[0], "qualification", at=_lisbon(28))
+    one = p.move(one, "research", at=_lisbon(30))
+    two = p.lose(p.move(made[1], "qualification", at=_lisbon(29, 3)), "price", at=_lisbon(31))
+    three = made[2]
+    for stage, at in (("qualification", _lisbon(27)), ("research", _lisbon(28)),
+                      ("demonstration", _lisbon(29, 9)), ("objection_handling", _lisbon(29, 18)),
+                      ("closing", _lisbon(30, 9))):  # fmt: skip
+        three = p.move(three, stage, at=at)
+    three = p.win(three, at=_lisbon(30, 23))
+    return [one, two, three]
+
+
+def naive_frames(engine: str, deals: Sequence[Deal], zone: Any) -> tuple[Any, Any]:
+    """The deals and their changes as two frames of *engine* whose times are the
+    naive wall clocks of *zone*."""
+    native, changes = frames(engine, deals)
+    times = {"created_at", "closed_at", "at"}
+    if engine == "pandas":
+        for part in (native, changes):
+            for name in times & set(part.columns):
+                part[name] = part[name].dt.tz_convert(zone).dt.tz_localize(None)
+        return native, changes
+    return tuple(  # type: ignore[return-value]
+        part.with_columns(
+            pl.col(n).dt.convert_time_zone(str(zone)).dt.replace_time_zone(None)
+            for n in times & set(part.columns)
+        )
+        for part in (native, changes)
+    )
+
+
+NAIVE_CALLS: dict[str, Callable[..., Any]] = {
+    "funnel": lambda x, **o: kpi.funnel(x, **o),
+    "funnel_by_owner": lambda x, **o: kpi.funnel(x, mode="strict", by="owner_id", **o),
+    "time_in_stage": lambda x, **o: kpi.time_in_stage(x, **o),
+    "time_in_stage_as_of": lambda x, **o: kpi.time_in_stage(x, as_of=_lisbon(31, 18), **o),
+}
+
+
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+@pytest.mark.parametrize("name", list(NAIVE_CALLS))
+def test_naive_change_times_read_in_tz_give_what_the_aware_records_give(
+    engine: str, name: str
+) -> None:
+    call = NAIVE_CALLS[name]
+    book = lisbon_book()
+    expected = call(book)
+    assert call(book, tz=LISBON) == expected  # records' times are aware already
+    native, changes = naive_frames(engine, book, LISBON)
+    assert call(native, history=changes, tz=LISBON) == expected
+    assert call(native, history=changes, tz="Europe/Lisbon") == expected
+    aware, aware_changes = frames(engine, book)
+    assert call(native, history=aware_changes, tz=LISBON) == expected  # aware ones as they are
+    assert call(aware, history=aware_changes, tz="recorded") == expected
+    for refused in ({}, {"tz": "recorded"}):
+        with pytest.raises(ValidationError, match=r"or tz= naming the zone.*naive datetimes"):
+            call(native, history=changes, **refused)
+    # the deals aware, the changes naive: the changes' times are refused, named
+    with pytest.raises(ValidationError, match=r"'at' must be timezone-aware datetimes, or tz="):
+        call(aware, history=changes)
+
+
+def test_naive_change_times_are_read_in_the_zone_tz_names() -> None:
+    book = lisbon_book()
+    native, changes = naive_frames("polars", book, LISBON)
+    stays = kpi.time_in_stage(native, history=changes, by="id", tz=LISBON)
+    # D-1 in qualification from noon on the 28th to noon on the 30th: 47 hours
+    assert stays[("D-1", "qualification")].max == dt.timedelta(hours=47)
+    assert kpi.time_in_stage(native, history=changes, by="id", tz=UTC) != stays
+    deals, moves = naive_frames("polars", book, UTC)
+    assert kpi.time_in_stage(deals, history=moves, by="id", tz=UTC) == stays
+
+
+def test_a_naive_change_time_its_zone_skips_is_refused_clearly() -> None:
+    book = lisbon_book()
+    native, changes = naive_frames("polars", book, LISBON)
+    gap = dt.datetime(2026, 3, 29, 1, 30)  # Lisbon's clocks went from 01:00 to 02:00
+    changes = changes.with_columns(
+        pl.when(pl.col("deal_id") == "D-2").then(pl.lit(gap)).otherwise(pl.col("at")).alias("at")
+    )
+    with pytest.raises(ValidationError, match=r"history\.at") as caught:
+        kpi.time_in_stage(native, history=changes, tz=LISBON)
+    assert "a time in its spring gap or its repeated autumn hour is no instant" in str(caught.value)
+
+
+def test_naive_change_times_on_duckdb_are_refused_with_tz() -> None:
+    book = lisbon_book()
+    native, changes = naive_frames("polars", book, UTC)
+    deals, moves = duckdb.from_arrow(native.to_arrow()), duckdb.from_arrow(changes.to_arrow())
+    for call in NAIVE_CALLS.values():
+        with pytest.raises(ValidationError, match="aware datetimes on a DuckDB relation"):
+            call(deals, history=moves, tz=UTC)

@@ -394,7 +394,7 @@ def test_pipeline_value_accumulators_merge_with_their_options() -> None:
     assert [s.id for s in result.skipped] == ["x"]
     assert refusal(first, kpi.PipelineValueAccumulator()) == (
         "a PipelineValueAccumulator with the same options (by='owner_id', currency='EUR', "
-        f"pipelines={DEFAULT_PIPELINE!r}, rates={RATES!r}, strict=False)"
+        f"pipelines={DEFAULT_PIPELINE!r}, rates={RATES!r}, strict=False, tz=None)"
     )
 
 
@@ -475,7 +475,7 @@ def test_weighted_pipeline_accumulators_merge_with_their_options() -> None:
     assert [s.id for s in result.skipped] == ["odd"]
     assert refusal(first, kpi.WeightedPipelineAccumulator()) == (
         "a WeightedPipelineAccumulator with the same options (by='owner_id', currency='EUR', "
-        f"pipelines={P!r}, rates={RATES!r}, strict=False)"
+        f"pipelines={P!r}, rates={RATES!r}, strict=False, tz=None)"
     )
 
 
@@ -660,7 +660,7 @@ def test_coverage_accumulators_merge_with_their_options() -> None:
     assert [s.id for s in result.skipped] == ["odd"]
     assert refusal(first, kpi.PipelineCoverageAccumulator(team, reps=reps)) == (
         f"a PipelineCoverageAccumulator with the same options (goal={team!r}, "
-        f"pipelines={P!r}, rates={RATES!r}, reps={reps!r}, strict=False, weighted=True)"
+        f"pipelines={P!r}, rates={RATES!r}, reps={reps!r}, strict=False, tz=None, weighted=True)"
     )
 
 
@@ -744,7 +744,7 @@ def test_velocity_accumulators_merge_with_their_options() -> None:
     assert [s.id for s in result.skipped] == ["x"]
     assert refusal(first, kpi.SalesVelocityAccumulator()) == (
         "a SalesVelocityAccumulator with the same options (by='owner_id', currency='EUR', "
-        f"pipelines={DEFAULT_PIPELINE!r}, rates={RATES!r}, strict=False)"
+        f"pipelines={DEFAULT_PIPELINE!r}, rates={RATES!r}, strict=False, tz=None)"
     )
 
 

@@ -28,12 +28,16 @@ Common rules of every KPI (the full definitions are in ``docs/kpi.md``):
   ``merge``, ``result``); the functions are thin wrappers over them, and
   :func:`collect` runs several in one pass.
 - **DataFrames**: win rate, conversion rate, average ticket, bookings, sales
-  cycle, pipeline value and weighted pipeline also take a DataFrame (pandas,
+  cycle, pipeline value, weighted pipeline, forecast, sales velocity and pipeline
+  coverage also take a DataFrame (pandas,
   polars eager or lazy, PyArrow, DuckDB, Dask, PySpark; the ``frames`` extra) whose
   columns carry the entity field names (``columns=`` maps others); the same figures
   come out, and only aggregates leave the engine (:data:`Frame`). Funnel, time in
   stage and loss reasons read a second frame of stage changes (``history=``:
-  ``deal_id``, ``from_stage``, ``to_stage``, ``at``, optionally ``seq``).
+  ``deal_id``, ``from_stage``, ``to_stage``, ``at``, optionally ``seq``). Naive
+  datetime (or date) columns need **tz=**, the zone they were recorded in, which
+  every KPI that takes a frame takes (on records, where datetimes are aware, a
+  KPI without periods checks it and reads nothing in it).
 - Results turn into a pandas DataFrame in one line,
   ``pandas.DataFrame(result.to_records())``, without salesmodel importing
   pandas; tables render as HTML in notebooks.

@@ -77,7 +77,10 @@ class Definition:
 
     def defaults(self) -> dict[str, Any]:
         """Every option this KPI takes, with its default."""
-        grouping: dict[str, Any] = dict(_GROUPING) if self.anchors else {"by": None, "strict": True}
+        # tz= without periods reads a DataFrame's naive times (records' are aware)
+        grouping: dict[str, Any] = (
+            dict(_GROUPING) if self.anchors else {"by": None, "tz": None, "strict": True}
+        )
         if self.anchors:
             grouping["anchor"] = self.anchor
         if self.reads_stages:

@@ -197,9 +197,8 @@ def frame_figure(
     grouping = Grouping(by, plain.period, plain.tz, plain.anchor, aliases=acc.definition.aliases)
     acc._grouping = grouping
     measures = acc._measures
-    # zones: else naive times are refused without naming tz=
-    engine = _measuring(frame, columns, grouping, acc, measures, history, zones="tz" in options)
-    with _naive_times_read_in(grouping.tz):
+    engine = _measuring(frame, columns, grouping, acc, measures, history)
+    with _naive_times_read_in(grouping.tz, history):
         made, values = computed(engine, lambda engine: engine.values(measures))
     acc._skipped.extend(made.skipped)
     return acc.figure(values)
@@ -212,8 +211,6 @@ def _measuring(
     acc: DefinedAccumulator,
     measures: Iterable[Measure],
     history: Any,
-    *,
-    zones: bool,
 ) -> Callable[[dict[str, list[str]]], _Engine]:
     """The engine of *measures* over *frame* (with *acc*'s strict and pipelines),
     made with the group keys refused so far (see :func:`computed`)."""
@@ -228,7 +225,6 @@ def _measuring(
         amounts=any(isinstance(m, AmountMeasure) for m in measures),
         extras={m.extra.name for m in measures if m.extra is not None},
         history=history,
-        zones=zones,
         within=next((m.where.within for m in measures if m.where.within is not None), None),
         bad_ids=refused,
     )
@@ -240,9 +236,10 @@ _NO_SUCH_TIME: Final = re.compile(r"ambiguous|non-?existent|dst time|doesn't exi
 
 
 @contextlib.contextmanager
-def _naive_times_read_in(tz: Any) -> Iterator[None]:
+def _naive_times_read_in(tz: Any, history: Any = None) -> Iterator[None]:
     """Turn an engine's refusal of a naive time that *tz* skips (spring) or
-    repeats (autumn) into salesmodel's error: such a time is no instant."""
+    repeats (autumn) into salesmodel's error: such a time is no instant (of the
+    deals, or of their changes when a frame of them is given)."""
     try:
         yield
     except SalesModelError:
@@ -253,7 +250,7 @@ def _naive_times_read_in(tz: Any) -> Iterator[None]:
             raise
         said = re.split(r"(?<=\.)\s", str(error).strip().splitlines()[0])[0]  # its first sentence
         raise ValidationError.single(
-            "created_at/closed_at",
+            "created_at/closed_at" if history is None else "created_at/closed_at/history.at",
             f"naive times read in {zone}",
             "times that each exist once in that zone: a time in its spring gap or its "
             "repeated autumn hour is no instant; make the columns aware first (pandas: "
@@ -293,29 +290,30 @@ def history_figure(
     by: Any,
     compute: Callable[[_Engine], T],
     *,
+    tz: Any,
     strict: bool,
     book: PipelineBook,
 ) -> tuple[_Engine, T]:
     """*compute* of the engine of a history KPI (funnel, time in stage) over a
-    frame of deals and a frame of their stage changes."""
+    frame of deals and a frame of their stage changes (naive times read in *tz*)."""
     _refuse_callables({"by": by})
-    grouping = Grouping(by, None, None, "created")
-    return computed(
-        lambda refused: _Engine(
-            _narwhals(),
-            frame,
-            columns,
-            grouping,
-            strict=strict,
-            book=book,
-            amounts=False,
-            extras=set(),
-            history=history,
-            zones=False,
-            bad_ids=refused,
-        ),
-        compute,
-    )
+    grouping = Grouping(by, None, tz, "created")
+    with _naive_times_read_in(grouping.tz, history):
+        return computed(
+            lambda refused: _Engine(
+                _narwhals(),
+                frame,
+                columns,
+                grouping,
+                strict=strict,
+                book=book,
+                amounts=False,
+                extras=set(),
+                history=history,
+                bad_ids=refused,
+            ),
+            compute,
+        )
 
 
 def _by_of(grouping: Grouping) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -369,9 +367,8 @@ def collect_frame(
     grouping = Grouping(tuple(fields) or None, plain.period, plain.tz, plain.anchor)
     measures = [m for acc in accumulators for m in acc._measures]
     views = list(zip(groupings, (acc._measures for acc in accumulators), strict=True))
-    zones = any("tz" in acc._given for acc in accumulators)
-    engine = _measuring(frame, columns, grouping, first, measures, history, zones=zones)
-    with _naive_times_read_in(grouping.tz):
+    engine = _measuring(frame, columns, grouping, first, measures, history)
+    with _naive_times_read_in(grouping.tz, history):
         made, values = computed(engine, lambda engine: engine.values_of(views))
     results = []
     for acc, found in zip(accumulators, values, strict=True):
@@ -475,7 +472,6 @@ class _Engine:
         amounts: bool,
         extras: set[str],
         history: Any = None,
-        zones: bool = True,
         within: Within | None = None,
         bad_ids: Mapping[str, list[str]] | None = None,
     ) -> None:
@@ -485,9 +481,6 @@ class _Engine:
         self.book = book
         self.amounts = amounts
         self.extras = extras
-        #: Whether the KPI takes ``tz=`` (the current-state and history KPIs read
-        #: instants only).
-        self.zones = zones
         #: Which rows the measures that name it count (a target's scope and window).
         self.within = within
         self.skipped: list[SkippedRecord] = []
@@ -798,15 +791,7 @@ class _Engine:
         if dtype.time_zone is None:
             zone = _zone_name(self.grouping.tz)
             if zone is None:
-                expected = (
-                    "timezone-aware datetimes, or tz= naming the zone they were recorded in"
-                    if self.zones
-                    else "timezone-aware datetimes (convert naive ones with "
-                    "dt.tz_localize or dt.replace_time_zone first)"
-                    if shown.startswith("naive")
-                    else "timezone-aware datetimes (cast dates to datetimes in their zone "
-                    "first, e.g. polars: .cast(pl.Datetime).dt.replace_time_zone('UTC'))"
-                )
+                expected = "timezone-aware datetimes, or tz= naming the zone they were recorded in"
                 raise ValidationError.single(field, shown, expected)
             if self.backend in _SESSION_ZONED:
                 expected = (

@@ -29,7 +29,7 @@ from ._accumulators import missing_or_bad
 from ._base import GroupedAccumulator
 from ._deals import _Money, _money, _what, _zero
 from ._define import DefinedAccumulator, Frame, compute
-from ._grouping import ALL, By
+from ._grouping import ALL, By, Zone
 from ._measures import AmountMeasure, Amounts, CountMeasure, DurationMeasure, Extra, Measure, Where
 from ._records import deal_issue, history_issue
 from ._results import (
@@ -138,11 +138,14 @@ class PipelineValueAccumulator(DefinedAccumulator):
         *,
         pipelines: Pipelines = DEFAULT_PIPELINE,
         by: By | None = None,
+        tz: Zone | None = None,
         currency: str | None = None,
         rates: RateTable | None = None,
         strict: bool = True,
     ) -> None:
-        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+        super().__init__(
+            pipelines=pipelines, by=by, tz=tz, currency=currency, rates=rates, strict=strict
+        )
 
 
 @overload
@@ -151,6 +154,7 @@ def pipeline_value(
     *,
     pipelines: Pipelines = ...,
     by: None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -162,6 +166,7 @@ def pipeline_value(
     *,
     pipelines: Pipelines = ...,
     by: By,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -172,6 +177,7 @@ def pipeline_value(
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -192,6 +198,9 @@ def pipeline_value(
         deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
+        tz: The zone a DataFrame's naive datetime (and date) columns are read in;
+            records' datetimes are aware, and this KPI reads no calendar: on
+            records it is checked and changes nothing.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
@@ -212,6 +221,7 @@ def pipeline_value(
         deals,
         pipelines=pipelines,
         by=by,
+        tz=tz,
         currency=currency,
         rates=rates,
         columns=columns,
@@ -266,11 +276,14 @@ class WeightedPipelineAccumulator(DefinedAccumulator):
         *,
         pipelines: Pipelines = DEFAULT_PIPELINE,
         by: By | None = None,
+        tz: Zone | None = None,
         currency: str | None = None,
         rates: RateTable | None = None,
         strict: bool = True,
     ) -> None:
-        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+        super().__init__(
+            pipelines=pipelines, by=by, tz=tz, currency=currency, rates=rates, strict=strict
+        )
 
 
 @overload
@@ -279,6 +292,7 @@ def weighted_pipeline(
     *,
     pipelines: Pipelines = ...,
     by: None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -290,6 +304,7 @@ def weighted_pipeline(
     *,
     pipelines: Pipelines = ...,
     by: By,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -300,6 +315,7 @@ def weighted_pipeline(
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -320,6 +336,9 @@ def weighted_pipeline(
         deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines (a pipeline, several, or ``{id: pipeline}``).
         by: Group by this attribute, these attributes, or this callable.
+        tz: The zone a DataFrame's naive datetime (and date) columns are read in;
+            records' datetimes are aware, and this KPI reads no calendar: on
+            records it is checked and changes nothing.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
@@ -340,6 +359,7 @@ def weighted_pipeline(
         deals,
         pipelines=pipelines,
         by=by,
+        tz=tz,
         currency=currency,
         rates=rates,
         columns=columns,
@@ -448,11 +468,14 @@ class ForecastAccumulator(DefinedAccumulator):
         *,
         pipelines: Pipelines = DEFAULT_PIPELINE,
         by: By | None = None,
+        tz: Zone | None = None,
         currency: str | None = None,
         rates: RateTable | None = None,
         strict: bool = True,
     ) -> None:
-        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+        super().__init__(
+            pipelines=pipelines, by=by, tz=tz, currency=currency, rates=rates, strict=strict
+        )
 
 
 @overload
@@ -461,6 +484,7 @@ def forecast(
     *,
     pipelines: Pipelines = ...,
     by: None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -472,6 +496,7 @@ def forecast(
     *,
     pipelines: Pipelines = ...,
     by: By,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -482,6 +507,7 @@ def forecast(
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -507,6 +533,9 @@ def forecast(
         deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
+        tz: The zone a DataFrame's naive datetime (and date) columns are read in;
+            records' datetimes are aware, and this KPI reads no calendar: on
+            records it is checked and changes nothing.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
@@ -527,6 +556,7 @@ def forecast(
         deals,
         pipelines=pipelines,
         by=by,
+        tz=tz,
         currency=currency,
         rates=rates,
         columns=columns,
@@ -636,10 +666,17 @@ class PipelineCoverageAccumulator(DefinedAccumulator):
         pipelines: Pipelines = DEFAULT_PIPELINE,
         reps: Mapping[str, Rep] | None = None,
         rates: RateTable | None = None,
+        tz: Zone | None = None,
         strict: bool = True,
     ) -> None:
         super().__init__(
-            goal=goal, weighted=weighted, pipelines=pipelines, reps=reps, rates=rates, strict=strict
+            goal=goal,
+            weighted=weighted,
+            pipelines=pipelines,
+            reps=reps,
+            rates=rates,
+            tz=tz,
+            strict=strict,
         )
 
     def result(self) -> Ratio:
@@ -656,6 +693,7 @@ def pipeline_coverage(
     pipelines: Pipelines = DEFAULT_PIPELINE,
     reps: Mapping[str, Rep] | None = None,
     rates: RateTable | None = None,
+    tz: Zone | None = None,
     columns: Mapping[str, str] | None = None,
     strict: bool = True,
 ) -> Ratio:
@@ -686,6 +724,9 @@ def pipeline_coverage(
         pipelines: The deals' pipelines (for *weighted*).
         reps: Rep id → Rep, for team and region targets.
         rates: Exchange rates into the goal's currency.
+        tz: The zone a DataFrame's naive datetime (and date) columns are read in;
+            records' datetimes are aware, and this KPI reads no calendar: on
+            records it is checked and changes nothing.
         strict: Raise on the first bad record (True) or skip and report it.
         columns: On a DataFrame, ``{field: column}`` for columns named otherwise
             than the entity's fields.
@@ -709,6 +750,7 @@ def pipeline_coverage(
         pipelines=pipelines,
         reps=reps,
         rates=rates,
+        tz=tz,
         columns=columns,
         strict=strict,
     )
@@ -815,11 +857,14 @@ class SalesVelocityAccumulator(DefinedAccumulator):
         *,
         pipelines: Pipelines = DEFAULT_PIPELINE,
         by: By | None = None,
+        tz: Zone | None = None,
         currency: str | None = None,
         rates: RateTable | None = None,
         strict: bool = True,
     ) -> None:
-        super().__init__(pipelines=pipelines, by=by, currency=currency, rates=rates, strict=strict)
+        super().__init__(
+            pipelines=pipelines, by=by, tz=tz, currency=currency, rates=rates, strict=strict
+        )
 
 
 @overload
@@ -828,6 +873,7 @@ def sales_velocity(
     *,
     pipelines: Pipelines = ...,
     by: None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -839,6 +885,7 @@ def sales_velocity(
     *,
     pipelines: Pipelines = ...,
     by: By,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -849,6 +896,7 @@ def sales_velocity(
     *,
     pipelines: Pipelines = DEFAULT_PIPELINE,
     by: By | None = None,
+    tz: Zone | None = None,
     currency: str | None = None,
     rates: RateTable | None = None,
     columns: Mapping[str, str] | None = None,
@@ -873,6 +921,9 @@ def sales_velocity(
         deals: The deals, or a DataFrame of them (:data:`Frame`).
         pipelines: Their pipelines.
         by: Group by this attribute, these attributes, or this callable.
+        tz: The zone a DataFrame's naive datetime (and date) columns are read in;
+            records' datetimes are aware, and this KPI reads no calendar: on
+            records it is checked and changes nothing.
         currency: The currency to report in.
         rates: Exchange rates into *currency*.
         strict: Raise on the first bad record (True) or skip and report it.
@@ -893,6 +944,7 @@ def sales_velocity(
         deals,
         pipelines=pipelines,
         by=by,
+        tz=tz,
         currency=currency,
         rates=rates,
         columns=columns,

@@ -23,7 +23,7 @@ from salesmodel.pipeline import DEFAULT_PIPELINE, Pipeline
 
 from ._base import GroupedAccumulator
 from ._define import Frame, is_frame, refuse_frame_options
-from ._grouping import By
+from ._grouping import By, Zone
 from ._records import history_issue, in_its_pipeline
 from ._results import NOTHING_SKIPPED, DurationSummary, Grouped, Ratio, Skipped, Table
 
@@ -60,10 +60,13 @@ class TimeInStageAccumulator(GroupedAccumulator):
         by: By | None = None,
         as_of: dt.datetime | None = None,
         pipelines: Pipelines | None = None,
+        tz: Zone | None = None,
         strict: bool = True,
     ) -> None:
         as_of = instant_argument(as_of, "as_of", "time in stage", optional=True)
-        super().__init__(by=by, anchor="created", strict=strict, as_of=as_of, pipelines=pipelines)
+        super().__init__(
+            by=by, tz=tz, anchor="created", strict=strict, as_of=as_of, pipelines=pipelines
+        )
         self._as_of = as_of
         self._book = DEFAULT_BOOK if pipelines is None else PipelineBook(pipelines)
         self._counts: Counter[tuple[Any, str, dt.timedelta]] = Counter()
@@ -103,6 +106,7 @@ class TimeInStageAccumulator(GroupedAccumulator):
             columns,
             by,
             lambda engine: stage_times(engine, self._as_of),
+            tz=self._grouping.tz,
             strict=self.strict,
             book=self._book,
         )
@@ -133,6 +137,7 @@ def time_in_stage(
     by: By | None = None,
     as_of: dt.datetime | None = None,
     pipelines: Pipelines | None = None,
+    tz: Zone | None = None,
     history: Frame | None = None,
     columns: Mapping[str, str] | None = None,
     strict: bool = True,
@@ -165,6 +170,9 @@ def time_in_stage(
         as_of: Count the current stay of open records up to this moment.
         pipelines: The records' pipelines (default: DEFAULT_PIPELINE and
             LEAD_LIFECYCLE).
+        tz: The zone the naive datetime (and date) columns of a DataFrame and of
+            *history* are read in; records' datetimes are aware, and this KPI
+            reads no calendar: on records it is checked and changes nothing.
         history: On a DataFrame, the frame of the deals' stage changes.
         columns: On a DataFrame, ``{field: column}`` for columns named otherwise
             than the entity's (or the changes') fields.
@@ -180,10 +188,10 @@ def time_in_stage(
     .. versionadded:: 0.1.0
     """
     if is_frame(records):
-        acc = TimeInStageAccumulator(as_of=as_of, pipelines=pipelines, strict=strict)
+        acc = TimeInStageAccumulator(as_of=as_of, pipelines=pipelines, tz=tz, strict=strict)
         return acc._of_frame(records, history, columns, by)
     refuse_frame_options(columns, history)
-    acc = TimeInStageAccumulator(by=by, as_of=as_of, pipelines=pipelines, strict=strict)
+    acc = TimeInStageAccumulator(by=by, as_of=as_of, pipelines=pipelines, tz=tz, strict=strict)
     return acc.add_many(records).result()
 
 
@@ -306,6 +314,7 @@ class FunnelAccumulator(GroupedAccumulator):
         stages: Sequence[str] | None = None,
         mode: FunnelMode = "any",
         by: By | None = None,
+        tz: Zone | None = None,
         strict: bool = True,
     ) -> None:
         if not isinstance(pipeline, Pipeline):
@@ -320,7 +329,13 @@ class FunnelAccumulator(GroupedAccumulator):
         if len(set(steps)) != len(steps) or not steps:
             raise ValidationError.single("stages", stages, "distinct stage ids, at least one")
         super().__init__(
-            by=by, anchor="created", strict=strict, pipeline=pipeline, stages=steps, mode=mode
+            by=by,
+            tz=tz,
+            anchor="created",
+            strict=strict,
+            pipeline=pipeline,
+            stages=steps,
+            mode=mode,
         )
         self._pipeline = pipeline
         self._book = PipelineBook(pipeline)
@@ -381,6 +396,7 @@ class FunnelAccumulator(GroupedAccumulator):
             columns,
             by,
             lambda engine: funnel_counts(engine, self._index, self._won_step, self._strict_mode),
+            tz=self._grouping.tz,
             strict=self.strict,
             book=self._book,
         )
@@ -437,6 +453,7 @@ def funnel(
     stages: Sequence[str] | None = None,
     mode: FunnelMode = "any",
     by: None = None,
+    tz: Zone | None = None,
     history: Frame | None = None,
     columns: Mapping[str, str] | None = None,
     strict: bool = True,
@@ -449,6 +466,7 @@ def funnel(
     stages: Sequence[str] | None = None,
     mode: FunnelMode = "any",
     by: By,
+    tz: Zone | None = None,
     history: Frame | None = None,
     columns: Mapping[str, str] | None = None,
     strict: bool = True,
@@ -460,6 +478,7 @@ def funnel(
     stages: Sequence[str] | None = None,
     mode: FunnelMode = "any",
     by: By | None = None,
+    tz: Zone | None = None,
     history: Frame | None = None,
     columns: Mapping[str, str] | None = None,
     strict: bool = True,
@@ -507,6 +526,9 @@ def funnel(
         stages: The funnel's steps, in order.
         mode: ``"any"`` or ``"strict"`` (see above).
         by: Group by this attribute, these attributes, or this callable.
+        tz: The zone the naive datetime (and date) columns of a DataFrame and of
+            *history* are read in; records' datetimes are aware, and this KPI
+            reads no calendar: on records it is checked and changes nothing.
         history: On a DataFrame, the frame of the deals' stage changes.
         columns: On a DataFrame, ``{field: column}`` for columns named otherwise
             than the entity's (or the changes') fields.
@@ -521,8 +543,10 @@ def funnel(
     .. versionadded:: 0.1.0
     """
     if is_frame(records):
-        acc = FunnelAccumulator(pipeline=pipeline, stages=stages, mode=mode, strict=strict)
+        acc = FunnelAccumulator(pipeline=pipeline, stages=stages, mode=mode, tz=tz, strict=strict)
         return acc._of_frame(records, history, columns, by)  # type: ignore[no-any-return]
     refuse_frame_options(columns, history)
-    acc = FunnelAccumulator(pipeline=pipeline, stages=stages, mode=mode, by=by, strict=strict)
+    acc = FunnelAccumulator(
+        pipeline=pipeline, stages=stages, mode=mode, by=by, tz=tz, strict=strict
+    )
     return acc.add_many(records).result()  # type: ignore[no-any-return]
