@@ -578,3 +578,20 @@ def test_naive_change_times_on_duckdb_are_refused_with_tz() -> None:
     for call in NAIVE_CALLS.values():
         with pytest.raises(ValidationError, match="aware datetimes on a DuckDB relation"):
             call(deals, history=moves, tz=UTC)
+
+
+def test_polars_change_times_from_2100_read_in_a_zone_with_daylight_saving_are_refused() -> None:
+    """polars applies no daylight saving time from 2100 on: a naive change time
+    then, read in Paris, would be an hour off, though the deals' own times are
+    earlier (the deals' check alone let it through)."""
+    paris = ZoneInfo("Europe/Paris")
+    book = sample_book()
+    deals = _polars(columns_of(book)).with_columns(
+        pl.col("created_at", "closed_at")
+        .dt.convert_time_zone("Europe/Paris")
+        .dt.replace_time_zone(None)
+    )
+    late = pl.col("at").dt.replace_time_zone(None).dt.offset_by("75y")
+    changes = _changes_polars(history_of(book)).with_columns(late)
+    with pytest.raises(ValidationError, match="no daylight saving time from 2100"):
+        kpi.funnel(deals, history=changes, tz=paris)

@@ -102,6 +102,10 @@ class Changes:
         self.eager = eager
         native = _plain_text(nw, native.select(exprs), engine.backend)
         schema = native.collect_schema()
+        if engine.backend == "polars":  # as the deals' times are (a change may come later)
+            misread = engine._misread(native, schema, ("at",))
+            if misread is not None:
+                raise misread
         normal = [engine.text(schema, f, native) for f in _FIELDS[1:3]]
         # the join key as the deals' ids are made (PyArrow joins no string to a large one)
         normal += [_key(nw, schema, native, engine), engine.instant(schema, "at", native)]

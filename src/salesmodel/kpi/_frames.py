@@ -609,14 +609,16 @@ class _Engine:
         self.implementation, self.backend, self.planned = nw.Implementation.POLARS, "polars", True
         return nw.from_native(pl.from_pandas(native)).lazy()
 
-    def _misread(self, frame: Any, schema: Any) -> ValidationError | None:
-        """Why polars would read the wall clocks of *frame* otherwise than the
-        records do (None: it would not). Its time zone database is not Python's:
-        it lacks some names (``posix/...``, ``localtime``), and it applies no
-        daylight saving time from 2100 on, so a time then, read in a zone that
+    def _misread(
+        self, frame: Any, schema: Any, fields: Sequence[str] = ("created_at", "closed_at")
+    ) -> ValidationError | None:
+        """Why polars would read the wall clocks of *fields* of *frame* otherwise
+        than the records do (None: it would not). Its time zone database is not
+        Python's: it lacks some names (``posix/...``, ``localtime``), and it applies
+        no daylight saving time from 2100 on, so a time then, read in a zone that
         keeps one, is an hour off."""
         anchor = self.grouping.anchor if self.grouping.period is not None else None
-        times = [f for f in ("created_at", "closed_at") if f in schema]
+        times = [f for f in fields if f in schema]
         zones: dict[str, str] = {}
         named = _zone_name(self.grouping.tz)
         if named is not None and (anchor is not None or any(self._naive(f, schema) for f in times)):
