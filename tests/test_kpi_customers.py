@@ -518,6 +518,18 @@ def test_cohort_arguments_defaults_and_skips() -> None:
     assert [s.id for s in nothing.skipped] == ["x"]
 
 
+@pytest.mark.parametrize("period", ["week", "month", "year"])
+def test_cohort_as_of_is_named_when_its_date_in_tz_is_beyond_the_calendar(period: str) -> None:
+    late = datetime(9999, 12, 31, 23, tzinfo=UTC)  # 10000 in Kiritimati (+14:00)
+    with pytest.raises(ValidationError) as caught:
+        kpi.cohort_retention([], tz="Pacific/Kiritimati", as_of=late, period=period)
+    assert (caught.value.field, caught.value.value) == ("as_of", late)
+    # the calendar's first instant: no period before it is observable (not year 0)
+    first = datetime(1, 1, 1, tzinfo=UTC)
+    table = kpi.cohort_retention([], tz=UTC, as_of=first, period=period)
+    assert (table.rows, table.observed_until) == ((), None)
+
+
 def test_cohorts_read_purchase_rows_and_the_last_period() -> None:
     rows = [PurchaseRow("r1", "ann", at(1, 5)), PurchaseRow("r2", "dee", at(3, 5))]
     table = kpi.cohort_retention(rows, tz=UTC)

@@ -287,25 +287,39 @@ def test_duckdb_periods_as_recorded_are_refused_not_read_in_utc() -> None:
 
 @pytest.mark.parametrize("engine", ["pandas", "polars", "pyarrow"])
 @pytest.mark.parametrize(
-    ("naive", "said"),
-    [("2026-10-25 02:30", "2026-10-25 02:30:00"), ("2026-03-29 02:30", "2026-03-29 02:30:00")],
+    ("zone", "naive", "said"),
+    [
+        ("Europe/Paris", "2026-10-25 02:30", "2026-10-25 02:30:00 occurs twice"),
+        ("Europe/Paris", "2026-03-29 02:30", "2026-03-29 02:30:00 falls in the hour its clocks"),
+        # Lord Howe Island moves its clocks by 30 minutes, not an hour
+        ("Australia/Lord_Howe", "2026-10-04 02:15", "falls in the 30 minutes its clocks skip"),
+    ],
 )
 @pytest.mark.parametrize("strict", [True, False])
 def test_a_naive_time_its_zone_skips_or_repeats_is_refused_clearly(
-    engine: str, naive: str, said: str, strict: bool
+    engine: str, zone: str, naive: str, said: str, strict: bool
 ) -> None:
+    # the error names the column, the row and the value, as for any bad row
     data = {
-        "id": ["a", "b"],
-        "status": ["won", "won"],
-        "created_at": [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 2)],
-        "closed_at": [dt.datetime(2026, 4, 1), dt.datetime.fromisoformat(naive)],
+        "id": ["a", "b", "c"],
+        "status": ["won", "won", "won"],
+        "created_at": [dt.datetime(2026, 3, 1), dt.datetime(2026, 3, 2), dt.datetime(2026, 3, 3)],
+        "closed_at": [dt.datetime(2026, 4, 1), dt.datetime.fromisoformat(naive), None],
     }
+    data["created_at"][2] = data["closed_at"][1]  # a later row's: the first row is named
     native = pl.DataFrame(data)
     native = {"pandas": native.to_pandas(), "polars": native, "pyarrow": native.to_arrow()}[engine]
-    with pytest.raises(ValidationError, match="exist once in that zone") as caught:
-        kpi.sales_cycle(native, tz="Europe/Paris", strict=strict)
+    with pytest.raises(ValidationError, match=f"exists once in {zone}") as caught:
+        kpi.sales_cycle(native, tz=zone, strict=strict)
+    assert caught.value.field == "closed_at"
+    assert caught.value.value == dt.datetime.fromisoformat(naive)
+    assert str(caught.value).startswith("invalid row 1 (id 'b') of the frame")
     assert said in str(caught.value)
-    assert "Europe/Paris" in str(caught.value)
+    lazy = pl.DataFrame(data).lazy()  # no row number there, but the column and value
+    with pytest.raises(ValidationError, match=f"exists once in {zone}") as caught:
+        kpi.sales_cycle(lazy, tz=zone, strict=strict)
+    assert caught.value.field in ("created_at", "closed_at")
+    assert caught.value.value == dt.datetime.fromisoformat(naive)
 
 
 def test_pandas_times_in_a_zone_narwhals_cannot_name_are_read_as_their_instants() -> None:

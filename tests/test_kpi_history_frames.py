@@ -367,6 +367,20 @@ def test_naive_change_times_are_refused() -> None:
         kpi.funnel(_polars(columns_of(book)), history=changes)
 
 
+def test_pandas_change_times_in_a_zone_narwhals_cannot_name_are_refused_with_the_fix() -> None:
+    """narwhals reads ``datetime64[us, America/New_York]`` as Unknown (the "_"):
+    the error names the changes' column, its dtype and the conversion."""
+    book = sample_book()
+    deals, changes = _pandas(columns_of(book)), _changes_pandas(history_of(book))
+    changes["at"] = changes["at"].dt.tz_convert("America/New_York")
+    with pytest.raises(ValidationError, match=r"dt.tz_convert\('UTC'\)") as caught:
+        kpi.funnel(deals, history=changes)
+    assert caught.value.field == "history.at"
+    assert "America/New_York" in str(caught.value.value)
+    changes["at"] = changes["at"].dt.tz_convert("UTC")  # as the error says: the same instants
+    assert kpi.funnel(deals, history=changes) == kpi.funnel(book)
+
+
 @pytest.mark.parametrize(
     ("changes", "expected"),
     [
@@ -568,7 +582,9 @@ def test_a_naive_change_time_its_zone_skips_is_refused_clearly() -> None:
     )
     with pytest.raises(ValidationError, match=r"history\.at") as caught:
         kpi.time_in_stage(native, history=changes, tz=LISBON)
-    assert "a time in its spring gap or its repeated autumn hour is no instant" in str(caught.value)
+    said = str(caught.value)
+    assert "row 2 (deal_id 'D-2') of the history" in said, said
+    assert "2026-03-29 01:30:00 falls in the hour its clocks skip" in said, said
 
 
 def test_naive_change_times_on_duckdb_are_refused_with_tz() -> None:

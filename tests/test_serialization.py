@@ -749,6 +749,37 @@ def test_an_offset_with_a_fraction_of_a_second_survives_a_round_trip() -> None:
         assert from_records(Deal, [data])[0] == deal
 
 
+@pytest.mark.parametrize("digits", range(1, 8))
+@pytest.mark.parametrize("sign", ["+", "-"])
+@pytest.mark.parametrize("whole", ["00:00:00", "01:30:00", "00:00:01"])
+def test_an_offset_fraction_of_any_length_is_read_exactly_or_refused(
+    digits: int, sign: str, whole: str
+) -> None:
+    """CPython's ``fromisoformat`` reads ``-00:00:00.5`` as ``+00:00``: the
+    fraction is read exactly (1 to 6 digits), a finer one is refused."""
+    from salesmodel.bulk import from_records
+
+    fraction = "1234567"[:digits]
+    text = f"2026-01-01T00:00:00{sign}{whole}.{fraction}"
+    data = {"id": "D", "name": "x", "amount": None, "created_at": text}
+    if digits > 6:
+        reads = {"created_at": lambda: from_dict(data, Deal)}
+        reads["rows[0].created_at"] = lambda: from_records(Deal, [data])
+        for field, read in reads.items():
+            with pytest.raises(ValidationError) as caught:
+                read()
+            assert (caught.value.field, caught.value.value) == (field, text)
+        return
+    hours, minutes, seconds = map(int, whole.split(":"))
+    offset = timedelta(
+        hours=hours, minutes=minutes, seconds=seconds, microseconds=int(fraction.ljust(6, "0"))
+    )
+    expected = datetime(2026, 1, 1, tzinfo=timezone(-offset if sign == "-" else offset))
+    for deal in (from_dict(data, Deal), from_records(Deal, [data])[0]):
+        assert deal.created_at == expected
+        assert deal.created_at.utcoffset() == expected.utcoffset()
+
+
 def test_a_type_named_by_a_string_is_refused_naming_cls():
     with pytest.raises(ValidationError) as caught:
         from_dict({"id": "a"}, "Deal")  # type: ignore[call-overload]

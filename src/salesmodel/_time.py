@@ -20,6 +20,7 @@ pandas holds the instant, so it is read with the offset in force then.
 from __future__ import annotations
 
 import functools
+import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any, Final, Literal, overload
 
@@ -39,6 +40,7 @@ __all__ = [
     "plain_datetime",
     "start_of_day",
     "time_expected",
+    "wall_problem",
     "zone_named",
     "zone_problem",
 ]
@@ -47,8 +49,9 @@ __all__ = [
 ZONE_EXPECTED: Final = "an IANA time zone name such as 'Europe/Paris' or 'UTC'"
 
 _FIXED: Final[dict[timedelta, timezone]] = {}
-#: The length of a UTC offset with a fraction of a second: ``+00:00:00.000001``.
-_OFFSET_WITH_FRACTION: Final = 16
+#: A UTC offset with a fraction of a second, ending an ISO datetime:
+#: ``+00:00:00.000001`` (or ``-000000,5``).
+_OFFSET_FRACTION: Final = re.compile(r"([+-])([0-9]{2}):?([0-9]{2}):?([0-9]{2})[.,]([0-9]+)\Z")
 #: pandas' datetime: where it is defined, and its name (told apart without pandas).
 _TIMESTAMP: Final = ("pandas", "Timestamp")
 
@@ -78,15 +81,41 @@ def zone_problem(value: datetime) -> str | None:
     second = value.replace(fold=1).utcoffset()
     if first == second or first is None or second is None:
         return None
-    wall = value.replace(tzinfo=None).isoformat(sep=" ")
-    if first < second:  # PEP 495: in a gap, fold=0 reads the offset before the jump
-        return f"a time that exists in {zone} ({wall} falls in the hour its clocks skip)"
+    why = wall_problem(value)
+    if first < second:
+        return f"a time that exists in {zone} ({why})"
     if value.fold == 1:
         return None
     return (
-        f"a time that occurs once in {zone} ({wall} occurs twice: pass fold=1 for the "
+        f"a time that occurs once in {zone} ({why}: pass fold=1 for the "
         f"second occurrence, or write the first with its offset, {_offset_text(first)})"
     )
+
+
+def wall_problem(value: datetime) -> str:
+    """Why the wall time of *value*, in its zone, names no single instant
+    (``2026-03-29 02:30:00 falls in the hour its clocks skip``); *value* is one
+    that names none (see :func:`zone_problem`)."""
+    first, second = value.replace(fold=0).utcoffset(), value.replace(fold=1).utcoffset()
+    assert first is not None
+    assert second is not None
+    wall = value.replace(tzinfo=None).isoformat(sep=" ")
+    if first < second:  # PEP 495: in a gap, fold=0 reads the offset before the jump
+        return f"{wall} falls in the {_span_text(second - first)} its clocks skip"
+    return f"{wall} occurs twice"
+
+
+def _span_text(span: timedelta) -> str:
+    """*span* as words, for a gap: not every zone skips an hour (Lord Howe Island
+    skips 30 minutes; Samoa skipped a day)."""
+    if span == timedelta(hours=1):
+        return "hour"
+    if span == timedelta(days=1):
+        return "day"
+    hours, minutes = divmod(int(span.total_seconds()) // 60, 60)
+    parts = [f"{hours} hours" if hours > 1 else "1 hour" if hours else ""]
+    parts.append(f"{minutes} minutes" if minutes > 1 else "1 minute" if minutes else "")
+    return " ".join(filter(None, parts))
 
 
 def _offset_text(offset: timedelta) -> str:
@@ -110,17 +139,34 @@ def as_instant(value: datetime) -> datetime:
 
 
 def iso_datetime(text: str) -> datetime:
-    """``datetime.fromisoformat``, keeping the fraction of a second of a UTC
-    offset as ``isoformat`` writes one (``+00:00:00.000001``): it drops it, so
-    the instant would move."""
+    """``datetime.fromisoformat``, reading the fraction of a second of a UTC
+    offset exactly (``+00:00:00.000001``, as ``isoformat`` writes one, or
+    ``-00:00:00.5``): CPython drops it from an offset of no whole second
+    (``-00:00:00.5`` reads as ``+00:00``), so the instant would move.
+
+    Raises:
+        ValueError: as ``fromisoformat`` does, and for an offset finer than a
+            microsecond (no datetime holds it).
+    """
     parsed = datetime.fromisoformat(text)
-    if len(text) > _OFFSET_WITH_FRACTION and text[-7] == "." and text[-16] in "+-":
-        hours, minutes, seconds = text[-15:].split(":")
-        whole, fraction = seconds.split(".")
-        offset = timedelta(
-            hours=int(hours), minutes=int(minutes), seconds=int(whole), microseconds=int(fraction)
-        )
-        parsed = parsed.replace(tzinfo=timezone(-offset if text[-16] == "-" else offset))
+    if parsed.tzinfo is None or text[-3] == ":" or text[-1] == "Z":  # (parsed: 10 chars at least)
+        return parsed  # naive, or the usual endings ("+01:00", "Z"): no fraction
+    found = _OFFSET_FRACTION.search(text)
+    if found is not None:
+        sign, hours, minutes, seconds, fraction = found.groups()
+        if len(fraction) > 6:
+            raise ValueError(f"a UTC offset finer than a microsecond: {text!r}")
+        # the text without the fraction is checked by fromisoformat, then its
+        # offset replaced by the exact one
+        parsed = datetime.fromisoformat(text[: found.start(5) - 1])
+        if parsed.utcoffset() is not None:  # (else the sign began no offset: refused below)
+            offset = timedelta(
+                hours=int(hours),
+                minutes=int(minutes),
+                seconds=int(seconds),
+                microseconds=int(fraction.ljust(6, "0")),
+            )
+            return parsed.replace(tzinfo=timezone(-offset if sign == "-" else offset))
     return parsed
 
 

@@ -19,7 +19,7 @@ from salesmodel.enums import Status
 from salesmodel.errors import Issue, ValidationError
 
 from ._base import GroupedAccumulator
-from ._grouping import ALL, By, Period, PeriodKind, Zone, check_tz, local
+from ._grouping import ALL, By, Period, PeriodKind, Zone, check_tz, local, zone_failed
 from ._records import customer_issue, purchase_issue
 from ._results import NOTHING_SKIPPED, Grouped, Ratio, Skipped, Table
 
@@ -48,6 +48,16 @@ def _active(customer: Any, at: dt.datetime) -> bool:
 
 
 # --- retention and churn --------------------------------------------------------------------------
+
+
+def _offset_error(value: dt.datetime) -> Exception | None:
+    """What the zone of *value* raises giving its UTC offset (a tzinfo of one's
+    own may), or None."""
+    try:
+        value.utcoffset()
+    except Exception as error:  # noqa: BLE001 - returned, to be told as the zone's
+        return error
+    return None
 
 
 class RetentionAccumulator(GroupedAccumulator):
@@ -110,8 +120,14 @@ class RetentionAccumulator(GroupedAccumulator):
                 while current.end(zone) <= end:
                     self._windows.append((current, current.start(zone), current.end(zone)))
                     current = current.next()
-            except (OverflowError, ValueError):
-                pass  # a period ending after 9999-12-31 in zone ends after end too
+            except Exception as error:  # noqa: BLE001 - sorted out below
+                # A period ending after 9999-12-31 in zone ends after end too; a
+                # failure elsewhere is the zone's (a tzinfo of one's own raised).
+                if 1 < current.year < 9999 or not isinstance(error, OverflowError | ValueError):
+                    wall = current.start(zone)  # the boundary that failed: this one or the next
+                    if _offset_error(wall) is None and current.year < 9999:
+                        wall = current.end(zone)
+                    raise zone_failed(zone, wall.replace(tzinfo=None), error) from None
             self._columns = (*self._grouping.columns, "period")
         self._at_start: Counter[Any] = Counter()
         self._kept: Counter[Any] = Counter()
@@ -476,10 +492,16 @@ class CohortRetentionAccumulator(GroupedAccumulator):
                 first[customer] = period
         grouping = self._grouping
         if self._as_of is not None:
-            observable = grouping.period_of(self._as_of)
+            observable = grouping.period_of(self._as_of, "as_of")
             zone = grouping.tz if grouping.tz != "recorded" else self._as_of.tzinfo
             assert isinstance(zone, dt.tzinfo)
-            if observable.start(zone) >= self._as_of:
+            began = observable.start(zone)
+            error = _offset_error(began)
+            if error is not None:
+                raise zone_failed(zone, began.replace(tzinfo=None), error)
+            if began >= self._as_of:
+                if observable.first_day == dt.date.min:  # the calendar's first: none before
+                    return CohortTable((), None, skipped=self.skipped)
                 observable = observable.previous()
         elif self._pairs:
             observable = max(p for _, p in self._pairs)

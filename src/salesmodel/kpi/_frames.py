@@ -38,7 +38,13 @@ import attrs
 from salesmodel._book import PipelineBook
 from salesmodel._frame_columns import narwhals, schema_of
 from salesmodel._rules import ID, MAX_ID, is_id, judge, open_enum
-from salesmodel._time import ZONES_TRUSTED_UNTIL, keeps_daylight_saving, start_of_day
+from salesmodel._time import (
+    ZONES_TRUSTED_UNTIL,
+    keeps_daylight_saving,
+    start_of_day,
+    wall_problem,
+    zone_problem,
+)
 from salesmodel.entities import LOSS_REASON, Deal, Lead
 from salesmodel.enums import LeadSource
 from salesmodel.errors import Issue, SalesModelError, ValidationError
@@ -152,6 +158,7 @@ _EXTRAS: Final[dict[str, tuple[tuple[str, ...], Callable[..., Any]]]] = {
 #: then a microsecond short for about one long duration in fifty): their durations
 #: are subtracted as integers instead.
 _FLOAT_DURATIONS: Final = frozenset({"pandas", "modin", "cudf", "dask"})
+_TIMES: Final = ("created_at", "closed_at")
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 #: The columns each kind of measure reads, beside its keys and what picks its rows.
 _READS: Final[dict[type[Measure], tuple[str, ...]]] = {
@@ -198,7 +205,7 @@ def frame_figure(
     acc._grouping = grouping
     measures = acc._measures
     engine = _measuring(frame, columns, grouping, acc, measures, history)
-    with _naive_times_read_in(grouping.tz, history):
+    with _naive_times_read_in(grouping.tz, frame, columns, history):
         made, values = computed(engine, lambda engine: engine.values(measures))
     acc._skipped.extend(made.skipped)
     return acc.figure(values)
@@ -235,11 +242,20 @@ def _measuring(
 _NO_SUCH_TIME: Final = re.compile(r"ambiguous|non-?existent|dst time|doesn't exist|does not exist")
 
 
+#: How to read naive times that name no instant, for the error about one.
+_MAKE_AWARE: Final = (
+    "make the column aware first (pandas: dt.tz_localize with ambiguous= and "
+    "nonexistent=; polars: dt.replace_time_zone with ambiguous= and non_existent=)"
+)
+
+
 @contextlib.contextmanager
-def _naive_times_read_in(tz: Any, history: Any = None) -> Iterator[None]:
-    """Turn an engine's refusal of a naive time that *tz* skips (spring) or
-    repeats (autumn) into salesmodel's error: such a time is no instant (of the
-    deals, or of their changes when a frame of them is given)."""
+def _naive_times_read_in(
+    tz: Any, frame: Any, columns: Mapping[str, str] | None, history: Any = None
+) -> Iterator[None]:
+    """Turn an engine's refusal of a naive time of *frame* (or of *history*, its
+    changes) that *tz* skips or repeats into salesmodel's error: such a time is no
+    instant."""
     try:
         yield
     except SalesModelError:
@@ -248,15 +264,81 @@ def _naive_times_read_in(tz: Any, history: Any = None) -> Iterator[None]:
         zone = _zone_name(tz)
         if zone is None or not _NO_SUCH_TIME.search(str(error)):
             raise
+        try:  # the engine names the value at most: its column and row are found here
+            found = _first_time_without_instant(frame, columns or {}, zone)
+            if found is None and history is not None:
+                found = _first_time_without_instant(history, columns or {}, zone, history=True)
+        except Exception:  # noqa: BLE001 - then the engine's words, below
+            found = None
+        if found is not None:
+            field, value, subject = found
+            expected = f"a time that exists once in {zone} ({wall_problem(value)}); {_MAKE_AWARE}"
+            raise ValidationError(
+                [Issue(field, value.replace(tzinfo=None), expected)], subject
+            ) from None
         said = re.split(r"(?<=\.)\s", str(error).strip().splitlines()[0])[0]  # its first sentence
         raise ValidationError.single(
             "created_at/closed_at" if history is None else "created_at/closed_at/history.at",
             f"naive times read in {zone}",
-            "times that each exist once in that zone: a time in its spring gap or its "
-            "repeated autumn hour is no instant; make the columns aware first (pandas: "
-            "dt.tz_localize with ambiguous= and nonexistent=; polars: "
-            f"dt.replace_time_zone with ambiguous= and non_existent=). The engine said: {said}",
+            "times that each exist once in that zone: a time its clocks skip or repeat is "
+            f"no instant; {_MAKE_AWARE}. The engine said: {said}",
         ) from None
+
+
+def _first_time_without_instant(
+    frame: Any, columns: Mapping[str, str], zone_name: str, *, history: bool = False
+) -> tuple[str, dt.datetime, str] | None:
+    """The field, value (in *zone_name*) and row (numbered on an eager frame, as
+    bad rows are) of the first naive time of *frame* (of deals, or of their
+    changes with *history*) that names no single instant in the zone. Only the
+    rows of the days its clocks change on are read in Python: a column's
+    distinct days are few beside its rows."""
+    nw = _narwhals()
+    zone = zoneinfo.ZoneInfo(zone_name)
+    native = nw.from_native(frame)
+    eager = isinstance(native, nw.DataFrame)
+    if eager:
+        native = native.with_row_index(_ROW)
+    schema = native.collect_schema()
+    id_field, fields, name = ("deal_id", ("at",), "history") if history else ("id", _TIMES, "frame")
+    id_source = columns.get(id_field, id_field)
+    found: list[tuple[int, str, dt.datetime, str]] = []
+    for field in fields:
+        source = columns.get(field, field)
+        dtype = schema.get(source)
+        if not isinstance(dtype, nw.Datetime) or dtype.time_zone is not None:
+            continue
+        day = nw.col(source).dt.truncate("1d")  # pandas has no dt.date
+        days = map(_cell, _table(native.select(day.alias("__day")).unique())["__day"])
+        changing = [d for d in days if d is not None and _offset_changes(d.date(), zone)]
+        if not changing:
+            continue
+        picked = [_ROW, source] if eager else [source]
+        if id_source in schema:
+            picked.append(id_source)
+        rows = _records(_table(native.filter(day.is_in(changing)).select(picked)))
+        for row in sorted(rows, key=lambda r: r.get(_ROW) or 0):
+            value = _cell(row[source]).replace(tzinfo=zone)
+            if zone_problem(value) is not None:  # no single instant (fold=0 is "not said")
+                record_id = row.get(id_source)
+                where = f"row {row[_ROW]}" if eager else "row"  # as _reject names one
+                where += f" ({id_field} {record_id!r})" if isinstance(record_id, str) else ""
+                label = f"history.{field}" if history else field
+                found.append((row.get(_ROW) or 0, label, value, f"{where} of the {name}"))
+                break
+    if not found:
+        return None
+    _, field, value, subject = min(found, key=lambda f: f[0])
+    return field, value, subject
+
+
+def _offset_changes(day: dt.date, zone: dt.tzinfo) -> bool:
+    """Whether *zone*'s UTC offset at the start of *day* differs from the next
+    day's: the days whose wall times may be skipped or repeated."""
+    if day == dt.date.max:
+        return False
+    start = dt.datetime(day.year, day.month, day.day, tzinfo=zone)
+    return start.utcoffset() != (start + dt.timedelta(days=1)).utcoffset()
 
 
 def computed(
@@ -298,7 +380,7 @@ def history_figure(
     frame of deals and a frame of their stage changes (naive times read in *tz*)."""
     _refuse_callables({"by": by})
     grouping = Grouping(by, None, tz, "created")
-    with _naive_times_read_in(grouping.tz, history):
+    with _naive_times_read_in(grouping.tz, frame, columns, history):
         return computed(
             lambda refused: _Engine(
                 _narwhals(),
@@ -368,7 +450,7 @@ def collect_frame(
     measures = [m for acc in accumulators for m in acc._measures]
     views = list(zip(groupings, (acc._measures for acc in accumulators), strict=True))
     engine = _measuring(frame, columns, grouping, first, measures, history)
-    with _naive_times_read_in(grouping.tz, history):
+    with _naive_times_read_in(grouping.tz, frame, columns, history):
         made, values = computed(engine, lambda engine: engine.values_of(views))
     results = []
     for acc, found in zip(accumulators, values, strict=True):
@@ -773,7 +855,12 @@ class _Engine:
                     expected += " of a type narwhals reads (cast it: ::TIMESTAMPTZ)"
                 elif dtype == nw.Unknown:  # narwhals reads no zone name with "_", "-" or a digit
                     expected += " in a zone narwhals reads (convert it: dt.tz_convert('UTC'))"
-                raise ValidationError.single(field, str(dtype), expected)
+                    # pandas' own name for it: "Unknown" says nothing of the zone
+                    native = nw.to_native(self.frame if frame is None else frame)
+                    dtypes: Any = getattr(native, "dtypes", None)  # pandas': a Series
+                    dtype = dtypes.get(field, dtype) if hasattr(dtypes, "get") else dtype
+                where = field if frame is None else f"history.{field}"  # the changes' column
+                raise ValidationError.single(where, str(dtype), expected)
             # A column of nothing but nulls has whatever type its engine guessed.
             dtype = nw.Datetime("us", "UTC")
             expr = expr.cast(dtype)

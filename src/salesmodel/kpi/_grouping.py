@@ -249,12 +249,25 @@ def local(value: dt.datetime, tz: Zone, field: str = "$") -> dt.datetime:
         return value.astimezone(tz)
     except OverflowError:
         raise beyond_the_calendar(field, value, tz, "dates are read in that zone") from None
+    except Exception as error:  # noqa: BLE001 - a tzinfo of one's own raised
+        raise zone_failed(tz, value, error) from None
 
 
 def beyond_the_calendar(field: str, value: dt.datetime, tz: object, why: str) -> ValidationError:
     """The error for *value*, whose date in *tz* no datetime can hold."""
     return ValidationError.single(
         field, value, f"a time whose date in {tz} lies within the years 1 to 9999 ({why})"
+    )
+
+
+def zone_failed(tz: object, value: dt.datetime, error: Exception) -> ValidationError:
+    """The error for *tz*, a tzinfo of one's own that raised *error* reading the
+    instant *value*: ``check_tz`` probes one datetime, not every one."""
+    return ValidationError.single(
+        "tz",
+        tz,
+        f"a tzinfo that gives each time its UTC offset (it raised {type(error).__name__} "
+        f"for {value.isoformat()})",
     )
 
 
@@ -390,10 +403,13 @@ class Grouping:
         local_times: Iterable[dt.datetime] = datetimes
         if tz != "recorded":
             times = list(datetimes)
-            try:
+            try:  # around the whole chunk: a try per time would cost in this hot loop
                 local_times = list(map(methodcaller("astimezone", tz), times))
-            except OverflowError:  # a wall time past 9999-12-31 (or before year 1) in tz
-                raise self._beyond_the_calendar(times) from None
+            except Exception:  # past 9999-12-31 (or before year 1) in tz, or a tzinfo that raised
+                failure = self._failure(times)
+                if failure is None:
+                    raise
+                raise failure from None
         kind = self.period
         if kind == "year":
             parts: Iterable[Any] = map(_YEAR, local_times)
@@ -403,15 +419,21 @@ class Grouping:
             parts = map(_YEAR_MONTH, local_times)
         return map(cache.__getitem__, parts)
 
-    def _beyond_the_calendar(self, times: list[dt.datetime]) -> ValidationError:
+    def _failure(self, times: list[Any]) -> ValidationError | None:
+        """The error for the first of *times* that ``astimezone(tz)`` refuses
+        (None: no time failed, so the zone is not to blame)."""
         for value in times:
             try:
-                value.astimezone(self.tz)  # type: ignore[arg-type]
+                value.astimezone(self.tz)
             except OverflowError:
                 return beyond_the_calendar(
                     self.anchor, value, self.tz, "periods are dates in that zone"
                 )
-        raise AssertionError("no time overflowed")  # pragma: no cover
+            except Exception as error:  # noqa: BLE001 - a tzinfo of one's own raised
+                if not isinstance(value, dt.datetime):
+                    return None  # not a time: the zone is not to blame
+                return zone_failed(self.tz, value, error)
+        return None
 
     def key(self, record: Any, anchor_value: dt.datetime | None = None) -> Any:
         """The key of one record (the anchor datetime may be given)."""
@@ -426,9 +448,11 @@ class Grouping:
         """The ``by`` part of the key alone."""
         return ALL if self._by_get is None else self._by_get(record)
 
-    def period_of(self, when: dt.datetime) -> Period:
-        """The period holding *when*."""
-        return next(self.periods((when,)))
+    def period_of(self, when: dt.datetime, field: str | None = None) -> Period:
+        """The period holding *when*; an error names *field* (the anchor by default)."""
+        if field is None or self.tz == "recorded":
+            return next(self.periods((when,)))
+        return Period.of(local(when, self.tz, field), self.period)  # type: ignore[arg-type]
 
 
 _KEYWORDS: Final = frozenset(keyword.kwlist)
