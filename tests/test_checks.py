@@ -299,7 +299,7 @@ def test_an_optional_rule_also_accepts_none_and_normalises_the_rest():
     plain = rule.normalize(moment)
     assert type(plain) is datetime
     assert plain == moment
-    assert r.TEXT.optional().normalize is None
+    assert r.BOOL.optional().normalize is None
     assert r.TEXT.optional().expected == (
         "None or a non-blank str of at most 1,000 characters, without control characters"
     )

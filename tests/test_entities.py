@@ -171,6 +171,35 @@ def test_ids_and_names_must_be_non_empty_strings(value):
     assert "name" in errors_of(deal, name=value)
 
 
+@pytest.mark.parametrize("value", ["\u200b", "\u200c\u200d", "\u2060", "\ufeff", " \u200b\u00a0 "])
+def test_a_name_of_only_invisible_format_characters_and_spaces_is_blank(value):
+    message = "a non-blank str of at most 1,000 characters, without control characters"
+    assert errors_of(deal, name=value) == {"name": f"must be {message} (got {value!r})"}
+    assert "name" in errors_of(Rep, id="r", name=value)
+    prospect = {"id": "p", "name": "x", "owner_id": "ana", "qualified_at": T0}
+    assert "needs[0]" in errors_of(Prospect, **prospect, needs=(value,))
+    assert "['" in "".join(errors_of(Attributes, data={value: 1}))
+    # a visible character among them makes it text, kept as given
+    assert deal(name=f"{value}Acme").name == f"{value}Acme"
+
+
+class DealId(str):
+    """A caller's own id type, as applications declare them."""
+
+
+def test_ids_and_texts_of_a_str_subclass_are_kept_as_the_plain_str_they_hold():
+    made = deal(id=DealId("D-1"), name=DealId("Acme"), owner_id=DealId("ana"))
+    assert (made.id, made.name, made.owner_id) == ("D-1", "Acme", "ana")
+    assert {type(made.id), type(made.name), type(made.owner_id)} == {str}
+    assert made == deal(owner_id="ana")
+    assert type(Rep(id="r", name="Ana", team=DealId("North")).team) is str
+    # the rule still judges the text: a subclass is no way around it
+    assert errors_of(deal, id=DealId(" D-1")) == {
+        "id": "must be an id: a non-empty str of at most 256 printable characters, with no "
+        "space at either end (got ' D-1')"
+    }
+
+
 def test_a_naive_datetime_is_refused_naming_the_field():
     errors = errors_of(deal, created_at=NAIVE)
     assert errors == {"created_at": f"must be a timezone-aware datetime (got {NAIVE!r})"}

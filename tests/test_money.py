@@ -491,6 +491,28 @@ def test_every_bad_pair_and_rate_of_a_table_is_reported_with_its_key():
     ]
 
 
+def test_a_pair_given_both_ways_must_agree_to_the_places_each_is_written_with():
+    # one rate, each way rounded to its own places: taken (the other way is then
+    # given, not divided)
+    for there, back in [("1.08", "0.93"), ("1.0823", "0.9240"), ("1.25", 0.8), (2, 1)]:
+        rates = RateTable({("EUR", "USD"): there, ("USD", "EUR"): back})
+        assert rates.rate("USD", "EUR") == Decimal(str(back))
+    # two rates: there and back would give another amount
+    with pytest.raises(ValidationError) as info:
+        RateTable({("EUR", "USD"): "1.1", ("EUR", "GBP"): "0.86", ("USD", "EUR"): "0.5"})
+    assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
+        (
+            "[('USD', 'EUR')]",
+            "0.5",
+            "0.9, 1 / 1.1 (the rate of ('EUR', 'USD')) to its places, or left out: a rate "
+            "serves its pair's other way too",
+        )
+    ]
+    # a bid and an ask are two rates too
+    with pytest.raises(ValidationError, match=r"must be 0\.9240, 1 / 1\.0823"):
+        RateTable({("EUR", "USD"): "1.0823", ("USD", "EUR"): "0.9230"})
+
+
 def test_rate_tables_hash_by_their_rates():
     assert hash(RateTable({("EUR", "USD"): 1})) != hash(RateTable({("EUR", "USD"): 2}))
     assert hash(RateTable({("EUR", "USD"): 1})) != hash(RateTable({("EUR", "GBP"): 1}))

@@ -213,6 +213,43 @@ def test_a_deal_in_a_stage_the_pipeline_does_not_know_is_refused():
     assert error.rule == "unknown-stage"
 
 
+def test_a_deal_that_entered_its_stage_by_a_move_the_pipeline_forbids_is_not_moved_on():
+    # Built without a pipeline, its own rules hold (its history ends at its stage),
+    # this pipeline's do not: prospecting -> closing skips four stages. The move
+    # checks the last change (O(1)) and then names every issue, as validate() does.
+    skipped = new_deal(
+        stage="closing",
+        history=(StageChange(from_stage="prospecting", to_stage="closing", at=day(1)),),
+    )
+    moves = [
+        lambda: P.move(skipped, "won", at=day(2)),
+        lambda: P.win(skipped, at=day(2)),
+        lambda: P.lose(skipped, "price", at=day(2)),
+    ]
+    for move in moves:
+        error = bad_argument(move)
+        assert error.subject == "Deal 'D-1' in pipeline 'default'"
+        assert [(i.path, i.value) for i in error.issues] == [
+            ("history[0]", "prospecting -> closing")
+        ]
+    assert not P.can_move(skipped, "won")
+    # a history the pipeline allows moves on, whatever its length
+    walked = walk(new_deal(), "qualification", "research", "qualification")
+    assert P.move(walked, "research", at=day(9)).history[-1].from_stage == "qualification"
+
+
+def test_a_stage_or_mover_of_a_str_subclass_is_recorded_as_the_plain_str():
+    class Text(str):
+        pass
+
+    moved = P.move(new_deal(), Text("qualification"), at=day(1), by=Text("ana"))
+    change = moved.history[-1]
+    assert (moved.stage, change.to_stage, change.by) == ("qualification", "qualification", "ana")
+    assert {type(moved.stage), type(change.to_stage), type(change.by)} == {str}
+    assert type(P.win(walk(new_deal(), *OPEN[1:]), at=day(9), to=Text("won")).stage) is str
+    assert type(Pipeline(Text("p"), stages("a")).id) is str
+
+
 def test_something_without_a_stage_is_a_bad_argument():
     assert bad_argument(P.move, object(), "qualification", at=day(1)).field == "entity"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
 import attrs
@@ -41,7 +42,7 @@ from salesmodel import (
 from salesmodel import strategies as sst
 from salesmodel.attributes import _KEY_EXPECTED as KEY_EXPECTED
 from salesmodel.errors import MISSING
-from salesmodel.money import CURRENCY_EXPECTED
+from salesmodel.money import CURRENCY_EXPECTED, PLAIN_NUMBER_EXPECTED
 from salesmodel.serialization import format_datetime, format_duration, structure_duration
 
 ROUND_TRIPS: dict[type, st.SearchStrategy[Any]] = {
@@ -382,6 +383,34 @@ def test_rate_tables_load_from_pairs_and_name_every_bad_pair_and_rate():
 
 
 @pytest.mark.usefixtures("either_converter")
+def test_an_amount_as_text_is_read_only_when_written_plainly():
+    # what to_dict writes (str of a Decimal) and no more: no spaces, no "+", no
+    # digits of other scripts (full-width, Arabic-Indic), which Money itself reads
+    for text, amount in [("12.50", "12.50"), ("-3", "-3"), ("1E+3", "1E+3"), ("1e-2", "0.01")]:
+        assert from_dict({"amount": text, "currency": "EUR"}, Money) == Money(amount, "EUR")
+    payload = to_dict(Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0))
+    expected = f"a finite decimal amount such as '12.50', {PLAIN_NUMBER_EXPECTED}"
+    for text in ["\uff15", "\u0665", " 5", "5 ", "+5", ".5", "5.", "5e", "1_000"]:
+        assert issues_of({"amount": text, "currency": "EUR"}, Money) == (
+            "Money",
+            [("amount", text, expected)],
+        )
+        assert issues_of(payload | {"amount": {"amount": text, "currency": "EUR"}}, Deal) == (
+            "Deal",
+            [("amount.amount", text, expected)],
+        )
+    # Money reads what cells of imported files hold, as documented (howto/notebook)
+    assert Money(" +5 ", "EUR") == Money("\uff15", "EUR") == Money(5, "EUR")
+    number = f"a finite decimal number such as '12.50', {PLAIN_NUMBER_EXPECTED}"
+    assert issues_of(" 0.5", Decimal) == (None, [("$", " 0.5", number)])
+    rate = f"a positive finite rate such as '1.08', {PLAIN_NUMBER_EXPECTED}"
+    assert issues_of({"EUR/USD": "+1.08"}, RateTable) == (
+        "RateTable",
+        [("EUR/USD", "+1.08", rate)],
+    )
+
+
+@pytest.mark.usefixtures("either_converter")
 def test_a_date_field_takes_iso_text_or_a_date_but_not_a_datetime():
     payload = to_dict(Deal(id="D", name="Acme", amount=Money(1, "EUR"), created_at=T0))
     expected = "an ISO 8601 date, e.g. '2026-01-05'"
@@ -523,7 +552,7 @@ def test_money_loads_from_any_mapping_of_its_two_fields_and_names_every_problem(
     money = Money(1, "EUR")
     assert from_dict(money, Money) is money
     assert issues_of(["1", "EUR"], Money) == (None, [("$", ["1", "EUR"], MONEY_OBJECT)])
-    amount = "a finite decimal amount such as '12.50'"
+    amount = f"a finite decimal amount such as '12.50', {PLAIN_NUMBER_EXPECTED}"
     currency = CURRENCY_EXPECTED
     assert issues_of({"amount": "x", "currency": "eur", "rate": 1}, Money) == (
         "Money",
@@ -610,15 +639,13 @@ def test_a_negative_duration_cannot_be_written():
 
 @pytest.mark.usefixtures("either_converter")
 def test_plain_values_refused_by_cattrs_or_by_salesmodel_are_validation_errors_at_the_root():
-    from decimal import Decimal
-
     assert issues_of("x", int) == (
         None,
         [("$", "x", "data for int (invalid literal for int() with base 10: 'x')")],
     )
     assert issues_of(True, Decimal) == (
         None,
-        [("$", True, "a finite decimal number such as '12.50'")],
+        [("$", True, f"a finite decimal number such as '12.50', {PLAIN_NUMBER_EXPECTED}")],
     )
     assert from_dict("1.50", Decimal) == Decimal("1.50")
 

@@ -38,6 +38,7 @@ from salesmodel import (
     make_converter,
     serialization,
 )
+from salesmodel.money import PLAIN_NUMBER_EXPECTED
 from salesmodel.presets import PRESETS
 from salesmodel.scoring import FitRule
 from salesmodel.serialization import configure_converter
@@ -257,7 +258,7 @@ def test_issues_in_a_list_field_come_in_field_order_with_the_fields_after_it():
         make_converter().structure(data, FitRule)
     assert [(i.path, i.value, i.expected) for i in caught.value.issues] == [
         ("equals[0]", {"x": 1}, "str or int or float or bool or NoneType"),
-        ("at_least", "abc", "a finite decimal number such as '12.50'"),
+        ("at_least", "abc", f"a finite decimal number such as '12.50', {PLAIN_NUMBER_EXPECTED}"),
     ]
 
 

@@ -19,7 +19,7 @@ from .attributes import (
     MAX_NOTE,
     Attributes,
     attribute_issues,
-    no_controls,
+    shown,
     text_expected,
 )
 from .errors import Issue, ValidationError
@@ -27,24 +27,37 @@ from .money import Money, parse_amount
 
 # Text limits (documented in docs/explanation/security.md). Each test is cheap in
 # the common case: str.isprintable() is one C loop that passes plain text; only
-# text it refuses (a no-break space, an accent written as a combining mark, a
-# control character) pays for the precise check.
+# text it refuses (a no-break space, a zero-width space, a control character) or
+# only spaces pays for the precise check, which also refuses blank text (only
+# whitespace and invisible format characters: see attributes.shown).
 #: The longest id: record ids, references to other records, stage ids.
 MAX_ID: Final = MAX_KEY
 #: The longest name or label (a deal's name, a team, a custom source).
 MAX_NAME: Final = 1_000
 
+
+def _plain_str(value: Any) -> Any:
+    """A str of a subclass (a caller's ``class DealId(str)``, numpy's ``str_``, a
+    StrEnum member) as the plain str it holds, which its text rule then judges: a
+    record keeps text, not its type (a subclass would compare, hash and serialise
+    as the subclass says). Anything else unchanged, for the rule to refuse."""
+    # type(), not isinstance(): an object that only claims str's __class__ stays
+    return str.__str__(value) if issubclass(type(value), str) else value
+
+
 ID: Final = Rule(
     f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_ID} and {{v}}.isprintable() "
     "and {v}.strip() == {v}",
     f"an id: a non-empty str of at most {MAX_ID} printable characters, with no space at either end",
+    normalize=_plain_str,
 )
 OPT_ID: Final = ID.optional()
 TEXT: Final = Rule(
     f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_NAME} "
-    "and ({v}.isprintable() or _no_controls({v})) and not {v}.isspace()",
+    "and (({v}.isprintable() and not {v}.isspace()) or _shown({v}))",
     text_expected(MAX_NAME),
-    {"_no_controls": no_controls},
+    {"_shown": shown},
+    normalize=_plain_str,
 )
 OPT_TEXT: Final = TEXT.optional()
 BOOL: Final = Rule("type({v}) is bool", "True or False")
@@ -69,7 +82,8 @@ def _explain_time(value: Any) -> list[Issue]:
 
 
 AWARE: Final = Rule(
-    "type({v}) is datetime and type({v}.tzinfo) is _fixed_zone",
+    # fold is 0 (a fold=1 is normalised): it means nothing at a fixed offset
+    "type({v}) is datetime and type({v}.tzinfo) is _fixed_zone and not {v}.fold",
     "a timezone-aware datetime",
     {"datetime": datetime, "_fixed_zone": timezone},
     normalize=_to_instant,
@@ -146,7 +160,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
 
     def normalize(value: Any) -> Any:
         member = members.get(value) if type(value) is str else None
-        return vocabulary.get(value, value) if member is None else member
+        return vocabulary.get(value, _plain_str(value)) if member is None else member
 
     # A member's exact value, the commonest near-valid input, fails by a dict
     # lookup, before the memo of labels and the spelling check.
@@ -243,11 +257,15 @@ def texts(item: Rule, what: str) -> Rule:
             return [Issue("$", value, f"a tuple of {what}")]
         return [Issue(f"[{i}]", x, item.expected) for i, x in enumerate(value) if not test(x)]
 
+    def normalize(value: Any) -> Any:
+        value = _as_tuple(value)
+        return tuple(map(_plain_str, value)) if type(value) is tuple else value
+
     return Rule(
         f"type({{v}}) is tuple and {checker}({{v}})",
         f"a tuple of {what}",
         {checker: all_ok},
-        normalize=_as_tuple,
+        normalize=normalize,
         explain=explain,
     )
 
@@ -257,9 +275,10 @@ TEXTS: Final = texts(TEXT, "non-empty str")
 #: Free text in a person's own words: up to 10,000 characters, lines allowed.
 NOTE: Final = Rule(
     f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_NOTE} "
-    "and ({v}.isprintable() or _no_controls({v}, True)) and not {v}.isspace()",
+    "and (({v}.isprintable() and not {v}.isspace()) or _shown({v}, True))",
     text_expected(MAX_NOTE, lines=True),
-    {"_no_controls": no_controls},
+    {"_shown": shown},
+    normalize=_plain_str,
 )
 NOTES: Final = texts(NOTE, "non-empty str")
 
@@ -289,6 +308,7 @@ OPT_EMAIL: Final = Rule(
     "type({v}) is str and len({v}) <= 254 and {v}.isprintable() and _email({v}) is not None",
     "an e-mail address such as 'ana@example.com'",
     {"_email": EMAIL.fullmatch},
+    normalize=_plain_str,
 ).optional()
 
 

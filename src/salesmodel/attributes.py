@@ -6,6 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final, TypeAlias
+from unicodedata import category
 
 from attrs.exceptions import FrozenInstanceError
 
@@ -49,6 +50,21 @@ def no_controls(text: str, lines: bool = False) -> bool:
     return (_NOTE_CONTROLS if lines else _CONTROLS).search(text) is None
 
 
+def shown(text: str, lines: bool = False) -> bool:
+    """Whether *text* has no control character (see :func:`no_controls`) and is
+    not blank: made only of whitespace and invisible format characters (Unicode
+    category Cf: zero-width space and joiners, word joiner, byte-order mark), it
+    would print as nothing.
+
+    The slow path of the non-blank text checks, whose fast path is
+    ``text.isprintable() and not text.isspace()``: printable text holds no Cf
+    character, so only text isprintable() refuses (or only spaces) gets here."""
+    if not no_controls(text, lines):
+        return False
+    # any() stops at the first visible character, in the common case the first
+    return any(not c.isspace() and category(c) != "Cf" for c in text)
+
+
 def text_expected(limit: int, *, lines: bool = False) -> str:
     """What a text field with *limit* characters must be, for messages."""
     allowed = "other than tab and line breaks" if lines else ""
@@ -61,8 +77,7 @@ def _bad_key(key: object) -> bool:
     return (
         type(key) is not str
         or not 0 < len(key) <= MAX_KEY
-        or key.isspace()
-        or not (key.isprintable() or no_controls(key))
+        or not ((key.isprintable() and not key.isspace()) or shown(key))
     )
 
 

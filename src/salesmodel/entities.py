@@ -7,14 +7,17 @@ the pipeline operations).
 
 Text is bounded: ids (``id``, ``owner_id``, ``stage``, ...) are 1 to 256 printable
 characters with no space at either end; names and labels up to 1,000 characters;
-free text (a prospect's needs) up to 10,000, lines allowed; no control characters.
-Ints stay within ±2**63.
+free text (a prospect's needs) up to 10,000, lines allowed; no control characters,
+and text is never blank (only whitespace and invisible format characters such as
+U+200B). Text of a str subclass is kept as the plain str it holds. Ints stay within
+±2**63.
 
 Every datetime is kept as an instant: a time given in a named zone
 (``ZoneInfo("Europe/Paris")``) is stored as the same instant and wall time with the
 UTC offset then in force, which is what JSON keeps, so comparisons and durations are
 real time and a round trip changes no figure. A wall time that does not exist in its
-zone, or occurs twice there without ``fold=1``, is refused.
+zone, or occurs twice there without ``fold=1``, is refused; at a fixed offset, where
+it names nothing, ``fold`` is kept as 0, so a round trip gives an equal repr too.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import decimal
+import re
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
@@ -218,6 +219,32 @@ def parse_amount(value: object) -> Decimal | None:
     if not number.is_finite() or not -_MAX_ADJUSTED <= number.adjusted() <= _MAX_ADJUSTED:
         return None
     return number
+
+
+# A number as text in serialised data, which to_dict writes with str(Decimal):
+# ASCII digits, "-" when negative, a point only with digits on both sides, an
+# exponent ("1E+3"). Money itself reads more, as cells of imported files hold
+# it: spaces around, a "+", other scripts' digits; data a program wrote is exact
+# text, where anything else is a typo or tampering.
+_PLAIN_NUMBER: Final = re.compile(r"-?[0-9]+(?:\.[0-9]+)?(?:[eE][-+]?[0-9]+)?")
+#: ``plain_number(text)``: a match when the str *text* is a number written plainly.
+plain_number: Final = _PLAIN_NUMBER.fullmatch
+#: How text :func:`plain_amount` reads is written, for messages (after an example).
+PLAIN_NUMBER_EXPECTED: Final = (
+    "written with ASCII digits, '-' if negative, optionally an exponent ('1E+3'), no spaces or '+'"
+)
+
+
+#: What an amount as text in serialised data must be.
+PLAIN_AMOUNT_EXPECTED: Final = f"a finite decimal amount such as '12.50', {PLAIN_NUMBER_EXPECTED}"
+
+
+def plain_amount(value: object) -> Decimal | None:
+    """:func:`parse_amount` of *value*, a str only when written plainly (see
+    ``_PLAIN_NUMBER``): how serialised data gives a number."""
+    if isinstance(value, str) and plain_number(value) is None:
+        return None
+    return parse_amount(value)
 
 
 def _significant(digits: tuple[int, ...]) -> int:
@@ -436,6 +463,35 @@ _set_amount = Money.__dict__["amount"].__set__
 _set_currency = Money.__dict__["currency"].__set__
 
 
+def plain_money(amount: Any, currency: Any) -> Money:
+    """``Money(amount, currency)`` from serialised data: an amount as text only
+    when written plainly (:func:`plain_amount`).
+
+    Raises:
+        ValidationError: as Money does, and for text not written plainly.
+    """
+    if isinstance(amount, str):
+        # plain text is a finite number: the regular expression stands for Money's
+        # strip, "_" and finiteness checks, so reading it costs what Money's does
+        if len(amount) <= _MAX_TEXT and plain_number(amount) is not None:
+            number = Decimal(amount)
+            if (
+                -_MAX_ADJUSTED <= number.adjusted() <= _MAX_ADJUSTED
+                and type(currency) is str
+                and currency in _PLACES
+            ):
+                money = object.__new__(Money)
+                _set_amount(money, number)
+                _set_currency(money, currency)
+                return money
+        elif parse_amount(amount) is not None:  # Money reads it; serialised data may not
+            issues = [Issue("amount", amount, PLAIN_AMOUNT_EXPECTED)]
+            if not is_currency(currency):
+                issues.append(Issue("currency", currency, CURRENCY_EXPECTED))
+            raise ValidationError(issues, "Money")
+    return Money(amount, currency)
+
+
 def checked_money(amount: Decimal, currency: str) -> Money:
     """``Money(amount, currency)`` for a caller that has checked both already (a
     finite Decimal within Money's bounds, a known currency: a decimal column of a
@@ -497,6 +553,35 @@ def _exact(op: Callable[..., Decimal], left: Decimal, right: Decimal, currency: 
     return Money(_compute(op, left, right, expected=expected), currency)
 
 
+def _agree(rate: Decimal, other: Decimal) -> bool:
+    """Whether *rate* and *other*, the rates of a pair's two directions, can be
+    one rate, each rounded to its own last digit: some x within half a unit of
+    that digit of *rate* has 1/x within half a unit of *other*'s. Exact
+    (fractions: the product of two 100-digit rates needs 200)."""
+    from fractions import Fraction  # here: only a table with both directions needs it
+
+    a, b = Fraction(rate), Fraction(other)
+    half_a = Fraction(1, 2) * Fraction(10) ** rate.as_tuple().exponent  # type: ignore[operator]
+    half_b = Fraction(1, 2) * Fraction(10) ** other.as_tuple().exponent  # type: ignore[operator]
+    return (a - half_a) * (b - half_b) <= 1 <= (a + half_a) * (b + half_b)
+
+
+def _disagreement(pair: tuple[str, str], raw: object, rate: Decimal, other: Decimal) -> Issue:
+    """The issue of *raw* (read as *rate*), the rate of *pair*, which *other*, the
+    rate given the other way, contradicts: naming both, and what would agree."""
+    inverse = _INVERSE.divide(_ONE, other)
+    try:  # written to the places of the rate given, unless that rounds it to 0
+        written = inverse.quantize(_ONE.scaleb(rate.as_tuple().exponent), context=_ROUND)  # type: ignore[arg-type]
+        inverse = written or inverse
+    except decimal.DecimalException:
+        pass  # more places than a context holds: its 28 significant digits say it
+    expected = (
+        f"{inverse}, 1 / {other} (the rate of {(pair[1], pair[0])!r}) to its places, or "
+        "left out: a rate serves its pair's other way too"
+    )
+    return Issue(f"[{pair!r}]", raw, expected)
+
+
 class RateTable:
     """Exchange rates the caller supplies; none is ever assumed.
 
@@ -505,8 +590,12 @@ class RateTable:
             positive finite numbers, taken like :class:`Money` amounts.
 
     A pair given one way serves the other way too, by division rounded to 28
-    significant digits; give both directions to control that rounding. A missing
-    pair raises :class:`CurrencyMismatchError`, never an implicit 1.
+    significant digits; give both directions to control that rounding. Both
+    directions of a pair must then agree to the digits they are written with
+    (1.08 and 0.93, 1.0823 and 0.9240, 1.25 and 0.8: one rate, each written to
+    its own places), else the table is refused: 1.1 and 0.5 would convert there
+    and back to another amount. It holds one rate a pair, not a bid and an ask.
+    A missing pair raises :class:`CurrencyMismatchError`, never an implicit 1.
 
     >>> rates = RateTable({("EUR", "USD"): "1.08"})
     >>> Money("10", "EUR").convert("USD", rates)
@@ -541,6 +630,9 @@ class RateTable:
                 issues.append(Issue(path, raw, "a positive finite rate"))
                 continue
             table[pair] = rate
+            other = table.get((pair[1], pair[0]))
+            if other is not None and not _agree(rate, other):
+                issues.append(_disagreement(pair, raw, rate, other))
         if issues:
             raise ValidationError(issues, "RateTable")
         object.__setattr__(self, "_rates", table)

@@ -365,7 +365,9 @@ class Pipeline:
     _by_id: dict[str, Stage]
     _index: dict[str, int]
     _targets: dict[str, tuple[str, ...]]
-    _moves: dict[str, dict[str, tuple[Status, Status, tuple[Guard, ...], bool]]]
+    _moves: dict[
+        str, dict[str, tuple[Status, Status, tuple[Guard, ...], bool, frozenset[str], str]]
+    ]
     _status: dict[str, Status]
     _allowed: frozenset[tuple[str, str]]
     _needs_reason: frozenset[str]
@@ -397,7 +399,8 @@ class Pipeline:
         )
         reopen_map = _as_map(reopen_to or {}, "reopen_to", issues)
         guard_list = _as_tuple(guards, "guards", issues)
-        if not r.is_id(id):  # what a deal's pipeline_id holds
+        valid, id = _ID(id)  # noqa: A001 - what a deal's pipeline_id holds (a str subclass as str)
+        if not valid:
             issues.append(Issue("id", id, r.ID.expected))
         flags: tuple[tuple[str, object], ...] = (
             ("allow_skip", allow_skip),
@@ -436,7 +439,12 @@ class Pipeline:
         if problems:
             raise PipelineDefinitionError(problems, "Pipeline", id)
         # from → to → (the status a record there has, the status it gets, guards,
-        # needs a reason): all move() looks up.
+        # needs a reason, the stages a move into *from* may come from, *to* itself: a
+        # str, whatever str subclass the move was given): all move() looks up.
+        came_from = {
+            stage: frozenset(a for a, bs in self._targets.items() if stage in bs)
+            for stage in self._by_id
+        }
         moves = {
             source: {
                 to: (
@@ -444,6 +452,8 @@ class Pipeline:
                     self._by_id[to].status,
                     tuple(g for g in self.guards if g.applies_to(to)),
                     lost_requires_reason and self._by_id[to].status is Status.LOST,
+                    came_from[source],
+                    to,
                 )
                 for to in targets
             }
@@ -750,9 +760,12 @@ class Pipeline:
         found = self._conformance(record)
         if not found:
             return record
+        raise self._nonconforming(record, found)
+
+    def _nonconforming(self, record: Any, found: list[Issue]) -> ValidationError:
         record_id = getattr(record, "id", None)
         name = type(record).__name__ + (f" {record_id!r}" if isinstance(record_id, str) else "")
-        raise ValidationError(found, f"{name} in pipeline {self.id!r}")
+        return ValidationError(found, f"{name} in pipeline {self.id!r}")
 
     def _conforms(self, record: Any) -> bool:
         """The common case in one expression: a deal or lead of this pipeline whose
@@ -937,6 +950,13 @@ class Pipeline:
                 f"stage {current!r} ({status.value!r}): check records with validate()",
                 (),
             )
+        history = entity.history
+        # The change that brought it here is one this pipeline allows (or a transfer
+        # into it at an entry stage): O(1), so a record built without a pipeline
+        # cannot carry a broken history on through moves unnoticed. The earlier
+        # changes are validate()'s, which every boundary runs (O(n)).
+        if history and self._stay_issues(history, len(history) - 1, len(history)):
+            return self._nonconforming(entity, self._conformance(entity))
         allowed = self._targets[current]
         if type(to) is not str or to not in self._by_id:
             return self._error(entity, to, "unknown-stage", f"{to!r} is not a stage of {self.id!r}")
@@ -1012,14 +1032,16 @@ class Pipeline:
                 guard's name, ``"time-order"`` or ``"reason-required"``.
             ValidationError: for a bad argument: not a record, a ``to`` that is
                 no str, a naive or nonexistent ``at``, a blank ``by`` or ``reason``;
-                a guard's predicate that raised (its error is the cause).
+                a guard's predicate that raised (its error is the cause); a record
+                whose last change is no move of this pipeline (a record built
+                without one), with every issue :meth:`validate` finds.
 
         .. versionadded:: 0.1.0
         """
         # The common case in one expression; anything unusual takes the path that
         # names the exact rule broken (or moves a custom record type).
         try:
-            held, status, guards, needs_reason = self._moves[entity.stage][to]
+            held, status, guards, needs_reason, came_from, to = self._moves[entity.stage][to]
             history = entity.history
             cls = type(entity)
             fast = (
@@ -1030,7 +1052,15 @@ class Pipeline:
                 )
                 and type(at) is datetime
                 and type(at.tzinfo) is timezone
-                and at >= (history[-1].at if history else entity.created_at)
+                and not at.fold  # kept as 0, as records keep it (see _time.as_instant)
+                and (
+                    at >= entity.created_at
+                    if not history
+                    # the last change is a move this pipeline allows (see _refusal)
+                    else at >= (last := history[-1]).at
+                    and last.from_stage in came_from
+                    and last.to_pipeline is None
+                )
                 and (by is None or r.is_id(by))
                 and (
                     not needs_reason
@@ -1053,6 +1083,8 @@ class Pipeline:
         self, entity: E, to: str, at: datetime, by: str | None, reason: LossReason | str | None
     ) -> E:
         """The move, checking each rule in turn so the error names the one broken."""
+        if issubclass(type(to), str):
+            to = str.__str__(to)  # a subclass's text: what the record keeps
         if type(to) is not str:  # a malformed argument, not a rule: no stage is named so
             raise ValidationError.single("to", to, f"a stage id of pipeline {self.id!r} (a str)")
         refusal = self._refusal(entity, to)
@@ -1190,6 +1222,8 @@ class Pipeline:
         if type(deal) is not Deal:
             raise ValidationError.single("deal", deal, "a Deal (only deals change pipeline)")
         to = self.entry_stages[0] if to is None else to
+        if issubclass(type(to), str):
+            to = str.__str__(to)  # a subclass's text: what the record keeps
         if type(to) is not str:
             raise ValidationError.single("to", to, f"a stage id of pipeline {self.id!r} (a str)")
         entries = self.entry_stages
@@ -1385,6 +1419,7 @@ _LOSS_BY_VALUE: Final = well_known(LossReason)
 #: What a move stores beyond its stages: who moved it (an id) and why (a loss
 #: reason), judged as the change that holds them judges them.
 _BY: Final = r.judge(r.OPT_ID)
+_ID: Final = r.judge(r.ID)
 _REASON: Final = r.judge(LOSS_REASON)
 _PAIR: Final = attrgetter("from_stage", "to_stage")
 _ENTITIES: Final = (Deal, Lead)

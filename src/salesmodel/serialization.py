@@ -42,7 +42,17 @@ from ._vocabulary import well_known
 from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
 from .entities import Deal, Lead
 from .errors import MAX_ISSUES, MISSING, Issue, ValidationError, short_repr
-from .money import CURRENCY_EXPECTED, Money, RateTable, amount_expected, is_currency, parse_amount
+from .money import (
+    CURRENCY_EXPECTED,
+    PLAIN_AMOUNT_EXPECTED,
+    PLAIN_NUMBER_EXPECTED,
+    Money,
+    RateTable,
+    amount_expected,
+    is_currency,
+    plain_amount,
+    plain_money,
+)
 from .pipeline import Guard, Pipeline, Stage
 
 __all__ = ["configure_converter", "converter", "from_dict", "make_converter", "to_dict"]
@@ -187,9 +197,10 @@ def structure_duration(value: Any, _: Any = None) -> timedelta:
 
 
 def structure_decimal(value: Any, _: Any = None) -> Decimal:
-    """A finite Decimal from a str, int, float or Decimal (a float only with at
-    most 15 significant digits: a longer one may have lost digits)."""
-    number = parse_amount(value) if type(value) is not bool else None
+    """A finite Decimal from a str written plainly (``"12.50"``, ``"1E+3"``), an
+    int, a float or a Decimal (a float only with at most 15 significant digits: a
+    longer one may have lost digits)."""
+    number = plain_amount(value) if type(value) is not bool else None
     if number is None:
         raise _fail(value, _number_expected(value))
     return number
@@ -198,13 +209,13 @@ def structure_decimal(value: Any, _: Any = None) -> Decimal:
 def _amount_expected(value: Any) -> str:
     if type(value) is float:
         return amount_expected(value)
-    return "a finite decimal amount such as '12.50'"
+    return PLAIN_AMOUNT_EXPECTED
 
 
 def _number_expected(value: Any) -> str:
     if type(value) is float:
         return amount_expected(value)
-    return "a finite decimal number such as '12.50'"
+    return f"a finite decimal number such as '12.50', {PLAIN_NUMBER_EXPECTED}"
 
 
 def unstructure_money(value: Money) -> dict[str, str]:
@@ -212,12 +223,13 @@ def unstructure_money(value: Money) -> dict[str, str]:
 
 
 def structure_money(value: Any, _: Any = None) -> Money:
-    """Money from ``{"amount": "12.50", "currency": "EUR"}``."""
+    """Money from ``{"amount": "12.50", "currency": "EUR"}`` (an amount as text
+    written plainly: see :func:`~salesmodel.money.plain_amount`)."""
     if type(value) is dict and len(value) == 2:
         try:
             amount = value["amount"]
             if type(amount) is not bool:
-                return Money(amount, value["currency"])
+                return plain_money(amount, value["currency"])
         except (KeyError, ValidationError):
             pass  # the checks below name every problem
     elif type(value) is Money:
@@ -231,7 +243,7 @@ def structure_money(value: Any, _: Any = None) -> Money:
     ]
     amount = value.get("amount", MISSING)
     currency = value.get("currency", MISSING)
-    if amount is MISSING or type(amount) is bool or parse_amount(amount) is None:
+    if amount is MISSING or type(amount) is bool or plain_amount(amount) is None:
         issues.append(Issue("amount", amount, _amount_expected(amount)))
     if not is_currency(currency):
         issues.append(Issue("currency", currency, CURRENCY_EXPECTED))
@@ -267,6 +279,9 @@ def structure_rates(value: Any, _: Any = None) -> RateTable:
             issues.append(Issue(repr(key), key, "a currency pair such as 'EUR/USD'"))
         elif type(rate) is bool:
             issues.append(Issue(key, rate, "a positive finite rate"))
+        elif isinstance(rate, str) and plain_amount(rate) is None:
+            expected = f"a positive finite rate such as '1.08', {PLAIN_NUMBER_EXPECTED}"
+            issues.append(Issue(key, rate, expected))
         else:
             pairs[source, target] = rate
     if issues:
@@ -462,7 +477,7 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
     fields = attrs.fields(attrs.resolve_types(cls))  # type: ignore[type-var,arg-type]
     namespace: dict[str, Any] = {
         "_MISSING": MISSING,
-        "_Money": Money,
+        "_Money": plain_money,
         "_iso": iso_datetime,
     }
     hooks = _field_hooks(cls, conv)

@@ -40,7 +40,7 @@ from hypothesis.stateful import (
 
 from ._rules import ID, is_id
 from ._time import as_instant
-from .attributes import Attributes, AttributeValue
+from .attributes import Attributes, AttributeValue, shown
 from .entities import Activity, Bant, Customer, Deal, Lead, Prospect, Rep, StageChange, Target
 from .enums import ActivityKind, LeadSource, LossReason, Status, TargetMetric, Temperature
 from .errors import TransitionError, ValidationError
@@ -113,12 +113,13 @@ _PRINTABLE = st.characters(exclude_categories=("Cc", "Cs"), exclude_characters="
 
 
 def texts(*, max_size: int = 30) -> st.SearchStrategy[str]:
-    """Non-blank text from all of Unicode, without control characters."""
+    """Non-blank text from all of Unicode, without control characters (blank: only
+    whitespace and invisible format characters, as the entities judge it)."""
     if type(max_size) is not int:
         raise InvalidArgument(f"max_size={max_size!r} must be an int")
     if max_size < 1:
         raise InvalidArgument(f"max_size={max_size!r} must be at least 1")
-    return st.text(_PRINTABLE, min_size=1, max_size=max_size).filter(lambda s: not s.isspace())
+    return st.text(_PRINTABLE, min_size=1, max_size=max_size).filter(shown)
 
 
 def aware_datetimes(
@@ -213,10 +214,16 @@ def _check_currency(currency: object) -> None:
 
 
 def rate_tables() -> st.SearchStrategy[RateTable]:
-    """Tables of positive rates between distinct currencies."""
+    """Tables of positive rates between distinct currencies, a pair given one way
+    (its other way is implied: two drawn apart would contradict it)."""
     pair = st.tuples(currencies(), currencies()).filter(lambda p: p[0] != p[1])
     rate = st.decimals(min_value=Decimal("0.0001"), max_value=10_000, places=6)
-    return st.dictionaries(pair, rate, max_size=5).map(RateTable)
+    return st.dictionaries(pair, rate, max_size=5).map(_one_way).map(RateTable)
+
+
+def _one_way(rates: dict[tuple[str, str], Decimal]) -> dict[tuple[str, str], Decimal]:
+    """*rates* with one way of each pair (the one whose source sorts first)."""
+    return {(a, b): rate for (a, b), rate in rates.items() if (b, a) not in rates or a < b}
 
 
 _SCALARS: st.SearchStrategy[AttributeValue] = st.one_of(

@@ -933,6 +933,15 @@ def read_rates(path: str, encoding: str) -> RateTable:
                     f"{path}, line {line}: the rate of {pair[0]} in {pair[1]} is on line "
                     f"{seen[pair]} already; give each pair once"
                 )
+            reverse = (pair[1], pair[0])
+            if reverse in seen:  # both ways: they must agree (see RateTable)
+                try:
+                    RateTable({reverse: pairs[reverse], pair: cells[rate]})
+                except ValidationError as error:
+                    raise UsageError(
+                        f"{path}, line {line}: rate {error.issues[0].message}; line "
+                        f"{seen[reverse]} gives the rate of {reverse[0]} in {reverse[1]}"
+                    ) from None
             seen[pair] = line
             pairs[pair] = cells[rate]
     return RateTable(pairs)
