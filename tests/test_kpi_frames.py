@@ -1481,6 +1481,102 @@ def test_an_empty_frame_of_guessed_types_gives_the_empty_figures() -> None:
     assert kpi.sales_cycle(empty) == kpi.sales_cycle([])
 
 
+def _bytes_frames(data: dict[str, list[Any]], column: str) -> dict[str, Any]:
+    """*data* with *column* as bytes, on each engine that holds bytes."""
+    native = _polars(data).with_columns(pl.col(column).cast(pl.Binary))
+    pandas = _pandas(data)
+    pandas[column] = pd.Series(
+        [None if v is None else v.encode() for v in data[column]], dtype=object
+    )
+    return {
+        "polars": native,
+        "polars-lazy": native.lazy(),
+        "pyarrow": native.to_arrow(),
+        "pandas": pandas,
+        "pandas-arrow": native.to_pandas(use_pyarrow_extension_array=True),
+        "duckdb": duckdb.sql("select * from native"),
+    }
+
+
+@pytest.mark.parametrize("column", ["id", "status", "currency", "loss_reason"])
+def test_a_column_of_bytes_is_refused_as_no_text_on_every_engine(column: str) -> None:
+    # PyArrow's and pandas' bytes were decoded (and bytes of no UTF-8 raised the
+    # engine's own error) where polars and DuckDB refused them
+    data = columns_of(BOOK)
+    for engine, native in _bytes_frames(data, column).items():
+        with pytest.raises(ValidationError, match=r"a column of text \(not bytes") as caught:
+            kpi.bookings(native)
+        assert caught.value.issues[0].path == column, engine
+    broken = _polars(data).with_columns(pl.lit(b"\xff").alias(column))
+    for native in (broken.to_arrow(), broken.to_pandas()):
+        with pytest.raises(ValidationError, match=r"a column of text \(not bytes"):
+            kpi.win_rate(native)
+
+
+def test_owners_of_bytes_are_bad_rows_as_from_frame_reads_them() -> None:
+    data = columns_of(BOOK)
+    frames = _bytes_frames(data, "owner_id")
+    for engine, native in frames.items():
+        with pytest.raises(ValidationError, match="'owner_id' must be an id") as caught:
+            kpi.win_rate(native, by="owner_id")
+        assert "b'ana'" in str(caught.value), engine
+        got = kpi.win_rate(native, by="owner_id", strict=False)
+        assert set(got) == set(), engine
+        assert len(got.skipped) == len(BOOK), engine
+    with pytest.raises(ValidationError, match="owner_id"):
+        bulk.from_frame(frames["polars"].with_columns(name=pl.col("id")), Deal)
+
+
+def _nulls_of(data: dict[str, list[Any]], column: str, kind: Any) -> Any:
+    table = _arrow(data)
+    at = table.schema.get_field_index(column)
+    return table.set_column(at, column, pa.nulls(table.num_rows, kind))
+
+
+@pytest.mark.parametrize(
+    ("column", "kind"),
+    [
+        ("closed_at", "float64"),
+        ("closed_at", "bool_"),
+        ("closed_at", "binary"),
+        ("amount", "date32"),
+        ("amount", "timestamp"),
+        ("currency", "date32"),
+        ("loss_reason", "float64"),
+    ],
+)
+def test_a_column_of_nothing_but_nulls_of_any_type_reads_as_nulls(column: str, kind: str) -> None:
+    # PyArrow casts no double to a timestamp (nor a date to a double), even when
+    # every cell is null: its error leaked
+    deals = [sample_deal("D-1", amount=None, loss_reason=None), sample_deal("D-2", amount=None)]
+    deals = [attrs.evolve(d, loss_reason=None) for d in deals]
+    arrow_type = pa.timestamp("us") if kind == "timestamp" else getattr(pa, kind)()
+    table = _nulls_of(columns_of(deals), column, arrow_type)
+    for native in (table, table.to_pandas(types_mapper=pd.ArrowDtype), pl.from_arrow(table)):
+        for call in (kpi.win_rate, kpi.bookings, kpi.sales_cycle, kpi.pipeline_value):
+            assert call(native) == call(deals), (call, type(native))
+
+
+def test_a_column_of_naive_datetimes_that_are_all_null_needs_no_tz() -> None:
+    # pandas reads a column of empty cells it is told holds dates as naive datetimes:
+    # no time to read in any zone, as a column of nulls of any other type
+    deals = [sample_deal("D-1", amount=None), sample_deal("D-2", amount=None)]
+    native = _pandas(columns_of(deals))
+    native["closed_at"] = pd.to_datetime(pd.Series([None, None]))
+    relation = pl.from_pandas(native)  # noqa: F841 - DuckDB reads the local by name
+    frames = [native, pl.from_pandas(native), native.astype({"closed_at": "datetime64[ns]"})]
+    frames.append(duckdb.sql("select * from relation"))
+    dd = pytest.importorskip("dask.dataframe")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)  # narwhals: dask moves to narwhals-dask
+        frames.append(dd.from_pandas(native, npartitions=1))
+        for frame in frames:
+            for call in (kpi.win_rate, kpi.sales_cycle, kpi.pipeline_value):
+                assert call(frame) == call(deals), (call, type(frame))
+    with pytest.raises(ValidationError, match="'created_at' must be timezone-aware"):
+        kpi.win_rate(native.assign(created_at=native.created_at.dt.tz_localize(None)))
+
+
 def test_columns_must_map_names_to_names() -> None:
     with pytest.raises(ValidationError, match="'columns' must be a mapping"):
         kpi.win_rate(_polars(columns_of(BOOK)), columns={"id": 3})  # type: ignore[dict-item]

@@ -395,6 +395,34 @@ def test_a_changes_frame_of_another_kind_is_refused(changes: Any, expected: str)
         kpi.funnel(_polars(columns_of(sample_book())), history=changes())
 
 
+@pytest.mark.parametrize("column", ["deal_id", "from_stage", "to_stage"])
+def test_a_column_of_bytes_in_the_changes_is_refused_naming_it(column: str) -> None:
+    # PyArrow's and pandas' bytes were decoded as text; polars' were refused
+    # as 'deal_id', with no word of the frame of changes
+    book = sample_book()
+    changes = _changes_polars(history_of(book)).with_columns(pl.col(column).cast(pl.Binary))
+    deals = _polars(columns_of(book))
+    for native, moves in (
+        (deals, changes),
+        (deals.to_arrow(), changes.to_arrow()),
+        (deals.to_pandas(), changes.to_pandas()),
+    ):
+        with pytest.raises(ValidationError, match=r"a column of text \(not bytes") as caught:
+            kpi.funnel(native, history=moves)
+        assert caught.value.issues[0].path == f"history.{column}"
+
+
+def test_a_seq_column_of_nothing_but_nulls_of_any_type_orders_nothing() -> None:
+    pa = pytest.importorskip("pyarrow")
+    book = sample_book()
+    deals = _polars(columns_of(book)).to_arrow()
+    changes = _changes_polars(history_of(book)).to_arrow()
+    at = changes.schema.get_field_index("seq")
+    for kind in (pa.date32(), pa.float64(), pa.string()):
+        unordered = changes.set_column(at, "seq", pa.nulls(changes.num_rows, kind))
+        assert kpi.funnel(deals, history=unordered) == kpi.funnel(book), kind
+
+
 def test_history_applies_to_frames_only() -> None:
     with pytest.raises(ValidationError, match="'history' must be None"):
         kpi.funnel(sample_book(), history=_changes_polars(history_of(sample_book())))

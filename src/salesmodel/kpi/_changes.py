@@ -347,6 +347,8 @@ def _sequenced(nw: Any, changes: Any, schema: Any, engine: _Engine) -> Any:
         return changes
     if engine.backend == "dask":  # its cast is to numpy's int64, which holds no null
         return nw.from_native(nw.to_native(changes).astype({"seq": "Int64"}))
+    if not dtype.is_integer():  # nothing but nulls (PyArrow casts no date to an integer)
+        return changes.with_columns(nw.lit(None, nw.Int64).alias("seq"))
     return changes.with_columns(nw.col("seq").cast(nw.Int64))
 
 

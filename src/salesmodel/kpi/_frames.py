@@ -814,9 +814,24 @@ class _Engine:
             return None
         if field in ("id", "deal_id") and dtype.is_integer():  # its text, as records read it
             return nw.col(field).cast(nw.String)
-        if dtype in (nw.Categorical, nw.Enum, nw.Object, nw.Unknown) or self._empty(field, frame):
+        if dtype in (nw.Categorical, nw.Enum):
             return nw.col(field).cast(nw.String)
-        raise ValidationError.single(field, str(dtype), "a column of text")
+        held = None
+        if dtype in (nw.Object, nw.Unknown):
+            # PyArrow's bytes are Unknown to narwhals, pandas' an object column: a
+            # cast would decode them (or raise the engine's error on bytes that are
+            # no UTF-8), where polars and DuckDB refuse them
+            held = _bytes_held(nw.to_native(self.frame if frame is None else frame), field)
+            if held is None:
+                return nw.col(field).cast(nw.String)
+        if self._empty(field, frame):  # nothing but nulls, of whatever type was guessed
+            return self._nulls(nw.String, field)
+        where = field if frame is None else f"history.{field}"  # the changes' column
+        expected = "a column of text"
+        if held is not None or dtype == nw.Binary:
+            expected += " (not bytes: decode them first)"
+        shown = held if held is not None else str(dtype)
+        raise ValidationError.single(where, shown, expected)
 
     def _dates(self, field: str) -> Any:
         """*field* as a column of dates, or a ValidationError."""
@@ -825,7 +840,7 @@ class _Engine:
         if dtype == nw.Date:
             return None
         if self._empty(field):
-            return nw.col(field).cast(nw.Date)
+            return self._nulls(nw.Date, field)
         expected = "a column of dates (not datetimes; on pandas, dtype date32[pyarrow])"
         raise ValidationError.single(field, str(dtype), expected)
 
@@ -863,7 +878,7 @@ class _Engine:
                 raise ValidationError.single(where, str(dtype), expected)
             # A column of nothing but nulls has whatever type its engine guessed.
             dtype = nw.Datetime("us", "UTC")
-            expr = expr.cast(dtype)
+            expr = self._nulls(dtype, field)
         if dtype.time_unit == "ns" and self.backend not in _FLOAT_DURATIONS:
             # records hold microseconds: so do the checks and sums (pandas and Dask
             # are cut to microseconds below, where their zone is dropped for it)
@@ -877,6 +892,11 @@ class _Engine:
             # milliseconds): every column in microseconds, which loses nothing.
             dtype = nw.Datetime("us", dtype.time_zone)
             expr = expr.cast(dtype)
+        if dtype.time_zone is None and self._unzoned(field, frame) and self._empty(field, frame):
+            # nothing but nulls: no time to read in any zone (pandas reads a column
+            # of empty cells as naive datetimes)
+            dtype = nw.Datetime("us", "UTC")
+            expr = self._nulls(dtype, field)
         if dtype.time_zone is None:
             zone = _zone_name(self.grouping.tz)
             if zone is None:
@@ -912,6 +932,29 @@ class _Engine:
             expr = expr.dt.replace_time_zone(None).cast(nw.Datetime("us"))
             expr = expr.dt.replace_time_zone("UTC")
         return expr.alias(field)
+
+    def _nulls(self, dtype: Any, field: str) -> Any:
+        """Column *field* (nothing but nulls, of whatever type its engine guessed)
+        as nulls of *dtype*: PyArrow casts no double, say, to a timestamp, even
+        when null, so a literal; Dask's literal loses its zone, so a cast there."""
+        nw = self.nw
+        if self.backend != "dask":
+            return nw.lit(None, dtype).alias(field)
+        if isinstance(dtype, nw.Datetime) and dtype.time_zone is not None:
+            naive = nw.col(field).cast(nw.Datetime(dtype.time_unit))
+            return naive.dt.replace_time_zone(dtype.time_zone).alias(field)
+        return nw.col(field).cast(dtype).alias(field)
+
+    def _unzoned(self, field: str, frame: Any = None) -> bool:
+        """Whether the naive times of *field* would be refused: without ``tz=``, on
+        an engine that reads them in its session's zone, or on Dask in a zone whose
+        name narwhals cannot read there."""
+        zone = _zone_name(self.grouping.tz)
+        return (
+            zone is None
+            or self.backend in _SESSION_ZONED
+            or (self.backend == "dask" and not _READABLE_ZONE.fullmatch(zone))
+        )
 
     def _day_starts(self, midnight: Any, zone: str, field: str, frame: Any = None) -> Any:
         """The first instant of each day in *zone* (its naive *midnight*, a date of
@@ -1036,7 +1079,7 @@ class _Engine:
         failing = None  # whether an amount fails a check, when cheaper than the checks
         if not (dtype.is_numeric() or dtype == nw.String) and self._empty("amount"):
             dtype = nw.Float64  # nothing but unknown amounts, of whatever type was guessed
-            self.frame = self.frame.with_columns(amount.cast(dtype))
+            self.frame = self.frame.with_columns(self._nulls(dtype, "amount"))
         if dtype.is_integer():
             if dtype == nw.UInt64:  # never negative (PyArrow compares it as an int64)
                 negative, zero = nw.lit(False), nw.lit(0, dtype)
@@ -1955,14 +1998,14 @@ class _Engine:
     def _id_keys(self, field: str, cells: list[Any]) -> list[Any]:
         """Group keys read from id field *field*, as :func:`~salesmodel.bulk.from_frame`
         reads them into records: a blank cell (or pandas' NaN) is no id, None; an
-        integer is its text; text the rule refuses, a float or a bool makes its rows
-        bad rows (:class:`_RefusedKeys`)."""
+        integer is its text; text the rule refuses, a float, a bool or bytes makes
+        its rows bad rows (:class:`_RefusedKeys`)."""
         distinct = set(cells)
         text = {v for v in distinct if v.__class__ is str}
         blank = {v for v in text if not v or v.isspace()}
         if field not in self.bad_ids:
             refused: list[Any] = sorted(v for v in text - blank if not is_id(v)) or sorted(
-                v for v in distinct if v.__class__ in (float, bool) and v == v
+                v for v in distinct if v.__class__ in (float, bool, bytes) and v == v
             )
             if refused:
                 raise _RefusedKeys(field, refused)
@@ -2086,6 +2129,36 @@ def _plain_text(nw: Any, frame: Any, backend: str) -> Any:
         native.assign(**{f: arrays.ArrowExtensionArray(a) for f, a in text.items()}),
         eager_only=True,
     )
+
+
+def _bytes_held(native: Any, field: str) -> str | None:
+    """The type of column *field* of *native* (a PyArrow table or a pandas frame)
+    when it holds bytes, not text, as its engine names it; else None."""
+    module = type(native).__module__.partition(".")[0]
+    if module == "pyarrow":
+        kind = native.schema.field(field).type
+    elif module == "pandas":
+        column = native[field]
+        kind = getattr(column.dtype, "pyarrow_dtype", None)
+        if kind is None:
+            if column.dtype != object:
+                return None
+            infer_dtype = importlib.import_module("pandas").api.types.infer_dtype
+            found = infer_dtype(column, skipna=True)
+            mixed = found.startswith("mixed") and any(isinstance(v, bytes) for v in column)
+            return "object (of bytes)" if found == "bytes" or mixed else None
+    else:
+        return None
+    pa = importlib.import_module("pyarrow")  # loaded: the column is Arrow's
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    binary = (
+        pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+        or pa.types.is_fixed_size_binary(kind)
+        or pa.types.is_binary_view(kind)
+    )
+    return str(kind) if binary else None
 
 
 def _hands_over(native: Any) -> bool:
