@@ -98,16 +98,15 @@ def test_a_move_at_a_named_zone_time_stores_the_instant_and_refuses_a_skipped_on
     assert caught.value.field == "at"
 
 
-def test_fold_one_at_a_fixed_offset_is_kept_as_zero_so_a_round_trip_is_exact():
-    # fold names the second of two wall times; a fixed offset has no repeated one
+def test_fold_one_at_a_fixed_offset_names_the_same_instant_after_a_round_trip():
+    # fold names the second of two wall times; a fixed offset has no repeated one,
+    # so the record keeps it (clearing it would cost every datetime a check) and a
+    # round trip, where ISO text has no fold, gives an equal record
     at = datetime(2026, 1, 5, 9, tzinfo=timezone(timedelta(hours=2)), fold=1)
     made = deal(created_at=at)
-    assert made.created_at.fold == 0
-    assert made.created_at == at
-    assert repr(from_dict(to_dict(made), Deal)) == repr(made)
+    assert from_dict(to_dict(made), Deal) == made
     moved = DEFAULT_PIPELINE.move(made, "qualification", at=at)
-    assert moved.history[-1].at.fold == 0
-    assert repr(from_dict(to_dict(moved), Deal)) == repr(moved)
+    assert from_dict(to_dict(moved), Deal) == moved
 
 
 def test_history_times_are_instants_too():

@@ -112,7 +112,7 @@ def test_a_datetime_subclass_becomes_a_plain_datetime_with_every_part_kept():
     plain = r.AWARE.normalize(moment)
     assert type(plain) is datetime
     assert plain == moment
-    assert plain.fold == 0  # at a fixed offset a fold names nothing: kept as 0
+    assert plain.fold == 1
     assert plain.tzinfo is UTC
     already = datetime(2026, 1, 1, tzinfo=UTC)
     assert r.AWARE.normalize(already) is already

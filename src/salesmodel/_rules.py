@@ -82,8 +82,7 @@ def _explain_time(value: Any) -> list[Issue]:
 
 
 AWARE: Final = Rule(
-    # fold is 0 (a fold=1 is normalised): it means nothing at a fixed offset
-    "type({v}) is datetime and type({v}.tzinfo) is _fixed_zone and not {v}.fold",
+    "type({v}) is datetime and type({v}.tzinfo) is _fixed_zone",
     "a timezone-aware datetime",
     {"datetime": datetime, "_fixed_zone": timezone},
     normalize=_to_instant,

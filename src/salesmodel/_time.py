@@ -129,12 +129,11 @@ def as_instant(value: datetime) -> datetime:
     """The aware *value* as the same instant and wall time with a fixed offset.
 
     The caller has checked :func:`zone_problem`; *value* is returned as is when it
-    already has a fixed offset, but for ``fold=1``, set to 0: at a fixed offset a
-    fold names no other instant, and ISO text does not keep it, so a round trip
-    would give a record whose repr differs.
+    already has a fixed offset (a ``fold=1`` kept: it names nothing there, and
+    equality ignores it; clearing it would cost every datetime a check).
     """
     if type(value.tzinfo) is timezone:
-        return value.replace(fold=0) if value.fold else value
+        return value
     offset = value.utcoffset()
     assert offset is not None
     return value.replace(tzinfo=_fixed(offset), fold=0)

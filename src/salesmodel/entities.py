@@ -16,8 +16,7 @@ Every datetime is kept as an instant: a time given in a named zone
 (``ZoneInfo("Europe/Paris")``) is stored as the same instant and wall time with the
 UTC offset then in force, which is what JSON keeps, so comparisons and durations are
 real time and a round trip changes no figure. A wall time that does not exist in its
-zone, or occurs twice there without ``fold=1``, is refused; at a fixed offset, where
-it names nothing, ``fold`` is kept as 0, so a round trip gives an equal repr too.
+zone, or occurs twice there without ``fold=1``, is refused.
 """
 
 from __future__ import annotations

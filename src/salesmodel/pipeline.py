@@ -1052,7 +1052,6 @@ class Pipeline:
                 )
                 and type(at) is datetime
                 and type(at.tzinfo) is timezone
-                and not at.fold  # kept as 0, as records keep it (see _time.as_instant)
                 and (
                     at >= entity.created_at
                     if not history
