@@ -479,6 +479,7 @@ def _record_structure_hook(cls: type[T], conv: cattrs.Converter) -> StructureHoo
         "_MISSING": MISSING,
         "_Money": plain_money,
         "_iso": iso_datetime,
+        "_fromiso": datetime.fromisoformat,
     }
     hooks = _field_hooks(cls, conv)
     body, made = _fast_body(cls, conv, hooks, "d", "", namespace)
@@ -546,7 +547,10 @@ def _fast_body(
             body.append(f"    if len({name}) != 2: raise KeyError  # an unknown key")
             body.append(f"    {name} = _Money({name}['amount'], {name}['currency'])")
         elif f.type is datetime or (f.default is None and inner is datetime):
-            body.append(f"if {name} is not None: {name} = _iso({name})")
+            # an offset ending ":MM" has no fraction of a second, which alone
+            # fromisoformat misreads (see iso_datetime): the common case, no call
+            body.append(f"if {name} is not None:")
+            body.append(f"    {name} = _fromiso({name}) if {name}[-3] == ':' else _iso({name})")
         elif lookup is not None:  # a dict lookup, not a call (unhashable input raises)
             namespace[f"_m_{name}"] = lookup
             body.append(f"{name} = _m_{name}.get({name}, {name})")
