@@ -488,6 +488,18 @@ def test_a_missing_column_names_the_field_and_the_columns_there_are() -> None:
         kpi.win_rate(native)
 
 
+@pytest.mark.parametrize("engine", ["pandas", "polars"])
+def test_times_left_as_text_say_to_parse_them(engine: str) -> None:
+    # pandas' read_csv(parse_dates=...) leaves a column as text when its rows differ
+    # in format (a fraction of a second on some) or in UTC offset (a zone's summer)
+    text = ["2026-01-05T09:30:00+01:00", "2026-01-06T09:30:00.5+01:00"]
+    native = _pandas(columns_of(BOOK[:2])).assign(created_at=text)
+    if engine == "polars":
+        native = pl.from_pandas(native)
+    with pytest.raises(ValidationError, match=r"'created_at' must be .*parse it first"):
+        kpi.win_rate(native, tz=UTC)
+
+
 def test_other_columns_can_be_grouped_by() -> None:
     native = _pandas(columns_of(BOOK)).assign(region=["north", "south", "north", "south"])
     got = kpi.win_rate(native, by="region")
@@ -2272,3 +2284,17 @@ def test_collect_reads_naive_times_in_the_tz_its_accumulators_share() -> None:
     assert kpi.collect(native, *accumulators) == kpi.collect(LISBON_BOOK, *accumulators)
     with pytest.raises(ValidationError, match=r"with the tz of the first: it has tz=None"):
         kpi.collect(native, kpi.SalesVelocityAccumulator(tz=LISBON), kpi.ForecastAccumulator())
+
+
+def test_a_close_before_creation_shows_both_times_in_the_zone_of_tz() -> None:
+    """Naive columns read in tz=: the bad row shows the times as the frame holds
+    them, in that zone, as a Deal shows them (not UTC, which the file never said)."""
+    sao_paulo = ZoneInfo("America/Sao_Paulo")
+    data = _one_won(dt.datetime(2018, 3, 8), dt.datetime(2018, 3, 6, 19, 38, 55))
+    with pytest.raises(ValidationError) as caught:
+        kpi.sales_cycle(pd.DataFrame(data), tz=sao_paulo)
+    issue = caught.value.issues[0]
+    assert issue.path == "closed_at"
+    assert issue.value == dt.datetime(2018, 3, 6, 19, 38, 55, tzinfo=sao_paulo)
+    assert issue.value.astimezone(sao_paulo).hour == 19
+    assert issue.expected == "no earlier than created_at (2018-03-08T00:00:00-03:00)"

@@ -866,7 +866,15 @@ class _Engine:
         if not isinstance(dtype, nw.Datetime):
             if not self._empty(field, frame):
                 expected = "a column of timezone-aware datetimes"
-                if dtype == nw.Unknown and self.backend == "duckdb":  # e.g. nanoseconds
+                if dtype in (nw.String, nw.Object):
+                    # text left as read (pandas' parse_dates leaves a column as text
+                    # when its rows differ in format or UTC offset), or Python objects
+                    expected += (
+                        " (or naive ones, or dates, with tz=), not text or Python objects: "
+                        "parse it first (pandas: pd.to_datetime(column, format='ISO8601', "
+                        "utc=True); polars: .str.to_datetime())"
+                    )
+                elif dtype == nw.Unknown and self.backend == "duckdb":  # e.g. nanoseconds
                     expected += " of a type narwhals reads (cast it: ::TIMESTAMPTZ)"
                 elif dtype == nw.Unknown:  # narwhals reads no zone name with "_", "-" or a digit
                     expected += " in a zone narwhals reads (convert it: dt.tz_convert('UTC'))"
@@ -1294,6 +1302,13 @@ class _Engine:
         col = nw.col
         lit = nw.lit
         status, created, closed = col("status"), col("created_at"), col("closed_at")
+        zone = _zone_name(self.grouping.tz)
+
+        def shown(instant: dt.datetime) -> dt.datetime:
+            """*instant* (UTC, as the checks read it) in the zone of tz=, where naive
+            columns were written: the time the frame holds, as records show it."""
+            return instant if zone is None else instant.astimezone(zoneinfo.ZoneInfo(zone))
+
         checks: list[tuple[Any, str, Callable[[dict[str, Any]], Issue]]] = [
             (col("id").is_null(), "id", lambda r: Issue("id", None, ID.expected)),
             (
@@ -1314,7 +1329,7 @@ class _Engine:
             (
                 (status == "open") & ~closed.is_null(),
                 "closed_at",
-                lambda r: Issue("closed_at", r["closed_at"], "None while status is 'open'"),
+                lambda r: Issue("closed_at", shown(r["closed_at"]), "None while status is 'open'"),
             ),
             (
                 (status != "open") & closed.is_null(),
@@ -1324,7 +1339,11 @@ class _Engine:
             (
                 closed < created,
                 "closed_at",
-                lambda r: Issue("closed_at", r["closed_at"], "no earlier than created_at"),
+                lambda r: Issue(
+                    "closed_at",
+                    shown(r["closed_at"]),
+                    f"no earlier than created_at ({shown(r['created_at']).isoformat()})",
+                ),
             ),
         ]
         if "loss_reason" in self.present:  # a deal holds a reason only when lost
