@@ -107,3 +107,18 @@ def test_a_mapping_of_a_million_bad_values_stops_after_the_first_hundred_problem
     assert len(info.value.issues) == MAX_ISSUES
     assert info.value.stopped
     assert len(str(info.value)) < 30_000
+
+
+def test_keys_and_values_of_a_str_subclass_are_kept_as_the_plain_str_they_hold():
+    class Text(str):
+        pass
+
+    attributes = Attributes({Text("region"): Text("emea"), "tier": Text("gold")})
+    assert attributes == {"region": "emea", "tier": "gold"}
+    assert {type(key) for key in attributes} == {str}
+    assert {type(value) for value in attributes.values()} == {str}
+    # the text is still judged
+    with pytest.raises(ValidationError):
+        Attributes({Text(" "): 1})
+    with pytest.raises(ValidationError):
+        Attributes({"a": Text("\x1b")})

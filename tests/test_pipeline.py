@@ -3,6 +3,7 @@ refuse with the exact rule broken."""
 
 from __future__ import annotations
 
+import enum
 import pickle
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
@@ -26,8 +27,15 @@ from salesmodel import (
     Status,
     TransitionError,
     ValidationError,
+    from_dict,
     stage_visits,
     time_in_stages,
+    to_dict,
+)
+from salesmodel.pipeline import (
+    GUARD_MESSAGE_EXPECTED,
+    GUARD_NAME_EXPECTED,
+    PIPELINE_NAME_EXPECTED,
 )
 
 P = DEFAULT_PIPELINE
@@ -248,6 +256,67 @@ def test_a_stage_or_mover_of_a_str_subclass_is_recorded_as_the_plain_str():
     assert {type(moved.stage), type(change.to_stage), type(change.by)} == {str}
     assert type(P.win(walk(new_deal(), *OPEN[1:]), at=day(9), to=Text("won")).stage) is str
     assert type(Pipeline(Text("p"), stages("a")).id) is str
+
+
+def test_stage_ids_of_a_str_subclass_in_a_definition_are_kept_as_plain_str():
+    # a CRM's stage ids as a StrEnum, spelled in the moves: a move stores the
+    # stage id the pipeline holds, so it must hold plain str
+    class Ids(enum.StrEnum):
+        NEW = "new"
+        DEMO = "demo"
+        WON = "won"
+        LOST = "lost"
+
+    custom = Pipeline(
+        "p",
+        [
+            Stage(Ids.NEW, "New", "0.1"),
+            Stage(Ids.DEMO, "Demo", "0.5"),
+            Stage(Ids.WON, "Won", 1, Status.WON),
+            Stage(Ids.LOST, "Lost", 0, Status.LOST),
+        ],
+        transitions={Ids.NEW: [Ids.DEMO, Ids.LOST], Ids.DEMO: [Ids.WON, Ids.LOST]},
+        reopen_to={Ids.LOST: [Ids.NEW]},
+        entry_stages=[Ids.NEW, Ids.DEMO],
+        name=Ids.DEMO,
+        guards=[Guard(name=Ids.WON, into=[Ids.DEMO], fields=["owner_id"], message=Ids.LOST)],
+    )
+    deal = Deal(
+        id="D",
+        name="n",
+        amount=None,
+        created_at=day(0),
+        pipeline_id="p",
+        stage="new",
+        owner_id="ana",
+    )
+    moved = custom.move(deal, "demo", at=day(1))
+    lost = custom.lose(moved, "price", at=day(2))
+    reopened = custom.reopen(lost, at=day(3))
+    for record in (moved, lost, reopened):
+        assert type(record.stage) is str
+        assert type(record.history[-1].to_stage) is str
+    texts = [custom.name, *custom.entry_stages, *custom.reopen_to, *custom.reopen_to[Ids.LOST]]
+    assert custom.transitions is not None
+    texts += [*custom.transitions, *(s for ts in custom.transitions.values() for s in ts)]
+    guard = custom.guards[0]
+    texts += [guard.name, *guard.into, *guard.fields, guard.message]
+    assert {type(text) for text in texts} == {str}
+    assert repr(from_dict(to_dict(reopened), Deal)) == repr(reopened)
+
+
+@pytest.mark.parametrize("blank", ["", " ", "\u200b", " \ufeff ", "\u00ad", "\x1b[2J"])
+def test_a_blank_or_control_guard_name_message_or_pipeline_name_is_refused(blank):
+    with pytest.raises(PipelineDefinitionError) as info:
+        Guard(name=blank, fields=["owner_id"])
+    assert info.value.issues[0].expected == GUARD_NAME_EXPECTED
+    with pytest.raises(PipelineDefinitionError) as info:
+        Guard(name="g", fields=["owner_id"], message=blank)
+    assert info.value.issues[0].expected == GUARD_MESSAGE_EXPECTED
+    with pytest.raises(PipelineDefinitionError) as info:
+        Pipeline("p", stages("a"), name=blank)
+    assert info.value.issues[0].expected == PIPELINE_NAME_EXPECTED
+    assert Guard(name="g", fields=["owner_id"], message="line one\nline two").message
 
 
 def test_something_without_a_stage_is_a_bad_argument():
@@ -767,7 +836,7 @@ def test_every_bad_argument_of_a_pipeline_is_named_with_its_value():
         ("allow_skip", "yes", "True or False"),
         ("allow_back", "no", "True or False"),
         ("lost_requires_reason", 1, "True or False"),
-        ("name", 7, "None or a non-empty str"),
+        ("name", 7, PIPELINE_NAME_EXPECTED),
     ]
     assert info.value.subject == "Pipeline"
     assert info.value.pipeline_id == ""
@@ -779,7 +848,7 @@ def test_bad_items_and_mappings_are_named_by_their_place():
     assert [(i.path, i.value, i.expected) for i in info.value.issues] == [
         ("transitions['a']", "won", "a sequence of stage ids"),
         ("reopen_to", 5, "a mapping of stage id to stage ids"),
-        ("name", " ", "None or a non-empty str"),
+        ("name", " ", PIPELINE_NAME_EXPECTED),
         ("stages[3]", "b", "a Stage"),
         ("guards[0]", 5, "a Guard"),
     ]

@@ -31,6 +31,7 @@ from salesmodel import (
 )
 from salesmodel.attributes import Attributes
 from salesmodel.errors import MISSING, Issue
+from salesmodel.pipeline import GUARD_NAME_EXPECTED
 from salesmodel.serialization import (
     _cattrs_issues,
     _field_unstructurer,
@@ -200,7 +201,7 @@ def test_tuples_already_built_and_guard_names_of_the_wrong_kind() -> None:
     assert from_dict(data, Prospect).needs == ("budget",)
     with pytest.raises(ValidationError) as caught:
         from_dict({"name": " "}, Guard)
-    assert caught.value.errors == {"name": "must be a non-empty str (got ' ')"}
+    assert caught.value.errors == {"name": f"must be {GUARD_NAME_EXPECTED} (got ' ')"}
 
 
 def test_errors_outside_any_item_or_attribute_name_the_whole_input() -> None:

@@ -19,6 +19,7 @@ from .attributes import (
     MAX_NOTE,
     Attributes,
     attribute_issues,
+    plain_str,
     shown,
     text_expected,
 )
@@ -36,20 +37,11 @@ MAX_ID: Final = MAX_KEY
 MAX_NAME: Final = 1_000
 
 
-def _plain_str(value: Any) -> Any:
-    """A str of a subclass (a caller's ``class DealId(str)``, numpy's ``str_``, a
-    StrEnum member) as the plain str it holds, which its text rule then judges: a
-    record keeps text, not its type (a subclass would compare, hash and serialise
-    as the subclass says). Anything else unchanged, for the rule to refuse."""
-    # type(), not isinstance(): an object that only claims str's __class__ stays
-    return str.__str__(value) if issubclass(type(value), str) else value
-
-
 ID: Final = Rule(
     f"type({{v}}) is str and 0 < len({{v}}) <= {MAX_ID} and {{v}}.isprintable() "
     "and {v}.strip() == {v}",
     f"an id: a non-empty str of at most {MAX_ID} printable characters, with no space at either end",
-    normalize=_plain_str,
+    normalize=plain_str,
 )
 OPT_ID: Final = ID.optional()
 TEXT: Final = Rule(
@@ -57,7 +49,7 @@ TEXT: Final = Rule(
     "and (({v}.isprintable() and not {v}.isspace()) or _shown({v}))",
     text_expected(MAX_NAME),
     {"_shown": shown},
-    normalize=_plain_str,
+    normalize=plain_str,
 )
 OPT_TEXT: Final = TEXT.optional()
 BOOL: Final = Rule("type({v}) is bool", "True or False")
@@ -159,7 +151,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
 
     def normalize(value: Any) -> Any:
         member = members.get(value) if type(value) is str else None
-        return vocabulary.get(value, _plain_str(value)) if member is None else member
+        return vocabulary.get(value, plain_str(value)) if member is None else member
 
     # A member's exact value, the commonest near-valid input, fails by a dict
     # lookup, before the memo of labels and the spelling check.
@@ -258,7 +250,7 @@ def texts(item: Rule, what: str) -> Rule:
 
     def normalize(value: Any) -> Any:
         value = _as_tuple(value)
-        return tuple(map(_plain_str, value)) if type(value) is tuple else value
+        return tuple(map(plain_str, value)) if type(value) is tuple else value
 
     return Rule(
         f"type({{v}}) is tuple and {checker}({{v}})",
@@ -277,7 +269,7 @@ NOTE: Final = Rule(
     "and (({v}.isprintable() and not {v}.isspace()) or _shown({v}, True))",
     text_expected(MAX_NOTE, lines=True),
     {"_shown": shown},
-    normalize=_plain_str,
+    normalize=plain_str,
 )
 NOTES: Final = texts(NOTE, "non-empty str")
 
@@ -307,7 +299,7 @@ OPT_EMAIL: Final = Rule(
     "type({v}) is str and len({v}) <= 254 and {v}.isprintable() and _email({v}) is not None",
     "an e-mail address such as 'ana@example.com'",
     {"_email": EMAIL.fullmatch},
-    normalize=_plain_str,
+    normalize=plain_str,
 ).optional()
 
 

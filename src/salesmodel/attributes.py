@@ -73,6 +73,15 @@ def text_expected(limit: int, *, lines: bool = False) -> str:
     )
 
 
+def plain_str(value: Any) -> Any:
+    """A str of a subclass (a caller's ``class DealId(str)``, numpy's ``str_``, a
+    StrEnum member) as the plain str it holds, which its text rule then judges: a
+    record keeps text, not its type (a subclass would compare, hash and serialise
+    as the subclass says). Anything else unchanged, for the rules to refuse."""
+    # type(), not isinstance(): an object that only claims str's __class__ stays
+    return str.__str__(value) if issubclass(type(value), str) else value
+
+
 def _bad_key(key: object) -> bool:
     return (
         type(key) is not str
@@ -147,8 +156,13 @@ class Attributes(Mapping[str, AttributeValue]):
                 or not value.isprintable()
                 or key.isspace()
             ) and (_bad_key(key) or _bad_value(value)):
+                # text of a str subclass (numpy's str_, a StrEnum member) as the
+                # plain str it holds, as records keep text; then every issue
+                items = {plain_str(k): plain_str(v) for k, v in items.items()}
                 issues = attribute_issues(items)
-                raise ValidationError(issues, "Attributes", stopped=len(issues) > MAX_ISSUES)
+                if issues:
+                    raise ValidationError(issues, "Attributes", stopped=len(issues) > MAX_ISSUES)
+                break
         object.__setattr__(self, "_data", items)
 
     def __getitem__(self, key: str) -> AttributeValue:

@@ -224,15 +224,21 @@ def parse_amount(value: object) -> Decimal | None:
 # ASCII digits, "-" when negative, an exponent ("1E+3"). Money itself reads more,
 # as cells of imported files hold it: spaces around, a "+", other scripts' digits;
 # data a program wrote is exact text, where anything else is a typo or tampering.
-_PLAIN_START: Final = "-0123456789"
-
-
 def plain_number(text: str) -> bool:
     """Whether the str *text*, if Decimal reads it, is a number written plainly:
-    ASCII, from a digit or "-" to a digit, no "_" (which Decimal reads as a
-    separator). Decimal refuses the rest of what is not a number; str methods,
-    not a regular expression: from_dict reads every amount through here."""
-    return text.isascii() and text[-1:].isdigit() and text[:1] in _PLAIN_START and "_" not in text
+    ASCII, from a digit (after a "-", if one) to a digit, no "_" (which Decimal
+    reads as a separator), a point with a digit after it. A digit after the "-"
+    keeps out what Decimal reads as no finite number ("-NaN1", "-sNaN1") and
+    "-.5"; Decimal refuses the rest of what is not a number; str methods, not a
+    regular expression: from_dict reads every amount through here."""
+    return (
+        text.isascii()
+        and text[-1:].isdigit()
+        and (text[:1].isdigit() or (text[:1] == "-" and text[1:2].isdigit()))
+        and "_" not in text
+        and ".e" not in text
+        and ".E" not in text
+    )
 
 
 #: How text :func:`plain_amount` reads is written, for messages (after an example).

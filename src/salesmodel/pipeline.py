@@ -24,6 +24,7 @@ from . import _rules as r
 from ._checks import Record, Rule, checked, cross, meta, replacer, unchecked
 from ._time import aware_instant, time_expected
 from ._vocabulary import well_known
+from .attributes import plain_str, shown
 from .entities import LOSS_REASON, Deal, Lead, StageChange
 from .enums import LossReason, Status
 from .errors import (
@@ -181,13 +182,42 @@ class Transition:
         return text
 
 
+def _plain_name(value: str) -> str:
+    """A guard's name as plain str (see ``plain_str``), for its converter."""
+    return plain_str(value)  # type: ignore[no-any-return]
+
+
+def _plain_message(value: str | None) -> str | None:
+    """A guard's message as plain str (see ``plain_str``), for its converter."""
+    return plain_str(value)  # type: ignore[no-any-return]
+
+
+def _label(value: Any, lines: bool = False) -> bool:
+    """Whether *value* is a str that is not blank (only whitespace and invisible
+    format characters) and holds no control character (with *lines*, tabs and
+    line breaks allowed): a guard's name and message, a pipeline's name."""
+    return (
+        type(value) is str
+        and value != ""
+        and ((value.isprintable() and not value.isspace()) or shown(value, lines))
+    )
+
+
+#: What a guard's name, its message and a pipeline's name must be, for messages.
+GUARD_NAME_EXPECTED: Final = "a non-blank str without control characters"
+GUARD_MESSAGE_EXPECTED: Final = (
+    "None or a non-blank str without control characters other than tab and line breaks"
+)
+PIPELINE_NAME_EXPECTED: Final = "None or a non-blank str without control characters"
+
+
 def _names(value: Any, field: str, what: str) -> tuple[str, ...]:
-    """Names given as any iterable of non-empty str, kept as a tuple (one str is
-    refused: it would be read letter by letter)."""
+    """Names given as any iterable of non-empty str, kept as a tuple of plain str
+    (one str is refused: it would be read letter by letter)."""
     if isinstance(value, str) or not isinstance(value, Iterable):
         hint = f" (write ({value!r},) for one)" if isinstance(value, str) else ""
         raise PipelineDefinitionError([Issue(field, value, f"a tuple of {what}{hint}")], "Guard")
-    names = tuple(value)
+    names = tuple(map(plain_str, value))
     for i, name in enumerate(names):
         if type(name) is not str or not name.strip():
             raise PipelineDefinitionError([Issue(f"{field}[{i}]", name, f"a {what[:-1]}")], "Guard")
@@ -219,16 +249,16 @@ class Guard:
     .. versionadded:: 0.1.0
     """
 
-    name: str = attrs.field()
+    name: str = attrs.field(converter=_plain_name)
     into: tuple[str, ...] = attrs.field(default=(), converter=_stage_names)
     fields: tuple[str, ...] = attrs.field(default=(), converter=_field_list)
     predicate: Callable[[Any], bool] | None = attrs.field(default=None)
-    message: str | None = attrs.field(default=None)
+    message: str | None = attrs.field(default=None, converter=_plain_message)
 
     @name.validator
     def _check_name(self, _: object, value: object) -> None:
-        if type(value) is not str or not value.strip():
-            raise PipelineDefinitionError([Issue("name", value, "a non-empty str")], "Guard")
+        if not _label(value):
+            raise PipelineDefinitionError([Issue("name", value, GUARD_NAME_EXPECTED)], "Guard")
 
     @predicate.validator
     def _check_predicate(self, _: object, value: object) -> None:
@@ -239,9 +269,9 @@ class Guard:
 
     @message.validator
     def _check_message(self, _: object, value: object) -> None:
-        if value is not None and (type(value) is not str or not value.strip()):
+        if value is not None and not _label(value, lines=True):
             raise PipelineDefinitionError(
-                [Issue("message", value, "None or a non-empty str")], "Guard"
+                [Issue("message", value, GUARD_MESSAGE_EXPECTED)], "Guard"
             )
 
     def applies_to(self, stage_id: str) -> bool:
@@ -392,6 +422,8 @@ class Pipeline:
         issues: list[Issue] = []
         stages = _as_tuple(stages, "stages", issues)
         entries = None if entry_stages is None else _as_tuple(entry_stages, "entry_stages", issues)
+        if entries is not None:
+            entries = tuple(map(plain_str, entries))  # stage ids as the plain str records keep
         if kind is not None and not _is_stage_record(kind):
             issues.append(Issue("kind", kind, _KIND_EXPECTED))
         transitions_map = (
@@ -410,8 +442,9 @@ class Pipeline:
         for flag, value in flags:
             if type(value) is not bool:
                 issues.append(Issue(flag, value, "True or False"))
-        if name is not None and (type(name) is not str or not name.strip()):
-            issues.append(Issue("name", name, "None or a non-empty str"))
+        name = plain_str(name)
+        if name is not None and not _label(name):
+            issues.append(Issue("name", name, PIPELINE_NAME_EXPECTED))
         for i, stage in enumerate(stages):
             if type(stage) is not Stage:
                 issues.append(Issue(f"stages[{i}]", stage, "a Stage"))
@@ -1387,7 +1420,8 @@ def _as_map(value: Any, field: str, issues: list[Issue]) -> dict[str, tuple[str,
         if isinstance(targets, str) or not isinstance(targets, Iterable):
             issues.append(Issue(f"{field}[{key!r}]", targets, "a sequence of stage ids"))
             continue
-        out[key] = tuple(targets)
+        # stage ids as the plain str records keep (a move stores the one given here)
+        out[plain_str(key)] = tuple(map(plain_str, targets))
     return out
 
 

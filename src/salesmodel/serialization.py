@@ -39,7 +39,7 @@ from ._book import PipelineBook, Pipelines
 from ._checks import Record, collect, maker, plan_of
 from ._time import iso_datetime
 from ._vocabulary import well_known
-from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues
+from .attributes import EMPTY_ATTRIBUTES, Attributes, attribute_issues, plain_str
 from .entities import Deal, Lead
 from .errors import MAX_ISSUES, MISSING, Issue, ValidationError, short_repr
 from .money import (
@@ -53,7 +53,15 @@ from .money import (
     plain_amount,
     plain_money,
 )
-from .pipeline import Guard, Pipeline, Stage
+from .pipeline import (
+    GUARD_MESSAGE_EXPECTED,
+    GUARD_NAME_EXPECTED,
+    PIPELINE_NAME_EXPECTED,
+    Guard,
+    Pipeline,
+    Stage,
+    _label,
+)
 
 __all__ = ["configure_converter", "converter", "from_dict", "make_converter", "to_dict"]
 
@@ -804,13 +812,13 @@ def _guard_issues(value: Any) -> tuple[Guard | None, list[Issue]]:
     name = value.get("name", MISSING)
     if name is MISSING:
         issues.append(Issue("name", MISSING, "given (it is required)"))
-    elif type(name) is not str or not name.strip():
-        issues.append(Issue("name", name, "a non-empty str"))
+    elif not _label(plain_str(name)):
+        issues.append(Issue("name", name, GUARD_NAME_EXPECTED))
     into = _names(value.get("into", []), "into", "stage id", issues)
     fields = _names(value.get("fields", []), "fields", "field name", issues)
     message = value.get("message")
-    if message is not None and (type(message) is not str or not message.strip()):
-        issues.append(Issue("message", message, "None or a non-empty str"))
+    if message is not None and not _label(plain_str(message), lines=True):
+        issues.append(Issue("message", message, GUARD_MESSAGE_EXPECTED))
     for key in value:
         if key == "predicate":
             expected = (
@@ -907,8 +915,8 @@ def _pipeline_hooks(conv: cattrs.Converter) -> tuple[StructureHook, UnstructureH
         elif type(pipeline_id) is not str or not pipeline_id.strip():
             issues.append(Issue("id", pipeline_id, "a non-empty str"))
         name = data.get("name")
-        if name is not None and (type(name) is not str or not name.strip()):
-            issues.append(Issue("name", name, "None or a non-empty str"))
+        if name is not None and not _label(plain_str(name)):
+            issues.append(Issue("name", name, PIPELINE_NAME_EXPECTED))
         raw_stages = data.get("stages", MISSING)
         stages: list[Stage] = []
         if raw_stages is MISSING:
