@@ -957,7 +957,7 @@ def test_moves_of_a_records_own_type_are_checked_one_rule_at_a_time():
     assert "'by' must be None or an id: a non-empty str" in str(error)
     error = bad_argument(TICKETS.move, ticket, "lost", at=day(2), reason=" ")
     assert (error.field, error.subject) == ("reason", "move of Ticket 'T-1' to 'lost'")
-    assert "'reason' must be None or a LossReason or another non-empty str" in str(error)
+    assert "'reason' must be None or a LossReason or another non-blank str" in str(error)
     assert TICKETS.move(ticket, "b", at=day(1)).stage == "b"
 
 

@@ -54,7 +54,7 @@ def test_a_closed_enum_takes_its_members_and_turns_their_values_into_them():
 
 def test_an_open_enum_takes_its_members_and_any_other_non_blank_text():
     rule = r.open_enum(Color)
-    assert rule.expected.startswith("a Color or another non-empty str of at most 1000 characters")
+    assert rule.expected.startswith("a Color or another non-blank str of at most 1000 characters")
     assert passes(rule, Color.GREEN)
     assert passes(rule, "purple")
     assert passes(rule, "purple")  # the second time from the memo of labels

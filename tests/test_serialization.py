@@ -462,7 +462,7 @@ def test_an_open_enum_field_takes_members_and_other_text_but_nothing_else():
     assert from_dict(payload | {"source": "fair"}, Lead).source == "fair"
     assert issues_of(payload | {"source": 5}, Lead) == (
         "Lead",
-        [("source", 5, "a LeadSource value or another non-empty str")],
+        [("source", 5, "a LeadSource value or another non-blank str")],
     )
 
 
@@ -729,7 +729,7 @@ def test_an_enum_and_an_open_enum_load_on_their_own():
     assert from_dict("fair", LeadSource | str) == "fair"
     assert issues_of(5, LeadSource | str) == (
         None,
-        [("$", 5, "a LeadSource value or another non-empty str")],
+        [("$", 5, "a LeadSource value or another non-blank str")],
     )
 
 

@@ -158,7 +158,7 @@ def open_enum(enum: type[StrEnum]) -> Rule:
     return Rule(
         f"type({{v}}) is {name} or (type({{v}}) is str and {{v}} not in _{name}_members "
         f"and ({{v}} in _{name}_labels or _{name}_is_label({{v}})))",
-        f"a {name} or another non-empty str of at most {MAX_NAME} characters, "
+        f"a {name} or another non-blank str of at most {MAX_NAME} characters, "
         "with no control characters",
         {
             name: enum,

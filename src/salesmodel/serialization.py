@@ -319,7 +319,7 @@ def _open_enum_hooks(enum: type[StrEnum]) -> tuple[StructureHook, UnstructureHoo
 
     def structure(value: Any, _: Any = None) -> Any:
         if type(value) is not str and type(value) is not enum:
-            raise _fail(value, f"a {enum.__name__} value or another non-empty str")
+            raise _fail(value, f"a {enum.__name__} value or another non-blank str")
         return vocabulary.get(value, value)
 
     return structure, str
