@@ -2298,3 +2298,12 @@ def test_a_close_before_creation_shows_both_times_in_the_zone_of_tz() -> None:
     assert issue.value == dt.datetime(2018, 3, 6, 19, 38, 55, tzinfo=sao_paulo)
     assert issue.value.astimezone(sao_paulo).hour == 19
     assert issue.expected == "no earlier than created_at (2018-03-08T00:00:00-03:00)"
+
+
+def test_a_bad_row_names_the_column_a_mapped_field_was_read_from() -> None:
+    data = _one_won(dt.datetime(2026, 1, 5, tzinfo=UTC), dt.datetime(2026, 1, 6, tzinfo=UTC))
+    native = pd.DataFrame(data | {"amount": [-5.0]}).rename(columns={"amount": "close_value"})
+    with pytest.raises(
+        ValidationError, match=r"row 0 \(id 'A'\) of the frame, column 'close_value'"
+    ):
+        kpi.average_ticket(native, columns={"amount": "close_value"})

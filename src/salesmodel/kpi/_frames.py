@@ -1634,9 +1634,12 @@ class _Engine:
         record_id = row.get("id") if isinstance(row.get("id"), str) else None
         if self.strict:
             where = f"row {row[_ROW]}" if _ROW in row else "row"
-            subject = where + (f" (id {record_id!r})" if record_id else "")
+            subject = where + (f" (id {record_id!r})" if record_id else "") + " of the frame"
+            source = self.columns.get(issue.path, issue.path)
+            if source != issue.path:  # a field read from a column named otherwise
+                subject += f", column {source!r}"
             raise ValidationError(
-                [issue], f"{subject} of the frame (pass strict=False to skip and report bad rows)"
+                [issue], f"{subject} (pass strict=False to skip and report bad rows)"
             )
         self.skipped.append(SkippedRecord(record_id, issue.path, issue.message))
 
