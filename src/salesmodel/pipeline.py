@@ -196,11 +196,7 @@ def _label(value: Any, lines: bool = False) -> bool:
     """Whether *value* is a str that is not blank (only whitespace and invisible
     format characters) and holds no control character (with *lines*, tabs and
     line breaks allowed): a guard's name and message, a pipeline's name."""
-    return (
-        type(value) is str
-        and value != ""
-        and ((value.isprintable() and not value.isspace()) or shown(value, lines))
-    )
+    return type(value) is str and shown(value, lines)
 
 
 #: What a guard's name, its message and a pipeline's name must be, for messages.
@@ -1115,8 +1111,7 @@ class Pipeline:
         self, entity: E, to: str, at: datetime, by: str | None, reason: LossReason | str | None
     ) -> E:
         """The move, checking each rule in turn so the error names the one broken."""
-        if issubclass(type(to), str):
-            to = str.__str__(to)  # a subclass's text: what the record keeps
+        to = plain_str(to)  # a subclass's text: what the record keeps
         if type(to) is not str:  # a malformed argument, not a rule: no stage is named so
             raise ValidationError.single("to", to, f"a stage id of pipeline {self.id!r} (a str)")
         refusal = self._refusal(entity, to)
@@ -1254,8 +1249,7 @@ class Pipeline:
         if type(deal) is not Deal:
             raise ValidationError.single("deal", deal, "a Deal (only deals change pipeline)")
         to = self.entry_stages[0] if to is None else to
-        if issubclass(type(to), str):
-            to = str.__str__(to)  # a subclass's text: what the record keeps
+        to = plain_str(to)  # a subclass's text: what the record keeps
         if type(to) is not str:
             raise ValidationError.single("to", to, f"a stage id of pipeline {self.id!r} (a str)")
         entries = self.entry_stages

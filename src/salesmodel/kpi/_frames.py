@@ -692,7 +692,7 @@ class _Engine:
         return nw.from_native(pl.from_pandas(native)).lazy()
 
     def _misread(
-        self, frame: Any, schema: Any, fields: Sequence[str] = ("created_at", "closed_at")
+        self, frame: Any, schema: Any, fields: Sequence[str] = _TIMES
     ) -> ValidationError | None:
         """Why polars would read the wall clocks of *fields* of *frame* otherwise
         than the records do (None: it would not). Its time zone database is not
@@ -775,7 +775,7 @@ class _Engine:
             misread = self._misread(self.frame, self.schema)
             if misread is not None:
                 raise misread
-        for field in ("created_at", "closed_at"):
+        for field in _TIMES:
             expr = self.instant(self.schema, field)
             if field == self.grouping.anchor and self.grouping.period is not None:
                 # A column of its own, made from the column as given: once the
@@ -826,7 +826,7 @@ class _Engine:
                 return nw.col(field).cast(nw.String)
         if self._empty(field, frame):  # nothing but nulls, of whatever type was guessed
             return self._nulls(nw.String, field)
-        where = field if frame is None else f"history.{field}"  # the changes' column
+        where = _named(field, frame)
         expected = "a column of text"
         if held is not None or dtype == nw.Binary:
             expected += " (not bytes: decode them first)"
@@ -882,7 +882,7 @@ class _Engine:
                     native = nw.to_native(self.frame if frame is None else frame)
                     dtypes: Any = getattr(native, "dtypes", None)  # pandas': a Series
                     dtype = dtypes.get(field, dtype) if hasattr(dtypes, "get") else dtype
-                where = field if frame is None else f"history.{field}"  # the changes' column
+                where = _named(field, frame)
                 raise ValidationError.single(where, str(dtype), expected)
             # A column of nothing but nulls has whatever type its engine guessed.
             dtype = nw.Datetime("us", "UTC")
@@ -900,7 +900,7 @@ class _Engine:
             # milliseconds): every column in microseconds, which loses nothing.
             dtype = nw.Datetime("us", dtype.time_zone)
             expr = expr.cast(dtype)
-        if dtype.time_zone is None and self._unzoned(field, frame) and self._empty(field, frame):
+        if dtype.time_zone is None and self._unzoned() and self._empty(field, frame):
             # nothing but nulls: no time to read in any zone (pandas reads a column
             # of empty cells as naive datetimes)
             dtype = nw.Datetime("us", "UTC")
@@ -953,8 +953,8 @@ class _Engine:
             return naive.dt.replace_time_zone(dtype.time_zone).alias(field)
         return nw.col(field).cast(dtype).alias(field)
 
-    def _unzoned(self, field: str, frame: Any = None) -> bool:
-        """Whether the naive times of *field* would be refused: without ``tz=``, on
+    def _unzoned(self) -> bool:
+        """Whether naive times would be refused: without ``tz=``, on
         an engine that reads them in its session's zone, or on Dask in a zone whose
         name narwhals cannot read there."""
         zone = _zone_name(self.grouping.tz)
@@ -2276,6 +2276,12 @@ def _cell(value: Any) -> Any:
         # with the offset in force, as a record keeps it (whatever zone the engine names)
         value = value.replace(tzinfo=dt.timezone(value.utcoffset()))  # type: ignore[arg-type]
     return value
+
+
+def _named(field: str, frame: Any) -> str:
+    """*field* as a message names it: a column of the changes (*frame*, not None)
+    as ``history.<field>``."""
+    return field if frame is None else f"history.{field}"
 
 
 def _plain_id(cell: Any, backend: str) -> Any:
